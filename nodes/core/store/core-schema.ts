@@ -1,0 +1,62 @@
+/**
+ * The core schema every store has: a small key-value table for node state that must survive a
+ * restart (a Kanban loop, a learned baseline's metadata) and the asset registry, so reports and
+ * dashboards can join on an asset's line and criticality.
+ */
+import type { Migration, Store } from './types';
+
+export const CORE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'node state key-value table',
+    up: [
+      `CREATE TABLE IF NOT EXISTS node_state (
+        scope TEXT NOT NULL,
+        state_key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, state_key)
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'asset registry',
+    up: [
+      `CREATE TABLE IF NOT EXISTS assets (
+        asset_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        line TEXT NOT NULL DEFAULT '',
+        criticality INTEGER NOT NULL,
+        machine_class TEXT NOT NULL,
+        rpm REAL,
+        bearing TEXT,
+        updated_at INTEGER NOT NULL
+      )`,
+    ],
+  },
+];
+
+export function migrateCore(store: Store): number {
+  return store.migrate('core', CORE_MIGRATIONS);
+}
+
+/** Read a JSON state value, or undefined. */
+export function loadState<T>(store: Store, scope: string, key: string): T | undefined {
+  const row = store.get<{ value: string }>('SELECT value FROM node_state WHERE scope = ? AND state_key = ?', [scope, key]);
+  return row ? (JSON.parse(row.value) as T) : undefined;
+}
+
+/** Write a JSON state value (insert or replace). */
+export function saveState(store: Store, scope: string, key: string, value: unknown, now = Date.now()): void {
+  store.run(
+    `INSERT INTO node_state (scope, state_key, value, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (scope, state_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    [scope, key, JSON.stringify(value), now],
+  );
+}
+
+export function deleteState(store: Store, scope: string, key?: string): void {
+  if (key === undefined) store.run('DELETE FROM node_state WHERE scope = ?', [scope]);
+  else store.run('DELETE FROM node_state WHERE scope = ? AND state_key = ?', [scope, key]);
+}

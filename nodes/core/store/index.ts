@@ -1,0 +1,4 @@
+export * from './types';
+export { openStore, openConnections } from './sqlite';
+export type { StoreHandle } from './sqlite';
+export * from './core-schema';

@@ -1,0 +1,72 @@
+/**
+ * One way to define a node: the constructor resolves config and returns handlers; this wrapper
+ * does the rest the same way for every node:
+ * - input handlers may be sync or async; `done()` is called exactly once, with the error if one
+ *   was thrown, so Catch nodes see it; a red status shows the short error;
+ * - nothing escapes to the runtime: a throw while building the node becomes a red status and a
+ *   logged error, and the node ignores input until redeployed;
+ * - `close(removed, done)` runs the node's close handler and calls done after it has finished.
+ */
+import type { DoneFn, NodeDef, NodeMessage, RedApi, RedNode, SendFn } from './red';
+import { shortError, status } from './status';
+
+export interface Handlers {
+  input?: (msg: NodeMessage, send: SendFn) => void | Promise<void>;
+  close?: (removed: boolean) => void | Promise<void>;
+}
+
+export type NodeInit<C extends NodeDef, N extends RedNode = RedNode> = (node: N, config: C, RED: RedApi) => Handlers;
+
+export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
+  RED: RedApi,
+  type: string,
+  init: NodeInit<C, N>,
+  opts?: { credentials?: Record<string, { type: string }> },
+): void {
+  function NodeCtor(this: N, config: C) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let handlers: Handlers = {};
+    try {
+      handlers = init(node, config, RED);
+    } catch (err) {
+      status.error(node, shortError(err));
+      node.error(err instanceof Error ? err.message : String(err));
+    }
+    const onInput = handlers.input;
+    if (onInput) {
+      node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+        let finished = false;
+        const finish = (err?: unknown) => {
+          if (finished) return;
+          finished = true;
+          if (err === undefined) return done();
+          const e = err instanceof Error ? err : new Error(String(err));
+          status.error(node, shortError(e));
+          done(e);
+        };
+        try {
+          const r = onInput(msg, send);
+          if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(() => finish(), (e) => finish(e ?? new Error('failed')));
+          else finish();
+        } catch (e) {
+          finish(e ?? new Error('failed'));
+        }
+      });
+    }
+    node.on('close', (removed: boolean, done: () => void) => {
+      Promise.resolve()
+        .then(() => handlers.close?.(removed))
+        .catch((e) => node.error(e instanceof Error ? e.message : String(e)))
+        .then(() => done());
+    });
+  }
+  RED.nodes.registerType(type, NodeCtor, opts);
+}
+
+/** Evaluate a typed input (str, num, msg, flow, global, env, json, ...) as a promise. */
+export function evalTyped(RED: RedApi, node: RedNode, value: unknown, type: string, msg: NodeMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    RED.util.evaluateNodeProperty(value, type || 'str', node, msg, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}

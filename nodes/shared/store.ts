@@ -1,0 +1,38 @@
+/** Config lookup for the store: resolve a node's `store` property to a shared connection. */
+import path from 'path';
+import { openStore, migrateCore, type Store, type StoreHandle } from '../core/store';
+import type { NodeDef, RedApi, RedNode } from './red';
+
+export const DEFAULT_DB_FILE = 'reliability.db';
+
+export interface StoreConfigNode extends RedNode {
+  /** Absolute path of the database file. */
+  file: string;
+}
+
+/** Where a configured file name lives: relative names sit in the Node-RED user directory. */
+export function resolveDbPath(RED: RedApi, file: unknown): string {
+  const name = typeof file === 'string' && file.trim() !== '' ? file.trim() : DEFAULT_DB_FILE;
+  const base = RED.settings.userDir || process.cwd();
+  return path.resolve(base, name);
+}
+
+/**
+ * Open the store a node is configured with. The caller must call `release()` in its close
+ * handler; the database closes after its last user has released it.
+ */
+export function acquireStore(RED: RedApi, storeId: unknown, what = 'store'): StoreHandle {
+  if (typeof storeId !== 'string' || storeId === '') throw new Error(`${what}: no rel-store selected; add a store configuration node in the node's settings`);
+  const cfg = RED.nodes.getNode(storeId) as StoreConfigNode | null;
+  if (!cfg || typeof cfg.file !== 'string') throw new Error(`${what}: the selected rel-store (${storeId}) is not deployed`);
+  const handle = openStore(cfg.file);
+  try {
+    migrateCore(handle.store);
+  } catch (e) {
+    handle.release();
+    throw e;
+  }
+  return handle;
+}
+
+export type { Store, StoreHandle, NodeDef };
