@@ -10,8 +10,10 @@ import path from 'path';
 export const helper: any = require('node-red-node-test-helper');
 helper.init(require.resolve('node-red'));
 
-/** Repository root (tests run from dist/test/...). */
+/** Repository root (tests run from <out>/test/helpers, <out> being dist/ or a private .build-x/). */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The build output these tests were compiled into. */
+export const OUT = path.resolve(__dirname, '..', '..');
 /** The shared datasets, read in place (never copied into the project). */
 export const DATA = process.env.RELIABILITY_DATA ? path.resolve(process.env.RELIABILITY_DATA) : path.resolve(ROOT, '..', 'shared', 'data');
 
@@ -22,7 +24,7 @@ export function relNodeTypes(): string[] {
 
 /** The node modules of this package (all of them, so config nodes are always there). */
 export function relNodes(): unknown[] {
-  return relNodeTypes().map((t) => require(path.join(ROOT, 'dist', 'nodes', t, `${t}.js`)));
+  return relNodeTypes().map((t) => require(path.join(OUT, 'nodes', t, `${t}.js`)));
 }
 
 export function tmpDir(prefix = 'rel-test-'): string {
