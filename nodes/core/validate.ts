@@ -110,10 +110,11 @@ export function samples(v: unknown, path: string, o: { min?: number; max?: numbe
   else throw new InputError(path, 'an array of numbers or a Float32Array/Float64Array', v);
   if (len > max) throw new InputError(path, `at most ${max.toLocaleString('en-US')} samples`, v, 'split the waveform into frames');
   if (len < min) throw new InputError(path, `at least ${min} samples`, v);
+  // Number.isFinite is false for anything that is not a finite number, so one test per element
+  // covers wrong types (plain arrays) and NaN/Infinity (typed arrays).
   const arr = v as ArrayLike<unknown>;
   for (let i = 0; i < len; i++) {
-    const x = arr[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(`${path}[${i}]`, 'a finite number', x);
+    if (!Number.isFinite(arr[i])) throw new InputError(`${path}[${i}]`, 'a finite number', arr[i]);
   }
   return v as ArrayLike<number>;
 }

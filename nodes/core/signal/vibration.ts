@@ -1,0 +1,449 @@
+/**
+ * The vibration features of one waveform frame (what rel-vibration adds as msg.payload.features):
+ * time-domain statistics, the windowed amplitude spectrum, velocity RMS by spectral integration
+ * and its ISO 10816 zone, order amplitudes (1X..10X and half orders), and envelope analysis with
+ * the amplitudes at the bearing defect frequencies and their harmonics.
+ *
+ * Cost: exactly one N-point real FFT per frame. The window is applied as a short convolution of
+ * the raw spectrum (window.ts); the envelope comes from the resonance band shifted to baseband and
+ * a short inverse FFT (envelope.ts). Plans and buffers are cached per size (fft.ts); the hot path
+ * allocates only the output object.
+ *
+ * Example: analyzeVibration(samples, { fs: 12000, rpm: 1797, bearing: bearingMultiples(BEARINGS['6205-2RS']) })
+ *   .bearing.lines[0] -> { defect: 'bpfo', harmonic: 1, expectedHz: 107.36, hz: 107.6, prominence: 38, ... }
+ */
+import { bandEnvelope, envelopeSpectrum, robustKurtosis } from './envelope';
+import { fftPlan, isPow2, MAX_FFT_SIZE, MIN_FFT_SIZE, nextPow2, prevPow2 } from './fft';
+import { isoZone, ISO_LIMITS, type IsoLimits, type IsoZone, type MachineClass } from './iso10816';
+import type { BearingMultiples } from './bearing';
+import { findPeak } from './peaks';
+import { timeStats } from './stats';
+import { WINDOW, windowedAmplitude, windowValue, type WindowName } from './window';
+
+/** mm/s^2 per unit of acceleration; mm/s per unit of velocity. */
+export const UNIT_SCALE: Readonly<Record<string, { quantity: 'acceleration' | 'velocity'; toMm: number }>> = {
+  g: { quantity: 'acceleration', toMm: 9806.65 },
+  'm/s2': { quantity: 'acceleration', toMm: 1000 },
+  'm/s^2': { quantity: 'acceleration', toMm: 1000 },
+  'm/s²': { quantity: 'acceleration', toMm: 1000 },
+  'mm/s2': { quantity: 'acceleration', toMm: 1 },
+  'mm/s': { quantity: 'velocity', toMm: 1 },
+  'in/s': { quantity: 'velocity', toMm: 25.4 },
+  'm/s': { quantity: 'velocity', toMm: 1000 },
+};
+export const UNITS = Object.keys(UNIT_SCALE);
+
+export type FrameMode = 'trim' | 'pad';
+export type DefectName = 'bpfo' | 'bpfi' | 'bsf' | 'ftf';
+export const DEFECTS: readonly DefectName[] = ['bpfo', 'bpfi', 'bsf', 'ftf'];
+
+export interface VibrationOptions {
+  /** Sample rate, Hz. */
+  fs: number;
+  /** Unit of the samples (g default). */
+  unit?: string;
+  window?: WindowName;
+  /** Velocity band in Hz (10-1000 default; 2-1000 for slow machines). */
+  velocityBand?: readonly [number, number];
+  /** Frames whose length is not a power of two: trim to the largest power of two (default) or zero-pad. */
+  frameMode?: FrameMode;
+  /** Shaft speed; without it (or 0) orders and bearing bands are skipped. */
+  rpm?: number;
+  /** Bearing defect frequencies as multiples of shaft speed. */
+  bearing?: BearingMultiples;
+  machineClass?: MachineClass;
+  /** 'auto' (spectral kurtosis) or a fixed band [lo, hi] Hz. */
+  envelopeBand?: 'auto' | readonly [number, number];
+  /** Slip tolerance for the bearing search, fraction of the frequency (0.02). */
+  bearingTolerance?: number;
+  /** Harmonics searched per defect frequency (3; BSF gets one more so 2xBSF is always there). */
+  harmonics?: number;
+  /**
+   * Top of the resonance bands spectral kurtosis chooses from, Hz (10 kHz: the flat range of a
+   * general-purpose accelerometer; above it a band holds mostly noise and glitches).
+   */
+  envelopeTopHz?: number;
+  /** Highest envelope frequency of interest, Hz (sets the envelope rate; 1000 default). */
+  envelopeMaxHz?: number;
+  /** Points of the decimated chart arrays (0 = none). */
+  spectrumPoints?: number;
+  envelopePoints?: number;
+}
+
+export interface FrameInfo {
+  /** Samples received. */
+  samples: number;
+  /** FFT size used. */
+  n: number;
+  handling: 'exact' | 'trimmed' | 'zero-padded';
+  fs: number;
+  df: number;
+  window: WindowName;
+}
+
+export interface OrderLine {
+  order: number;
+  label: string;
+  /** Frequency of the peak found, Hz. */
+  hz: number;
+  /** Amplitude (peak, input unit). */
+  amplitude: number;
+  /** Velocity amplitude, mm/s peak. */
+  velocity: number;
+  prominence: number;
+  /** Half-width of the search window, bins. */
+  searchBins: number;
+}
+
+export interface OrderAnalysis {
+  rpm: number;
+  fr: number;
+  unit: string;
+  /** Search window around each order: +/- max(1 bin, 1 % of the frequency), in bins (per line). */
+  tolerance: number;
+  lines: OrderLine[];
+}
+
+export interface BearingLine {
+  defect: DefectName;
+  harmonic: number;
+  label: string;
+  expectedHz: number;
+  /** Frequency of the peak found within the slip tolerance, Hz. */
+  hz: number;
+  /** Envelope-spectrum amplitude (input unit, peak). */
+  amplitude: number;
+  /** Local noise floor: median of the envelope spectrum around the line. */
+  floor: number;
+  prominence: number;
+  localMax: boolean;
+  searchBins: number;
+  /** n when the peak sits on the n-th shaft harmonic (ambiguous evidence), else null. */
+  shaftHarmonic: number | null;
+}
+
+export interface Sideband {
+  of: DefectName;
+  /** Offset in shaft orders (-1 or +1). */
+  offset: number;
+  expectedHz: number;
+  hz: number;
+  amplitude: number;
+  prominence: number;
+  localMax: boolean;
+}
+
+export interface BearingAnalysis {
+  fr: number;
+  tolerance: number;
+  band: { lo: number; hi: number; method: 'spectral kurtosis' | 'fixed'; kurtosis: number };
+  df: number;
+  lines: BearingLine[];
+  sidebands: Sideband[];
+}
+
+export interface ChartArray {
+  /** Spacing of the points, Hz. */
+  df: number;
+  unit: string;
+  /** Max-hold decimated amplitudes (peaks stay visible), from 0 Hz. */
+  amplitudes: number[];
+}
+
+export interface VibrationFeatures {
+  rms: number;
+  peak: number;
+  peakToPeak: number;
+  crest: number;
+  kurtosis: number;
+  skewness: number;
+  std: number;
+  unit: string;
+  velocityRms: number;
+  velocityBand: [number, number];
+  isoZone: IsoZone | null;
+  isoLimits: IsoLimits | null;
+  machineClass: MachineClass | null;
+  frame: FrameInfo;
+  rpm: number | null;
+  orders: OrderAnalysis | null;
+  bearing: BearingAnalysis | null;
+  /** What was skipped and why. */
+  notes: string[];
+  spectrum?: ChartArray;
+  envelope?: ChartArray;
+}
+
+interface Workspace {
+  n: number;
+  amp: Float64Array;
+  scratch: Float64Array;
+}
+const workspaces = new Map<number, Workspace>();
+function workspace(n: number): Workspace {
+  let w = workspaces.get(n);
+  if (!w) {
+    w = { n, amp: new Float64Array(n / 2 + 1), scratch: new Float64Array(n / 2 + 1) };
+    workspaces.set(n, w);
+    if (workspaces.size > 12) workspaces.delete(workspaces.keys().next().value as number);
+  }
+  return w;
+}
+const envBufs = new Map<number, { env: Float64Array; amp: Float64Array }>();
+function envBuf(m: number) {
+  let b = envBufs.get(m);
+  if (!b) {
+    b = { env: new Float64Array(m), amp: new Float64Array(m / 2 + 1) };
+    envBufs.set(m, b);
+    if (envBufs.size > 12) envBufs.delete(envBufs.keys().next().value as number);
+  }
+  return b;
+}
+
+/** FFT size and handling for a frame of `len` samples. */
+export function frameSize(len: number, mode: FrameMode): { n: number; handling: FrameInfo['handling'] } {
+  if (isPow2(len)) return { n: len, handling: 'exact' };
+  if (mode === 'pad') return { n: nextPow2(len), handling: 'zero-padded' };
+  return { n: prevPow2(len), handling: 'trimmed' };
+}
+
+const LABELS: Record<DefectName, string> = { bpfo: 'BPFO', bpfi: 'BPFI', bsf: 'BSF', ftf: 'FTF' };
+
+/** Candidate resonance bands for spectral-kurtosis selection: [lo, hi] as fractions of fs. */
+const SK_BANDS: ReadonlyArray<readonly [number, number]> = [
+  [1 / 16, 3 / 16],
+  [2 / 16, 4 / 16],
+  [3 / 16, 5 / 16],
+  [4 / 16, 6 / 16],
+  [5 / 16, 7 / 16],
+  [6 / 16, 8 / 16],
+  [1 / 16, 5 / 16],
+  [3 / 16, 7 / 16],
+  [4 / 16, 8 / 16],
+];
+
+/**
+ * Analyse one frame. Inputs are trusted here (the node validates them): samples finite, length
+ * MIN_FFT_SIZE..MAX_FFT_SIZE (after trim/pad), fs > 0.
+ */
+export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): VibrationFeatures {
+  const fs = o.fs;
+  const unit = o.unit ?? 'g';
+  const us = UNIT_SCALE[unit];
+  if (!us) throw new RangeError(`unit must be one of ${UNITS.join(', ')}`);
+  const win = WINDOW[o.window ?? 'hann'];
+  const L = x.length;
+  const { n, handling } = frameSize(L, o.frameMode ?? 'trim');
+  if (n < MIN_FFT_SIZE || n > MAX_FFT_SIZE) throw new RangeError(`frame of ${L} samples: the FFT size ${n} is outside ${MIN_FFT_SIZE}..${MAX_FFT_SIZE}`);
+  const used = Math.min(L, n);
+  const df = fs / n;
+  const half = n >> 1;
+  const p = fftPlan(n);
+  const ws = workspace(n);
+  const amp = ws.amp;
+  const notes: string[] = [];
+
+  // 1. time domain (over the samples used), copying x - mean into the FFT input
+  const st = timeStats(x, used, p.input);
+  if (used < n) p.input.fill(0, used);
+
+  // 2. the one N-point FFT: raw spectrum of the mean-removed frame
+  p.fft.realTransform(p.out, p.input);
+  const X = p.out;
+  X[0] = 0;
+  X[1] = 0;
+  if (handling === 'zero-padded') {
+    // the window must span the samples, not the padding: window in time, second transform
+    const inp = p.scratch;
+    for (let i = 0; i < used; i++) inp[i] = p.input[i] * windowValue(win, i, used);
+    inp.fill(0, used);
+    const q = fftPlan(n).cin; // reuse: complex buffer as output of the second real transform
+    p.fft.realTransform(q, inp);
+    const scale = (2 / (used * win.coherentGain));
+    for (let k = 1; k <= half; k++) amp[k] = Math.hypot(q[2 * k], q[2 * k + 1]) * scale;
+    amp[0] = 0;
+    amp[half] /= 2;
+  } else {
+    windowedAmplitude(X, n, win, amp);
+  }
+
+  // 3. velocity RMS by spectral integration over the band
+  const band: [number, number] = [o.velocityBand?.[0] ?? 10, o.velocityBand?.[1] ?? 1000];
+  const kLo = Math.max(1, Math.ceil(band[0] / df));
+  const kHi = Math.min(half, Math.floor(band[1] / df));
+  let vsum = 0;
+  const accel = us.quantity === 'acceleration';
+  const w2pi = 2 * Math.PI * df;
+  for (let k = kLo; k <= kHi; k++) {
+    const v = accel ? (amp[k] * us.toMm) / (w2pi * k) : amp[k] * us.toMm;
+    vsum += v * v;
+  }
+  // amp is peak amplitude: power = A^2 / 2 per line, divided by the window's noise bandwidth
+  const enbw = handling === 'zero-padded' ? (win.enbw * n) / used : win.enbw;
+  const velocityRms = Math.sqrt(vsum / 2 / enbw);
+  const cls = o.machineClass;
+  const zone = cls ? isoZone(velocityRms, cls) : null;
+
+  // 4. orders
+  const rpm = o.rpm && o.rpm > 0 ? o.rpm : null;
+  let orders: OrderAnalysis | null = null;
+  let bearing: BearingAnalysis | null = null;
+  const scratch = ws.scratch;
+  if (!rpm) notes.push(o.rpm === 0 ? 'machine stopped (rpm 0): orders and bearing bands skipped' : 'no rpm (asset or reading): orders and bearing bands skipped');
+  else {
+    const fr = rpm / 60;
+    const lines: OrderLine[] = [];
+    const floorHalf = Math.max(8, Math.round((0.5 * fr) / df));
+    for (let h = 1; h <= 20; h++) {
+      const order = h / 2;
+      const f = order * fr;
+      if (f >= fs / 2 - df) break;
+      const sb = Math.max(1, Math.ceil((0.01 * f) / df));
+      const pk = findPeak(amp, f / df, sb, floorHalf, scratch, half);
+      const hz = pk.bin * df;
+      lines.push({
+        order,
+        label: `${order}X`,
+        hz,
+        amplitude: pk.amplitude,
+        velocity: accel ? (pk.amplitude * us.toMm) / (2 * Math.PI * Math.max(hz, df)) : pk.amplitude * us.toMm,
+        prominence: pk.prominence,
+        searchBins: sb,
+      });
+    }
+    orders = { rpm, fr, unit, tolerance: 0.01, lines };
+    if (!o.bearing) notes.push('no bearing geometry: bearing bands skipped');
+  }
+
+  // 5. envelope analysis
+  let envAmp: Float64Array | null = null;
+  let envHalf = 0;
+  let envDf = df;
+  if (o.bearing || o.envelopePoints) {
+    let lo: number;
+    let hi: number;
+    let method: 'spectral kurtosis' | 'fixed';
+    let sk = 0;
+    const fixed = o.envelopeBand && o.envelopeBand !== 'auto' ? o.envelopeBand : null;
+    if (fixed) {
+      lo = Math.max(df, Math.min(fixed[0], fs / 2 - 2 * df));
+      hi = Math.min(fs / 2, Math.max(fixed[1], lo + 2 * df));
+      method = 'fixed';
+    } else {
+      method = 'spectral kurtosis';
+      // candidate bands are fractions of 2 * top, top = min(fs/2, envelopeTopHz)
+      const span = 2 * Math.min(fs / 2, o.envelopeTopHz ?? 10000);
+      lo = SK_BANDS[0][0] * span;
+      hi = SK_BANDS[0][1] * span;
+      sk = -Infinity;
+      const mc = Math.max(256, n >> 3);
+      for (const [a, b] of SK_BANDS) {
+        const bl = (a * span) / df;
+        const bh = (b * span) / df;
+        const m = Math.min(mc, nextPow2(Math.ceil(bh - bl)));
+        const e = envBuf(m).env;
+        bandEnvelope(X, n, bl, bh, m, e);
+        const k = robustKurtosis(e, m);
+        if (k > sk) {
+          sk = k;
+          lo = a * span;
+          hi = b * span;
+        }
+      }
+    }
+    const bandBins = Math.ceil((hi - lo) / df);
+    const maxHz = o.envelopeMaxHz ?? 1000;
+    let m = Math.min(nextPow2(2 * bandBins), nextPow2(Math.ceil((2.5 * maxHz) / df)), n >> 1);
+    m = Math.max(m, 16);
+    const eb = envBuf(m);
+    bandEnvelope(X, n, lo / df, hi / df, m, eb.env);
+    if (method === 'fixed') sk = robustKurtosis(eb.env, m);
+    envelopeSpectrum(eb.env, m, eb.amp);
+    envAmp = eb.amp;
+    envHalf = m >> 1;
+    envDf = df; // m samples over the frame duration: resolution fs_env / m = df
+    if (rpm && o.bearing) {
+      const fr = rpm / 60;
+      const tol = o.bearingTolerance ?? 0.02;
+      const H = o.harmonics ?? 3;
+      const lines: BearingLine[] = [];
+      const sidebands: Sideband[] = [];
+      const last = envHalf - 1;
+      for (const d of DEFECTS) {
+        const f1 = o.bearing[d] * fr;
+        const hmax = d === 'bsf' ? Math.max(2, H + 1) : H;
+        for (let h = 1; h <= hmax; h++) {
+          const f = f1 * h;
+          if (f / envDf >= last - 2) break;
+          const sb = Math.max(2, Math.ceil((tol * f) / envDf));
+          const fh = Math.max(20, Math.ceil((0.15 * f) / envDf));
+          const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2);
+          const hz = pk.bin * envDf;
+          const nh = Math.round(hz / fr);
+          const near = nh >= 1 && Math.abs(hz - nh * fr) <= Math.max(1.5 * envDf, 0.005 * hz);
+          lines.push({
+            defect: d,
+            harmonic: h,
+            label: h === 1 ? LABELS[d] : `${h}x${LABELS[d]}`,
+            expectedHz: f,
+            hz,
+            amplitude: pk.amplitude,
+            floor: pk.floor,
+            prominence: pk.prominence,
+            localMax: pk.localMax,
+            searchBins: sb,
+            shaftHarmonic: near ? nh : null,
+          });
+        }
+      }
+      // inner race: 1X sidebands around BPFI (the race turns with the shaft)
+      const fi = o.bearing.bpfi * fr;
+      for (const off of [-1, 1]) {
+        const f = fi + off * fr;
+        if (f / envDf >= last - 2) continue;
+        const sb = Math.max(2, Math.ceil((tol * fi) / envDf));
+        const fh = Math.max(20, Math.ceil((0.15 * f) / envDf));
+        const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2);
+        sidebands.push({ of: 'bpfi', offset: off, expectedHz: f, hz: pk.bin * envDf, amplitude: pk.amplitude, prominence: pk.prominence, localMax: pk.localMax });
+      }
+      bearing = { fr, tolerance: tol, band: { lo, hi, method, kurtosis: sk }, df: envDf, lines, sidebands };
+    }
+  }
+
+  const features: VibrationFeatures = {
+    rms: st.rms,
+    peak: st.peak,
+    peakToPeak: st.peakToPeak,
+    crest: st.crest,
+    kurtosis: st.kurtosis,
+    skewness: st.skewness,
+    std: st.std,
+    unit,
+    velocityRms,
+    velocityBand: band,
+    isoZone: zone,
+    isoLimits: cls ? ISO_LIMITS[cls] : null,
+    machineClass: cls ?? null,
+    frame: { samples: L, n, handling, fs, df, window: win.name },
+    rpm,
+    orders,
+    bearing,
+    notes,
+  };
+  if (o.spectrumPoints && o.spectrumPoints > 0) features.spectrum = decimate(amp, half + 1, o.spectrumPoints, df, unit);
+  if (o.envelopePoints && o.envelopePoints > 0 && envAmp) features.envelope = decimate(envAmp, envHalf + 1, o.envelopePoints, envDf, unit);
+  return features;
+}
+
+/** Max-hold decimation of a[0..len) to at most `points` values. */
+export function decimate(a: Float64Array, len: number, points: number, df: number, unit: string): ChartArray {
+  const step = Math.max(1, Math.ceil(len / points));
+  const out: number[] = [];
+  for (let i = 0; i < len; i += step) {
+    let m = 0;
+    const e = Math.min(len, i + step);
+    for (let j = i; j < e; j++) if (a[j] > m) m = a[j];
+    out.push(m);
+  }
+  return { df: df * step, unit, amplitudes: out };
+}
