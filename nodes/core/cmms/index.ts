@@ -1,0 +1,6 @@
+export * from './schema';
+export * from './work-orders';
+export * from './spares';
+export * from './pm';
+export * from './kpi';
+export * from './batch';

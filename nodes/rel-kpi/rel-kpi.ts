@@ -1,0 +1,83 @@
+/**
+ * rel-kpi: reliability KPIs per asset and per line over a window, from the work orders in the
+ * store: MTBF, MTTR, inherent availability, unplanned downtime share of scheduled time, PM
+ * compliance, and the readiness benchmarks (unplanned downtime < 3 %, MTTR trend) as pass/fail
+ * with the numbers.
+ */
+import { computeKpi, type Kpi, type KpiOptions } from '../core/cmms/kpi';
+import { InputError } from '../core/errors';
+import { object, optNum, optStr, own } from '../core/validate';
+import { acquireCmmsStore, eventTime } from '../shared/cmms';
+import { getClock } from '../shared/clock';
+import { defineNode } from '../shared/node';
+import type { NodeDef, RedApi } from '../shared/red';
+import { status } from '../shared/status';
+
+interface KpiDef extends NodeDef {
+  store?: string;
+  windowDays?: number | string;
+  hoursPerDay?: number | string;
+  downtimeLimit?: number | string;
+  mttrReduction?: number | string;
+  baselineMttrH?: number | string;
+}
+
+function cfgNum(v: unknown, dflt: number, min: number, max: number): number {
+  const n = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n >= min && n <= max ? n : dflt;
+}
+
+export = function (RED: RedApi) {
+  defineNode<KpiDef>(RED, 'rel-kpi', (node, config) => {
+    const clock = getClock(RED);
+    const h = acquireCmmsStore(RED, config.store, 'rel-kpi');
+    const windowDays = cfgNum(config.windowDays, 30, 1 / 24, 3650);
+    const baseline = cfgNum(config.baselineMttrH, NaN, 0, 1e6);
+    const defaults = {
+      hoursPerDay: cfgNum(config.hoursPerDay, 24, 0.1, 24),
+      downtimeLimit: cfgNum(config.downtimeLimit, 3, 0, 100) / 100,
+      mttrReduction: cfgNum(config.mttrReduction, 30, 0, 100) / 100,
+      baselineMttrH: Number.isFinite(baseline) ? baseline : undefined,
+    };
+    status.idle(node, 'ready');
+    return {
+      input: (msg, send) => {
+        const p = msg.payload === undefined || msg.payload === null || msg.payload === '' || typeof msg.payload === 'number' ? {} : object(msg.payload, 'msg.payload');
+        const to = eventTime(p, 'to', () => clock.now());
+        const days = optNum(own(p, 'windowDays'), 'msg.payload.windowDays', { gt: 0, max: 3650 }) ?? windowDays;
+        const fromRaw = own(p, 'from');
+        const from = fromRaw === undefined || fromRaw === null ? to - days * 86_400_000 : eventTime(p, 'from', () => 0);
+        if (!(from < to)) throw new InputError('msg.payload.from', `a time before msg.payload.to (${new Date(to).toISOString()})`, fromRaw);
+        const o: KpiOptions = {
+          from,
+          to,
+          hoursPerDay: optNum(own(p, 'hoursPerDay'), 'msg.payload.hoursPerDay', { gt: 0, max: 24 }) ?? defaults.hoursPerDay,
+          downtimeLimit: defaults.downtimeLimit,
+          mttrReduction: defaults.mttrReduction,
+          baselineMttrH: optNum(own(p, 'baselineMttrH'), 'msg.payload.baselineMttrH', { gt: 0, max: 1e6 }) ?? defaults.baselineMttrH,
+        };
+        const asset = optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+        const line = optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 200 });
+        let kpi: Kpi | { assets: Kpi[]; lines: Kpi[] };
+        let shown: Kpi | undefined;
+        if (asset !== undefined) kpi = shown = computeKpi(h.store, { asset }, o);
+        else if (line !== undefined) kpi = shown = computeKpi(h.store, { line }, o);
+        else {
+          const assets = h.store.all<{ asset: string }>('SELECT DISTINCT asset FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? ORDER BY asset', [from, to]).map((r) => r.asset);
+          const lines = h.store.all<{ line: string }>("SELECT DISTINCT line FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? AND line <> '' ORDER BY line", [from, to]).map((r) => r.line);
+          kpi = { assets: assets.map((a) => computeKpi(h.store, { asset: a }, o)), lines: lines.map((l) => computeKpi(h.store, { line: l }, o)) };
+          status.ok(node, `${assets.length} assets, ${lines.length} lines`);
+        }
+        msg.payload = { ...p, kpi };
+        send(msg);
+        if (shown) {
+          const fail = shown.benchmarks.some((b) => b.pass === false);
+          const text = `Ai ${(shown.availability * 100).toFixed(1)}% UD ${(shown.unplannedShare * 100).toFixed(1)}%`;
+          if (fail) status.warn(node, text);
+          else status.ok(node, text);
+        }
+      },
+      close: () => h.release(),
+    };
+  });
+};

@@ -1,0 +1,241 @@
+/**
+ * rel-pm: preventive maintenance plans on the shared store. Calendar plans are checked on a
+ * clock tick (and at start-up, so occurrences missed while Node-RED was down are caught up);
+ * meter and condition plans on the readings they are sent. Due occurrences open work orders with
+ * source `pm` (each occurrence exactly once). CSV import (from msg, from the node's config on
+ * deploy, or from the editor through an admin endpoint) with a per-row report; CSV export safe
+ * against formula injection.
+ */
+import { CATCHUP, PmRepo, TRIGGERS, checkCron, weekdayToCron, type Catchup, type ImportReport, type PlanInput } from '../core/cmms/pm';
+import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
+import { InputError } from '../core/errors';
+import { isObject, MAX_TEXT, num, object, oneOf, optNum, optStr, own, str, time } from '../core/validate';
+import { deployedAssets, findAsset } from '../shared/assets';
+import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
+import { getClock } from '../shared/clock';
+import { defineNode } from '../shared/node';
+import type { NodeDef, NodeMessage, RedApi, RedNode } from '../shared/red';
+import { status } from '../shared/status';
+import type { Store } from '../core/store/types';
+
+interface PmDef extends NodeDef {
+  store?: string;
+  catchup?: string;
+  tickInterval?: number | string;
+  tz?: string;
+  plans?: string;
+}
+
+interface PmNode extends RedNode {
+  importCsv?: (csv: string) => ImportReport;
+  exportCsv?: () => string;
+}
+
+const ACTIONS = ['tick', 'plan', 'import', 'export', 'list', 'remove', 'meter', 'condition'] as const;
+const MAX_VALUES = 200;
+
+/** Assets a plan may name: deployed rel-assets and the store's asset register. */
+function assetKnown(store: Store): (id: string) => boolean {
+  return (id) => !!findAsset(id) || !!store.get('SELECT asset_id FROM assets WHERE asset_id = ?', [id]);
+}
+
+function planFromPayload(p: Record<string, unknown>, now: number): PlanInput {
+  const trigger = oneOf(own(p, 'trigger'), 'msg.payload.trigger', TRIGGERS);
+  const unit = str(own(p, 'unit'), 'msg.payload.unit', { maxLength: 64 });
+  const base = {
+    asset: str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }),
+    task: str(own(p, 'task'), 'msg.payload.task', { maxLength: 200 }),
+    trigger,
+    durationMin: optNum(own(p, 'durationMin'), 'msg.payload.durationMin', { min: 0, max: 1e6 }),
+    catchup: own(p, 'catchup') === undefined ? undefined : oneOf(own(p, 'catchup'), 'msg.payload.catchup', CATCHUP),
+    parts: undefined as { part: string; qty: number }[] | undefined,
+  };
+  const parts = own(p, 'parts');
+  if (parts !== undefined) {
+    if (!Array.isArray(parts) || parts.length > 100) throw new InputError('msg.payload.parts', 'an array of at most 100 {part, qty}', parts);
+    base.parts = parts.map((x, i) => ({ part: str(own(x, 'part'), `msg.payload.parts[${i}].part`, { maxLength: 200 }), qty: num(own(x, 'qty'), `msg.payload.parts[${i}].qty`, { gt: 0, max: 1e9 }) }));
+  }
+  const ld = own(p, 'lastDone');
+  if (trigger === 'calendar') {
+    const u = oneOf(unit, 'msg.payload.unit', ['days', 'weeks', 'cron', 'weekday'] as const);
+    const lastDone = ld === undefined || ld === null ? now : time(ld, 'msg.payload.lastDone');
+    if (u === 'cron') return { ...base, unit: 'cron', cron: checkCron(str(own(p, 'cron'), 'msg.payload.cron', { maxLength: 100 }), 'msg.payload.cron'), lastDone };
+    if (u === 'weekday') {
+      const at = str(own(p, 'at'), 'msg.payload.at', { maxLength: 30 });
+      const cron = weekdayToCron(at);
+      if (!cron) throw new InputError('msg.payload.at', 'a weekday and time such as "Mon 06:00"', at);
+      return { ...base, unit: 'cron', cron, lastDone };
+    }
+    return { ...base, unit: u, every: num(own(p, 'every'), 'msg.payload.every', { gt: 0, max: 36500 }), lastDone };
+  }
+  if (trigger === 'meter') {
+    const u = oneOf(unit, 'msg.payload.unit', ['hours', 'cycles'] as const);
+    return { ...base, unit: u, every: num(own(p, 'every'), 'msg.payload.every', { gt: 0, max: 1e12 }), lastDone: optNum(ld, 'msg.payload.lastDone', { min: 0, max: 1e15 }) };
+  }
+  if (!/^[A-Za-z][\w.-]{0,63}$/.test(unit)) throw new InputError('msg.payload.unit', 'the feature a condition plan watches (health, velocityRms ...)', unit);
+  const dir = own(p, 'direction');
+  return { ...base, unit, every: num(own(p, 'every'), 'msg.payload.every', { min: -1e12, max: 1e12 }), direction: dir === undefined ? undefined : oneOf(dir, 'msg.payload.direction', ['below', 'above'] as const) };
+}
+
+/** Feature values in a rel-health / rel-vibration message, or {feature, value}. */
+function conditionValues(p: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = Object.create(null);
+  const health = own(p, 'health');
+  if (health !== undefined) {
+    const hs = own(object(health, 'msg.payload.health'), 'score');
+    if (hs !== undefined && hs !== null) out.health = num(hs, 'msg.payload.health.score', { min: 0, max: 100 });
+  }
+  const features = own(p, 'features');
+  if (features !== undefined) {
+    const f = object(features, 'msg.payload.features');
+    const keys = Object.keys(f);
+    if (keys.length > MAX_VALUES) throw new InputError('msg.payload.features', `at most ${MAX_VALUES} features`, f);
+    for (const k of keys) {
+      const v = own(f, k);
+      if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+    }
+  }
+  if (own(p, 'feature') !== undefined) out[str(own(p, 'feature'), 'msg.payload.feature', { maxLength: 64 })] = num(own(p, 'value'), 'msg.payload.value');
+  if (!Object.keys(out).length) throw new InputError('msg.payload', 'a rel-health msg (health.score), features, or {feature, value}', p);
+  return out;
+}
+
+export = function (RED: RedApi) {
+  defineNode<PmDef, PmNode>(RED, 'rel-pm', (node, config) => {
+    const clock = getClock(RED);
+    const h = acquireCmmsStore(RED, config.store, 'rel-pm');
+    const pm = new PmRepo(h.store);
+    const wo = new WorkOrderRepo(h.store);
+    const catchup: Catchup = config.catchup === 'one' ? 'one' : 'each';
+    const tz = typeof config.tz === 'string' && config.tz.trim() ? config.tz.trim() : 'UTC';
+    const known = assetKnown(h.store);
+    const ctx = {
+      wo,
+      tz,
+      facts: (asset: string) => {
+        const a = findAsset(asset);
+        if (a) return { asset, line: a.line, criticality: a.criticality };
+        const r = h.store.get<{ line: string; criticality: number }>('SELECT line, criticality FROM assets WHERE asset_id = ?', [asset]);
+        return { asset, line: r?.line ?? '', criticality: r?.criticality ?? 3 };
+      },
+    };
+    const announce = (opened: WorkOrder[]) => opened.map((w) => ({ topic: 'work-order/new', event: 'new', payload: w }) as NodeMessage);
+    const showStatus = () => {
+      const plans = h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_pm_plans WHERE active = 1')?.n ?? 0;
+      const open = h.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM cmms_work_orders WHERE is_open = 1 AND source = 'pm'")?.n ?? 0;
+      status.ok(node, `${plans} plans, ${open} PM open`);
+    };
+    node.importCsv = (csv) => {
+      const r = pm.importCsv(csv, known, clock.now(), catchup);
+      showStatus();
+      return r;
+    };
+    node.exportCsv = () => pm.exportCsv(tz);
+
+    // Plans kept in the node's config are imported on deploy (their progress is kept).
+    if (typeof config.plans === 'string' && config.plans.trim()) {
+      const r = pm.importCsv(config.plans, (id) => known(id) || deployedAssets().some((a) => a.assetId === id), clock.now(), catchup);
+      for (const bad of r.rejected) node.warn(`PM plans row ${bad.row} (${bad.asset} / ${bad.task}): ${bad.reason}`);
+    }
+    // Catch up on what came due while Node-RED was down, then keep ticking.
+    const startup = pm.tick(clock.now(), ctx);
+    if (startup.length) setImmediate(() => node.send([null, announce(startup)] as never));
+    const sec = Number(config.tickInterval);
+    const timer = clock.setInterval(() => {
+      try {
+        const opened = pm.tick(clock.now(), ctx);
+        if (opened.length) node.send([null, announce(opened)] as never);
+        showStatus();
+      } catch (e) {
+        node.error(e instanceof Error ? e.message : String(e));
+      }
+    }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
+    showStatus();
+
+    return {
+      input: (msg, send) => {
+        const p0 = msg.payload;
+        const fallback = isObject(p0) && (own(p0, 'health') !== undefined || own(p0, 'features') !== undefined) ? 'condition' : undefined;
+        const action = actionOf(msg, ACTIONS, fallback);
+        if (action === 'import') {
+          const csv = typeof p0 === 'string' ? p0 : own(p0, 'csv');
+          if (typeof csv !== 'string') throw new InputError('msg.payload', 'CSV text (or {csv})', p0);
+          if (csv.length > MAX_TEXT) throw new InputError('msg.payload', `CSV of at most ${MAX_TEXT} characters`, csv);
+          msg.payload = pm.importCsv(csv, known, clock.now(), catchup, typeof p0 === 'string' ? 'msg.payload' : 'msg.payload.csv');
+          send([msg, null]);
+          showStatus();
+          return;
+        }
+        if (action === 'export') {
+          msg.payload = pm.exportCsv(tz);
+          send([msg, null]);
+          return;
+        }
+        const p = (action === 'tick' || action === 'list') && (p0 === undefined || p0 === null || p0 === '' || typeof p0 === 'number') ? {} : object(p0, 'msg.payload');
+        const ts = eventTime(p, 'ts', () => clock.now());
+        let opened: WorkOrder[] = [];
+        switch (action) {
+          case 'tick':
+            opened = pm.tick(ts, ctx);
+            msg.payload = { ts, opened };
+            break;
+          case 'plan': {
+            const input = planFromPayload(p, ts);
+            if (!known(input.asset)) throw new InputError('msg.payload.asset', 'a deployed rel-asset or one in the store asset register', input.asset);
+            msg.payload = pm.upsert(input, ts, catchup).plan;
+            break;
+          }
+          case 'list':
+            msg.payload = pm.list(optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), tz);
+            break;
+          case 'remove':
+            pm.remove(num(own(p, 'id'), 'msg.payload.id', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER }));
+            msg.payload = { removed: own(p, 'id') };
+            break;
+          case 'meter': {
+            const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+            const unit = oneOf(own(p, 'unit') ?? 'hours', 'msg.payload.unit', ['hours', 'cycles'] as const);
+            const value = num(own(p, 'value'), 'msg.payload.value', { min: 0, max: 1e15 });
+            opened = pm.meter(asset, unit, value, ts, ctx);
+            msg.payload = { ...p, opened };
+            break;
+          }
+          case 'condition': {
+            const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+            opened = pm.condition(asset, conditionValues(p), ts, ctx);
+            msg.pm = { opened };
+            break;
+          }
+        }
+        send([msg, opened.length ? announce(opened) : null] as never);
+        showStatus();
+      },
+      close: () => {
+        clock.clearInterval(timer);
+        delete node.importCsv;
+        delete node.exportCsv;
+        h.release();
+      },
+    };
+  });
+
+  // Editor: import a spreadsheet into a deployed node, export its plans.
+  RED.httpAdmin.post('/rel-pm/:id/import', RED.auth.needsPermission('rel-pm.write'), (req: any, res: any) => {
+    const n = RED.nodes.getNode(String(req.params.id)) as PmNode | null;
+    if (!n || !n.importCsv) return res.status(404).json({ error: 'rel-pm node not deployed: deploy it first, then import' });
+    const csv = typeof req.body?.csv === 'string' ? req.body.csv : undefined;
+    if (csv === undefined) return res.status(400).json({ error: 'body: expected {"csv": "..."}' });
+    try {
+      res.json(n.importCsv(csv));
+    } catch (e) {
+      res.status(400).json({ error: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  RED.httpAdmin.get('/rel-pm/:id/export', RED.auth.needsPermission('rel-pm.read'), (req: any, res: any) => {
+    const n = RED.nodes.getNode(String(req.params.id)) as PmNode | null;
+    if (!n || !n.exportCsv) return res.status(404).json({ error: 'rel-pm node not deployed' });
+    res.set('Content-Type', 'text/csv; charset=utf-8');
+    res.set('Content-Disposition', 'attachment; filename="pm-plans.csv"');
+    res.send(n.exportCsv());
+  });
+};

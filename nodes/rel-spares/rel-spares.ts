@@ -1,0 +1,111 @@
+/**
+ * rel-spares: spare parts stock on the shared store. Actions define / receive / issue / reserve /
+ * release / adjust / get / list. Reorder point and safety stock from demand and supplier
+ * lead-time variability; a pull signal on output 2 when the available stock falls to the reorder
+ * point (once per crossing, also when a work order's completion issued the parts), naming the
+ * quantity to order.
+ */
+import { SparesRepo, type PullSignal } from '../core/cmms/spares';
+import { InputError } from '../core/errors';
+import { num, object, optNum, optStr, own, str, time } from '../core/validate';
+import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
+import { getClock } from '../shared/clock';
+import { defineNode } from '../shared/node';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { status } from '../shared/status';
+
+interface SparesDef extends NodeDef {
+  store?: string;
+  demandWindowDays?: number | string;
+  checkInterval?: number | string;
+}
+
+const ACTIONS = ['define', 'receive', 'issue', 'reserve', 'release', 'adjust', 'get', 'list'] as const;
+const QTY = { gt: 0, max: 1e9 };
+
+export = function (RED: RedApi) {
+  defineNode<SparesDef>(RED, 'rel-spares', (node, config) => {
+    const clock = getClock(RED);
+    const h = acquireCmmsStore(RED, config.store, 'rel-spares');
+    const win = Number(config.demandWindowDays);
+    const repo = new SparesRepo(h.store, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
+    const showStatus = () => {
+      const parts = repo.list(clock.now());
+      const below = parts.filter((p) => p.belowReorderPoint).length;
+      if (below) status.warn(node, `${parts.length} parts, ${below} to order`);
+      else status.ok(node, `${parts.length} parts`);
+    };
+    const signalMsgs = (signals: PullSignal[]): NodeMessage[] => signals.map((s) => ({ topic: `spares/pull/${s.part}`, payload: s }));
+    // Crossings caused elsewhere (a work order's completion) are announced on the next check.
+    const sec = Number(config.checkInterval);
+    const timer = clock.setInterval(() => {
+      try {
+        const sig = repo.drainSignals(clock.now());
+        if (sig.length) {
+          node.send([null, signalMsgs(sig)] as never);
+          showStatus();
+        }
+      } catch (e) {
+        node.error(e instanceof Error ? e.message : String(e));
+      }
+    }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
+    showStatus();
+
+    return {
+      input: (msg, send) => {
+        const action = actionOf(msg, ACTIONS);
+        const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
+        const ts = eventTime(p, 'ts', () => clock.now());
+        if (action === 'list') {
+          const below = own(p, 'below');
+          if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
+          msg.payload = repo.list(ts, { belowOnly: below === true });
+          send([msg, null]);
+          return;
+        }
+        const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });
+        const woRaw = own(p, 'wo');
+        const wo = woRaw === undefined || woRaw === null ? undefined : num(woRaw, 'msg.payload.wo', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
+        const by = optStr(own(p, 'by'), 'msg.payload.by', { maxLength: 200 });
+        const note = optStr(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 });
+        let result;
+        switch (action) {
+          case 'define':
+            result = repo.define(
+              {
+                part,
+                name: optStr(own(p, 'name'), 'msg.payload.name', { maxLength: 200 }),
+                unitCost: optNum(own(p, 'unitCost'), 'msg.payload.unitCost', { min: 0, max: 1e9 }),
+                leadMeanDays: optNum(own(p, 'leadMeanDays'), 'msg.payload.leadMeanDays', { min: 0, max: 3650 }),
+                leadSdDays: optNum(own(p, 'leadSdDays'), 'msg.payload.leadSdDays', { min: 0, max: 3650 }),
+                demandPerDay: optNum(own(p, 'demandPerDay'), 'msg.payload.demandPerDay', { min: 0, max: 1e9 }),
+                demandSd: optNum(own(p, 'demandSd'), 'msg.payload.demandSd', { min: 0, max: 1e9 }),
+                z: optNum(own(p, 'z'), 'msg.payload.z', { min: 0, max: 10 }),
+                lotSize: optNum(own(p, 'lotSize'), 'msg.payload.lotSize', { gt: 0, max: 1e9 }),
+              },
+              ts,
+            );
+            break;
+          case 'adjust':
+            result = repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
+            break;
+          case 'get':
+            result = repo.get(part, ts);
+            break;
+          default: {
+            const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
+            result = action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m);
+          }
+        }
+        msg.payload = result;
+        const sig = repo.drainSignals(ts);
+        send([msg, sig.length ? signalMsgs(sig) : null] as never);
+        showStatus();
+      },
+      close: () => {
+        clock.clearInterval(timer);
+        h.release();
+      },
+    };
+  });
+};

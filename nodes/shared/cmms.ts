@@ -1,0 +1,62 @@
+/**
+ * Glue shared by the CMMS nodes (rel-work-order, rel-pm, rel-spares, rel-kpi): open the store
+ * with the cmms migrations, and the asset facts a work order needs (line, criticality) from the
+ * deployed rel-asset, else from the message, else defaults.
+ */
+import { migrateCmms } from '../core/cmms/schema';
+import type { AssetFacts } from '../core/cmms/work-orders';
+import { InputError } from '../core/errors';
+import { optStr, num, own, str, time } from '../core/validate';
+import { findAsset, resolveAsset } from './assets';
+import type { NodeMessage, RedApi } from './red';
+import { acquireStore, type StoreHandle } from './store';
+
+export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): StoreHandle {
+  const h = acquireStore(RED, storeId, what);
+  try {
+    migrateCmms(h.store);
+  } catch (e) {
+    h.release();
+    throw e;
+  }
+  return h;
+}
+
+/** Facts of the asset a message is about (the configured asset wins, then a deployed one, then the payload). */
+export function assetFacts(RED: RedApi, configured: unknown, msg: NodeMessage, payload: unknown, defaultCriticality = 3): AssetFacts {
+  if (typeof configured === 'string' && configured) {
+    const a = resolveAsset(RED, configured, msg);
+    return { asset: a.assetId, line: a.line, criticality: a.criticality };
+  }
+  const id = str(own(payload, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+  const spec = findAsset(id);
+  if (spec) return { asset: spec.assetId, line: spec.line, criticality: spec.criticality };
+  const c = own(payload, 'criticality');
+  const criticality = c === undefined || c === null ? defaultCriticality : num(c, 'msg.payload.criticality', { min: 1, max: 5, integer: true });
+  return { asset: id, line: optStr(own(payload, 'line'), 'msg.payload.line', { maxLength: 200 }) ?? '', criticality };
+}
+
+/** msg.action, else msg.topic when it is one of the actions, else the fallback (or an error). */
+export function actionOf<T extends string>(msg: NodeMessage, actions: readonly T[], fallback?: T): T {
+  const a = own(msg, 'action');
+  if (a !== undefined) {
+    if (typeof a === 'string' && (actions as readonly string[]).includes(a)) return a as T;
+    throw new InputError('msg.action', `one of ${actions.join(', ')}`, a);
+  }
+  const t = own(msg, 'topic');
+  if (typeof t === 'string' && (actions as readonly string[]).includes(t)) return t as T;
+  if (fallback !== undefined) return fallback;
+  throw new InputError('msg.action', `one of ${actions.join(', ')} (or msg.topic set to one)`, a);
+}
+
+/** Latest time a Date can print (year 9999): event times beyond it are input errors, not crashes. */
+export const MAX_TS = 253_402_300_799_999;
+
+/** The event time of a payload field (default now), within what a Date can represent. */
+export function eventTime(payload: unknown, key: string, now: () => number): number {
+  const v = own(payload, key);
+  if (v === undefined || v === null) return now();
+  const t = time(v, `msg.payload.${key}`);
+  if (t > MAX_TS) throw new InputError(`msg.payload.${key}`, 'a time before the year 10000', v);
+  return t;
+}

@@ -1,0 +1,415 @@
+/**
+ * The CMMS core on a real SQLite file: every formula against a hand-computed example, the
+ * work-order lifecycle, spares, PM scheduling and CSV import/export, and bad input.
+ */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import Papa from 'papaparse';
+import { openStore, migrateCore, type StoreHandle } from '../../nodes/core/store';
+import {
+  migrateCmms, WorkOrderRepo, SparesRepo, PmRepo, safetyStock, reorderPoint, dailyDemand, priorityOf, mtbf, mttr, inherentAvailability, computeKpi,
+  calendarOccurrences, weekdayToCron, parseParts, TxBatcher, CMMS_MIGRATIONS,
+} from '../../nodes/core/cmms';
+import { tmpDir } from '../helpers/red';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2024, 0, 1);
+const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b} (tol ${tol})`);
+
+describe('cmms core', function () {
+  let dir: string;
+  let h: StoreHandle;
+  let wo: WorkOrderRepo;
+  beforeEach(() => {
+    dir = tmpDir('cmms-core-');
+    h = openStore(path.join(dir, 'cmms.db'));
+    migrateCore(h.store);
+    assert.strictEqual(migrateCmms(h.store), CMMS_MIGRATIONS.length);
+    wo = new WorkOrderRepo(h.store);
+  });
+  afterEach(() => {
+    h.release();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('formulas (hand-computed)', () => {
+    it('safety stock and reorder point: D=4/d, sdD=2, L=10 d, sdL=3 d, z=1.65', () => {
+      // L*sdD^2 = 40; D^2*sdL^2 = 144; sqrt(184) = 13.564659966; *1.65 = 22.38168894
+      const i = { demandPerDay: 4, demandSd: 2, leadDays: 10, leadSd: 3, z: 1.65 };
+      close(safetyStock(i), 22.381688945, 1e-8);
+      close(reorderPoint(i), 62.381688945, 1e-8);
+      // no variability: ROP = D*L
+      close(reorderPoint({ demandPerDay: 5, demandSd: 0, leadDays: 7, leadSd: 0 }), 35);
+    });
+    it('daily demand: mean and sample sd over whole days (zero days count)', () => {
+      // 4 days: 2, 0, 6, 0 -> mean 2, sd = sqrt((0+4+16+4)/3) = sqrt(8) = 2.8284
+      const d = dailyDemand([{ ts: T0 + 1000, qty: 2 }, { ts: T0 + 2 * DAY, qty: 4 }, { ts: T0 + 2 * DAY + 5, qty: 2 }], T0, 4);
+      close(d.mean, 2);
+      close(d.sd, Math.sqrt(8));
+    });
+    it('priority from criticality x severity', () => {
+      assert.deepStrictEqual(priorityOf(4, 'alarm'), { priority: 1, score: 12 });
+      assert.deepStrictEqual(priorityOf(5, 'warning'), { priority: 2, score: 10 });
+      assert.deepStrictEqual(priorityOf(3, 'warning'), { priority: 3, score: 6 });
+      assert.deepStrictEqual(priorityOf(1, 'alarm'), { priority: 4, score: 3 });
+    });
+    it('MTBF, MTTR, inherent availability: 720 h, 3 failures, 12 h repair', () => {
+      assert.strictEqual(mtbf(720, 3), 240);
+      assert.strictEqual(mttr(12, 3), 4);
+      close(inherentAvailability(240, 4), 240 / 244);
+      assert.strictEqual(mtbf(720, 0), null);
+      assert.strictEqual(inherentAvailability(null, null), 1);
+    });
+    it('KPIs from stored work orders: 30 days, 3 failures, PM compliance, MTTR trend', () => {
+      const mk = (asset: string, doneAt: number, repairMin: number, downtimeMin: number, source: 'condition' | 'pm' = 'condition', dueAt?: number) => {
+        const w = source === 'pm' ? wo.create({ asset, line: 'L1', title: 'pm', source: 'pm', ts: doneAt - 3600e3, planId: 1, occurrence: doneAt, dueAt }) : wo.create({ asset, line: 'L1', title: 'fail', ts: doneAt - 3600e3 });
+        wo.transition({ id: w.id, action: 'assign', by: 'ann', ts: doneAt - 3000e3 });
+        wo.transition({ id: w.id, action: 'start', by: 'ann', ts: doneAt - 2000e3 });
+        return wo.transition({ id: w.id, action: 'complete', by: 'ann', ts: doneAt, repairMin, downtimeMin });
+      };
+      const from = T0;
+      const to = T0 + 30 * DAY; // 720 h
+      // previous window: 2 failures with 6 h repair each -> baseline MTTR 6 h
+      mk('pump-1', from - 10 * DAY, 360, 360);
+      mk('pump-1', from - 5 * DAY, 360, 360);
+      // this window: 3 failures, repair 180 + 240 + 300 = 720 min = 12 h; downtime 3+4+5 = 12 h unplanned
+      mk('pump-1', from + 5 * DAY, 180, 180);
+      mk('pump-1', from + 10 * DAY, 240, 240);
+      mk('pump-1', from + 20 * DAY, 300, 300);
+      // PM: 2 due in window, one done on time (downtime 60 min), one done 3 days late (downtime 0)
+      mk('pump-1', from + 7 * DAY + 3600e3, 60, 60, 'pm', from + 7 * DAY);
+      mk('pump-1', from + 17 * DAY, 30, 0, 'pm', from + 14 * DAY);
+      const k = computeKpi(h.store, { asset: 'pump-1' }, { from, to });
+      close(k.scheduledH, 720);
+      assert.strictEqual(k.failures, 3);
+      close(k.repairH, 12);
+      close(k.unplannedDowntimeH, 12);
+      close(k.plannedDowntimeH, 1);
+      close(k.operatingH, 720 - 13);
+      close(k.mtbfH!, 707 / 3);
+      close(k.mttrH!, 4);
+      close(k.availability, 707 / 3 / (707 / 3 + 4));
+      close(k.unplannedShare, 12 / 720);
+      assert.strictEqual(k.benchmarks[0].pass, true, k.benchmarks[0].text); // 1.67 % < 3 %
+      assert.strictEqual(k.pmDue, 2);
+      assert.strictEqual(k.pmOnTime, 1);
+      assert.strictEqual(k.pmCompliance, 0.5);
+      close(k.baselineMttrH!, 6);
+      close(k.mttrChange!, (4 - 6) / 6);
+      assert.strictEqual(k.benchmarks[1].pass, true, k.benchmarks[1].text); // down 33 % >= 30 %
+      // 16 h/day scheduled: 480 h, unplanned 12/480 = 2.5 % still passes; 12 h/day: 3.33 % fails
+      assert.strictEqual(computeKpi(h.store, { asset: 'pump-1' }, { from, to, hoursPerDay: 12 }).benchmarks[0].pass, false);
+      const line = computeKpi(h.store, { line: 'L1' }, { from, to });
+      assert.deepStrictEqual(line.assets, ['pump-1']);
+      assert.strictEqual(line.failures, 3);
+    });
+  });
+
+  describe('work orders', () => {
+    it('runs the lifecycle with time-stamped history and computes repair time without on-hold time', () => {
+      const w = wo.create({ asset: 'pump-1', title: 'Replace seal', ts: T0, by: 'planner' });
+      assert.strictEqual(w.status, 'open');
+      assert.strictEqual(w.number, 'WO-000001');
+      wo.transition({ id: w.id, action: 'assign', by: 'planner', assignee: 'ann', ts: T0 + 60e3 });
+      wo.transition({ id: w.id, action: 'start', by: 'ann', ts: T0 + 120e3 });
+      wo.transition({ id: w.id, action: 'hold', by: 'ann', note: 'waiting for parts', ts: T0 + 180e3 });
+      wo.transition({ id: w.id, action: 'start', by: 'ann', ts: T0 + 600e3 });
+      const done = wo.transition({ id: w.id, action: 'complete', by: 'ann', ts: T0 + 900e3, downtimeMin: 20 });
+      assert.strictEqual(done.status, 'done');
+      close(done.repairMin!, 1 + 5); // 60 s before hold + 300 s after
+      assert.strictEqual(done.downtimeMin, 20);
+      assert.strictEqual(done.failure, true);
+      const closed = wo.transition({ id: w.id, action: 'close', by: 'lead', ts: T0 + 1000e3 });
+      assert.deepStrictEqual(
+        closed.history!.map((x) => [x.action, x.from, x.to, x.by, x.ts]),
+        [
+          ['create', null, 'open', 'planner', T0],
+          ['assign', 'open', 'assigned', 'planner', T0 + 60e3],
+          ['start', 'assigned', 'in-progress', 'ann', T0 + 120e3],
+          ['hold', 'in-progress', 'on-hold', 'ann', T0 + 180e3],
+          ['start', 'on-hold', 'in-progress', 'ann', T0 + 600e3],
+          ['complete', 'in-progress', 'done', 'ann', T0 + 900e3],
+          ['close', 'done', 'closed', 'lead', T0 + 1000e3],
+        ],
+      );
+      assert.strictEqual(closed.history![3].note, 'waiting for parts');
+      assert.strictEqual(closed.assignee, 'ann');
+    });
+
+    it('rejects illegal transitions naming both states, and unknown ids', () => {
+      const w = wo.create({ asset: 'pump-1', title: 't', ts: T0 });
+      assert.throws(() => wo.transition({ id: w.id, action: 'complete', by: 'x', ts: T0 }), /cannot complete from status open to done/);
+      assert.throws(() => wo.transition({ id: w.id, action: 'close', by: 'x', ts: T0 }), /from status open to closed/);
+      wo.transition({ id: w.id, action: 'cancel', by: 'x', ts: T0 });
+      assert.throws(() => wo.transition({ id: w.id, action: 'start', by: 'x', ts: T0 }), /from status cancelled to in-progress/);
+      assert.throws(() => wo.transition({ id: 999, action: 'start', by: 'x', ts: T0 }), /work order 999 not found/);
+      assert.throws(() => wo.get(999), /not found/);
+      assert.strictEqual(wo.get(w.id).history!.length, 2, 'failed transitions leave no trace');
+    });
+
+    it('detect: one open order per (asset, mode); severity raised with history, never lowered', () => {
+      const a = wo.detect({ asset: 'fan-1', criticality: 4, mode: 'imbalance', severity: 'warning', ts: T0, evidence: '1X at 29.9 Hz' });
+      assert.ok(a.created);
+      assert.strictEqual(a.workOrder.priority, 2); // 4 x 2 = 8
+      const b = wo.detect({ asset: 'fan-1', criticality: 4, mode: 'imbalance', severity: 'watch', ts: T0 + 1000 });
+      assert.ok(!b.created && !b.escalated);
+      assert.strictEqual(b.workOrder.severity, 'warning');
+      assert.strictEqual(b.workOrder.lastSeverity, 'watch');
+      const c = wo.detect({ asset: 'fan-1', criticality: 4, mode: 'imbalance', severity: 'alarm', ts: T0 + 2000 });
+      assert.ok(c.escalated);
+      assert.strictEqual(c.workOrder.priority, 1);
+      assert.strictEqual(c.workOrder.detections, 3);
+      assert.strictEqual(c.workOrder.lastSeen, T0 + 2000);
+      assert.strictEqual(c.workOrder.history!.filter((x) => x.action === 'escalate').length, 1);
+      // another mode, another order; after completion a new detection opens a new one
+      assert.ok(wo.detect({ asset: 'fan-1', mode: 'misalignment', severity: 'warning', ts: T0 }).created);
+      const id = c.workOrder.id;
+      wo.transition({ id, action: 'assign', by: 'x', ts: T0 + 3000 });
+      wo.transition({ id, action: 'start', by: 'x', ts: T0 + 4000 });
+      wo.transition({ id, action: 'complete', by: 'x', ts: T0 + 5000 });
+      const d = wo.detect({ asset: 'fan-1', mode: 'imbalance', severity: 'warning', ts: T0 + 6000 });
+      assert.ok(d.created);
+      assert.notStrictEqual(d.workOrder.id, id);
+      assert.throws(() => wo.create({ asset: 'fan-1', title: 'dup', mode: 'imbalance', ts: T0 }), /already open for asset fan-1 and mode imbalance/);
+      // the unique index is the last line of defence: a raw duplicate insert fails
+      assert.throws(() => h.store.run("UPDATE cmms_work_orders SET dedup_key = (SELECT dedup_key FROM cmms_work_orders WHERE id = ?) WHERE id = (SELECT MAX(id) FROM cmms_work_orders WHERE mode = 'misalignment')", [d.workOrder.id]), /UNIQUE/);
+    });
+
+    it('stores SQL metacharacters in every text field verbatim', () => {
+      const evil = "x'); DROP TABLE cmms_work_orders; -- \" ; `";
+      const w = wo.create({ asset: evil, line: evil, title: evil, mode: evil, description: evil, by: evil, ts: T0 });
+      const t = wo.transition({ id: w.id, action: 'assign', by: evil, assignee: evil, note: evil, ts: T0 });
+      assert.strictEqual(t.asset, evil);
+      assert.strictEqual(t.title, evil);
+      assert.strictEqual(t.mode, evil);
+      assert.strictEqual(t.line, evil);
+      assert.strictEqual(t.description, evil);
+      assert.strictEqual(t.assignee, evil);
+      assert.strictEqual(t.history![1].note, evil);
+      assert.strictEqual(t.history![1].by, evil);
+      assert.strictEqual(wo.detect({ asset: evil, mode: evil + '2', severity: 'alarm', evidence: evil, ts: T0 }).workOrder.evidence, evil);
+      assert.strictEqual(wo.list({ asset: evil }).length, 2);
+      assert.strictEqual(h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders')?.n, 2);
+    });
+
+    it('completion issues the parts used in the same transaction, or nothing when stock is short', () => {
+      const sp = wo.spares;
+      sp.define({ part: 'BRG-6205', leadMeanDays: 5, demandPerDay: 0.1 }, T0);
+      sp.receive({ part: 'BRG-6205', qty: 3, ts: T0 });
+      const w = wo.create({ asset: 'pump-1', title: 'bearing', ts: T0 });
+      sp.reserve({ part: 'BRG-6205', qty: 2, wo: w.id, ts: T0 });
+      wo.transition({ id: w.id, action: 'assign', by: 'a', ts: T0 });
+      wo.transition({ id: w.id, action: 'start', by: 'a', ts: T0 });
+      assert.throws(() => wo.transition({ id: w.id, action: 'complete', by: 'a', ts: T0, parts: [{ part: 'BRG-6205', qty: 4 }] }), /cannot issue 4, only 3 available/);
+      assert.strictEqual(wo.get(w.id).status, 'in-progress', 'rolled back');
+      assert.strictEqual(sp.get('BRG-6205', T0).onHand, 3);
+      const done = wo.transition({ id: w.id, action: 'complete', by: 'a', ts: T0, parts: [{ part: 'BRG-6205', qty: 2 }] });
+      assert.deepStrictEqual(done.parts, [{ part: 'BRG-6205', qty: 2 }]);
+      const s = sp.get('BRG-6205', T0);
+      assert.strictEqual(s.onHand, 1);
+      assert.strictEqual(s.reserved, 0, 'the reservation for this work order was used');
+      assert.throws(() => wo.transition({ id: 12345, action: 'complete', by: 'a', ts: T0 }), /not found/);
+    });
+
+    it('list filters by asset, status and open', () => {
+      for (let i = 0; i < 5; i++) wo.create({ asset: i % 2 ? 'a' : 'b', title: `t${i}`, ts: T0 + i });
+      wo.transition({ id: 1, action: 'cancel', by: 'x', ts: T0 });
+      assert.deepStrictEqual(wo.list({ asset: 'b', open: true }).map((w) => w.id), [3, 5]);
+      assert.deepStrictEqual(wo.list({ status: 'cancelled' }).map((w) => w.id), [1]);
+      assert.deepStrictEqual(wo.list({ open: false }).map((w) => w.id), [1]);
+      assert.strictEqual(wo.countOpen(), 4);
+    });
+
+    it('group commit: a failing write in a batch fails alone', async () => {
+      const b = new TxBatcher(h.store);
+      const w = wo.create({ asset: 'p', title: 't', ts: T0 });
+      const ps = [
+        b.run(() => wo.detect({ asset: 'p', mode: 'm', severity: 'warning', ts: T0 })),
+        b.run(() => wo.transition({ id: w.id, action: 'close', by: 'x', ts: T0 })),
+        b.run(() => wo.detect({ asset: 'p', mode: 'm', severity: 'warning', ts: T0 })),
+      ];
+      const r = await Promise.allSettled(ps);
+      assert.deepStrictEqual(r.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.strictEqual(wo.findOpen('p', 'm')!.detections, 2);
+    });
+  });
+
+  describe('spares', () => {
+    it('never goes negative, reservations per work order, adjust is the explicit way', () => {
+      const sp = new SparesRepo(h.store);
+      sp.define({ part: 'P', leadMeanDays: 10, leadSdDays: 3, demandPerDay: 4, demandSd: 2 }, T0);
+      assert.throws(() => sp.issue({ part: 'P', qty: 1, ts: T0 }), /cannot issue 1, only 0 available/);
+      assert.throws(() => sp.issue({ part: 'nope', qty: 1, ts: T0 }), /part "nope" not found/);
+      sp.receive({ part: 'P', qty: 100, ts: T0 });
+      sp.reserve({ part: 'P', qty: 30, wo: 7, ts: T0 });
+      assert.throws(() => sp.issue({ part: 'P', qty: 71, ts: T0 }), /only 70 available/);
+      assert.throws(() => sp.release({ part: 'P', qty: 31, wo: 7, ts: T0 }), /only 30 reserved/);
+      const s = sp.issue({ part: 'P', qty: 80, wo: 7, ts: T0 }); // 30 reserved + 50 free
+      assert.strictEqual(s.onHand, 20);
+      assert.strictEqual(s.reserved, 0);
+      const a = sp.adjust({ part: 'P', count: 5, note: 'count', ts: T0 });
+      assert.strictEqual(a.onHand, 5);
+      assert.deepStrictEqual(sp.moves('P').map((m) => [m.kind, m.qty]), [['adjust', -15], ['issue', 80], ['reserve', 30], ['receive', 100]]);
+    });
+
+    it('signals once per crossing of the reorder point, with the quantity to order', () => {
+      const sp = new SparesRepo(h.store);
+      // D=4, sdD=2, L=10, sdL=3 -> ROP 62.38; lot = D*L = 40 -> order up to 102.38
+      sp.define({ part: 'P', leadMeanDays: 10, leadSdDays: 3, demandPerDay: 4, demandSd: 2 }, T0);
+      sp.receive({ part: 'P', qty: 100, ts: T0 });
+      assert.deepStrictEqual(sp.drainSignals(T0), [], 'the receipt lifted the new part above its reorder point before anyone was told');
+      sp.issue({ part: 'P', qty: 30, ts: T0 }); // 70 > 62.38
+      assert.deepStrictEqual(sp.drainSignals(T0), []);
+      sp.issue({ part: 'P', qty: 10, ts: T0 }); // 60 <= 62.38: crossing
+      const sig = sp.drainSignals(T0);
+      assert.strictEqual(sig.length, 1);
+      assert.strictEqual(sig[0].available, 60);
+      assert.strictEqual(sig[0].quantity, Math.ceil(62.381688945 + 40 - 60)); // 43
+      sp.issue({ part: 'P', qty: 10, ts: T0 });
+      assert.deepStrictEqual(sp.drainSignals(T0), [], 'still below: no second signal');
+      sp.receive({ part: 'P', qty: 50, ts: T0 }); // 100: above again
+      sp.issue({ part: 'P', qty: 40, ts: T0 }); // 60: a new crossing
+      assert.strictEqual(sp.drainSignals(T0).length, 1);
+    });
+
+    it('estimates demand from issues when none is fixed', () => {
+      const sp = new SparesRepo(h.store, 10);
+      sp.define({ part: 'Q', leadMeanDays: 2 }, T0);
+      sp.receive({ part: 'Q', qty: 100, ts: T0 });
+      for (let d = 0; d < 10; d++) sp.issue({ part: 'Q', qty: d % 2 ? 4 : 2, ts: T0 + d * DAY + 1000 });
+      const s = sp.get('Q', T0 + 10 * DAY);
+      close(s.demandPerDay, 3);
+      close(s.demandSd, Math.sqrt((10 * 1) / 9)); // deviations +-1 over 10 days, n-1 = 9
+      close(s.reorderPoint, 3 * 2 + 1.65 * Math.sqrt(2 * (10 / 9)));
+    });
+  });
+
+  describe('PM', () => {
+    const facts = (asset: string) => ({ asset, criticality: 3 });
+    it('every 7 days over 60 days opens exactly the 8 occurrences, ticking hourly', () => {
+      const pm = new PmRepo(h.store);
+      pm.upsert({ asset: 'pump-1', task: 'grease', trigger: 'calendar', every: 7, unit: 'days', lastDone: T0 }, T0);
+      const opened: number[] = [];
+      for (let t = T0; t <= T0 + 60 * DAY; t += 3600e3) for (const w of pm.tick(t, { wo, facts })) opened.push(Date.parse(w.dueAt!));
+      assert.deepStrictEqual(opened, [1, 2, 3, 4, 5, 6, 7, 8].map((k) => T0 + 7 * k * DAY));
+      assert.strictEqual(wo.list({ source: 'pm' }).length, 8);
+    });
+    it('weekday/time plans via cron', () => {
+      assert.strictEqual(weekdayToCron('Mon 06:00'), '0 6 * * 1');
+      assert.strictEqual(weekdayToCron('friday 23:30'), '30 23 * * 5');
+      assert.strictEqual(weekdayToCron('Mon 25:00'), undefined);
+      // 2024-01-01 is a Monday: Mondays 06:00 in January after Jan 1 00:00 -> 1, 8, 15, 22, 29
+      const occ = calendarOccurrences({ lastDue: T0, every: null, unit: 'cron', cron: '0 6 * * 1' }, Date.UTC(2024, 1, 1));
+      assert.deepStrictEqual(occ.map((t) => new Date(t).toISOString().slice(0, 13)), ['2024-01-01T06', '2024-01-08T06', '2024-01-15T06', '2024-01-22T06', '2024-01-29T06']);
+    });
+    it('meter plans: run hours with a counter reset, catch-up of several intervals', () => {
+      const pm = new PmRepo(h.store);
+      pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 1000 }, T0);
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1400, T0, { wo, facts }).length, 0);
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1500, T0, { wo, facts }).length, 1); // 500 since last done
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1900, T0, { wo, facts }).length, 0);
+      assert.strictEqual(pm.meter('comp-1', 'hours', 100, T0, { wo, facts }).length, 1, 'reset: 1900 -> 0 -> 100 is 100 more = 1000 total');
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1200, T0, { wo, facts }).length, 2, '1100 more: 2100 total: occurrences 3 and 4');
+      assert.strictEqual(pm.meter('comp-1', 'cycles', 99999, T0, { wo, facts }).length, 0, 'other meter');
+    });
+    it('condition plans open once per crossing', () => {
+      const pm = new PmRepo(h.store);
+      pm.upsert({ asset: 'fan-1', task: 'inspect', trigger: 'condition', every: 70, unit: 'health' }, T0);
+      assert.strictEqual(pm.condition('fan-1', { health: 80 }, T0, { wo, facts }).length, 0);
+      assert.strictEqual(pm.condition('fan-1', { health: 65 }, T0, { wo, facts }).length, 1);
+      assert.strictEqual(pm.condition('fan-1', { health: 60 }, T0, { wo, facts }).length, 0);
+      assert.strictEqual(pm.condition('fan-1', { health: 75 }, T0, { wo, facts }).length, 0);
+      assert.strictEqual(pm.condition('fan-1', { health: 69 }, T0, { wo, facts }).length, 1);
+    });
+    it('parses part lists', () => {
+      assert.deepStrictEqual(parseParts('BRG-6205:2; GREASE-EP2 | FILTER x 3'), [{ part: 'BRG-6205', qty: 2 }, { part: 'GREASE-EP2', qty: 1 }, { part: 'FILTER', qty: 3 }]);
+      assert.throws(() => parseParts('A:zero'), /quantity of A/);
+    });
+    it('exports CSV that a spreadsheet cannot execute, and re-imports it', () => {
+      const pm = new PmRepo(h.store);
+      pm.upsert({ asset: 'pump-1', task: '=HYPERLINK("http://evil")', trigger: 'calendar', every: 7, unit: 'days', lastDone: T0 }, T0);
+      pm.upsert({ asset: 'pump-1', task: '+1+cmd|calc', trigger: 'calendar', every: 2, unit: 'weeks', lastDone: T0, parts: [{ part: '@SUM(A1)', qty: 1 }] }, T0);
+      pm.upsert({ asset: 'pump-1', task: '-2', trigger: 'meter', every: 100, unit: 'cycles' }, T0);
+      pm.upsert({ asset: 'pump-1', task: '\tTab', trigger: 'calendar', every: 1, unit: 'days' }, T0);
+      pm.upsert({ asset: 'pump-1', task: '\rCR', trigger: 'calendar', every: 1, unit: 'days' }, T0);
+      const csv = pm.exportCsv();
+      const rows = Papa.parse<Record<string, string>>(csv, { header: true }).data.filter((r) => r.asset);
+      for (const r of rows) for (const v of Object.values(r)) assert.ok(!/^[=+\-@\t\r]/.test(v), `cell ${JSON.stringify(v)} could run as a formula`);
+      assert.ok(rows.some((r) => r.task === "'=HYPERLINK(\"http://evil\")"));
+      assert.ok(rows.some((r) => r.parts === "'@SUM(A1):1"));
+      const h2 = openStore(path.join(dir, 'other.db'));
+      try {
+        migrateCmms(h2.store);
+        const rep = new PmRepo(h2.store).importCsv(csv, () => true, T0);
+        assert.strictEqual(rep.imported.length, 5, JSON.stringify(rep.rejected));
+      } finally {
+        h2.release();
+      }
+    });
+
+    it('imports a realistic 200-row PM spreadsheet, rejecting each bad row with its reason', () => {
+      const assets = Array.from({ length: 20 }, (_, i) => `line${1 + (i % 3)}-${['pump', 'fan', 'conveyor', 'compressor'][i % 4]}-${i + 1}`);
+      const tasks = ['Grease DE bearing', 'Grease NDE bearing', 'Check belt tension', 'Inspect coupling', 'Vibration route', 'Replace filter', 'Check oil level', 'Thermography', 'Tighten foundation bolts', 'Clean cooling fins'];
+      const header = 'Asset;Task;Trigger;Interval;Unit;Last done;Duration (min);Parts';
+      const lines: string[] = [header];
+      const bad = new Map<number, RegExp>();
+      let good = 0;
+      for (let i = 0; i < 200; i++) {
+        const row = i + 2;
+        const asset = assets[i % 20];
+        const task = `${tasks[Math.floor(i / 20)]}`;
+        let cells = [asset, task, 'calendar', String(1 + (i % 12)), i % 2 ? 'weeks' : 'days', `2024-0${1 + (i % 9)}-1${i % 10}`, String(15 + (i % 4) * 15), i % 3 ? 'GREASE-EP2:1' : 'BRG-6205:2; SEAL-35:1'];
+        if (i % 7 === 3) cells = [asset, task, 'meter', String(250 * (1 + (i % 4))), i % 2 ? 'hours' : 'cycles', String(1000 + i), '30', ''];
+        if (i % 11 === 5) cells = [asset, task, 'condition', '70', 'health', '', '45', ''];
+        if (i === 10) { cells[0] = 'line9-unknown-99'; bad.set(row, /unknown asset "line9-unknown-99"/); }
+        else if (i === 40) { cells[2] = 'calendar'; cells[3] = '0'; cells[4] = 'days'; bad.set(row, /interval: expected a number > 0, got 0/); }
+        else if (i === 41) { cells[2] = 'calendar'; cells[3] = 'monthly'; cells[4] = 'days'; bad.set(row, /interval: expected a number, got "monthly"/); }
+        else if (i === 42) { cells[6] = 'half an hour'; bad.set(row, /duration: expected a number, got "half an hour"/); }
+        else if (i === 120) { cells[2] = 'calendar'; cells[4] = 'fortnights'; bad.set(row, /unit: a calendar plan needs/); }
+        else if (i === 150) { cells[2] = 'calendar'; cells[3] = '3'; cells[4] = 'days'; cells[5] = '31.13.2024'; bad.set(row, /last done: expected a date/); }
+        else if (i === 160) { cells[2] = 'yearly'; bad.set(row, /trigger: expected calendar, meter or condition/); }
+        else good++;
+        lines.push(cells.map((c) => (c.includes(';') ? `"${c}"` : c)).join(';'));
+      }
+      // duplicate task: the same asset and task again (case differs)
+      lines.push(`${assets[0]};${tasks[0].toUpperCase()};calendar;1;weeks;2024-01-01;10;`);
+      bad.set(202, /duplicate task: asset .* already has .* in row 2/);
+      const pm = new PmRepo(h.store);
+      const rep = pm.importCsv(lines.join('\r\n') + '\r\n', (id) => assets.includes(id), T0);
+      assert.strictEqual(rep.rows, 201);
+      assert.strictEqual(rep.imported.length, good, JSON.stringify(rep.rejected.filter((r) => !bad.has(r.row))));
+      assert.deepStrictEqual(rep.rejected.map((r) => r.row).sort((a, b) => a - b), [...bad.keys()].sort((a, b) => a - b));
+      for (const r of rep.rejected) assert.match(r.reason, bad.get(r.row)!, `row ${r.row}`);
+      assert.strictEqual(pm.list().length, good);
+      const meter = pm.list().find((p) => p.trigger === 'meter')!;
+      assert.ok(meter.every! >= 250);
+      // importing the same file again updates, never duplicates
+      const again = pm.importCsv(lines.join('\n'), (id) => assets.includes(id), T0);
+      assert.ok(again.imported.every((r) => r.result === 'updated'));
+      assert.strictEqual(pm.list().length, good);
+    });
+  });
+});
+
+describe('cmms examples and flow', () => {
+  const ROOT_DIR = path.resolve(__dirname, '..', '..', '..');
+  const CORE = new Set(['tab', 'comment', 'inject', 'debug', 'function', 'http in', 'http response', 'catch']);
+  const files = [
+    ...['rel-work-order', 'rel-pm', 'rel-spares', 'rel-kpi'].flatMap((d) => fs.readdirSync(path.join(ROOT_DIR, 'examples', d)).map((f) => path.join(ROOT_DIR, 'examples', d, f))),
+    path.join(ROOT_DIR, 'flows', 'cmms-only.json'),
+  ];
+  it('start with a comment, use only core and rel-* nodes, and wire to existing nodes', () => {
+    assert.strictEqual(files.length, 5);
+    for (const f of files) {
+      const flow = JSON.parse(fs.readFileSync(f, 'utf8')) as any[];
+      const ids = new Set(flow.map((n) => n.id));
+      assert.strictEqual(flow.filter((n) => n.type !== 'tab')[0].type, 'comment', f);
+      for (const n of flow) {
+        assert.ok(CORE.has(n.type) || /^rel-(store|asset|work-order|pm|spares|kpi)$/.test(n.type), `${f}: ${n.type}`);
+        for (const out of n.wires ?? []) for (const w of out) assert.ok(ids.has(w), `${f}: ${n.id} wires to missing ${w}`);
+        if (n.store) assert.ok(ids.has(n.store), `${f}: store ${n.store}`);
+      }
+    }
+  });
+});
