@@ -1,0 +1,175 @@
+/**
+ * rel-simulator: a seeded machine for one asset. On a timer (and on any input without an action)
+ * it emits an acceleration waveform (output 1), temperature and motor current (output 2) and
+ * production events for rel-takt / rel-oee (output 3), each with the ground truth of the fault in
+ * payload.simulation. The work is in nodes/core/signal/simulator.ts; see docs/simulator.md.
+ */
+import { InputError } from '../core/errors';
+import { BEARINGS, type BearingGeometry } from '../core/signal/bearing';
+import { DEFAULT_MACHINE, FAULTS, SimClock, SimMachine, type Emission, type MachineOptions, type SimFault, type Truth } from '../core/signal/simulator';
+import { num, object, oneOf, own } from '../core/validate';
+import { findAsset, type AssetConfigNode } from '../shared/assets';
+import { getClock } from '../shared/clock';
+import { defineNode } from '../shared/node';
+import type { NodeDef, NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
+import { status } from '../shared/status';
+
+interface SimulatorDef extends NodeDef {
+  asset?: string;
+  assetId?: string;
+  rpm?: string | number;
+  bearing?: string;
+  fault?: string;
+  seed?: string | number;
+  fs?: string | number;
+  frameSize?: string | number;
+  interval?: string | number;
+  timeScale?: string | number;
+  onsetHours?: string | number;
+  failureHours?: string | number;
+  growth?: string | number;
+  noise?: string | number;
+  resonanceHz?: string | number;
+  cycleTimeS?: string | number;
+}
+
+const ACTIONS = ['frame', 'reset', 'set'] as const;
+
+/** A form value as a number, the default when empty; problems are collected, not thrown one by one. */
+function field(v: unknown, def: number, name: string, problems: string[]): number {
+  if (v === undefined || v === null || v === '') return def;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) problems.push(`${name}: expected a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+interface SimAsset {
+  assetId: string;
+  rpm: number;
+  bearing?: BearingGeometry;
+  note?: string;
+}
+
+/** The asset the simulator runs as: the selected rel-asset, else a deployed one by id, else its own settings. */
+function simAsset(RED: RedApi, config: SimulatorDef, problems: string[]): SimAsset {
+  const ownRpm = field(config.rpm, DEFAULT_MACHINE.rpm, 'rpm', problems);
+  const ownBearing = config.bearing === 'none' ? undefined : config.bearing === '6203-2RS' ? BEARINGS['6203-2RS'] : BEARINGS['6205-2RS'];
+  let spec;
+  if (typeof config.asset === 'string' && config.asset) {
+    const cfg = RED.nodes.getNode(config.asset) as AssetConfigNode | null;
+    if (!cfg) throw new Error(`asset: the selected rel-asset (${config.asset}) is not deployed`);
+    if (!cfg.spec) throw new Error(`asset ${cfg.name || config.asset}: ${cfg.problems.join('; ')}`);
+    spec = cfg.spec;
+  } else {
+    const id = typeof config.assetId === 'string' && config.assetId.trim() ? config.assetId.trim() : 'sim-1';
+    spec = findAsset(id);
+    if (!spec) return { assetId: id, rpm: ownRpm, bearing: ownBearing };
+  }
+  if (spec.rpm === undefined) return { assetId: spec.assetId, rpm: ownRpm, bearing: spec.bearing, note: `asset ${spec.assetId} has no rpm: simulating ${ownRpm} rpm` };
+  return { assetId: spec.assetId, rpm: spec.rpm, bearing: spec.bearing };
+}
+
+function statusText(t: Truth): string {
+  const pct = `${Math.round(t.severity * 100)}%`;
+  if (t.fault === 'none') return `healthy · ${t.hours.toFixed(1)} h`;
+  if (t.held) return `${t.fault} ${pct} held`;
+  return `${t.fault} ${pct} · ${(t.hoursToFailure ?? 0).toFixed(1)} h`;
+}
+
+export = function (RED: RedApi) {
+  defineNode<SimulatorDef>(RED, 'rel-simulator', (node: RedNode, config) => {
+    const clock = getClock(RED);
+    const problems: string[] = [];
+    const asset = simAsset(RED, config, problems);
+    const fault = (config.fault || DEFAULT_MACHINE.fault) as SimFault;
+    const D = DEFAULT_MACHINE;
+    const opts: MachineOptions = {
+      ...D,
+      assetId: asset.assetId,
+      rpm: asset.rpm,
+      bearing: asset.bearing,
+      fault,
+      seed: field(config.seed, D.seed, 'seed', problems),
+      fs: field(config.fs, D.fs, 'fs', problems),
+      frameSize: field(config.frameSize, D.frameSize, 'frame size', problems),
+      onsetHours: field(config.onsetHours, D.onsetHours, 'onset', problems),
+      failureHours: field(config.failureHours, D.failureHours, 'failure', problems),
+      growth: field(config.growth, D.growth, 'growth', problems),
+      noise: field(config.noise, D.noise, 'noise', problems),
+      resonanceHz: field(config.resonanceHz, D.resonanceHz, 'resonance', problems),
+      cycleTimeS: field(config.cycleTimeS, D.cycleTimeS, 'cycle time', problems),
+    };
+    const intervalS = field(config.interval, 5, 'interval', problems);
+    if (intervalS !== 0 && !(intervalS >= 0.05 && intervalS <= 86400)) problems.push('interval: expected 0 (input only) or 0.05 to 86400 s');
+    const timeScale = field(config.timeScale, 3600, 'time scale', problems);
+    if (problems.length) throw new Error(`rel-simulator: ${problems.join('; ')}`);
+    const simClock = new SimClock(timeScale, clock.now());
+    const machine = new SimMachine(opts, simClock.sim(clock.now()));
+    if (asset.note) node.warn(asset.note);
+
+    function show(t: Truth): void {
+      if (t.fault !== 'none' && !t.held && t.severity >= 1) status.error(node, statusText(t));
+      else if (t.severity >= 0.5) status.warn(node, statusText(t));
+      else status.ok(node, statusText(t));
+    }
+
+    function sendEmission(e: Emission, send: SendFn, msg?: NodeMessage): void {
+      const a = opts.assetId;
+      const out1: NodeMessage = msg ?? {};
+      delete out1.action;
+      out1.topic = `${a}/${e.waveform.channel}`;
+      out1.payload = e.waveform;
+      const out2 = e.process.map((p) => ({ topic: `${a}/${p.channel}`, payload: p }));
+      const out3 = e.events.map((ev) => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload }));
+      send([out1, out2, out3.length ? out3 : null] as Parameters<SendFn>[0]);
+      show(e.truth);
+    }
+
+    const tick = () => {
+      try {
+        sendEmission(machine.emit(simClock.sim(clock.now())), (m) => node.send(m));
+      } catch (err) {
+        status.error(node, err instanceof Error ? err.message : String(err));
+        node.error(err instanceof Error ? err.message : String(err));
+      }
+    };
+    const timer = intervalS > 0 ? clock.setInterval(tick, intervalS * 1000) : undefined;
+    show(machine.truth(simClock.sim(clock.now())));
+
+    return {
+      input: (msg, send) => {
+        const action = own(msg, 'action');
+        if (action !== undefined && (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action))) {
+          throw new InputError('msg.action', `one of ${ACTIONS.join(', ')} (or no action to emit a frame)`, action);
+        }
+        const ts = simClock.sim(clock.now());
+        if (action === 'reset') {
+          machine.reset(ts);
+          show(machine.truth(ts));
+          return;
+        }
+        if (action === 'set') {
+          const p = object(msg.payload, 'msg.payload');
+          const f = own(p, 'fault');
+          const s = own(p, 'severity');
+          const h = own(p, 'hours');
+          if (f === undefined && s === undefined && h === undefined) throw new InputError('msg.payload', 'an object with fault, severity or hours', p);
+          const newFault = f === undefined ? undefined : oneOf(f, 'msg.payload.fault', FAULTS);
+          const newSeverity = s === undefined ? undefined : s === null ? null : num(s, 'msg.payload.severity', { min: 0, max: 1 });
+          const hours = h === undefined ? undefined : num(h, 'msg.payload.hours', { min: 0, max: 1e6 });
+          if (newFault && newFault !== 'none' && !opts.bearing && newFault.startsWith('bearing-')) {
+            throw new InputError('msg.payload.fault', `a fault this asset can have (${opts.assetId} has no bearing geometry)`, f);
+          }
+          machine.set({ fault: newFault, severity: newSeverity });
+          if (hours !== undefined) machine.setHours(ts, hours);
+          show(machine.truth(ts));
+          return;
+        }
+        sendEmission(machine.emit(ts), send, msg);
+      },
+      close: () => {
+        if (timer !== undefined) clock.clearInterval(timer);
+      },
+    };
+  });
+};

@@ -1,0 +1,249 @@
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { BEARINGS, bearingFrequencies } from '../../nodes/core/signal/bearing';
+import { severityAt, DEFAULT_CURVE } from '../../nodes/core/signal/simulator';
+import type { Clock } from '../../nodes/shared/clock';
+import { fuzzNode } from '../helpers/fuzz';
+import { assetNode, TAB } from '../helpers/fixtures';
+import { ROOT, getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, unloadFlow } from '../helpers/red';
+import { amplitudeSpectrum, envelope, peakIn } from './spectra';
+
+const HOUR = 3_600_000;
+
+function simNode(o: Record<string, unknown> = {}): object {
+  return {
+    id: 'sim',
+    type: 'rel-simulator',
+    z: 'tab1',
+    name: 'test simulator',
+    x: 100,
+    y: 100,
+    asset: 'asset1',
+    fault: 'bearing-outer-race',
+    seed: 3,
+    fs: 12000,
+    frameSize: 16384,
+    interval: 0,
+    timeScale: 3600,
+    onsetHours: 24,
+    failureHours: 96,
+    growth: 4,
+    wires: [['out1'], ['out2'], ['out3']],
+    ...o,
+  };
+}
+
+const sinks = ['out1', 'out2', 'out3'].map((id) => ({ id, type: 'helper', z: 'tab1' }));
+
+/** A clock the test moves by hand; it records live timers so close() can be checked. */
+class FakeClock implements Clock {
+  t = Date.UTC(2025, 0, 6, 6);
+  timers = new Map<number, () => void>();
+  private next = 1;
+  now = () => this.t;
+  setInterval = (fn: () => void) => {
+    const h = this.next++;
+    this.timers.set(h, fn);
+    return h;
+  };
+  clearInterval = (h: unknown) => void this.timers.delete(h as number);
+  setTimeout = (fn: () => void) => this.setInterval(fn);
+  clearTimeout = (h: unknown) => this.clearInterval(h);
+  fire() {
+    for (const fn of [...this.timers.values()]) fn();
+  }
+}
+
+describe('rel-simulator node', function () {
+  afterEach(async () => {
+    await unloadFlow();
+    helper.settings({ reliabilityClock: undefined });
+  });
+
+  it('emits on its three outputs from its timer, in the canonical shapes, with the ground truth', async () => {
+    await loadFlow([TAB, assetNode({ rpm: 1500, bearing: '6203-2RS', z: 'tab1' }), simNode({ interval: 0.05 }), ...sinks]);
+    // Skip the first tick (it may come before a whole cycle has run), then take the next ones.
+    await nextMessage('out1', 3000);
+    const [w1, w2] = await nextMessages('out1', 2, 3000);
+    const procs = await nextMessages('out2', 2, 3000);
+    const events = await nextMessages('out3', 2, 3000);
+
+    for (const w of [w1, w2]) {
+      const p = w.payload;
+      assert.strictEqual(w.topic, 'pump-1/DE-accel');
+      assert.deepStrictEqual(
+        [p.asset, p.channel, p.quantity, p.unit, p.fs, p.quality, p.source],
+        ['pump-1', 'DE-accel', 'acceleration', 'g', 12000, 'good', 'simulator'],
+      );
+      assert.ok(Array.isArray(p.samples) && p.samples.length === 16384 && p.samples.every((x: unknown) => typeof x === 'number' && Number.isFinite(x)));
+      assert.ok(Math.abs(p.rpm - 1500) < 15, `rpm ${p.rpm}`);
+      const s = p.simulation;
+      assert.strictEqual(s.fault, 'bearing-outer-race');
+      assert.strictEqual(s.seed, 3);
+      assert.ok(Math.abs(s.defects.bpfo - bearingFrequencies(BEARINGS['6203-2RS'], p.rpm).bpfo) < 1e-9, 'truth holds the frame BPFO of the asset bearing');
+      assert.ok(Math.abs(s.hoursToFailure - (96 - s.hours)) < 1e-6);
+      assert.strictEqual(s.failureAt, new Date(s.failureTs).toISOString());
+      assert.ok(Math.abs(s.severity - severityAt(DEFAULT_CURVE, s.hours)) < 1e-12);
+    }
+    // Ticks 50 ms apart are 3 simulated minutes apart (1 s = 1 h).
+    const dt = w2.payload.ts - w1.payload.ts;
+    assert.ok(dt >= 0.03 * HOUR && dt < 0.5 * HOUR, `simulated step ${dt} ms`);
+    assert.deepStrictEqual(procs.map((m) => [m.topic, m.payload.quantity, m.payload.unit]), [
+      ['pump-1/motor-temp', 'temperature', 'degC'],
+      ['pump-1/motor-current', 'current', 'A'],
+    ]);
+    for (const m of procs) assert.ok(typeof m.payload.value === 'number' && m.payload.samples === undefined && m.payload.simulation.fault === 'bearing-outer-race');
+    assert.deepStrictEqual(events.map((m) => m.action), ['cycle', 'count']);
+    assert.ok(events[0].payload.cycleTimeS > 29 && events[0].payload.cycleTimeS < 31, `cycle ${events[0].payload.cycleTimeS}`);
+    assert.ok(events[1].payload.total >= 1 && events[1].payload.good <= events[1].payload.total);
+    assert.strictEqual(events[1].payload.asset, 'pump-1');
+  });
+
+  it('on inject: reuses the msg, and the outer-race frame it sends peaks at the asset BPFO in the envelope spectrum', async () => {
+    await loadFlow([TAB, assetNode({ z: 'tab1' }), simNode({ fault: 'bearing-outer-race' }), ...sinks]);
+    const got = nextMessage('out1');
+    const e0 = await receiveAndComplete('sim', { action: 'set', payload: { set: 1 } });
+    assert.match(String(e0), /msg\.payload: expected an object with fault, severity or hours/);
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { severity: 0.3 } }), undefined);
+    assert.strictEqual(await receiveAndComplete('sim', { payload: 'tick', keep: 'me', action: 'frame' }), undefined);
+    const m = await got;
+    assert.strictEqual(m.keep, 'me', 'the incoming msg is reused');
+    assert.strictEqual(m.action, undefined, 'the action is not passed on as if the reading were a command');
+    assert.strictEqual(m.payload.simulation.severity, 0.3);
+    assert.strictEqual(m.payload.simulation.held, true);
+    const x = Float64Array.from(m.payload.samples as number[]);
+    const { amp, df } = amplitudeSpectrum(envelope(x, 12000, 2000, 4500), 12000);
+    const p = peakIn(amp, df, 5, 500);
+    const bpfo = bearingFrequencies(BEARINGS['6205-2RS'], 1797).bpfo;
+    assert.ok(Math.abs(p.freq - bpfo) <= df, `envelope peak ${p.freq} Hz, BPFO ${bpfo} Hz`);
+  });
+
+  it('runs on the runtime clock: set, jump, reset, and close clears its timer', async () => {
+    const clock = new FakeClock();
+    helper.settings({ reliabilityClock: clock });
+    await loadFlow([TAB, assetNode({ z: 'tab1' }), simNode({ interval: 5, frameSize: 2048 }), ...sinks]);
+    assert.strictEqual(clock.timers.size, 1);
+    const start = clock.t;
+    clock.t += 10_000; // 10 real seconds = 10 simulated hours
+    let w = nextMessage('out1');
+    const evs = nextMessages('out3', 2);
+    clock.fire();
+    let p = (await w).payload;
+    assert.strictEqual(p.ts, start + 10 * HOUR);
+    assert.ok(Math.abs(p.simulation.hours - 10) < 1e-9 && p.simulation.severity === 0);
+    const ev = await evs;
+    // 10 simulated hours of a healthy machine at 30 s per cycle: 1200 cycles, 1 % scrap.
+    assert.deepStrictEqual([ev[0].action, ev[0].payload.cycles, ev[1].action, ev[1].payload.total, ev[1].payload.good], ['cycle', 1200, 'count', 1200, 1188]);
+
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { hours: 60, fault: 'bearing-inner-race' } }), undefined);
+    w = nextMessage('out1');
+    clock.fire();
+    p = (await w).payload;
+    assert.strictEqual(p.simulation.fault, 'bearing-inner-race');
+    assert.ok(Math.abs(p.simulation.hours - 60) < 1e-9);
+    assert.ok(Math.abs(p.simulation.severity - severityAt(DEFAULT_CURVE, 60)) < 1e-12);
+    assert.strictEqual(p.simulation.failureTs, p.ts + 36 * HOUR);
+
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'reset', payload: null }), undefined);
+    w = nextMessage('out1');
+    clock.fire();
+    p = (await w).payload;
+    assert.deepStrictEqual([p.simulation.fault, p.simulation.hours, p.simulation.severity], ['bearing-outer-race', 0, 0]);
+    assert.ok(p.ts >= start + 10 * HOUR, 'simulated time never runs backwards');
+
+    const err = await receiveAndComplete('sim', { action: 'explode', payload: {} });
+    assert.match(String(err), /msg\.action: expected one of frame, reset, set .*got the string "explode"/);
+    const err2 = await receiveAndComplete('sim', { action: 'set', payload: { severity: 2 } });
+    assert.match(String(err2), /msg\.payload\.severity: expected a number >= 0 and <= 1, got the number 2/);
+    await unloadFlow();
+    assert.strictEqual(clock.timers.size, 0, 'close cleared the timer');
+  });
+
+  it('uses a deployed rel-asset by id, else its own speed and bearing; a bearing fault on an asset without bearing is refused', async () => {
+    await loadFlow([
+      TAB,
+      assetNode({ id: 'a2', assetId: 'fan-7', rpm: 2950, bearing: '6203-2RS', z: 'tab1' }),
+      assetNode({ id: 'a3', assetId: 'bare', bearing: 'none', z: 'tab1' }),
+      simNode({ id: 'byId', asset: '', assetId: 'fan-7', wires: [['out1'], [], []] }),
+      simNode({ id: 'own', asset: '', assetId: 'lonely', rpm: 1200, bearing: '6205-2RS', wires: [['out2'], [], []] }),
+      simNode({ id: 'bad', asset: 'a3', wires: [['out3'], [], []] }),
+      ...sinks,
+    ]);
+    const a = nextMessage('out1');
+    getNode('byId').receive({ payload: 1 });
+    const pa = (await a).payload;
+    assert.strictEqual(pa.asset, 'fan-7');
+    assert.ok(Math.abs(pa.rpm - 2950) < 30);
+    assert.ok(Math.abs(pa.simulation.defects.bpfo - bearingFrequencies(BEARINGS['6203-2RS'], pa.rpm).bpfo) < 1e-9);
+    const b = nextMessage('out2');
+    getNode('own').receive({ payload: 1 });
+    const pb = (await b).payload;
+    assert.strictEqual(pb.asset, 'lonely');
+    assert.ok(Math.abs(pb.rpm - 1200) < 12);
+    // The refused node shows why and sends nothing.
+    getNode('bad').receive({ payload: 1 });
+    await sleep(100);
+    const st = (getNode('bad') as any).status;
+    assert.ok(st.called, 'status was set');
+    assert.match(JSON.stringify(st.lastCall.args[0]), /bearing/);
+  });
+
+  it('the example flow imports and runs: the pump degrades on all three outputs, and its buttons work', async () => {
+    const clock = new FakeClock();
+    helper.settings({ reliabilityClock: clock });
+    const file = path.join(ROOT, 'examples', 'rel-simulator', '01 - Degrading pump.json');
+    const example = JSON.parse(fs.readFileSync(file, 'utf8')) as any[];
+    assert.strictEqual(example[0].type, 'comment', 'an example starts with a comment node');
+    // Put it on a tab as an import would, and watch its debug nodes with helper nodes.
+    const flow = [TAB, ...example.map((n) => (n.type === 'rel-asset' ? n : { ...n, z: 'tab1', ...(n.type === 'debug' ? { type: 'helper' } : {}) }))];
+    const core = ['20-inject.js', '90-comment.js'].map((f) => require(`@node-red/nodes/core/common/${f}`));
+    await loadFlow(flow, core);
+    const sim = example.find((n) => n.type === 'rel-simulator');
+    const [d1, d2, d3] = sim.wires.map((w: string[]) => w[0]);
+    const life: number[] = [];
+    for (const hours of [30, 60, 90]) {
+      clock.t += 30_000; // 30 real seconds = 30 simulated hours
+      const got = Promise.all([nextMessage(d1), nextMessages(d2, 2), nextMessages(d3, 2)]);
+      clock.fire();
+      const [w, proc, ev] = await got;
+      assert.strictEqual(w.payload.samples.length, 16384);
+      assert.ok(Math.abs(w.payload.simulation.hours - hours) < 1e-9);
+      assert.strictEqual(proc[0].payload.channel, 'motor-temp');
+      assert.strictEqual(ev[0].action, 'cycle');
+      life.push(w.payload.simulation.health);
+    }
+    assert.ok(life[0] > life[1] && life[1] > life[2], `health falls: ${life}`);
+    // The "hold imbalance 60 %" button, then "frame now".
+    const btn = example.find((n) => n.name === 'hold imbalance 60 %');
+    getNode(btn.id).receive({});
+    await sleep(50);
+    const next = nextMessage(d1);
+    getNode(example.find((n) => n.name === 'frame now').id).receive({});
+    const s = (await next).payload.simulation;
+    assert.deepStrictEqual([s.fault, s.severity, s.held], ['imbalance', 0.6, true]);
+  });
+
+  it('survives the shared bad-input harness and still emits afterwards', async function () {
+    this.timeout(120000);
+    const report = await fuzzNode({
+      flow: [TAB, assetNode({ z: 'tab1' }), simNode({ frameSize: 4096 }), ...sinks],
+      nodeId: 'sim',
+      keys: ['fault', 'severity', 'hours', 'asset'],
+      actions: ['frame', 'reset', 'set'],
+      runs: 1000,
+      sanity: async () => {
+        assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { fault: 'imbalance', severity: 0.5 } }), undefined);
+        const m = nextMessage('out1');
+        const t = nextMessages('out2', 2);
+        getNode('sim').receive({ payload: 'after fuzz' });
+        const p = (await m).payload;
+        assert.strictEqual(p.samples.length, 4096);
+        assert.ok(p.samples.every((x: number) => Number.isFinite(x)));
+        assert.deepStrictEqual([p.simulation.fault, p.simulation.severity], ['imbalance', 0.5]);
+        assert.strictEqual((await t).length, 2);
+      },
+    });
+    assert.ok(report.ok > 100 && report.errors > 100, `ok ${report.ok}, errors ${report.errors}`);
+  });
+});
