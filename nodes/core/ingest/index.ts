@@ -1,0 +1,7 @@
+/** Source adapters: what real sources emit -> the canonical reading. Pure: no Node-RED. */
+export * from './reading';
+export * from './modbus';
+export * from './json';
+export * from './opcua';
+export * from './csv';
+export * from './watchdog';

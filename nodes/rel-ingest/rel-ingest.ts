@@ -1,0 +1,281 @@
+/**
+ * rel-ingest: turns what real sources emit (node-red-contrib-modbus register reads, MQTT/HTTP
+ * JSON, node-red-contrib-opcua values, CSV waveforms and tables) into canonical readings, marks
+ * bad and stale values, and runs a watchdog per channel so a silent source shows as an outage,
+ * never as a frozen last value.
+ */
+import { InputError } from '../core/errors';
+import {
+  badReading,
+  checkFieldMap,
+  checkRegisterMap,
+  assetId as checkAssetId,
+  csvReadings,
+  csvWaveform,
+  jsonReadings,
+  modbusReadings,
+  opcuaReading,
+  readingTopic,
+  registersFromMessage,
+  sourceState,
+  Watchdog,
+  type Reading,
+  type ReadingDefaults,
+  type RegisterRow,
+  type Source,
+  type WatchedChannel,
+} from '../core/ingest';
+import { isObject, own } from '../core/validate';
+import type { AssetConfigNode } from '../shared/assets';
+import { getClock } from '../shared/clock';
+import { defineNode, evalTyped } from '../shared/node';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { status } from '../shared/status';
+
+const INGEST_SOURCES = ['modbus', 'mqtt', 'http', 'opcua', 'csv'] as const;
+type IngestSource = (typeof INGEST_SOURCES)[number];
+
+/** The node's properties as flows store them (keep the names: saved flows depend on them). */
+interface IngestDef extends NodeDef {
+  source?: IngestSource;
+  /** A rel-asset config node id. */
+  asset?: string;
+  /** Asset id when no rel-asset is selected: a typed input (str, msg, flow, global, env). */
+  assetId?: string;
+  assetIdType?: string;
+  channel?: string;
+  quantity?: string;
+  unit?: string;
+  /** Sample rate (Hz) for waveforms that do not carry one. */
+  fs?: string | number;
+  /** Modbus register map. */
+  registers?: unknown;
+  /** `each`: one message per reading; `array`: one message whose payload is the list. */
+  output?: 'each' | 'array';
+  valueField?: string;
+  samplesField?: string;
+  fsField?: string;
+  tsField?: string;
+  assetField?: string;
+  channelField?: string;
+  quantityField?: string;
+  unitField?: string;
+  qualityField?: string;
+  rpmField?: string;
+  csvMode?: 'waveform' | 'table';
+  csvColumn?: string;
+  /** Seconds without data before a channel is reported stale; 0 turns the watchdog off. */
+  staleAfter?: string | number;
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(2) : String(Math.round(v * 1000) / 1000);
+}
+
+function statusText(r: Reading): string {
+  if (r.quality === 'bad') return `${r.channel} bad`;
+  if (r.samples) return `${r.channel} ${r.samples.length} @ ${fmt(r.fs ?? 0)} Hz`;
+  return `${r.channel} ${fmt(r.value ?? NaN)}${r.unit ? ` ${r.unit}` : ''}`;
+}
+
+export = function (RED: RedApi) {
+  defineNode<IngestDef>(RED, 'rel-ingest', (node, config) => {
+    const clock = getClock(RED);
+    const source: IngestSource = (INGEST_SOURCES as readonly string[]).includes(config.source ?? '') ? (config.source as IngestSource) : 'mqtt';
+    const problems: string[] = [];
+
+    // Asset: the selected rel-asset, else a fixed id, else a typed input evaluated per message, else the payload.
+    let fixedAsset: string | undefined;
+    if (config.asset) {
+      const cfg = RED.nodes.getNode(config.asset) as AssetConfigNode | null;
+      if (!cfg) throw new Error(`asset: the selected rel-asset (${config.asset}) is not deployed`);
+      if (!cfg.spec) throw new Error(`asset ${cfg.name || config.asset}: ${cfg.problems.join('; ')}`);
+      fixedAsset = cfg.spec.assetId;
+    }
+    const assetType = config.assetIdType || 'str';
+    const assetExpr = typeof config.assetId === 'string' ? config.assetId.trim() : '';
+    if (!fixedAsset && assetExpr && assetType === 'str') fixedAsset = checkAssetId(assetExpr, 'asset id');
+    const dynamicAsset = !fixedAsset && assetExpr !== '' && assetType !== 'str';
+
+    const opt = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+    const channel = opt(config.channel);
+    const quantity = opt(config.quantity);
+    const unit = opt(config.unit);
+    const fsRaw = opt(typeof config.fs === 'number' ? String(config.fs) : config.fs);
+    const fs = fsRaw !== undefined ? Number(fsRaw) : undefined;
+    if (fs !== undefined && !(fs > 0 && fs <= 10_000_000)) problems.push('sample rate: expected a number of Hz above 0');
+    const staleS = config.staleAfter === undefined || config.staleAfter === '' ? 60 : Number(config.staleAfter);
+    if (!(staleS >= 0 && staleS <= 86400 * 7)) problems.push('stale after: expected seconds from 0 (off) to 604800');
+
+    let rows: RegisterRow[] = [];
+    if (source === 'modbus') {
+      const m = checkRegisterMap(config.registers ?? []);
+      problems.push(...m.errors);
+      rows = m.rows;
+      if (!m.errors.length && rows.length === 0) problems.push('register map: add at least one row (channel, register, type)');
+    }
+    const fm = checkFieldMap({
+      value: config.valueField,
+      samples: config.samplesField,
+      fs: config.fsField,
+      ts: config.tsField,
+      asset: config.assetField,
+      channel: config.channelField,
+      quantity: config.quantityField,
+      unit: config.unitField,
+      quality: config.qualityField,
+      rpm: config.rpmField,
+    });
+    problems.push(...fm.errors);
+    const fields = fm.fields;
+    if (problems.length) throw new Error(problems.join('; '));
+
+    const output = config.output === 'array' ? 'array' : 'each';
+    const csvMode = config.csvMode === 'table' ? 'table' : 'waveform';
+    const readingSource: Source = source;
+
+    // Watchdog: configured channels are watched from deploy, others from their first value.
+    const staleMs = staleS * 1000;
+    const dog = new Watchdog(staleMs);
+    if (fixedAsset) {
+      const start = clock.now();
+      if (source === 'modbus') for (const r of rows) dog.watch({ asset: fixedAsset, channel: r.channel, quantity: r.quantity ?? quantity, unit: r.unit ?? unit }, start);
+      else if (channel) dog.watch({ asset: fixedAsset, channel, quantity, unit }, start);
+    }
+    let downText: string | undefined;
+    let lastText = 'waiting for data';
+
+    function refreshStatus(): void {
+      const missing = dog.missing();
+      if (missing.length) {
+        const stale = missing.filter((w) => w.stale);
+        if (downText && stale.length < missing.length) status.error(node, `down: ${downText}`);
+        else {
+          const oldest = Math.min(...missing.map((w) => w.lastSeen));
+          const age = Math.round((clock.now() - oldest) / 1000);
+          status.error(node, `stale ${age} s${missing.length > 1 ? ` (${missing.length} ch)` : ''}`);
+        }
+      } else status.ok(node, lastText);
+    }
+
+    function emit(readings: Reading[], msg: NodeMessage | undefined, send: (m: NodeMessage | NodeMessage[] | (NodeMessage | NodeMessage[] | null)[]) => void): void {
+      if (!readings.length) return;
+      const base: NodeMessage = msg ?? {};
+      if (output === 'array') {
+        base.topic = readings[0].asset;
+        base.payload = readings;
+        send(base);
+        return;
+      }
+      const out = readings.map((r, i) => {
+        const m: NodeMessage = i === 0 ? base : { ...base };
+        m.topic = readingTopic(r);
+        m.payload = r;
+        return m;
+      });
+      send([out]);
+    }
+
+    function outage(list: WatchedChannel[], reason: string, send: (m: any) => void): void {
+      const now = clock.now();
+      emit(list.map((w) => badReading(w, now, readingSource, reason)), undefined, send);
+    }
+
+    const tickMs = Math.min(5000, Math.max(100, staleMs / 4));
+    const timer = staleMs > 0 ? clock.setInterval(() => {
+      const fresh = dog.check(clock.now());
+      if (fresh.length) outage(fresh, `no data for ${fmt(staleS)} s`, (m) => node.send(m));
+      if (dog.missing().length) refreshStatus();
+    }, tickMs) : undefined;
+    status.idle(node, staleMs > 0 ? `waiting (stale after ${fmt(staleS)} s)` : 'waiting for data');
+
+    async function resolveAsset(msg: NodeMessage): Promise<string | undefined> {
+      if (fixedAsset) return fixedAsset;
+      if (!dynamicAsset) return undefined;
+      const v = await evalTyped(RED, node, assetExpr, assetType, msg);
+      const path = assetType === 'msg' ? `msg.${assetExpr}` : 'msg.payload.asset';
+      if (v === undefined || v === null || v === '') return undefined;
+      return checkAssetId(v, path);
+    }
+
+    return {
+      input: async (msg, send) => {
+        // A source's error output (Modbus "empty message on fail", the OPC UA client's second output)
+        // or its status (a Status node wired in, or the OPC UA status output): the plant must see the outage.
+        const p0 = own(msg, 'payload');
+        const err = own(msg, 'error');
+        if (err !== undefined && err !== null && err !== '' && (p0 === '' || p0 === undefined)) {
+          const m = own(err, 'message');
+          downText = (typeof m === 'string' ? m : typeof err === 'string' ? err : 'error').slice(0, 60);
+          outage(dog.down(), `source error: ${downText}`, send);
+          refreshStatus();
+          return;
+        }
+        const st = own(msg, 'status');
+        if ((isObject(st) || typeof st === 'string') && p0 === undefined) {
+          const text = isObject(st) ? own(st, 'text') : st;
+          if (sourceState(text) === 'down') {
+            const src = own(st, 'source');
+            const who = isObject(src) && typeof own(src, 'type') === 'string' ? `${own(src, 'type')}: ` : '';
+            downText = String(text).slice(0, 40);
+            outage(dog.down(), `source status ${who}${downText}`, send);
+            refreshStatus();
+          }
+          return;
+        }
+
+        const asset = await resolveAsset(msg);
+        const d: ReadingDefaults = { asset, channel, quantity, unit, fs, now: clock.now(), source: readingSource };
+        let readings: Reading[];
+        let badRows: { row: number; error: string }[] = [];
+        switch (source) {
+          case 'modbus': {
+            if (!asset) throw new InputError('msg.payload.asset', 'an asset for Modbus registers (select a rel-asset or set Asset id in the node)', undefined);
+            readings = modbusReadings(registersFromMessage(msg), rows, { ...d, asset });
+            break;
+          }
+          case 'opcua':
+            readings = [opcuaReading(msg, d)];
+            break;
+          case 'csv': {
+            if (csvMode === 'waveform') readings = [csvWaveform(own(msg, 'payload'), { column: config.csvColumn }, d)];
+            else ({ readings, badRows } = csvReadings(own(msg, 'payload'), fields, d));
+            break;
+          }
+          case 'http': {
+            const p = own(msg, 'payload');
+            const text = typeof p === 'string' ? p : Buffer.isBuffer(p) ? p.subarray(0, 64).toString('utf8') : undefined;
+            const looksCsv = text !== undefined && !/^\s*[[{"\d.-]/.test(text);
+            const rowsLike = Array.isArray(p) && p.length > 0 && Array.isArray(p[0]);
+            if (looksCsv || rowsLike) {
+              if (csvMode === 'waveform') readings = [csvWaveform(p, { column: config.csvColumn }, d)];
+              else ({ readings, badRows } = csvReadings(p, fields, d));
+            } else readings = jsonReadings(p, fields, d);
+            break;
+          }
+          default:
+            readings = jsonReadings(own(msg, 'payload'), fields, d);
+        }
+
+        const now = clock.now();
+        let recovered = 0;
+        for (const r of readings) if (dog.seen(r, now)) recovered++;
+        if (recovered && !dog.missing().length) downText = undefined;
+        if (badRows.length) {
+          msg.badRows = badRows;
+          node.warn(`${badRows.length} bad row${badRows.length > 1 ? 's' : ''}: ${badRows[0].error}`);
+        }
+        const bad = readings.filter((r) => r.quality !== 'good').length;
+        lastText = readings.length === 1 ? statusText(readings[0]) : `${readings.length} readings${bad ? `, ${bad} not good` : ''}${badRows.length ? `, ${badRows.length} bad rows` : ''}`;
+        emit(readings, msg, send);
+        if (dog.missing().length) refreshStatus();
+        else if (badRows.length || bad) status.warn(node, lastText);
+        else status.ok(node, lastText);
+      },
+      close: () => {
+        if (timer !== undefined) clock.clearInterval(timer);
+      },
+    };
+  });
+};
