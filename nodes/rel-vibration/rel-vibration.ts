@@ -2,13 +2,20 @@
  * rel-vibration: a waveform reading in, vibration features out (msg.payload.features): time
  * domain, velocity RMS and ISO 10816 zone, order lines, envelope spectrum and bearing bands.
  * Thin glue over nodes/core/signal/vibration.ts.
+ *
+ * Per frame the glue does one validation pass over the samples (no copy), keeps the resonance band
+ * chosen by spectral kurtosis per asset + channel + fs + frame length (EnvelopeBandCache: chosen on
+ * the first frame, reused until it is 30 frames old or the band's level or kurtosis moves), and
+ * updates the status dot at most every 500 ms (at once when the zone or rpm state changes; the
+ * latest value is shown when the burst ends).
  */
 import { InputError } from '../core/errors';
 import { MAX_FFT_SIZE, MIN_FFT_SIZE } from '../core/signal/fft';
-import { analyzeVibration, UNITS, type FrameMode, type VibrationOptions } from '../core/signal/vibration';
+import { analyzeVibration, EnvelopeBandCache, UNITS, type FrameMode, type VibrationOptions } from '../core/signal/vibration';
 import { WINDOWS, type WindowName } from '../core/signal/window';
 import { num, object, oneOf, optNum, own, samples } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
+import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, RedApi } from '../shared/red';
 import { status } from '../shared/status';
@@ -25,6 +32,9 @@ interface VibrationDef extends NodeDef {
   spectrumPoints?: number | string;
   envelopePoints?: number | string;
 }
+
+/** Least time between two status updates of the same kind, ms. */
+const STATUS_MS = 500;
 
 /** Resolve the node's form into analysis options (throws on a bad form). */
 function vibrationConfig(c: VibrationDef): Omit<VibrationOptions, 'fs'> {
@@ -46,7 +56,40 @@ function vibrationConfig(c: VibrationDef): Omit<VibrationOptions, 'fs'> {
 export = function (RED: RedApi) {
   defineNode<VibrationDef>(RED, 'rel-vibration', (node, config) => {
     const base = vibrationConfig(config);
+    const bands = new EnvelopeBandCache();
+    const clock = getClock(RED);
+    // status throttle: shown at once when its kind changes, else at most every STATUS_MS
+    let shownAt = -Infinity;
+    let shownKind = '';
+    let pending: (() => void) | null = null;
+    let timer: unknown = null;
+    const show = (kind: string, apply: () => void) => {
+      const now = clock.now();
+      if (kind !== shownKind || now - shownAt >= STATUS_MS) {
+        shownKind = kind;
+        shownAt = now;
+        pending = null;
+        apply();
+        return;
+      }
+      pending = apply;
+      if (timer === null)
+        timer = clock.setTimeout(() => {
+          timer = null;
+          if (pending) {
+            shownAt = clock.now();
+            const f = pending;
+            pending = null;
+            f();
+          }
+        }, Math.max(1, STATUS_MS - (now - shownAt)));
+    };
     return {
+      close: () => {
+        if (timer !== null) clock.clearTimeout(timer);
+        timer = null;
+        bands.clear();
+      },
       input: (msg, send) => {
         const p = object(msg.payload, 'msg.payload');
         const x = samples(own(p, 'samples'), 'msg.payload.samples', { min: MIN_FFT_SIZE, max: MAX_FFT_SIZE });
@@ -60,14 +103,21 @@ export = function (RED: RedApi) {
         const rpm = rpmIn ?? asset.rpm;
         if (base.frameMode === 'pad' && x.length > MAX_FFT_SIZE / 2 && (x.length & (x.length - 1)) !== 0)
           throw new InputError('msg.payload.samples', `at most ${MAX_FFT_SIZE / 2} samples when zero-padding`, own(p, 'samples'));
-        const features = analyzeVibration(x, { ...base, fs, unit, rpm, bearing: asset.bearingMultiples, machineClass: asset.machineClass });
+        const ch = own(p, 'channel');
+        const key = `${asset.assetId}\u0000${typeof ch === 'string' ? ch : typeof msg.topic === 'string' ? msg.topic : ''}\u0000${fs}\u0000${x.length}`;
+        const o: VibrationOptions = { ...base, fs, unit, rpm, bearing: asset.bearingMultiples, machineClass: asset.machineClass, band: bands.band(key) };
+        const features = analyzeVibration(x, o);
+        bands.record(key, features);
         msg.payload = { ...p, features };
         send(msg);
         const v = features.velocityRms;
-        const text = `${v >= 10 ? v.toFixed(0) : v.toFixed(1)} mm/s · zone ${features.isoZone}`;
-        if (!features.rpm) status.warn(node, `${text} · ${rpmIn === 0 ? 'stopped' : 'no rpm'}`);
-        else if (features.isoZone === 'C' || features.isoZone === 'D') status.warn(node, text);
-        else status.ok(node, text);
+        const zone = features.isoZone;
+        const text = `${v >= 10 ? v.toFixed(0) : v.toFixed(1)} mm/s · zone ${zone}`;
+        if (!features.rpm) {
+          const why = rpmIn === 0 ? 'stopped' : 'no rpm';
+          show(`${zone}${why}`, () => status.warn(node, `${text} · ${why}`));
+        } else if (zone === 'C' || zone === 'D') show(`${zone}`, () => status.warn(node, text));
+        else show(`${zone}`, () => status.ok(node, text));
       },
     };
   });

@@ -3,7 +3,7 @@ import assert from 'assert';
 import FFT from 'fft.js';
 import { BEARINGS, bearingFrequencies, bearingMultiples } from '../../nodes/core/signal/bearing';
 import { diagnose, readFeatures } from '../../nodes/core/signal/diagnose';
-import { analyzeVibration } from '../../nodes/core/signal/vibration';
+import { analyzeVibration, EnvelopeBandCache } from '../../nodes/core/signal/vibration';
 import { WINDOW, windowedAmplitude, windowValue } from '../../nodes/core/signal/window';
 import { gauss, impacts } from './data';
 
@@ -160,6 +160,34 @@ describe('signal: known math', () => {
     const d = diagnose(readFeatures(f));
     assert.strictEqual(d.primary, 'bearing-inner-race', JSON.stringify(d));
     assert.match(d.faults[0].evidence, /1X sidebands/);
+  });
+
+  it('the resonance band is chosen once per stream, then reused until 30 frames old or the band moves (output says which)', () => {
+    const fs = 12000;
+    const cache = new EnvelopeBandCache();
+    const seen: boolean[] = [];
+    let first: { lo: number; hi: number } | null = null;
+    for (let i = 0; i < 31; i++) {
+      const x = impacts({ fs, n: 8192, fd: geo.bpfo * fr, fr, amp: 0.5, noise: 0.1, seed: 100 + i });
+      const f = analyzeVibration(x, { fs, rpm: 1797, bearing: geo, band: cache.band('s') });
+      seen.push(cache.record('s', f));
+      assert.strictEqual(f.bearing!.band.reused, seen[i]);
+      if (i === 0) first = f.bearing!.band;
+      else if (seen[i]) assert.deepStrictEqual([f.bearing!.band.lo, f.bearing!.band.hi], [first!.lo, first!.hi]);
+    }
+    // chosen on frame 0, reused on 1..29 (30 uses), chosen again on frame 30
+    assert.deepStrictEqual(seen.map((r, i) => (r ? '' : i)).filter((v) => v !== ''), [0, 30]);
+    // a band whose level jumps (a new source) is chosen again on the next frame
+    const loud = impacts({ fs, n: 8192, fd: geo.bpfo * fr, fr, amp: 3, noise: 0.6, seed: 7 });
+    const g = analyzeVibration(loud, { fs, rpm: 1797, bearing: geo, band: cache.band('s') });
+    assert.strictEqual(cache.record('s', g), true);
+    assert.strictEqual(cache.band('s'), undefined, 'due for a new choice after the level moved');
+    // the reused band gives the same lines as choosing it on the frame itself
+    const x = impacts({ fs, n: 8192, fd: geo.bpfo * fr, fr, amp: 0.5, noise: 0.1, seed: 3 });
+    const a = analyzeVibration(x, { fs, rpm: 1797, bearing: geo });
+    const b = analyzeVibration(x, { fs, rpm: 1797, bearing: geo, band: a.bearing!.band });
+    assert.deepStrictEqual([a.bearing!.band.reused, b.bearing!.band.reused], [false, true]);
+    assert.deepStrictEqual(b.bearing!.lines, a.bearing!.lines);
   });
 
   it('Gaussian noise alone is normal; the shaft rules need ISO zone C or D', () => {

@@ -20,10 +20,10 @@ import { WINDOW, windowedAmplitude } from './window';
  * n-point real FFT), sampled at m instants; written to env[0..m). Returns nothing; uses the
  * m-point plan's complex buffers.
  */
-export function bandEnvelope(x: Float64Array, n: number, loBin: number, hiBin: number, m: number, env: Float64Array): void {
+export function bandEnvelope(x: ArrayLike<number>, n: number, loBin: number, hiBin: number, m: number, env: Float64Array): void {
   const p = fftPlan(m);
   const cin = p.cin;
-  cin.fill(0);
+  for (let i = 0; i < 2 * m; i++) cin[i] = 0;
   const scale = (2 * m) / n;
   const lo = Math.max(1, Math.floor(loBin));
   const hi = Math.min(n >> 1, Math.ceil(hiBin));

@@ -2,6 +2,10 @@
  * FFT plans and work buffers, built once per size and reused (fft.js). The hot path of the
  * vibration pipeline takes a plan from here and allocates nothing.
  *
+ * The buffers are plain arrays of doubles, not Float64Array: fft.js runs about 1.3-1.5x faster on
+ * them (measured, fft.js 4.0.4, Node 20), and using one element kind everywhere keeps its inner
+ * loops monomorphic (mixing typed and plain arrays in one process slows every transform).
+ *
  * Example: const p = fftPlan(4096); p.fft.realTransform(p.out, p.input); // p.out[2k], p.out[2k+1] = Re, Im of bin k (k <= 2048)
  */
 import FFT from 'fft.js';
@@ -11,17 +15,28 @@ export const MAX_FFT_SIZE = 1 << 20;
 /** Smallest frame the analysis accepts. */
 export const MIN_FFT_SIZE = 64;
 
+/** A transform buffer: a packed plain array of doubles (see above). */
+export type FftBuf = number[];
+
+/** A zeroed buffer of `len` doubles in the element kind fft.js is fastest on. */
+export function fftBuffer(len: number): FftBuf {
+  const a: number[] = new Array(len);
+  for (let i = 0; i < len; i++) a[i] = 0.5;
+  for (let i = 0; i < len; i++) a[i] = 0; // doubles from the start: never transitions later
+  return a;
+}
+
 export interface FftPlan {
   readonly n: number;
   readonly fft: FFT;
   /** Real input (n). */
-  readonly input: Float64Array;
+  readonly input: FftBuf;
   /** Complex input for complex transforms (2n, interleaved re/im). */
-  readonly cin: Float64Array;
+  readonly cin: FftBuf;
   /** Complex output (2n, interleaved re/im). */
-  readonly out: Float64Array;
+  readonly out: FftBuf;
   /** A real scratch buffer (n). */
-  readonly scratch: Float64Array;
+  readonly scratch: FftBuf;
 }
 
 const plans = new Map<number, FftPlan>();
@@ -54,7 +69,7 @@ export function fftPlan(n: number): FftPlan {
     return p;
   }
   if (!isPow2(n) || n > MAX_FFT_SIZE) throw new RangeError(`FFT size must be a power of two from 2 to ${MAX_FFT_SIZE}, got ${n}`);
-  p = { n, fft: new FFT(n), input: new Float64Array(n), cin: new Float64Array(2 * n), out: new Float64Array(2 * n), scratch: new Float64Array(n) };
+  p = { n, fft: new FFT(n), input: fftBuffer(n), cin: fftBuffer(2 * n), out: fftBuffer(2 * n), scratch: fftBuffer(n) };
   plans.set(n, p);
   while (plans.size > MAX_PLANS) plans.delete(plans.keys().next().value as number);
   return p;

@@ -22,50 +22,61 @@ export interface TimeStats {
 }
 
 /**
- * Statistics of x[0..len), copying the samples into `out` as x - mean (the FFT input). Two passes,
- * no allocation beyond the result.
+ * Statistics of x[0..len) in one pass, no allocation beyond the result. With `out`, the samples
+ * are copied into it as x - shift (returned as `shift`: the mean of the first 64 samples, close
+ * to the frame's mean), the FFT input: a constant offset changes only bin 0 of the transform.
+ * The moments are accumulated about that shift, so a large DC offset costs no precision.
  */
-export function timeStats(x: ArrayLike<number>, len: number, out?: Float64Array): TimeStats {
-  let sum = 0;
-  let sumsq = 0;
+export function timeStats(x: ArrayLike<number>, len: number, out?: number[] | Float64Array): TimeStats & { shift: number } {
+  const head = Math.min(len, 64);
+  let c = 0;
+  for (let i = 0; i < head; i++) c += +x[i];
+  c /= head;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < len; i++) {
-    const v = +x[i];
-    sum += v;
-    sumsq += v * v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const mean = sum / len;
-  let m2 = 0;
-  let m3 = 0;
-  let m4 = 0;
   if (out) {
     for (let i = 0; i < len; i++) {
-      const d = x[i] - mean;
+      const v = +x[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const d = v - c;
       out[i] = d;
       const d2 = d * d;
-      m2 += d2;
-      m3 += d2 * d;
-      m4 += d2 * d2;
+      s1 += d;
+      s2 += d2;
+      s3 += d2 * d;
+      s4 += d2 * d2;
     }
   } else {
     for (let i = 0; i < len; i++) {
-      const d = x[i] - mean;
+      const v = +x[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+      const d = v - c;
       const d2 = d * d;
-      m2 += d2;
-      m3 += d2 * d;
-      m4 += d2 * d2;
+      s1 += d;
+      s2 += d2;
+      s3 += d2 * d;
+      s4 += d2 * d2;
     }
   }
-  m2 /= len;
-  m3 /= len;
-  m4 /= len;
-  const rms = Math.sqrt(sumsq / len);
+  const u = s1 / len; // mean - shift
+  const e2 = s2 / len;
+  const e3 = s3 / len;
+  const e4 = s4 / len;
+  const u2 = u * u;
+  const m2 = Math.max(0, e2 - u2);
+  const m3 = e3 - 3 * u * e2 + 2 * u2 * u;
+  const m4 = Math.max(0, e4 - 4 * u * e3 + 6 * u2 * e2 - 3 * u2 * u2);
+  const mean = c + u;
+  const rms = Math.sqrt(m2 + mean * mean);
   const peak = Math.max(Math.abs(min), Math.abs(max));
   // A constant frame has no shape: report 0 rather than NaN.
-  const flat = m2 <= 1e-30 * Math.max(1, mean * mean);
+  const flat = m2 <= 1e-30 * Math.max(1, mean * mean) || max === min;
   return {
     rms,
     peak,
@@ -73,7 +84,8 @@ export function timeStats(x: ArrayLike<number>, len: number, out?: Float64Array)
     crest: rms > 0 ? peak / rms : 0,
     kurtosis: flat ? 0 : m4 / (m2 * m2),
     skewness: flat ? 0 : m3 / Math.pow(m2, 1.5),
-    std: Math.sqrt(m2),
+    std: flat ? 0 : Math.sqrt(m2),
     mean,
+    shift: c,
   };
 }

@@ -9,6 +9,11 @@
  * a short inverse FFT (envelope.ts). Plans and buffers are cached per size (fft.ts); the hot path
  * allocates only the output object.
  *
+ * The resonance band is a property of the machine, not of one frame: choosing it by spectral
+ * kurtosis (nine short inverse FFTs) is the costly step, so a caller that analyses a stream of
+ * frames passes the band chosen earlier in `band` and re-chooses it from time to time
+ * (EnvelopeBandCache below is that policy; rel-vibration keeps one per asset and channel).
+ *
  * Example: analyzeVibration(samples, { fs: 12000, rpm: 1797, bearing: bearingMultiples(BEARINGS['6205-2RS']) })
  *   .bearing.lines[0] -> { defect: 'bpfo', harmonic: 1, expectedHz: 107.36, hz: 107.6, prominence: 38, ... }
  */
@@ -63,8 +68,17 @@ export interface VibrationOptions {
    * general-purpose accelerometer; above it a band holds mostly noise and glitches).
    */
   envelopeTopHz?: number;
-  /** Highest envelope frequency of interest, Hz (sets the envelope rate; 1000 default). */
+  /**
+   * Highest envelope frequency of interest, Hz (sets the envelope rate, 2.5x this): 1000 Hz
+   * default, raised to the highest bearing line searched (3xBPFI, 4xBSF ... with its slip and
+   * noise-floor windows) when that is higher (fast machines).
+   */
   envelopeMaxHz?: number;
+  /**
+   * A resonance band chosen by spectral kurtosis on an earlier frame of the same stream (its
+   * `bearing.band`): reused instead of choosing again (only with envelopeBand 'auto').
+   */
+  band?: { lo: number; hi: number };
   /** Points of the decimated chart arrays (0 = none). */
   spectrumPoints?: number;
   envelopePoints?: number;
@@ -133,10 +147,22 @@ export interface Sideband {
   localMax: boolean;
 }
 
+export interface EnvelopeBand {
+  lo: number;
+  hi: number;
+  method: 'spectral kurtosis' | 'fixed';
+  /** True when the band was chosen on an earlier frame and reused (options.band), false when chosen (or fixed) now. */
+  reused: boolean;
+  /** Spectral kurtosis of this frame's envelope in the band (median over 8 segments). */
+  kurtosis: number;
+  /** Mean envelope in the band (input unit): the band's vibration level. */
+  level: number;
+}
+
 export interface BearingAnalysis {
   fr: number;
   tolerance: number;
-  band: { lo: number; hi: number; method: 'spectral kurtosis' | 'fixed'; kurtosis: number };
+  band: EnvelopeBand;
   df: number;
   lines: BearingLine[];
   sidebands: Sideband[];
@@ -148,6 +174,8 @@ export interface ChartArray {
   unit: string;
   /** Max-hold decimated amplitudes (peaks stay visible), from 0 Hz. */
   amplitudes: number[];
+  /** The resonance band demodulated (envelope chart only). */
+  band?: EnvelopeBand;
 }
 
 export interface VibrationFeatures {
@@ -242,10 +270,25 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   const ws = workspace(n);
   const amp = ws.amp;
   const notes: string[] = [];
+  const band: [number, number] = [o.velocityBand?.[0] ?? 10, o.velocityBand?.[1] ?? 1000];
+  const rpm = o.rpm && o.rpm > 0 ? o.rpm : null;
+  // highest spectrum bin any feature reads: the velocity band, the 10X search with its floor
+  // window; everything when the chart is asked for
+  let ampTop = Math.ceil(band[1] / df) + 1;
+  if (rpm) ampTop = Math.max(ampTop, Math.ceil((10.1 * rpm) / 60 / df) + Math.max(8, Math.round((0.5 * rpm) / 60 / df)) + 2);
+  if (o.spectrumPoints && o.spectrumPoints > 0) ampTop = half;
+  ampTop = Math.min(half, ampTop);
 
-  // 1. time domain (over the samples used), copying x - mean into the FFT input
+  // 1. time domain (over the samples used), one pass, copying x - shift into the FFT input (a
+  // constant offset changes only bin 0, which is zeroed below)
   const st = timeStats(x, used, p.input);
-  if (used < n) p.input.fill(0, used);
+  const inp0 = p.input;
+  if (used < n) {
+    // zero-padding: the mean must be removed exactly, or the padding edge leaks into low bins
+    const u = st.mean - st.shift;
+    for (let i = 0; i < used; i++) inp0[i] -= u;
+    for (let i = used; i < n; i++) inp0[i] = 0;
+  }
 
   // 2. the one N-point FFT: raw spectrum of the mean-removed frame
   p.fft.realTransform(p.out, p.input);
@@ -255,8 +298,8 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   if (handling === 'zero-padded') {
     // the window must span the samples, not the padding: window in time, second transform
     const inp = p.scratch;
-    for (let i = 0; i < used; i++) inp[i] = p.input[i] * windowValue(win, i, used);
-    inp.fill(0, used);
+    for (let i = 0; i < used; i++) inp[i] = inp0[i] * windowValue(win, i, used);
+    for (let i = used; i < n; i++) inp[i] = 0;
     const q = fftPlan(n).cin; // reuse: complex buffer as output of the second real transform
     p.fft.realTransform(q, inp);
     const scale = (2 / (used * win.coherentGain));
@@ -264,11 +307,10 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     amp[0] = 0;
     amp[half] /= 2;
   } else {
-    windowedAmplitude(X, n, win, amp);
+    windowedAmplitude(X, n, win, amp, ampTop);
   }
 
   // 3. velocity RMS by spectral integration over the band
-  const band: [number, number] = [o.velocityBand?.[0] ?? 10, o.velocityBand?.[1] ?? 1000];
   const kLo = Math.max(1, Math.ceil(band[0] / df));
   const kHi = Math.min(half, Math.floor(band[1] / df));
   let vsum = 0;
@@ -285,7 +327,6 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   const zone = cls ? isoZone(velocityRms, cls) : null;
 
   // 4. orders
-  const rpm = o.rpm && o.rpm > 0 ? o.rpm : null;
   let orders: OrderAnalysis | null = null;
   let bearing: BearingAnalysis | null = null;
   const scratch = ws.scratch;
@@ -299,7 +340,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const f = order * fr;
       if (f >= fs / 2 - df) break;
       const sb = Math.max(1, Math.ceil((0.01 * f) / df));
-      const pk = findPeak(amp, f / df, sb, floorHalf, scratch, half);
+      const pk = findPeak(amp, f / df, sb, floorHalf, scratch, ampTop);
       const hz = pk.bin * df;
       lines.push({
         order,
@@ -319,23 +360,30 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   let envAmp: Float64Array | null = null;
   let envHalf = 0;
   let envDf = df;
+  let envBand: EnvelopeBand | null = null;
   if (o.bearing || o.envelopePoints) {
     let lo: number;
     let hi: number;
     let method: 'spectral kurtosis' | 'fixed';
-    let sk = 0;
+    let reused = false;
     const fixed = o.envelopeBand && o.envelopeBand !== 'auto' ? o.envelopeBand : null;
+    const prior = !fixed && o.band && o.band.hi > o.band.lo && o.band.lo >= 0 && o.band.hi <= fs / 2 ? o.band : null;
     if (fixed) {
       lo = Math.max(df, Math.min(fixed[0], fs / 2 - 2 * df));
       hi = Math.min(fs / 2, Math.max(fixed[1], lo + 2 * df));
       method = 'fixed';
+    } else if (prior) {
+      lo = prior.lo;
+      hi = prior.hi;
+      method = 'spectral kurtosis';
+      reused = true;
     } else {
       method = 'spectral kurtosis';
       // candidate bands are fractions of 2 * top, top = min(fs/2, envelopeTopHz)
       const span = 2 * Math.min(fs / 2, o.envelopeTopHz ?? 10000);
       lo = SK_BANDS[0][0] * span;
       hi = SK_BANDS[0][1] * span;
-      sk = -Infinity;
+      let sk = -Infinity;
       const mc = Math.max(256, n >> 3);
       for (const [a, b] of SK_BANDS) {
         const bl = (a * span) / df;
@@ -352,13 +400,24 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       }
     }
     const bandBins = Math.ceil((hi - lo) / df);
-    const maxHz = o.envelopeMaxHz ?? 1000;
+    // envelope rate: 2.5x the highest frequency read from the envelope spectrum (1000 Hz, or the
+    // top bearing line + its slip and noise-floor windows if higher). Not less: |z| is not
+    // band-limited, and at 2x (1500 Hz at 12 kHz) its aliases cost CWRU 48 kHz outer-race frames.
+    let maxHz = o.envelopeMaxHz ?? 1000;
+    if (rpm && o.bearing) {
+      const fr = rpm / 60;
+      const H = o.harmonics ?? 3;
+      let top = o.bearing.bpfi * fr + fr;
+      for (const d of DEFECTS) top = Math.max(top, o.bearing[d] * fr * (d === 'bsf' ? Math.max(2, H + 1) : H));
+      maxHz = Math.max(maxHz, top * (1 + Math.max(0.15, o.bearingTolerance ?? 0.02)) + 24 * df);
+    }
     let m = Math.min(nextPow2(2 * bandBins), nextPow2(Math.ceil((2.5 * maxHz) / df)), n >> 1);
     m = Math.max(m, 16);
     const eb = envBuf(m);
     bandEnvelope(X, n, lo / df, hi / df, m, eb.env);
-    if (method === 'fixed') sk = robustKurtosis(eb.env, m);
-    envelopeSpectrum(eb.env, m, eb.amp);
+    const sk = robustKurtosis(eb.env, m);
+    const level = envelopeSpectrum(eb.env, m, eb.amp);
+    const bandInfo: EnvelopeBand = { lo, hi, method, reused, kurtosis: sk, level };
     envAmp = eb.amp;
     envHalf = m >> 1;
     envDf = df; // m samples over the frame duration: resolution fs_env / m = df
@@ -406,8 +465,9 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
         const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2);
         sidebands.push({ of: 'bpfi', offset: off, expectedHz: f, hz: pk.bin * envDf, amplitude: pk.amplitude, prominence: pk.prominence, localMax: pk.localMax });
       }
-      bearing = { fr, tolerance: tol, band: { lo, hi, method, kurtosis: sk }, df: envDf, lines, sidebands };
+      bearing = { fr, tolerance: tol, band: bandInfo, df: envDf, lines, sidebands };
     }
+    envBand = bandInfo;
   }
 
   const features: VibrationFeatures = {
@@ -431,7 +491,10 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     notes,
   };
   if (o.spectrumPoints && o.spectrumPoints > 0) features.spectrum = decimate(amp, half + 1, o.spectrumPoints, df, unit);
-  if (o.envelopePoints && o.envelopePoints > 0 && envAmp) features.envelope = decimate(envAmp, envHalf + 1, o.envelopePoints, envDf, unit);
+  if (o.envelopePoints && o.envelopePoints > 0 && envAmp) {
+    features.envelope = decimate(envAmp, envHalf + 1, o.envelopePoints, envDf, unit);
+    if (envBand) features.envelope.band = envBand;
+  }
   return features;
 }
 
@@ -446,4 +509,56 @@ export function decimate(a: Float64Array, len: number, points: number, df: numbe
     out.push(m);
   }
   return { df: df * step, unit, amplitudes: out };
+}
+
+/**
+ * When to choose the resonance band again, for a stream of frames (one cache per stream, keyed
+ * by the caller, e.g. asset + channel + fs + frame length). The band is chosen by spectral
+ * kurtosis on the first frame, then reused (`options.band`) until one of:
+ * - `every` frames have used it (30 default: about 20 s of 0.68 s frames);
+ * - the band's level (mean envelope) moved by more than 2x (6 dB) either way since the choice;
+ * - its spectral kurtosis moved by more than max(1, half of its value at the choice).
+ * Then the next frame chooses again. Pure logic (no Node-RED); rel-vibration and the accuracy
+ * specs use the same class, so the specs measure what the node does.
+ *
+ * Example: const b = cache.band(key); const f = analyzeVibration(x, { ...o, band: b }); cache.record(key, f);
+ */
+export class EnvelopeBandCache {
+  private readonly entries = new Map<string, { lo: number; hi: number; kurtosis: number; level: number; uses: number; stale: boolean }>();
+  constructor(
+    readonly every = 30,
+    readonly maxEntries = 1024,
+  ) {}
+
+  /** The band to reuse for this stream, or undefined when a new choice is due. */
+  band(key: string): { lo: number; hi: number } | undefined {
+    const e = this.entries.get(key);
+    return e && !e.stale ? e : undefined;
+  }
+
+  /** Record the band a frame of this stream used (from its features); returns whether it was reused. */
+  record(key: string, f: VibrationFeatures): boolean {
+    const b = f.bearing?.band ?? f.envelope?.band;
+    if (!b || b.method !== 'spectral kurtosis') return false;
+    const e = this.entries.get(key);
+    if (!b.reused || !e) {
+      this.entries.delete(key);
+      this.entries.set(key, { lo: b.lo, hi: b.hi, kurtosis: b.kurtosis, level: b.level, uses: 1, stale: false });
+      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+      return false;
+    }
+    e.uses++;
+    const levelMoved = !(b.level <= 2 * e.level && b.level >= 0.5 * e.level);
+    const skMoved = !(Math.abs(b.kurtosis - e.kurtosis) <= Math.max(1, 0.5 * Math.abs(e.kurtosis)));
+    if (e.uses >= this.every || levelMoved || skMoved) e.stale = true;
+    return true;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

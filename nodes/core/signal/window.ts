@@ -45,10 +45,13 @@ export function windowValue(w: CosineWindow, n: number, len: number): number {
  * Single-sided amplitude spectrum from the raw half spectrum `x` (interleaved re/im, bins 0..n/2,
  * as fft.js realTransform writes them) of an n-point real frame whose mean was removed, windowed
  * in the frequency domain. amp[k] is the peak amplitude of a sinusoid in bin k (amplitude
- * corrected); amp[0] = 0. `amp` must hold n/2 + 1 values.
+ * corrected); amp[0] = 0. `amp` must hold n/2 + 1 values. With `upTo` < n/2 only bins 0..upTo
+ * are written (the rest of `amp` is left as it was): the pipeline needs the spectrum only up to
+ * the velocity band and the 10X order unless a chart asks for all of it.
  */
-export function windowedAmplitude(x: Float64Array, n: number, w: CosineWindow, amp: Float64Array): void {
-  const half = n >> 1;
+export function windowedAmplitude(x: ArrayLike<number>, n: number, w: CosineWindow, amp: Float64Array, upTo = n >> 1): void {
+  const full = n >> 1;
+  const half = Math.max(1, Math.min(full, Math.floor(upTo)));
   const c = w.coeffs;
   const taps = c.length - 1;
   const scale = 2 / (n * w.coherentGain);
@@ -61,16 +64,19 @@ export function windowedAmplitude(x: Float64Array, n: number, w: CosineWindow, a
       const im = x[2 * k + 1];
       amp[k] = Math.sqrt(re * re + im * im) * scale;
     }
+    if (half === full) amp[half] /= 2;
   } else if (taps === 1) {
     const a0 = c[0];
     // interior bins: straight 3-tap convolution
-    for (let k = 1; k < half; k++) {
+    const top = half === full ? half : half + 1;
+    for (let k = 1; k < top; k++) {
       const re = a0 * x[2 * k] + h1 * (x[2 * k - 2] + x[2 * k + 2]);
       const im = a0 * x[2 * k + 1] + h1 * (x[2 * k - 1] + x[2 * k + 3]);
       amp[k] = Math.sqrt(re * re + im * im) * scale;
     }
     // bin 0 was zero (mean removed); X[n/2 + 1] = conj(X[n/2 - 1])
     amp[0] = 0;
+    if (half < full) return;
     const k = half;
     const re = a0 * x[2 * k] + h1 * (x[2 * k - 2] + x[2 * k - 2]);
     amp[k] = (Math.abs(re) * scale) / 2;
@@ -91,7 +97,7 @@ export function windowedAmplitude(x: Float64Array, n: number, w: CosineWindow, a
         im += hj * s * x[2 * b + 1];
         b = k + j;
         s = 1;
-        if (b > half) {
+        if (b > full) {
           b = n - b;
           s = -1;
         }
@@ -100,7 +106,6 @@ export function windowedAmplitude(x: Float64Array, n: number, w: CosineWindow, a
       }
       amp[k] = Math.sqrt(re * re + im * im) * scale;
     }
-    amp[half] /= 2;
+    if (half === full) amp[half] /= 2;
   }
-  if (taps === 0) amp[half] /= 2;
 }
