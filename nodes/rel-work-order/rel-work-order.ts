@@ -28,6 +28,8 @@ type Action = (typeof ACTIONS)[number];
 const MAX_NOTE = 4000;
 const MAX_PARTS = 100;
 const MAX_FAULTS = 50;
+/** Status repaint interval (wall time: it paces the editor, not the plant). */
+const STATUS_MS = 500;
 
 /** A work order id: 12 or "WO-000012". */
 function woId(v: unknown, path: string): number {
@@ -101,15 +103,30 @@ export = function (RED: RedApi) {
     const batch = new TxBatcher(h.store);
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
     const defaultCrit = Number.isInteger(Number(config.criticality)) && Number(config.criticality) >= 1 && Number(config.criticality) <= 5 ? Number(config.criticality) : 3;
+    // The status (open orders, one COUNT) at most once per STATUS_MS: the first change paints at
+    // once, later ones within the interval are folded into one trailing paint.
     let lastStatus = 0;
-    const showStatus = (force = false) => {
-      const now = Date.now();
-      if (!force && now - lastStatus < 250) return;
-      lastStatus = now;
-      const n = repo.countOpen();
-      status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
+    let statusTimer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const paint = () => {
+      statusTimer = undefined;
+      if (closed) return;
+      lastStatus = Date.now();
+      try {
+        const n = repo.countOpen();
+        status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
+      } catch (e) {
+        status.error(node, e instanceof Error ? e.message : String(e));
+      }
     };
-    showStatus(true);
+    const showStatus = () => {
+      if (statusTimer || closed) return;
+      const wait = lastStatus + STATUS_MS - Date.now();
+      if (wait <= 0) paint();
+      else statusTimer = setTimeout(paint, wait);
+    };
+    paint();
+    lastStatus = 0; // the first message paints at once
 
     return {
       input: async (msg: NodeMessage, send) => {
@@ -162,7 +179,7 @@ export = function (RED: RedApi) {
           const wo = await batch.run(() => repo.create(input));
           msg.payload = wo;
           send([msg, { topic: 'work-order/new', event: 'new', payload: wo }]);
-          showStatus(true);
+          showStatus();
           return;
         }
         if (action === 'detect') {
@@ -179,7 +196,7 @@ export = function (RED: RedApi) {
           msg.payload = results[0].workOrder;
           if (results.length > 1) msg.workOrders = results.map((r) => r.workOrder);
           send([msg, announce.length ? (announce as NodeMessage[]) : null] as never);
-          showStatus(announce.length > 0);
+          showStatus();
           return;
         }
         // Transitions.
@@ -204,9 +221,12 @@ export = function (RED: RedApi) {
         const wo: WorkOrder = await batch.run(() => repo.transition(input));
         msg.payload = wo;
         send([msg, null]);
-        showStatus(true);
+        showStatus();
       },
       close: () => {
+        closed = true;
+        if (statusTimer) clearTimeout(statusTimer);
+        statusTimer = undefined;
         batch.drain();
         h.release();
       },

@@ -5,6 +5,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
+import Database from 'better-sqlite3';
 import Papa from 'papaparse';
 import { openStore, migrateCore, type StoreHandle } from '../../nodes/core/store';
 import {
@@ -232,6 +233,61 @@ describe('cmms core', function () {
       const r = await Promise.allSettled(ps);
       assert.deepStrictEqual(r.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
       assert.strictEqual(wo.findOpen('p', 'm')!.detections, 2);
+    });
+
+    it('history cache: output history always equals the stored history (rollback, other repositories and connections, old rows)', () => {
+      const stored = (id: number) =>
+        h.store.all<{ action: string; note: string }>('SELECT action, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id', [id]).map((x) => `${x.action}:${x.note}`);
+      const shown = (w: { history?: { action: string; note: string }[] }) => w.history!.map((x) => `${x.action}:${x.note}`);
+      const d = (severity: 'watch' | 'warning' | 'alarm', evidence: string) => wo.detect({ asset: 'p', mode: 'm', severity, evidence, ts: T0 });
+      const first = d('watch', 'e1').workOrder;
+      const id = first.id;
+      assert.deepStrictEqual(shown(first), ['detect:e1']);
+      assert.deepStrictEqual(shown(d('watch', 'e2').workOrder), ['detect:e1'], 'a plain repeat adds no history row');
+
+      // 1. An escalation in a transaction that rolls back leaves nothing behind in the cache.
+      assert.throws(() =>
+        h.store.tx(() => {
+          assert.strictEqual(shown(d('warning', 'rolled back').workOrder).length, 2);
+          throw new Error('abort');
+        }),
+      /abort/);
+      let w = d('watch', 'e3').workOrder;
+      assert.deepStrictEqual(shown(w), stored(id));
+      assert.deepStrictEqual(shown(w), ['detect:e1']);
+      assert.strictEqual(w.severity, 'watch');
+      w = d('warning', 'e4').workOrder;
+      assert.deepStrictEqual(shown(w), ['detect:e1', 'escalate:severity watch -> warning; priority P4 -> P3; e4']);
+
+      // 2. Another repository on the same store (another node) writes a transition.
+      const other = new WorkOrderRepo(h.store);
+      other.transition({ id, action: 'assign', by: 'ann', ts: T0 });
+      w = d('watch', 'e5').workOrder;
+      assert.deepStrictEqual(shown(w), stored(id));
+      assert.strictEqual(shown(w)[2], 'assign:assigned to ann');
+
+      // 3. Another connection (another process) adds a history row the way the repository does.
+      const raw = new Database(h.store.file);
+      raw.prepare("INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, 'assign', 'assigned', 'assigned', 'bob', 'elsewhere')").run(id, T0);
+      raw.prepare('UPDATE cmms_work_orders SET history_rev = ? WHERE id = ?').run(-1, id);
+      w = d('watch', 'e6').workOrder;
+      assert.deepStrictEqual(shown(w), stored(id));
+      assert.strictEqual(shown(w).length, 4);
+
+      // 4. Orders from before migration 2 carry no token: read every time, still right.
+      raw.prepare("INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, 'assign', 'assigned', 'assigned', 'cy', 'old')").run(id, T0);
+      raw.prepare('UPDATE cmms_work_orders SET history_rev = NULL WHERE id = ?').run(id);
+      raw.close();
+      assert.deepStrictEqual(shown(d('watch', 'e7').workOrder), stored(id));
+      w = d('alarm', 'e8').workOrder;
+      assert.deepStrictEqual(shown(w), stored(id));
+      assert.strictEqual(shown(w).length, 6);
+      assert.deepStrictEqual(shown(wo.get(id)), stored(id));
+      assert.deepStrictEqual(shown(wo.list({ asset: 'p' })[0]), stored(id));
+
+      // 5. Each message gets its own copy: editing one output does not change the next.
+      w.history![0].note = 'edited downstream';
+      assert.deepStrictEqual(shown(d('watch', 'e9').workOrder), stored(id));
     });
   });
 

@@ -61,6 +61,7 @@ describe('cmms nodes', function () {
         statuses.push(x);
         st(x);
       };
+      const t0 = Date.now();
       const announced: any[] = [];
       getNode('out2').on('input', (m: any) => announced.push(m));
       const outs = nextMessages('out1', 1000, 30000);
@@ -80,6 +81,8 @@ describe('cmms nodes', function () {
       // message 0 is watch (new), 1 warning (escalated), 2 alarm (escalated); the rest only count
       assert.deepStrictEqual(announced.map((m) => [m.topic, m.payload.severity]), [['work-order/new', 'watch'], ['work-order/escalated', 'warning'], ['work-order/escalated', 'alarm']]);
       assert.strictEqual(statuses[statuses.length - 1].text, '1 open WO');
+      // the status is painted at most once per 500 ms (plus the first one), not per message
+      assert.ok(statuses.length <= 1 + Math.ceil((Date.now() - t0) / 500), `${statuses.length} status updates in ${Date.now() - t0} ms`);
     });
 
     it('opens work orders from rel-diagnose and rel-health messages with the asset criticality', async () => {

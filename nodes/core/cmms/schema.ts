@@ -128,6 +128,17 @@ export const CMMS_MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'work-order history revision, so an open order\'s history can be cached',
+    up: [
+      // A fresh token written with every history row of the order (WorkOrderRepo.addHistory is
+      // the only writer). A cached history is used only while its token equals the row's, so a
+      // rolled-back write or another connection's write can never be served from the cache.
+      // NULL (orders from before this version): never cached until their next history row.
+      `ALTER TABLE cmms_work_orders ADD COLUMN history_rev INTEGER`,
+    ],
+  },
 ];
 
 export function migrateCmms(store: Store): number {

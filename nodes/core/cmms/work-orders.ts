@@ -121,6 +121,8 @@ interface WoRow {
   updated_at: number;
   done_at: number | null;
   closed_at: number | null;
+  /** Token written with each history row (migration 2); null on orders from before it. */
+  history_rev: number | null;
 }
 
 interface HistoryRow {
@@ -166,7 +168,7 @@ function toWorkOrder(r: WoRow): WorkOrder {
     repairMin: r.repair_min,
     downtimeMin: r.downtime_min,
     failure: r.failure === 1,
-    parts: JSON.parse(r.parts),
+    parts: r.parts === '[]' ? [] : JSON.parse(r.parts),
     createdAt: iso(r.created_at) as string,
     updatedAt: iso(r.updated_at) as string,
     doneAt: iso(r.done_at),
@@ -239,8 +241,34 @@ export function dedupKey(asset: string, mode: string): string {
   return JSON.stringify([asset, mode]);
 }
 
+/**
+ * History revision tokens (column `history_rev`): a new one with every history row. Random start
+ * (so another process writing the same file does not draw the same numbers), then +1: a token is
+ * never reused, so a token written by a transaction that rolled back never matches again.
+ */
+let lastRev = Math.floor(Math.random() * 2 ** 52);
+function nextRev(): number {
+  lastRev = lastRev >= Number.MAX_SAFE_INTEGER ? 1 : lastRev + 1;
+  return lastRev;
+}
+
+/** Open orders whose history a repository keeps in memory (oldest dropped first). */
+const HISTORY_CACHE_MAX = 10_000;
+
+/** Each message gets its own copies (a flow may edit one message's history). */
+function copyHistory(entries: readonly HistoryEntry[]): HistoryEntry[] {
+  return entries.map((e) => ({ ts: e.ts, at: e.at, action: e.action, from: e.from, to: e.to, by: e.by, note: e.note }));
+}
+
 export class WorkOrderRepo {
   readonly spares: SparesRepo;
+  /**
+   * The history of open orders, each with the `history_rev` it belongs to. Used only when the
+   * order's row (read in the current transaction) carries the same token; every history row this
+   * repository writes comes with a new token, so nothing uncommitted, rolled back or written by
+   * another connection or repository is ever served from here.
+   */
+  private readonly historyCache = new Map<number, { rev: number; entries: HistoryEntry[] }>();
   constructor(readonly store: Store) {
     this.spares = new SparesRepo(store);
   }
@@ -261,13 +289,38 @@ export class WorkOrderRepo {
       .map((h) => ({ ts: h.ts, at: new Date(h.ts).toISOString(), action: h.action, from: h.from_status, to: h.to_status, by: h.actor, note: h.note }));
   }
 
-  private addHistory(id: number, ts: number, action: string, from: WoStatus | null, to: WoStatus, by: string, note: string): void {
+  /**
+   * Insert a history row. The caller writes a fresh `nextRev()` token into the order's
+   * `history_rev` in the same transaction (every history row changes the token).
+   */
+  private addHistory(id: number, ts: number, action: string, from: WoStatus | null, to: WoStatus, by: string, note: string): HistoryEntry {
     this.store.run('INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?)', [id, ts, action, from, to, by, note]);
+    return { ts, at: new Date(ts).toISOString(), action, from, to, by, note };
+  }
+
+  private remember(id: number, rev: number, entries: HistoryEntry[]): void {
+    this.historyCache.delete(id);
+    this.historyCache.set(id, { rev, entries });
+    if (this.historyCache.size > HISTORY_CACHE_MAX) this.historyCache.delete(this.historyCache.keys().next().value as number);
+  }
+
+  /** The history of the order in row `r` (read in the current transaction): from the cache when its token matches. Shared: copy before handing out. */
+  private historyOfRow(r: WoRow): HistoryEntry[] {
+    const cacheable = r.is_open === 1 && r.history_rev !== null;
+    if (cacheable) {
+      const c = this.historyCache.get(r.id);
+      if (c && c.rev === r.history_rev) return c.entries;
+    }
+    const entries = this.history(r.id);
+    if (cacheable) this.remember(r.id, r.history_rev as number, entries);
+    else this.historyCache.delete(r.id);
+    return entries;
   }
 
   get(id: number, withHistory = true): WorkOrder {
-    const wo = toWorkOrder(this.need(id));
-    if (withHistory) wo.history = this.history(id);
+    const r = this.need(id);
+    const wo = toWorkOrder(r);
+    if (withHistory) wo.history = copyHistory(this.historyOfRow(r));
     return wo;
   }
 
@@ -290,17 +343,18 @@ export class WorkOrderRepo {
         const open = this.store.get<{ id: number; status: WoStatus }>('SELECT id, status FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [key]);
         if (open) throw new StateError(`work order ${woNumber(open.id)} is already ${open.status} for asset ${i.asset} and mode ${mode}`);
       }
+      const rev = nextRev();
       const r = this.store.run(
         `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
-           source, detections, plan_id, occurrence, missed, due_at, parts, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
+           source, detections, plan_id, occurrence, missed, due_at, parts, created_at, updated_at, history_rev)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           i.asset, i.line ?? '', mode, i.title, i.description ?? '', crit, severity, severity, i.priority ?? p.priority, key, source,
-          i.planId ?? null, i.occurrence ?? null, i.missed ?? 0, i.dueAt ?? null, JSON.stringify(i.parts ?? []), i.ts, i.ts,
+          i.planId ?? null, i.occurrence ?? null, i.missed ?? 0, i.dueAt ?? null, JSON.stringify(i.parts ?? []), i.ts, i.ts, rev,
         ],
       );
       const id = Number(r.lastInsertRowid);
-      this.addHistory(id, i.ts, 'create', null, 'open', i.by ?? source, i.description ?? '');
+      this.remember(id, rev, [this.addHistory(id, i.ts, 'create', null, 'open', i.by ?? source, i.description ?? '')]);
       return id;
     });
     return this.get(id);
@@ -318,36 +372,50 @@ export class WorkOrderRepo {
       if (!r) {
         const crit = i.criticality ?? 3;
         const p = priorityOf(crit, i.severity);
+        const rev = nextRev();
         const ins = this.store.run(
           `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
-             source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at)
-           VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?)`,
-          [i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts],
+             source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)
+           VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)`,
+          [i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts, rev],
         );
         const id = Number(ins.lastInsertRowid);
-        this.addHistory(id, i.ts, 'detect', null, 'open', 'condition', i.evidence ?? '');
-        return { workOrder: this.get(id), created: true, escalated: false };
+        const entries = [this.addHistory(id, i.ts, 'detect', null, 'open', 'condition', i.evidence ?? '')];
+        this.remember(id, rev, entries);
+        const wo = toWorkOrder(this.need(id));
+        wo.history = copyHistory(entries);
+        return { workOrder: wo, created: true, escalated: false };
       }
       const raise = severityRank(i.severity) > severityRank(r.severity);
       const severity = raise ? i.severity : r.severity;
       const priority = raise ? Math.min(r.priority, priorityOf(r.criticality, severity).priority) : r.priority;
+      const lastSeen = Math.max(r.last_seen ?? i.ts, i.ts);
+      const updatedAt = Math.max(r.updated_at, i.ts);
+      const evidence = i.evidence ?? r.evidence;
+      // A plain repeat adds no history row (only detections, last seen, evidence change): its
+      // history comes from the cache when the row's token matches, else one read.
+      let entries = this.historyOfRow(r);
+      const rev = raise ? nextRev() : r.history_rev;
       this.store.run(
-        `UPDATE cmms_work_orders SET detections = detections + 1, last_seen = ?, severity = ?, last_severity = ?, priority = ?, evidence = ?, updated_at = ? WHERE id = ?`,
-        [Math.max(r.last_seen ?? i.ts, i.ts), severity, i.severity, priority, i.evidence ?? r.evidence, Math.max(r.updated_at, i.ts), r.id],
+        `UPDATE cmms_work_orders SET detections = detections + 1, last_seen = ?, severity = ?, last_severity = ?, priority = ?, evidence = ?, updated_at = ?, history_rev = ? WHERE id = ?`,
+        [lastSeen, severity, i.severity, priority, evidence, updatedAt, rev, r.id],
       );
-      if (raise) this.addHistory(r.id, i.ts, 'escalate', r.status, r.status, 'condition', `severity ${r.severity} -> ${i.severity}; priority P${r.priority} -> P${priority}${i.evidence ? `; ${i.evidence}` : ''}`);
+      if (raise) {
+        const note = `severity ${r.severity} -> ${i.severity}; priority P${r.priority} -> P${priority}${i.evidence ? `; ${i.evidence}` : ''}`;
+        entries = [...entries, this.addHistory(r.id, i.ts, 'escalate', r.status, r.status, 'condition', note)];
+        this.remember(r.id, rev as number, entries);
+      }
       // The updated order from the row in hand (no second read), with its history.
-      const wo = toWorkOrder({
-        ...r,
-        detections: r.detections + 1,
-        last_seen: Math.max(r.last_seen ?? i.ts, i.ts),
-        severity,
-        last_severity: i.severity,
-        priority,
-        evidence: i.evidence ?? r.evidence,
-        updated_at: Math.max(r.updated_at, i.ts),
-      });
-      wo.history = this.history(r.id);
+      r.detections += 1;
+      r.last_seen = lastSeen;
+      r.severity = severity;
+      r.last_severity = i.severity;
+      r.priority = priority;
+      r.evidence = evidence;
+      r.updated_at = updatedAt;
+      r.history_rev = rev;
+      const wo = toWorkOrder(r);
+      wo.history = copyHistory(entries);
       return { workOrder: wo, created: false, escalated: raise };
     });
   }
@@ -361,8 +429,8 @@ export class WorkOrderRepo {
         throw new StateError(`work order ${woNumber(r.id)}: cannot ${t.action} from status ${r.status} to ${rule.to} (${t.action} needs ${rule.from.join(' or ')})`);
       const to = rule.to;
       const isOpen = (OPEN_STATUSES as readonly string[]).includes(to) ? 1 : 0;
-      const sets: string[] = ['status = ?', 'is_open = ?', 'updated_at = ?'];
-      const params: (string | number | null)[] = [to, isOpen, Math.max(r.updated_at, t.ts)];
+      const sets: string[] = ['status = ?', 'is_open = ?', 'updated_at = ?', 'history_rev = ?'];
+      const params: (string | number | null)[] = [to, isOpen, Math.max(r.updated_at, t.ts), nextRev()];
       if (!isOpen) {
         sets.push('dedup_key = ?');
         params.push(null);
@@ -430,9 +498,12 @@ export class WorkOrderRepo {
     }
     params.push(Math.min(Math.max(1, f.limit ?? 1000), 10_000));
     const sql = `SELECT * FROM cmms_work_orders${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
-    const rows = this.store.all<WoRow>(sql, params).map(toWorkOrder);
-    if (f.history !== false) for (const w of rows) w.history = this.history(w.id);
-    return rows;
+    const withHistory = f.history !== false;
+    return this.store.all<WoRow>(sql, params).map((r) => {
+      const w = toWorkOrder(r);
+      if (withHistory) w.history = copyHistory(this.historyOfRow(r));
+      return w;
+    });
   }
 
   countOpen(): number {
