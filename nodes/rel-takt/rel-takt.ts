@@ -1,0 +1,115 @@
+/**
+ * rel-takt: takt from the shift calendar and demand, cycle time from cycle-complete events
+ * (rolling median and P90), the count of cycles over takt, and an alert on the second output when
+ * the median cycle creeps above a configured fraction of takt.
+ */
+import { InputError } from '../core/errors';
+import { num, optNum, own, str } from '../core/validate';
+import { loadState, saveState } from '../core/store';
+import { cfgNum, eventAction, eventTs } from '../core/jit/events';
+import { figures, newTaktState, recordCycle, shiftTakt, taktTime, type TaktParams, type TaktState } from '../core/jit/takt';
+import { defineNode } from '../shared/node';
+import { status } from '../shared/status';
+import { getClock } from '../shared/clock';
+import { acquireJitStore, calendarFromConfig, stateKeys } from '../shared/jit';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+
+interface TaktDef extends NodeDef {
+  store?: string;
+  asset?: string;
+  shifts?: string;
+  breaks?: string;
+  utcOffset?: string | number;
+  demand?: number | string;
+  window?: number | string;
+  creepAlert?: number | string;
+  minCycles?: number | string;
+}
+
+const ACTIONS = ['cycle', 'report', 'demand'] as const;
+const MAX_ASSETS = 1000;
+const SETTINGS_KEY = '__settings__';
+
+export = function (RED: RedApi) {
+  defineNode<TaktDef>(RED, 'rel-takt', (node, config) => {
+    const clock = getClock(RED);
+    const cal = calendarFromConfig(config);
+    const params: TaktParams = {
+      demandPerShift: cfgNum(config.demand, 'demand', NaN, { gt: 0 }),
+      window: cfgNum(config.window, 'window', 50, { min: 3, max: 10_000, integer: true }),
+      creepAlert: cfgNum(config.creepAlert, 'creepAlert', 0.95, { gt: 0, max: 2 }),
+      minCycles: cfgNum(config.minCycles, 'minCycles', 5, { min: 1, max: 10_000, integer: true }),
+    };
+    shiftTakt(cal, clock.now(), params.demandPerShift); // the calendar must give available time
+    const fixedAsset = typeof config.asset === 'string' && config.asset.trim() ? config.asset.trim() : undefined;
+    const h = acquireJitStore(RED, config.store, 'rel-takt');
+    const scope = `takt:${node.id}`;
+    const assets = new Map<string, TaktState>();
+    const saved = loadState<{ demandPerShift: number }>(h.store, scope, SETTINGS_KEY);
+    if (saved && saved.demandPerShift > 0) params.demandPerShift = saved.demandPerShift;
+    for (const k of stateKeys(h, scope, MAX_ASSETS + 1)) {
+      if (k === SETTINGS_KEY) continue;
+      const s = loadState<TaktState>(h.store, scope, k);
+      if (s) assets.set(k, s);
+    }
+
+    function assetOf(payload: unknown): string {
+      const v = own(payload, 'asset');
+      if (fixedAsset) {
+        if (v !== undefined && v !== null && v !== fixedAsset) throw new InputError('msg.payload.asset', `the asset of this node (${fixedAsset})`, v);
+        return fixedAsset;
+      }
+      return str(v, 'msg.payload.asset', { maxLength: 128 });
+    }
+
+    function show(f: { taktS: number; cycleMedianS: number | null; overTakt: number; creep: number | null }, alerting: boolean) {
+      const text = f.cycleMedianS === null ? `takt ${f.taktS} s` : `takt ${f.taktS} s · cycle ${f.cycleMedianS} s · ${f.overTakt} over`;
+      if (alerting) status.warn(node, text);
+      else status.ok(node, text);
+    }
+    status.idle(node, `takt ${Math.round(shiftTakt(cal, clock.now(), params.demandPerShift).taktS * 10) / 10} s`);
+
+    return {
+      input: (msg: NodeMessage, send) => {
+        const action = eventAction(msg, ACTIONS);
+        const payload = msg.payload;
+        const ts = eventTs(payload, clock.now());
+        const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
+        if (action === 'demand') {
+          const d = num(own(payload, 'demand'), 'msg.payload.demand', { min: 0, max: 1e9 });
+          const { availableS } = shiftTakt(cal, ts, params.demandPerShift);
+          taktTime(availableS, d); // zero demand: a clear error, nothing changed
+          params.demandPerShift = d;
+          saveState(h.store, scope, SETTINGS_KEY, { demandPerShift: d }, ts);
+          const t = shiftTakt(cal, ts, d);
+          msg.payload = { ...base, takt: { taktS: Math.round(t.taktS * 1000) / 1000, availableS: t.availableS, demand: d, shift: t.slot.id } };
+          send([msg, null]);
+          status.ok(node, `takt ${Math.round(t.taktS * 10) / 10} s`);
+          return;
+        }
+        const asset = assetOf(payload);
+        let s = assets.get(asset);
+        if (!s) {
+          if (assets.size >= MAX_ASSETS) throw new InputError('msg.payload.asset', `one of the ${MAX_ASSETS} assets this node already tracks`, asset);
+          s = newTaktState(asset);
+        }
+        if (action === 'report') {
+          const f = figures(s, cal, params, ts);
+          msg.payload = { ...base, takt: f };
+          send([msg, null]);
+          show(f, s.alerting);
+          return;
+        }
+        const given = optNum(own(payload, 'cycleTimeS'), 'msg.payload.cycleTimeS', { gt: 0, max: 1e7 });
+        const r = recordCycle(s, cal, params, ts, given);
+        saveState(h.store, scope, asset, r.state, ts);
+        assets.set(asset, r.state);
+        msg.payload = { ...base, takt: { ...r.figures, cycleS: r.cycleS ?? null, ...(r.note ? { note: r.note } : {}) } };
+        const alert = r.alert ? { topic: `takt/${asset}`, action: 'creep', payload: r.alert } : null;
+        send([msg, alert]);
+        show(r.figures, r.state.alerting);
+      },
+      close: () => h.release(),
+    };
+  });
+};

@@ -1,0 +1,182 @@
+/** rel-andon with a controllable clock: escalation at exactly the configured times, stop on acknowledge, restart mid-escalation, line stop, statistics. */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import Database from 'better-sqlite3';
+import { getNode, helper, loadFlow, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
+import { storeNode } from '../helpers/fixtures';
+import { fuzzNode } from '../helpers/fuzz';
+import { JitClock } from '../helpers/jit-clock';
+import { at } from './shift-script';
+
+const M = 60_000;
+
+function flow(file: string, extra: Record<string, unknown> = {}) {
+  return [
+    storeNode(file),
+    { id: 'andon', type: 'rel-andon', store: 'store1', levels: '2, 5, 10', stations: 'st-1, st-2, conveyor-1', lineStopKinds: 'safety', wires: [['out'], ['esc'], ['line']], ...extra },
+    { id: 'out', type: 'helper' },
+    { id: 'esc', type: 'helper' },
+    { id: 'line', type: 'helper' },
+  ];
+}
+
+function collect() {
+  const c = { out: [] as any[], esc: [] as any[], line: [] as any[] };
+  for (const k of ['out', 'esc', 'line'] as const) getNode(k).on('input', (m: any) => c[k].push(m));
+  return c;
+}
+
+async function send(action: string | undefined, payload: unknown) {
+  const msg: any = { payload };
+  if (action) msg.action = action;
+  const err = await receiveAndComplete('andon', msg);
+  await sleep(5);
+  return err;
+}
+
+/** Advance the fake clock and let the node's sends arrive. */
+async function advance(clock: JitClock, ms: number) {
+  clock.advance(ms);
+  await sleep(10);
+}
+
+describe('rel-andon', function () {
+  let dir: string;
+  let clock: JitClock;
+  const T0 = at(8);
+  beforeEach(() => {
+    dir = tmpDir('rel-andon-');
+    clock = new JitClock(T0);
+    helper.settings({ reliabilityClock: clock });
+  });
+  afterEach(async () => {
+    await unloadFlow();
+    helper.settings({ reliabilityClock: undefined });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('escalates an unacknowledged call at exactly 2 and 5 minutes and stops when acknowledged', async () => {
+    await loadFlow(flow(path.join(dir, 'a.db')));
+    const c = collect();
+    assert.strictEqual(await send('raise', { station: 'st-1', kind: 'quality', text: 'burr on edge' }), undefined);
+    const id = c.out[0].payload.call.id;
+    assert.strictEqual(c.out[0].payload.andon.length, 1);
+    await advance(clock, 2 * M - 1);
+    assert.strictEqual(c.esc.length, 0, 'nothing before 2 minutes');
+    await advance(clock, 1);
+    assert.strictEqual(c.esc.length, 1);
+    assert.strictEqual(c.esc[0].payload.level, 1);
+    assert.strictEqual(c.esc[0].payload.escalatedAt, new Date(T0 + 2 * M).toISOString());
+    await advance(clock, 3 * M - 1);
+    assert.strictEqual(c.esc.length, 1);
+    await advance(clock, 1);
+    assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.escalatedAt]), [
+      [1, new Date(T0 + 2 * M).toISOString()],
+      [2, new Date(T0 + 5 * M).toISOString()],
+    ]);
+    await advance(clock, M);
+    assert.strictEqual(await send('ack', { id, by: 'team lead' }), undefined);
+    await advance(clock, 30 * M);
+    assert.strictEqual(c.esc.length, 2, 'no escalation once acknowledged');
+    assert.strictEqual(await send('board', {}), undefined);
+    const board = c.out[c.out.length - 1].payload.andon;
+    assert.deepStrictEqual(board.map((b: any) => [b.id, b.state, b.level, b.ageS]), [[id, 'acked', 2, 36 * 60]]);
+    assert.strictEqual(await send('resolve', { id, by: 'team lead', note: 'deburred' }), undefined);
+    const res = c.out[c.out.length - 1].payload;
+    assert.strictEqual(res.andon.length, 0);
+    assert.deepStrictEqual([res.call.responseS, res.call.resolveS], [6 * 60, 36 * 60]);
+    assert.strictEqual(await send('stats', {}), undefined);
+    const stats = c.out[c.out.length - 1].payload.stats;
+    assert.deepStrictEqual([stats.calls, stats.escalated, stats.ack.meanS, stats.resolve.meanS], [1, 1, 360, 2160]);
+  });
+
+  it('survives a restart mid-escalation: levels already sent are not repeated, the next fires on time', async () => {
+    const file = path.join(dir, 'restart.db');
+    await loadFlow(flow(file));
+    let c = collect();
+    assert.strictEqual(await send('raise', { station: 'st-2', kind: 'machine', text: 'spindle noise' }), undefined);
+    await advance(clock, 3 * M);
+    assert.deepStrictEqual(c.esc.map((m) => m.payload.level), [1]);
+    await unloadFlow();
+    await loadFlow(flow(file));
+    c = collect();
+    await advance(clock, 2 * M - 1); // 4:59.999
+    assert.strictEqual(c.esc.length, 0);
+    await advance(clock, 1); // 5:00
+    assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.escalatedAt]), [[2, new Date(T0 + 5 * M).toISOString()]]);
+    // down across the 10-minute mark: level 3 fires once on start
+    await unloadFlow();
+    clock.t = T0 + 12 * M;
+    await loadFlow(flow(file));
+    c = collect();
+    await advance(clock, 0);
+    assert.deepStrictEqual(c.esc.map((m) => m.payload.level), [3]);
+    await advance(clock, 60 * M);
+    assert.strictEqual(c.esc.length, 1);
+    // every call and its escalations are in the file
+    const db = new Database(file, { readonly: true });
+    const row = db.prepare('SELECT station, kind, state, level, raised_at, escalations FROM jit_andon_call').get() as any;
+    db.close();
+    assert.deepStrictEqual([row.station, row.kind, row.state, row.level, row.raised_at], ['st-2', 'machine', 'open', 3, T0]);
+    assert.deepStrictEqual(JSON.parse(row.escalations).map((e: any) => e.level), [1, 2, 3]);
+  });
+
+  it('stops the line on a safety call and releases it when resolved; a rel-health alarm raises a machine call', async () => {
+    await loadFlow(flow(path.join(dir, 'line.db')));
+    const c = collect();
+    assert.strictEqual(await send('raise', { station: 'st-1', kind: 'safety', text: 'guard open', source: 'button' }), undefined);
+    assert.deepStrictEqual(c.line.map((m) => [m.action, m.payload.stop, m.payload.station]), [['line-stop', true, 'st-1']]);
+    const id = c.out[0].payload.call.id;
+    assert.strictEqual(await send(undefined, { asset: 'conveyor-1', health: { score: 42, state: 'alarm' } }), undefined);
+    const h = c.out[1].payload.call;
+    assert.deepStrictEqual([h.station, h.kind, h.source, h.text], ['conveyor-1', 'machine', 'health', 'health 42 (alarm)']);
+    // the same alarm again updates the open call instead of raising another
+    assert.strictEqual(await send(undefined, { asset: 'conveyor-1', health: { score: 38, state: 'alarm' } }), undefined);
+    assert.strictEqual(c.out[2].payload.andon.length, 2);
+    assert.strictEqual(await send('resolve', { id, by: 'safety officer' }), undefined);
+    assert.deepStrictEqual(c.line.map((m) => m.payload.stop), [true, false]);
+  });
+
+  it('bad input: unknown station, unknown kind, unknown call, ack twice: clear errors, board unharmed', async () => {
+    await loadFlow(flow(path.join(dir, 'bad.db')));
+    const c = collect();
+    assert.strictEqual(await send('raise', { station: 'st-1', kind: 'material' }), undefined);
+    const id = c.out[0].payload.call.id;
+    assert.strictEqual(await send('ack', { id, by: 'op' }), undefined);
+    const cases: [string, unknown, RegExp][] = [
+      ['raise', { station: 'st-9', kind: 'machine' }, /^msg\.payload\.station: expected one of the configured stations \(st-1, st-2, conveyor-1\), got the string "st-9"/],
+      ['raise', { station: 'st-1', kind: 'fire' }, /^msg\.payload\.kind: expected one of quality, machine, material, safety/],
+      ['ack', { id: 999, by: 'op' }, /^andon call 999 not found/],
+      ['ack', { id, by: 'op' }, new RegExp(`^andon call ${id} is already acknowledged`)],
+      ['ack', { id: -1, by: 'op' }, /^msg\.payload\.id: expected a number >= 1/],
+      ['resolve', { id, by: 'op', ts: T0 - 60 * M }, /^msg\.payload\.ts: expected a time at or after .*events out of order/],
+      ['page', {}, /^msg\.action: expected one of raise, ack, resolve, board, stats, tick, health/],
+    ];
+    for (const [action, payload, re] of cases) {
+      const err = await send(action, payload);
+      assert.ok(err && re.test(err.message), `${action}: ${err?.message}`);
+    }
+    assert.strictEqual(await send('board', {}), undefined);
+    assert.deepStrictEqual(c.out[c.out.length - 1].payload.andon.map((b: any) => [b.id, b.state]), [[id, 'acked']]);
+  });
+
+  it('survives the fuzz harness and still escalates', async () => {
+    await fuzzNode({
+      flow: flow(path.join(dir, 'fuzz.db'), { stations: '' }),
+      nodeId: 'andon',
+      keys: ['station', 'kind', 'text', 'source', 'id', 'by', 'note', 'ts', 'asset', 'health'],
+      actions: ['raise', 'ack', 'resolve', 'board', 'stats', 'tick', 'health'],
+      runs: 600,
+      allowErrors: [/^andon call \d+ (not found|is already)/],
+      keepLoaded: true,
+      sanity: async () => {
+        const c = collect();
+        assert.strictEqual(await send('raise', { station: 'sane', kind: 'machine' }), undefined);
+        const id = c.out[0].payload.call.id;
+        await advance(clock, 2 * M);
+        assert.ok(c.esc.some((m) => m.payload.id === id && m.payload.level === 1));
+      },
+    });
+  });
+});
