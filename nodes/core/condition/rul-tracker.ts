@@ -1,0 +1,131 @@
+/**
+ * rel-rul's state over the Store: the indicator points of each stream (asset + channel) in the
+ * window that is fitted, and the RUL history. With the health indicator and no fixed window, the
+ * window is "since the asset left normal": points are kept while rel-health says warning or alarm
+ * and dropped when it is back to normal (or relearning), so the fit sees the degradation only.
+ */
+import { InputError } from '../errors';
+import type { Store } from '../store/types';
+import { addRulPoint, clearRulPoints, migrateCondition, recordHistory, rulPoints } from './repo';
+import { estimateRul, type Direction, type Rul } from './rul';
+
+export interface RulConfig {
+  /** Which number is the indicator: 'health' (msg.payload.health.score), 'anomaly', 'feature' (msg.payload.features[feature]) or 'value'. */
+  indicator: 'health' | 'anomaly' | 'feature' | 'value';
+  feature: string;
+  threshold: number;
+  direction: Direction;
+  level: number;
+  /** 0: since the asset left normal (health/anomaly); else the last windowHours. */
+  windowHours: number;
+  minPoints: number;
+  maxPoints: number;
+  historyMs: number;
+}
+
+export const DEFAULT_RUL: RulConfig = {
+  indicator: 'health',
+  feature: 'rms',
+  threshold: 10,
+  direction: 'below',
+  level: 0.9,
+  windowHours: 0,
+  minPoints: 10,
+  maxPoints: 200,
+  historyMs: 10 * 60_000,
+};
+
+/** Most points kept per stream in the store and in memory. */
+export const MAX_KEPT = 20_000;
+
+export interface RulOutput {
+  rul: (Omit<Rul, 'failureTs'> & { failureAt: string; indicator: string; threshold: number; direction: Direction }) | null;
+  reason?: string;
+}
+
+export class RulTracker {
+  private readonly cache = new Map<string, { ts: number; y: number }[]>();
+  readonly scope: string;
+  constructor(
+    readonly store: Store,
+    readonly cfg: RulConfig = DEFAULT_RUL,
+  ) {
+    migrateCondition(store);
+    this.scope = cfg.indicator === 'feature' ? `feature:${cfg.feature}` : cfg.indicator;
+  }
+
+  private points(asset: string, channel: string): { ts: number; y: number }[] {
+    const key = `${asset}\u0000${channel}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = rulPoints(this.store, this.scope, asset, channel, 0).slice(-MAX_KEPT);
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  reset(asset: string, channel: string): void {
+    clearRulPoints(this.store, this.scope, asset, channel);
+    this.cache.set(`${asset}\u0000${channel}`, []);
+  }
+
+  /**
+   * Add one indicator value (null: nothing to add, e.g. learning) and project. `degrading` is
+   * false when rel-health reports normal or learning: the window then starts afresh.
+   */
+  add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string): RulOutput {
+    const pts = this.points(asset, channel);
+    const last = pts.length ? pts[pts.length - 1].ts : undefined;
+    if (last !== undefined && ts < last) throw new InputError('msg.payload.ts', `a time not before this stream's last point (${new Date(last).toISOString()})`, ts, 'time went backwards');
+    const sinceOnset = this.cfg.windowHours === 0 && degrading !== undefined;
+    if (sinceOnset && !degrading) {
+      if (pts.length) this.reset(asset, channel);
+      return { rul: null, reason: `asset is ${stateText ?? 'normal'}: no degradation to project` };
+    }
+    if (y === null) return { rul: null, reason: `no indicator value (${stateText ?? 'learning'})` };
+    return this.store.tx(() => {
+      addRulPoint(this.store, this.scope, asset, channel, ts, y);
+      if (last === ts) pts[pts.length - 1] = { ts, y };
+      else pts.push({ ts, y });
+      const windowHours = this.cfg.windowHours || (sinceOnset ? 0 : 48);
+      if (windowHours > 0) {
+        const cut = ts - windowHours * 3.6e6;
+        let k = 0;
+        while (k < pts.length && pts[k].ts < cut) k++;
+        if (k) {
+          pts.splice(0, k);
+          clearRulPoints(this.store, this.scope, asset, channel, cut);
+        }
+      }
+      if (pts.length > MAX_KEPT) {
+        const drop = pts.length - MAX_KEPT;
+        pts.splice(0, drop);
+        clearRulPoints(this.store, this.scope, asset, channel, pts[0].ts);
+      }
+      const r = estimateRul(pts, { threshold: this.cfg.threshold, direction: this.cfg.direction, level: this.cfg.level, minPoints: this.cfg.minPoints, maxPoints: this.cfg.maxPoints });
+      if (!r.rul) return { rul: null, reason: r.reason };
+      const { failureTs, ...rest } = r.rul;
+      recordHistory(this.store, asset, channel, 'rul', ts, rest.hours, this.cfg.historyMs);
+      recordHistory(this.store, asset, channel, 'rul_low', ts, rest.low, this.cfg.historyMs);
+      if (Number.isFinite(rest.high)) recordHistory(this.store, asset, channel, 'rul_high', ts, rest.high, this.cfg.historyMs);
+      return {
+        rul: {
+          ...rest,
+          hours: round3(rest.hours),
+          low: round3(rest.low),
+          high: Number.isFinite(rest.high) ? round3(rest.high) : rest.high,
+          fit: round3(rest.fit),
+          ratePerDay: round3(rest.ratePerDay),
+          failureAt: new Date(Math.min(failureTs, 8.64e15)).toISOString(),
+          indicator: this.scope,
+          threshold: this.cfg.threshold,
+          direction: this.cfg.direction,
+        },
+      };
+    });
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,158 @@
+/**
+ * Remaining useful life from the trend of a degradation indicator.
+ *
+ * Two robust fits on the window of points (time in hours before the latest point):
+ * - linear: Theil-Sen on the indicator;
+ * - exponential: Theil-Sen on log(indicator) (a log-linear fit: constant relative change per hour).
+ * The one with the smaller median absolute residual (in the indicator's own unit) is used. The
+ * trend must be significant: Sen's slope interval at the stated level, widened for autocorrelated
+ * residuals, must lie entirely on the side of the threshold; otherwise `rul` is null with a reason.
+ * The interval combines the slope interval with the residual quantile at the same level: the
+ * earliest crossing is the fastest slope from the level shifted towards the threshold by that
+ * quantile, the latest the slowest slope from the level shifted away. When the other model fits
+ * almost as well (median error within MODEL_SPREAD x), its projection is included in the
+ * interval too: the data cannot tell the two shapes apart, so the interval should not either.
+ */
+import { lag1, median, quantile, senBounds, theilSen } from './robust';
+
+export type Direction = 'below' | 'above';
+
+/** A second model within this factor of the best model's median error widens the interval. */
+export const MODEL_SPREAD = 2;
+
+export interface RulOptions {
+  /** Failure threshold in the indicator's unit. */
+  threshold: number;
+  /** 'below': failure when the indicator falls below (health); 'above': when it rises above (rms). */
+  direction: Direction;
+  /** Interval level (default 0.8). */
+  level?: number;
+  /** Fewest points for a fit (default 10). */
+  minPoints?: number;
+  /** Most points used (older points are thinned evenly; default 200). */
+  maxPoints?: number;
+  /** Models to try (default both). */
+  models?: readonly ('linear' | 'exponential')[];
+}
+
+export interface Rul {
+  /** Median projection, hours from the latest point. */
+  hours: number;
+  low: number;
+  high: number;
+  level: number;
+  /** Time of the projected crossing, ms. */
+  failureTs: number;
+  model: 'linear' | 'exponential';
+  /** Robust R^2 of the fit, 0-1. */
+  fit: number;
+  /** Indicator change per day of the fitted trend at the latest point. */
+  ratePerDay: number;
+  points: number;
+}
+
+export type RulResult = { rul: Rul; reason?: undefined } | { rul: null; reason: string };
+
+interface Fit {
+  model: 'linear' | 'exponential';
+  a: number;
+  b: number;
+  bLo: number;
+  bHi: number;
+  q: number;
+  err: number;
+  fit: number;
+  th: number;
+}
+
+function fitModel(model: 'linear' | 'exponential', xh: number[], y: number[], o: Required<Pick<RulOptions, 'threshold' | 'direction' | 'level'>>): Fit | string {
+  const sgn = o.direction === 'above' ? 1 : -1;
+  const g = model === 'linear' ? (v: number) => v : Math.log;
+  if (model === 'exponential' && (!(o.threshold > 0) || y.some((v) => !(v > 0)))) return 'exponential fit needs positive values and threshold';
+  // u rises towards the threshold thu in both directions.
+  const u = y.map((v) => sgn * g(v));
+  const thu = sgn * g(o.threshold);
+  const ts = theilSen(xh, u, o.level);
+  const res = u.map((v, i) => v - (ts.intercept + ts.slope * xh[i]));
+  const rho = Math.min(0.95, Math.max(0, lag1(res)));
+  [ts.slopeLow, ts.slopeHigh] = senBounds(ts.slopes, ts.n, o.level, Math.sqrt((1 + rho) / (1 - rho)));
+  const absRes = res.map(Math.abs);
+  const q = quantile(absRes, o.level);
+  // Error in the indicator's own unit, so linear and exponential compare fairly.
+  const inv = model === 'linear' ? (w: number) => sgn * w : (w: number) => Math.exp(sgn * w);
+  const errs = y.map((v, i) => Math.abs(v - inv(ts.intercept + ts.slope * xh[i])));
+  const err = median(errs);
+  const my = median(y);
+  const spread = median(y.map((v) => Math.abs(v - my)));
+  const fit = spread > 0 ? Math.max(0, Math.min(1, 1 - (err / spread) ** 2)) : 0;
+  return { model, a: ts.intercept, b: ts.slope, bLo: ts.slopeLow, bHi: ts.slopeHigh, q, err, fit, th: thu };
+}
+
+/**
+ * Project when the indicator crosses the threshold. `points` are (ts ms, value), in time order.
+ * Example: health falling 1 point per hour from 60 with threshold 10 gives about 50 h.
+ */
+export function estimateRul(points: readonly { ts: number; y: number }[], opts: RulOptions): RulResult {
+  const level = opts.level ?? 0.8;
+  const minPoints = Math.max(3, opts.minPoints ?? 10);
+  const maxPoints = Math.max(minPoints, opts.maxPoints ?? 200);
+  if (points.length < minPoints) return { rul: null, reason: `too little data: ${points.length} of ${minPoints} points` };
+  let pts = points;
+  if (pts.length > maxPoints) {
+    // Keep the latest point; thin the rest evenly.
+    const step = (pts.length - 1) / (maxPoints - 1);
+    pts = Array.from({ length: maxPoints }, (_, i) => points[Math.round(i * step)]);
+  }
+  const t1 = pts[pts.length - 1].ts;
+  const span = (t1 - pts[0].ts) / 3.6e6;
+  if (!(span > 0)) return { rul: null, reason: 'no time span: all points have the same time' };
+  const xh = pts.map((p) => (p.ts - t1) / 3.6e6);
+  const y = pts.map((p) => p.y);
+  const o = { threshold: opts.threshold, direction: opts.direction, level };
+  const fits: Fit[] = [];
+  const why: string[] = [];
+  for (const m of opts.models ?? ['linear', 'exponential']) {
+    const f = fitModel(m, xh, y, o);
+    if (typeof f === 'string') why.push(f);
+    else fits.push(f);
+  }
+  if (!fits.length) return { rul: null, reason: why.join('; ') };
+  fits.sort((a, b) => a.err - b.err);
+  const f = fits[0];
+  const rate = ratePerDay(f, opts.direction);
+  if (f.a >= f.th) {
+    return { rul: { hours: 0, low: 0, high: 0, level, failureTs: t1, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
+  }
+  if (!(f.bLo > 0)) {
+    return { rul: null, reason: `no significant trend towards the threshold (${opts.direction} ${opts.threshold}) in ${pts.length} points over ${span.toFixed(1)} h` };
+  }
+  const hours = (f.th - f.a) / f.b;
+  let low = Math.max(0, (f.th - f.a - f.q) / f.bHi);
+  let high = (f.th - f.a + f.q) / f.bLo;
+  // Model uncertainty: a second model that fits almost as well (median error within
+  // MODEL_SPREAD x the best) and also trends towards the threshold widens the interval to
+  // include its own projection.
+  for (const g of fits.slice(1)) {
+    if (!(g.err <= MODEL_SPREAD * f.err) || !(g.bLo > 0) || g.a >= g.th) continue;
+    const other = (g.th - g.a) / g.b;
+    low = Math.min(low, other);
+    high = Math.max(high, other);
+  }
+  return { rul: { hours, low: Math.min(low, hours), high: Math.max(high, hours), level, failureTs: t1 + hours * 3.6e6, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
+}
+
+function ratePerDay(f: Fit, dir: Direction): number {
+  const sgn = dir === 'above' ? 1 : -1;
+  if (f.model === 'linear') return sgn * f.b * 24;
+  // d/dt exp(sgn*(a+bt)) at t=0
+  return sgn * f.b * Math.exp(sgn * f.a) * 24;
+}
+
+/** "9.5 d (6-14)" or "14 h (8-20)". */
+export function formatRul(r: Rul): string {
+  const days = r.hours >= 48;
+  const k = days ? 1 / 24 : 1;
+  const fmt = (v: number) => (v * k >= 100 || !Number.isFinite(v) ? (Number.isFinite(v) ? Math.round(v * k).toString() : '∞') : (Math.round(v * k * 10) / 10).toString());
+  const lo = (v: number) => Math.round(v * k).toString();
+  return `${fmt(r.hours)} ${days ? 'd' : 'h'} (${lo(r.low)}-${Number.isFinite(r.high) ? Math.round(r.high * k) : '∞'})`;
+}

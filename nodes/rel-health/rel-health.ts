@@ -1,0 +1,148 @@
+/**
+ * rel-health: learns each asset's own baseline from its first readings, then scores every
+ * reading: anomaly, health 0-100, state normal/warning/alarm with hysteresis, dwell and shelving.
+ * Output 1: every reading with msg.payload.health. Output 2: state changes only (for
+ * rel-work-order `detect` and rel-andon). Thin shell over nodes/core/condition/health.ts.
+ */
+import { InputError } from '../core/errors';
+import { num, object, oneOf, optTime, own, str, time } from '../core/validate';
+import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig, type StateChange } from '../core/condition/health';
+import { channelOf, historyQuery, optChannel, optText } from '../core/condition/query';
+import { queryHistory } from '../core/condition/repo';
+import { resolveAsset } from '../shared/assets';
+import { getClock } from '../shared/clock';
+import { defineNode } from '../shared/node';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { status } from '../shared/status';
+import { acquireStore } from '../shared/store';
+
+interface HealthDef extends NodeDef {
+  asset?: string;
+  store?: string;
+  learnMode?: string;
+  learnFrames?: number | string;
+  learnHours?: number | string;
+  warnBelow?: number | string;
+  alarmBelow?: number | string;
+  hysteresis?: number | string;
+  dwellFrames?: number | string;
+  dwellMinutes?: number | string;
+  historyMinutes?: number | string;
+}
+
+const ACTIONS = ['score', 'relearn', 'shelve', 'unshelve', 'history', 'status'] as const;
+
+function cfgNum(v: unknown, def: number, what: string, o: { min: number; max: number; integer?: boolean }): number {
+  if (v === undefined || v === '' || v === null) return def;
+  return num(v, `config ${what}`, o);
+}
+
+function healthConfig(c: HealthDef): HealthConfig {
+  const warnBelow = cfgNum(c.warnBelow, DEFAULT_HEALTH.warnBelow, 'warnBelow', { min: 1, max: 100 });
+  const alarmBelow = cfgNum(c.alarmBelow, DEFAULT_HEALTH.alarmBelow, 'alarmBelow', { min: 0, max: 100 });
+  if (alarmBelow > warnBelow) throw new Error(`config: alarm threshold (${alarmBelow}) must not be above the warning threshold (${warnBelow})`);
+  return {
+    learnMode: c.learnMode === 'hours' ? 'hours' : 'frames',
+    learnFrames: cfgNum(c.learnFrames, DEFAULT_HEALTH.learnFrames, 'learnFrames', { min: 10, max: 10_000, integer: true }),
+    learnHours: cfgNum(c.learnHours, DEFAULT_HEALTH.learnHours, 'learnHours', { min: 0.01, max: 24 * 365 }),
+    warnBelow,
+    alarmBelow,
+    hysteresis: cfgNum(c.hysteresis, DEFAULT_HEALTH.hysteresis, 'hysteresis', { min: 0, max: 50 }),
+    dwellFrames: cfgNum(c.dwellFrames, DEFAULT_HEALTH.dwellFrames, 'dwellFrames', { min: 1, max: 1000, integer: true }),
+    dwellMs: cfgNum(c.dwellMinutes, 0, 'dwellMinutes', { min: 0, max: 7 * 24 * 60 }) * 60_000,
+    historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
+  };
+}
+
+function changeMsg(c: StateChange): NodeMessage {
+  const severity = c.to === 'normal' ? 'normal' : c.to;
+  const h = c.health;
+  const moved = h.contributors.map((k) => `${k.feature} ${k.z > 0 ? '+' : ''}${k.z} sigma`).join(', ');
+  const evidence =
+    c.to === 'normal'
+      ? `health back to ${h.score ?? '-'} (${c.from} cleared)`
+      : `health ${h.score ?? '-'} (${c.from} -> ${c.to})${moved ? `: ${moved} from the learned baseline` : ''}`;
+  return {
+    topic: `${c.asset}/${c.channel}`,
+    action: 'detect',
+    payload: { asset: c.asset, channel: c.channel, ts: c.ts, from: c.from, to: c.to, state: c.to, severity, evidence, health: h },
+  };
+}
+
+export = function (RED: RedApi) {
+  defineNode<HealthDef>(RED, 'rel-health', (node, config) => {
+    const cfg = healthConfig(config);
+    const clock = getClock(RED);
+    const h = acquireStore(RED, config.store, 'rel-health');
+    let mon: HealthMonitor;
+    try {
+      mon = new HealthMonitor(h.store, cfg, () => clock.now());
+    } catch (e) {
+      h.release();
+      throw e;
+    }
+    status.idle(node, cfg.learnMode === 'frames' ? `learns ${cfg.learnFrames} frames` : `learns ${cfg.learnHours} h`);
+    return {
+      input: (msg, send) => {
+        const rawAction = own(msg, 'action');
+        const action = rawAction === undefined ? 'score' : oneOf(rawAction, 'msg.action', ACTIONS);
+        const p = object(msg.payload, 'msg.payload');
+        const asset = resolveAsset(RED, config.asset, msg).assetId;
+        const now = clock.now();
+        if (action === 'score') {
+          const feats = own(p, 'features');
+          const quantity = own(p, 'quantity');
+          const fallback = feats !== undefined ? 'features' : typeof quantity === 'string' && /^[A-Za-z0-9_.:/-]{1,64}$/.test(quantity) ? quantity : 'value';
+          const channel = channelOf(p, fallback);
+          const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
+          const out = mon.reading(asset, channel, p, ts);
+          msg.payload = { ...p, asset, health: out.health };
+          const r = out.health;
+          if (r.state === 'learning') status.busy(node, `learning ${Math.floor(r.learned * 100)}%`);
+          else if (r.shelved) status.idle(node, `health ${Math.round(r.score!)} shelved`);
+          else if (r.state === 'alarm') status.error(node, `alarm: health ${Math.round(r.score!)}`);
+          else if (r.state === 'warning') status.warn(node, `warning: health ${Math.round(r.score!)}`);
+          else status.ok(node, `health ${Math.round(r.score!)}`);
+          send([msg, out.change ? changeMsg(out.change) : null]);
+          return;
+        }
+        if (action === 'history') {
+          msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
+          send([msg, null]);
+          return;
+        }
+        if (action === 'status') {
+          msg.payload = { asset, streams: mon.streams(asset) };
+          send([msg, null]);
+          return;
+        }
+        const channel = optChannel(p);
+        const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
+        if (action === 'relearn') {
+          const channels = mon.relearn(asset, channel, optText(p, 'by', 100), optText(p, 'reason'), ts);
+          msg.payload = { asset, relearn: channels };
+          status.busy(node, `relearning ${asset}`);
+          send([msg, null]);
+          return;
+        }
+        const by = str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
+        if (action === 'shelve') {
+          const reason = str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 });
+          const until = time(own(p, 'until'), 'msg.payload.until');
+          if (!(until > ts)) throw new InputError('msg.payload.until', `a time after the shelving time (${new Date(ts).toISOString()})`, own(p, 'until'));
+          if (until - ts > 30 * 86_400_000) throw new InputError('msg.payload.until', 'at most 30 days ahead (shelving must expire)', own(p, 'until'));
+          const channels = mon.shelve(asset, channel, by, reason, until, ts);
+          msg.payload = { asset, shelved: channels, by, reason, until: new Date(until).toISOString() };
+          status.idle(node, `${asset} shelved`);
+          send([msg, null]);
+          return;
+        }
+        // unshelve
+        const changes = mon.unshelve(asset, channel, by, ts);
+        msg.payload = { asset, unshelved: true, by };
+        send([msg, changes.length ? changes.map(changeMsg) : null] as any);
+      },
+      close: () => h.release(),
+    };
+  });
+};

@@ -1,0 +1,133 @@
+/**
+ * rel-rul: remaining useful life from the trend of a degradation indicator (rel-health's health by
+ * default, or the anomaly, a feature or a scalar value): robust linear and exponential fits, the
+ * better one projected to the failure threshold, with an interval at a stated level. Thin shell
+ * over nodes/core/condition/rul-tracker.ts.
+ */
+import { InputError } from '../core/errors';
+import { formatRul } from '../core/condition/rul';
+import { DEFAULT_RUL, RulTracker, type RulConfig } from '../core/condition/rul-tracker';
+import { channelOf, historyQuery, optChannel } from '../core/condition/query';
+import { queryHistory } from '../core/condition/repo';
+import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
+import { resolveAsset } from '../shared/assets';
+import { getClock } from '../shared/clock';
+import { defineNode } from '../shared/node';
+import type { NodeDef, RedApi } from '../shared/red';
+import { status } from '../shared/status';
+import { acquireStore } from '../shared/store';
+
+interface RulDef extends NodeDef {
+  asset?: string;
+  store?: string;
+  indicator?: string;
+  feature?: string;
+  threshold?: number | string;
+  direction?: string;
+  level?: number | string;
+  windowHours?: number | string;
+  minPoints?: number | string;
+  historyMinutes?: number | string;
+}
+
+const ACTIONS = ['estimate', 'reset', 'history'] as const;
+
+function cfgNum(v: unknown, def: number, what: string, o: { min?: number; max?: number; gt?: number; integer?: boolean }): number {
+  if (v === undefined || v === '' || v === null) return def;
+  return num(v, `config ${what}`, o);
+}
+
+function rulConfig(c: RulDef): RulConfig {
+  const indicator = (['health', 'anomaly', 'feature', 'value'] as const).find((x) => x === c.indicator) ?? 'health';
+  const feature = typeof c.feature === 'string' && c.feature.trim() ? c.feature.trim() : 'rms';
+  const auto = indicator === 'health' ? 'below' : 'above';
+  const direction = c.direction === 'below' || c.direction === 'above' ? c.direction : auto;
+  if (indicator !== 'health' && (c.threshold === undefined || c.threshold === '')) throw new Error(`config: a failure threshold is needed for the ${indicator} indicator`);
+  return {
+    indicator,
+    feature,
+    direction,
+    threshold: cfgNum(c.threshold, DEFAULT_RUL.threshold, 'threshold', {}),
+    level: cfgNum(c.level, DEFAULT_RUL.level, 'level', { gt: 0.5, max: 0.99 }),
+    windowHours: cfgNum(c.windowHours, 0, 'windowHours', { min: 0, max: 24 * 365 }),
+    minPoints: cfgNum(c.minPoints, DEFAULT_RUL.minPoints, 'minPoints', { min: 3, max: 1000, integer: true }),
+    maxPoints: DEFAULT_RUL.maxPoints,
+    historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
+  };
+}
+
+export = function (RED: RedApi) {
+  defineNode<RulDef>(RED, 'rel-rul', (node, config) => {
+    const cfg = rulConfig(config);
+    const clock = getClock(RED);
+    const h = acquireStore(RED, config.store, 'rel-rul');
+    let tracker: RulTracker;
+    try {
+      tracker = new RulTracker(h.store, cfg);
+    } catch (e) {
+      h.release();
+      throw e;
+    }
+    status.idle(node, `${tracker.scope} ${cfg.direction} ${cfg.threshold}`);
+    return {
+      input: (msg, send) => {
+        const rawAction = own(msg, 'action');
+        // rel-health's state-change msgs carry action "detect": treat them as readings too.
+        const action = rawAction === undefined || rawAction === 'detect' ? 'estimate' : oneOf(rawAction, 'msg.action', ACTIONS);
+        const p = object(msg.payload, 'msg.payload');
+        const asset = resolveAsset(RED, config.asset, msg).assetId;
+        const now = clock.now();
+        if (action === 'history') {
+          msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
+          send(msg);
+          return;
+        }
+        if (action === 'reset') {
+          const channel = optChannel(p) ?? (cfg.indicator === 'value' ? 'value' : 'features');
+          tracker.reset(asset, channel);
+          msg.payload = { asset, channel, rul: null, reason: 'reset' };
+          status.idle(node, 'reset');
+          send(msg);
+          return;
+        }
+        let y: number | null;
+        let degrading: boolean | undefined;
+        let stateText: string | undefined;
+        let channel: string;
+        let ts: number;
+        if (cfg.indicator === 'health' || cfg.indicator === 'anomaly') {
+          const hv = own(p, 'health');
+          if (!isObject(hv)) throw new InputError('msg.payload.health', 'the health object rel-health adds (wire rel-rul after rel-health)', hv);
+          channel = channelOf(hv, channelOf(p, 'features'));
+          ts = optTime(own(hv, 'ts') ?? own(p, 'ts'), 'msg.payload.health.ts', now);
+          const st = oneOf(own(hv, 'state'), 'msg.payload.health.state', ['learning', 'normal', 'warning', 'alarm'] as const);
+          degrading = st === 'warning' || st === 'alarm';
+          stateText = st;
+          const key = cfg.indicator === 'health' ? 'score' : 'anomaly';
+          const v = own(hv, key);
+          y = v === null ? null : num(v, `msg.payload.health.${key}`, cfg.indicator === 'health' ? { min: 0, max: 100 } : { min: 0 });
+          if (cfg.indicator === 'health' && y !== null) y = Math.max(y, 0.01); // log-linear fit needs > 0
+        } else if (cfg.indicator === 'feature') {
+          const f = object(own(p, 'features'), 'msg.payload.features');
+          y = num(own(f, cfg.feature), `msg.payload.features.${cfg.feature}`);
+          channel = channelOf(p, 'features');
+          ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
+        } else {
+          y = num(own(p, 'value'), 'msg.payload.value');
+          channel = channelOf(p, 'value');
+          ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
+        }
+        const out = tracker.add(asset, channel, ts, y, degrading, stateText);
+        msg.payload = { ...p, asset, rul: out.rul };
+        if (out.rul) {
+          status.ok(node, `RUL ${formatRul({ ...out.rul, failureTs: 0 })}`);
+        } else {
+          (msg.payload as Record<string, unknown>).reason = out.reason;
+          status.idle(node, out.reason!.startsWith('asset is') ? `no RUL: ${stateText}` : out.reason!.startsWith('too little') ? out.reason!.replace('too little data: ', 'data ') : 'no trend');
+        }
+        send(msg);
+      },
+      close: () => h.release(),
+    };
+  });
+};

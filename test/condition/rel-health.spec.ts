@@ -1,0 +1,174 @@
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { openStore } from '../../nodes/core/store';
+import { getNode, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
+
+/** Send, wait for done, then let the runtime deliver the outputs to the helper nodes. */
+async function receiveAndComplete(id: string, msg: any): Promise<Error | undefined> {
+  const err = await complete(id, msg);
+  for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+  return err;
+}
+import { assetNode, storeNode } from '../helpers/fixtures';
+import { fuzzNode } from '../helpers/fuzz';
+
+const T0 = Date.parse('2024-03-01T00:00:00Z');
+const MIN = 60_000;
+
+function flow(file: string, extra: object = {}) {
+  return [
+    storeNode(file),
+    assetNode({ id: 'a1', assetId: 'pump-1' }),
+    { id: 'h1', type: 'rel-health', store: 'store1', learnFrames: 20, ...extra, wires: [['out'], ['changes']] },
+    { id: 'out', type: 'helper' },
+    { id: 'changes', type: 'helper' },
+  ];
+}
+
+function collect(id: string): any[] {
+  const list: any[] = [];
+  getNode(id).on('input', (m: any) => list.push(m));
+  return list;
+}
+
+/** Healthy vibration features with a little deterministic noise. */
+function healthy(i: number) {
+  const n = Math.sin(i * 1.7) * 0.02;
+  return { rms: 0.1 * (1 + n), kurtosis: 3 * (1 + n / 2), crest: 4 * (1 - n), velocityRms: 1.2 * (1 + n), isoZone: 'A', orders: { '1X': 0.1 } };
+}
+
+async function feed(i: number, features: object, asset = 'pump-1') {
+  return receiveAndComplete('h1', { payload: { asset, ts: T0 + i * 10 * MIN, features } });
+}
+
+describe('rel-health', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = tmpDir('rel-health-');
+  });
+  afterEach(async () => {
+    await unloadFlow();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('learns, then raises warning/alarm on a fault and clears with hysteresis; every change stored', async () => {
+    const file = path.join(dir, 'h.db');
+    await loadFlow(flow(file));
+    const out = collect('out');
+    const changes = collect('changes');
+    for (let i = 0; i < 20; i++) assert.strictEqual(await feed(i, healthy(i)), undefined);
+    assert.strictEqual(out[9].payload.health.state, 'learning');
+    assert.strictEqual(out[9].payload.health.learned, 0.5);
+    assert.strictEqual(out[19].payload.health.state, 'normal');
+    for (let i = 20; i < 30; i++) await feed(i, healthy(i));
+    assert.strictEqual(changes.length, 0);
+    for (let i = 30; i < 40; i++) await feed(i, { ...healthy(i), rms: 0.3, velocityRms: 3.6 });
+    assert.deepStrictEqual(changes.map((c) => c.payload.to), ['alarm']);
+    const a = changes[0];
+    assert.strictEqual(a.action, 'detect');
+    assert.strictEqual(a.payload.asset, 'pump-1');
+    assert.ok(a.payload.health.score < 70);
+    assert.deepStrictEqual(a.payload.health.contributors.map((c: any) => c.feature).sort(), ['rms', 'velocityRms']);
+    for (let i = 40; i < 50; i++) await feed(i, healthy(i));
+    assert.deepStrictEqual(changes.map((c) => c.payload.to), ['alarm', 'normal']);
+    const h = openStore(file);
+    const ev = h.store.all<any>("SELECT kind, from_state, to_state FROM condition_events WHERE kind = 'state' ORDER BY id");
+    h.release();
+    assert.deepStrictEqual(ev.map((e) => `${e.from_state}->${e.to_state}`), ['normal->alarm', 'alarm->normal']);
+  });
+
+  it('restart with the same file does not relearn', async () => {
+    const file = path.join(dir, 'p.db');
+    await loadFlow(flow(file));
+    for (let i = 0; i < 25; i++) await feed(i, healthy(i));
+    await unloadFlow();
+    await loadFlow(flow(file));
+    const out = collect('out');
+    await feed(25, healthy(25));
+    assert.strictEqual(out[0].payload.health.state, 'normal');
+    assert.strictEqual(out[0].payload.health.learned, 1);
+    assert.ok(out[0].payload.health.score > 90);
+    // Relearn on command keeps history and events.
+    await receiveAndComplete('h1', { action: 'relearn', payload: { asset: 'pump-1', by: 'ana', reason: 'bearing replaced' } });
+    await feed(26, healthy(26));
+    assert.strictEqual(out[out.length - 1].payload.health.state, 'learning');
+    const h = openStore(file);
+    assert.ok(h.store.get<any>("SELECT COUNT(*) AS n FROM condition_events WHERE kind = 'relearn' AND actor = 'ana'").n === 1);
+    assert.ok(h.store.get<any>("SELECT COUNT(*) AS n FROM condition_history WHERE metric = 'health'").n > 0);
+    h.release();
+  });
+
+  it('bad input gives clear errors and leaves the baseline untouched', async () => {
+    const file = path.join(dir, 'b.db');
+    await loadFlow(flow(file));
+    for (let i = 0; i < 20; i++) await feed(i, healthy(i));
+    const before = openStore(file);
+    const snap = () => JSON.stringify(before.store.all('SELECT * FROM condition_streams'));
+    const s0 = snap();
+    const cases: [any, RegExp][] = [
+      [{ payload: { asset: 'nope', features: healthy(1) } }, /msg\.payload\.asset: expected the id of a deployed rel-asset .*got the string "nope"/],
+      [{ payload: { asset: 'pump-1', ts: T0 + 500 * MIN, features: { rms: 0.1 } } }, /msg\.payload\.features: expected the feature set this stream learned \(crest, kurtosis, rms, velocityRms\).*got the string "rms"/],
+      [{ payload: { asset: 'pump-1', ts: T0 + 500 * MIN, features: { ...healthy(1), rms: NaN } } }, /msg\.payload\.features\.rms: expected a finite number, got NaN/],
+      [{ payload: { asset: 'pump-1', ts: T0, features: healthy(1) } }, /msg\.payload\.ts: expected a time not before this stream's last reading/],
+      [{ action: 'fly', payload: { asset: 'pump-1' } }, /msg\.action: expected one of score, relearn/],
+      [{ action: 'shelve', payload: { asset: 'pump-1', by: 'ana', reason: 'test', until: T0 - 1 } }, /msg\.payload\.until: expected a time after/],
+    ];
+    for (const [msg, re] of cases) {
+      const err = await receiveAndComplete('h1', msg);
+      assert.ok(err && re.test(err.message), `${JSON.stringify(msg.payload)} -> ${err?.message}`);
+    }
+    assert.strictEqual(snap(), s0, 'baseline and state untouched');
+    before.release();
+  });
+
+  it('shelving records but does not announce until it expires; history is chart-ready', async () => {
+    const file = path.join(dir, 's.db');
+    await loadFlow(flow(file));
+    const out = collect('out');
+    const changes = collect('changes');
+    for (let i = 0; i < 25; i++) await feed(i, healthy(i));
+    assert.strictEqual(await receiveAndComplete('h1', { action: 'shelve', payload: { asset: 'pump-1', by: 'ana', reason: 'sensor swap', ts: T0 + 25 * 10 * MIN, until: T0 + 40 * 10 * MIN } }), undefined);
+    for (let i = 26; i < 35; i++) await feed(i, { ...healthy(i), rms: 0.4 });
+    assert.strictEqual(changes.length, 0, 'not announced while shelved');
+    assert.strictEqual(out[out.length - 1].payload.health.state, 'alarm');
+    assert.strictEqual(out[out.length - 1].payload.health.shelved.by, 'ana');
+    for (let i = 40; i < 42; i++) await feed(i, { ...healthy(i), rms: 0.4 });
+    assert.deepStrictEqual(changes.map((c) => c.payload.to), ['alarm'], 'announced when the shelf expires');
+    await receiveAndComplete('h1', { action: 'history', payload: { asset: 'pump-1', from: T0, to: T0 + 42 * 10 * MIN, maxPoints: 10 } });
+    const hist = out[out.length - 1].payload.history;
+    assert.ok(hist.series.health.ts.length <= 10);
+    assert.strictEqual(hist.series.health.ts.length, hist.series.health.mean.length);
+    assert.ok(hist.points.every((p: any) => typeof p.x === 'number' && typeof p.y === 'number'));
+    assert.deepStrictEqual(hist.events.map((e: any) => e.kind), ['learned', 'shelve', 'state', 'unshelve']);
+  });
+
+  it('scores scalar process readings per channel', async () => {
+    await loadFlow(flow(path.join(dir, 't.db'), { learnFrames: 10 }));
+    const out = collect('out');
+    for (let i = 0; i < 15; i++) await receiveAndComplete('h1', { payload: { asset: 'pump-1', channel: 'motor-temp', quantity: 'temperature', value: 60 + (i % 3) * 0.2, ts: T0 + i * MIN } });
+    for (let i = 15; i < 20; i++) await receiveAndComplete('h1', { payload: { asset: 'pump-1', channel: 'motor-temp', value: 75, ts: T0 + i * MIN } });
+    const last = out[out.length - 1].payload.health;
+    assert.strictEqual(last.channel, 'motor-temp');
+    assert.strictEqual(last.state, 'alarm');
+    assert.strictEqual(last.contributors[0].feature, 'motor-temp');
+  });
+
+  it('survives fuzzing and still works', async () => {
+    const file = path.join(dir, 'f.db');
+    const report = await fuzzNode({
+      flow: flow(file, { learnFrames: 10 }),
+      nodeId: 'h1',
+      keys: ['asset', 'features', 'value', 'channel', 'ts', 'by', 'reason', 'until', 'from', 'to', 'maxPoints'],
+      actions: ['score', 'relearn', 'shelve', 'unshelve', 'history', 'status'],
+      runs: 600,
+      sanity: async () => {
+        const out = collect('out');
+        for (let i = 0; i < 12; i++) assert.strictEqual(await receiveAndComplete('h1', { payload: { asset: 'pump-1', channel: 'sanity', ts: T0 + i * MIN, features: healthy(i) } }), undefined);
+        assert.strictEqual(out[out.length - 1].payload.health.state, 'normal');
+      },
+    });
+    assert.ok(report.errors > 0 && report.runs === 600);
+  });
+});

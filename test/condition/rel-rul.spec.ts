@@ -1,0 +1,91 @@
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { getNode, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
+
+/** Send, wait for done, then let the runtime deliver the outputs to the helper nodes. */
+async function receiveAndComplete(id: string, msg: any): Promise<Error | undefined> {
+  const err = await complete(id, msg);
+  for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+  return err;
+}
+import { assetNode, storeNode } from '../helpers/fixtures';
+import { fuzzNode } from '../helpers/fuzz';
+
+const T0 = Date.parse('2024-03-01T00:00:00Z');
+const HR = 3.6e6;
+
+function flow(file: string, extra: object = {}) {
+  return [storeNode(file), assetNode({ id: 'a1', assetId: 'fan-1' }), { id: 'r1', type: 'rel-rul', store: 'store1', ...extra, wires: [['out']] }, { id: 'out', type: 'helper' }];
+}
+function healthMsg(i: number, score: number, state = 'alarm') {
+  return { payload: { asset: 'fan-1', health: { asset: 'fan-1', channel: 'features', score, anomaly: 3, state, ts: T0 + i * HR } } };
+}
+
+describe('rel-rul', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = tmpDir('rel-rul-');
+  });
+  afterEach(async () => {
+    await unloadFlow();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('projects a linear health decline with an interval, keeps its points over a restart, null with reasons', async () => {
+    const file = path.join(dir, 'r.db');
+    await loadFlow(flow(file));
+    let out: any[] = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    await receiveAndComplete('r1', healthMsg(0, 98, 'normal'));
+    assert.strictEqual(out[0].payload.rul, null);
+    assert.match(out[0].payload.reason, /asset is normal/);
+    for (let i = 1; i < 5; i++) await receiveAndComplete('r1', healthMsg(i, 80 - i + (i % 2) * 0.4));
+    assert.match(out[out.length - 1].payload.reason, /too little data: 4 of 10/);
+    await unloadFlow();
+    await loadFlow(flow(file));
+    out = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    for (let i = 5; i < 30; i++) await receiveAndComplete('r1', healthMsg(i, 80 - i + (i % 2) * 0.4));
+    const r = out[out.length - 1].payload.rul;
+    // 80 - 29 = 51 now, 1 point/h to 10: 41 h.
+    assert.ok(Math.abs(r.hours - 41) < 2, JSON.stringify(r));
+    assert.ok(r.low <= 41 && r.high >= 41 && r.level === 0.9);
+    assert.strictEqual(r.points, 29, 'points from before the restart are used');
+    assert.ok(Math.abs(Date.parse(r.failureAt) - (T0 + 29 * HR + r.hours * HR)) < 1000, r.failureAt);
+    await receiveAndComplete('r1', { action: 'history', payload: { asset: 'fan-1', from: T0, to: T0 + 40 * HR } });
+    assert.ok(out[out.length - 1].payload.history.series.rul.ts.length >= 10);
+    const err = await receiveAndComplete('r1', healthMsg(3, 50));
+    assert.match(String(err?.message), /msg\.payload\.ts: expected a time not before/);
+  });
+
+  it('a feature indicator rising to its threshold', async () => {
+    await loadFlow(flow(path.join(dir, 'f.db'), { indicator: 'feature', feature: 'velocityRms', threshold: 7.1, windowHours: 100 }));
+    const out: any[] = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    for (let i = 0; i < 40; i++) await receiveAndComplete('r1', { payload: { asset: 'fan-1', ts: T0 + i * HR, features: { velocityRms: 2 * Math.exp(0.01 * i) } } });
+    const r = out[out.length - 1].payload.rul;
+    const truth = Math.log(7.1 / 2) / 0.01 - 39;
+    assert.strictEqual(r.model, 'exponential');
+    assert.ok(Math.abs(r.hours - truth) < 2, `${r.hours} vs ${truth}`);
+  });
+
+  it('survives fuzzing and still works', async () => {
+    const file = path.join(dir, 'z.db');
+    const report = await fuzzNode({
+      flow: flow(file),
+      nodeId: 'r1',
+      keys: ['asset', 'health', 'channel', 'ts', 'features', 'value', 'from', 'to', 'maxPoints'],
+      actions: ['estimate', 'reset', 'history', 'detect'],
+      runs: 600,
+      sanity: async () => {
+        const out: any[] = [];
+        getNode('out').on('input', (m: any) => out.push(m));
+        for (let i = 0; i < 15; i++) assert.strictEqual(await receiveAndComplete('r1', { payload: { asset: 'fan-1', channel: 'sanity', health: { score: 90 - 2 * i, state: 'warning', ts: T0 + i * HR } } }), undefined);
+        assert.ok(out[out.length - 1].payload.rul.hours > 0);
+      },
+    });
+    assert.ok(report.errors > 0);
+  });
+});
