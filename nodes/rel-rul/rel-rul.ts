@@ -6,7 +6,7 @@
  */
 import { InputError } from '../core/errors';
 import { formatRul } from '../core/condition/rul';
-import { DEFAULT_RUL, RulTracker, type RulConfig } from '../core/condition/rul-tracker';
+import { DEFAULT_RUL, RulTracker, defaultThresholdRange, type RulConfig } from '../core/condition/rul-tracker';
 import { channelOf, historyQuery, optChannel } from '../core/condition/query';
 import { queryHistory } from '../core/condition/repo';
 import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
@@ -23,6 +23,9 @@ interface RulDef extends NodeDef {
   indicator?: string;
   feature?: string;
   threshold?: number | string;
+  thresholdLow?: number | string;
+  thresholdHigh?: number | string;
+  plateauHours?: number | string;
   direction?: string;
   level?: number | string;
   windowHours?: number | string;
@@ -43,11 +46,20 @@ function rulConfig(c: RulDef): RulConfig {
   const auto = indicator === 'health' ? 'below' : 'above';
   const direction = c.direction === 'below' || c.direction === 'above' ? c.direction : auto;
   if (indicator !== 'health' && (c.threshold === undefined || c.threshold === '')) throw new Error(`config: a failure threshold is needed for the ${indicator} indicator`);
+  const threshold = cfgNum(c.threshold, DEFAULT_RUL.threshold, 'threshold', {});
+  // Health: the failure level is known to within -50 % / +50 % by default (10: 5-15). Other
+  // indicators: exactly the threshold unless a range is configured.
+  const def = defaultThresholdRange(indicator, threshold) ?? [threshold, threshold];
+  const lo = cfgNum(c.thresholdLow, def[0], 'thresholdLow', {});
+  const hi = cfgNum(c.thresholdHigh, def[1], 'thresholdHigh', {});
+  if (!(lo <= threshold && threshold <= hi)) throw new Error(`config: the threshold range ${lo}-${hi} must contain the threshold ${threshold}`);
   return {
     indicator,
     feature,
     direction,
-    threshold: cfgNum(c.threshold, DEFAULT_RUL.threshold, 'threshold', {}),
+    threshold,
+    thresholdRange: lo === threshold && hi === threshold ? null : [lo, hi],
+    plateauHours: cfgNum(c.plateauHours, 0, 'plateauHours', { min: 0, max: 24 * 30 }),
     level: cfgNum(c.level, DEFAULT_RUL.level, 'level', { gt: 0.5, max: 0.99 }),
     windowHours: cfgNum(c.windowHours, 0, 'windowHours', { min: 0, max: 24 * 365 }),
     minPoints: cfgNum(c.minPoints, DEFAULT_RUL.minPoints, 'minPoints', { min: 3, max: 1000, integer: true }),

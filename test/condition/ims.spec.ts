@@ -89,44 +89,67 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
     console.log(`      technician rule (RMS > 2 x ${baseRms.toFixed(4)} g or kurtosis > 4, 3 in a row): false alarms ${techFalse}, first alarm after onset #${techFirst}, lead time ${techLead.toFixed(1)} h`);
     assert.ok(leadH > techLead, 'rel-health alarms earlier than the technician rule');
 
-    // 3. rel-rul after the first alarm (default threshold health 10, level 0.9).
+    // 3. rel-rul after the first alarm. The node runs with its defaults: failure at health 10,
+    //    known to within 5-15 (an a-priori range on the health scale, not taken from this run),
+    //    level 0.9. Coverage counts the non-null estimates; nulls are counted apart.
     const alarmIdx = byIndex(alarm.payload.ts);
     const after = ruls.slice(alarmIdx);
     const score = (list: { ts: number; rul: any }[]) => {
       let cov = 0;
       let n = 0;
       const err: number[] = [];
+      const width: number[] = [];
       for (const m of list) {
         if (!m.rul) continue;
         const truth = (tEnd - m.ts) / H;
         n++;
         if (m.rul.low <= truth && truth <= m.rul.high) cov++;
         err.push(Math.abs(m.rul.hours - truth));
+        width.push(m.rul.high - m.rul.low);
       }
-      return { n, cov: n ? cov / n : 0, nulls: list.length - n, medAE: median(err), meanAE: err.reduce((a, b) => a + b, 0) / Math.max(1, err.length) };
+      return { n, cov: n ? cov / n : 0, nulls: list.length - n, medAE: median(err), meanAE: err.reduce((a, b) => a + b, 0) / Math.max(1, err.length), medWidth: median(width) };
     };
+    const line = (what: string, s: ReturnType<typeof score>) =>
+      console.log(`      rel-rul ${what}: ${s.n} estimates, ${s.nulls} null; coverage ${(100 * s.cov).toFixed(0)} % (level 90 %); |error| median ${s.medAE.toFixed(1)} h, mean ${s.meanAE.toFixed(1)} h; median interval width ${s.medWidth.toFixed(1)} h`);
     const nodeScore = score(after.map((m) => ({ ts: m.payload.health.ts, rul: m.payload.rul })));
-    console.log(`      rel-rul (node defaults: failure at health 10, level 0.9): ${nodeScore.n} estimates, ${nodeScore.nulls} null; coverage ${(100 * nodeScore.cov).toFixed(0)} %; |error| median ${nodeScore.medAE.toFixed(1)} h, mean ${nodeScore.meanAE.toFixed(1)} h`);
+    line('node defaults (a priori: failure at health 10, range 5-15)', nodeScore);
     const last = ruls[ruls.length - 1].payload.rul;
     assert.ok(last && typeof last.failureAt === 'string' && last.level === 0.9);
+    assert.deepStrictEqual(last.thresholdRange, [5, 15]);
+    assert.ok(nodeScore.n >= 0.8 * (frames.length - alarmIdx), 'an estimate for most points after the alarm');
+    assert.ok(nodeScore.cov > 0.5, `coverage ${nodeScore.cov}`);
 
-    // The evaluation protocol for a run to failure: the failure threshold is the indicator's
-    // level at failure (median health over the last hour of the run), then the same fits.
+    // The same fits with other threshold choices, through the core tracker: the exact a-priori
+    // threshold (no range), the a-priori range with a 6 h plateau check (null on a plateau),
+    // and for comparison the oracle of the run-to-failure protocol: the failure threshold is
+    // the health level at failure (median over the last hour of this run), exact and with the
+    // same -50 %/+50 % range.
     const failLevel = median(healthMsgs.slice(-6).map((m) => m.payload.health.score));
-    const h = openStore(path.join(dir, 'rul-eval.db'));
-    try {
-      const tr = new RulTracker(h.store, { ...DEFAULT_RUL, threshold: failLevel });
-      const evalList = healthMsgs.map((m) => {
-        const hv = m.payload.health;
-        const r = tr.add('ims-b1', 'features', hv.ts, hv.score, hv.state === 'warning' || hv.state === 'alarm', hv.state);
-        return { ts: hv.ts, rul: r.rul };
-      });
-      const s = score(evalList.slice(alarmIdx));
-      console.log(`      rel-rul (failure at the health level at failure, ${failLevel.toFixed(1)}; level 0.9): ${s.n} estimates, ${s.nulls} null; coverage ${(100 * s.cov).toFixed(0)} %; |error| median ${s.medAE.toFixed(1)} h, mean ${s.meanAE.toFixed(1)} h`);
-      assert.ok(s.n >= 0.8 * (frames.length - alarmIdx), 'an estimate for most points after the alarm');
-      assert.ok(s.cov > 0.5, `coverage ${s.cov}`);
-    } finally {
-      h.release();
+    const variants: [string, Partial<typeof DEFAULT_RUL>][] = [
+      ['a priori, exactly health 10 (no range)', { threshold: 10 }],
+      ['a priori, health 10, narrower range 7.5-12.5 (sensitivity)', { threshold: 10, thresholdRange: [7.5, 12.5] }],
+      ['a priori, health 10 (5-15), plateau check 6 h', { threshold: 10, thresholdRange: [5, 15], plateauHours: 6 }],
+      [`oracle, exactly the health at failure ${failLevel.toFixed(1)}`, { threshold: failLevel }],
+      [`oracle, health at failure ${failLevel.toFixed(1)} (${(failLevel / 2).toFixed(1)}-${(failLevel * 1.5).toFixed(1)})`, { threshold: failLevel, thresholdRange: [failLevel / 2, failLevel * 1.5] }],
+    ];
+    for (const [k, [what, cfg]] of variants.entries()) {
+      const h = openStore(path.join(dir, `rul-eval-${k}.db`));
+      try {
+        const tr = new RulTracker(h.store, { ...DEFAULT_RUL, ...cfg });
+        const evalList = healthMsgs.map((m) => {
+          const hv = m.payload.health;
+          const r = tr.add('ims-b1', 'features', hv.ts, Math.max(hv.score, 0.01), hv.state === 'warning' || hv.state === 'alarm', hv.state);
+          return { ts: hv.ts, rul: r.rul };
+        });
+        const s = score(evalList.slice(alarmIdx));
+        line(what, s);
+        if (cfg.plateauHours) {
+          assert.ok(s.nulls > 0 && s.cov > 0.5, `plateau check: ${s.nulls} nulls, coverage ${s.cov}`);
+          assert.ok(evalList.some((e) => e.rul === null), 'plateau nulls');
+        }
+      } finally {
+        h.release();
+      }
     }
 
     // 4. History is chart-ready and survives in the store.

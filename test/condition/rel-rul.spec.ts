@@ -69,6 +69,24 @@ describe('rel-rul', function () {
     const truth = Math.log(7.1 / 2) / 0.01 - 39;
     assert.strictEqual(r.model, 'exponential');
     assert.ok(Math.abs(r.hours - truth) < 2, `${r.hours} vs ${truth}`);
+    assert.deepStrictEqual(r.thresholdRange, [7.1, 7.1], 'a feature threshold is exact by default');
+  });
+
+  it('a configured failure range widens the interval; the plateau check gives null on a flat stretch', async () => {
+    await loadFlow(flow(path.join(dir, 'p.db'), { threshold: 20, thresholdLow: 10, thresholdHigh: 30, plateauHours: 10 }));
+    const out: any[] = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    // Health falls 2 points per hour from 90 to 50, then stays at 50 +- 0.5.
+    for (let i = 0; i <= 20; i++) await receiveAndComplete('r1', healthMsg(i, 90 - 2 * i + (i % 2) * 0.5));
+    const r = out[out.length - 1].payload.rul;
+    // Now 50: 15 h to 20, 10 h to 30, 20 h to 10.
+    assert.ok(Math.abs(r.hours - 15) < 1, JSON.stringify(r));
+    assert.ok(r.low <= 10.2 && r.low > 8 && r.high >= 19.8 && r.high < 23, JSON.stringify(r));
+    assert.deepStrictEqual(r.thresholdRange, [10, 30]);
+    for (let i = 21; i <= 30; i++) await receiveAndComplete('r1', healthMsg(i, 50 + (i % 2) * 0.5));
+    const last = out[out.length - 1].payload;
+    assert.strictEqual(last.rul, null);
+    assert.match(last.reason, /^plateau: no significant trend/);
   });
 
   it('survives fuzzing and still works', async () => {

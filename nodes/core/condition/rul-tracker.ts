@@ -14,6 +14,10 @@ export interface RulConfig {
   indicator: 'health' | 'anomaly' | 'feature' | 'value';
   feature: string;
   threshold: number;
+  /** Plausible range of the failure threshold [low, high] (see estimateRul); null: exactly `threshold`. */
+  thresholdRange: readonly [number, number] | null;
+  /** > 0: null with reason "plateau" when the last plateauHours show no significant trend. */
+  plateauHours: number;
   direction: Direction;
   level: number;
   /** 0: since the asset left normal (health/anomaly); else the last windowHours. */
@@ -27,6 +31,8 @@ export const DEFAULT_RUL: RulConfig = {
   indicator: 'health',
   feature: 'rms',
   threshold: 10,
+  thresholdRange: null,
+  plateauHours: 0,
   direction: 'below',
   level: 0.9,
   windowHours: 0,
@@ -35,11 +41,21 @@ export const DEFAULT_RUL: RulConfig = {
   historyMs: 10 * 60_000,
 };
 
+/**
+ * The default plausible range of the failure threshold: for health, -50 % / +50 % of the
+ * threshold (10: 5-15, i.e. features on average 17 to 26 robust sigmas from the baseline, the
+ * bottom of the health scale, which saturates at 3.2 when every feature is at the 30-sigma cap);
+ * for other indicators none (a limit from a standard or the maker is taken as exact).
+ */
+export function defaultThresholdRange(indicator: RulConfig['indicator'], threshold: number): [number, number] | null {
+  return indicator === 'health' ? [threshold * 0.5, threshold * 1.5] : null;
+}
+
 /** Most points kept per stream in the store and in memory. */
 export const MAX_KEPT = 20_000;
 
 export interface RulOutput {
-  rul: (Omit<Rul, 'failureTs'> & { failureAt: string; indicator: string; threshold: number; direction: Direction }) | null;
+  rul: (Omit<Rul, 'failureTs'> & { failureAt: string; indicator: string; threshold: number; thresholdRange: [number, number]; direction: Direction }) | null;
   reason?: string;
 }
 
@@ -50,6 +66,8 @@ export class RulTracker {
     readonly store: Store,
     readonly cfg: RulConfig = DEFAULT_RUL,
   ) {
+    const r = cfg.thresholdRange;
+    if (r && !(r[0] <= cfg.threshold && cfg.threshold <= r[1])) throw new RangeError(`RulTracker: threshold range ${r[0]}-${r[1]} must contain the threshold ${cfg.threshold}`);
     migrateCondition(store);
     this.scope = cfg.indicator === 'feature' ? `feature:${cfg.feature}` : cfg.indicator;
   }
@@ -102,7 +120,7 @@ export class RulTracker {
         pts.splice(0, drop);
         clearRulPoints(this.store, this.scope, asset, channel, pts[0].ts);
       }
-      const r = estimateRul(pts, { threshold: this.cfg.threshold, direction: this.cfg.direction, level: this.cfg.level, minPoints: this.cfg.minPoints, maxPoints: this.cfg.maxPoints });
+      const r = estimateRul(pts, { threshold: this.cfg.threshold, direction: this.cfg.direction, level: this.cfg.level, thresholdRange: this.cfg.thresholdRange ?? undefined, plateauHours: this.cfg.plateauHours, minPoints: this.cfg.minPoints, maxPoints: this.cfg.maxPoints });
       if (!r.rul) return { rul: null, reason: r.reason };
       const { failureTs, ...rest } = r.rul;
       recordHistory(this.store, asset, channel, 'rul', ts, rest.hours, this.cfg.historyMs);
@@ -119,6 +137,7 @@ export class RulTracker {
           failureAt: new Date(Math.min(failureTs, 8.64e15)).toISOString(),
           indicator: this.scope,
           threshold: this.cfg.threshold,
+          thresholdRange: this.cfg.thresholdRange ? [this.cfg.thresholdRange[0], this.cfg.thresholdRange[1]] : [this.cfg.threshold, this.cfg.threshold],
           direction: this.cfg.direction,
         },
       };

@@ -12,6 +12,13 @@
  * quantile, the latest the slowest slope from the level shifted away. When the other model fits
  * almost as well (median error within MODEL_SPREAD x), its projection is included in the
  * interval too: the data cannot tell the two shapes apart, so the interval should not either.
+ *
+ * The failure threshold itself is rarely known exactly. `thresholdRange` [a, b] states its
+ * plausible range: the point estimate projects to `threshold`, the earliest crossing to the end
+ * of the range met first and the latest to the end met last. On a plateau (the indicator flat
+ * near the threshold) this gives a wide interval starting at 0, not a confident date. With
+ * `plateauHours` > 0 the trend over that recent span must be significant too; else `rul` is null
+ * with the reason "plateau" (no trend to project right now).
  */
 import { lag1, median, quantile, senBounds, theilSen } from './robust';
 
@@ -31,6 +38,13 @@ export interface RulOptions {
   minPoints?: number;
   /** Most points used (older points are thinned evenly; default 200). */
   maxPoints?: number;
+  /**
+   * Plausible range [a, b] of the failure threshold (indicator unit, a <= threshold <= b);
+   * default [threshold, threshold]. The interval spans the projections to both ends.
+   */
+  thresholdRange?: readonly [number, number];
+  /** > 0: the trend over the last plateauHours must also point to the threshold, else null (default 0). */
+  plateauHours?: number;
   /** Models to try (default both). */
   models?: readonly ('linear' | 'exponential')[];
 }
@@ -63,6 +77,8 @@ interface Fit {
   err: number;
   fit: number;
   th: number;
+  /** Offset of another threshold from th in the transformed scale. */
+  thu: (t: number) => number;
 }
 
 function fitModel(model: 'linear' | 'exponential', xh: number[], y: number[], o: Required<Pick<RulOptions, 'threshold' | 'direction' | 'level'>>): Fit | string {
@@ -85,7 +101,8 @@ function fitModel(model: 'linear' | 'exponential', xh: number[], y: number[], o:
   const my = median(y);
   const spread = median(y.map((v) => Math.abs(v - my)));
   const fit = spread > 0 ? Math.max(0, Math.min(1, 1 - (err / spread) ** 2)) : 0;
-  return { model, a: ts.intercept, b: ts.slope, bLo: ts.slopeLow, bHi: ts.slopeHigh, q, err, fit, th: thu };
+  const thu2 = (t: number) => (model === 'exponential' && !(t > 0) ? Infinity : sgn * g(t) - thu);
+  return { model, a: ts.intercept, b: ts.slope, bLo: ts.slopeLow, bHi: ts.slopeHigh, q, err, fit, th: thu, thu: thu2 };
 }
 
 /**
@@ -120,23 +137,42 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   fits.sort((a, b) => a.err - b.err);
   const f = fits[0];
   const rate = ratePerDay(f, opts.direction);
-  if (f.a >= f.th) {
+  const [ra, rb] = opts.thresholdRange ?? [opts.threshold, opts.threshold];
+  // Threshold range in the fit's transformed scale: the first end is met first, the second last.
+  const thEnds = (g: Fit) => {
+    const e1 = g.th + g.thu(ra);
+    const e2 = g.th + g.thu(rb);
+    return [Math.min(e1, e2, g.th), Math.max(e1, e2, g.th)];
+  };
+  if (f.a >= thEnds(f)[1]) {
     return { rul: { hours: 0, low: 0, high: 0, level, failureTs: t1, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
   }
   if (!(f.bLo > 0)) {
     return { rul: null, reason: `no significant trend towards the threshold (${opts.direction} ${opts.threshold}) in ${pts.length} points over ${span.toFixed(1)} h` };
   }
-  const hours = (f.th - f.a) / f.b;
-  let low = Math.max(0, (f.th - f.a - f.q) / f.bHi);
-  let high = (f.th - f.a + f.q) / f.bLo;
+  const plateauH = opts.plateauHours ?? 0;
+  if (plateauH > 0) {
+    const k = xh.findIndex((x) => x >= -plateauH);
+    const xr = xh.slice(k);
+    if (xr.length >= minPoints && xr[xr.length - 1] > xr[0]) {
+      const fr = fitModel(f.model, xr, y.slice(k), o);
+      if (typeof fr !== 'string' && !(fr.bLo > 0)) {
+        return { rul: null, reason: `plateau: no significant trend towards the threshold over the last ${plateauH} h (${xr.length} points)` };
+      }
+    }
+  }
+  const hours = Math.max(0, (f.th - f.a) / f.b);
+  const [e0, l0] = thEnds(f);
+  let low = Math.max(0, (e0 - f.a - f.q) / f.bHi);
+  let high = (l0 - f.a + f.q) / f.bLo;
   // Model uncertainty: a second model that fits almost as well (median error within
   // MODEL_SPREAD x the best) and also trends towards the threshold widens the interval to
-  // include its own projection.
+  // include its own interval.
   for (const g of fits.slice(1)) {
-    if (!(g.err <= MODEL_SPREAD * f.err) || !(g.bLo > 0) || g.a >= g.th) continue;
-    const other = (g.th - g.a) / g.b;
-    low = Math.min(low, other);
-    high = Math.max(high, other);
+    if (!(g.err <= MODEL_SPREAD * f.err) || !(g.bLo > 0)) continue;
+    const [e, l] = thEnds(g);
+    low = Math.min(low, Math.max(0, (e - g.a - g.q) / g.bHi));
+    high = Math.max(high, (l - g.a + g.q) / g.bLo);
   }
   return { rul: { hours, low: Math.min(low, hours), high: Math.max(high, hours), level, failureTs: t1 + hours * 3.6e6, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
 }
