@@ -12,14 +12,7 @@ import type { NodeMessage, RedApi } from './red';
 import { acquireStore, type StoreHandle } from './store';
 
 export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): StoreHandle {
-  const h = acquireStore(RED, storeId, what);
-  try {
-    migrateCmms(h.store);
-  } catch (e) {
-    h.release();
-    throw e;
-  }
-  return h;
+  return acquireStore(RED, storeId, what, migrateCmms);
 }
 
 /** Facts of the asset a message is about (the configured asset wins, then a deployed one, then the payload). */

@@ -6,14 +6,7 @@ import type { RedApi } from './red';
 
 /** Open the configured store with the jit migration track applied. */
 export function acquireJitStore(RED: RedApi, storeId: unknown, what: string): StoreHandle {
-  const h = acquireStore(RED, storeId, what);
-  try {
-    migrateJit(h.store);
-  } catch (e) {
-    h.release();
-    throw e;
-  }
-  return h;
+  return acquireStore(RED, storeId, what, migrateJit);
 }
 
 /** Shift calendar from the node form: shifts, breaks and the UTC offset (empty = the box's zone). */

@@ -18,16 +18,18 @@ export function resolveDbPath(RED: RedApi, file: unknown): string {
 }
 
 /**
- * Open the store a node is configured with. The caller must call `release()` in its close
+ * Open the store a node is configured with, with the core schema and any area migrations
+ * (`migrate`, e.g. the cmms or jit track) applied. The caller must call `release()` in its close
  * handler; the database closes after its last user has released it.
  */
-export function acquireStore(RED: RedApi, storeId: unknown, what = 'store'): StoreHandle {
+export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...migrate: ((store: Store) => unknown)[]): StoreHandle {
   if (typeof storeId !== 'string' || storeId === '') throw new Error(`${what}: no rel-store selected; add a store configuration node in the node's settings`);
   const cfg = RED.nodes.getNode(storeId) as StoreConfigNode | null;
   if (!cfg || typeof cfg.file !== 'string') throw new Error(`${what}: the selected rel-store (${storeId}) is not deployed`);
   const handle = openStore(cfg.file);
   try {
     migrateCore(handle.store);
+    for (const m of migrate) m(handle.store);
   } catch (e) {
     handle.release();
     throw e;

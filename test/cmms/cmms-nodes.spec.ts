@@ -12,7 +12,7 @@ import { openConnections } from '../../nodes/core/store';
 import { getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { FakeClock } from './fake-clock';
+import { FakeClock } from '../helpers/fake-clock';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -6,7 +6,7 @@ import assert from 'assert';
 import { getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, unloadFlow } from '../helpers/red';
 import { assetNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { FakeClock } from './fakeclock';
+import { FakeClock } from '../helpers/fake-clock';
 import { collect, statuses } from './collect';
 
 const ROWS = [

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { getNode, helper, loadFlow, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { JitClock } from '../helpers/jit-clock';
+import { FakeClock } from '../helpers/fake-clock';
 import { at } from './shift-script';
 
 const M = 60_000;
@@ -36,18 +36,18 @@ async function send(action: string | undefined, payload: unknown) {
 }
 
 /** Advance the fake clock and let the node's sends arrive. */
-async function advance(clock: JitClock, ms: number) {
+async function advance(clock: FakeClock, ms: number) {
   clock.advance(ms);
   await sleep(10);
 }
 
 describe('rel-andon', function () {
   let dir: string;
-  let clock: JitClock;
+  let clock: FakeClock;
   const T0 = at(8);
   beforeEach(() => {
     dir = tmpDir('rel-andon-');
-    clock = new JitClock(T0);
+    clock = new FakeClock(T0);
     helper.settings({ reliabilityClock: clock });
   });
   afterEach(async () => {

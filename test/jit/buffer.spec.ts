@@ -5,7 +5,7 @@ import path from 'path';
 import { getNode, helper, loadFlow, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { JitClock } from '../helpers/jit-clock';
+import { FakeClock } from '../helpers/fake-clock';
 import { at } from './shift-script';
 
 function flow(file: string, extra: Record<string, unknown> = {}) {
@@ -34,7 +34,7 @@ describe('rel-buffer', function () {
   let dir: string;
   beforeEach(() => {
     dir = tmpDir('rel-buffer-');
-    helper.settings({ reliabilityClock: new JitClock(at(12, 0, 5)) });
+    helper.settings({ reliabilityClock: new FakeClock(at(12, 0, 5)) });
   });
   afterEach(async () => {
     await unloadFlow();

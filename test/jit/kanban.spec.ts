@@ -5,7 +5,7 @@ import path from 'path';
 import { getNode, helper, loadFlow, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { JitClock } from '../helpers/jit-clock';
+import { FakeClock } from '../helpers/fake-clock';
 import { at } from './shift-script';
 
 function flow(file: string, extra: Record<string, unknown> = {}) {
@@ -41,7 +41,7 @@ describe('rel-kanban', function () {
   let dir: string;
   beforeEach(() => {
     dir = tmpDir('rel-kanban-');
-    helper.settings({ reliabilityClock: new JitClock(at(6)) });
+    helper.settings({ reliabilityClock: new FakeClock(at(6)) });
   });
   afterEach(async () => {
     await unloadFlow();

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { JitClock } from '../helpers/jit-clock';
+import { FakeClock } from '../helpers/fake-clock';
 import { SCRIPTED_SHIFT, at } from './shift-script';
 
 const H = 3600_000;
@@ -29,10 +29,10 @@ async function send(id: string, action: string, payload: object): Promise<any> {
 
 describe('rel-oee', function () {
   let dir: string;
-  let clock: JitClock;
+  let clock: FakeClock;
   beforeEach(() => {
     dir = tmpDir('rel-oee-');
-    clock = new JitClock(at(15));
+    clock = new FakeClock(at(15));
     helper.settings({ reliabilityClock: clock });
   });
   afterEach(async () => {
