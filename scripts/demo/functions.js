@@ -1,0 +1,455 @@
+/* eslint-disable no-undef */
+// Function-node bodies of the demo line (flows/demo-line.json). Each export is a function whose
+// BODY becomes a Node-RED function node's code (scripts/make-flows.js extracts it), so the code
+// is written and linted as plain JavaScript here. Inside them `msg`, `node`, `flow`, `env` are the
+// Node-RED function-node globals; ASSETS is prepended by the generator.
+'use strict';
+
+/**
+ * Line state: keeps the latest figures of the whole line in flow context and, on each tick,
+ * sends the view models the dashboards render: output 1 the light line state (overview,
+ * maintenance, Kanban, phone), output 2 the asset detail (trends and spectra, decimated here on
+ * the server to at most MAX_POINTS points per series).
+ */
+exports.lineState = function () {
+  const MAX_POINTS = 300; // per trend sent to a browser
+  const KEEP = 1200; // raw trend points kept per asset
+  const S = flow.get('lineState') || { assets: {}, wos: [], andon: [], oee: {}, takt: {}, kanban: {}, pulls: [], spares: [], pm: [], dirty: true, heavyDirty: true, notice: null };
+  const simTs = flow.get('simTs') || {};
+  const p = msg.payload;
+  const own = (o, k) => (o && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+  function asset(id) {
+    if (!S.assets[id]) {
+      const a = ASSETS.find((x) => x.assetId === id) || { assetId: id, name: id };
+      S.assets[id] = { id, name: a.name, role: a.role || '', health: null, state: 'learning', learned: 0, isoZone: null, velocityRms: null, rul: null, rulReason: null, diagnosis: null, trend: [], spectrum: null, envelope: null, defects: [], isoLimits: null, temp: null, current: null, ts: null };
+    }
+    return S.assets[id];
+  }
+  function round(x, d) {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return null;
+    const f = Math.pow(10, d);
+    return Math.round(x * f) / f;
+  }
+  /** Evenly spaced subset of at most n points, always keeping the last one. */
+  function decimate(arr, n) {
+    if (arr.length <= n) return arr;
+    const out = [];
+    const step = arr.length / n;
+    for (let i = 0; i < n - 1; i++) out.push(arr[Math.floor(i * step)]);
+    out.push(arr[arr.length - 1]);
+    return out;
+  }
+
+  /** Max-hold decimation of a spectrum to at most n points (peaks stay visible); df grows accordingly. */
+  function maxHold(a, df, n) {
+    if (a.length <= n) return { amplitudes: a, df };
+    const k = Math.ceil(a.length / n);
+    const out = [];
+    for (let i = 0; i < a.length; i += k) {
+      let m = -Infinity;
+      for (let j = i; j < Math.min(a.length, i + k); j++) if (a[j] > m) m = a[j];
+      out.push(m);
+    }
+    return { amplitudes: out, df: df * k };
+  }
+
+  if (msg.topic === 'tick') {
+    const out = [null, null];
+    if (S.dirty) {
+      const assets = ASSETS.map((a) => {
+        const s = asset(a.assetId);
+        const open = S.wos.filter((w) => w.asset === a.assetId && ['open', 'assigned', 'in-progress', 'on-hold'].includes(w.status));
+        return { id: s.id, name: s.name, role: s.role, health: s.health, state: s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, oee: S.oee[a.assetId] || null, takt: S.takt[a.assetId] || null };
+      });
+      out[0] = { topic: 'line', payload: { assets, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, updatedAt: new Date().toISOString() } };
+      S.dirty = false;
+    }
+    if (S.heavyDirty) {
+      const detail = {};
+      for (const a of ASSETS) {
+        const s = asset(a.assetId);
+        detail[a.assetId] = { id: s.id, name: s.name, health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts };
+      }
+      out[1] = { topic: 'detail', payload: { assets: detail, order: ASSETS.map((a) => a.assetId), updatedAt: new Date().toISOString() } };
+      S.heavyDirty = false;
+    }
+    flow.set('lineState', S);
+    return out;
+  }
+
+  if (p && typeof p === 'object' && !Array.isArray(p)) {
+    const id = own(p, 'asset');
+    if (typeof id === 'string' && typeof own(p, 'ts') === 'number' && own(p, 'source') === 'simulator') {
+      simTs[id] = Math.max(simTs[id] || 0, p.ts);
+      flow.set('simTs', simTs);
+    }
+    if (p.features && typeof id === 'string') {
+      // One analysed frame: vibration features, diagnosis, health, RUL.
+      const s = asset(id);
+      const f = p.features;
+      s.ts = p.ts;
+      s.velocityRms = round(f.velocityRms, 2);
+      s.isoZone = f.isoZone || null;
+      s.isoLimits = f.isoLimits || null;
+      if (p.health) {
+        s.health = p.health.score === null || p.health.score === undefined ? null : round(p.health.score, 1);
+        s.state = p.health.state;
+        s.learned = round(p.health.learned, 2);
+      }
+      if (p.diagnosis) s.diagnosis = { primary: p.diagnosis.primary, faults: (p.diagnosis.faults || []).slice(0, 5).map((x) => ({ mode: x.mode, confidence: round(x.confidence, 2), severity: x.severity, evidence: String(x.evidence || '') })) };
+      if (p.rul !== undefined) {
+        s.rul = p.rul ? { hours: round(p.rul.hours, 1), low: round(p.rul.low, 1), high: round(p.rul.high, 1), level: p.rul.level, failureAt: p.rul.failureAt, model: p.rul.model } : null;
+        s.rulReason = p.rul ? null : p.rulReason || (p.reason ? String(p.reason) : null);
+      }
+      if (f.spectrum && Array.isArray(f.spectrum.amplitudes)) s.spectrum = { df: f.spectrum.df, unit: f.spectrum.unit, amplitudes: f.spectrum.amplitudes.map((v) => round(v, 5)) };
+      if (f.envelope && Array.isArray(f.envelope.amplitudes) && f.envelope.df > 0) {
+        // The bearing defect lines and their first harmonics sit below ~600 Hz: send that part only.
+        const maxHz = Math.max(300, Math.min(600, 3.5 * Math.max(0, ...((f.bearing && f.bearing.lines) || []).filter((l) => l.harmonic === 1).map((l) => l.expectedHz || 0))));
+        const n = Math.min(f.envelope.amplitudes.length, Math.ceil(maxHz / f.envelope.df) + 1);
+        const e = maxHold(f.envelope.amplitudes.slice(0, n), f.envelope.df, 500);
+        s.envelope = { df: e.df, unit: f.envelope.unit, amplitudes: e.amplitudes.map((v) => round(v, 5)) };
+      }
+      if (f.bearing && Array.isArray(f.bearing.lines)) s.defects = f.bearing.lines.filter((l) => l.harmonic === 1 && ['BPFO', 'BPFI', 'BSF', 'FTF'].includes(String(l.defect).toUpperCase())).map((l) => ({ label: String(l.defect).toUpperCase(), hz: round(l.expectedHz, 2) }));
+      s.trend.push([p.ts, s.health, s.rul ? s.rul.hours : null, s.rul ? s.rul.low : null, s.rul ? s.rul.high : null, s.velocityRms]);
+      if (s.trend.length > KEEP) s.trend.splice(0, s.trend.length - KEEP);
+      S.dirty = true;
+      S.heavyDirty = true;
+    } else if (typeof id === 'string' && (p.channel === 'motor-temp' || p.channel === 'motor-current')) {
+      const s = asset(id);
+      if (p.channel === 'motor-temp') s.temp = round(p.value, 1);
+      else s.current = round(p.value, 2);
+    } else if (p.oee && typeof p.oee === 'object') {
+      const o = p.oee;
+      const a = o.asset || id;
+      // The rolling window (24 h) is steadier than the current shift, which starts from zero.
+      const r = o.rolling && typeof o.rolling.oee === 'number' ? o.rolling : o;
+      S.oee[a] = { availability: round(r.availability, 3), performance: round(r.performance, 3), quality: round(r.quality, 3), oee: round(r.oee, 3), window: r === o ? 'shift' : `${o.rolling.hours} h`, state: o.state || null, shift: o.shift || null, shiftOee: round(o.oee, 3) };
+      S.dirty = true;
+    } else if (p.takt && typeof p.takt === 'object') {
+      const t = p.takt;
+      const a = t.asset || id;
+      S.takt[a] = { taktS: round(t.taktS, 1), cycleMedianS: round(t.cycleMedianS, 1), cycleP90S: round(t.cycleP90S, 1), overTakt: t.overTakt, creep: round(t.creep, 3) };
+      S.dirty = true;
+    } else if (Array.isArray(p.andon)) {
+      S.andon = p.andon.map((c) => ({ id: c.id, station: c.station, kind: c.kind, text: String(c.text || ''), ageS: Math.round(c.ageS || 0), level: c.level || 0, state: c.state, ackedBy: c.ackedBy || null, lineStop: !!c.lineStop }));
+      S.dirty = true;
+    } else if (p.kanban && typeof p.kanban === 'object') {
+      const k = p.kanban;
+      S.kanban[k.item] = { item: k.item, cards: k.cards, inQueue: k.inQueue, inTransit: k.inTransit, alpha: round(k.alpha, 2), reason: k.reason ? String(k.reason) : '' };
+      // Open pull signals: the item's last `inTransit` containers ordered.
+      let open = typeof k.inTransit === 'number' ? k.inTransit : Infinity;
+      const keep = [];
+      for (let i = S.pulls.length - 1; i >= 0; i--) {
+        const x = S.pulls[i];
+        if (x.item !== k.item) keep.unshift(x);
+        else if (open > 0) {
+          keep.unshift(x);
+          open -= x.containers || 1;
+        }
+      }
+      S.pulls = keep;
+      S.dirty = true;
+    } else if (msg.topic === 'kanban/pull' || (own(p, 'item') && own(p, 'containers') && own(p, 'dueAt'))) {
+      S.pulls.push({ item: p.item, containers: p.containers, quantity: p.quantity, dueAt: p.dueAt });
+      if (S.pulls.length > 50) S.pulls.splice(0, S.pulls.length - 50);
+      S.dirty = true;
+    }
+  } else if (Array.isArray(p)) {
+    if (msg.topic === 'wo-list' || (p.length && own(p[0], 'number') && own(p[0], 'status'))) {
+      S.wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
+      S.dirty = true;
+    } else if (msg.topic === 'spares-list' || (p.length && own(p[0], 'part') && own(p[0], 'reorderPoint') !== undefined)) {
+      S.spares = p.map((x) => ({ part: x.part, name: String(x.name || ''), onHand: x.onHand, reserved: x.reserved, available: x.available, reorderPoint: round(x.reorderPoint, 1), belowReorderPoint: !!x.belowReorderPoint, orderQuantity: x.orderQuantity }));
+      S.dirty = true;
+    } else if (msg.topic === 'pm-list' || (p.length && own(p[0], 'task') && own(p[0], 'trigger'))) {
+      S.pm = p.map((x) => ({ asset: x.asset, task: String(x.task || ''), trigger: x.trigger, every: x.every, unit: x.unit, nextDue: x.nextDue || null, lastDone: x.lastDone || null })).sort((a, b) => String(a.nextDue || '~').localeCompare(String(b.nextDue || '~')));
+      S.dirty = true;
+    }
+  }
+  flow.set('lineState', S);
+  return null;
+};
+
+/**
+ * Commands from the dashboards, checked before they reach the nodes. Bad input (empty fields,
+ * text in number fields) goes back to the dashboards as a notice, never silently dropped.
+ * Outputs: 1 rel-work-order, 2 rel-andon, 3 notices to the dashboards.
+ */
+exports.uiCommands = function () {
+  const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
+  const client = msg._client;
+  function notice(level, text) {
+    return [null, null, { topic: 'notice', payload: { level, text, ref: String(p.ref || ''), at: new Date().toISOString() }, _client: client }];
+  }
+  function text(v) {
+    return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
+  }
+  function optNumber(v, name, min, max) {
+    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return { value: undefined };
+    const n = typeof v === 'number' ? v : Number(String(v).trim());
+    if (!Number.isFinite(n) || n < min || n > max) return { error: `${name}: enter a number from ${min} to ${max} (got "${String(v).slice(0, 40)}")` };
+    return { value: n };
+  }
+  const action = msg.action;
+  const by = text(p.by);
+  if (['assign', 'start', 'hold', 'complete', 'close', 'ack', 'resolve'].includes(action) && !by) return notice('error', 'Your name: enter who you are before you act on a work order or an Andon call.');
+  if (by.length > 64) return notice('error', 'Your name: at most 64 characters.');
+  if (action === 'ack' || action === 'resolve') {
+    const id = Number(p.id);
+    if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick an Andon call first.');
+    return [null, { action, payload: { id, by, note: text(p.note) || undefined } }, notice('ok', `Andon call ${id}: ${action === 'ack' ? 'acknowledged' : 'resolved'} by ${by}`)];
+  }
+  const id = Number(p.id);
+  if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick a work order first.');
+  const out = { action, payload: { id, by } };
+  const note = text(p.note);
+  if (note) out.payload.note = note.slice(0, 2000);
+  if (action === 'assign') {
+    const assignee = text(p.assignee);
+    if (!assignee) return notice('error', 'Assign: enter the technician\'s name.');
+    if (assignee.length > 64) return notice('error', 'Assign: at most 64 characters for a name.');
+    out.payload.assignee = assignee;
+  } else if (action === 'complete') {
+    const r = optNumber(p.repairMin, 'Repair time (min)', 0, 100000);
+    if (r.error) return notice('error', r.error);
+    if (r.value !== undefined) out.payload.repairMin = r.value;
+    const d = optNumber(p.downtimeMin, 'Downtime (min)', 0, 100000);
+    if (d.error) return notice('error', d.error);
+    if (d.value !== undefined) out.payload.downtimeMin = d.value;
+    const partsText = text(p.parts);
+    if (partsText) {
+      const parts = [];
+      for (const item of partsText.split(/[;,]/).map((x) => x.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z0-9][\w.-]{0,63})\s*(?:[:x*]\s*(\S+))?$/.exec(item);
+        if (!m) return notice('error', `Parts used: write PART:QTY, e.g. SKF-6205-2RS:1 (could not read "${item.slice(0, 40)}")`);
+        const q = m[2] === undefined ? 1 : Number(m[2]);
+        if (!Number.isInteger(q) || q < 1 || q > 10000) return notice('error', `Parts used: the quantity of ${m[1]} must be a whole number from 1 (got "${m[2]}")`);
+        parts.push({ part: m[1], qty: q });
+      }
+      out.payload.parts = parts;
+    }
+  } else if (!['start', 'hold', 'close'].includes(action)) {
+    return notice('error', `Unknown command "${String(action).slice(0, 20)}"`);
+  }
+  return [out, null, null];
+};
+
+/**
+ * Reactions to work-order transitions (output 1 of rel-work-order): starting a repair stops the
+ * asset (OEE availability), completing it repairs the simulated machine, resolves its Andon calls
+ * and runs the asset again. Every transition refreshes the dashboards' list.
+ * Outputs: 1 rel-oee (state), 2 simulator control (reset), 3 rel-andon (resolve), 4 refresh trigger,
+ * 5 notice to the dashboards.
+ */
+exports.afterWorkOrder = function () {
+  const a = msg.action;
+  const wo = msg.payload;
+  if (!wo || typeof wo !== 'object' || Array.isArray(wo) || !['assign', 'start', 'hold', 'complete', 'close', 'cancel', 'create'].includes(a)) return null;
+  const simTs = flow.get('simTs') || {};
+  const ts = simTs[wo.asset] || Date.now();
+  const by = (wo.history && wo.history.length && wo.history[wo.history.length - 1].by) || '';
+  const out = [null, null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: `${wo.number}: ${wo.status}${by ? ' (' + by + ')' : ''}`, at: new Date().toISOString() } }];
+  if (a === 'start') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
+  if (a === 'hold') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
+  if (a === 'complete') {
+    out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
+    if (wo.source === 'condition') out[1] = { action: 'reset', topic: wo.asset, payload: { asset: wo.asset } };
+    const state = flow.get('lineState');
+    const calls = state && Array.isArray(state.andon) ? state.andon.filter((c) => c.station === wo.asset && c.state !== 'resolved') : [];
+    if (calls.length) out[2] = calls.map((c) => ({ action: 'resolve', payload: { id: c.id, by: by || 'cmms', note: `${wo.number} completed` } }));
+  }
+  return out;
+};
+
+/**
+ * A new work order (output 2 of rel-work-order, topic work-order/new): reserve the spare part the
+ * failure mode needs and raise an Andon call at the asset. Outputs: 1 rel-spares, 2 rel-andon.
+ */
+exports.onNewWorkOrder = function () {
+  const wo = msg.payload;
+  if (!wo || typeof wo !== 'object' || msg.topic !== 'work-order/new') return null;
+  const a = ASSETS.find((x) => x.assetId === wo.asset);
+  const bearingPart = a && a.bearing === '6203-2RS' ? 'SKF-6203-2RS' : 'SKF-6205-2RS';
+  const PARTS = { 'bearing-outer-race': bearingPart, 'bearing-inner-race': bearingPart, 'bearing-ball': bearingPart, 'bearing-cage': bearingPart, imbalance: 'BALANCE-KIT', misalignment: 'SHIM-SET', looseness: 'BOLT-KIT-M12' };
+  const part = PARTS[wo.mode];
+  const reserve = part ? { action: 'reserve', payload: { part, qty: 1, wo: wo.id, by: 'cmms', note: `${wo.number} ${wo.mode}` } } : null;
+  const andon = wo.source === 'pm' ? null : { action: 'raise', payload: { station: wo.asset, kind: 'machine', text: `${wo.number} ${wo.title}`.slice(0, 200), source: 'work-order' } };
+  return [reserve, andon];
+};
+
+/** Every few seconds: ask the nodes for their figures (OEE and takt at the asset's simulated time). */
+exports.reportTriggers = function () {
+  const simTs = flow.get('simTs') || {};
+  const oee = [];
+  const takt = [];
+  for (const a of ASSETS) {
+    const ts = simTs[a.assetId];
+    if (!ts) continue;
+    oee.push({ action: 'report', payload: { asset: a.assetId, ts } });
+    takt.push({ action: 'report', payload: { asset: a.assetId, ts } });
+  }
+  return [
+    oee.length ? oee : null,
+    takt.length ? takt : null,
+    { action: 'board', payload: {} },
+    { action: 'list', topic: 'wo-list', payload: { limit: 100 } },
+    { action: 'list', topic: 'spares-list', payload: {} },
+    { action: 'list', topic: 'pm-list', payload: {} },
+    { action: 'status', payload: { item: 'caps-38mm' } },
+  ];
+};
+
+/** Once at deploy: spare parts and PM plans. */
+exports.setup = function () {
+  const day = 86400000;
+  const now = Date.now();
+  const iso = (t) => new Date(t).toISOString().slice(0, 10);
+  const parts = [
+    { part: 'SKF-6205-2RS', name: 'Deep groove ball bearing 6205-2RS', unitCost: 14.5, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.08, demandSd: 0.1, qty: 2 },
+    { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
+    { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
+    { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
+  ];
+  const spares = [];
+  for (const p of parts) {
+    const { qty, ...def } = p;
+    spares.push({ action: 'define', payload: def });
+    spares.push({ action: 'adjust', payload: { part: p.part, count: qty, note: 'demo stock count', by: 'demo' } });
+  }
+  const plans = [
+    { asset: 'pump-1', task: 'Lubricate pump bearings', trigger: 'calendar', unit: 'days', every: 30, lastDone: iso(now - 28 * day), durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },
+    { asset: 'compressor-1', task: 'Replace intake filter', trigger: 'calendar', unit: 'weeks', every: 12, lastDone: iso(now - 80 * day), durationMin: 30 },
+    { asset: 'conveyor-1', task: 'Check belt tension', trigger: 'calendar', unit: 'weeks', every: 2, lastDone: iso(now - 10 * day), durationMin: 15 },
+    { asset: 'filler-1', task: 'Inspect filler motor coupling', trigger: 'calendar', unit: 'days', every: 60, lastDone: iso(now - 45 * day), durationMin: 25 },
+  ];
+  return [spares, plans.map((p) => ({ action: 'plan', payload: p }))];
+};
+
+/**
+ * Production events of the simulators: count -> rel-oee, cycle -> rel-takt; the filler's good
+ * count consumes cap containers from the Kanban loop (one container per 250 good units), and the
+ * loop's pull signals are delivered when the filler's simulated clock reaches their due time.
+ */
+exports.routeProduction = function () {
+  const p = msg.payload || {};
+  // Pull signals on order survive a restart (the "persistent" store, else the default one).
+  let store = 'persistent';
+  function getPending() {
+    try {
+      return context.get('pending', store) || [];
+    } catch (e) {
+      store = undefined;
+      return context.get('pending') || [];
+    }
+  }
+  function setPending(v) {
+    if (store) context.set('pending', v, store);
+    else context.set('pending', v);
+  }
+  if (p.item && p.containers && p.dueAt && msg.action !== 'count' && msg.action !== 'cycle') {
+    // A pull signal from rel-kanban: the supplier delivers at its due time (simulated clock).
+    const pending = getPending();
+    pending.push({ item: p.item, containers: p.containers, due: Date.parse(p.dueAt) || 0 });
+    setPending(pending.slice(-100));
+    return null;
+  }
+  if (msg.action === 'count') {
+    const out = [msg, null, null];
+    if (p.asset === 'filler-1' && typeof p.good === 'number') {
+      const kanban = [];
+      const pending = getPending();
+      const due = pending.filter((x) => x.due <= p.ts);
+      if (due.length) {
+        setPending(pending.filter((x) => x.due > p.ts));
+        for (const d of due) kanban.push({ action: 'deliver', payload: { item: d.item, containers: d.containers, ts: p.ts } });
+      }
+      const carry = (context.get('caps') || 0) + p.good;
+      const containers = Math.floor(carry / 250);
+      context.set('caps', carry - containers * 250);
+      if (containers > 0) kanban.push({ action: 'consume', payload: { item: 'caps-38mm', containers, ts: p.ts } });
+      // The loop also hears health changes from the analysis chain: keep its events in time order.
+      for (const k of kanban) {
+        k.payload.ts = Math.max(k.payload.ts, flow.get('kanbanTs') || 0);
+        flow.set('kanbanTs', k.payload.ts);
+      }
+      if (kanban.length) out[2] = kanban;
+    }
+    return out;
+  }
+  if (msg.action === 'cycle') return [null, msg, null];
+  if (msg.action === 'state') return [msg, null, null];
+  return null;
+};
+
+/**
+ * Keeps the simulated clock moving forward across restarts. Each rel-simulator starts its
+ * accelerated clock at the deploy time, so after a restart its timestamps would fall behind
+ * those the persisting nodes (rel-health, rel-oee, rel-takt, rel-kanban) stored during the last
+ * run, and they would refuse them as out of order. The last time sent is kept in the
+ * "persistent" context store (file based; configured by scripts/start.js, else the default
+ * store) and the frames of a new run are shifted after it. The first message of each asset in a
+ * run also sets the asset running for rel-oee.
+ * Outputs: 1 waveforms (-> rel-vibration), 2 process readings, 3 production events.
+ */
+exports.continueClock = function () {
+  const p = msg.payload;
+  if (!p || typeof p !== 'object' || typeof p.asset !== 'string' || typeof p.ts !== 'number') return null;
+  let store = 'persistent';
+  let last;
+  try {
+    last = context.get('lastTs', store) || 0;
+  } catch (e) {
+    store = undefined;
+    last = context.get('lastTs') || 0;
+  }
+  // One offset for the whole line (the simulators share their start, so their times stay
+  // aligned: rel-kanban, for one, hears from the conveyor and the filler). null = not yet known
+  // in this run (the node's On Start code clears it).
+  let offset = context.get('offset');
+  if (typeof offset !== 'number') {
+    offset = last && p.ts <= last ? last - p.ts + 1000 : 0;
+    context.set('offset', offset);
+  }
+  const started = context.get('started') || {};
+  const out = [null, null, null];
+  if (!started[p.asset]) {
+    started[p.asset] = true;
+    context.set('started', started);
+    out[2] = [{ action: 'state', topic: p.asset + '/state', payload: { asset: p.asset, state: 'running', ts: p.ts + offset } }];
+  }
+  p.ts += offset;
+  if (p.ts > last) {
+    if (store) context.set('lastTs', p.ts, store);
+    else context.set('lastTs', p.ts);
+  }
+  if (Array.isArray(p.samples)) out[0] = msg;
+  else if (msg.action === 'cycle' || msg.action === 'count') out[2] = (out[2] || []).concat([msg]);
+  else out[1] = msg;
+  return out;
+};
+
+/**
+ * A health state change (rel-health output 2) -> rel-kanban's health action, which raises the
+ * loop's safety factor while a critical asset is unhealthy. The frame went through the analysis
+ * chain, so a production event of another asset may have reached the loop meanwhile with a later
+ * time: never send the loop an earlier one.
+ */
+exports.healthToKanban = function () {
+  if (!msg.payload || typeof msg.payload !== 'object') return null;
+  msg.action = 'health';
+  if (typeof msg.payload.ts === 'number') {
+    msg.payload.ts = Math.max(msg.payload.ts, flow.get('kanbanTs') || 0);
+    flow.set('kanbanTs', msg.payload.ts);
+  }
+  return msg;
+};
+
+/** Route a simulator control message to the simulator of its asset (outputs in ASSETS order). */
+exports.routeSimulator = function () {
+  const asset = msg.payload && msg.payload.asset;
+  const i = ASSETS.findIndex((a) => a.assetId === asset);
+  if (i < 0) return null;
+  const out = ASSETS.map(() => null);
+  out[i] = { action: msg.action, payload: {} };
+  return out;
+};

@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// npm start: Node-RED 4.1 on http://127.0.0.1:1880 with this package's nodes and the demo line.
+//
+//   npm start                 build, then start (first start deploys flows/demo-line.json)
+//   npm start -- --reset      deploy the demo line again (overwrites the user's edited flows)
+//   PORT=1881 npm start       another port
+//
+// The user directory is .node-red-user/ in the repository (git-ignored). This package is made
+// visible to Node-RED as .node-red-user/node_modules/@jidoka/node-red-reliability, a symlink to
+// the repository (what `npm install <path>` would do). The dev dependencies that are Node-RED
+// modules (the dashboards, node-red-contrib-modbus) are found because Node-RED also scans the
+// node_modules folder it is installed in.
+//
+// The functions are exported so tests start the same Node-RED in a temporary user directory.
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const PKG_NAME = '@jidoka/node-red-reliability';
+const RED_JS = require.resolve('node-red/red.js', { paths: [ROOT] });
+
+/** The settings file Node-RED reads (a CommonJS module). */
+function settingsSource(opts) {
+  const settings = {
+    uiHost: opts.host || '127.0.0.1',
+    uiPort: opts.port,
+    userDir: opts.userDir,
+    flowFile: 'flows.json',
+    flowFilePretty: true,
+    // No encryption key prompt: the demo has no credentials worth protecting. Set a secret
+    // (or the NODE_RED_CREDENTIAL_SECRET environment variable) before adding real ones.
+    credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || false,
+    logging: { console: { level: opts.logLevel || 'info', metrics: false, audit: false } },
+    // node-red-contrib-opcua is a dev dependency for the ingest tests; the demo does not use it and
+    // it is slow to load.
+    nodesExcludes: opts.excludes || ['node-red-contrib-opcua'],
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    functionExternalModules: false,
+    diagnostics: { enabled: false, ui: false },
+    telemetry: { enabled: false },
+    runtimeState: { enabled: false, ui: false },
+    editorTheme: {
+      page: { title: 'Node-RED · reliability demo' },
+      projects: { enabled: false },
+      tours: false,
+      palette: { categories: ['reliability', 'common', 'function', 'dashboard 2', 'network', 'sequence', 'parser', 'storage'] },
+    },
+    // "persistent" keeps small flow state (the demo's simulated clock) across restarts.
+    contextStorage: { default: { module: 'memory' }, persistent: { module: 'localfilesystem' } },
+    // The dashboards run in the same process: keep the editor and the floor screens on one port.
+    ui: { path: 'ui' },
+  };
+  if (opts.extra) Object.assign(settings, opts.extra);
+  return `// Written by scripts/start.js; rewritten on every start (edit scripts/start.js instead).\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
+}
+
+/** Point <userDir>/node_modules/@jidoka/node-red-reliability at pkgDir (a symlink, like npm install <path>). */
+function linkPackage(userDir, pkgDir) {
+  const scopeDir = path.join(userDir, 'node_modules', '@jidoka');
+  fs.mkdirSync(scopeDir, { recursive: true });
+  const link = path.join(scopeDir, 'node-red-reliability');
+  let current;
+  try {
+    current = fs.readlinkSync(link);
+  } catch {
+    current = undefined;
+  }
+  if (current !== pkgDir) {
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(pkgDir, link, 'dir');
+  }
+  // A package.json for the user directory, as `npm install <path>` leaves it, so the palette
+  // manager lists the package as installed by the user.
+  const userPkg = path.join(userDir, 'package.json');
+  if (!fs.existsSync(userPkg)) {
+    fs.writeFileSync(userPkg, JSON.stringify({ name: 'node-red-project', private: true, description: 'Node-RED user directory of the reliability demo', dependencies: { [PKG_NAME]: `file:${pkgDir}` } }, null, 2) + '\n');
+  }
+}
+
+/**
+ * A package folder that looks like this package but loads the nodes from another build output
+ * (tests build into .build-<area>/, not dist/): package.json with node-red.nodes pointing at
+ * dist/nodes/<type>/<type>.js, and dist -> buildDir, examples -> the repository's examples.
+ */
+function shimPackage(shimDir, buildDir) {
+  fs.mkdirSync(shimDir, { recursive: true });
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const nodesDir = path.join(buildDir, 'nodes');
+  const types = fs
+    .readdirSync(nodesDir)
+    .filter((d) => d.startsWith('rel-') && fs.existsSync(path.join(nodesDir, d, `${d}.js`)) && fs.existsSync(path.join(nodesDir, d, `${d}.html`)))
+    .sort();
+  pkg['node-red'].nodes = Object.fromEntries(types.map((t) => [t, `dist/nodes/${t}/${t}.js`]));
+  delete pkg.scripts;
+  fs.writeFileSync(path.join(shimDir, 'package.json'), JSON.stringify(pkg, null, 2));
+  for (const [name, target] of [['dist', buildDir], ['examples', path.join(ROOT, 'examples')], ['icons', path.join(ROOT, 'icons')]]) {
+    const p = path.join(shimDir, name);
+    fs.rmSync(p, { recursive: true, force: true });
+    if (fs.existsSync(target)) fs.symlinkSync(target, p, 'dir');
+  }
+  return types;
+}
+
+/**
+ * Prepare a Node-RED user directory: settings, the package link, and the flow file (written from
+ * `flow` only when there is none yet, or when reset is true). Returns the paths it wrote.
+ * opts: { userDir, port, host?, pkgDir?, flow?: object[], reset?, logLevel?, excludes?, extra? }
+ */
+function prepareUserDir(opts) {
+  const userDir = path.resolve(opts.userDir);
+  fs.mkdirSync(userDir, { recursive: true });
+  const settingsFile = path.join(userDir, 'settings.js');
+  fs.writeFileSync(settingsFile, settingsSource({ ...opts, userDir }));
+  linkPackage(userDir, path.resolve(opts.pkgDir || ROOT));
+  const flowFile = path.join(userDir, 'flows.json');
+  let deployed = false;
+  if (opts.flow && (opts.reset || !fs.existsSync(flowFile))) {
+    fs.writeFileSync(flowFile, JSON.stringify(opts.flow, null, 2));
+    deployed = true;
+  }
+  return { userDir, settingsFile, flowFile, deployed };
+}
+
+/** Read flows/<name>.json of this repository. */
+function readFlow(name) {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', name), 'utf8'));
+}
+
+/**
+ * Run Node-RED as a child process with a prepared user directory. Resolves once it listens,
+ * with { child, url, log() } (log() returns everything it printed so far); rejects when it exits
+ * first or does not start within timeoutMs.
+ * opts: { userDir, settingsFile, stdio?: 'inherit' | 'pipe', timeoutMs?, env? }
+ */
+function runNodeRed(opts) {
+  const child = spawn(process.execPath, [RED_JS, '--userDir', opts.userDir, '--settings', opts.settingsFile], {
+    cwd: opts.userDir,
+    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', ...(opts.env || {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const echo = opts.stdio === 'inherit';
+  const onData = (stream) => (chunk) => {
+    const s = chunk.toString();
+    out += s;
+    if (out.length > 4_000_000) out = out.slice(-2_000_000);
+    if (echo) stream.write(s);
+  };
+  child.stdout.on('data', onData(process.stdout));
+  child.stderr.on('data', onData(process.stderr));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`Node-RED did not start within ${opts.timeoutMs || 60000} ms:\n${out.slice(-4000)}`));
+    }, opts.timeoutMs || 60000);
+    const check = setInterval(() => {
+      const m = /Server now running at (http:\/\/[^\s/]+(?::\d+)?)\//.exec(out);
+      if (m) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve({ child, url: m[1], log: () => out });
+      }
+    }, 50);
+    child.on('exit', (code, signal) => {
+      clearInterval(check);
+      clearTimeout(timer);
+      reject(new Error(`Node-RED exited (${code ?? signal}) before it started:\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+/** Stop a Node-RED child started by runNodeRed (SIGTERM, then SIGKILL after 5 s). */
+function stopNodeRed(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const reset = args.includes('--reset');
+  const port = Number(process.env.PORT || 1880);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`start: PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
+    process.exit(2);
+  }
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'nodes'))) {
+    console.error('start: dist/nodes is missing: run `npm start` (it builds first) or `npm run build`.');
+    process.exit(2);
+  }
+  const userDir = path.join(ROOT, '.node-red-user');
+  const prep = prepareUserDir({ userDir, port, flow: readFlow('demo-line.json'), reset });
+  console.log(prep.deployed ? 'start: demo line deployed from flows/demo-line.json' : 'start: keeping your flows in .node-red-user/flows.json (npm start -- --reset deploys the demo line again)');
+  const host = '127.0.0.1';
+  let shown = false;
+  const child = spawn(process.execPath, [RED_JS, '--userDir', prep.userDir, '--settings', prep.settingsFile], { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'] });
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (!shown && /Server now running at/.test(chunk.toString())) {
+      shown = true;
+      console.log('');
+      console.log(`  Editor: http://${host}:${port}/ · Dashboard: http://${host}:${port}/dashboard`);
+      console.log(`  (Dashboard 1 pages for node-red-dashboard 3.x flows: http://${host}:${port}/ui)`);
+      console.log('  Stop with Ctrl+C.');
+      console.log('');
+    }
+  });
+  const forward = (sig) => () => child.kill(sig);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+module.exports = { ROOT, RED_JS, settingsSource, prepareUserDir, linkPackage, shimPackage, readFlow, runNodeRed, stopNodeRed };
+
+if (require.main === module) main();

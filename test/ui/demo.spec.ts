@@ -1,0 +1,313 @@
+/**
+ * The demo line in a real browser: Node-RED (started like `npm start`, on 127.0.0.1 with a free
+ * port and a temporary user directory) runs flows/demo-line.json with the simulators' clock
+ * accelerated; Debian's chromium (playwright-core, never a downloaded browser) drives the
+ * Dashboard 2.0 pages, then the node-red-dashboard 3.x flow (flows/dashboard-v1.json) in the same
+ * browser. Screenshots of every page at 1920x1080 and 390x844 go to test-output/ui/.
+ */
+import assert from 'assert';
+import Database from 'better-sqlite3';
+import fs from 'fs';
+import path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, admin, problems, start, startRed, waitFor, type RunningRed } from './nodered';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'ui');
+/** A title no dashboard may interpret: HTML, a Vue/Angular expression, an attribute breakout. */
+const XSS = '<img src=x onerror="window.__relXss=1">{{ 7*7 }} {{constructor.constructor(\'window.__relXss=2\')()}} \"><b>bold</b>';
+const DESKTOP = { width: 1920, height: 1080 };
+const PHONE = { width: 390, height: 844 };
+
+/** The demo flow with the clock of the simulators sped up so the test sees a failure within ~1 min. */
+function acceleratedDemo(): any[] {
+  const flow = start.readFlow('demo-line.json');
+  for (const n of flow) {
+    if (n.type === 'rel-simulator') {
+      n.timeScale = 3600; // one real second = one simulated hour: onset at 24 s, failure at 96 s
+      n.interval = 1;
+    }
+  }
+  return flow;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Text of a locator, or '' when it is not there (yet). */
+async function textOf(page: Page, selector: string): Promise<string> {
+  const l = page.locator(selector).first();
+  return (await l.count()) ? ((await l.textContent()) ?? '').trim() : '';
+}
+
+/** The v1 line tiles: name and health text. */
+async function v1Tiles(page: Page): Promise<{ name: string; health: string }[]> {
+  const tiles = page.locator('[data-v1-tile]');
+  const out = [];
+  for (let i = 0; i < (await tiles.count()); i++) {
+    out.push({ name: ((await tiles.nth(i).locator('.v1-name').textContent()) ?? '').trim(), health: ((await tiles.nth(i).locator('.v1-health').textContent()) ?? '').trim() });
+  }
+  return out;
+}
+
+describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashboard 3.x)', function () {
+  this.timeout(300_000);
+  let red: RunningRed;
+  let browser: Browser;
+  let floor: Page;
+
+  before(async function () {
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
+    red = await startRed({ flow: acceleratedDemo() });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    floor = await browser.newPage({ viewport: DESKTOP });
+  });
+
+  after(async function () {
+    if (browser) await browser.close();
+    if (red) {
+      if (process.env.UI_LOG) fs.writeFileSync(path.join(ROOT, 'test-output', 'ui', 'node-red.log'), red.log());
+      await red.stop();
+    }
+  });
+
+  it('shows every asset tile with a health number on the line overview', async function () {
+    await floor.goto(`${red.url}/dashboard/line`);
+    const ids = ['conveyor-1', 'pump-1', 'compressor-1', 'filler-1'];
+    await waitFor('four tiles with a health number', async () => {
+      for (const id of ids) if (!/^\d+$/.test(await textOf(floor, `[data-asset="${id}"] .rel-health-num`))) return false;
+      return true;
+    }, 90_000);
+    for (const id of ids) {
+      const h = Number(await textOf(floor, `[data-asset="${id}"] .rel-health-num`));
+      assert.ok(h >= 0 && h <= 100, `${id} health ${h}`);
+      assert.match(await textOf(floor, `[data-asset="${id}"] .rel-iso`), /^[A-D]$/, `${id} ISO zone`);
+    }
+    await shot(floor, 'line-overview-1920-learned');
+  });
+
+  it('the degrading conveyor: health falls and its tile changes colour', async function () {
+    const tile = '[data-asset="conveyor-1"]';
+    const bg = () => floor.locator(tile).evaluate((e: unknown) => (globalThis as any).getComputedStyle(e).backgroundColor as string);
+    const before = { health: Number(await textOf(floor, `${tile} .rel-health-num`)), colour: await bg(), state: await floor.locator(tile).getAttribute('data-state') };
+    assert.strictEqual(before.state, 'normal', 'the conveyor starts normal once learned');
+    const after = await waitFor('conveyor health below 70 in a warning or alarm tile', async () => {
+      const state = await floor.locator(tile).getAttribute('data-state');
+      const health = Number(await textOf(floor, `${tile} .rel-health-num`));
+      return (state === 'warning' || state === 'alarm') && health < 70 ? { state, health, colour: await bg() } : null;
+    }, 120_000);
+    assert.ok(after.health < before.health, `health fell ${before.health} -> ${after.health}`);
+    assert.notStrictEqual(after.colour, before.colour, 'tile colour changed');
+    // The healthy pump stays normal.
+    assert.strictEqual(await floor.locator('[data-asset="pump-1"]').getAttribute('data-state'), 'normal');
+  });
+
+  it('a work order with the diagnosis appears on the maintenance page', async function () {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/maintenance`);
+    const card = await waitFor('a conveyor work order', async () => {
+      const cards = page.locator('[data-wo]');
+      const n = await cards.count();
+      for (let i = 0; i < n; i++) {
+        const t = (await cards.nth(i).textContent()) ?? '';
+        if (/Conveyor drive/.test(t) && /bearing|outer/i.test(t)) return (await cards.nth(i).getAttribute('data-wo')) as string;
+      }
+      return null;
+    }, 60_000);
+    assert.match(card, /^WO-\d{6}$/);
+    // The bearing is reserved for it.
+    await waitFor('a reserved SKF-6205-2RS', async () => Number(await textOf(page, '[data-part="SKF-6205-2RS"] td:nth-child(3)')) >= 1, 20_000);
+    await shot(page, 'maintenance-1920');
+    await page.close();
+  });
+
+  it('bad input from the UI gets a visible message', async function () {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/maintenance`);
+    await page.locator('[data-wo]').first().waitFor({ timeout: 20_000 });
+    const wo = (await page.locator('[data-col="open"] [data-wo]').first().getAttribute('data-wo')) as string;
+    // No name, then an empty assignee: each refused with a message.
+    await page.fill('[data-field="by"]', '');
+    await page.click(`[data-act="assign-${wo}"]`);
+    await waitFor('a notice asking for the name', async () => /Your name/.test(await textOf(page, '[data-notice]')), 10_000);
+    await page.fill('[data-field="by"]', 'Lead');
+    await page.fill(`[data-assignee="${wo}"]`, '   ');
+    await page.click(`[data-act="assign-${wo}"]`);
+    await waitFor('a notice asking for the technician', async () => /technician/.test(await textOf(page, '[data-notice]')), 10_000);
+    assert.ok(/error/.test((await page.locator('[data-notice]').getAttribute('class')) ?? ''), 'shown as an error');
+    await page.close();
+  });
+
+  it('acknowledging an Andon call on the phone changes its state on the line overview', async function () {
+    const phone = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+    await phone.goto(`${red.url}/dashboard/tech`);
+    await phone.fill('[data-field="by"]', 'Maria');
+    const callId = await waitFor('an open Andon call on the phone', async () => {
+      const c = phone.locator('[data-tcall][data-call-state="open"]').first();
+      return (await c.count()) ? await c.getAttribute('data-tcall') : null;
+    }, 30_000);
+    await shot(phone, 'tech-390-andon-open');
+    await waitFor('the call open on the line overview', async () => (await floor.locator(`[data-call="${callId}"]`).getAttribute('data-call-state')) === 'open', 20_000);
+    await shot(floor, 'line-overview-1920-andon');
+    await phone.click(`[data-act="ack-${callId}"]`);
+    await waitFor('the call acknowledged on the line overview', async () => (await floor.locator(`[data-call="${callId}"]`).getAttribute('data-call-state')) === 'acked', 20_000);
+    assert.match(await textOf(floor, `[data-call="${callId}"] .rel-call-meta`), /acknowledged by Maria/);
+    await phone.close();
+  });
+
+  it('the technician takes, starts and completes the work order; closing it closes it in the store', async function () {
+    const phone = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+    await phone.goto(`${red.url}/dashboard/tech`);
+    await phone.fill('[data-field="by"]', 'Maria');
+    await phone.locator('[data-act^="take-"]').first().waitFor({ timeout: 20_000 });
+    const wo = ((await phone.locator('[data-act^="take-"]').first().getAttribute('data-act')) as string).slice(5);
+    await phone.click(`[data-act="take-${wo}"]`);
+    await phone.locator(`[data-act="start-${wo}"]`).waitFor({ timeout: 20_000 });
+    await phone.click(`[data-act="start-${wo}"]`);
+    await phone.locator(`[data-act="complete-${wo}"]`).waitFor({ timeout: 20_000 });
+    // Text in a number field: refused with a visible message, the order stays in progress.
+    await phone.fill(`[data-two="${wo}"] [data-field="repairMin"]`, 'about an hour');
+    await phone.click(`[data-act="complete-${wo}"]`);
+    await waitFor('a notice about the repair time', async () => /Repair time/.test(await textOf(phone, '[data-notice]')), 10_000);
+    assert.strictEqual(await phone.locator(`[data-two="${wo}"]`).getAttribute('data-wo-status'), 'in-progress');
+    await shot(phone, 'tech-390-bad-input');
+    await phone.fill(`[data-two="${wo}"] [data-field="repairMin"]`, '45');
+    await phone.fill(`[data-two="${wo}"] [data-field="parts"]`, 'SKF-6205-2RS:1');
+    await phone.fill(`[data-two="${wo}"] [data-field="note"]`, '<b>replaced</b> DE bearing {{ 7*7 }}');
+    await phone.click(`[data-act="complete-${wo}"]`);
+    await waitFor('the order gone from my list', async () => (await phone.locator(`[data-two="${wo}"]`).count()) === 0, 20_000);
+    await phone.close();
+
+    // Close it on the maintenance board.
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/maintenance`);
+    await page.fill('[data-field="by"]', 'Lead');
+    await page.locator(`[data-act="close-${wo}"]`).waitFor({ timeout: 20_000 });
+    await page.click(`[data-act="close-${wo}"]`);
+    await waitFor('the order off the board', async () => (await page.locator(`[data-wo="${wo}"]`).count()) === 0, 20_000);
+    await page.close();
+
+    const db = new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare('SELECT status, is_open, assignee, repair_min, parts, closed_at FROM cmms_work_orders WHERE id = ?').get(Number(wo.slice(3))) as any;
+      assert.ok(row, `${wo} in the store`);
+      assert.strictEqual(row.status, 'closed');
+      assert.strictEqual(row.is_open, 0);
+      assert.strictEqual(row.assignee, 'Maria');
+      assert.strictEqual(row.repair_min, 45);
+      assert.match(String(row.parts), /SKF-6205-2RS/);
+      assert.ok(row.closed_at, 'closed_at set');
+      const hist = db.prepare('SELECT action, actor, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id').all(Number(wo.slice(3))) as any[];
+      const actions = hist.map((h) => h.action);
+      for (const a of ['assign', 'start', 'complete', 'close']) assert.ok(actions.includes(a), `history has ${a}: ${actions.join(', ')}`);
+      // The note is stored as typed (markup and braces are data, not code).
+      assert.ok(hist.some((h) => h.note === '<b>replaced</b> DE bearing {{ 7*7 }}'), 'note stored verbatim');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('renders user text as text, never as markup or a template expression', async function () {
+    // A work order whose title carries markup and template expressions (as a CSV import or a
+    // hostile integration could write it), added to the store next to the real ones.
+    const db = new Database(path.join(red.userDir, 'reliability.db'), { fileMustExist: true });
+    try {
+      const src = db.prepare('SELECT id FROM cmms_work_orders ORDER BY id LIMIT 1').get() as { id: number };
+      const cols = (db.prepare('PRAGMA table_info(cmms_work_orders)').all() as { name: string }[]).map((c) => c.name).filter((c) => c !== 'id');
+      const pick = cols.map((c) => (c === 'title' ? '?' : c === 'dedup_key' ? '?' : c === 'mode' ? "'manual-test'" : c === 'status' ? "'open'" : c === 'is_open' ? '1' : c === 'assignee' ? 'NULL' : c)).join(', ');
+      db.prepare(`INSERT INTO cmms_work_orders (${cols.join(', ')}) SELECT ${pick} FROM cmms_work_orders WHERE id = ?`).run(XSS, 'ui-test-xss', src.id);
+    } finally {
+      db.close();
+    }
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/maintenance`);
+    const card = await waitFor('the hostile title on the board', async () => {
+      const cards = page.locator('[data-wo] .rel-wo-title');
+      const n = await cards.count();
+      for (let i = 0; i < n; i++) if ((await cards.nth(i).textContent()) === XSS) return true;
+      return false;
+    }, 20_000);
+    assert.ok(card);
+    assert.strictEqual(await page.locator('.rel-wo-title img').count(), 0, 'no <img> element made from the title');
+    assert.strictEqual(await page.evaluate('window.__relXss === undefined'), true, 'no script ran');
+    await page.close();
+  });
+
+  it('screenshots every Dashboard 2.0 page at 1920x1080 and 390x844', async function () {
+    const pages = ['line', 'asset', 'maintenance', 'kanban', 'tech'];
+    const wide: string[] = [];
+    for (const vp of [DESKTOP, PHONE]) {
+      const page = await browser.newPage({ viewport: vp });
+      for (const p of pages) {
+        await page.goto(`${red.url}/dashboard/${p}`);
+        await page.waitForTimeout(2500);
+        await shot(page, `${p}-${vp.width}`);
+        // Usable at 390 px: no page scrolls sideways.
+        if (vp === PHONE) {
+          const sw = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+          if (sw > 400) wide.push(`${p}: ${sw} px`);
+        }
+      }
+      await page.close();
+    }
+    assert.deepStrictEqual(wide, [], 'pages wider than the 390 px phone');
+    // The asset detail shows the charts with the ISO limits and the defect frequencies.
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/asset`);
+    await page.click('[data-pick="conveyor-1"]');
+    for (const chart of ['health', 'rul', 'velocity', 'spectrum', 'envelope']) await page.locator(`[data-chart="${chart}"] polyline`).first().waitFor({ timeout: 20_000 });
+    assert.match((await page.locator('[data-chart="envelope"]').textContent()) ?? '', /BPFO/);
+    assert.match((await page.locator('[data-chart="velocity"]').textContent()) ?? '', /B\/C/);
+    await shot(page, 'asset-1920-conveyor');
+    await page.close();
+  });
+
+  it('the node-red-dashboard 3.x flow renders the line overview and the work-order board with live values', async function () {
+    const v1 = start.readFlow('dashboard-v1.json');
+    for (const n of v1) if (n.type === 'rel-simulator') Object.assign(n, { timeScale: 3600, interval: 1 });
+    await admin(red, 'POST', '/flows', { flows: v1 }, { 'Node-RED-Deployment-Type': 'full' });
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/ui/#!/0`);
+    const tiles = await waitFor('four v1 tiles, learned ones with a number', async () => {
+      const t = await v1Tiles(page);
+      return t.length === 4 && t.every((x) => /^(\d+|--)$/.test(x.health)) && t.some((x) => /^\d+$/.test(x.health)) ? t : null;
+    }, 60_000);
+    assert.deepStrictEqual(tiles.map((t) => t.name), ['Conveyor drive', 'Pump', 'Compressor', 'Filler motor']);
+    // Live: the update time moves.
+    const t1 = await textOf(page, '.v1-updated');
+    await waitFor('a newer update', async () => (await textOf(page, '.v1-updated')) !== t1, 10_000);
+    await shot(page, 'v1-line-1920');
+    await page.goto(`${red.url}/ui/#!/1`);
+    await waitFor('the v1 work-order board', async () => (await page.locator('.v1-board').count()) > 0, 20_000);
+    await waitFor('the hostile title on the v1 board, as text', async () => {
+      const t = page.locator('.v1-wo-title');
+      const n = await t.count();
+      for (let i = 0; i < n; i++) if ((await t.nth(i).textContent()) === XSS) return true;
+      return false;
+    }, 20_000);
+    assert.strictEqual(await page.locator('.v1-wo-title img, .v1-wo-title b').count(), 0, 'no element made from the title');
+    assert.strictEqual(await page.evaluate('window.__relXss === undefined'), true, 'no script ran');
+    await shot(page, 'v1-workorders-1920');
+    const phone = await browser.newPage({ viewport: PHONE });
+    await phone.goto(`${red.url}/ui/#!/0`);
+    await waitFor('v1 on the phone', async () => (await v1Tiles(phone)).length === 4, 30_000);
+    await shot(phone, 'v1-line-390');
+    await phone.goto(`${red.url}/ui/#!/1`);
+    await phone.waitForTimeout(1500);
+    await shot(phone, 'v1-workorders-390');
+    await phone.close();
+    await page.close();
+    // The whole run (the demo line, every command from the pages, the redeploy of the v1 flow,
+    // which restarts the simulators) logged no error.
+    const errs = problems(red.log()).filter((l) => /\[error\]/.test(l));
+    assert.deepStrictEqual(errs, [], 'no errors in the Node-RED log');
+  });
+});
