@@ -156,6 +156,10 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     }, 30_000);
     await shot(phone, 'tech-390-andon-open');
     await waitFor('the call open on the line overview', async () => (await floor.locator(`[data-call="${callId}"]`).getAttribute('data-call-state')) === 'open', 20_000);
+    // Unacknowledged, it escalates (levels 0.5, 1, 2 min in the demo) and flashes.
+    await waitFor('the call escalated to L1', async () => Number(await floor.locator(`[data-call="${callId}"]`).getAttribute('data-level')) >= 1, 60_000);
+    assert.match((await floor.locator(`[data-call="${callId}"]`).getAttribute('class')) ?? '', /escalated/);
+    assert.notStrictEqual(await floor.locator(`[data-call="${callId}"]`).evaluate((e: unknown) => (globalThis as any).getComputedStyle(e).animationName as string), 'none', 'flashing');
     await shot(floor, 'line-overview-1920-andon');
     await phone.click(`[data-act="ack-${callId}"]`);
     await waitFor('the call acknowledged on the line overview', async () => (await floor.locator(`[data-call="${callId}"]`).getAttribute('data-call-state')) === 'acked', 20_000);
