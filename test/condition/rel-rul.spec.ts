@@ -60,6 +60,16 @@ describe('rel-rul', function () {
     assert.match(String(err?.message), /msg\.payload\.ts: expected a time not before/);
   });
 
+  it('passes a still-learning health message through with rul null and a reason', async () => {
+    await loadFlow(flow(path.join(dir, 'l.db')));
+    const out: any[] = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    const err = await receiveAndComplete('r1', { payload: { asset: 'fan-1', health: { asset: 'fan-1', channel: 'features', score: null, anomaly: null, state: 'learning', learned: 0.4, ts: T0 } } });
+    assert.strictEqual(err, undefined);
+    assert.strictEqual(out[0].payload.rul, null);
+    assert.match(out[0].payload.reason, /learning/);
+  });
+
   it('a feature indicator rising to its threshold', async () => {
     await loadFlow(flow(path.join(dir, 'f.db'), { indicator: 'feature', feature: 'velocityRms', threshold: 7.1, windowHours: 100 }));
     const out: any[] = [];
