@@ -16,6 +16,9 @@ const outArg = args.includes('--out') ? args[args.indexOf('--out') + 1] : 'dist'
 const out = path.resolve(root, outArg);
 const allowErrors = args.includes('--allow-errors');
 
+// dist/ is what ships: start clean so no file of a removed node or test lingers in a package.
+if (out === path.join(root, 'dist')) fs.rmSync(out, { recursive: true, force: true });
+
 let tscFailed = false;
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root, '--outDir', out], { stdio: 'inherit', cwd: root });
