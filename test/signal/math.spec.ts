@@ -3,6 +3,7 @@ import assert from 'assert';
 import FFT from 'fft.js';
 import { BEARINGS, bearingFrequencies, bearingMultiples } from '../../nodes/core/signal/bearing';
 import { diagnose, readFeatures } from '../../nodes/core/signal/diagnose';
+import { bandEnvelope, envelopeSpectrum } from '../../nodes/core/signal/envelope';
 import { analyzeVibration, EnvelopeBandCache } from '../../nodes/core/signal/vibration';
 import { WINDOW, windowedAmplitude, windowValue } from '../../nodes/core/signal/window';
 import { gauss, impacts } from './data';
@@ -217,5 +218,39 @@ describe('signal: known math', () => {
       ),
     );
     assert.ok(loose.faults.some((q) => q.mode === 'looseness'), JSON.stringify(loose));
+  });
+  it('the band envelope is |z| of the band-passed analytic signal (direct DFT), folded or not; a partial envelope spectrum equals the full one where written', () => {
+    const n = 1024;
+    const g = gauss(11);
+    const x = Array.from({ length: n }, () => g());
+    const X = new FFT(n).createComplexArray() as number[];
+    new FFT(n).realTransform(X, x);
+    // z(t) at instant r of m over the frame: (2/n) sum over band bins k of X[k] e^{2 pi i (k - lo) r / m}
+    const direct = (lo: number, hi: number, m: number) =>
+      Array.from({ length: m }, (_, r) => {
+        let re = 0;
+        let im = 0;
+        for (let k = lo; k < hi; k++) {
+          const a = (2 * Math.PI * (k - lo) * r) / m;
+          re += X[2 * k] * Math.cos(a) - X[2 * k + 1] * Math.sin(a);
+          im += X[2 * k] * Math.sin(a) + X[2 * k + 1] * Math.cos(a);
+        }
+        return (2 / n) * Math.hypot(re, im);
+      });
+    for (const [lo, hi, m] of [[100, 160, 64], [100, 300, 64], [37, 38, 16]]) {
+      const env = new Float64Array(m);
+      bandEnvelope(X, n, lo, hi, m, env);
+      const want = direct(lo, hi, m);
+      for (let r = 0; r < m; r++) assert.ok(Math.abs(env[r] - want[r]) <= 1e-9 * (1 + want[r]), `band ${lo}-${hi}, m ${m}, instant ${r}: ${env[r]} vs ${want[r]}`);
+    }
+    const m = 256;
+    const env = new Float64Array(m);
+    bandEnvelope(X, n, 100, 400, m, env);
+    const full = new Float64Array(m / 2 + 1);
+    const part = new Float64Array(m / 2 + 1).fill(-1);
+    const mean = envelopeSpectrum(env, m, full);
+    assert.strictEqual(envelopeSpectrum(env, m, part, 40), mean);
+    for (let k = 0; k <= 40; k++) assert.strictEqual(part[k], full[k], `bin ${k}`);
+    assert.ok(part.slice(41).every((v) => v === -1), 'bins above upTo are left as they were');
   });
 });

@@ -23,16 +23,29 @@ import { WINDOW, windowedAmplitude } from './window';
 export function bandEnvelope(x: ArrayLike<number>, n: number, loBin: number, hiBin: number, m: number, env: Float64Array): void {
   const p = fftPlan(m);
   const cin = p.cin;
-  for (let i = 0; i < 2 * m; i++) cin[i] = 0;
-  const scale = (2 * m) / n;
+  // z[r] = (2/n) sum_j X[lo + j] e^{+2 pi i j r / m}; its magnitude equals that of the forward
+  // transform of the conjugated bins (|conj(z)| = |z|), which fft.js computes faster than an
+  // inverse transform (no final 1/m pass)
+  const scale = 2 / n;
   const lo = Math.max(1, Math.floor(loBin));
   const hi = Math.min(n >> 1, Math.ceil(hiBin));
-  for (let k = lo, j = 0; k < hi; k++, j++) {
-    const t = (j % m) * 2;
-    cin[t] += x[2 * k] * scale;
-    cin[t + 1] += x[2 * k + 1] * scale;
+  // the first m bins are written, the rest of the buffer zeroed; further bins (more bins than
+  // instants) are folded modulo m onto them, which samples z at m instants
+  const first = Math.max(lo, Math.min(hi, lo + m));
+  let t = 0;
+  for (let k = lo; k < first; k++, t += 2) {
+    cin[t] = x[2 * k] * scale;
+    cin[t + 1] = -x[2 * k + 1] * scale;
   }
-  p.fft.inverseTransform(p.out, cin);
+  for (let i = t; i < 2 * m; i++) cin[i] = 0;
+  t = 0;
+  for (let k = first; k < hi; k++) {
+    cin[t] += x[2 * k] * scale;
+    cin[t + 1] -= x[2 * k + 1] * scale;
+    t += 2;
+    if (t === 2 * m) t = 0;
+  }
+  p.fft.transform(p.out, cin);
   const o = p.out;
   for (let r = 0; r < m; r++) {
     const re = o[2 * r];
@@ -73,9 +86,9 @@ const SEG: number[] = [];
 
 /**
  * Amplitude spectrum of the envelope env[0..m) (mean removed, Hann, amplitude-corrected) into
- * amp[0..m/2]. Returns the envelope mean (the DC level of the demodulated band).
+ * amp[0..m/2] (only bins 0..upTo when upTo < m/2: the rest is left as it was). Returns the envelope mean (the DC level of the demodulated band).
  */
-export function envelopeSpectrum(env: Float64Array, m: number, amp: Float64Array): number {
+export function envelopeSpectrum(env: Float64Array, m: number, amp: Float64Array, upTo = m >> 1): number {
   const p = fftPlan(m);
   let mean = 0;
   for (let i = 0; i < m; i++) mean += env[i];
@@ -83,6 +96,6 @@ export function envelopeSpectrum(env: Float64Array, m: number, amp: Float64Array
   const inp = p.input;
   for (let i = 0; i < m; i++) inp[i] = env[i] - mean;
   p.fft.realTransform(p.out, inp);
-  windowedAmplitude(p.out, m, WINDOW.hann, amp);
+  windowedAmplitude(p.out, m, WINDOW.hann, amp, upTo);
   return mean;
 }

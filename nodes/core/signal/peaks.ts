@@ -18,30 +18,66 @@ export interface PeakFound {
   localMax: boolean;
 }
 
-/** k-th smallest of a[0..n) (quickselect, reorders a). */
+/** Partition buffers of selectKth, grown to the largest n seen (no allocation per call after that). */
+let partA: Float64Array = new Float64Array(512);
+let partB: Float64Array = new Float64Array(512);
+
+/**
+ * k-th smallest of a[0..n) (reorders a). Quickselect with a median-of-three pivot, partitioning
+ * out of place into two buffers with branch-free index updates: on amplitude spectra the
+ * classic in-place swap loop mispredicts about every other comparison, this one does not.
+ */
 export function selectKth(a: Float64Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
+  if (partA.length < n) {
+    partA = new Float64Array(n);
+    partB = new Float64Array(n);
   }
-  return a[k];
+  let src: Float64Array = a;
+  let dst: Float64Array = partA;
+  let len = n;
+  while (len > 12) {
+    const x = src[0];
+    const y = src[len >> 1];
+    const z = src[len - 1];
+    const p = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    // dst[0..lt) < p, dst[lt..len) >= p
+    let lt = 0;
+    let ge = len;
+    for (let i = 0; i < len; i++) {
+      const v = src[i];
+      const c = v < p ? 1 : 0;
+      dst[lt] = v;
+      dst[ge - 1] = v;
+      lt += c;
+      ge -= 1 - c;
+    }
+    if (k < lt) len = lt;
+    else {
+      let eq = 0;
+      for (let i = lt; i < len; i++) if (dst[i] === p) eq++;
+      if (k < lt + eq || eq === 0) return p; // eq === 0 only for NaN: stop rather than loop
+      let m = 0;
+      for (let i = lt; i < len; i++) {
+        const v = dst[i];
+        if (v !== p) dst[m++] = v;
+      }
+      k -= lt + eq;
+      len = m;
+    }
+    const t = src === a ? partB : src;
+    src = dst;
+    dst = t;
+  }
+  for (let i = 1; i < len; i++) {
+    const v = src[i];
+    let j = i - 1;
+    while (j >= 0 && src[j] > v) {
+      src[j + 1] = src[j];
+      j--;
+    }
+    src[j + 1] = v;
+  }
+  return src[k];
 }
 
 /** Median of amp[from..to] (inclusive, clipped to the array), via scratch. */

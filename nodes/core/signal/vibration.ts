@@ -6,11 +6,11 @@
  *
  * Cost: exactly one N-point real FFT per frame. The window is applied as a short convolution of
  * the raw spectrum (window.ts); the envelope comes from the resonance band shifted to baseband and
- * a short inverse FFT (envelope.ts). Plans and buffers are cached per size (fft.ts); the hot path
+ * a short complex FFT (envelope.ts). Plans and buffers are cached per size (fft.ts); the hot path
  * allocates only the output object.
  *
  * The resonance band is a property of the machine, not of one frame: choosing it by spectral
- * kurtosis (nine short inverse FFTs) is the costly step, so a caller that analyses a stream of
+ * kurtosis (nine short complex FFTs) is the costly step, so a caller that analyses a stream of
  * frames passes the band chosen earlier in `band` and re-chooses it from time to time
  * (EnvelopeBandCache below is that policy; rel-vibration keeps one per asset and channel).
  *
@@ -236,6 +236,10 @@ export function frameSize(len: number, mode: FrameMode): { n: number; handling: 
 }
 
 const LABELS: Record<DefectName, string> = { bpfo: 'BPFO', bpfi: 'BPFI', bsf: 'BSF', ftf: 'FTF' };
+/** Labels built once (number-to-string conversion per frame is not free): ORDER_LABELS[h] = `${h / 2}X`. */
+const ORDER_LABELS: readonly string[] = Array.from({ length: 21 }, (_, h) => `${h / 2}X`);
+const defectLabels = (d: DefectName): readonly string[] => Array.from({ length: 10 }, (_, h) => (h === 1 ? LABELS[d] : `${h}x${LABELS[d]}`));
+const DEFECT_LABELS: Readonly<Record<DefectName, readonly string[]>> = { bpfo: defectLabels('bpfo'), bpfi: defectLabels('bpfi'), bsf: defectLabels('bsf'), ftf: defectLabels('ftf') };
 
 /** Candidate resonance bands for spectral-kurtosis selection: [lo, hi] as fractions of fs. */
 const SK_BANDS: ReadonlyArray<readonly [number, number]> = [
@@ -316,9 +320,17 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   let vsum = 0;
   const accel = us.quantity === 'acceleration';
   const w2pi = 2 * Math.PI * df;
-  for (let k = kLo; k <= kHi; k++) {
-    const v = accel ? (amp[k] * us.toMm) / (w2pi * k) : amp[k] * us.toMm;
-    vsum += v * v;
+  const toMm = us.toMm;
+  if (accel) {
+    for (let k = kLo; k <= kHi; k++) {
+      const v = (amp[k] * toMm) / (w2pi * k);
+      vsum += v * v;
+    }
+  } else {
+    for (let k = kLo; k <= kHi; k++) {
+      const v = amp[k] * toMm;
+      vsum += v * v;
+    }
   }
   // amp is peak amplitude: power = A^2 / 2 per line, divided by the window's noise bandwidth
   const enbw = handling === 'zero-padded' ? (win.enbw * n) / used : win.enbw;
@@ -344,7 +356,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const hz = pk.bin * df;
       lines.push({
         order,
-        label: `${order}X`,
+        label: ORDER_LABELS[h],
         hz,
         amplitude: pk.amplitude,
         velocity: accel ? (pk.amplitude * us.toMm) / (2 * Math.PI * Math.max(hz, df)) : pk.amplitude * us.toMm,
@@ -416,7 +428,18 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     const eb = envBuf(m);
     bandEnvelope(X, n, lo / df, hi / df, m, eb.env);
     const sk = robustKurtosis(eb.env, m);
-    const level = envelopeSpectrum(eb.env, m, eb.amp);
+    // envelope-spectrum bins read: up to the top bearing line searched with its slip and
+    // noise-floor windows (+2 for the local-maximum test and interpolation); all for the chart
+    let envTop = m >> 1;
+    if (rpm && o.bearing && !(o.envelopePoints && o.envelopePoints > 0)) {
+      const fr = rpm / 60;
+      const H = o.harmonics ?? 3;
+      let fTop = o.bearing.bpfi * fr + fr;
+      for (const d of DEFECTS) fTop = Math.max(fTop, o.bearing[d] * fr * (d === 'bsf' ? Math.max(2, H + 1) : H));
+      const reach = Math.max(20, Math.ceil((Math.max(0.15, o.bearingTolerance ?? 0.02) * fTop) / df) + 1);
+      envTop = Math.min(envTop, Math.ceil(fTop / df) + reach + 3);
+    }
+    const level = envelopeSpectrum(eb.env, m, eb.amp, envTop);
     const bandInfo: EnvelopeBand = { lo, hi, method, reused, kurtosis: sk, level };
     envAmp = eb.amp;
     envHalf = m >> 1;
@@ -443,7 +466,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
           lines.push({
             defect: d,
             harmonic: h,
-            label: h === 1 ? LABELS[d] : `${h}x${LABELS[d]}`,
+            label: h < 10 ? DEFECT_LABELS[d][h] : `${h}x${LABELS[d]}`,
             expectedHz: f,
             hz,
             amplitude: pk.amplitude,
