@@ -18,7 +18,7 @@ import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, RedApi } from '../shared/red';
-import { status } from '../shared/status';
+import { status, throttledStatus } from '../shared/status';
 
 interface VibrationDef extends NodeDef {
   asset?: string;
@@ -58,36 +58,12 @@ export = function (RED: RedApi) {
     const base = vibrationConfig(config);
     const bands = new EnvelopeBandCache();
     const clock = getClock(RED);
-    // status throttle: shown at once when its kind changes, else at most every STATUS_MS
-    let shownAt = -Infinity;
-    let shownKind = '';
-    let pending: (() => void) | null = null;
-    let timer: unknown = null;
-    const show = (kind: string, apply: () => void) => {
-      const now = clock.now();
-      if (kind !== shownKind || now - shownAt >= STATUS_MS) {
-        shownKind = kind;
-        shownAt = now;
-        pending = null;
-        apply();
-        return;
-      }
-      pending = apply;
-      if (timer === null)
-        timer = clock.setTimeout(() => {
-          timer = null;
-          if (pending) {
-            shownAt = clock.now();
-            const f = pending;
-            pending = null;
-            f();
-          }
-        }, Math.max(1, STATUS_MS - (now - shownAt)));
-    };
+    // shown at once when its kind changes (zone, rpm state), else at most every STATUS_MS
+    const shown = throttledStatus(clock, STATUS_MS);
+    const show = shown.show;
     return {
       close: () => {
-        if (timer !== null) clock.clearTimeout(timer);
-        timer = null;
+        shown.close();
         bands.clear();
       },
       input: (msg, send) => {

@@ -11,10 +11,10 @@ import { SEVERITIES, SOURCES, STATUSES, TRANSITION_ACTIONS, WorkOrderRepo, sever
 import { InputError } from '../core/errors';
 import { isObject, num, object, oneOf, optNum, optStr, own, str, time } from '../core/validate';
 import { acquireCmmsStore, eventTime, actionOf, assetFacts } from '../shared/cmms';
-import { getClock } from '../shared/clock';
+import { getClock, systemClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
-import { status } from '../shared/status';
+import { status, throttledStatus } from '../shared/status';
 
 interface WoDef extends NodeDef {
   store?: string;
@@ -104,14 +104,12 @@ export = function (RED: RedApi) {
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
     const defaultCrit = Number.isInteger(Number(config.criticality)) && Number(config.criticality) >= 1 && Number(config.criticality) <= 5 ? Number(config.criticality) : 3;
     // The status (open orders, one COUNT) at most once per STATUS_MS: the first change paints at
-    // once, later ones within the interval are folded into one trailing paint.
-    let lastStatus = 0;
-    let statusTimer: NodeJS.Timeout | undefined;
+    // once, later ones within the interval are folded into one trailing paint (wall-clock timers:
+    // it is only the display).
+    const shown = throttledStatus(systemClock, STATUS_MS);
     let closed = false;
     const paint = () => {
-      statusTimer = undefined;
       if (closed) return;
-      lastStatus = Date.now();
       try {
         const n = repo.countOpen();
         status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
@@ -120,13 +118,9 @@ export = function (RED: RedApi) {
       }
     };
     const showStatus = () => {
-      if (statusTimer || closed) return;
-      const wait = lastStatus + STATUS_MS - Date.now();
-      if (wait <= 0) paint();
-      else statusTimer = setTimeout(paint, wait);
+      if (!closed) shown.show('open', paint);
     };
     paint();
-    lastStatus = 0; // the first message paints at once
 
     return {
       input: async (msg: NodeMessage, send) => {
@@ -225,8 +219,7 @@ export = function (RED: RedApi) {
       },
       close: () => {
         closed = true;
-        if (statusTimer) clearTimeout(statusTimer);
-        statusTimer = undefined;
+        shown.close();
         batch.drain();
         h.release();
       },

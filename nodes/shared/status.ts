@@ -20,3 +20,51 @@ export function shortError(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   return m.split(', got')[0];
 }
+
+/** The timer half of a Clock (nodes/shared/clock.ts); the wall clock or a test's fake one. */
+interface StatusClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * A status throttle for nodes that may see thousands of messages a second: a status of a new
+ * kind (zone changed, rpm lost) shows at once; repeats of the same kind show at most every `ms`,
+ * the latest one winning, so the dot never lags behind the end of a burst. Call close() in the
+ * node's close handler.
+ */
+export function throttledStatus(clock: StatusClock, ms = 500): { show(kind: string, apply: () => void): void; close(): void } {
+  let shownAt = -Infinity;
+  let shownKind: string | undefined;
+  let pending: (() => void) | null = null;
+  let timer: unknown = null;
+  return {
+    show(kind, apply) {
+      const now = clock.now();
+      if (kind !== shownKind || now - shownAt >= ms) {
+        shownKind = kind;
+        shownAt = now;
+        pending = null;
+        apply();
+        return;
+      }
+      pending = apply;
+      if (timer === null)
+        timer = clock.setTimeout(() => {
+          timer = null;
+          if (pending) {
+            shownAt = clock.now();
+            const f = pending;
+            pending = null;
+            f();
+          }
+        }, Math.max(1, ms - (now - shownAt)));
+    },
+    close() {
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+      pending = null;
+    },
+  };
+}
