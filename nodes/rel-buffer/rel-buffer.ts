@@ -5,7 +5,7 @@
  * recommendation carries its reasons in words.
  */
 import { InputError } from '../core/errors';
-import { isObject, num, own, str } from '../core/validate';
+import { isObject, num, own } from '../core/validate';
 import { loadState, saveState } from '../core/store';
 import { parseCalendar, localDayStart } from '../core/jit/calendar';
 import { cfgNum, eventAction, eventTs, healthEvent, iso, listConfig } from '../core/jit/events';
@@ -14,7 +14,7 @@ import { mean, round, sampleSd } from '../core/jit/stats';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
-import { acquireJitStore, stateKeys } from '../shared/jit';
+import { acquireJitStore, eventSubject, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
 interface BufferDef extends NodeDef {
@@ -74,14 +74,6 @@ export = function (RED: RedApi) {
     }
     status.idle(node, items.size ? `${items.size} items` : 'learning');
 
-    function itemOf(payload: unknown): string {
-      const v = own(payload, 'item');
-      if (fixedItem) {
-        if (v !== undefined && v !== null && v !== fixedItem) throw new InputError('msg.payload.item', `the item of this node (${fixedItem})`, v);
-        return fixedItem;
-      }
-      return str(v, 'msg.payload.item', { maxLength: 128 });
-    }
 
     function itemState(item: string, ts: number): ItemState {
       const s = items.get(item);
@@ -151,7 +143,7 @@ export = function (RED: RedApi) {
         const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
         let out: unknown;
         if (action === 'demand' || action === 'delivery' || action === 'advise') {
-          const item = itemOf(payload);
+          const item = eventSubject(payload, 'item', fixedItem);
           const prev = itemState(item, ts);
           if (action !== 'advise') {
             if (ts < prev.lastTs) throw new InputError('msg.payload.ts', `a time at or after the last event of ${item} (${iso(prev.lastTs)})`, ts, 'events out of order');

@@ -5,7 +5,7 @@
  * while a critical asset feeding the loop is unhealthy or the supplier is erratic.
  */
 import { InputError } from '../core/errors';
-import { own, str } from '../core/validate';
+import { own } from '../core/validate';
 import { loadState, saveState } from '../core/store';
 import { cfgNum, eventAction, eventTs, healthEvent, listConfig } from '../core/jit/events';
 import {
@@ -24,7 +24,7 @@ import {
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
-import { acquireJitStore, stateKeys } from '../shared/jit';
+import { acquireJitStore, eventSubject, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
 interface KanbanDef extends NodeDef {
@@ -111,15 +111,6 @@ export = function (RED: RedApi) {
     if (first) showStatus(first);
     else status.idle(node, fixedItem ? `${fixedItem}: ready` : 'ready');
 
-    function itemOf(payload: unknown): string {
-      const v = own(payload, 'item');
-      if (fixedItem) {
-        if (v === undefined || v === null) return fixedItem;
-        if (v !== fixedItem) throw new InputError('msg.payload.item', `the item of this loop (${fixedItem})`, v);
-        return fixedItem;
-      }
-      return str(v, 'msg.payload.item', { maxLength: 128 });
-    }
 
     return {
       input: (msg: NodeMessage, send) => {
@@ -140,7 +131,7 @@ export = function (RED: RedApi) {
             results.push({ item, r: fresh ? { ...r, pulls: [...fresh.pulls, ...r.pulls], alphaChange: r.alphaChange ?? fresh.alphaChange } : r });
           }
         } else {
-          const item = itemOf(payload);
+          const item = eventSubject(payload, 'item', fixedItem, 'loop');
           const { state, fresh } = loop(item, ts);
           const base = fresh?.state ?? state;
           const p = paramsFor(item);

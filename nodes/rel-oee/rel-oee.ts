@@ -4,7 +4,7 @@
  * minutes; shift records persisted in the store; the Rule of 85 tracker for critical assets.
  */
 import { InputError } from '../core/errors';
-import { num, oneOf, optNum, optStr, own, str } from '../core/validate';
+import { num, oneOf, optNum, optStr, own } from '../core/validate';
 import { loadState, saveState } from '../core/store';
 import { DAY_MS, localDate, localDayStart, nextShiftStart, shiftAt, type ShiftSlot } from '../core/jit/calendar';
 import { cfgNum, eventAction, eventTs, iso, listConfig } from '../core/jit/events';
@@ -27,7 +27,7 @@ import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { findAsset } from '../shared/assets';
-import { acquireJitStore, calendarFromConfig, stateKeys } from '../shared/jit';
+import { acquireJitStore, eventSubject, calendarFromConfig, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
 interface OeeDef extends NodeDef {
@@ -69,14 +69,6 @@ export = function (RED: RedApi) {
     }
     status.idle(node, assets.size ? `${assets.size} assets` : 'waiting for events');
 
-    function assetOf(payload: unknown): string {
-      const v = own(payload, 'asset');
-      if (fixedAsset) {
-        if (v !== undefined && v !== null && v !== fixedAsset) throw new InputError('msg.payload.asset', `the asset of this node (${fixedAsset})`, v);
-        return fixedAsset;
-      }
-      return str(v, 'msg.payload.asset', { maxLength: 128 });
-    }
 
     /** Records touched while handling one event: read from the store once, saved together. */
     function recordSource(asset: string) {
@@ -202,7 +194,7 @@ export = function (RED: RedApi) {
         const action = eventAction(msg, ACTIONS);
         const payload = msg.payload;
         const ts = eventTs(payload, clock.now());
-        const asset = assetOf(payload);
+        const asset = eventSubject(payload, 'asset', fixedAsset);
         const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
         if (action === 'report') {
           const shiftId = optStr(own(payload, 'shift'), 'msg.payload.shift', { maxLength: 64 });

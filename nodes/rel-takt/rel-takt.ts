@@ -4,14 +4,14 @@
  * the median cycle creeps above a configured fraction of takt.
  */
 import { InputError } from '../core/errors';
-import { num, optNum, own, str } from '../core/validate';
+import { num, optNum, own } from '../core/validate';
 import { loadState, saveState } from '../core/store';
 import { cfgNum, eventAction, eventTs } from '../core/jit/events';
 import { figures, newTaktState, recordCycle, shiftTakt, taktTime, type TaktParams, type TaktState } from '../core/jit/takt';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
-import { acquireJitStore, calendarFromConfig, stateKeys } from '../shared/jit';
+import { acquireJitStore, eventSubject, calendarFromConfig, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
 interface TaktDef extends NodeDef {
@@ -53,14 +53,6 @@ export = function (RED: RedApi) {
       if (s) assets.set(k, s);
     }
 
-    function assetOf(payload: unknown): string {
-      const v = own(payload, 'asset');
-      if (fixedAsset) {
-        if (v !== undefined && v !== null && v !== fixedAsset) throw new InputError('msg.payload.asset', `the asset of this node (${fixedAsset})`, v);
-        return fixedAsset;
-      }
-      return str(v, 'msg.payload.asset', { maxLength: 128 });
-    }
 
     function show(f: { taktS: number; cycleMedianS: number | null; overTakt: number; creep: number | null }, alerting: boolean) {
       const text = f.cycleMedianS === null ? `takt ${f.taktS} s` : `takt ${f.taktS} s · cycle ${f.cycleMedianS} s · ${f.overTakt} over`;
@@ -87,7 +79,7 @@ export = function (RED: RedApi) {
           status.ok(node, `takt ${Math.round(t.taktS * 10) / 10} s`);
           return;
         }
-        const asset = assetOf(payload);
+        const asset = eventSubject(payload, 'asset', fixedAsset);
         let s = assets.get(asset);
         if (!s) {
           if (assets.size >= MAX_ASSETS) throw new InputError('msg.payload.asset', `one of the ${MAX_ASSETS} assets this node already tracks`, asset);

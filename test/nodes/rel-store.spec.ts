@@ -112,9 +112,15 @@ describe('rel-store', function () {
     }
   });
 
-  it('reports a node that selects no store', async () => {
+  it('reports a node whose store is not deployed, and the asset still works', async () => {
     await loadFlow([assetNode({ store: 'missing' })]);
     const a = getNode('asset1');
     assert.strictEqual(a.spec?.assetId, 'pump-1', 'the asset itself still works');
+    const errors = helper
+      .log()
+      .args.map((x: any[]) => x[0])
+      .filter((e: any) => e && e.id === 'asset1' && e.level === 20)
+      .map((e: any) => String(e.msg));
+    assert.ok(errors.some((m: string) => m.includes('the selected rel-store (missing) is not deployed')), `logged: ${errors.join(' | ')}`);
   });
 });

@@ -17,6 +17,7 @@
  */
 import { InputError } from '../errors';
 import { isObject, own } from '../validate';
+import type { BearingLine } from './vibration';
 
 export type FaultMode = 'bearing-outer-race' | 'bearing-inner-race' | 'bearing-ball' | 'bearing-cage' | 'imbalance' | 'misalignment' | 'looseness';
 export type Severity = 'watch' | 'warning' | 'alarm';
@@ -44,18 +45,8 @@ export interface DiagnoseOptions {
   strong?: number;
 }
 
-interface BLine {
-  defect: string;
-  harmonic: number;
-  label: string;
-  expectedHz: number;
-  hz: number;
-  amplitude: number;
-  floor: number;
-  prominence: number;
-  localMax: boolean;
-  shaftHarmonic: number | null;
-}
+/** A bearing line as read back from a message (rel-vibration's BearingLine, defect name unchecked). */
+type BLine = Omit<BearingLine, 'defect' | 'searchBins'> & { defect: string };
 interface Side {
   of: string;
   offset: number;

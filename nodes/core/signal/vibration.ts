@@ -22,7 +22,7 @@ import { fftPlan, isPow2, MAX_FFT_SIZE, MIN_FFT_SIZE, nextPow2, prevPow2 } from 
 import { isoZone, ISO_LIMITS, type IsoLimits, type IsoZone, type MachineClass } from './iso10816';
 import type { BearingMultiples } from './bearing';
 import { findPeak } from './peaks';
-import { timeStats } from './stats';
+import { timeStats, type TimeStats } from './stats';
 import { WINDOW, windowedAmplitude, windowValue, type WindowName } from './window';
 
 /** mm/s^2 per unit of acceleration; mm/s per unit of velocity. */
@@ -178,14 +178,7 @@ export interface ChartArray {
   band?: EnvelopeBand;
 }
 
-export interface VibrationFeatures {
-  rms: number;
-  peak: number;
-  peakToPeak: number;
-  crest: number;
-  kurtosis: number;
-  skewness: number;
-  std: number;
+export interface VibrationFeatures extends Omit<TimeStats, 'mean'> {
   unit: string;
   velocityRms: number;
   velocityBand: [number, number];
