@@ -23,6 +23,7 @@ import { AndonRepo } from '../core/jit/repo';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { tableMessage } from '../shared/dashboard';
 import { acquireJitStore } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
@@ -33,6 +34,8 @@ interface AndonDef extends NodeDef {
   lineStopKinds?: string;
   lineStopLevel?: number | string;
   statsDays?: number | string;
+  /** One more output (the last) for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 const ACTIONS = ['raise', 'ack', 'resolve', 'board', 'stats', 'tick', 'health'] as const;
@@ -46,6 +49,7 @@ export = function (RED: RedApi) {
     const stopKinds = listConfig(config.lineStopKinds).map((k, i) => oneOf(k, `lineStopKinds[${i}]`, ANDON_KINDS));
     const stopLevel = cfgNum(config.lineStopLevel, 'lineStopLevel', 0, { min: 0, max: levels.length, integer: true });
     const statsDays = cfgNum(config.statsDays, 'statsDays', 30, { gt: 0, max: 3660 });
+    const dashboard = config.dashboard === true || config.dashboard === 'true';
     const h = acquireJitStore(RED, config.store, 'rel-andon');
     const repo = new AndonRepo(h.store, `andon:${node.id}`);
     const open = new Map<number, AndonCall>();
@@ -101,7 +105,11 @@ export = function (RED: RedApi) {
         timer = undefined;
         try {
           const [esc, line] = runEscalation(clock.now());
-          if (esc.length || line.length) node.send([null, esc.length ? esc : null, line.length ? line : null]);
+          if (esc.length || line.length) {
+            const out: (NodeMessage | NodeMessage[] | null)[] = [null, esc.length ? esc : null, line.length ? line : null];
+            if (dashboard) out.push(tableMessage(board(clock.now()), 'andon', 0));
+            node.send(out);
+          }
           show();
         } catch (e) {
           node.error(e instanceof Error ? e.message : String(e));
@@ -204,15 +212,18 @@ export = function (RED: RedApi) {
         const [e2, l2] = runEscalation(Math.max(now, action === 'tick' ? ts : now));
         esc = e2;
         line.push(...l2);
+        const openCalls = board(now);
         msg.payload = {
           ...base,
           ...(call ? { call: boardEntry(call, now) } : {}),
           ...(call && call.state === 'resolved' ? { call: { ...boardEntry(call, now), resolvedAt: iso(call.resolvedAt!), responseS: Math.round((call.ackedAt! - call.raisedAt) / 1000), resolveS: Math.round((call.resolvedAt! - call.raisedAt) / 1000) } } : {}),
           ...(stats ? { stats } : {}),
           ...(note ? { note } : {}),
-          andon: board(now),
+          andon: openCalls,
         };
-        send([msg, esc.length ? esc : null, line.length ? line : null]);
+        const out: (NodeMessage | NodeMessage[] | null)[] = [msg, esc.length ? esc : null, line.length ? line : null];
+        if (dashboard) out.push(tableMessage(openCalls, 'andon', 0));
+        send(out);
         show();
         schedule();
       },

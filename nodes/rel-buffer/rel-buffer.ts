@@ -14,6 +14,7 @@ import { mean, round, sampleSd } from '../core/jit/stats';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { tableMessage } from '../shared/dashboard';
 import { acquireJitStore, eventSubject, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
@@ -29,6 +30,8 @@ interface BufferDef extends NodeDef {
   healthThreshold?: number | string;
   healthDaysMax?: number | string;
   utcOffset?: number | string;
+  /** One more output (the last) for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 interface ItemState {
@@ -63,6 +66,7 @@ export = function (RED: RedApi) {
     const off = config.utcOffset === undefined || config.utcOffset === '' ? undefined : Number(config.utcOffset);
     const cal = parseCalendar('', '', off, 'calendar');
     const fixedItem = typeof config.item === 'string' && config.item.trim() ? config.item.trim() : undefined;
+    const dashboard = config.dashboard === true || config.dashboard === 'true';
     const h = acquireJitStore(RED, config.store, 'rel-buffer');
     const scope = `buffer:${node.id}`;
     const items = new Map<string, ItemState>();
@@ -122,6 +126,32 @@ export = function (RED: RedApi) {
         parts: w.parts,
         gate: shared.gate ?? null,
       };
+    }
+
+    type Advice = ReturnType<typeof advise>;
+
+    /**
+     * The dashboard table: one row per item this node tracks (the advice just computed for the
+     * event's items, the others as of `ts`), sorted by item; reasons joined by '; '.
+     */
+    function table(computed: Advice[], ts: number): NodeMessage {
+      const byItem = new Map<string, Advice>();
+      for (const a of computed) byItem.set(a.item, a);
+      for (const s of items.values()) if (!byItem.has(s.item)) byItem.set(s.item, advise(s, ts));
+      const rows = [...byItem.keys()].sort().map((k) => {
+        const a = byItem.get(k)!;
+        return {
+          item: a.item,
+          safetyStock: a.safetyStock,
+          reorderPoint: a.reorderPoint,
+          wipDays: a.wipDays,
+          wipUnits: a.wipUnits,
+          demandPerDay: a.demandPerDay,
+          leadTimeDays: a.leadTimeDays,
+          reasons: a.reasons.join('; '),
+        };
+      });
+      return tableMessage(rows, 'buffer', 2);
     }
 
     function show(wipDays: number): void {
@@ -191,13 +221,15 @@ export = function (RED: RedApi) {
           const list = [...items.values()].map((s) => advise(s, ts));
           out = fixedItem ? (list[0] ?? advise(itemState(fixedItem, ts), ts)) : list;
           msg.payload = { ...base, buffer: out, note };
-          send(msg);
+          if (dashboard) send([msg, table((Array.isArray(out) ? out : [out]) as Advice[], ts)]);
+          else send(msg);
           const first = Array.isArray(out) ? out[0] : out;
           if (first) show((first as { wipDays: number }).wipDays);
           return;
         }
         msg.payload = { ...base, buffer: out };
-        send(msg);
+        if (dashboard) send([msg, table([out as Advice], ts)]);
+        else send(msg);
         show((out as { wipDays: number }).wipDays);
       },
       close: () => h.release(),

@@ -24,6 +24,7 @@ import {
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { tableMessage } from '../shared/dashboard';
 import { acquireJitStore, eventSubject, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
@@ -41,6 +42,8 @@ interface KanbanDef extends NodeDef {
   criticalAssets?: string;
   healthThreshold?: number | string;
   cvThreshold?: number | string;
+  /** One more output (the last) for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 const ACTIONS = ['consume', 'deliver', 'status', 'health'] as const;
@@ -70,6 +73,7 @@ export = function (RED: RedApi) {
     const fixedItem = typeof config.item === 'string' && config.item.trim() ? config.item.trim() : undefined;
     // Check the form now (a bad C, D or L shows on deploy, not on the first event).
     kanbanParams(config, fixedItem ?? 'item');
+    const dashboard = config.dashboard === true || config.dashboard === 'true';
     const h = acquireJitStore(RED, config.store, 'rel-kanban');
     const scope = `kanban:${node.id}`;
     const loops = new Map<string, KanbanState>();
@@ -107,10 +111,45 @@ export = function (RED: RedApi) {
     // Loops already in the store come back as they were left, re-balanced for the current form
     // at their first event (so a pull that a larger N calls for leaves with that event).
     const known = new Set(fixedItem ? [fixedItem] : stateKeys(h, scope, MAX_LOOPS));
+    /** Saved loops not touched since the start, read once for the dashboard table (display only). */
+    const views = new Map<string, KanbanState>();
     const first = fixedItem ? loadState<KanbanState>(h.store, scope, fixedItem) : undefined;
     if (first) showStatus(first);
     else status.idle(node, fixedItem ? `${fixedItem}: ready` : 'ready');
 
+
+    /** Every loop this node holds (in memory or saved), for a health message or a status of all. */
+    function allItems(): string[] {
+      return fixedItem ? [fixedItem] : [...new Set([...known, ...loops.keys()])].filter((k) => loops.has(k) || loadState(h.store, scope, k) !== undefined);
+    }
+
+    /** The dashboard table: one row per loop, every loop of this node, sorted by item. */
+    function board(): NodeMessage {
+      const names = fixedItem ? [fixedItem] : [...new Set([...known, ...loops.keys()])].sort();
+      const rows: Record<string, unknown>[] = [];
+      for (const item of names) {
+        let s = loops.get(item) ?? views.get(item);
+        if (!s) {
+          s = loadState<KanbanState>(h.store, scope, item);
+          if (!s) continue;
+          views.set(item, s);
+        }
+        const st = kanbanStatus(s, paramsFor(item));
+        rows.push({
+          item: st.item,
+          cards: st.cards,
+          onHand: st.onHand,
+          inQueue: st.inQueue,
+          inTransit: st.inTransit,
+          alpha: st.alpha,
+          demandPerDay: st.demandPerDay,
+          leadTimeDays: st.leadTimeDays,
+          openOrders: st.openOrders.length,
+          reason: st.reason,
+        });
+      }
+      return tableMessage(rows, 'kanban', 3);
+    }
 
     return {
       input: (msg: NodeMessage, send) => {
@@ -120,9 +159,16 @@ export = function (RED: RedApi) {
         const pulls: NodeMessage[] = [];
         const results: { item: string; r: KanbanResult }[] = [];
 
-        if (action === 'health') {
+        // `status` without an item on a node without one configured: every loop.
+        const statusAll = action === 'status' && !fixedItem && own(payload, 'item') === undefined;
+        if (statusAll) {
+          for (const item of allItems()) {
+            const { state, fresh } = loop(item, ts);
+            results.push({ item, r: fresh ?? { state, pulls: [] } });
+          }
+        } else if (action === 'health') {
           const ev = healthEvent(payload);
-          const items = fixedItem ? [fixedItem] : [...new Set([...known, ...loops.keys()])].filter((k) => loops.has(k) || loadState(h.store, scope, k) !== undefined);
+          const items = allItems();
           // Compute every loop first, then commit all at once: one bad loop harms none.
           for (const item of items) {
             const { state, fresh } = loop(item, ts);
@@ -150,8 +196,9 @@ export = function (RED: RedApi) {
 
         const statuses = results.map(({ item, r }) => ({ ...kanbanStatus(r.state, paramsFor(item)), ...(r.note ? { note: r.note } : {}) }));
         const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
-        msg.payload = { ...base, kanban: fixedItem || action !== 'health' ? (statuses[0] ?? null) : statuses };
-        send([msg, pulls.length ? pulls : null]);
+        msg.payload = { ...base, kanban: fixedItem || (action !== 'health' && !statusAll) ? (statuses[0] ?? null) : statuses };
+        if (dashboard) send([msg, pulls.length ? pulls : null, board()]);
+        else send([msg, pulls.length ? pulls : null]);
         const shown = results[0]?.r.state;
         if (shown) showStatus(shown);
       },

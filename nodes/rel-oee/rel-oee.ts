@@ -27,6 +27,7 @@ import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { findAsset } from '../shared/assets';
+import { numberMessages } from '../shared/dashboard';
 import { acquireJitStore, eventSubject, calendarFromConfig, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
@@ -42,11 +43,15 @@ interface OeeDef extends NodeDef {
   rule85Days?: number | string;
   rule85Oee?: number | string;
   bufferDays?: number | string;
+  /** One more output (the last) for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 const ACTIONS = ['state', 'count', 'report'] as const;
 const MAX_ASSETS = 1000;
 const pct = (x: number | null) => (x === null ? '-' : String(Math.round(x * 100)));
+/** A fraction (0-1) in percent for a gauge; null stays null. */
+const percent = (x: number | null) => (x === null ? null : x * 100);
 
 export = function (RED: RedApi) {
   defineNode<OeeDef>(RED, 'rel-oee', (node, config) => {
@@ -59,6 +64,7 @@ export = function (RED: RedApi) {
     const bufferDays = cfgNum(config.bufferDays, 'bufferDays', 3, { min: 0, max: 365 });
     const critical = listConfig(config.criticalAssets);
     const fixedAsset = typeof config.asset === 'string' && config.asset.trim() ? config.asset.trim() : undefined;
+    const dashboard = config.dashboard === true || config.dashboard === 'true';
     const h = acquireJitStore(RED, config.store, 'rel-oee');
     const scope = `oee:${node.id}`;
     const repo = new OeeRepo(h.store, scope);
@@ -200,7 +206,16 @@ export = function (RED: RedApi) {
           const shiftId = optStr(own(payload, 'shift'), 'msg.payload.shift', { maxLength: 64 });
           const rep = report(asset, ts, shiftId || undefined);
           msg.payload = { ...base, oee: rep };
-          send(msg);
+          if (dashboard) {
+            // The shift's figures in percent, one message each (topic = the label) for ui-chart / ui-gauge.
+            const values = [
+              { label: 'Availability', value: percent(rep.availability), unit: '%' },
+              { label: 'Performance', value: percent(rep.performance), unit: '%' },
+              { label: 'Quality', value: percent(rep.quality), unit: '%' },
+              { label: 'OEE', value: percent(rep.oee), unit: '%' },
+            ];
+            send([msg, numberMessages(values, { asset, ts })]);
+          } else send(msg);
           if (rep.oee !== null) status.info(node, `OEE ${pct(rep.oee)}% · A ${pct(rep.availability)} P ${pct(rep.performance)} Q ${pct(rep.quality)}`);
           return;
         }
@@ -237,7 +252,7 @@ export = function (RED: RedApi) {
           oee: f ? { asset, ...f, shift: current!.shift, from: iso(current!.start), to: iso(ts), state: next.state } : { asset, shift: null, state: next.state, note: note ?? 'outside every shift' },
           ...(note ? { note } : {}),
         };
-        send(msg);
+        send(dashboard ? [msg, null] : msg);
         show(current);
       },
       close: () => {

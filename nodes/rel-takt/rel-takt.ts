@@ -11,6 +11,7 @@ import { figures, newTaktState, recordCycle, shiftTakt, taktTime, type TaktParam
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { numberMessages } from '../shared/dashboard';
 import { acquireJitStore, eventSubject, calendarFromConfig, stateKeys } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 
@@ -24,6 +25,8 @@ interface TaktDef extends NodeDef {
   window?: number | string;
   creepAlert?: number | string;
   minCycles?: number | string;
+  /** One more output (the last) for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 const ACTIONS = ['cycle', 'report', 'demand'] as const;
@@ -42,6 +45,9 @@ export = function (RED: RedApi) {
     };
     shiftTakt(cal, clock.now(), params.demandPerShift); // the calendar must give available time
     const fixedAsset = typeof config.asset === 'string' && config.asset.trim() ? config.asset.trim() : undefined;
+    const dashboard = config.dashboard === true || config.dashboard === 'true';
+    /** The output slots: the dashboard one (last) only when configured. */
+    const slots = (main: (NodeMessage | NodeMessage[] | null)[], dash: NodeMessage[] | null = null) => (dashboard ? [...main, dash] : main);
     const h = acquireJitStore(RED, config.store, 'rel-takt');
     const scope = `takt:${node.id}`;
     const assets = new Map<string, TaktState>();
@@ -74,8 +80,9 @@ export = function (RED: RedApi) {
           params.demandPerShift = d;
           saveState(h.store, scope, SETTINGS_KEY, { demandPerShift: d }, ts);
           const t = shiftTakt(cal, ts, d);
-          msg.payload = { ...base, takt: { taktS: Math.round(t.taktS * 1000) / 1000, availableS: t.availableS, demand: d, shift: t.slot.id } };
-          send([msg, null]);
+          const taktS = Math.round(t.taktS * 1000) / 1000;
+          msg.payload = { ...base, takt: { taktS, availableS: t.availableS, demand: d, shift: t.slot.id } };
+          send(slots([msg, null], numberMessages([{ label: 'Takt', value: taktS, unit: 's' }], { ts })));
           status.ok(node, `takt ${Math.round(t.taktS * 10) / 10} s`);
           return;
         }
@@ -88,7 +95,12 @@ export = function (RED: RedApi) {
         if (action === 'report') {
           const f = figures(s, cal, params, ts);
           msg.payload = { ...base, takt: f };
-          send([msg, null]);
+          const values = [
+            { label: 'Takt', value: f.taktS, unit: 's' },
+            { label: 'Cycle median', value: f.cycleMedianS, unit: 's' },
+            { label: 'Cycle P90', value: f.cycleP90S, unit: 's' },
+          ];
+          send(slots([msg, null], numberMessages(values, { asset, ts })));
           show(f, s.alerting);
           return;
         }
@@ -98,7 +110,7 @@ export = function (RED: RedApi) {
         assets.set(asset, r.state);
         msg.payload = { ...base, takt: { ...r.figures, cycleS: r.cycleS ?? null, ...(r.note ? { note: r.note } : {}) } };
         const alert = r.alert ? { topic: `takt/${asset}`, action: 'creep', payload: r.alert } : null;
-        send([msg, alert]);
+        send(slots([msg, alert]));
         show(r.figures, r.state.alerting);
       },
       close: () => h.release(),

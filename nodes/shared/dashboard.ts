@@ -9,7 +9,9 @@
  *   for ui-table; nested values are flattened one level (`rul.hours` -> `rulHours`), arrays joined;
  * - a curve: one message, `msg.payload` an array of `{x, y}` points and `msg.action = 'replace'`
  *   (ui-chart, linear x axis, x key `x`, y key `y`), decimated on the server to `maxPoints`.
- * Values are rounded for display (`digits`); `null` stays null (a gauge shows nothing, not 0).
+ * Values are rounded for display (`digits`). A value that is not known (null, NaN) is not sent: a
+ * ui-chart throws on a null payload, and a gauge keeps its last value while the reason for the
+ * gap is on the node's main output.
  */
 import type { NodeMessage } from './red';
 
@@ -40,8 +42,8 @@ function round(v: number, digits: number): number {
 export function numberMessages(values: WidgetValue[], ctx: WidgetContext = {}, topicWithAsset = false): NodeMessage[] {
   const out: NodeMessage[] = [];
   for (const v of values) {
-    if (v.value === undefined) continue;
-    const value = v.value === null || !Number.isFinite(v.value) ? null : round(v.value, v.digits ?? 1);
+    if (v.value === undefined || v.value === null || !Number.isFinite(v.value)) continue;
+    const value = round(v.value, v.digits ?? 1);
     const topic = topicWithAsset && ctx.asset ? `${ctx.asset} ${v.label}` : values.length === 1 && ctx.asset ? ctx.asset : v.label;
     const m: NodeMessage = { topic, payload: value, label: v.label };
     if (v.unit !== undefined) m.unit = v.unit;
