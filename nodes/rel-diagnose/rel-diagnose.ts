@@ -1,16 +1,20 @@
 /**
  * rel-diagnose: the features from rel-vibration in, the faults a vibration analyst would name
- * out (msg.payload.diagnosis), each with a confidence, a severity and the evidence. Thin glue over
+ * out (msg.payload.diagnosis), each with a confidence, a severity and the evidence. Optional last
+ * output (config `dashboard`): the faults as ui-table rows. Thin glue over
  * nodes/core/signal/diagnose.ts.
  */
-import { diagnose, readFeatures } from '../core/signal/diagnose';
+import { diagnose, readFeatures, type Diagnosis } from '../core/signal/diagnose';
 import { num, object, own } from '../core/validate';
 import { defineNode } from '../shared/node';
-import type { NodeDef, RedApi } from '../shared/red';
+import { tableMessage } from '../shared/dashboard';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
 
 interface DiagnoseDef extends NodeDef {
   detect?: number | string;
+  /** One more output, the last: the faults as rows for ui-table. */
+  dashboard?: boolean | string;
 }
 
 const SHORT: Record<string, string> = {
@@ -23,8 +27,23 @@ const SHORT: Record<string, string> = {
   looseness: 'looseness',
 };
 
+/**
+ * The dashboard message: one ui-table row per fault {mode, confidence 0-1, severity, evidence},
+ * most confident first, or one row {mode: 'normal', confidence: null, severity: 'normal', evidence:
+ * the notes}; topic = the asset (msg.payload.asset) or "diagnosis".
+ */
+function dashboardMsg(asset: unknown, d: Diagnosis): NodeMessage {
+  const rows = d.faults.length
+    ? d.faults.map((f) => ({ mode: f.mode, confidence: f.confidence, severity: f.severity, evidence: f.evidence }))
+    : [{ mode: 'normal', confidence: null, severity: 'normal', evidence: d.notes.length ? d.notes.join('; ') : 'no fault rule fired' }];
+  const m = tableMessage(rows, typeof asset === 'string' && asset ? asset : 'diagnosis', 2);
+  if (typeof asset === 'string' && asset) m.asset = asset;
+  return m;
+}
+
 export = function (RED: RedApi) {
   defineNode<DiagnoseDef>(RED, 'rel-diagnose', (node, config) => {
+    const dash = config.dashboard === true || config.dashboard === 'true';
     const detect = num(config.detect === '' || config.detect === undefined ? 4 : config.detect, 'detection threshold', { min: 2, max: 100 });
     return {
       input: (msg, send) => {
@@ -32,7 +51,7 @@ export = function (RED: RedApi) {
         const features = readFeatures(own(p, 'features'), 'msg.payload.features');
         const diagnosis = diagnose(features, { detect, confirm: Math.min(3, detect), strong: 2 * detect });
         msg.payload = { ...p, diagnosis };
-        send(msg);
+        send(dash ? ([msg, dashboardMsg(own(p, 'asset'), diagnosis)] as never) : msg);
         const top = diagnosis.faults[0];
         if (!top) status.ok(node, 'normal');
         else {

@@ -2,7 +2,8 @@
  * rel-health: learns each asset's own baseline from its first readings, then scores every
  * reading: anomaly, health 0-100, state normal/warning/alarm with hysteresis, dwell and shelving.
  * Output 1: every reading with msg.payload.health. Output 2: state changes only (for
- * rel-work-order `detect` and rel-andon). Thin shell over nodes/core/condition/health.ts.
+ * rel-work-order `detect` and rel-andon). Optional last output (config `dashboard`): the score as
+ * a number for ui-gauge / ui-chart. Thin shell over nodes/core/condition/health.ts.
  */
 import { InputError } from '../core/errors';
 import { num, object, oneOf, optTime, own, str, time } from '../core/validate';
@@ -15,6 +16,7 @@ import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
 import { acquireStore } from '../shared/store';
+import { numberMessages } from '../shared/dashboard';
 
 interface HealthDef extends NodeDef {
   asset?: string;
@@ -28,6 +30,8 @@ interface HealthDef extends NodeDef {
   dwellFrames?: number | string;
   dwellMinutes?: number | string;
   historyMinutes?: number | string;
+  /** One more output, the last: the score for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 const ACTIONS = ['score', 'relearn', 'shelve', 'unshelve', 'history', 'status'] as const;
@@ -54,6 +58,20 @@ function healthConfig(c: HealthDef): HealthConfig {
   };
 }
 
+/**
+ * The dashboard message of a scored reading: the score (0 digits), topic = the asset (its
+ * `features` channel) or "asset channel" (other channels), so one ui-chart draws a line per
+ * asset and stream. Nothing while learning (no score yet; ui-chart rejects a null payload).
+ */
+function dashboardMsgs(asset: string, channel: string, ts: number, r: { score: number | null; state: string }): NodeMessage[] | null {
+  if (r.score === null || r.score === undefined || !Number.isFinite(r.score)) return null;
+  const [m] = numberMessages([{ label: 'health', value: r.score, digits: 0 }], { asset, ts });
+  if (channel !== 'features') m.topic = `${asset} ${channel}`;
+  m.channel = channel;
+  m.state = r.state;
+  return [m];
+}
+
 function changeMsg(c: StateChange): NodeMessage {
   const severity = c.to === 'normal' ? 'normal' : c.to;
   const h = c.health;
@@ -72,6 +90,9 @@ function changeMsg(c: StateChange): NodeMessage {
 export = function (RED: RedApi) {
   defineNode<HealthDef>(RED, 'rel-health', (node, config) => {
     const cfg = healthConfig(config);
+    const dash = config.dashboard === true || config.dashboard === 'true';
+    // The existing outputs, plus the dashboard one (last) when configured.
+    const emit = (main: unknown, changes: unknown, dashboard: NodeMessage[] | null = null) => (dash ? [main, changes, dashboard] : [main, changes]) as never;
     const clock = getClock(RED);
     const h = acquireStore(RED, config.store, 'rel-health');
     let mon: HealthMonitor;
@@ -95,25 +116,25 @@ export = function (RED: RedApi) {
           const fallback = feats !== undefined ? 'features' : typeof quantity === 'string' && /^[A-Za-z0-9_.:/-]{1,64}$/.test(quantity) ? quantity : 'value';
           const channel = channelOf(p, fallback);
           const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
-          const out = mon.reading(asset, channel, p, ts);
-          msg.payload = { ...p, asset, health: out.health };
-          const r = out.health;
+          const res = mon.reading(asset, channel, p, ts);
+          msg.payload = { ...p, asset, health: res.health };
+          const r = res.health;
           if (r.state === 'learning') status.busy(node, `learning ${Math.floor(r.learned * 100)}%`);
           else if (r.shelved) status.idle(node, `health ${Math.round(r.score!)} shelved`);
           else if (r.state === 'alarm') status.error(node, `alarm: health ${Math.round(r.score!)}`);
           else if (r.state === 'warning') status.warn(node, `warning: health ${Math.round(r.score!)}`);
           else status.ok(node, `health ${Math.round(r.score!)}`);
-          send([msg, out.change ? changeMsg(out.change) : null]);
+          send(emit(msg, res.change ? changeMsg(res.change) : null, dash ? dashboardMsgs(asset, channel, ts, r) : null));
           return;
         }
         if (action === 'history') {
           msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
-          send([msg, null]);
+          send(emit(msg, null));
           return;
         }
         if (action === 'status') {
           msg.payload = { asset, streams: mon.streams(asset) };
-          send([msg, null]);
+          send(emit(msg, null));
           return;
         }
         const channel = optChannel(p);
@@ -122,7 +143,7 @@ export = function (RED: RedApi) {
           const channels = mon.relearn(asset, channel, optText(p, 'by', 100), optText(p, 'reason'), ts);
           msg.payload = { asset, relearn: channels };
           status.busy(node, `relearning ${asset}`);
-          send([msg, null]);
+          send(emit(msg, null));
           return;
         }
         const by = str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
@@ -134,13 +155,13 @@ export = function (RED: RedApi) {
           const channels = mon.shelve(asset, channel, by, reason, until, ts);
           msg.payload = { asset, shelved: channels, by, reason, until: new Date(until).toISOString() };
           status.idle(node, `${asset} shelved`);
-          send([msg, null]);
+          send(emit(msg, null));
           return;
         }
         // unshelve
         const changes = mon.unshelve(asset, channel, by, ts);
         msg.payload = { asset, unshelved: true, by };
-        send([msg, changes.length ? changes.map(changeMsg) : null] as any);
+        send(emit(msg, changes.length ? changes.map(changeMsg) : null));
       },
       close: () => h.release(),
     };

@@ -2,7 +2,8 @@
  * rel-kpi: reliability KPIs per asset and per line over a window, from the work orders in the
  * store: MTBF, MTTR, inherent availability, unplanned downtime share of scheduled time, PM
  * compliance, and the readiness benchmarks (unplanned downtime < 3 %, MTTR trend) as pass/fail
- * with the numbers.
+ * with the numbers. Optional last output (config `dashboard`): the figures of one asset or line as
+ * numbers (ui-gauge, ui-chart), or one ui-table row per asset and line for the report of all.
  */
 import { computeKpi, type Kpi, type KpiOptions } from '../core/cmms/kpi';
 import { InputError } from '../core/errors';
@@ -10,7 +11,8 @@ import { object, optNum, optStr, own } from '../core/validate';
 import { acquireCmmsStore, eventTime } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
-import type { NodeDef, RedApi } from '../shared/red';
+import { numberMessages, tableMessage } from '../shared/dashboard';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
 
 interface KpiDef extends NodeDef {
@@ -20,6 +22,48 @@ interface KpiDef extends NodeDef {
   downtimeLimit?: number | string;
   mttrReduction?: number | string;
   baselineMttrH?: number | string;
+  /** One more output, the last: KPI numbers or table rows for stock dashboard widgets. */
+  dashboard?: boolean | string;
+}
+
+const pct = (v: number | null) => (v === null ? null : v * 100);
+
+/**
+ * One asset or line: "<name> MTBF" (h, 1 digit), "<name> MTTR" (h, 2), "<name> Availability" (%, 2),
+ * "<name> Unplanned downtime" (%, 2), "<name> PM compliance" (%, 1); a figure without a value
+ * (MTBF with no failure, PM compliance with no PM due) is left out: ui-chart rejects null.
+ */
+function numbersOf(k: Kpi, ts: number): NodeMessage[] | null {
+  const name = k.scope === 'asset' ? k.asset : k.line;
+  const msgs = numberMessages(
+    [
+      { label: 'MTBF', value: k.mtbfH, unit: 'h', digits: 1 },
+      { label: 'MTTR', value: k.mttrH, unit: 'h', digits: 2 },
+      { label: 'Availability', value: pct(k.availability), unit: '%', digits: 2 },
+      { label: 'Unplanned downtime', value: pct(k.unplannedShare), unit: '%', digits: 2 },
+      { label: 'PM compliance', value: pct(k.pmCompliance), unit: '%', digits: 1 },
+    ],
+    { asset: name, ts },
+    true,
+  ).filter((m) => m.payload !== null);
+  for (const m of msgs) m.scope = k.scope;
+  return msgs.length ? msgs : null;
+}
+
+/** Every asset and line: one ui-table row each (assets first), topic "kpi". */
+function tableOf(all: { assets: Kpi[]; lines: Kpi[] }): NodeMessage {
+  const row = (k: Kpi) => ({
+    scope: k.scope,
+    name: (k.scope === 'asset' ? k.asset : k.line) ?? '',
+    failures: k.failures,
+    mtbfH: k.mtbfH,
+    mttrH: k.mttrH,
+    availabilityPct: pct(k.availability),
+    unplannedPct: pct(k.unplannedShare),
+    pmCompliancePct: pct(k.pmCompliance),
+    benchmarks: k.benchmarks.some((b) => b.pass === false) ? 'fail' : k.benchmarks.some((b) => b.pass === true) ? 'pass' : 'n/a',
+  });
+  return tableMessage([...all.assets.map(row), ...all.lines.map(row)], 'kpi', 2);
 }
 
 function cfgNum(v: unknown, dflt: number, min: number, max: number): number {
@@ -30,6 +74,7 @@ function cfgNum(v: unknown, dflt: number, min: number, max: number): number {
 export = function (RED: RedApi) {
   defineNode<KpiDef>(RED, 'rel-kpi', (node, config) => {
     const clock = getClock(RED);
+    const dash = config.dashboard === true || config.dashboard === 'true';
     const h = acquireCmmsStore(RED, config.store, 'rel-kpi');
     const windowDays = cfgNum(config.windowDays, 30, 1 / 24, 3650);
     const baseline = cfgNum(config.baselineMttrH, NaN, 0, 1e6);
@@ -60,16 +105,20 @@ export = function (RED: RedApi) {
         const line = optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 200 });
         let kpi: Kpi | { assets: Kpi[]; lines: Kpi[] };
         let shown: Kpi | undefined;
+        let board: NodeMessage | NodeMessage[] | null = null;
         if (asset !== undefined) kpi = shown = computeKpi(h.store, { asset }, o);
         else if (line !== undefined) kpi = shown = computeKpi(h.store, { line }, o);
         else {
           const assets = h.store.all<{ asset: string }>('SELECT DISTINCT asset FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? ORDER BY asset', [from, to]).map((r) => r.asset);
           const lines = h.store.all<{ line: string }>("SELECT DISTINCT line FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? AND line <> '' ORDER BY line", [from, to]).map((r) => r.line);
-          kpi = { assets: assets.map((a) => computeKpi(h.store, { asset: a }, o)), lines: lines.map((l) => computeKpi(h.store, { line: l }, o)) };
+          const all = { assets: assets.map((a) => computeKpi(h.store, { asset: a }, o)), lines: lines.map((l) => computeKpi(h.store, { line: l }, o)) };
+          kpi = all;
+          if (dash) board = tableOf(all);
           status.ok(node, `${assets.length} assets, ${lines.length} lines`);
         }
         msg.payload = { ...p, kpi };
-        send(msg);
+        if (dash && shown) board = numbersOf(shown, to);
+        send(dash ? ([msg, board] as never) : msg);
         if (shown) {
           const fail = shown.benchmarks.some((b) => b.pass === false);
           const text = `Ai ${(shown.availability * 100).toFixed(1)}% UD ${(shown.unplannedShare * 100).toFixed(1)}%`;

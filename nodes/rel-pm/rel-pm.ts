@@ -4,9 +4,10 @@
  * meter and condition plans on the readings they are sent. Due occurrences open work orders with
  * source `pm` (each occurrence exactly once). CSV import (from msg, from the node's config on
  * deploy, or from the editor through an admin endpoint) with a per-row report; CSV export safe
- * against formula injection.
+ * against formula injection. Optional last output (config `dashboard`): a `list` as ui-table rows
+ * with when each plan is due next.
  */
-import { CATCHUP, PmRepo, TRIGGERS, checkCron, weekdayToCron, type Catchup, type ImportReport, type PlanInput } from '../core/cmms/pm';
+import { CATCHUP, PmRepo, TRIGGERS, checkCron, weekdayToCron, type Catchup, type ImportReport, type Plan, type PlanInput } from '../core/cmms/pm';
 import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
 import { InputError } from '../core/errors';
 import { isObject, MAX_TEXT, num, object, oneOf, optNum, optStr, own, str, time } from '../core/validate';
@@ -14,6 +15,7 @@ import { deployedAssets, findAsset } from '../shared/assets';
 import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
+import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi, RedNode } from '../shared/red';
 import { status } from '../shared/status';
 import type { Store } from '../core/store/types';
@@ -24,6 +26,8 @@ interface PmDef extends NodeDef {
   tickInterval?: number | string;
   tz?: string;
   plans?: string;
+  /** One more output, the last: `list` results as ui-table rows. */
+  dashboard?: boolean | string;
 }
 
 interface PmNode extends RedNode {
@@ -33,6 +37,40 @@ interface PmNode extends RedNode {
 
 const ACTIONS = ['tick', 'plan', 'import', 'export', 'list', 'remove', 'meter', 'condition'] as const;
 const MAX_VALUES = 200;
+
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * When a plan is due next, as table text: the ISO time (calendar), the meter still to run
+ * ("in 120 hours", meter) or the limit (condition: "when health below 60").
+ */
+function dueText(p: Plan): string {
+  if (p.trigger === 'calendar') return p.nextDue === null ? '' : new Date(p.nextDue).toISOString();
+  if (p.trigger === 'meter') {
+    const every = p.every ?? 0;
+    return `in ${r2(Math.max(0, p.meterBase + every * (p.occurrences + 1) - p.meterTotal))} ${p.unit}`;
+  }
+  return `when ${p.unit} ${p.direction ?? 'below'} ${p.every ?? ''}`;
+}
+
+/** The dashboard message of a list: one flat row per plan, topic "pm plans". */
+function tableOf(plans: readonly Plan[]): NodeMessage {
+  return tableMessage(
+    plans.map((p) => ({
+      id: p.id,
+      asset: p.asset,
+      task: p.task,
+      trigger: p.trigger,
+      every: p.unit === 'cron' ? p.cron : p.every,
+      unit: p.unit,
+      due: dueText(p),
+      occurrences: p.occurrences,
+      durationMin: p.durationMin,
+      parts: p.parts.map((x) => `${x.part}:${x.qty}`).join('; '),
+    })),
+    'pm plans',
+  );
+}
 
 /** Assets a plan may name: deployed rel-assets and the store's asset register. */
 function assetKnown(store: Store): (id: string) => boolean {
@@ -103,6 +141,7 @@ function conditionValues(p: Record<string, unknown>): Record<string, number> {
 export = function (RED: RedApi) {
   defineNode<PmDef, PmNode>(RED, 'rel-pm', (node, config) => {
     const clock = getClock(RED);
+    const dash = config.dashboard === true || config.dashboard === 'true';
     const h = acquireCmmsStore(RED, config.store, 'rel-pm');
     const pm = new PmRepo(h.store);
     const wo = new WorkOrderRepo(h.store);
@@ -174,6 +213,7 @@ export = function (RED: RedApi) {
         const p = (action === 'tick' || action === 'list') && (p0 === undefined || p0 === null || p0 === '' || typeof p0 === 'number') ? {} : object(p0, 'msg.payload');
         const ts = eventTime(p, 'ts', () => clock.now());
         let opened: WorkOrder[] = [];
+        let table: NodeMessage | null = null;
         switch (action) {
           case 'tick':
             opened = pm.tick(ts, ctx);
@@ -185,9 +225,12 @@ export = function (RED: RedApi) {
             msg.payload = pm.upsert(input, ts, catchup).plan;
             break;
           }
-          case 'list':
-            msg.payload = pm.list(optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), tz);
+          case 'list': {
+            const plans = pm.list(optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), tz);
+            msg.payload = plans;
+            if (dash) table = tableOf(plans);
             break;
+          }
           case 'remove':
             pm.remove(num(own(p, 'id'), 'msg.payload.id', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER }));
             msg.payload = { removed: own(p, 'id') };
@@ -207,7 +250,8 @@ export = function (RED: RedApi) {
             break;
           }
         }
-        send([msg, opened.length ? announce(opened) : null] as never);
+        const announced = opened.length ? announce(opened) : null;
+        send((table ? [msg, announced, table] : [msg, announced]) as never);
         showStatus();
       },
       close: () => {

@@ -1,8 +1,9 @@
 /**
  * rel-rul: remaining useful life from the trend of a degradation indicator (rel-health's health by
  * default, or the anomaly, a feature or a scalar value): robust linear and exponential fits, the
- * better one projected to the failure threshold, with an interval at a stated level. Thin shell
- * over nodes/core/condition/rul-tracker.ts.
+ * better one projected to the failure threshold, with an interval at a stated level. Optional last
+ * output (config `dashboard`): RUL, low and high in hours as numbers for ui-gauge / ui-chart. Thin
+ * shell over nodes/core/condition/rul-tracker.ts.
  */
 import { InputError } from '../core/errors';
 import { formatRul } from '../core/condition/rul';
@@ -13,7 +14,8 @@ import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
-import type { NodeDef, RedApi } from '../shared/red';
+import { numberMessages } from '../shared/dashboard';
+import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
 import { acquireStore } from '../shared/store';
 
@@ -31,6 +33,8 @@ interface RulDef extends NodeDef {
   windowHours?: number | string;
   minPoints?: number | string;
   historyMinutes?: number | string;
+  /** One more output, the last: RUL numbers for stock dashboard widgets. */
+  dashboard?: boolean | string;
 }
 
 const ACTIONS = ['estimate', 'reset', 'history'] as const;
@@ -68,9 +72,32 @@ function rulConfig(c: RulDef): RulConfig {
   };
 }
 
+/**
+ * The dashboard messages of an estimate: "<asset> RUL", "<asset> RUL low", "<asset> RUL high" in
+ * hours (1 digit). Nothing without an estimate, and no "high" when the upper bound is unbounded:
+ * ui-chart rejects a null payload.
+ */
+function dashboardMsgs(asset: string, channel: string, ts: number, rul: { hours: number; low: number; high: number } | null): NodeMessage[] | null {
+  if (!rul) return null;
+  const msgs = numberMessages(
+    [
+      { label: 'RUL', value: rul.hours, unit: 'h', digits: 1 },
+      { label: 'RUL low', value: rul.low, unit: 'h', digits: 1 },
+      { label: 'RUL high', value: rul.high, unit: 'h', digits: 1 },
+    ],
+    { asset, ts },
+    true,
+  ).filter((m) => m.payload !== null);
+  for (const m of msgs) m.channel = channel;
+  return msgs.length ? msgs : null;
+}
+
 export = function (RED: RedApi) {
   defineNode<RulDef>(RED, 'rel-rul', (node, config) => {
     const cfg = rulConfig(config);
+    const dash = config.dashboard === true || config.dashboard === 'true';
+    // The main output, plus the dashboard one (last) when configured.
+    const emit = (main: NodeMessage, dashboard: NodeMessage[] | null = null) => (dash ? [main, dashboard] : main) as never;
     const clock = getClock(RED);
     const h = acquireStore(RED, config.store, 'rel-rul');
     let tracker: RulTracker;
@@ -91,7 +118,7 @@ export = function (RED: RedApi) {
         const now = clock.now();
         if (action === 'history') {
           msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
-          send(msg);
+          send(emit(msg));
           return;
         }
         if (action === 'reset') {
@@ -99,7 +126,7 @@ export = function (RED: RedApi) {
           tracker.reset(asset, channel);
           msg.payload = { asset, channel, rul: null, reason: 'reset' };
           status.idle(node, 'reset');
-          send(msg);
+          send(emit(msg));
           return;
         }
         let y: number | null;
@@ -137,7 +164,7 @@ export = function (RED: RedApi) {
           (msg.payload as Record<string, unknown>).reason = out.reason;
           status.idle(node, out.reason!.startsWith('asset is') ? `no RUL: ${stateText}` : out.reason!.startsWith('too little') ? out.reason!.replace('too little data: ', 'data ') : 'no trend');
         }
-        send(msg);
+        send(emit(msg, dash ? dashboardMsgs(asset, channel, ts, out.rul) : null));
       },
       close: () => h.release(),
     };

@@ -3,14 +3,15 @@
  * release / adjust / get / list. Reorder point and safety stock from demand and supplier
  * lead-time variability; a pull signal on output 2 when the available stock falls to the reorder
  * point (once per crossing, also when a work order's completion issued the parts), naming the
- * quantity to order.
+ * quantity to order. Optional last output (config `dashboard`): a `list` as ui-table rows.
  */
-import { SparesRepo, type PullSignal } from '../core/cmms/spares';
+import { SparesRepo, type PartStock, type PullSignal } from '../core/cmms/spares';
 import { InputError } from '../core/errors';
 import { num, object, optNum, optStr, own, str, time } from '../core/validate';
 import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
+import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
 
@@ -18,6 +19,20 @@ interface SparesDef extends NodeDef {
   store?: string;
   demandWindowDays?: number | string;
   checkInterval?: number | string;
+  /** One more output, the last: `list` results as ui-table rows. */
+  dashboard?: boolean | string;
+}
+
+/** The columns a stock table shows (demandSd, leadSdDays, z, demandEstimated stay on output 1). */
+const TABLE_COLUMNS = ['part', 'name', 'onHand', 'reserved', 'available', 'safetyStock', 'reorderPoint', 'belowReorderPoint', 'orderQuantity', 'demandPerDay', 'leadMeanDays', 'unitCost', 'value'] as const;
+
+/** The dashboard message of a list: one flat row per part (numbers to 2 decimals), topic "spares". */
+function tableOf(parts: readonly PartStock[]): NodeMessage {
+  return tableMessage(
+    parts.map((x) => Object.fromEntries(TABLE_COLUMNS.map((k) => [k, x[k]]))),
+    'spares',
+    2,
+  );
 }
 
 const ACTIONS = ['define', 'receive', 'issue', 'reserve', 'release', 'adjust', 'get', 'list'] as const;
@@ -26,6 +41,7 @@ const QTY = { gt: 0, max: 1e9 };
 export = function (RED: RedApi) {
   defineNode<SparesDef>(RED, 'rel-spares', (node, config) => {
     const clock = getClock(RED);
+    const dash = config.dashboard === true || config.dashboard === 'true';
     const h = acquireCmmsStore(RED, config.store, 'rel-spares');
     const win = Number(config.demandWindowDays);
     const repo = new SparesRepo(h.store, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
@@ -59,8 +75,9 @@ export = function (RED: RedApi) {
         if (action === 'list') {
           const below = own(p, 'below');
           if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
-          msg.payload = repo.list(ts, { belowOnly: below === true });
-          send([msg, null]);
+          const parts = repo.list(ts, { belowOnly: below === true });
+          msg.payload = parts;
+          send((dash ? [msg, null, tableOf(parts)] : [msg, null]) as never);
           return;
         }
         const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });

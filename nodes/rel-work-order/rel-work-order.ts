@@ -4,7 +4,8 @@
  * finding ({asset, mode, severity, evidence?}) or a rel-diagnose / rel-health message and keeps
  * one open work order per (asset, failure mode). Writes that arrive together share one
  * transaction (group commit). Output 1: the work order (or the list); output 2: new and
- * escalated work orders, for notification nodes.
+ * escalated work orders, for notification nodes; optional last output (config `dashboard`): a
+ * `list` as ui-table rows.
  */
 import { TxBatcher } from '../core/cmms/batch';
 import { SEVERITIES, SOURCES, STATUSES, TRANSITION_ACTIONS, WorkOrderRepo, severityRank, type DetectResult, type Severity, type TransitionAction, type WorkOrder } from '../core/cmms/work-orders';
@@ -13,6 +14,7 @@ import { isObject, num, object, oneOf, optNum, optStr, own, str, time } from '..
 import { acquireCmmsStore, eventTime, actionOf, assetFacts } from '../shared/cmms';
 import { getClock, systemClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
+import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status, throttledStatus } from '../shared/status';
 
@@ -21,6 +23,19 @@ interface WoDef extends NodeDef {
   asset?: string;
   minSeverity?: string;
   criticality?: number | string;
+  /** One more output, the last: `list` results as ui-table rows. */
+  dashboard?: boolean | string;
+}
+
+/** The columns a work order table shows (history, evidence, parts ... stay on output 1). */
+const TABLE_COLUMNS = ['number', 'asset', 'mode', 'title', 'priority', 'severity', 'status', 'assignee', 'source', 'detections', 'createdAt', 'updatedAt'] as const;
+
+/** The dashboard message of a list: one flat row per work order, topic "work orders". */
+function tableOf(list: readonly WorkOrder[]): NodeMessage {
+  return tableMessage(
+    list.map((w) => Object.fromEntries(TABLE_COLUMNS.map((k) => [k, w[k]]))),
+    'work orders',
+  );
 }
 
 const ACTIONS = ['create', 'detect', ...TRANSITION_ACTIONS, 'get', 'list'] as const;
@@ -102,6 +117,9 @@ export = function (RED: RedApi) {
     const repo = new WorkOrderRepo(h.store);
     const batch = new TxBatcher(h.store);
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
+    const dash = config.dashboard === true || config.dashboard === 'true';
+    // The existing outputs, plus the dashboard one (last) when configured.
+    const emit = (main: NodeMessage, announce: unknown, dashboard: NodeMessage | null = null) => (dash ? [main, announce, dashboard] : [main, announce]) as never;
     const defaultCrit = Number.isInteger(Number(config.criticality)) && Number(config.criticality) >= 1 && Number(config.criticality) <= 5 ? Number(config.criticality) : 3;
     // The status (open orders, one COUNT) at most once per STATUS_MS: the first change paints at
     // once, later ones within the interval are folded into one trailing paint (wall-clock timers:
@@ -133,7 +151,7 @@ export = function (RED: RedApi) {
         if (action === 'get') {
           const id = woId(own(payload, 'id'), 'msg.payload.id');
           msg.payload = await batch.run(() => repo.get(id));
-          send([msg, null]);
+          send(emit(msg, null));
           return;
         }
         if (action === 'list') {
@@ -150,8 +168,9 @@ export = function (RED: RedApi) {
             limit: optNum(own(payload, 'limit'), 'msg.payload.limit', { min: 1, max: 10_000, integer: true }),
             history: own(payload, 'history') === false ? false : undefined,
           };
-          msg.payload = await batch.run(() => repo.list(filter));
-          send([msg, null]);
+          const list = await batch.run(() => repo.list(filter));
+          msg.payload = list;
+          send(emit(msg, null, dash ? tableOf(list) : null));
           showStatus();
           return;
         }
@@ -172,7 +191,7 @@ export = function (RED: RedApi) {
           };
           const wo = await batch.run(() => repo.create(input));
           msg.payload = wo;
-          send([msg, { topic: 'work-order/new', event: 'new', payload: wo }]);
+          send(emit(msg, { topic: 'work-order/new', event: 'new', payload: wo }));
           showStatus();
           return;
         }
@@ -189,7 +208,7 @@ export = function (RED: RedApi) {
             .map((r) => ({ topic: `work-order/${r.created ? 'new' : 'escalated'}`, event: r.created ? 'new' : 'escalated', payload: r.workOrder }));
           msg.payload = results[0].workOrder;
           if (results.length > 1) msg.workOrders = results.map((r) => r.workOrder);
-          send([msg, announce.length ? (announce as NodeMessage[]) : null] as never);
+          send(emit(msg, announce.length ? (announce as NodeMessage[]) : null));
           showStatus();
           return;
         }
@@ -214,7 +233,7 @@ export = function (RED: RedApi) {
         }
         const wo: WorkOrder = await batch.run(() => repo.transition(input));
         msg.payload = wo;
-        send([msg, null]);
+        send(emit(msg, null));
         showStatus();
       },
       close: () => {
