@@ -6,13 +6,15 @@
  */
 import { InputError } from '../core/errors';
 import { BEARINGS, type BearingGeometry } from '../core/signal/bearing';
-import { DEFAULT_MACHINE, FAULTS, SimClock, SimMachine, type Emission, type MachineOptions, type SimFault, type Truth } from '../core/signal/simulator';
+import { DEFAULT_MACHINE, FAULTS, SimClock, SimMachine, type Emission, type MachineOptions, type MachineSnapshot, type SimFault, type Truth } from '../core/signal/simulator';
+import { loadState, saveState } from '../core/store';
 import { num, object, oneOf, own } from '../core/validate';
 import { findAsset, type AssetConfigNode } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
 import { status } from '../shared/status';
+import { acquireStore, type StoreHandle } from '../shared/store';
 
 interface SimulatorDef extends NodeDef {
   asset?: string;
@@ -31,7 +33,25 @@ interface SimulatorDef extends NodeDef {
   noise?: string | number;
   resonanceHz?: string | number;
   cycleTimeS?: string | number;
+  store?: string;
+  startEvent?: boolean | string;
 }
+
+/** What a simulator with a store keeps (node_state, scope `simulator`, key = node id). */
+interface SavedSimulator {
+  v: 1;
+  /** Simulated time (ms) when it was saved. */
+  simTs: number;
+  /** Saved by close (true) or on the way (false: a crash may have lost up to SAVE_EVERY_MS). */
+  clean: boolean;
+  assetId: string;
+  /** The configured fault and curve: when they change in the editor the machine starts afresh (the clock still resumes). */
+  config: string;
+  machine: MachineSnapshot;
+}
+
+/** Real ms between two saves while running (and on every close, reset and set). */
+const SAVE_EVERY_MS = 5000;
 
 const ACTIONS = ['frame', 'reset', 'set'] as const;
 
@@ -103,9 +123,47 @@ export = function (RED: RedApi) {
     if (intervalS !== 0 && !(intervalS >= 0.05 && intervalS <= 86400)) problems.push('interval: expected 0 (input only) or 0.05 to 86400 s');
     const timeScale = field(config.timeScale, 3600, 'time scale', problems);
     if (problems.length) throw new Error(`rel-simulator: ${problems.join('; ')}`);
-    const simClock = new SimClock(timeScale, clock.now());
-    const machine = new SimMachine(opts, simClock.sim(clock.now()));
+    const startEvent = config.startEvent === true || config.startEvent === 'true';
+    const h: StoreHandle | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;
+    const key = node.id;
+    const configKey = JSON.stringify([opts.fault, opts.seed, opts.onsetHours, opts.failureHours, opts.growth]);
+    let saved: SavedSimulator | undefined;
+    let simClock: SimClock;
+    let machine: SimMachine;
+    let resumed = '';
+    try {
+      const s = h ? loadState<SavedSimulator>(h.store, 'simulator', key) : undefined;
+      if (s && s.v === 1 && Number.isFinite(s.simTs)) saved = s;
+      // Resume where it stopped: after a clean close 1 ms later; after a crash past anything it
+      // may have sent since its last save.
+      const simStart = saved ? saved.simTs + (saved.clean ? 1 : Math.ceil(SAVE_EVERY_MS * timeScale)) : clock.now();
+      simClock = new SimClock(timeScale, clock.now(), simStart);
+      machine = new SimMachine(opts, simClock.sim(clock.now()));
+      if (saved && saved.assetId === opts.assetId && saved.config === configKey && saved.machine) {
+        const snap = { ...saved.machine, lastTs: Math.max(Number(saved.machine.lastTs), saved.clean ? -Infinity : simStart) };
+        const p = machine.restore(snap);
+        if (p.length) node.warn(`rel-simulator: could not resume the machine (${p.join('; ')}): starting it afresh`);
+        else resumed = 'machine';
+      }
+      if (saved && !resumed) resumed = 'clock';
+    } catch (e) {
+      h?.release();
+      throw e;
+    }
     if (asset.note) node.warn(asset.note);
+    let lastSave = -Infinity;
+    let first = true;
+
+    function save(clean: boolean): void {
+      if (!h) return;
+      const now = clock.now();
+      const value: SavedSimulator = { v: 1, simTs: simClock.sim(now), clean, assetId: opts.assetId, config: configKey, machine: machine.snapshot() };
+      saveState(h.store, 'simulator', key, value, now);
+      lastSave = now;
+    }
+    function maybeSave(): void {
+      if (h && clock.now() - lastSave >= SAVE_EVERY_MS) save(false);
+    }
 
     function show(t: Truth): void {
       if (t.fault !== 'none' && !t.held && t.severity >= 1) status.error(node, statusText(t));
@@ -120,9 +178,12 @@ export = function (RED: RedApi) {
       out1.topic = `${a}/${e.waveform.channel}`;
       out1.payload = e.waveform;
       const out2 = e.process.map((p) => ({ topic: `${a}/${p.channel}`, payload: p }));
-      const out3 = e.events.map((ev) => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload }));
+      const out3: NodeMessage[] = e.events.map((ev) => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload }));
+      if (first && startEvent) out3.unshift({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: 'running', ts: e.waveform.ts, simulation: e.truth } });
+      first = false;
       send([out1, out2, out3.length ? out3 : null] as Parameters<SendFn>[0]);
       show(e.truth);
+      maybeSave();
     }
 
     const tick = () => {
@@ -135,6 +196,7 @@ export = function (RED: RedApi) {
     };
     const timer = intervalS > 0 ? clock.setInterval(tick, intervalS * 1000) : undefined;
     show(machine.truth(simClock.sim(clock.now())));
+    if (resumed) node.log(`resumed at simulated ${new Date(simClock.sim(clock.now())).toISOString()} (${resumed === 'machine' ? 'clock and machine' : 'clock only: the fault or curve changed'})`);
 
     return {
       input: (msg, send) => {
@@ -146,6 +208,7 @@ export = function (RED: RedApi) {
         if (action === 'reset') {
           machine.reset(ts);
           show(machine.truth(ts));
+          save(false);
           return;
         }
         if (action === 'set') {
@@ -163,12 +226,20 @@ export = function (RED: RedApi) {
           machine.set({ fault: newFault, severity: newSeverity });
           if (hours !== undefined) machine.setHours(ts, hours);
           show(machine.truth(ts));
+          save(false);
           return;
         }
         sendEmission(machine.emit(ts), send, msg);
       },
       close: () => {
         if (timer !== undefined) clock.clearInterval(timer);
+        if (h) {
+          try {
+            save(true);
+          } finally {
+            h.release();
+          }
+        }
       },
     };
   });

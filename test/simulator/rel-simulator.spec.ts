@@ -1,12 +1,14 @@
 import assert from 'assert';
+import Database from 'better-sqlite3';
 import fs from 'fs';
 import path from 'path';
 import { BEARINGS, bearingFrequencies } from '../../nodes/core/signal/bearing';
 import { severityAt, DEFAULT_CURVE } from '../../nodes/core/signal/simulator';
 import type { Clock } from '../../nodes/shared/clock';
+import { FakeClock as StepClock } from '../helpers/fake-clock';
 import { fuzzNode } from '../helpers/fuzz';
-import { assetNode, TAB } from '../helpers/fixtures';
-import { ROOT, getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, unloadFlow } from '../helpers/red';
+import { assetNode, storeNode, TAB } from '../helpers/fixtures';
+import { ROOT, getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { amplitudeSpectrum, envelope, peakIn } from './spectra';
 
 const HOUR = 3_600_000;
@@ -222,6 +224,159 @@ describe('rel-simulator node', function () {
     getNode(example.find((n) => n.name === 'frame now').id).receive({});
     const s = (await next).payload.simulation;
     assert.deepStrictEqual([s.fault, s.severity, s.held], ['imbalance', 0.6, true]);
+  });
+
+  describe('with a store: resumes its clock and its machine after a redeploy', function () {
+    let dir: string;
+    let file: string;
+    beforeEach(() => {
+      dir = tmpDir('rel-sim-');
+      file = path.join(dir, 'sim.db');
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** Advance the clock by `ms`, collecting what each output received on the way. */
+    async function run(clock: StepClock, ms: number, ticks: number): Promise<{ w: any[]; ev: any[] }> {
+      const ev: any[] = [];
+      const on = (m: any) => ev.push(m);
+      getNode('out3').on('input', on);
+      const w = nextMessages('out1', ticks, 5000);
+      clock.advance(ms);
+      const got = await w;
+      await sleep(20);
+      getNode('out3').removeListener('input', on);
+      return { w: got, ev };
+    }
+
+    const flow = (o: Record<string, unknown> = {}) => [TAB, storeNode(file), assetNode({ z: 'tab1' }), simNode({ interval: 2, frameSize: 1024, store: 'store1', startEvent: true, ...o }), ...sinks];
+
+    it('redeploy: the first time after it is later than the last before, the degradation goes on, the downtime does not count', async () => {
+      const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow());
+      const a = await run(clock, 60_000, 30); // 60 real s = 60 simulated h: past the onset (24 h)
+      const last = a.w[a.w.length - 1].payload;
+      assert.ok(Math.abs(last.simulation.hours - 60) < 1e-6, `hours ${last.simulation.hours}`);
+      assert.ok(last.simulation.severity > 0.05, `degrading: severity ${last.simulation.severity}`);
+      // The first emission after the start announces the asset running (Start event), then cycles and counts.
+      assert.deepStrictEqual(a.ev.slice(0, 3).map((m) => m.action), ['state', 'cycle', 'count']);
+      assert.deepStrictEqual([a.ev[0].payload.asset, a.ev[0].payload.state, a.ev[0].payload.ts, a.ev[0].topic], ['pump-1', 'running', a.w[0].payload.ts, 'pump-1/state']);
+      assert.strictEqual(a.ev.filter((m) => m.action === 'state').length, 1, 'only the first emission');
+      await unloadFlow();
+
+      // The line is stopped for 10 real minutes (600 simulated hours at this scale), then deployed again.
+      clock.advance(600_000);
+      const db = new Database(file, { readonly: true });
+      const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
+      db.close();
+      const saved = JSON.parse(row.value);
+      assert.strictEqual(saved.clean, true, 'saved on close');
+      assert.ok(saved.simTs >= last.ts, 'the saved time is not before the last one sent');
+
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow());
+      const b = await run(clock, 2_000, 1);
+      const first = b.w[0].payload;
+      assert.ok(first.ts > last.ts, `first ts after the redeploy ${first.ts} > last before ${last.ts}`);
+      assert.strictEqual(first.ts, saved.simTs + 1 + 2 * HOUR, 'resumes 1 ms after the saved time, then runs at its scale');
+      assert.ok(Math.abs(first.simulation.hours - (last.simulation.hours + 2)) < 0.01, `hours go on: ${first.simulation.hours}`);
+      assert.ok(first.simulation.severity > last.simulation.severity, `still degrading: ${last.simulation.severity} -> ${first.simulation.severity}`);
+      assert.strictEqual(first.simulation.failureTs, last.simulation.failureTs, 'the same failure time');
+      assert.deepStrictEqual(b.ev.map((m) => m.action), ['state', 'cycle', 'count']);
+      // Production counters resume too: 2 simulated hours at the degraded cycle time.
+      assert.ok(b.ev[1].payload.cycles >= 180 && b.ev[1].payload.cycles <= 240, `cycles ${b.ev[1].payload.cycles}`);
+    });
+
+    it('keeps a held severity and a switched fault across a redeploy; a changed fault in the editor restarts the machine, not the clock', async () => {
+      const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow());
+      assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { fault: 'imbalance', severity: 0.7 } }), undefined);
+      const a = await run(clock, 4_000, 2);
+      const last = a.w[1].payload;
+      await unloadFlow();
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow());
+      const b = await run(clock, 2_000, 1);
+      assert.deepStrictEqual([b.w[0].payload.simulation.fault, b.w[0].payload.simulation.severity, b.w[0].payload.simulation.held], ['imbalance', 0.7, true]);
+      assert.ok(b.w[0].payload.ts > last.ts);
+      await unloadFlow();
+      // Another configured fault: the clock resumes, the machine is new (hour 0, the new fault).
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow({ fault: 'misalignment' }));
+      const c = await run(clock, 2_000, 1);
+      assert.ok(c.w[0].payload.ts > b.w[0].payload.ts, 'the clock still resumes');
+      assert.deepStrictEqual([c.w[0].payload.simulation.fault, c.w[0].payload.simulation.held], ['misalignment', false]);
+      assert.ok(Math.abs(c.w[0].payload.simulation.hours - 2) < 0.01, `a new machine: ${c.w[0].payload.simulation.hours} h`);
+    });
+
+    it('after a crash (saved on the way, not on close) it resumes past anything it may have sent since', async () => {
+      const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow());
+      const a = await run(clock, 30_000, 15);
+      const last = a.w[a.w.length - 1].payload;
+      await unloadFlow();
+      // Rewrite the saved state as a save on the way would have left it (not clean, a few seconds old).
+      const db = new Database(file);
+      const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
+      const saved = { ...JSON.parse(row.value), clean: false, simTs: last.ts - 4 * HOUR };
+      db.prepare("UPDATE node_state SET value = ? WHERE scope = 'simulator' AND state_key = 'sim'").run(JSON.stringify(saved));
+      db.close();
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow());
+      const b = await run(clock, 2_000, 1);
+      // 5 s of real time (the save interval) x 3600, then the 2 s tick.
+      assert.strictEqual(b.w[0].payload.ts, saved.simTs + 5 * HOUR + 2 * HOUR);
+      assert.ok(b.w[0].payload.ts > last.ts);
+      // No production is invented for the gap: only the 2 h since the resume count.
+      const cyc = b.ev.find((m) => m.action === 'cycle');
+      assert.ok(cyc.payload.cycles <= 2 * 120 + 1, `cycles ${cyc.payload.cycles}`);
+    });
+
+    it('the "Resume after a restart" example imports and resumes across a redeploy', async () => {
+      const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
+      const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'rel-simulator', '02 - Resume after a restart.json'), 'utf8')) as any[];
+      assert.strictEqual(example[0].type, 'comment', 'an example starts with a comment node');
+      // As imported, with the database in the test folder and its debug nodes watched by helper nodes.
+      const flow = [TAB, ...example.map((n) => (n.type === 'rel-store' ? { ...n, file } : { ...n, z: 'tab1', ...(n.type === 'debug' ? { type: 'helper' } : {}) }))];
+      const sim = example.find((n) => n.type === 'rel-simulator');
+      const [d1, , d3] = sim.wires.map((w: string[]) => w[0]);
+      const core = ['20-inject.js', '90-comment.js'].map((f) => require(`@node-red/nodes/core/common/${f}`));
+      const deploy = async () => {
+        helper.settings({ reliabilityClock: clock });
+        await loadFlow(flow, core);
+      };
+      await deploy();
+      let ev = nextMessages(d3, 3);
+      let w = nextMessages(d1, 20);
+      clock.advance(40_000);
+      const before = (await w).pop().payload;
+      assert.deepStrictEqual((await ev).map((m) => m.action), ['state', 'cycle', 'count']);
+      await unloadFlow();
+      await deploy();
+      ev = nextMessages(d3, 1);
+      w = nextMessages(d1, 1);
+      clock.advance(2_000);
+      const after = (await w)[0].payload;
+      assert.ok(after.ts > before.ts && Math.abs(after.simulation.hours - before.simulation.hours - 2) < 0.01, `${before.simulation.hours} h -> ${after.simulation.hours} h`);
+      assert.strictEqual((await ev)[0].action, 'state');
+    });
+
+    it('without a store it starts again at the deploy time, at hour 0 (as documented)', async () => {
+      const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow({ store: '' }));
+      const a = await run(clock, 40_000, 20);
+      const last = a.w[a.w.length - 1].payload;
+      await unloadFlow();
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow({ store: '' }));
+      const b = await run(clock, 2_000, 1);
+      assert.strictEqual(b.w[0].payload.ts, clock.now() - 2_000 + 2 * HOUR);
+      assert.ok(b.w[0].payload.ts < last.ts, 'its time went back: what the store option is for');
+      assert.ok(Math.abs(b.w[0].payload.simulation.hours - 2) < 1e-6 && b.w[0].payload.simulation.severity === 0);
+    });
   });
 
   it('survives the shared bad-input harness and still emits afterwards', async function () {

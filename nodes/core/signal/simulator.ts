@@ -359,6 +359,16 @@ export interface ProductionEvent {
   payload: { asset: string; ts: number; simulation: Truth; cycleTimeS?: number; cycles?: number; good?: number; total?: number };
 }
 
+/** The machine's resumable state (simulated ms times). */
+export interface MachineSnapshot {
+  startTs: number;
+  fault: SimFault;
+  held: number | null;
+  lastTs: number;
+  cycleCarry: number;
+  scrapCarry: number;
+}
+
 export interface Emission {
   waveform: Reading;
   process: Reading[];
@@ -464,6 +474,36 @@ export class SimMachine {
     };
   }
 
+  /** What the machine needs to resume after a restart (plain JSON; see restore). */
+  snapshot(): MachineSnapshot {
+    return { startTs: this.startTs, fault: this.fault, held: this.held, lastTs: this.lastTs, cycleCarry: this.cycleCarry, scrapCarry: this.scrapCarry };
+  }
+
+  /**
+   * Resume from a snapshot (degradation progress, fault, held severity, production counters).
+   * Returns the problems found (nothing is changed then): a snapshot from another version or a
+   * fault this asset cannot have is refused, not half applied.
+   */
+  restore(s: unknown): string[] {
+    const p: string[] = [];
+    if (!s || typeof s !== 'object' || Array.isArray(s)) return ['snapshot: expected an object'];
+    const o = s as Record<string, unknown>;
+    const fin = (k: string) => typeof o[k] === 'number' && Number.isFinite(o[k] as number);
+    for (const k of ['startTs', 'lastTs', 'cycleCarry', 'scrapCarry']) if (!fin(k)) p.push(`snapshot.${k}: expected a number`);
+    const fault = o.fault as SimFault;
+    if (typeof fault !== 'string' || !FAULTS.includes(fault)) p.push('snapshot.fault: expected a known fault');
+    else if (BEARING_FAULTS.includes(fault) && !this.opts.bearing) p.push(`snapshot.fault: ${fault} needs a bearing geometry`);
+    if (o.held !== null && !(fin('held') && (o.held as number) >= 0 && (o.held as number) <= 1)) p.push('snapshot.held: expected null or 0-1');
+    if (p.length) return p;
+    this.startTs = o.startTs as number;
+    this.lastTs = o.lastTs as number;
+    this.fault = fault;
+    this.held = o.held as number | null;
+    this.cycleCarry = Math.max(0, o.cycleCarry as number);
+    this.scrapCarry = Math.max(0, o.scrapCarry as number);
+    return [];
+  }
+
   /** Everything the machine emits at simulated time ts. */
   emit(ts: number): Emission {
     const o = this.opts;
@@ -507,6 +547,7 @@ export class SimMachine {
 /**
  * Maps a real clock to simulated time: sim = simStart + (now - realStart) * timeScale.
  * Simulated time never runs backwards (a reset or a jump moves the machine's start instead).
+ * A new clock starts at the real time `now`, or at `simStart` when it resumes a saved one.
  */
 export class SimClock {
   private realStart: number;
@@ -514,10 +555,12 @@ export class SimClock {
   constructor(
     readonly timeScale: number,
     now: number,
+    simStart: number = now,
   ) {
     if (!Number.isFinite(timeScale) || timeScale <= 0 || timeScale > 1e7) throw new Error('simulator: time scale: expected a factor > 0 and <= 10000000');
+    if (!Number.isFinite(simStart)) throw new Error('simulator: simulated start: expected a time in ms');
     this.realStart = now;
-    this.simStart = now;
+    this.simStart = simStart;
   }
 
   sim(now: number): number {
