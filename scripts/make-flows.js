@@ -65,6 +65,63 @@ function dashboard2(add, c, T2) {
   c('c-dash', 520, 40, 'Dashboard 2.0 pages (http://127.0.0.1:1880/dashboard)', 'Each page is one ui-template. User text (titles, notes, evidence, names) is rendered with Vue text interpolation, never as HTML. The templates send {action, payload} to the "check UI commands" function.', T2);
 }
 
+/**
+ * The "Widgets" page: stock Dashboard 2.0 widgets only (ui-gauge, ui-chart, ui-table), wired
+ * straight from the nodes' dashboard outputs (their `dashboard` option adds a last output);
+ * switch nodes split per asset or topic, no function node in between.
+ */
+function stockWidgets(flow, add, c, T1) {
+  const byId = (id) => flow.find((n) => n.id === id);
+  /** Tick the node's dashboard option: one more output, the last, wired to `to`. */
+  function dashboardPort(id, to) {
+    const n = byId(id);
+    n.dashboard = true;
+    n.outputs = n.wires.length + 1;
+    n.wires.push(to);
+  }
+  const PAGE = 'page-widgets';
+  add({ id: PAGE, type: 'ui-page', name: 'Widgets', ui: 'ui-base-rel', path: '/widgets', icon: 'view-dashboard', layout: 'grid', theme: 'ui-theme-rel', breakpoints: [{ name: 'Default', px: '0', cols: '3' }, { name: 'Tablet', px: '576', cols: '6' }, { name: 'Small Desktop', px: '768', cols: '9' }, { name: 'Desktop', px: '1024', cols: '12' }], order: 6, className: '', visible: 'true', disabled: 'false' });
+  const group = (id, name, order, width = '6') => add({ id, type: 'ui-group', name, page: PAGE, width, height: '1', order, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' });
+  group('wg-health', 'Health (rel-health)', 1);
+  group('wg-oee', 'Filler motor OEE (rel-oee)', 2);
+  group('wg-wo', 'Work orders (rel-work-order list)', 3, '12');
+  group('wg-andon', 'Andon board (rel-andon)', 4);
+  group('wg-kpi', 'Reliability KPIs (rel-kpi)', 5);
+  group('wg-buffer', 'Buffer advice (rel-buffer)', 6, '12');
+  const Y = 1200;
+  c('c-widgets', 200, Y - 60, 'Stock widgets page (/dashboard/widgets)', 'Only stock Dashboard 2.0 widgets, wired straight from the nodes\' dashboard outputs (the last output of rel-health, rel-oee, rel-work-order, rel-andon, rel-kpi and rel-buffer, added by their "Dashboard output" option). Switch nodes split the messages per asset or per topic; no function node in between. The custom pages (ui-template) on the Dashboards tab show the same figures through the line state.');
+  const segments = [{ from: '0', color: '#c62828' }, { from: '50', color: '#f9a825' }, { from: '70', color: '#2e7d32' }];
+  const gauge = (id, g, title, units, order, x, y, segs = segments) => add({ id, type: 'ui-gauge', z: T1, name: title, group: g, order, value: 'payload', valueType: 'msg', width: 3, height: 3, gtype: 'gauge-half', gstyle: 'needle', title, alwaysShowTitle: false, floatingTitlePosition: 'top-left', units, icon: '', prefix: '', suffix: '', segments: segs, min: 0, max: 100, sizeThickness: 16, sizeGap: 4, sizeKeyThickness: 8, styleRounded: true, styleGlow: false, className: '', x, y, wires: [] });
+  const chart = (id, g, label, order, x, y) => add({ id, type: 'ui-chart', z: T1, group: g, name: label, label, order, chartType: 'line', category: 'topic', categoryType: 'msg', xAxisLabel: '', xAxisProperty: '', xAxisPropertyType: 'timestamp', xAxisType: 'time', xAxisFormat: '', xAxisFormatType: 'auto', xmin: '', xmax: '', yAxisLabel: '%', yAxisProperty: 'payload', yAxisPropertyType: 'msg', ymin: '0', ymax: '100', bins: 10, action: 'append', stackSeries: false, pointShape: 'circle', pointRadius: 2, showLegend: true, removeOlder: 10, removeOlderUnit: '60', removeOlderPoints: '300', colors: ['#0095FF', '#FF0000', '#FF7F0E', '#2CA02C', '#A347E1', '#D62728', '#FF9896', '#9467BD', '#C5B0D5'], textColor: ['#666666'], textColorDefault: true, gridColor: ['#e5e5e5'], gridColorDefault: true, width: 6, height: 6, className: '', interpolation: 'linear', x, y, wires: [[]] });
+  const table = (id, g, label, order, x, y) => add({ id, type: 'ui-table', z: T1, group: g, name: label, label, order, width: 0, height: 0, maxrows: 0, passthru: false, autocols: true, showSearch: false, deselect: true, selectionType: 'none', columns: [], mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '', x, y, wires: [] });
+  const sw = (id, name, property, values, x, y, wires) => add({ id, type: 'switch', z: T1, name, property, propertyType: 'msg', rules: values.map((v) => ({ t: 'eq', v, vt: 'str' })), checkall: 'false', repair: false, outputs: values.length, x, y, wires });
+
+  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all.
+  dashboardPort('health', ['w-health-split', 'w-health-chart']);
+  sw('w-health-split', 'per asset', 'asset', ASSETS.map((a) => a.assetId), 420, Y, ASSETS.map((a) => [`w-health-${a.assetId}`]));
+  ASSETS.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, 'health', i + 1, 640, Y - 40 + i * 40));
+  chart('w-health-chart', 'wg-health', 'Health of every asset', 5, 640, Y + 130);
+  // rel-oee: A, P, Q, OEE of each report (topic = the figure) -> the filler's four gauges and chart.
+  dashboardPort('oee', ['w-oee-filler']);
+  sw('w-oee-filler', 'filler motor', 'asset', ['filler-1'], 420, Y + 220, [['w-oee-split', 'w-oee-chart']]);
+  const FIG = ['Availability', 'Performance', 'Quality', 'OEE'];
+  const oeeSegs = [{ from: '0', color: '#c62828' }, { from: '60', color: '#f9a825' }, { from: '85', color: '#2e7d32' }];
+  sw('w-oee-split', 'per figure', 'topic', FIG, 600, Y + 220, FIG.map((f) => [`w-oee-${f.toLowerCase()}`]));
+  FIG.forEach((f, i) => gauge(`w-oee-${f.toLowerCase()}`, 'wg-oee', f, '%', i + 1, 820, Y + 180 + i * 40, oeeSegs));
+  chart('w-oee-chart', 'wg-oee', 'Filler A, P, Q, OEE (%)', 5, 820, Y + 340);
+  // Tables: each message is the whole table (action replace).
+  dashboardPort('wo', ['w-wo-table']);
+  table('w-wo-table', 'wg-wo', 'Work orders', 1, 420, Y + 400);
+  dashboardPort('andon', ['w-andon-table']);
+  table('w-andon-table', 'wg-andon', 'Open Andon calls', 1, 420, Y + 450);
+  // rel-kpi: numbers for the per-asset reports, a table (topic kpi) for the report of all assets.
+  dashboardPort('kpi', ['w-kpi-all']);
+  sw('w-kpi-all', 'table of all (topic kpi)', 'topic', ['kpi'], 420, Y + 500, [['w-kpi-table']]);
+  table('w-kpi-table', 'wg-kpi', 'MTBF, MTTR, availability', 1, 640, Y + 500);
+  dashboardPort('buffer', ['w-buffer-table']);
+  table('w-buffer-table', 'wg-buffer', 'Buffer advice', 1, 420, Y + 550);
+}
+
 function v1tpl(name) {
   return fs.readFileSync(path.join(DEMO, 'ui-v1', `${name}.html`), 'utf8');
 }
@@ -83,6 +140,37 @@ function dashboard1(add, c, T2) {
   add({ id: 'ui-out', type: 'link out', z: T2, name: 'commands', mode: 'link', links: ['from-ui'], x: 800, y: 200, wires: [] });
   c('c-dash1', 520, 40, 'node-red-dashboard 3.x pages (http://127.0.0.1:1880/ui)', 'For plants still on node-red-dashboard 3.x (deprecated by its authors in June 2024): the line overview and the work-order board as ui_template nodes. User text is bound with ng-bind (text), never written into a template with {{ }}. Import this file instead of flows/demo-line.json (same line, same node ids).', T2);
 }
+
+/**
+ * The demo's stock and PM plans as a JSONata expression for an inject node: a list of
+ * {action, payload} commands (rel-spares define + adjust per part, rel-pm plan per asset), the
+ * PM plans' last-done dates relative to the deploy day.
+ */
+const PARTS = [
+  { part: 'SKF-6205-2RS', name: 'Deep groove ball bearing 6205-2RS', unitCost: 14.5, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.08, demandSd: 0.1, qty: 2 },
+  { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
+  { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
+  { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
+];
+const PLANS = [
+  { asset: 'pump-1', task: 'Lubricate pump bearings', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 28, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },
+  { asset: 'compressor-1', task: 'Replace intake filter', trigger: 'calendar', unit: 'weeks', every: 12, doneDaysAgo: 80, durationMin: 30 },
+  { asset: 'conveyor-1', task: 'Check belt tension', trigger: 'calendar', unit: 'weeks', every: 2, doneDaysAgo: 10, durationMin: 15 },
+  { asset: 'filler-1', task: 'Inspect filler motor coupling', trigger: 'calendar', unit: 'days', every: 60, doneDaysAgo: 45, durationMin: 25 },
+];
+function setupJsonata() {
+  const cmds = [];
+  for (const { qty, ...def } of PARTS) {
+    cmds.push(JSON.stringify({ action: 'define', payload: def }));
+    cmds.push(JSON.stringify({ action: 'adjust', payload: { part: def.part, count: qty, note: 'demo stock count', by: 'demo' } }));
+  }
+  for (const { doneDaysAgo, ...plan } of PLANS) {
+    const json = JSON.stringify({ action: 'plan', payload: { ...plan, lastDone: '@@' } });
+    cmds.push(json.replace('"@@"', `$fromMillis($millis() - ${doneDaysAgo} * 86400000, '[Y0001]-[M01]-[D01]')`));
+  }
+  return `[\n  ${cmds.join(',\n  ')}\n]`;
+}
+const SETUP_JSONATA = setupJsonata();
 
 // ---------------------------------------------------------------------------------------------
 // The demo line (Node-RED 4.1 + Dashboard 2.0)
@@ -126,7 +214,7 @@ function demoLine(variant = 'd2') {
     'Change the four rel-asset config nodes (id, rpm, bearing, ISO class, criticality) and the ASSETS list at the top of the function nodes (generated from scripts/demo/functions.js).',
     'Production events (cycle, count, state) come from the PLC in a real plant; the simulator sends them here.',
     'Set the Andon escalation levels (minutes) in rel-andon: 0.5, 1, 2 here so the demo escalates quickly; 2, 5, 10 is a common plant setting.',
-    'Dashboards: the Dashboards tab; each page is one ui-template fed by the "line state" function.',
+    'Dashboards: the Dashboards tab; each custom page is one ui-template fed by the "line state" function. The Widgets page (/dashboard/widgets) is made of stock widgets wired straight from the nodes\' dashboard outputs (bottom of this tab).',
   ].join('\n'));
 
   // Simulators
@@ -134,10 +222,9 @@ function demoLine(variant = 'd2') {
   ASSETS.forEach((a, i) => {
     const id = `sim-${a.assetId}`;
     sims.push(id);
-    add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, x: 200, y: 180 + i * 60, wires: [['clock'], ['clock'], ['clock']] });
+    add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, store: STORE, startEvent: true, x: 200, y: 180 + i * 60, wires: [['vib'], ['line-state'], ['by-action']] });
   });
-  add({ id: 'clock', type: 'function', z: T1, name: 'continue the clock', func: withAssets(F.continueClock), outputs: 3, timeout: 0, noerr: 0, initialize: '// Node context outlives a redeploy: each run works out its own offset.\ncontext.set(\'offset\', null);\ncontext.set(\'started\', {});\n', finalize: '', libs: [], outputLabels: ['waveforms', 'process readings', 'production events'], x: 480, y: 270, wires: [['vib'], ['line-state'], ['route-production']] });
-  c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (cycle, count).');
+  c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (state running on the first emission after a start, then cycle and count). Each simulator keeps its simulated clock and its machine in the demo store, so a redeploy or a restart resumes where it stopped: event times never go back and the degrading conveyor stays degraded.');
 
   // Analysis chain
   add({ id: 'vib', type: 'rel-vibration', z: T1, name: 'vibration features', asset: '', window: 'hann', frameMode: 'trim', bandLow: 10, bandHigh: 1000, envelopeBand: 'auto', envLow: 2000, envHigh: 5000, spectrumPoints: 600, envelopePoints: 2048, x: 690, y: 180, wires: [['drop-wave']] });
@@ -153,27 +240,36 @@ function demoLine(variant = 'd2') {
   add({ id: 'wo', type: 'rel-work-order', z: T1, name: 'work orders', store: STORE, asset: '', minSeverity: 'warning', criticality: 3, x: 1100, y: 380, wires: [['after-wo', 'line-state'], ['on-new-wo']] });
   add({ id: 'after-wo', type: 'function', z: T1, name: 'after a transition', func: withAssets(F.afterWorkOrder), outputs: 5, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee state', 'simulator reset', 'andon resolve', 'refresh lists', 'notice'], x: 1340, y: 360, wires: [['oee'], ['route-sim'], ['andon'], ['report-triggers'], ['to-notices']] });
   add({ id: 'on-new-wo', type: 'function', z: T1, name: 'new WO: reserve part, raise Andon', func: withAssets(F.onNewWorkOrder), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-spares reserve', 'rel-andon raise'], x: 1380, y: 440, wires: [['spares'], ['andon']] });
-  add({ id: 'route-sim', type: 'function', z: T1, name: 'to the asset\'s simulator', func: withAssets(F.routeSimulator), outputs: ASSETS.length, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 1660, y: 340, wires: sims.map((s) => [s]) });
+  add({ id: 'route-sim', type: 'switch', z: T1, name: 'to the asset\'s simulator', property: 'payload.asset', propertyType: 'msg', rules: ASSETS.map((a) => ({ t: 'eq', v: a.assetId, vt: 'str' })), checkall: 'false', repair: false, outputs: ASSETS.length, x: 1660, y: 340, wires: sims.map((s) => [s]) });
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
+  add({ id: 'kpi', type: 'rel-kpi', z: T1, name: 'MTBF, MTTR, availability', store: STORE, windowDays: 30, hoursPerDay: 24, downtimeLimit: 3, mttrReduction: 30, baselineMttrH: '', x: 1700, y: 560, wires: [['line-state']] });
   add({ id: 'pm', type: 'rel-pm', z: T1, name: 'preventive maintenance', store: STORE, catchup: 'one', tickInterval: 60, tz: 'UTC', plans: '', x: 1720, y: 500, wires: [['line-state'], ['report-triggers']] });
   c('c-cmms', 1100, 320, 'Maintenance: work orders, spare parts, PM', 'rel-work-order opens one order per asset and failure mode from the diagnosis (later frames count as detections). A new order reserves the spare part and raises an Andon call. Starting the repair stops the asset (OEE); completing it repairs the simulated machine.');
 
   // JIT
-  add({ id: 'route-production', type: 'function', z: T1, name: 'route production events', func: withAssets(F.routeProduction), outputs: 3, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee count', 'rel-takt cycle', 'rel-kanban consume / deliver'], x: 480, y: 620, wires: [['oee'], ['takt'], ['kanban']] });
-  add({ id: 'oee', type: 'rel-oee', z: T1, name: 'OEE', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, idealCycleS: 28.5, rollingHours: 24, criticalAssets: 'conveyor-1, filler-1', rule85Days: 30, rule85Oee: 0.85, bufferDays: 3, x: 740, y: 580, wires: [['line-state']] });
+  add({ id: 'by-action', type: 'switch', z: T1, name: 'by action', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'state', vt: 'str' }, { t: 'eq', v: 'count', vt: 'str' }, { t: 'eq', v: 'cycle', vt: 'str' }], checkall: 'false', repair: false, outputs: 3, x: 480, y: 620, wires: [['oee'], ['oee', 'filler-kanban'], ['takt']] });
+  add({ id: 'filler-kanban', type: 'function', z: T1, name: 'filler: caps Kanban and supplier', func: withAssets(F.fillerKanban), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-kanban consume / deliver', 'rel-buffer demand / delivery'], x: 500, y: 700, wires: [['kanban'], ['buffer']] });
+  add({ id: 'oee', type: 'rel-oee', z: T1, name: 'OEE', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, idealCycleS: 28.5, rollingHours: 24, criticalAssets: 'conveyor-1, filler-1', rule85Days: 30, rule85Oee: 0.85, bufferDays: 3, x: 740, y: 580, wires: [['line-state', 'oee-reports']] });
+  add({ id: 'oee-reports', type: 'switch', z: T1, name: 'reports only', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'report', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 900, y: 720, wires: [['buffer']] });
+  add({ id: 'buffer', type: 'rel-buffer', z: T1, name: 'caps buffer advice', store: STORE, item: 'caps-38mm', serviceZ: 1.65, windowDays: 30, targetDays: 1, floorDays: 3, cvThreshold: 0.2, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, healthDaysMax: 2, utcOffset: '', x: 740, y: 760, wires: [['line-state']] });
   add({ id: 'takt', type: 'rel-takt', z: T1, name: 'takt', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, demand: 2600, window: 50, creepAlert: 0.95, minCycles: 5, x: 740, y: 640, wires: [['line-state'], []] });
-  add({ id: 'kanban', type: 'rel-kanban', z: T1, name: 'caps Kanban', store: STORE, item: 'caps-38mm', containerQty: 250, demand: 2900, leadTime: 0.25, learn: false, alpha: 0.1, healthAlpha: 0.3, supplierAlpha: 0.2, trigger: 1, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, cvThreshold: 0.2, x: 740, y: 700, wires: [['line-state'], ['line-state', 'route-production']] });
-  add({ id: 'health-to-kanban', type: 'function', z: T1, name: 'health change -> Kanban', func: withAssets(F.healthToKanban), outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 1400, y: 240, wires: [['kanban']] });
+  add({ id: 'kanban', type: 'rel-kanban', z: T1, name: 'caps Kanban', store: STORE, item: 'caps-38mm', containerQty: 250, demand: 2900, leadTime: 0.25, learn: false, alpha: 0.1, healthAlpha: 0.3, supplierAlpha: 0.2, trigger: 1, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, cvThreshold: 0.2, x: 740, y: 700, wires: [['line-state'], ['line-state', 'filler-kanban']] });
+  // A health state change -> the loop's and the buffer's health action. The frame went through the analysis chain, so a
+  // production event of another asset may have reached the loop meanwhile with a later time: never send it an earlier one.
+  add({ id: 'health-to-kanban', type: 'change', z: T1, name: 'health change -> Kanban, buffer', rules: [{ t: 'set', p: 'action', pt: 'msg', to: 'health', tot: 'str' }, { t: 'set', p: 'payload.ts', pt: 'msg', to: '$max([payload.ts, $flowContext("kanbanTs")])', tot: 'jsonata' }, { t: 'set', p: 'kanbanTs', pt: 'flow', to: 'payload.ts', tot: 'msg' }], action: '', property: '', from: '', to: '', reg: false, x: 1400, y: 240, wires: [['kanban', 'buffer']] });
   add({ id: 'andon', type: 'rel-andon', z: T1, name: 'Andon', store: STORE, levels: '0.5, 1, 2', stations: '', lineStopKinds: '', lineStopLevel: 0, statsDays: 30, x: 1700, y: 580, wires: [['line-state'], ['line-state'], []] });
-  c('c-jit', 480, 560, 'Production: OEE, takt, Kanban, Andon', 'The simulators send cycle and count events; the filler\'s good count consumes cap containers; a pull signal is delivered when the simulated clock reaches its due time (the supplier lead time of the loop). A health change of a critical asset raises the Kanban safety factor.');
+  c('c-jit', 480, 560, 'Production: OEE, takt, Kanban, buffers, Andon', 'The simulators send state, cycle and count events (a switch routes them by action); the filler\'s good count consumes cap containers; a pull signal is delivered when the simulated clock reaches its due time (the supplier lead time of the loop). rel-buffer learns the caps demand and the observed lead times and advises the WIP buffer in days; a health change of a critical asset raises the Kanban safety factor and the buffer, and the OEE reports gate the buffer cut (Rule of 85).');
 
   // Line state and triggers
   add({ id: 'tick', type: 'inject', z: T1, name: 'every 1 s', props: [{ p: 'topic', vt: 'str' }], repeat: '1', crontab: '', once: true, onceDelay: '2', topic: 'tick', x: 1090, y: 820, wires: [['line-state']] });
   add({ id: 'line-state', type: 'function', z: T1, name: 'line state', func: withAssets(F.lineState), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['line (overview, maintenance, Kanban, phone)', 'asset detail (trends, spectra)'], x: 1300, y: 820, wires: [['to-dash-line'], ['to-dash-detail']] });
   add({ id: 'every-3s', type: 'inject', z: T1, name: 'every 3 s', props: [], repeat: '3', crontab: '', once: true, onceDelay: '3', topic: '', x: 170, y: 820, wires: [['report-triggers']] });
-  add({ id: 'report-triggers', type: 'function', z: T1, name: 'ask for reports', func: withAssets(F.reportTriggers), outputs: 7, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['OEE', 'takt', 'Andon board', 'work orders', 'spares', 'PM plans', 'Kanban'], x: 380, y: 820, wires: [['oee'], ['takt'], ['andon'], ['wo'], ['spares'], ['pm'], ['kanban']] });
-  add({ id: 'setup', type: 'inject', z: T1, name: 'at deploy', props: [], repeat: '', crontab: '', once: true, onceDelay: '0.5', topic: '', x: 170, y: 880, wires: [['setup-fn']] });
-  add({ id: 'setup-fn', type: 'function', z: T1, name: 'stock and PM plans', func: withAssets(F.setup), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-spares', 'rel-pm'], x: 380, y: 880, wires: [['spares'], ['pm']] });
+  add({ id: 'report-triggers', type: 'function', z: T1, name: 'ask for reports', func: withAssets(F.reportTriggers), outputs: 9, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['OEE', 'takt', 'Andon board', 'work orders', 'spares', 'PM plans', 'Kanban', 'KPIs', 'buffer advice'], x: 380, y: 820, wires: [['oee'], ['takt'], ['andon'], ['wo'], ['spares'], ['pm'], ['kanban'], ['kpi'], ['buffer']] });
+  // Once at deploy: the spare parts (define, then the stock count) and the PM plans, as lists of commands split into messages.
+  add({ id: 'setup', type: 'inject', z: T1, name: 'stock and PM plans at deploy', props: [{ p: 'payload', v: SETUP_JSONATA, vt: 'jsonata' }], repeat: '', crontab: '', once: true, onceDelay: '0.5', topic: '', x: 190, y: 880, wires: [['setup-split']] });
+  add({ id: 'setup-split', type: 'split', z: T1, name: 'one command each', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', property: 'payload', x: 400, y: 880, wires: [['setup-cmd']] });
+  add({ id: 'setup-cmd', type: 'change', z: T1, name: 'to {action, payload}', rules: [{ t: 'set', p: 'action', pt: 'msg', to: 'payload.action', tot: 'msg' }, { t: 'set', p: 'payload', pt: 'msg', to: 'payload.payload', tot: 'msg' }, { t: 'delete', p: 'parts', pt: 'msg' }], action: '', property: '', from: '', to: '', reg: false, x: 590, y: 880, wires: [['setup-route']] });
+  add({ id: 'setup-route', type: 'switch', z: T1, name: 'spares or PM', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'plan', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 770, y: 880, wires: [['pm'], ['spares']] });
   c('c-state', 1300, 780, 'Line state: the dashboards\' view model', 'Keeps the latest figures per asset in flow context and sends them once a second; trends are decimated here to 300 points per series.');
 
   // UI commands and errors
@@ -186,7 +282,10 @@ function demoLine(variant = 'd2') {
   add({ id: 'to-dash-detail', type: 'link out', z: T1, name: 'detail view', mode: 'link', links: ['detail-in'], x: 1500, y: 840, wires: [] });
   c('c-ui', 380, 960, 'Commands from the dashboards', 'Buttons and forms send {action, payload}; bad input (no name, text in a number field, a malformed parts list) goes back as a visible notice, and errors of the nodes (an illegal transition, short stock) too.');
 
-  if (variant === 'd2') dashboard2(add, c, T2);
+  if (variant === 'd2') {
+    dashboard2(add, c, T2);
+    stockWidgets(flow, add, c, T1);
+  }
   else dashboard1(add, c, T2);
   return flow;
 }

@@ -47,7 +47,8 @@ function settingsSource(opts) {
       tours: false,
       palette: { categories: ['reliability', 'common', 'function', 'dashboard 2', 'network', 'sequence', 'parser', 'storage'] },
     },
-    // "persistent" keeps small flow state (the demo's simulated clock) across restarts.
+    // "persistent" keeps small flow state across restarts (the demo's simulated supplier: its open
+    // orders). The simulators keep their clock in the demo's rel-store, not here.
     contextStorage: { default: { module: 'memory' }, persistent: { module: 'localfilesystem' } },
     // The dashboards run in the same process: keep the editor and the floor screens on one port.
     ui: { path: 'ui' },

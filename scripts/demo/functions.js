@@ -15,6 +15,8 @@ exports.lineState = function () {
   const MAX_POINTS = 300; // per trend sent to a browser
   const KEEP = 1200; // raw trend points kept per asset
   const S = flow.get('lineState') || { assets: {}, wos: [], andon: [], oee: {}, takt: {}, kanban: {}, pulls: [], spares: [], pm: [], dirty: true, heavyDirty: true, notice: null };
+  if (!S.kpi) S.kpi = {};
+  if (!S.buffer) S.buffer = {};
   const simTs = flow.get('simTs') || {};
   const p = msg.payload;
   const own = (o, k) => (o && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
@@ -61,7 +63,8 @@ exports.lineState = function () {
         const open = S.wos.filter((w) => w.asset === a.assetId && ['open', 'assigned', 'in-progress', 'on-hold'].includes(w.status));
         return { id: s.id, name: s.name, role: s.role, health: s.health, state: s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, oee: S.oee[a.assetId] || null, takt: S.takt[a.assetId] || null };
       });
-      out[0] = { topic: 'line', payload: { assets, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, updatedAt: new Date().toISOString() } };
+      const kpi = ASSETS.filter((a) => S.kpi[a.assetId]).map((a) => Object.assign({ id: a.assetId, name: a.name }, S.kpi[a.assetId]));
+      out[0] = { topic: 'line', payload: { assets, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, kpi, buffer: Object.values(S.buffer), updatedAt: new Date().toISOString() } };
       S.dirty = false;
     }
     if (S.heavyDirty) {
@@ -83,7 +86,19 @@ exports.lineState = function () {
       simTs[id] = Math.max(simTs[id] || 0, p.ts);
       flow.set('simTs', simTs);
     }
-    if (p.features && typeof id === 'string') {
+    if (p.kpi && typeof p.kpi === 'object' && !Array.isArray(p.kpi) && p.kpi.scope === 'asset' && typeof p.kpi.asset === 'string') {
+      // rel-kpi for one asset (window: the last 30 days of work orders).
+      const k = p.kpi;
+      S.kpi[k.asset] = { failures: k.failures, mtbfH: round(k.mtbfH, 1), mttrH: round(k.mttrH, 2), availability: round(k.availability, 4), unplannedShare: round(k.unplannedShare, 4), operatingH: round(k.operatingH, 1), from: k.from, to: k.to };
+      S.dirty = true;
+    } else if (p.buffer && typeof p.buffer === 'object') {
+      // rel-buffer advice (one item, or every item after a health or OEE event).
+      for (const b of Array.isArray(p.buffer) ? p.buffer : [p.buffer]) {
+        if (!b || typeof b.item !== 'string') continue;
+        S.buffer[b.item] = { item: b.item, wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6) };
+      }
+      S.dirty = true;
+    } else if (p.features && typeof id === 'string') {
       // One analysed frame: vibration features, diagnosis, health, RUL.
       const s = asset(id);
       const f = p.features;
@@ -277,7 +292,10 @@ exports.onNewWorkOrder = function () {
   return [reserve, andon];
 };
 
-/** Every few seconds: ask the nodes for their figures (OEE and takt at the asset's simulated time). */
+/**
+ * Every few seconds and after every work-order transition: ask the nodes for their figures (OEE,
+ * takt and buffer advice at the asset's simulated time, which lives in flow context).
+ */
 exports.reportTriggers = function () {
   const simTs = flow.get('simTs') || {};
   const oee = [];
@@ -288,6 +306,11 @@ exports.reportTriggers = function () {
     oee.push({ action: 'report', payload: { asset: a.assetId, ts } });
     takt.push({ action: 'report', payload: { asset: a.assetId, ts } });
   }
+  // rel-kpi works on the work orders (real time); one report per asset, so every asset has a row.
+  // The report of all assets (payload without asset) feeds the stock KPI table of the Widgets page.
+  const kpi = ASSETS.map((a) => ({ topic: 'kpi', payload: { asset: a.assetId } })).concat([{ topic: 'kpi', payload: {} }]);
+  // rel-buffer advises as of the filler's simulated day (its demand is counted in simulated days).
+  const fillerTs = simTs['filler-1'];
   return [
     oee.length ? oee : null,
     takt.length ? takt : null,
@@ -296,42 +319,22 @@ exports.reportTriggers = function () {
     { action: 'list', topic: 'spares-list', payload: {} },
     { action: 'list', topic: 'pm-list', payload: {} },
     { action: 'status', payload: { item: 'caps-38mm' } },
+    kpi,
+    fillerTs ? { action: 'advise', payload: { item: 'caps-38mm', ts: fillerTs } } : null,
   ];
-};
-
-/** Once at deploy: spare parts and PM plans. */
-exports.setup = function () {
-  const day = 86400000;
-  const now = Date.now();
-  const iso = (t) => new Date(t).toISOString().slice(0, 10);
-  const parts = [
-    { part: 'SKF-6205-2RS', name: 'Deep groove ball bearing 6205-2RS', unitCost: 14.5, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.08, demandSd: 0.1, qty: 2 },
-    { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
-    { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
-    { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
-  ];
-  const spares = [];
-  for (const p of parts) {
-    const { qty, ...def } = p;
-    spares.push({ action: 'define', payload: def });
-    spares.push({ action: 'adjust', payload: { part: p.part, count: qty, note: 'demo stock count', by: 'demo' } });
-  }
-  const plans = [
-    { asset: 'pump-1', task: 'Lubricate pump bearings', trigger: 'calendar', unit: 'days', every: 30, lastDone: iso(now - 28 * day), durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },
-    { asset: 'compressor-1', task: 'Replace intake filter', trigger: 'calendar', unit: 'weeks', every: 12, lastDone: iso(now - 80 * day), durationMin: 30 },
-    { asset: 'conveyor-1', task: 'Check belt tension', trigger: 'calendar', unit: 'weeks', every: 2, lastDone: iso(now - 10 * day), durationMin: 15 },
-    { asset: 'filler-1', task: 'Inspect filler motor coupling', trigger: 'calendar', unit: 'days', every: 60, lastDone: iso(now - 45 * day), durationMin: 25 },
-  ];
-  return [spares, plans.map((p) => ({ action: 'plan', payload: p }))];
 };
 
 /**
- * Production events of the simulators: count -> rel-oee, cycle -> rel-takt; the filler's good
- * count consumes cap containers from the Kanban loop (one container per 250 good units), and the
- * loop's pull signals are delivered when the filler's simulated clock reaches their due time.
+ * The caps Kanban loop and its buffer advice, fed by the filler's good count (the "by action"
+ * switch sends every count here; the other assets' are ignored): one container of caps per 250
+ * good units is consumed, and the loop's pull signals are delivered by a simulated supplier when
+ * the filler's simulated clock reaches their due time. Each delivery also tells rel-buffer its
+ * observed lead time, each count its demand. Outputs: 1 rel-kanban (consume / deliver),
+ * 2 rel-buffer (demand / delivery).
  */
-exports.routeProduction = function () {
+exports.fillerKanban = function () {
   const p = msg.payload || {};
+  const DAY = 86400000;
   // Pull signals on order survive a restart (the "persistent" store, else the default one).
   let store = 'persistent';
   function getPending() {
@@ -346,110 +349,34 @@ exports.routeProduction = function () {
     if (store) context.set('pending', v, store);
     else context.set('pending', v);
   }
-  if (p.item && p.containers && p.dueAt && msg.action !== 'count' && msg.action !== 'cycle') {
+  if (p.item && p.containers && p.dueAt && msg.action !== 'count') {
     // A pull signal from rel-kanban: the supplier delivers at its due time (simulated clock).
     const pending = getPending();
-    pending.push({ item: p.item, containers: p.containers, due: Date.parse(p.dueAt) || 0 });
+    pending.push({ item: p.item, containers: p.containers, due: Date.parse(p.dueAt) || 0, ordered: Date.parse(p.orderedAt) || null });
     setPending(pending.slice(-100));
     return null;
   }
-  if (msg.action === 'count') {
-    const out = [msg, null, null];
-    if (p.asset === 'filler-1' && typeof p.good === 'number') {
-      const kanban = [];
-      const pending = getPending();
-      const due = pending.filter((x) => x.due <= p.ts);
-      if (due.length) {
-        setPending(pending.filter((x) => x.due > p.ts));
-        for (const d of due) kanban.push({ action: 'deliver', payload: { item: d.item, containers: d.containers, ts: p.ts } });
-      }
-      const carry = (context.get('caps') || 0) + p.good;
-      const containers = Math.floor(carry / 250);
-      context.set('caps', carry - containers * 250);
-      if (containers > 0) kanban.push({ action: 'consume', payload: { item: 'caps-38mm', containers, ts: p.ts } });
-      // The loop also hears health changes from the analysis chain: keep its events in time order.
-      for (const k of kanban) {
-        k.payload.ts = Math.max(k.payload.ts, flow.get('kanbanTs') || 0);
-        flow.set('kanbanTs', k.payload.ts);
-      }
-      if (kanban.length) out[2] = kanban;
+  if (msg.action !== 'count' || p.asset !== 'filler-1' || typeof p.good !== 'number' || typeof p.ts !== 'number') return null;
+  const kanban = [];
+  const buffer = [];
+  const pending = getPending();
+  const due = pending.filter((x) => x.due <= p.ts);
+  if (due.length) {
+    setPending(pending.filter((x) => x.due > p.ts));
+    for (const d of due) {
+      kanban.push({ action: 'deliver', payload: { item: d.item, containers: d.containers, ts: p.ts } });
+      if (d.ordered && p.ts > d.ordered) buffer.push({ action: 'delivery', payload: { item: d.item, leadTimeDays: (p.ts - d.ordered) / DAY, ts: p.ts } });
     }
-    return out;
   }
-  if (msg.action === 'cycle') return [null, msg, null];
-  if (msg.action === 'state') return [msg, null, null];
-  return null;
-};
-
-/**
- * Keeps the simulated clock moving forward across restarts. Each rel-simulator starts its
- * accelerated clock at the deploy time, so after a restart its timestamps would fall behind
- * those the persisting nodes (rel-health, rel-oee, rel-takt, rel-kanban) stored during the last
- * run, and they would refuse them as out of order. The last time sent is kept in the
- * "persistent" context store (file based; configured by scripts/start.js, else the default
- * store) and the frames of a new run are shifted after it. The first message of each asset in a
- * run also sets the asset running for rel-oee.
- * Outputs: 1 waveforms (-> rel-vibration), 2 process readings, 3 production events.
- */
-exports.continueClock = function () {
-  const p = msg.payload;
-  if (!p || typeof p !== 'object' || typeof p.asset !== 'string' || typeof p.ts !== 'number') return null;
-  let store = 'persistent';
-  let last;
-  try {
-    last = context.get('lastTs', store) || 0;
-  } catch (e) {
-    store = undefined;
-    last = context.get('lastTs') || 0;
+  if (p.good > 0) buffer.push({ action: 'demand', payload: { item: 'caps-38mm', qty: p.good, ts: p.ts } });
+  const carry = (context.get('caps') || 0) + p.good;
+  const containers = Math.floor(carry / 250);
+  context.set('caps', carry - containers * 250);
+  if (containers > 0) kanban.push({ action: 'consume', payload: { item: 'caps-38mm', containers, ts: p.ts } });
+  // The loop also hears health changes from the analysis chain: keep its events in time order.
+  for (const k of kanban) {
+    k.payload.ts = Math.max(k.payload.ts, flow.get('kanbanTs') || 0);
+    flow.set('kanbanTs', k.payload.ts);
   }
-  // One offset for the whole line (the simulators share their start, so their times stay
-  // aligned: rel-kanban, for one, hears from the conveyor and the filler). null = not yet known
-  // in this run (the node's On Start code clears it).
-  let offset = context.get('offset');
-  if (typeof offset !== 'number') {
-    offset = last && p.ts <= last ? last - p.ts + 1000 : 0;
-    context.set('offset', offset);
-  }
-  const started = context.get('started') || {};
-  const out = [null, null, null];
-  if (!started[p.asset]) {
-    started[p.asset] = true;
-    context.set('started', started);
-    out[2] = [{ action: 'state', topic: p.asset + '/state', payload: { asset: p.asset, state: 'running', ts: p.ts + offset } }];
-  }
-  p.ts += offset;
-  if (p.ts > last) {
-    if (store) context.set('lastTs', p.ts, store);
-    else context.set('lastTs', p.ts);
-  }
-  if (Array.isArray(p.samples)) out[0] = msg;
-  else if (msg.action === 'cycle' || msg.action === 'count') out[2] = (out[2] || []).concat([msg]);
-  else out[1] = msg;
-  return out;
-};
-
-/**
- * A health state change (rel-health output 2) -> rel-kanban's health action, which raises the
- * loop's safety factor while a critical asset is unhealthy. The frame went through the analysis
- * chain, so a production event of another asset may have reached the loop meanwhile with a later
- * time: never send the loop an earlier one.
- */
-exports.healthToKanban = function () {
-  if (!msg.payload || typeof msg.payload !== 'object') return null;
-  msg.action = 'health';
-  if (typeof msg.payload.ts === 'number') {
-    msg.payload.ts = Math.max(msg.payload.ts, flow.get('kanbanTs') || 0);
-    flow.set('kanbanTs', msg.payload.ts);
-  }
-  return msg;
-};
-
-/** Route a simulator control message to the simulator of its asset (outputs in ASSETS order). */
-exports.routeSimulator = function () {
-  const asset = msg.payload && msg.payload.asset;
-  const i = ASSETS.findIndex((a) => a.assetId === asset);
-  if (i < 0) return null;
-  const out = ASSETS.map(() => null);
-  out[i] = { action: msg.action, payload: {} };
-  return out;
+  return [kanban.length ? kanban : null, buffer.length ? buffer : null];
 };

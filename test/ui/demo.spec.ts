@@ -55,6 +55,46 @@ async function v1Tiles(page: Page): Promise<{ name: string; health: string }[]> 
   return out;
 }
 
+/** A stock ui-table (Dashboard 2.0) as row objects keyed by its header texts. */
+async function tableRows(page: Page, widgetId: string): Promise<Record<string, string>[]> {
+  return (await page.evaluate(`(() => {
+    const t = document.querySelector('#nrdb-ui-widget-${widgetId} table');
+    if (!t) return [];
+    const heads = [...t.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+    return [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()))
+      .filter((cells) => cells.length === heads.length)
+      .map((cells) => Object.fromEntries(heads.map((h, i) => [h, cells[i]])));
+  })()`)) as Record<string, string>[];
+}
+
+/** The number a stock ui-gauge shows, or NaN. */
+async function gaugeValue(page: Page, widgetId: string): Promise<number> {
+  const t = await textOf(page, `#nrdb-ui-widget-${widgetId} .nrdb-ui-gauge-value span`);
+  return t === '' ? NaN : Number(t);
+}
+
+/** The series of a stock ui-chart (ECharts, drawn on a canvas): read from its Vue component. */
+async function chartSeries(page: Page, widgetId: string): Promise<{ name: string; points: number }[]> {
+  return (await page.evaluate(`(() => {
+    const app = document.querySelector('#app').__vue_app__;
+    const seen = new Set();
+    let found = null;
+    (function walk(v, d) {
+      if (!v || d > 300 || found) return;
+      const c = v.component;
+      if (c && !seen.has(c)) {
+        seen.add(c);
+        if (c.type.name === 'DBUIChart' && c.props.id === '${widgetId}') { found = c; return; }
+        walk(c.subTree, d + 1);
+      }
+      for (const k of ['children', 'dynamicChildren']) if (Array.isArray(v[k])) for (const ch of v[k]) if (ch && typeof ch === 'object') walk(ch, d + 1);
+    })(app._container._vnode, 0);
+    const chart = found && found.proxy.chart;
+    if (!chart) return [];
+    return (chart.getOption().series || []).map((x) => ({ name: String(x.name), points: (x.data || []).length }));
+  })()`)) as { name: string; points: number }[];
+}
+
 describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashboard 3.x)', function () {
   this.timeout(300_000);
   let red: RunningRed;
@@ -184,6 +224,7 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     assert.strictEqual(await phone.locator(`[data-two="${wo}"]`).getAttribute('data-wo-status'), 'in-progress');
     await shot(phone, 'tech-390-bad-input');
     await phone.fill(`[data-two="${wo}"] [data-field="repairMin"]`, '45');
+    await phone.fill(`[data-two="${wo}"] [data-field="downtimeMin"]`, '60');
     await phone.fill(`[data-two="${wo}"] [data-field="parts"]`, 'SKF-6205-2RS:1');
     await phone.fill(`[data-two="${wo}"] [data-field="note"]`, '<b>replaced</b> DE bearing {{ 7*7 }}');
     await phone.click(`[data-act="complete-${wo}"]`);
@@ -201,12 +242,13 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
 
     const db = new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare('SELECT status, is_open, assignee, repair_min, parts, closed_at FROM cmms_work_orders WHERE id = ?').get(Number(wo.slice(3))) as any;
+      const row = db.prepare('SELECT status, is_open, assignee, repair_min, downtime_min, parts, closed_at FROM cmms_work_orders WHERE id = ?').get(Number(wo.slice(3))) as any;
       assert.ok(row, `${wo} in the store`);
       assert.strictEqual(row.status, 'closed');
       assert.strictEqual(row.is_open, 0);
       assert.strictEqual(row.assignee, 'Maria');
       assert.strictEqual(row.repair_min, 45);
+      assert.strictEqual(row.downtime_min, 60);
       assert.match(String(row.parts), /SKF-6205-2RS/);
       assert.ok(row.closed_at, 'closed_at set');
       const hist = db.prepare('SELECT action, actor, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id').all(Number(wo.slice(3))) as any[];
@@ -217,6 +259,62 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     } finally {
       db.close();
     }
+  });
+
+  it('the maintenance page shows MTBF, MTTR and availability per asset (rel-kpi), as the store gives them', async function () {
+    // The repair just completed (45 min repair, 60 min downtime) is the conveyor's one failure of the window.
+    const db = new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
+    let rows: { failure: number; repair_min: number; downtime_min: number }[];
+    try {
+      rows = db.prepare("SELECT failure, repair_min, downtime_min FROM cmms_work_orders WHERE asset = 'conveyor-1' AND done_at IS NOT NULL").all() as any[];
+    } finally {
+      db.close();
+    }
+    const failures = rows.filter((r) => r.failure === 1);
+    assert.strictEqual(failures.length, 1, 'one failure in the store');
+    const operatingH = 30 * 24 - rows.reduce((a, r) => a + (r.downtime_min ?? 0), 0) / 60;
+    const mtbf = operatingH / failures.length;
+    const mttr = failures.reduce((a, r) => a + r.repair_min, 0) / 60 / failures.length;
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/maintenance`);
+    const row = '[data-kpi="conveyor-1"]';
+    await waitFor('the conveyor KPIs with its failure', async () => (await textOf(page, `${row} [data-col="failures"]`)) === '1', 30_000);
+    assert.strictEqual(Number(await textOf(page, `${row} [data-col="mtbf"]`)), Math.round(mtbf * 10) / 10, 'MTBF (h)');
+    assert.strictEqual(Number(await textOf(page, `${row} [data-col="mttr"]`)), Math.round(mttr * 100) / 100, 'MTTR (h)');
+    assert.strictEqual(await textOf(page, `${row} [data-col="availability"]`), `${((100 * mtbf) / (mtbf + mttr)).toFixed(2)} %`, 'Ai = MTBF / (MTBF + MTTR)');
+    // Every asset has a row with numbers; the others have had no failure: availability 100 %, no MTBF.
+    for (const id of ['pump-1', 'compressor-1', 'filler-1']) {
+      assert.strictEqual(await textOf(page, `[data-kpi="${id}"] [data-col="failures"]`), '0', id);
+      assert.strictEqual(await textOf(page, `[data-kpi="${id}"] [data-col="availability"]`), '100.00 %', id);
+    }
+    await shot(page, 'maintenance-1920-kpi');
+    await page.close();
+  });
+
+  it('the Kanban page shows the buffer advice (rel-buffer) learned from the filler\'s demand', async function () {
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/kanban`);
+    const b = '[data-buffer="caps-38mm"]';
+    await waitFor('buffer advice with a demand per day', async () => /^\d+(\.\d+)?$/.test(await textOf(page, `${b} .rel-buf-units`)), 60_000);
+    const wipDays = Number(await textOf(page, `${b} .rel-buf-wip`));
+    const units = Number(await textOf(page, `${b} .rel-buf-units`));
+    // The WIP buffer never goes below the floor (3 days) before the Rule of 85 is met; a sick critical asset adds up to 2 days.
+    assert.ok(wipDays >= 3 && wipDays <= 3 + 2 + 10, `WIP ${wipDays} days`);
+    // The demand it learned is what the store holds: daily totals of caps used by the filler.
+    const db = new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
+    let state: { days: [number, number][] };
+    try {
+      state = JSON.parse((db.prepare("SELECT value FROM node_state WHERE scope = 'buffer:buffer' AND state_key = 'caps-38mm'").get() as { value: string }).value);
+    } finally {
+      db.close();
+    }
+    const complete = state.days.slice(0, -1).map((d) => d[1]);
+    assert.ok(complete.length >= 2, `${complete.length} completed days in the store`);
+    const perDay = units / wipDays;
+    assert.ok(perDay >= Math.min(...complete) * 0.5 && perDay <= Math.max(...complete) * 1.01, `demand ${perDay}/day within the stored daily totals ${complete}`);
+    assert.match((await page.locator(`${b} .rel-buf-reasons`).textContent()) ?? '', /WIP|floor|Rule of 85|days/i);
+    await shot(page, 'kanban-1920-buffer');
+    await page.close();
   });
 
   it('renders user text as text, never as markup or a template expression', async function () {
@@ -272,6 +370,131 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     assert.match((await page.locator('[data-chart="velocity"]').textContent()) ?? '', /B\/C/);
     await shot(page, 'asset-1920-conveyor');
     await page.close();
+  });
+
+  it('the Widgets page: stock gauges, charts and tables wired straight from the nodes\' dashboard outputs show the nodes\' figures', async function () {
+    // The page is made of stock widgets only, fed from the nodes' last (dashboard) output, with no function node in between.
+    const flow = start.readFlow('demo-line.json');
+    const widgets = flow.filter((n: any) => ['ui-gauge', 'ui-chart', 'ui-table', 'ui-text'].includes(n.type) && flow.find((g: any) => g.id === n.group)?.page === 'page-widgets');
+    assert.ok(widgets.length >= 14, `${widgets.length} stock widgets`);
+    assert.ok(!flow.some((n: any) => n.type === 'ui-template' && flow.find((g: any) => g.id === n.group)?.page === 'page-widgets'), 'no template on the page');
+    const feeders = (id: string) => flow.filter((n: any) => (n.wires ?? []).some((w: string[]) => w.includes(id)));
+    for (const w of widgets) {
+      let up = feeders(w.id);
+      while (up.length && up.every((n: any) => n.type === 'switch')) up = up.flatMap((n: any) => feeders(n.id));
+      assert.ok(up.length > 0 && up.every((n: any) => n.type.startsWith('rel-') && n.dashboard === true && n.wires[n.wires.length - 1].length), `${w.type} ${w.id} is fed by a node's dashboard output: ${up.map((n: any) => n.type)}`);
+    }
+
+    const page = await browser.newPage({ viewport: DESKTOP });
+    await page.goto(`${red.url}/dashboard/widgets`);
+    const line = await browser.newPage({ viewport: DESKTOP });
+    await line.goto(`${red.url}/dashboard/line`);
+    const ids = ['conveyor-1', 'pump-1', 'compressor-1', 'filler-1'];
+    // Health gauges: a number per asset; for the healthy assets, the health the line overview shows (same rel-health score).
+    await waitFor('four health gauges with a number', async () => {
+      for (const id of ids) if (!((await gaugeValue(page, `w-health-${id}`)) > 0)) return false;
+      return true;
+    }, 60_000);
+    for (const id of ['pump-1', 'compressor-1', 'filler-1']) {
+      await waitFor(`${id}: gauge = tile health within 3`, async () => Math.abs((await gaugeValue(page, `w-health-${id}`)) - Number(await textOf(line, `[data-asset="${id}"] .rel-health-num`))) <= 3, 20_000);
+    }
+    for (const id of ids) {
+      const v = await gaugeValue(page, `w-health-${id}`);
+      assert.ok(v >= 0 && v <= 100, `${id} health gauge ${v}`);
+    }
+    // The health chart: one series per asset (series = msg.topic), each with points.
+    const hs = await waitFor('four health series', async () => {
+      const x = await chartSeries(page, 'w-health-chart');
+      return ids.every((id) => x.some((s) => s.name.startsWith(id) && s.points >= 2)) ? x : null;
+    }, 30_000);
+    assert.strictEqual(hs.length, 4, JSON.stringify(hs));
+    // OEE: four gauges, OEE = A x P x Q of the same report (1 decimal each), and the chart has the four series.
+    const oee = await waitFor('the filler OEE gauges of one report', async () => {
+      const [a, p, q, o] = await Promise.all(['availability', 'performance', 'quality', 'oee'].map((f) => gaugeValue(page, `w-oee-${f}`)));
+      return [a, p, q, o].every((x) => x > 0) && Math.abs((a * p * q) / 10000 - o) <= 0.3 ? { a, p, q, o } : null;
+    }, 30_000);
+    assert.ok(oee.q <= 100 && oee.a <= 100, JSON.stringify(oee));
+    const os = await waitFor('the four OEE series', async () => {
+      const x = await chartSeries(page, 'w-oee-chart');
+      return ['Availability', 'Performance', 'Quality', 'OEE'].every((n) => x.some((s) => s.name === n && s.points >= 1)) ? x : null;
+    }, 30_000);
+    assert.strictEqual(os.length, 4, JSON.stringify(os));
+
+    // Tables, checked against the store.
+    const db = () => new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
+    const woRows = await waitFor('the work-order table', async () => {
+      const r = await tableRows(page, 'w-wo-table');
+      return r.length ? r : null;
+    }, 20_000);
+    let d = db();
+    try {
+      const all = d.prepare('SELECT id, asset, mode, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
+      for (const r of woRows) {
+        const w = all.find((x) => `WO-${String(x.id).padStart(6, '0')}` === r.number);
+        assert.ok(w, `${r.number} is in the store`);
+        assert.deepStrictEqual([r.asset, r.mode, r.priority], [w.asset, w.mode, String(w.priority)], r.number);
+      }
+      assert.ok(woRows.length >= Math.min(all.length, 100) - 1, `${woRows.length} rows for ${all.length} work orders`);
+      assert.ok(woRows.some((r) => r.status === 'closed'), 'the closed order is listed as closed');
+    } finally {
+      d.close();
+    }
+    // The Andon board: the open calls of the store (the repaired conveyor degrades again and raises a new one).
+    const andon = await waitFor('an open Andon call in the table', async () => {
+      const r = await tableRows(page, 'w-andon-table');
+      return r.length ? r : null;
+    }, 150_000);
+    d = db();
+    try {
+      const open = d.prepare("SELECT id, station, kind, state, level FROM jit_andon_call WHERE state != 'resolved'").all() as any[];
+      for (const r of andon) {
+        const c = open.find((x) => String(x.id) === r.id);
+        assert.ok(c, `call ${r.id} is open in the store`);
+        assert.deepStrictEqual([r.station, r.kind, r.state], [c.station, c.kind, c.state], `call ${r.id}`);
+        assert.ok(Number(r.level) <= c.level + 1 && Number(r.level) >= c.level - 1, `call ${r.id} level ${r.level} vs ${c.level}`);
+      }
+    } finally {
+      d.close();
+    }
+    // KPIs of all assets: the conveyor's failure as the store gives it.
+    d = db();
+    let rows: any[];
+    try {
+      rows = d.prepare("SELECT failure, repair_min, downtime_min FROM cmms_work_orders WHERE asset = 'conveyor-1' AND done_at IS NOT NULL").all() as any[];
+    } finally {
+      d.close();
+    }
+    const failures = rows.filter((r) => r.failure === 1);
+    const mtbf = (30 * 24 - rows.reduce((a, r) => a + (r.downtime_min ?? 0), 0) / 60) / failures.length;
+    const mttr = failures.reduce((a, r) => a + r.repair_min, 0) / 60 / failures.length;
+    const kpi = await waitFor('the conveyor in the KPI table', async () => (await tableRows(page, 'w-kpi-table')).find((r) => r.name === 'conveyor-1' && r.scope === 'asset'), 20_000);
+    assert.strictEqual(Number(kpi.failures), failures.length);
+    assert.strictEqual(Number(kpi.mtbfH), Math.round(mtbf * 100) / 100);
+    assert.strictEqual(Number(kpi.mttrH), Math.round(mttr * 100) / 100);
+    assert.strictEqual(Number(kpi.availabilityPct), Math.round(((100 * mtbf) / (mtbf + mttr)) * 100) / 100);
+    // Buffer advice: the WIP days of the node's main output, as the Kanban page shows them.
+    const kb = await browser.newPage({ viewport: DESKTOP });
+    await kb.goto(`${red.url}/dashboard/kanban`);
+    await waitFor('the same WIP days in the stock table and on the Kanban page', async () => {
+      const r = (await tableRows(page, 'w-buffer-table')).find((x) => x.item === 'caps-38mm');
+      const main = Number(await textOf(kb, '[data-buffer="caps-38mm"] .rel-buf-wip'));
+      return r && Number(r.wipDays) >= 3 && Number(r.wipDays) === main;
+    }, 30_000);
+    await kb.close();
+    await line.close();
+    // The hostile work-order title (stored by an earlier test) is text in the stock table too.
+    assert.strictEqual(await page.locator('#nrdb-ui-widget-w-wo-table img, #nrdb-ui-widget-w-wo-table b').count(), 0, 'no element made from a title');
+    assert.strictEqual(await page.evaluate('window.__relXss === undefined'), true, 'no script ran');
+    await shot(page, 'widgets-1920');
+    await page.close();
+    const phone = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+    await phone.goto(`${red.url}/dashboard/widgets`);
+    await waitFor('gauges on the phone', async () => (await gaugeValue(phone, 'w-health-pump-1')) > 0, 30_000);
+    await phone.waitForTimeout(1500);
+    await shot(phone, 'widgets-390');
+    const sw = (await phone.evaluate('document.documentElement.scrollWidth')) as number;
+    assert.ok(sw <= 400, `the Widgets page is ${sw} px wide at 390 px`);
+    await phone.close();
   });
 
   it('the node-red-dashboard 3.x flow renders the line overview and the work-order board with live values', async function () {

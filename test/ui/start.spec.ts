@@ -28,7 +28,7 @@ describe('ui: npm start prepares the Node-RED user directory', function () {
     assert.strictEqual(settings.credentialSecret, process.env.NODE_RED_CREDENTIAL_SECRET || false);
     assert.strictEqual(settings.logging.console.level, 'info');
     assert.strictEqual(settings.editorTheme.palette.categories[0], 'reliability');
-    assert.ok(settings.contextStorage.persistent, 'a file-backed context store for the demo clock');
+    assert.ok(settings.contextStorage.persistent, 'a file-backed context store (the demo supplier\'s open orders)');
   });
 
   it('links the package into <userDir>/node_modules like npm install <path>', function () {
@@ -72,6 +72,18 @@ describe('ui: npm start prepares the Node-RED user directory', function () {
     assert.deepStrictEqual(sims.filter((n: any) => n.fault !== 'none').map((n: any) => [n.assetId, n.fault]), [['conveyor-1', 'bearing-outer-race']]);
     for (const s of sims) assert.ok(Number(s.timeScale) > 1, 'accelerated clock');
     assert.ok(of('comment').length >= 5, 'comment nodes explain the line');
+    // The simulators keep their clock in the store and feed the line directly (no function node in between).
+    const fnIds = new Set(of('function').map((n: any) => n.id));
+    for (const s of sims) {
+      assert.strictEqual(s.store, of('rel-store')[0].id, `${s.id} resumes from the store`);
+      assert.strictEqual(s.startEvent, true);
+      const type = (id: string) => demo.find((n: any) => n.id === id)?.type;
+      assert.deepStrictEqual(s.wires.map((w: string[]) => w.map(type)), [['rel-vibration'], ['function'], ['switch']], `${s.id}: waveforms to rel-vibration, readings to the line state, production events to a switch`);
+      assert.ok(!fnIds.has(s.wires[0][0]) && !fnIds.has(s.wires[2][0]));
+    }
+    assert.ok(!of('function').some((n: any) => /continue the clock/.test(n.name)), 'no clock work-around');
+    assert.ok(of('function').length <= 6, `${of('function').length} function nodes`);
+    for (const t of ['rel-kpi', 'rel-buffer']) assert.strictEqual(of(t).length, 1, t);
     // Every persisting node uses the one store.
     for (const n of demo) if ('store' in n && n.type !== 'rel-asset') assert.strictEqual(n.store, of('rel-store')[0].id, `${n.type} ${n.id}`);
   });
