@@ -222,7 +222,7 @@ function demoLine(variant = 'd2') {
   ASSETS.forEach((a, i) => {
     const id = `sim-${a.assetId}`;
     sims.push(id);
-    add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, store: STORE, startEvent: true, x: 200, y: 180 + i * 60, wires: [['vib'], ['line-state'], ['by-action']] });
+    add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, countStepMin: 15, store: STORE, startEvent: true, x: 200, y: 180 + i * 60, wires: [['vib'], ['line-state'], ['by-action']] });
   });
   c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (state running on the first emission after a start, then cycle and count). Each simulator keeps its simulated clock and its machine in the demo store, so a redeploy or a restart resumes where it stopped: event times never go back and the degrading conveyor stays degraded.');
 

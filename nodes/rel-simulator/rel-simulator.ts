@@ -33,6 +33,7 @@ interface SimulatorDef extends NodeDef {
   noise?: string | number;
   resonanceHz?: string | number;
   cycleTimeS?: string | number;
+  countStepMin?: string | number;
   store?: string;
   startEvent?: boolean | string;
 }
@@ -118,10 +119,12 @@ export = function (RED: RedApi) {
       noise: field(config.noise, D.noise, 'noise', problems),
       resonanceHz: field(config.resonanceHz, D.resonanceHz, 'resonance', problems),
       cycleTimeS: field(config.cycleTimeS, D.cycleTimeS, 'cycle time', problems),
+      countStepS: field(config.countStepMin, 0, 'count every', problems) * 60,
     };
     const intervalS = field(config.interval, 5, 'interval', problems);
     if (intervalS !== 0 && !(intervalS >= 0.05 && intervalS <= 86400)) problems.push('interval: expected 0 (input only) or 0.05 to 86400 s');
     const timeScale = field(config.timeScale, 3600, 'time scale', problems);
+    if (!(opts.countStepS >= 0 && opts.countStepS <= 86400)) problems.push('count every: expected 0 (one count per emission) to 1440 minutes');
     if (problems.length) throw new Error(`rel-simulator: ${problems.join('; ')}`);
     const startEvent = config.startEvent === true || config.startEvent === 'true';
     const h: StoreHandle | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;

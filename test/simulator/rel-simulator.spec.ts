@@ -226,6 +226,43 @@ describe('rel-simulator node', function () {
     assert.deepStrictEqual([s.fault, s.severity, s.held], ['imbalance', 0.6, true]);
   });
 
+  it('Count every 15 min: rel-oee downstream reads a performance near 100 % right after a shift change; one count per emission reads far above', async () => {
+    // An hour of simulated time per real second: each emission covers an hour of parts. The clock
+    // starts at 00:20, so the emission at 06:20 carries the parts of 05:20-06:20 into a shift that
+    // began at 06:00.
+    const perf: Record<string, number[]> = {};
+    for (const step of [15, 0]) {
+      const dir = tmpDir('rel-sim-count-');
+      const clock = new StepClock(Date.UTC(2025, 0, 6, 0, 20));
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow([
+        TAB,
+        assetNode({ z: 'tab1' }),
+        storeNode(path.join(dir, 'oee.db')),
+        simNode({ fault: 'none', frameSize: 1024, interval: 1, countStepMin: step, startEvent: true, wires: [['w'], [], ['oee']] }),
+        { id: 'oee', type: 'rel-oee', z: 'tab1', store: 'store1', shifts: 'night=22:00-06:00, early=06:00-14:00, late=14:00-22:00', utcOffset: '0', idealCycleS: 30, wires: [['out']] },
+        { id: 'w', type: 'helper', z: 'tab1' },
+        { id: 'out', type: 'helper', z: 'tab1' },
+      ]);
+      perf[step] = [];
+      for (let h = 1; h <= 8; h++) {
+        const w = nextMessage('w');
+        clock.advance(1000);
+        const ts = (await w).payload.ts;
+        await sleep(20); // the events of that emission reach rel-oee
+        const rep = nextMessages('out', 1);
+        getNode('oee').receive({ action: 'report', payload: { asset: 'pump-1', ts } });
+        const o = (await rep)[0].payload.oee;
+        if (new Date(ts).getUTCHours() === 6) perf[step].push(o.performance);
+      }
+      await unloadFlow();
+    }
+    // 06:20: 20 minutes of the early shift; a healthy machine at its 30 s ideal cycle made about 40 parts in them
+    assert.strictEqual(perf[15].length, 1);
+    assert.ok(perf[15][0] > 0.9 && perf[15][0] <= 1.0, `performance with counts on a 15-minute grid: ${perf[15][0]}`);
+    assert.ok(perf[0][0] > 2, `one count per emission puts 05:20-06:00 into the early shift: ${perf[0][0]}`);
+  });
+
   describe('with a store: resumes its clock and its machine after a redeploy', function () {
     let dir: string;
     let file: string;

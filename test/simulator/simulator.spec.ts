@@ -6,6 +6,7 @@ import {
   DEFAULT_MODEL,
   SimClock,
   SimMachine,
+  countPieces,
   hoursAtSeverity,
   severityAt,
   simulateFrame,
@@ -220,6 +221,31 @@ describe('simulator core', function () {
     assert.ok(scrap > 0.01 * total && scrap < 0.1 * total, `scrap ${scrap} of ${total}`);
     // An emission at the same time again completes no cycle: no invented production.
     assert.strictEqual(m.emit(T0 + 100 * 360_000).events.length, 0);
+  });
+
+  it('countPieces: counter reads on a grid of event time, 1 ms before each grid point, parts in proportion, none lost', () => {
+    const Q = 15 * 60_000;
+    const from = Date.UTC(2025, 0, 6, 5, 20);
+    const to = Date.UTC(2025, 0, 6, 6, 20);
+    const p = countPieces(from, to, 120, 12, Q);
+    // grid points crossed: 05:30, 05:45, 06:00, 06:15, then the rest at 06:20
+    assert.deepStrictEqual(p.map((x) => new Date(x.ts).toISOString().slice(11, 23)), ['05:29:59.999', '05:44:59.999', '05:59:59.999', '06:14:59.999', '06:20:00.000']);
+    assert.deepStrictEqual(p.map((x) => x.total), [20, 30, 30, 30, 10]);
+    assert.strictEqual(p.reduce((a, x) => a + x.total, 0), 120);
+    assert.strictEqual(p.reduce((a, x) => a + x.total - x.good, 0), 12);
+    for (const x of p) assert.ok(x.good >= 0 && x.good <= x.total);
+    // within one grid cell: one read at the end; nothing made: nothing sent
+    assert.deepStrictEqual(countPieces(from, from + 60_000, 2, 0, Q), [{ ts: from + 60_000, good: 2, total: 2 }]);
+    assert.deepStrictEqual(countPieces(from, to, 0, 0, Q), []);
+    // a machine with the option: the counts of one long emission add up, stamped in order, none after the frame
+    const m = new SimMachine({ ...DEFAULT_MACHINE, fault: 'none', assetId: 'p', frameSize: 1024, countStepS: 900 }, from);
+    const e = m.emit(to);
+    const counts = e.events.filter((x) => x.action === 'count');
+    const cycles = e.events.find((x) => x.action === 'cycle')!.payload.cycles!;
+    assert.strictEqual(counts.length, 5);
+    assert.strictEqual(counts.reduce((a, x) => a + x.payload.total!, 0), cycles);
+    for (let i = 1; i < counts.length; i++) assert.ok(counts[i].payload.ts > counts[i - 1].payload.ts);
+    assert.ok(counts[counts.length - 1].payload.ts <= to);
   });
 
   it('set holds severity and switches faults; reset restarts the curve; the clock maps real to simulated time', () => {

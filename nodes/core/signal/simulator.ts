@@ -312,6 +312,8 @@ export interface MachineOptions extends MachineModel, DegradationCurve {
   seed: number;
   /** Nominal cycle time of the healthy machine (s). */
   cycleTimeS: number;
+  /** Counter reads on a grid of this many seconds of event time (0: one count per emission). */
+  countStepS: number;
   baseTempC: number;
   baseCurrentA: number;
 }
@@ -322,6 +324,7 @@ export const DEFAULT_MACHINE: Readonly<Omit<MachineOptions, 'assetId'>> = {
   fault: 'bearing-outer-race',
   seed: 1,
   cycleTimeS: 30,
+  countStepS: 0,
   baseTempC: 45,
   baseCurrentA: 12,
 };
@@ -538,10 +541,40 @@ export class SimMachine {
       this.scrapCarry = Math.max(0, scrapExact - scrap);
       const cycleTimeS = round(meanCycle * (1 + 0.01 * rng.gauss()), 3);
       events.push({ action: 'cycle', payload: { asset, ts, cycleTimeS, cycles, simulation: truth } });
-      events.push({ action: 'count', payload: { asset, ts, good: cycles - scrap, total: cycles, simulation: truth } });
+      const pieces = o.countStepS > 0 ? countPieces(ts - elapsedS * 1000, ts, cycles, scrap, o.countStepS * 1000) : [{ ts, good: cycles - scrap, total: cycles }];
+      for (const c of pieces) events.push({ action: 'count', payload: { asset, ts: c.ts, good: c.good, total: c.total, simulation: truth } });
     }
     return { waveform, process, events, truth };
   }
+}
+
+/**
+ * Splits the parts made over (from, to] into counter reads on a grid of event time (`stepMs`, e.g.
+ * 15 minutes), as a PLC counter polled on that grid would report them: one read at each grid point
+ * crossed (stamped 1 ms before it, so the parts of 05:45-06:00 belong to the shift that ends at
+ * 06:00) and one at `to` for the rest. Parts are spread in proportion to time; pieces with no part are left
+ * out. Without this, an accelerated simulator reporting an hour of parts at one time stamp puts
+ * parts made before a shift change into the new shift (performance above 100 % early in a shift).
+ */
+export function countPieces(from: number, to: number, total: number, scrap: number, stepMs: number): { ts: number; good: number; total: number }[] {
+  const span = to - from;
+  if (!(span > 0) || total <= 0) return total > 0 ? [{ ts: to, good: total - scrap, total }] : [];
+  const out: { ts: number; good: number; total: number }[] = [];
+  let doneT = 0;
+  let doneS = 0;
+  let a = from;
+  while (a < to) {
+    const g = (Math.floor(a / stepMs) + 1) * stepMs;
+    const b = Math.min(g, to);
+    const f = (b - from) / span;
+    const t = b === to ? total : Math.round(total * f);
+    const sc = b === to ? scrap : Math.min(t, Math.round(scrap * f));
+    if (t > doneT) out.push({ ts: b === g && b - 1 > a ? b - 1 : b, good: t - doneT - (sc - doneS), total: t - doneT });
+    doneT = Math.max(doneT, t);
+    doneS = Math.max(doneS, sc);
+    a = b;
+  }
+  return out;
 }
 
 /**
