@@ -3,8 +3,12 @@ import assert from 'assert';
 import FFT from 'fft.js';
 import { BEARINGS, bearingFrequencies, bearingMultiples } from '../../nodes/core/signal/bearing';
 import { diagnose, readFeatures } from '../../nodes/core/signal/diagnose';
-import { bandEnvelope, envelopeSpectrum } from '../../nodes/core/signal/envelope';
-import { analyzeVibration, EnvelopeBandCache } from '../../nodes/core/signal/vibration';
+import { bandEnvelope, bandEnvelopeSpectrum, envelopeSpectrum, envelopeStats, robustKurtosis } from '../../nodes/core/signal/envelope';
+import { realForward, realPlan, realSpectrum } from '../../nodes/core/signal/realfft';
+import { selectKth } from '../../nodes/core/signal/peaks';
+import { timeStats } from '../../nodes/core/signal/stats';
+import { rng } from './data';
+import { analyzeVibration, EnvelopeBandCache, SpectrumAverage, type VibrationOptions } from '../../nodes/core/signal/vibration';
 import { WINDOW, windowedAmplitude, windowValue } from '../../nodes/core/signal/window';
 import { gauss, impacts } from './data';
 
@@ -119,22 +123,154 @@ describe('signal: known math', () => {
     near(p.rms, 1 / Math.SQRT2, 1e-3, 'zero-padded RMS is over the samples only');
   });
 
-  it('exactly one N-point FFT per frame; the envelope uses short transforms only', () => {
-    const sizes: number[] = [];
+  it('exactly one N-point real FFT per frame (an N/2-point complex transform of the frame + split); the envelope uses short transforms only', () => {
+    const calls: { kind: string; size: number; realInput: boolean }[] = [];
     const proto = FFT.prototype as any;
     const orig = { r: proto.realTransform, t: proto.transform, i: proto.inverseTransform };
-    proto.realTransform = function (this: FFT, o: any, d: any) { sizes.push(this.size); return orig.r.call(this, o, d); };
-    proto.transform = function (this: FFT, o: any, d: any) { sizes.push(this.size); return orig.t.call(this, o, d); };
-    proto.inverseTransform = function (this: FFT, o: any, d: any) { sizes.push(this.size); return orig.i.call(this, o, d); };
+    const fs = 12000;
+    const n = 16384;
+    const x = impacts({ fs, n, fd: 107, fr: 29.95 });
+    // does the transform's input hold the frame (minus a constant), read as interleaved complex values?
+    const isFrame = (d: ArrayLike<number>) => d.length >= n && Math.abs(d[1] - d[0] - (x[1] - x[0])) < 1e-12 && Math.abs(d[n - 1] - d[7] - (x[n - 1] - x[7])) < 1e-12;
+    proto.realTransform = function (this: FFT, o: any, d: any) { calls.push({ kind: 'real', size: this.size, realInput: isFrame(d) }); return orig.r.call(this, o, d); };
+    proto.transform = function (this: FFT, o: any, d: any) { calls.push({ kind: 'complex', size: this.size, realInput: isFrame(d) }); return orig.t.call(this, o, d); };
+    proto.inverseTransform = function (this: FFT, o: any, d: any) { calls.push({ kind: 'inverse', size: this.size, realInput: isFrame(d) }); return orig.i.call(this, o, d); };
     try {
-      const fs = 12000;
-      const n = 16384;
-      analyzeVibration(impacts({ fs, n, fd: 107, fr: 29.95 }), { fs, rpm: 1797, bearing: bearingMultiples(BEARINGS['6205-2RS']) });
+      analyzeVibration(x, { fs, rpm: 1797, bearing: bearingMultiples(BEARINGS['6205-2RS']) });
     } finally {
       Object.assign(proto, { realTransform: orig.r, transform: orig.t, inverseTransform: orig.i });
     }
-    assert.strictEqual(sizes.filter((s) => s === 16384).length, 1, `transform sizes ${sizes}`);
-    assert.ok(sizes.every((s) => s === 16384 || s <= 16384 / 4), `transform sizes ${sizes}`);
+    const show = JSON.stringify(calls);
+    // the N-point real FFT of the frame: one complex transform of N/2 points whose input is the frame
+    const main = calls.filter((c) => c.kind === 'complex' && c.size === n / 2 && c.realInput);
+    assert.strictEqual(main.length, 1, `transforms ${show}`);
+    // nothing else of the frame's size: every other transform (envelope, envelope spectrum) <= N/4 points
+    assert.ok(calls.filter((c) => c !== main[0]).every((c) => c.size <= n / 4 && !c.realInput), `transforms ${show}`);
+  });
+
+  it('the real FFT (N/2-point complex fft.js transform + split pass) gives the same spectrum as fft.js realTransform', () => {
+    const g = gauss(17);
+    for (const n of [4, 8, 64, 4096, 16384, 65536]) {
+      const x = Array.from({ length: n }, (_, i) => g() + 0.3 * Math.sin(0.01 * i) + 2);
+      const want = new FFT(n).createComplexArray() as number[];
+      new FFT(n).realTransform(want, x);
+      const p = realPlan(n);
+      for (let i = 0; i < n; i++) p.input[i] = x[i];
+      realForward(p);
+      // two partial ranges, then the rest: every bin 0..n/2 equal to rounding
+      realSpectrum(p, 0, n / 8);
+      realSpectrum(p, n / 8 + 1, n / 2);
+      // every bin has the same value, to the last bit, whichever ranges computed it (pairs k,
+      // N/2 - k inside a symmetric range, one at a time outside): features cannot depend on
+      // whether a chart asked for the whole spectrum
+      const once = p.out.slice();
+      realSpectrum(p, 0, n / 2);
+      assert.deepStrictEqual(p.out, once, `N=${n}: whole range vs two partial ranges`);
+      for (const [a, b] of n >= 64 ? [[n / 8, (3 * n) / 8 + 3], [1, n / 4], [n / 4, n / 2], [3, 5], [n / 4 - 1, n / 4 + 1]] : [[0, 1], [1, n / 2]]) {
+        for (let k = a; k <= b; k++) p.out[2 * k] = p.out[2 * k + 1] = NaN;
+        realSpectrum(p, a, b);
+        assert.deepStrictEqual(p.out, once, `N=${n}: range ${a}..${b}`);
+      }
+      let scale = 0;
+      for (let k = 0; k <= n; k++) scale = Math.max(scale, Math.abs(want[k]));
+      let diff = 0;
+      for (let k = 0; k <= n + 1; k++) diff = Math.max(diff, Math.abs(p.out[k] - want[k]));
+      assert.ok(diff <= 1e-13 * scale, `N=${n}: max abs diff ${diff} of ${scale}`);
+      // and against a direct DFT on a few bins
+      for (const k of [0, 1, n / 4 - 1, n / 4, n / 2 - 1, n / 2].filter((q) => q >= 0)) {
+        let re = 0;
+        let im = 0;
+        for (let t = 0; t < n; t++) {
+          re += x[t] * Math.cos((2 * Math.PI * k * t) / n);
+          im -= x[t] * Math.sin((2 * Math.PI * k * t) / n);
+        }
+        assert.ok(Math.abs(p.out[2 * k] - re) + Math.abs(p.out[2 * k + 1] - im) <= 1e-9 * scale, `N=${n} bin ${k}: ${p.out[2 * k]},${p.out[2 * k + 1]} vs ${re},${im}`);
+      }
+    }
+  });
+
+  it('the time-domain pass gives the same statistics for every array kind and odd lengths, equal to a two-pass computation', () => {
+    const g = gauss(5);
+    for (const len of [64, 1001, 4096]) {
+      const f32 = Float32Array.from({ length: len }, (_, i) => 3 + g() + (i % 97 === 0 ? 8 : 0));
+      const f64 = Float64Array.from(f32);
+      const arr = Array.from(f32);
+      const a = timeStats(f64, len);
+      const outs = [new Array(len).fill(0.5), new Array(len).fill(0.5), new Array(len).fill(0.5)];
+      const kinds = [timeStats(f64, len, outs[0]), timeStats(arr, len, outs[1]), timeStats(f32, len, outs[2])];
+      for (const k of kinds) assert.deepStrictEqual(k, a);
+      assert.deepStrictEqual(outs[1], outs[0]);
+      assert.deepStrictEqual(outs[2], outs[0]);
+      for (let i = 0; i < len; i++) assert.strictEqual(outs[0][i], f64[i] - a.shift);
+      let mean = 0;
+      for (const v of f64) mean += v / len;
+      let m2 = 0;
+      let m3 = 0;
+      let m4 = 0;
+      let ms = 0;
+      for (const v of f64) {
+        const d = v - mean;
+        m2 += (d * d) / len;
+        m3 += (d * d * d) / len;
+        m4 += (d * d * d * d) / len;
+        ms += (v * v) / len;
+      }
+      near(a.mean, mean, 1e-12, 'mean');
+      near(a.rms, Math.sqrt(ms), 1e-12, 'rms');
+      near(a.std, Math.sqrt(m2), 1e-10, 'std');
+      near(a.skewness, m3 / Math.pow(m2, 1.5), 1e-9, 'skewness');
+      near(a.kurtosis, m4 / (m2 * m2), 1e-9, 'kurtosis');
+      assert.strictEqual(a.peak, Math.max(...arr.map(Math.abs)));
+      assert.strictEqual(a.peakToPeak, Math.max(...arr) - Math.min(...arr));
+    }
+  });
+
+  it('the k-th selection of the noise floors equals sorting, ties and sorted runs included', () => {
+    const u = rng(99);
+    const a = new Float64Array(3000);
+    for (let t = 0; t < 20000; t++) {
+      const n = 1 + Math.floor(u() * (t < 19000 ? 260 : 3000));
+      const kind = t % 5;
+      for (let i = 0; i < n; i++) a[i] = kind === 0 ? Math.floor(u() * 4) : kind === 1 ? i : kind === 2 ? n - i : kind === 3 ? -Math.log(1 - u()) : (i % 7) + u() * 1e-3;
+      const want = Float64Array.from(a.subarray(0, n)).sort();
+      const k = t % 3 === 0 ? n >> 1 : Math.floor(u() * n);
+      const got = selectKth(a, n, k);
+      assert.strictEqual(got, want[k], `case ${t}, n ${n}, k ${k}`);
+    }
+  });
+
+  it('asking for the spectrum or envelope charts changes no feature, to the last bit', () => {
+    const fs = 12000;
+    const x = impacts({ fs, n: 16384, fd: geo.bpfo * fr, fr, amp: 0.3, noise: 0.2, seed: 77 });
+    for (const window of ['hann', 'flattop'] as const) {
+      const o: VibrationOptions = { fs, rpm: 1797, bearing: geo, machineClass: 'iso10816-1:class1', window };
+      const plain = analyzeVibration(x, o);
+      const charts = analyzeVibration(x, { ...o, spectrumPoints: 300, envelopePoints: 300 });
+      const { spectrum, envelope, ...rest } = charts;
+      assert.ok(spectrum && envelope);
+      assert.deepStrictEqual(rest, plain);
+    }
+  });
+
+  it('the fused envelope (|z|, mean, robust kurtosis and spectrum in one pass) equals bandEnvelope + robustKurtosis + envelopeSpectrum', () => {
+    const n = 4096;
+    const g = gauss(29);
+    const x = Array.from({ length: n }, (_, i) => g() * (1 + 0.8 * Math.cos((2 * Math.PI * 37 * i) / n)));
+    const X = new FFT(n).createComplexArray() as number[];
+    new FFT(n).realTransform(X, x);
+    for (const [lo, hi, m] of [[300, 700, 512], [300, 1300, 512], [100, 110, 32]]) {
+      const env = new Float64Array(m);
+      bandEnvelope(X, n, lo, hi, m, env);
+      const want = new Float64Array(m / 2 + 1);
+      const mean = envelopeSpectrum(env, m, want);
+      const got = new Float64Array(m / 2 + 1);
+      bandEnvelopeSpectrum(X, n, lo, hi, m, got);
+      assert.strictEqual(envelopeStats.mean, mean);
+      assert.strictEqual(envelopeStats.kurtosis, robustKurtosis(env, m));
+      let scale = 0;
+      for (const v of want) scale = Math.max(scale, v);
+      for (let k = 0; k <= m / 2; k++) assert.ok(Math.abs(got[k] - want[k]) <= 1e-12 * scale, `band ${lo}-${hi} m ${m} bin ${k}: ${got[k]} vs ${want[k]}`);
+    }
   });
 
   const geo = bearingMultiples(BEARINGS['6205-2RS']);
@@ -252,5 +388,133 @@ describe('signal: known math', () => {
     assert.strictEqual(envelopeSpectrum(env, m, part, 40), mean);
     for (let k = 0; k <= 40; k++) assert.strictEqual(part[k], full[k], `bin ${k}`);
     assert.ok(part.slice(41).every((v) => v === -1), 'bins above upTo are left as they were');
+  });
+
+  describe('spectrum averaging over frames (SpectrumAverage)', () => {
+    const fs = 4096;
+    const n = 4096;
+    /** A 1.0 sine on bin 200 plus independent Gaussian noise (sigma 0.5) per frame. */
+    const frame = (seed: number, f0 = 200) => {
+      const g = gauss(seed);
+      return Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * f0 * i) / fs + 0.3) + 0.5 * g());
+    };
+    const cv = (a: number[]) => {
+      const m = a.reduce((s, v) => s + v, 0) / a.length;
+      return Math.sqrt(a.reduce((s, v) => s + (v - m) * (v - m), 0) / a.length) / m;
+    };
+    // the noise floor, away from the sine (powers: exponentially distributed in one frame)
+    const floorPowers = (amp: number[]) => amp.slice(400, 1800).map((v) => v * v);
+
+    it('K frames of a sine plus independent noise: the line keeps its amplitude, the floor power spread shrinks as 1/sqrt(K); the output is the RMS over the last K frames exactly', () => {
+      const K = 16;
+      const avg = new SpectrumAverage(K);
+      assert.deepStrictEqual([avg.frames, avg.count], [K, 0]);
+      const o: VibrationOptions = { fs, rpm: 6000, spectrumPoints: n };
+      const single: number[][] = [];
+      let last!: ReturnType<typeof analyzeVibration>;
+      const counts: number[] = [];
+      for (let i = 0; i < K + 5; i++) {
+        const x = frame(500 + i);
+        const one = analyzeVibration(x, o);
+        single.push(one.spectrum!.amplitudes);
+        last = analyzeVibration(x, { ...o, average: avg });
+        counts.push(last.averaged);
+        // time-domain features stay per frame
+        assert.strictEqual(last.rms, one.rms);
+        assert.strictEqual(last.kurtosis, one.kurtosis);
+        assert.strictEqual(one.averaged, 1);
+      }
+      assert.deepStrictEqual(counts, [...Array.from({ length: K }, (_, i) => i + 1), K, K, K, K, K]);
+      assert.strictEqual(avg.count, K);
+      // exactly the power average of the last K single-frame spectra (the ring wrapped once)
+      const got = last.spectrum!.amplitudes;
+      const lastK = single.slice(-K);
+      for (let k = 0; k < got.length; k++) {
+        const want = Math.sqrt(lastK.reduce((s, a) => s + a[k] * a[k], 0) / K);
+        assert.ok(Math.abs(got[k] - want) <= 1e-12 * (1 + want), `bin ${k}: ${got[k]} vs ${want}`);
+      }
+      // the sine line keeps its amplitude (noise adds sqrt(A^2 + floor^2), floor ~ 0.02 here)
+      near(got[200], 1, 2e-3, 'averaged sine amplitude');
+      near(last.orders!.lines.find((l) => l.order === 2)!.amplitude, got[200], 1e-12, '2X read from the average');
+      // spread of the floor: coefficient of variation of the bin powers 1 in one frame, 1/sqrt(K) averaged
+      const c1 = cv(floorPowers(single[single.length - 1]));
+      const cK = cv(floorPowers(got));
+      near(c1, 1, 0.15, 'single-frame floor power CV');
+      near(cK, 1 / Math.sqrt(K), 0.2, `averaged floor power CV (K=${K})`);
+      near(c1 / cK, Math.sqrt(K), 0.25, 'spread ratio');
+      // the floor's level is the same (a power average does not bias it)
+      const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+      near(mean(floorPowers(got)), mean(floorPowers(single[single.length - 1])), 0.1, 'floor level');
+    });
+
+    it('the envelope spectrum (bearing lines, envelope chart) is averaged too; velocity RMS is the RMS of the frames\' velocities', () => {
+      const K = 4;
+      const avg = new SpectrumAverage(K);
+      const fs2 = 12000;
+      const o: VibrationOptions = { fs: fs2, rpm: 1797, bearing: geo, envelopeBand: [2000, 4000], envelopePoints: 1 << 20, spectrumPoints: 1 << 20 };
+      const env: number[][] = [];
+      const vel: number[] = [];
+      let f!: ReturnType<typeof analyzeVibration>;
+      for (let i = 0; i < K; i++) {
+        const x = impacts({ fs: fs2, n: 8192, fd: geo.bpfo * fr, fr, amp: 0.3, noise: 0.2, seed: 40 + i });
+        const one = analyzeVibration(x, o);
+        env.push(one.envelope!.amplitudes);
+        vel.push(one.velocityRms);
+        f = analyzeVibration(x, { ...o, average: avg });
+      }
+      assert.strictEqual(f.averaged, K);
+      const got = f.envelope!.amplitudes;
+      assert.strictEqual(got.length, env[0].length);
+      for (let k = 0; k < got.length; k++) {
+        const want = Math.sqrt(env.reduce((s, a) => s + a[k] * a[k], 0) / K);
+        assert.ok(Math.abs(got[k] - want) <= 1e-12 * (1 + want), `envelope bin ${k}: ${got[k]} vs ${want}`);
+      }
+      near(f.velocityRms, Math.sqrt(vel.reduce((s, v) => s + v * v, 0) / K), 1e-9, 'velocity RMS');
+      const bpfo = f.bearing!.lines.find((l) => l.defect === 'bpfo' && l.harmonic === 1)!;
+      assert.ok(Math.abs(bpfo.hz - geo.bpfo * fr) < 2 * f.frame.df, `BPFO at ${bpfo.hz}`);
+    });
+
+    it('resets itself when fs, N, window, unit, the envelope band or the rpm (> 1 %) changes; not for a 0.5 % rpm change', () => {
+      const avg = new SpectrumAverage(8);
+      const base: VibrationOptions = { fs, rpm: 6000, bearing: geo, envelopeBand: [500, 1500] };
+      const run = (o: Partial<VibrationOptions>, len = n, seed = 1) => analyzeVibration(frame(seed).subarray(0, len), { ...base, ...o, average: avg }).averaged;
+      assert.deepStrictEqual([run({}), run({}), run({})], [1, 2, 3]);
+      assert.strictEqual(run({ rpm: 6030 }), 4, '0.5 % rpm change keeps the average');
+      assert.strictEqual(run({ rpm: 6000 * 1.02 }), 1, '2 % rpm change resets');
+      assert.strictEqual(run({ rpm: 6000 * 1.02 }), 2);
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000 }), 1, 'fs');
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000 }), 2);
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000 }, 2048), 1, 'N');
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000, window: 'flattop' }, 2048), 1, 'window');
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000, window: 'flattop', unit: 'm/s2' }, 2048), 1, 'unit');
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000, window: 'flattop', unit: 'm/s2' }, 2048), 2);
+      assert.strictEqual(run({ rpm: 6000 * 1.02, fs: 4000, window: 'flattop', unit: 'm/s2', envelopeBand: [600, 1500] }, 2048), 1, 'envelope band');
+      assert.strictEqual(run({ rpm: 0 }), 1, 'no rpm');
+      assert.strictEqual(run({ rpm: 0 }), 2);
+      avg.reset();
+      assert.strictEqual(avg.count, 0);
+      assert.strictEqual(run({ rpm: 0 }), 1, 'reset()');
+      // a frequency change of the tone alone (same settings) does not reset: the average shows both lines
+      const b = new SpectrumAverage(2);
+      const s1 = analyzeVibration(frame(1, 200), { fs, spectrumPoints: n }).spectrum!.amplitudes;
+      const s2 = analyzeVibration(frame(2, 300), { fs, spectrumPoints: n }).spectrum!.amplitudes;
+      analyzeVibration(frame(1, 200), { fs, spectrumPoints: n, average: b });
+      const two = analyzeVibration(frame(2, 300), { fs, spectrumPoints: n, average: b });
+      assert.strictEqual(two.averaged, 2);
+      for (const k of [200, 300]) near(two.spectrum!.amplitudes[k], Math.sqrt((s1[k] ** 2 + s2[k] ** 2) / 2), 1e-12, `bin ${k}`);
+      near(two.spectrum!.amplitudes[200], Math.SQRT1_2, 0.05, 'about half the power of the first tone');
+      near(two.spectrum!.amplitudes[300], Math.SQRT1_2, 0.05, 'about half the power of the second tone');
+    });
+
+    it('frames must be an integer 1..64; frames = 1 is no averaging', () => {
+      for (const bad of [0, 65, 1.5, NaN, -1]) assert.throws(() => new SpectrumAverage(bad), RangeError);
+      const one = new SpectrumAverage(1);
+      const x = frame(3);
+      const a = analyzeVibration(x, { fs, spectrumPoints: n, average: one });
+      const b = analyzeVibration(x, { fs, spectrumPoints: n, average: one });
+      const c = analyzeVibration(x, { fs, spectrumPoints: n });
+      assert.deepStrictEqual([a.averaged, b.averaged], [1, 1]);
+      assert.deepStrictEqual(b.spectrum, c.spectrum);
+    });
   });
 });

@@ -63,6 +63,7 @@ export function prevPow2(n: number): number {
 export function fftPlan(n: number): FftPlan {
   let p = plans.get(n);
   if (p) {
+    if (plans.size < MAX_PLANS) return p; // recency matters only once the cache is full
     // refresh recency
     plans.delete(n);
     plans.set(n, p);

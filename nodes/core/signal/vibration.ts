@@ -4,10 +4,16 @@
  * and its ISO 10816 zone, order amplitudes (1X..10X and half orders), and envelope analysis with
  * the amplitudes at the bearing defect frequencies and their harmonics.
  *
- * Cost: exactly one N-point real FFT per frame. The window is applied as a short convolution of
- * the raw spectrum (window.ts); the envelope comes from the resonance band shifted to baseband and
- * a short complex FFT (envelope.ts). Plans and buffers are cached per size (fft.ts); the hot path
+ * Cost: exactly one N-point real FFT per frame, computed as the textbook real FFT (realfft.ts: the
+ * frame read as N/2 interleaved complex values, one N/2-point fft.js complex transform, then the
+ * split pass over the bins read). The window is applied as a short convolution of the raw spectrum
+ * (window.ts); the envelope comes from the resonance band shifted to baseband and a short complex
+ * FFT, its magnitude, mean and kurtosis in one pass, and its spectrum by a short real FFT
+ * (envelope.ts). Plans and buffers are cached per size (fft.ts, realfft.ts); the hot path
  * allocates only the output object.
+ *
+ * Optional spectrum averaging over frames: options.average, a caller-owned SpectrumAverage per
+ * stream (average.ts); features.averaged says over how many frames.
  *
  * The resonance band is a property of the machine, not of one frame: choosing it by spectral
  * kurtosis (nine short complex FFTs) is the costly step, so a caller that analyses a stream of
@@ -17,11 +23,13 @@
  * Example: analyzeVibration(samples, { fs: 12000, rpm: 1797, bearing: bearingMultiples(BEARINGS['6205-2RS']) })
  *   .bearing.lines[0] -> { defect: 'bpfo', harmonic: 1, expectedHz: 107.36, hz: 107.6, prominence: 38, ... }
  */
-import { bandEnvelope, envelopeSpectrum, robustKurtosis } from './envelope';
+import { SpectrumAverage } from './average';
+import { bandEnvelope, bandEnvelopeSpectrum, envelopeStats, robustKurtosis } from './envelope';
+import { realForward, realPlan, realSpectrum } from './realfft';
 import { fftPlan, isPow2, MAX_FFT_SIZE, MIN_FFT_SIZE, nextPow2, prevPow2 } from './fft';
 import { isoZone, ISO_LIMITS, type IsoLimits, type IsoZone, type MachineClass } from './iso10816';
 import type { BearingMultiples } from './bearing';
-import { findPeak } from './peaks';
+import { findPeak, type PeakFound } from './peaks';
 import { timeStats, type TimeStats } from './stats';
 import { WINDOW, windowedAmplitude, windowValue, type WindowName } from './window';
 
@@ -82,7 +90,16 @@ export interface VibrationOptions {
   /** Points of the decimated chart arrays (0 = none). */
   spectrumPoints?: number;
   envelopePoints?: number;
+  /**
+   * Spectrum averaging over frames (caller-owned, one per stream): with frames > 1 the amplitude
+   * spectrum features (velocity RMS, orders, `spectrum`) and the envelope spectrum features
+   * (bearing lines, sidebands, `envelope`) are read from the power average (RMS of amplitudes)
+   * over the last `frames` frames; time-domain features stay per frame. See average.ts.
+   */
+  average?: SpectrumAverage;
 }
+
+export { SpectrumAverage };
 
 export interface FrameInfo {
   /** Samples received. */
@@ -191,6 +208,8 @@ export interface VibrationFeatures extends Omit<TimeStats, 'mean'> {
   bearing: BearingAnalysis | null;
   /** What was skipped and why. */
   notes: string[];
+  /** Frames the spectrum features were averaged over (1 without averaging). */
+  averaged: number;
   spectrum?: ChartArray;
   envelope?: ChartArray;
 }
@@ -220,6 +239,9 @@ function envBuf(m: number) {
   }
   return b;
 }
+
+/** The peak searches' result, reused (read at once into the output lines). */
+const PK: PeakFound = { bin: 0, amplitude: 0, floor: 0, prominence: 0, localMax: false };
 
 /** FFT size and handling for a frame of `len` samples. */
 export function frameSize(len: number, mode: FrameMode): { n: number; handling: FrameInfo['handling'] } {
@@ -263,7 +285,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   const used = Math.min(L, n);
   const df = fs / n;
   const half = n >> 1;
-  const p = fftPlan(n);
+  const rp = realPlan(n);
   const ws = workspace(n);
   const amp = ws.amp;
   const notes: string[] = [];
@@ -274,12 +296,14 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
   let ampTop = Math.ceil(band[1] / df) + 1;
   if (rpm) ampTop = Math.max(ampTop, Math.ceil((10.1 * rpm) / 60 / df) + Math.max(8, Math.round((0.5 * rpm) / 60 / df)) + 2);
   if (o.spectrumPoints && o.spectrumPoints > 0) ampTop = half;
+  const avg = o.average && o.average.frames > 1 ? o.average : null;
+  if (avg) ampTop = half; // every bin goes into the average
   ampTop = Math.min(half, ampTop);
 
   // 1. time domain (over the samples used), one pass, copying x - shift into the FFT input (a
   // constant offset changes only bin 0, which is zeroed below)
-  const st = timeStats(x, used, p.input);
-  const inp0 = p.input;
+  const inp0 = rp.input;
+  const st = timeStats(x, used, inp0);
   if (used < n) {
     // zero-padding: the mean must be removed exactly, or the padding edge leaks into low bins
     const u = st.mean - st.shift;
@@ -287,17 +311,23 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     for (let i = used; i < n; i++) inp0[i] = 0;
   }
 
-  // 2. the one N-point FFT: raw spectrum of the mean-removed frame
-  p.fft.realTransform(p.out, p.input);
-  const X = p.out;
+  // 2. the one N-point real FFT (realfft.ts: an N/2-point complex transform of the frame read as
+  // interleaved complex values, then the split pass over the bins read): raw spectrum of the
+  // mean-removed frame. Bins split here: those the amplitude spectrum reads (up to ampTop plus the
+  // window's taps); the envelope's band is split below, once chosen.
+  realForward(rp);
+  const X = rp.out;
+  const taps = win.coeffs.length - 1;
+  realSpectrum(rp, 0, ampTop + taps + 1);
   X[0] = 0;
   X[1] = 0;
   if (handling === 'zero-padded') {
     // the window must span the samples, not the padding: window in time, second transform
+    const p = fftPlan(n);
     const inp = p.scratch;
     for (let i = 0; i < used; i++) inp[i] = inp0[i] * windowValue(win, i, used);
     for (let i = used; i < n; i++) inp[i] = 0;
-    const q = fftPlan(n).cin; // reuse: complex buffer as output of the second real transform
+    const q = p.cin; // complex buffer as output of the second real transform
     p.fft.realTransform(q, inp);
     const scale = (2 / (used * win.coherentGain));
     for (let k = 1; k <= half; k++) amp[k] = Math.hypot(q[2 * k], q[2 * k + 1]) * scale;
@@ -307,70 +337,15 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     windowedAmplitude(X, n, win, amp, ampTop);
   }
 
-  // 3. velocity RMS by spectral integration over the band
-  const kLo = Math.max(1, Math.ceil(band[0] / df));
-  const kHi = Math.min(half, Math.floor(band[1] / df));
-  let vsum = 0;
-  const accel = us.quantity === 'acceleration';
-  const w2pi = 2 * Math.PI * df;
-  const toMm = us.toMm;
-  if (accel) {
-    for (let k = kLo; k <= kHi; k++) {
-      const v = (amp[k] * toMm) / (w2pi * k);
-      vsum += v * v;
-    }
-  } else {
-    for (let k = kLo; k <= kHi; k++) {
-      const v = amp[k] * toMm;
-      vsum += v * v;
-    }
-  }
-  // amp is peak amplitude: power = A^2 / 2 per line, divided by the window's noise bandwidth
-  const enbw = handling === 'zero-padded' ? (win.enbw * n) / used : win.enbw;
-  const velocityRms = Math.sqrt(vsum / 2 / enbw);
-  const cls = o.machineClass;
-  const zone = cls ? isoZone(velocityRms, cls) : null;
-
-  // 4. orders
-  let orders: OrderAnalysis | null = null;
-  let bearing: BearingAnalysis | null = null;
-  const scratch = ws.scratch;
-  if (!rpm) notes.push(o.rpm === 0 ? 'machine stopped (rpm 0): orders and bearing bands skipped' : 'no rpm (asset or reading): orders and bearing bands skipped');
-  else {
-    const fr = rpm / 60;
-    const lines: OrderLine[] = [];
-    const floorHalf = Math.max(8, Math.round((0.5 * fr) / df));
-    for (let h = 1; h <= 20; h++) {
-      const order = h / 2;
-      const f = order * fr;
-      if (f >= fs / 2 - df) break;
-      const sb = Math.max(1, Math.ceil((0.01 * f) / df));
-      const pk = findPeak(amp, f / df, sb, floorHalf, scratch, ampTop);
-      const hz = pk.bin * df;
-      lines.push({
-        order,
-        label: ORDER_LABELS[h],
-        hz,
-        amplitude: pk.amplitude,
-        velocity: accel ? (pk.amplitude * us.toMm) / (2 * Math.PI * Math.max(hz, df)) : pk.amplitude * us.toMm,
-        prominence: pk.prominence,
-        searchBins: sb,
-      });
-    }
-    orders = { rpm, fr, unit, tolerance: 0.01, lines };
-    if (!o.bearing) notes.push('no bearing geometry: bearing bands skipped');
-  }
-
-  // 5. envelope analysis
-  let envAmp: Float64Array | null = null;
-  let envHalf = 0;
-  let envDf = df;
-  let envBand: EnvelopeBand | null = null;
-  if (o.bearing || o.envelopePoints) {
-    let lo: number;
-    let hi: number;
-    let method: 'spectral kurtosis' | 'fixed';
-    let reused = false;
+  // 3. the resonance band and the envelope rate (from the raw spectrum; needed before the
+  // spectrum features so the average knows what its frames were computed with)
+  const wantEnv = !!(o.bearing || o.envelopePoints);
+  let lo = 0;
+  let hi = 0;
+  let method: 'spectral kurtosis' | 'fixed' = 'fixed';
+  let reused = false;
+  let m = 0;
+  if (wantEnv) {
     const fixed = o.envelopeBand && o.envelopeBand !== 'auto' ? o.envelopeBand : null;
     const prior = !fixed && o.band && o.band.hi > o.band.lo && o.band.lo >= 0 && o.band.hi <= fs / 2 ? o.band : null;
     if (fixed) {
@@ -388,6 +363,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const span = 2 * Math.min(fs / 2, o.envelopeTopHz ?? 10000);
       lo = SK_BANDS[0][0] * span;
       hi = SK_BANDS[0][1] * span;
+      realSpectrum(rp, Math.floor(span / 16 / df) - 1, Math.ceil(span / 2 / df) + 1);
       let sk = -Infinity;
       const mc = Math.max(256, n >> 3);
       for (const [a, b] of SK_BANDS) {
@@ -416,15 +392,81 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       for (const d of DEFECTS) top = Math.max(top, o.bearing[d] * fr * (d === 'bsf' ? Math.max(2, H + 1) : H));
       maxHz = Math.max(maxHz, top * (1 + Math.max(0.15, o.bearingTolerance ?? 0.02)) + 24 * df);
     }
-    let m = Math.min(nextPow2(2 * bandBins), nextPow2(Math.ceil((2.5 * maxHz) / df)), n >> 1);
+    m = Math.min(nextPow2(2 * bandBins), nextPow2(Math.ceil((2.5 * maxHz) / df)), n >> 1);
     m = Math.max(m, 16);
+    if (method !== 'spectral kurtosis' || reused) realSpectrum(rp, Math.floor(lo / df) - 1, Math.ceil(hi / df) + 1);
+  }
+  let averaged = 1;
+  if (avg) {
+    avg.begin(fs, n, used, win.name, unit, rpm ?? NaN, lo, hi, m);
+    averaged = avg.pushSpectrum(amp);
+  }
+
+  // 4. velocity RMS by spectral integration over the band
+  const kLo = Math.max(1, Math.ceil(band[0] / df));
+  const kHi = Math.min(half, Math.floor(band[1] / df));
+  let vsum = 0;
+  const accel = us.quantity === 'acceleration';
+  const w2pi = 2 * Math.PI * df;
+  const toMm = us.toMm;
+  if (accel) {
+    for (let k = kLo; k <= kHi; k++) {
+      const v = (amp[k] * toMm) / (w2pi * k);
+      vsum += v * v;
+    }
+  } else {
+    for (let k = kLo; k <= kHi; k++) {
+      const v = amp[k] * toMm;
+      vsum += v * v;
+    }
+  }
+  // amp is peak amplitude: power = A^2 / 2 per line, divided by the window's noise bandwidth
+  const enbw = handling === 'zero-padded' ? (win.enbw * n) / used : win.enbw;
+  const velocityRms = Math.sqrt(vsum / 2 / enbw);
+  const cls = o.machineClass;
+  const zone = cls ? isoZone(velocityRms, cls) : null;
+
+  // 5. orders
+  let orders: OrderAnalysis | null = null;
+  let bearing: BearingAnalysis | null = null;
+  const scratch = ws.scratch;
+  if (!rpm) notes.push(o.rpm === 0 ? 'machine stopped (rpm 0): orders and bearing bands skipped' : 'no rpm (asset or reading): orders and bearing bands skipped');
+  else {
+    const fr = rpm / 60;
+    const lines: OrderLine[] = [];
+    const floorHalf = Math.max(8, Math.round((0.5 * fr) / df));
+    for (let h = 1; h <= 20; h++) {
+      const order = h / 2;
+      const f = order * fr;
+      if (f >= fs / 2 - df) break;
+      const sb = Math.max(1, Math.ceil((0.01 * f) / df));
+      const pk = findPeak(amp, f / df, sb, floorHalf, scratch, ampTop, 1, PK);
+      const hz = pk.bin * df;
+      lines.push({
+        order,
+        label: ORDER_LABELS[h],
+        hz,
+        amplitude: pk.amplitude,
+        velocity: accel ? (pk.amplitude * us.toMm) / (2 * Math.PI * Math.max(hz, df)) : pk.amplitude * us.toMm,
+        prominence: pk.prominence,
+        searchBins: sb,
+      });
+    }
+    orders = { rpm, fr, unit, tolerance: 0.01, lines };
+    if (!o.bearing) notes.push('no bearing geometry: bearing bands skipped');
+  }
+
+  // 6. envelope analysis
+  let envAmp: Float64Array | null = null;
+  let envHalf = 0;
+  let envDf = df;
+  let envBand: EnvelopeBand | null = null;
+  if (wantEnv) {
     const eb = envBuf(m);
-    bandEnvelope(X, n, lo / df, hi / df, m, eb.env);
-    const sk = robustKurtosis(eb.env, m);
     // envelope-spectrum bins read: up to the top bearing line searched with its slip and
     // noise-floor windows (+2 for the local-maximum test and interpolation); all for the chart
     let envTop = m >> 1;
-    if (rpm && o.bearing && !(o.envelopePoints && o.envelopePoints > 0)) {
+    if (rpm && o.bearing && !avg && !(o.envelopePoints && o.envelopePoints > 0)) {
       const fr = rpm / 60;
       const H = o.harmonics ?? 3;
       let fTop = o.bearing.bpfi * fr + fr;
@@ -432,7 +474,10 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const reach = Math.max(20, Math.ceil((Math.max(0.15, o.bearingTolerance ?? 0.02) * fTop) / df) + 1);
       envTop = Math.min(envTop, Math.ceil(fTop / df) + reach + 3);
     }
-    const level = envelopeSpectrum(eb.env, m, eb.amp, envTop);
+    bandEnvelopeSpectrum(X, n, lo / df, hi / df, m, eb.amp, envTop);
+    const level = envelopeStats.mean;
+    const sk = envelopeStats.kurtosis;
+    if (avg) avg.pushEnvelope(eb.amp);
     const bandInfo: EnvelopeBand = { lo, hi, method, reused, kurtosis: sk, level };
     envAmp = eb.amp;
     envHalf = m >> 1;
@@ -452,7 +497,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
           if (f / envDf >= last - 2) break;
           const sb = Math.max(2, Math.ceil((tol * f) / envDf));
           const fh = Math.max(20, Math.ceil((0.15 * f) / envDf));
-          const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2);
+          const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2, PK);
           const hz = pk.bin * envDf;
           const nh = Math.round(hz / fr);
           const near = nh >= 1 && Math.abs(hz - nh * fr) <= Math.max(1.5 * envDf, 0.005 * hz);
@@ -478,7 +523,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
         if (f / envDf >= last - 2) continue;
         const sb = Math.max(2, Math.ceil((tol * fi) / envDf));
         const fh = Math.max(20, Math.ceil((0.15 * f) / envDf));
-        const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2);
+        const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2, PK);
         sidebands.push({ of: 'bpfi', offset: off, expectedHz: f, hz: pk.bin * envDf, amplitude: pk.amplitude, prominence: pk.prominence, localMax: pk.localMax });
       }
       bearing = { fr, tolerance: tol, band: bandInfo, df: envDf, lines, sidebands };
@@ -505,6 +550,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     orders,
     bearing,
     notes,
+    averaged,
   };
   if (o.spectrumPoints && o.spectrumPoints > 0) features.spectrum = decimate(amp, half + 1, o.spectrumPoints, df, unit);
   if (o.envelopePoints && o.envelopePoints > 0 && envAmp) {
