@@ -182,7 +182,9 @@ export = function (RED: RedApi) {
       out1.payload = e.waveform;
       const out2 = e.process.map((p) => ({ topic: `${a}/${p.channel}`, payload: p }));
       const out3: NodeMessage[] = e.events.map((ev) => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload }));
-      if (first && startEvent) out3.unshift({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: 'running', ts: e.waveform.ts, simulation: e.truth } });
+      // Running since the start of the span this emission's counts cover, so it reaches rel-oee
+      // before them (counts on a grid are stamped inside that span, before the frame's time).
+      if (first && startEvent) out3.unshift({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: 'running', ts: e.from, simulation: e.truth } });
       first = false;
       send([out1, out2, out3.length ? out3 : null] as Parameters<SendFn>[0]);
       show(e.truth);

@@ -239,11 +239,13 @@ describe('rel-simulator node', function () {
         TAB,
         assetNode({ z: 'tab1' }),
         storeNode(path.join(dir, 'oee.db')),
-        simNode({ fault: 'none', frameSize: 1024, interval: 1, countStepMin: step, startEvent: true, wires: [['w'], [], ['oee']] }),
+        simNode({ fault: 'none', frameSize: 1024, interval: 1, countStepMin: step, startEvent: true, wires: [['w'], [], ['to-oee']] }),
+        // state and count events to rel-oee (cycles are rel-takt's), as the demo's switch does
+        { id: 'to-oee', type: 'switch', z: 'tab1', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'state', vt: 'str' }, { t: 'eq', v: 'count', vt: 'str' }], checkall: 'false', outputs: 2, wires: [['oee'], ['oee']] },
         { id: 'oee', type: 'rel-oee', z: 'tab1', store: 'store1', shifts: 'night=22:00-06:00, early=06:00-14:00, late=14:00-22:00', utcOffset: '0', idealCycleS: 30, wires: [['out']] },
         { id: 'w', type: 'helper', z: 'tab1' },
         { id: 'out', type: 'helper', z: 'tab1' },
-      ]);
+      ], [require('@node-red/nodes/core/function/10-switch.js')]);
       perf[step] = [];
       for (let h = 1; h <= 8; h++) {
         const w = nextMessage('w');
@@ -255,6 +257,10 @@ describe('rel-simulator node', function () {
         const o = (await rep)[0].payload.oee;
         if (new Date(ts).getUTCHours() === 6) perf[step].push(o.performance);
       }
+      // rel-oee took every event: the start event (running since the deploy, 00:20) comes before
+      // the first emission's counts (00:29:59.999 ... 01:20), none is refused as out of order.
+      const oeeErrors = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'oee' && e.level === 20);
+      assert.deepStrictEqual(oeeErrors.map((e: any) => e.msg), [], `rel-oee errors with count step ${step}`);
       await unloadFlow();
     }
     // 06:20: 20 minutes of the early shift; a healthy machine at its 30 s ideal cycle made about 40 parts in them
@@ -297,7 +303,8 @@ describe('rel-simulator node', function () {
       assert.ok(last.simulation.severity > 0.05, `degrading: severity ${last.simulation.severity}`);
       // The first emission after the start announces the asset running (Start event), then cycles and counts.
       assert.deepStrictEqual(a.ev.slice(0, 3).map((m) => m.action), ['state', 'cycle', 'count']);
-      assert.deepStrictEqual([a.ev[0].payload.asset, a.ev[0].payload.state, a.ev[0].payload.ts, a.ev[0].topic], ['pump-1', 'running', a.w[0].payload.ts, 'pump-1/state']);
+      // Running from the deploy (the start of the span the first counts cover), so it comes before them.
+      assert.deepStrictEqual([a.ev[0].payload.asset, a.ev[0].payload.state, a.ev[0].payload.ts, a.ev[0].topic], ['pump-1', 'running', Date.UTC(2025, 2, 3, 8), 'pump-1/state']);
       assert.strictEqual(a.ev.filter((m) => m.action === 'state').length, 1, 'only the first emission');
       await unloadFlow();
 

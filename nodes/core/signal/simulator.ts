@@ -373,6 +373,8 @@ export interface MachineSnapshot {
 }
 
 export interface Emission {
+  /** Simulated time of the previous emission (or of the start or resume): the span these events cover is (from, waveform.ts]. */
+  from: number;
   waveform: Reading;
   process: Reading[];
   events: ProductionEvent[];
@@ -530,6 +532,7 @@ export class SimMachine {
 
     const events: ProductionEvent[] = [];
     const meanCycle = o.cycleTimeS * (1 + 0.25 * s);
+    const from = Math.min(this.lastTs, ts);
     const elapsedS = Math.max(0, (ts - this.lastTs) / 1000);
     this.lastTs = Math.max(this.lastTs, ts);
     const exact = this.cycleCarry + elapsedS / meanCycle;
@@ -544,7 +547,7 @@ export class SimMachine {
       const pieces = o.countStepS > 0 ? countPieces(ts - elapsedS * 1000, ts, cycles, scrap, o.countStepS * 1000) : [{ ts, good: cycles - scrap, total: cycles }];
       for (const c of pieces) events.push({ action: 'count', payload: { asset, ts: c.ts, good: c.good, total: c.total, simulation: truth } });
     }
-    return { waveform, process, events, truth };
+    return { from, waveform, process, events, truth };
   }
 }
 
