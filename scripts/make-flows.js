@@ -120,6 +120,15 @@ function stockWidgets(flow, add, c, T1) {
   table('w-kpi-table', 'wg-kpi', 'MTBF, MTTR, availability', 1, 640, Y + 500);
   dashboardPort('buffer', ['w-buffer-table']);
   table('w-buffer-table', 'wg-buffer', 'Buffer advice', 1, 420, Y + 550);
+  // rel-vibration (Dashboard output: envelope): each frame's envelope spectrum as one curve of
+  // {x: Hz, y} points (action replace) -> a switch on the asset -> a stock ui-chart, linear x axis.
+  group('wg-env', 'Conveyor envelope spectrum (rel-vibration)', 7, '12');
+  const vib = byId('vib');
+  vib.dashboard = 'envelope';
+  vib.outputs = vib.wires.length + 1;
+  vib.wires.push(['w-env-conveyor']);
+  sw('w-env-conveyor', 'conveyor', 'asset', ['conveyor-1'], 420, Y + 600, [['w-env-chart']]);
+  add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Conveyor envelope spectrum', label: 'Conveyor envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: '', removeOlderUnit: '', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
 }
 
 function v1tpl(name) {
