@@ -234,6 +234,22 @@ describe('simulator core', function () {
     assert.strictEqual(p.reduce((a, x) => a + x.total, 0), 120);
     assert.strictEqual(p.reduce((a, x) => a + x.total - x.good, 0), 12);
     for (const x of p) assert.ok(x.good >= 0 && x.good <= x.total);
+    // fewer parts than grid points crossed: the scrap is not lost (2 parts, 1 scrap, over 4 cells)
+    const few = countPieces(0, 4 * Q, 2, 1, Q);
+    assert.deepStrictEqual([few.reduce((a, x) => a + x.total, 0), few.reduce((a, x) => a + x.good, 0)], [2, 1], JSON.stringify(few));
+    // every split keeps totals and scrap exact, no negative good, times in order
+    for (let total = 1; total <= 40; total++) {
+      for (let scrap = 0; scrap <= total; scrap += 1 + (total >> 3)) {
+        for (const span of [Q / 3, Q, 2.5 * Q, 5 * Q, 17 * Q]) {
+          const start = from + (total * 7919) % Q;
+          const q = countPieces(start, start + span, total, scrap, Q);
+          const what = `${total} parts, ${scrap} scrap over ${span / Q} cells: ${JSON.stringify(q)}`;
+          assert.strictEqual(q.reduce((a, x) => a + x.total, 0), total, what);
+          assert.strictEqual(q.reduce((a, x) => a + x.total - x.good, 0), scrap, what);
+          assert.ok(q.every((x, i) => x.good >= 0 && x.good <= x.total && x.total > 0 && x.ts > start && x.ts <= start + span && (i === 0 || x.ts > q[i - 1].ts)), what);
+        }
+      }
+    }
     // within one grid cell: one read at the end; nothing made: nothing sent
     assert.deepStrictEqual(countPieces(from, from + 60_000, 2, 0, Q), [{ ts: from + 60_000, good: 2, total: 2 }]);
     assert.deepStrictEqual(countPieces(from, to, 0, 0, Q), []);

@@ -571,10 +571,17 @@ export function countPieces(from: number, to: number, total: number, scrap: numb
     const b = Math.min(g, to);
     const f = (b - from) / span;
     const t = b === to ? total : Math.round(total * f);
-    const sc = b === to ? scrap : Math.min(t, Math.round(scrap * f));
-    if (t > doneT) out.push({ ts: b === g && b - 1 > a ? b - 1 : b, good: t - doneT - (sc - doneS), total: t - doneT });
-    doneT = Math.max(doneT, t);
-    doneS = Math.max(doneS, sc);
+    if (t > doneT) {
+      // Scrap in proportion too, but a piece never holds more scrap than parts, and the scrap
+      // still owed never exceeds the parts still to come (so none is left over at the end).
+      const sc = b === to ? scrap : Math.round(scrap * f);
+      const lo = Math.max(doneS, scrap - (total - t));
+      const hi = doneS + (t - doneT);
+      const s = Math.min(hi, Math.max(lo, sc));
+      out.push({ ts: b === g && b - 1 > a ? b - 1 : b, good: t - doneT - (s - doneS), total: t - doneT });
+      doneT = t;
+      doneS = s;
+    }
     a = b;
   }
   return out;
