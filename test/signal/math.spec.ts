@@ -506,6 +506,26 @@ describe('signal: known math', () => {
       near(two.spectrum!.amplitudes[300], Math.SQRT1_2, 0.05, 'about half the power of the second tone');
     });
 
+    it('a very large N: the ring holds fewer frames than asked (capacity), and the envelope ring holds exactly as many, so a steady envelope line keeps its amplitude', () => {
+      const avg = new SpectrumAverage(64);
+      const N = 2 ** 20;
+      const m = 2 ** 16;
+      avg.begin(48000, N, N, 'hann', 'g', NaN, 1000, 5000, m);
+      assert.strictEqual(avg.capacity, Math.floor(2 ** 22 / (N / 2 + 1)), 'capped at 2^22 doubles');
+      assert.ok(avg.capacity < 64);
+      const spec = new Float64Array(N / 2 + 1);
+      const env = new Float64Array(m / 2 + 1);
+      for (let f = 1; f <= 3 * avg.capacity; f++) {
+        assert.strictEqual(avg.begin(48000, N, N, 'hann', 'g', NaN, 1000, 5000, m), f === 1, `frame ${f} continues the average`);
+        spec.fill(1);
+        env.fill(1);
+        assert.strictEqual(avg.pushSpectrum(spec), Math.min(f, avg.capacity));
+        avg.pushEnvelope(env);
+        near(spec[100], 1, 1e-12, `spectrum line, frame ${f}`);
+        near(env[100], 1, 1e-12, `envelope line, frame ${f}`);
+      }
+    });
+
     it('frames must be an integer 1..64; frames = 1 is no averaging', () => {
       for (const bad of [0, 65, 1.5, NaN, -1]) assert.throws(() => new SpectrumAverage(bad), RangeError);
       const one = new SpectrumAverage(1);

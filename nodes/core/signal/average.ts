@@ -32,11 +32,13 @@ class PowerRing {
   readonly sum: Float64Array;
   slot = 0;
   count = 0;
+  /** `maxFrames` caps the ring below what MAX_AVERAGE_DOUBLES allows (the envelope ring holds as many frames as the spectrum ring). */
   constructor(
     readonly len: number,
     frames: number,
+    maxFrames = frames,
   ) {
-    this.cap = Math.max(1, Math.min(frames, Math.floor(MAX_AVERAGE_DOUBLES / len)));
+    this.cap = Math.max(1, Math.min(frames, maxFrames, Math.floor(MAX_AVERAGE_DOUBLES / len)));
     this.data = new Float64Array(this.cap * len);
     this.sum = new Float64Array(len);
   }
@@ -118,6 +120,12 @@ export class SpectrumAverage {
     return this.spec ? this.spec.cap : this.frames;
   }
 
+  /** Bytes its rings hold (0 before the first frame). */
+  get bytes(): number {
+    const ring = (r: PowerRing | null) => (r ? (r.data.length + r.sum.length) * 8 : 0);
+    return ring(this.spec) + ring(this.env);
+  }
+
   /** Forget every frame held (the buffers are kept for the next frame of the same size). */
   reset(): void {
     this.held = 0;
@@ -157,7 +165,10 @@ export class SpectrumAverage {
     const specLen = (n >> 1) + 1;
     if (!this.spec || this.spec.len !== specLen) this.spec = new PowerRing(specLen, this.frames);
     const envLen = m ? (m >> 1) + 1 : 0;
-    if (envLen && (!this.env || this.env.len !== envLen)) this.env = new PowerRing(envLen, this.frames);
+    // The envelope ring holds exactly the frames the spectrum ring holds: both are divided by
+    // `held`, which the spectrum ring's capacity bounds (with a very large N it holds fewer than
+    // `frames`, and a larger envelope ring would then be divided by too few frames).
+    if (envLen && (!this.env || this.env.len !== envLen || this.env.cap !== this.spec.cap)) this.env = new PowerRing(envLen, this.frames, this.spec.cap);
     return true;
   }
 
