@@ -75,6 +75,8 @@ const QUALITIES = ['good', 'uncertain', 'bad'] as const;
 const TYPED = ['msg', 'flow', 'global', 'env', 'num'] as const;
 /** Streams (asset + channel + fs + frame length) with a spectrum average; the least recently used is dropped beyond. */
 const MAX_AVERAGED_STREAMS = 32;
+/** Bytes the averaged streams' rings may hold together; the least recently used streams are dropped beyond (the current one is kept). */
+const MAX_AVERAGE_BYTES = 256 * 1024 * 1024;
 
 /** Resolve the node's form into analysis options (throws on a bad form). */
 function vibrationConfig(c: VibrationDef): Omit<VibrationOptions, 'fs'> {
@@ -152,6 +154,17 @@ export = function (RED: RedApi) {
     const speeds = new Map<string, Speed>();
     // one spectrum average per stream (same key as the band cache), most recently used last
     const avgs = new Map<string, SpectrumAverage>();
+    /** Drops the least recently used averaged streams (never `keep`) while their rings together exceed MAX_AVERAGE_BYTES. */
+    const capAverages = (keep: string) => {
+      let total = 0;
+      for (const a of avgs.values()) total += a.bytes;
+      for (const [k, a] of avgs) {
+        if (total <= MAX_AVERAGE_BYTES) break;
+        if (k === keep) continue;
+        total -= a.bytes;
+        avgs.delete(k);
+      }
+    };
     let avg: SpectrumAverage | undefined;
     let lastFrameAt = -Infinity;
     const clock = getClock(RED);
@@ -180,7 +193,9 @@ export = function (RED: RedApi) {
 
     /** The analysis of one validated frame with its rpm; sends and updates the status. */
     const analyse = (msg: NodeMessage, p: Record<string, unknown>, x: ArrayLike<number>, fs: number, unit: string, asset: AssetSpec, ch: string, rpm: number | undefined, source: RpmSource | null, why: string | null, send: SendFn) => {
+      let newStream = false;
       if (asset.assetId !== kAsset || ch !== kCh || fs !== kFs || x.length !== kLen) {
+        newStream = true;
         kAsset = asset.assetId;
         kCh = ch;
         kFs = fs;
@@ -202,6 +217,8 @@ export = function (RED: RedApi) {
       o.machineClass = asset.machineClass;
       o.band = bands.band(key);
       const features = analyzeVibration(x, o) as VibrationFeatures & { rpmSource: RpmSource | null };
+      // a new stream's rings were allocated by that frame: keep all of them within the byte budget
+      if (newStream && averages > 1) capAverages(key);
       bands.record(key, features);
       features.rpmSource = source;
       let dash: NodeMessage[] | NodeMessage | null = null;

@@ -355,6 +355,30 @@ describe('signal: rel-vibration options (rpm source, dashboard output)', functio
   });
 
   describe('spectrum averaging', () => {
+    it('keeps the averaged streams within 256 MB: with long frames the least recently used stream is dropped, the others keep their average', async function () {
+      this.timeout(60_000);
+      // N = 2^18 at 12 kHz, K = 64: the spectrum ring is capped at 2^22 doubles, so it holds 31 frames
+      // of 131,073 bins (+ the running sum); the envelope (m = N/4, 32,769 bins) holds as many:
+      // 32 x (131,073 + 32,769) x 8 B = 41.9 MB per stream, so 6 streams fit in 256 MB and the seventh
+      // drops the least recently used.
+      const n = 2 ** 18;
+      const perStream = 32 * (131_073 + 32_769) * 8;
+      const fit = Math.floor((256 * 1024 * 1024) / perStream);
+      assert.strictEqual(fit, 6);
+      await loadFlow(flow({ averages: 64, envelopeBand: 'fixed', envLow: 2000, envHigh: 4000 }));
+      const x = sine(1500, 0.5, 0.05, n);
+      const msgOn = (ch: string) => ({ topic: `pump-9/${ch}`, payload: { asset: 'pump-9', channel: ch, quantity: 'acceleration', unit: 'g', samples: x, fs: FS, rpm: 1500 } });
+      const first = [await features(msgOn('ch-0')), await features(msgOn('ch-0'))];
+      assert.deepStrictEqual(first.map((f) => f.averaged), [1, 2]);
+      assert.strictEqual(first[1].bearing.lines.length > 0, true, 'the envelope is computed (its ring counts)');
+      for (let c = 1; c <= fit; c++) assert.strictEqual((await features(msgOn(`ch-${c}`))).averaged, 1, `ch-${c} starts its average`);
+      // ch-1 ... ch-6 were kept, ch-0, the least recently used, was dropped for ch-6
+      assert.strictEqual((await features(msgOn('ch-1'))).averaged, 2, 'ch-1 kept its average');
+      assert.strictEqual((await features(msgOn(`ch-${fit}`))).averaged, 2, `ch-${fit} kept its average`);
+      assert.strictEqual((await features(msgOn('ch-0'))).averaged, 1, 'ch-0 was dropped and starts again');
+      await unloadFlow();
+    });
+
     it('averages K frames per stream: the spectrum is the power average of the frames; averaged 1..K; status "avg k/K"; other streams and a redeploy start again', async () => {
       const K = 8;
       const common = { envelopeBand: 'fixed', envLow: 2000, envHigh: 4000, spectrumPoints: 65536 };
