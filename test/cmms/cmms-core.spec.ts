@@ -213,6 +213,44 @@ describe('cmms core', function () {
       assert.throws(() => wo.transition({ id: 12345, action: 'complete', by: 'a', ts: T0 }), /not found/);
     });
 
+    it('a completed or cancelled order gives back what it reserved and did not use; other orders keep theirs', () => {
+      const sp = wo.spares;
+      sp.define({ part: 'BRG-6205', leadMeanDays: 5, demandPerDay: 0.1 }, T0);
+      sp.define({ part: 'SEAL', leadMeanDays: 5, demandPerDay: 0.1 }, T0);
+      sp.receive({ part: 'BRG-6205', qty: 10, ts: T0 });
+      sp.receive({ part: 'SEAL', qty: 4, ts: T0 });
+      const a = wo.create({ asset: 'pump-1', title: 'bearing', ts: T0 });
+      const b = wo.create({ asset: 'pump-2', title: 'bearing', ts: T0 });
+      const c = wo.create({ asset: 'pump-3', title: 'seal', ts: T0 });
+      sp.reserve({ part: 'BRG-6205', qty: 3, wo: a.id, ts: T0 });
+      sp.reserve({ part: 'SEAL', qty: 2, wo: a.id, ts: T0 });
+      sp.reserve({ part: 'BRG-6205', qty: 2, wo: b.id, ts: T0 });
+      sp.reserve({ part: 'SEAL', qty: 1, wo: c.id, ts: T0 });
+      wo.transition({ id: a.id, action: 'assign', by: 'ann', ts: T0 + 1 });
+      wo.transition({ id: a.id, action: 'start', by: 'ann', ts: T0 + 1 });
+      // a used 1 of its 3 bearings and no seal: 2 bearings and 2 seals go back
+      const done = wo.transition({ id: a.id, action: 'complete', by: 'ann', ts: T0 + 2, parts: [{ part: 'BRG-6205', qty: 1 }] });
+      assert.match(done.history!.at(-1)!.note, /released BRG-6205 x2, SEAL x2/);
+      let brg = sp.get('BRG-6205', T0 + 2);
+      let seal = sp.get('SEAL', T0 + 2);
+      assert.deepStrictEqual([brg.onHand, brg.reserved, brg.available], [9, 2, 7], 'b still holds its 2');
+      assert.deepStrictEqual([seal.onHand, seal.reserved, seal.available], [4, 1, 3], 'c still holds its 1');
+      assert.deepStrictEqual(sp.moves('BRG-6205').slice(0, 2).map((m) => [m.kind, m.qty, m.wo]), [['release', 2, a.id], ['issue', 1, a.id]]);
+      // b is cancelled: its 2 bearings go back
+      wo.transition({ id: b.id, action: 'cancel', by: 'ann', ts: T0 + 3 });
+      brg = sp.get('BRG-6205', T0 + 3);
+      assert.deepStrictEqual([brg.onHand, brg.reserved, brg.available], [9, 0, 9]);
+      // closing a done order releases nothing more (there is nothing left)
+      wo.transition({ id: a.id, action: 'close', by: 'ann', ts: T0 + 4 });
+      seal = sp.get('SEAL', T0 + 4);
+      assert.deepStrictEqual([seal.reserved, sp.moves('SEAL').length], [1, 4], 'receive, 2 reserves, release and nothing more');
+      // a failing completion (short stock) releases nothing either: the transaction rolls back
+      wo.transition({ id: c.id, action: 'assign', by: 'ann', ts: T0 + 5 });
+      wo.transition({ id: c.id, action: 'start', by: 'ann', ts: T0 + 5 });
+      assert.throws(() => wo.transition({ id: c.id, action: 'complete', by: 'ann', ts: T0 + 6, parts: [{ part: 'SEAL', qty: 9 }] }), /cannot issue 9/);
+      assert.strictEqual(sp.get('SEAL', T0 + 6).reserved, 1, 'rolled back');
+    });
+
     it('list filters by asset, status and open', () => {
       for (let i = 0; i < 5; i++) wo.create({ asset: i % 2 ? 'a' : 'b', title: `t${i}`, ts: T0 + i });
       wo.transition({ id: 1, action: 'cancel', by: 'x', ts: T0 });

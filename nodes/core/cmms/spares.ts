@@ -253,6 +253,24 @@ export class SparesRepo {
     return this.get(m.part, m.ts);
   }
 
+  /**
+   * Releases everything still reserved for work order `wo` (each part one `release` move), as a
+   * completed or cancelled order must: parts it did not use go back to available stock. Returns
+   * what was released.
+   */
+  releaseAllFor(wo: number, by: string, note: string, ts: number): { part: string; qty: number }[] {
+    const out: { part: string; qty: number }[] = [];
+    this.store.tx(() => {
+      for (const res of this.store.all<{ part: string; qty: number }>('SELECT part, qty FROM cmms_reservations WHERE wo_id = ? ORDER BY part', [wo])) {
+        const r = this.need(res.part);
+        this.setReservation(res.part, wo, 0);
+        this.move('release', { part: res.part, qty: res.qty, wo, by, note, ts }, r.on_hand, Math.max(0, r.reserved - res.qty));
+        out.push({ part: res.part, qty: res.qty });
+      }
+    });
+    return out;
+  }
+
   /** Physical count: set on-hand to `count` (>= 0); the move records the difference and why. */
   adjust(m: Omit<MoveInput, 'qty'> & { count: number }): PartStock {
     this.store.tx(() => {

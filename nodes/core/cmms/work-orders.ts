@@ -454,6 +454,12 @@ export class WorkOrderRepo {
         sets.push('closed_at = ?');
         params.push(t.ts);
       }
+      // A completed or cancelled order holds no stock: what it reserved and did not use goes back
+      // (a 'release' move per part, in this transaction).
+      if (t.action === 'complete' || t.action === 'cancel') {
+        const released = this.spares.releaseAllFor(r.id, t.by, `${woNumber(r.id)} ${t.action === 'complete' ? 'completed' : 'cancelled'}: not used`, t.ts);
+        if (released.length) note = `${note ? `${note}; ` : ''}released ${released.map((x) => `${x.part} x${x.qty}`).join(', ')}`;
+      }
       params.push(r.id);
       this.store.run(`UPDATE cmms_work_orders SET ${sets.join(', ')} WHERE id = ?`, params);
       this.addHistory(r.id, t.ts, t.action, r.status, to, t.by, note);
