@@ -30,7 +30,7 @@ import { BEARINGS, bearingMultiples } from '../nodes/core/signal/bearing';
 import { analyzeVibration, EnvelopeBandCache, type VibrationOptions } from '../nodes/core/signal/vibration';
 
 /** A bearing-like signal: noise, 1X, and decaying 3 kHz bursts at BPFO (107.3 Hz at 1797 rpm). */
-function impacts(n: number, fs: number, seed = 12345): Float64Array {
+export function impacts(n: number, fs: number, seed = 12345): Float64Array {
   const x = new Float64Array(n);
   let s = seed;
   const u = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;

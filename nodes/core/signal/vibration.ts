@@ -174,6 +174,8 @@ export interface EnvelopeBand {
   kurtosis: number;
   /** Mean envelope in the band (input unit): the band's vibration level. */
   level: number;
+  /** Samples of the envelope over the frame (a power of two): its rate is samples × the frame's df. */
+  samples: number;
 }
 
 export interface BearingAnalysis {
@@ -478,7 +480,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     const level = envelopeStats.mean;
     const sk = envelopeStats.kurtosis;
     if (avg) avg.pushEnvelope(eb.amp);
-    const bandInfo: EnvelopeBand = { lo, hi, method, reused, kurtosis: sk, level };
+    const bandInfo: EnvelopeBand = { lo, hi, method, reused, kurtosis: sk, level, samples: m };
     envAmp = eb.amp;
     envHalf = m >> 1;
     envDf = df; // m samples over the frame duration: resolution fs_env / m = df
