@@ -13,11 +13,15 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Longest delay Node's timers take (2^31 - 1 ms, 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setInterval: (fn, ms) => setInterval(fn, ms),
+  setInterval: (fn, ms) => setInterval(fn, Math.min(ms, MAX_TIMER_MS)),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  // capped: callers that wait longer re-check when it fires and schedule again
+  setTimeout: (fn, ms) => setTimeout(fn, Math.min(ms, MAX_TIMER_MS)),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 

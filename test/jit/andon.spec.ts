@@ -161,6 +161,24 @@ describe('rel-andon', function () {
     assert.deepStrictEqual(c.out[c.out.length - 1].payload.andon.map((b: any) => [b.id, b.state]), [[id, 'acked']]);
   });
 
+  it('a call raised with a time 30 days ahead (a PLC with a wrong clock) waits quietly: no timer storm, no escalation', async () => {
+    helper.settings({ reliabilityClock: undefined }); // the system clock: Node's timers, with their 2^31-1 ms limit
+    await loadFlow(flow(path.join(dir, 'f.db')));
+    const c = collect();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      assert.strictEqual(await send('raise', { station: 'st-1', kind: 'machine', ts: Date.now() + 30 * 24 * 60 * M }), undefined);
+      await sleep(300);
+    } finally {
+      process.removeListener('warning', onWarning);
+    }
+    assert.deepStrictEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), [], 'no timer overflow');
+    assert.strictEqual(c.esc.length, 0, 'nothing escalated');
+    assert.strictEqual(c.out.length, 1, 'the raise answered once');
+  });
+
   it('survives the fuzz harness and still escalates', async () => {
     await fuzzNode({
       flow: flow(path.join(dir, 'fuzz.db'), { stations: '' }),
