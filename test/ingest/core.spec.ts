@@ -58,9 +58,16 @@ describe('ingest core', function () {
     const buffer = Buffer.from([4, 210, 64, 96, 0, 0]);
     assert.deepStrictEqual(registersFromMessage({ payload: [1234, 16480, 0] }), [1234, 16480, 0]);
     assert.deepStrictEqual(registersFromMessage({ payload: { data: [1234, 16480, 0], buffer } }), [1234, 16480, 0]);
-    assert.deepStrictEqual(registersFromMessage({ payload: { a: 1 }, responseBuffer: { data: [1], buffer } }), [1234, 16480, 0]);
-    assert.deepStrictEqual(registersFromMessage({ payload: { data: [1], buffer: JSON.parse(JSON.stringify(buffer)) } }), [1234, 16480, 0]);
+    assert.deepStrictEqual(registersFromMessage({ payload: { a: 1 }, responseBuffer: { data: [1234, 16480, 0], buffer } }), [1234, 16480, 0]);
+    assert.deepStrictEqual(registersFromMessage({ payload: { a: 1 }, responseBuffer: { buffer } }), [1234, 16480, 0]);
+    assert.deepStrictEqual(registersFromMessage({ payload: { buffer: JSON.parse(JSON.stringify(buffer)) } }), [1234, 16480, 0]);
     assert.deepStrictEqual(registersFromMessage({ payload: [true, false, true] }), [1, 0, 1]);
+    // Coils as modbus-serial returns them: data = one boolean per coil, buffer = the coils packed 8 per byte.
+    const coils = { data: [false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false], buffer: Buffer.from([0x20, 0x00]) };
+    assert.deepStrictEqual(registersFromMessage({ payload: coils, values: coils.data }), [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepStrictEqual(registersFromMessage({ payload: { data: coils.data.slice(0, 8), buffer: Buffer.from([0x20]) } }), [0, 0, 0, 0, 0, 1, 0, 0]);
+    // IO file with useIOForPayload: payload = named values (objects), the registers are in responseBuffer.
+    assert.deepStrictEqual(registersFromMessage({ payload: [{ name: 'wTemp', value: 1234 }], responseBuffer: { data: [1234, 16480, 0], buffer } }), [1234, 16480, 0]);
     assert.deepStrictEqual(registersFromMessage({ payload: [-1] }), [65535]);
     assert.throws(() => registersFromMessage({ payload: [1, 70000] }), /^InputError: msg\.payload\[1\]: expected a 16-bit register value .* got the number 70000/);
     assert.throws(() => registersFromMessage({ payload: Buffer.from([1, 2, 3]) }), /msg\.payload: expected an even, non-zero number of bytes/);
@@ -106,6 +113,18 @@ describe('ingest core', function () {
     assert.throws(() => jsonReadings({ asset: 'fan-1', channel: 'x', samples: [1, 2] }, DEFAULT_FIELDS, D), /msg\.payload\.fs: expected the sample rate/);
     assert.throws(() => jsonReadings('{oops', DEFAULT_FIELDS, D), /msg\.payload: expected JSON text/);
     assert.deepStrictEqual(checkFieldMap({ value: '__proto__.x' }).errors.length, 1);
+  });
+
+  it('a reading the source marks bad carries no value (JSON, HTTP, CSV table)', () => {
+    // The value a source sends with quality bad is not a measurement: it must not reach rel-health.
+    const [v] = jsonReadings({ asset: 'fan-1', channel: 'x', value: 0, quality: 'bad' }, DEFAULT_FIELDS, D);
+    assert.deepStrictEqual(v, { asset: 'fan-1', channel: 'x', ts: D.now, quality: 'bad', source: 'mqtt', reason: 'the source reports bad quality' });
+    const [w] = jsonReadings({ asset: 'fan-1', channel: 'x', samples: [1, 2], fs: 10, quality: 'bad' }, DEFAULT_FIELDS, D);
+    assert.deepStrictEqual([w.quality, w.value, w.samples, w.fs, w.reason], ['bad', undefined, undefined, undefined, 'the source reports bad quality']);
+    const [u] = jsonReadings({ asset: 'fan-1', channel: 'x', value: 3, quality: 'uncertain' }, DEFAULT_FIELDS, D);
+    assert.deepStrictEqual([u.quality, u.value], ['uncertain', 3], 'uncertain keeps its value');
+    const t = csvReadings('asset,channel,value,quality\nfan-1,x,0,bad\nfan-1,y,2.5,good\n', DEFAULT_FIELDS, { ...D, source: 'csv' });
+    assert.deepStrictEqual(t.readings.map((r) => [r.channel, r.quality, r.value, r.reason]), [['x', 'bad', undefined, 'the source reports bad quality'], ['y', 'good', 2.5, undefined]]);
   });
 
   it('maps OPC UA status codes to quality', () => {

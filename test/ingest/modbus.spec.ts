@@ -6,8 +6,10 @@
  * bad (watchdog and the client's status), never invented, and values resume.
  */
 import assert from 'assert';
+import fs from 'fs';
 import net from 'net';
-import { getNode, loadFlow, sleep, unloadFlow } from '../helpers/red';
+import path from 'path';
+import { getNode, loadFlow, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode } from '../helpers/fixtures';
 import { collect, statuses, waitFor } from './collect';
 import { wordsOf } from './registers';
@@ -18,6 +20,7 @@ const Modbus = require('jsmodbus');
 const CONTRIB = [
   require('node-red-contrib-modbus/modbus/modbus-client.js'),
   require('node-red-contrib-modbus/modbus/modbus-read.js'),
+  require('node-red-contrib-modbus/modbus/modbus-io-config.js'),
   require('@node-red/nodes/core/common/25-status.js'),
 ];
 
@@ -64,6 +67,8 @@ function plan(): { cases: Case[]; rows: object[]; words: number[] } {
 
 class Plc {
   holding = Buffer.alloc(2 * 200);
+  coils = Buffer.alloc(64);
+  discrete = Buffer.alloc(64);
   private server?: net.Server;
   private sockets = new Set<net.Socket>();
   port = 0;
@@ -74,7 +79,7 @@ class Plc {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
       });
-      new Modbus.server.TCP(srv, { holding: this.holding });
+      new Modbus.server.TCP(srv, { holding: this.holding, coils: this.coils, discrete: this.discrete });
       srv.once('error', reject);
       srv.listen(this.port, '127.0.0.1', () => {
         this.port = (srv.address() as net.AddressInfo).port;
@@ -94,7 +99,15 @@ class Plc {
   write(words: number[]): void {
     words.forEach((w, i) => this.holding.writeUInt16BE(w, 2 * i));
   }
+  /** Set bits on as on the wire: bit i is bit (i % 8) of byte i / 8 (Modbus, LSB first). */
+  static bits(buf: Buffer, on: number[]): void {
+    buf.fill(0);
+    for (const i of on) buf[i >> 3] |= 1 << (i & 7);
+  }
 }
+
+const CLIENT = { type: 'modbus-client', name: 'plc', clienttype: 'tcp', tcpHost: '127.0.0.1', tcpType: 'DEFAULT', unit_id: 1, commandDelay: 1, clientTimeout: 500, reconnectOnTimeout: true, reconnectTimeout: 500, parallelUnitIdsAllowed: true, bufferCommands: true };
+const boolRows = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ channel: `${prefix}-${i}`, register: i, type: 'bool', wordOrder: 'BE', byteOrder: 'BE', scale: 1, offset: 0 }));
 
 describe('rel-ingest: Modbus TCP through node-red-contrib-modbus', function () {
   this.timeout(60000);
@@ -182,4 +195,80 @@ describe('rel-ingest: Modbus TCP through node-red-contrib-modbus', function () {
     assert.strictEqual(getNode('ing').type, 'rel-ingest');
   });
   }
+  it('reads coils and discrete inputs one per channel, from both outputs of modbus-read', async () => {
+    // 16 coils (2 bytes on the wire) and 8 discrete inputs (1 byte); the map reads each as a bool.
+    const coilsOn = [5, 9, 15];
+    const inputsOn = [0, 3, 7];
+    Plc.bits(plc.coils, coilsOn);
+    Plc.bits(plc.discrete, inputsOn);
+    const port = await plc.start();
+    const coilRows = boolRows('coil', 16);
+    const inputRows = boolRows('di', 8);
+    await loadFlow(
+      [
+        assetNode({ id: 'asset1', assetId: 'press-1' }),
+        { id: 'c1', ...CLIENT, tcpPort: port },
+        { id: 'rc', type: 'modbus-read', name: 'coils', server: 'c1', dataType: 'Coil', adr: '0', quantity: '16', rate: '200', rateUnit: 'ms', unitid: '1', wires: [['coil1'], ['coil2']] },
+        { id: 'ri', type: 'modbus-read', name: 'inputs', server: 'c1', dataType: 'Input', adr: '0', quantity: '8', rate: '200', rateUnit: 'ms', unitid: '1', wires: [['di1'], ['di2']] },
+        ...[['coil1', coilRows], ['coil2', coilRows], ['di1', inputRows], ['di2', inputRows]].map(([id, rows]) => ({ id, type: 'rel-ingest', source: 'modbus', asset: 'asset1', registers: rows, output: 'array', staleAfter: 0, wires: [[`${id}-out`]] })),
+        ...['coil1', 'coil2', 'di1', 'di2'].map((id) => ({ id: `${id}-out`, type: 'helper' })),
+      ],
+      CONTRIB,
+    );
+    const got = Object.fromEntries(['coil1', 'coil2', 'di1', 'di2'].map((id) => [id, collect(`${id}-out`)]));
+    for (const [id, rows, on] of [['coil1', coilRows, coilsOn], ['coil2', coilRows, coilsOn], ['di1', inputRows, inputsOn], ['di2', inputRows, inputsOn]] as const) {
+      const m = await waitFor(`a reading batch from ${id} (output ${id.slice(-1)} of modbus-read)`, () => got[id][0]?.msg, 10000);
+      const want = rows.map((r, i) => [r.channel, 'good', on.includes(i as never) ? 1 : 0]);
+      assert.deepStrictEqual(m.payload.map((r: any) => [r.channel, r.quality, r.value]), want, `${id}: ${JSON.stringify(m.payload.map((r: any) => [r.channel, r.quality, r.value, r.reason]))}`);
+    }
+  });
+
+  it('reads holding registers when an IO file names the payload (useIOForPayload)', async () => {
+    const words = [725, ...wordsOf(12.25, 'float32', 'ABCD'), 54321];
+    plc.write(words);
+    const port = await plc.start();
+    const dir = tmpDir('rel-modbus-io-');
+    const ioFile = path.join(dir, 'plc.json');
+    fs.writeFileSync(ioFile, ['{"name":"wMotorTemp","valueAddress":"%IW0"}', '{"name":"rFlow","valueAddress":"%IW1"}', '{"name":"wCount","valueAddress":"%IW3"}', ''].join('\n'));
+    const rows = [
+      { channel: 'motor-temp', register: 0, type: 'uint16', wordOrder: 'BE', byteOrder: 'BE', scale: 0.1, offset: -20 },
+      { channel: 'flow', register: 1, type: 'float32', wordOrder: 'BE', byteOrder: 'BE', scale: 1, offset: 0 },
+      { channel: 'count', register: 3, type: 'uint16', wordOrder: 'BE', byteOrder: 'BE', scale: 1, offset: 0 },
+    ];
+    try {
+      await loadFlow(
+        [
+          assetNode({ id: 'asset1', assetId: 'press-1' }),
+          { id: 'c1', ...CLIENT, tcpPort: port },
+          { id: 'io1', type: 'modbus-io-config', name: 'io', path: ioFile, format: 'utf8', addressOffset: '' },
+          { id: 'r1', type: 'modbus-read', name: 'read', server: 'c1', dataType: 'HoldingRegister', adr: '0', quantity: '4', rate: '200', rateUnit: 'ms', unitid: '1', useIOFile: true, ioFile: 'io1', useIOForPayload: true, wires: [['ing', 'tap']] },
+          { id: 'ing', type: 'rel-ingest', source: 'modbus', asset: 'asset1', registers: rows, output: 'array', staleAfter: 0, wires: [['out']] },
+          { id: 'tap', type: 'helper' },
+          { id: 'out', type: 'helper' },
+        ],
+        CONTRIB,
+      );
+      const tap = collect('tap');
+      const got = collect('out');
+      // Once the IO file is loaded, payload is the list of named values (objects), not the registers.
+      const named = await waitFor('three IO-named messages', () => {
+        const io = tap.filter((g) => Array.isArray(g.msg.payload) && g.msg.payload.length > 0 && typeof g.msg.payload[0] === 'object');
+        return io.length >= 3 ? io : undefined;
+      });
+      assert.ok(named[0].msg.payload.some((v: any) => v.name === 'wMotorTemp'), JSON.stringify(named[0].msg.payload));
+      assert.deepStrictEqual(named[0].msg.responseBuffer.data, words);
+      const after = got.filter((g) => g.at >= named[0].at);
+      assert.ok(after.length >= 2, `${after.length} readings from ${named.length} IO-named messages`);
+      for (const g of after) {
+        const vals = g.msg.payload.map((r: any) => [r.channel, r.quality, r.value]);
+        assert.strictEqual(vals.length, 3);
+        assert.deepStrictEqual(vals[0][1], 'good');
+        assert.ok(Math.abs(vals[0][2] - 52.5) < 1e-9, `motor-temp ${vals[0][2]}`);
+        assert.deepStrictEqual(vals.slice(1), [['flow', 'good', 12.25], ['count', 'good', 54321]]);
+      }
+    } finally {
+      await unloadFlow();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -81,16 +81,19 @@ describe('rel-ingest: MQTT JSON through the core mqtt in node and an aedes broke
 
     // A gateway with its own JSON shape: value at d.t, time at "time", quality at "q".
     const t = '2024-05-01T10:00:00.000Z';
-    for (let attempt = 0; attempt < 50 && got2.length < 2; attempt++) {
+    for (let attempt = 0; attempt < 50 && got2.length < 3; attempt++) {
       if (got2.length === 0) {
         await client.publishAsync('plant/gateway/fan-1', JSON.stringify({ d: { t: 48.25 }, time: t }));
         await client.publishAsync('plant/gateway/fan-1', JSON.stringify({ d: { t: null }, time: t, q: 'bad' }));
+        await client.publishAsync('plant/gateway/fan-1', JSON.stringify({ d: { t: 0 }, time: t, q: 'bad' }));
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const [g, b] = await waitFor('two gateway readings', () => (got2.length >= 2 ? got2.map((x) => x.msg) : undefined));
+    const [g, b, b0] = await waitFor('three gateway readings', () => (got2.length >= 3 ? got2.map((x) => x.msg) : undefined));
     assert.deepStrictEqual(g.payload, { asset: 'fan-1', channel: 'bearing-temp', ts: Date.parse(t), quantity: 'temperature', unit: 'degC', value: 48.25, quality: 'good', source: 'mqtt' });
     assert.strictEqual(b.payload.quality, 'bad');
     assert.strictEqual(b.payload.value, undefined, 'a null value is never passed as good');
+    // A value the gateway itself marks bad is not a measurement: bad, without the 0.
+    assert.deepStrictEqual(b0.payload, { asset: 'fan-1', channel: 'bearing-temp', ts: Date.parse(t), quantity: 'temperature', unit: 'degC', quality: 'bad', source: 'mqtt', reason: 'the source reports bad quality' });
   });
 });

@@ -92,6 +92,10 @@ export function objectReading(o: Record<string, unknown>, fields: FieldMap, d: R
   const sRaw = ownPath(o, fields.samples);
   const vRaw = ownPath(o, fields.value);
   let r: Reading;
+  if (said === 'bad') {
+    // The source says its value is not a measurement: a bad reading carries no value (nor samples).
+    return badReading(base, ts, d.source, 'the source reports bad quality');
+  }
   if (present(sRaw) && sRaw !== null) {
     const s = samples(sRaw, p(fields.samples));
     const fsRaw = ownPath(o, fields.fs);
@@ -101,9 +105,9 @@ export function objectReading(o: Record<string, unknown>, fields: FieldMap, d: R
   } else if (present(vRaw) && vRaw !== null) {
     const value = typeof vRaw === 'boolean' ? (vRaw ? 1 : 0) : num(vRaw, p(fields.value));
     r = { asset, channel, ts, value, quality: said ?? 'good', source: d.source };
-  } else if (said === 'bad' || vRaw === null) {
+  } else if (vRaw === null) {
     // The source says it has no value: pass that on, never a made-up one.
-    return badReading(base, ts, d.source, said === 'bad' ? 'the source reports bad quality' : `${p(fields.value)} is null`);
+    return badReading(base, ts, d.source, `${p(fields.value)} is null`);
   } else {
     throw new InputError(p(fields.value), `a number (or ${fields.samples} with ${fields.fs} for a waveform)`, vRaw);
   }

@@ -171,20 +171,31 @@ function wordsFromArray(arr: unknown[], path: string): number[] {
   return words;
 }
 
+/** An array of register values or coils (not, say, the named values of an IO file). */
+function isRegisterArray(arr: unknown[]): boolean {
+  return arr.length > 0 && arr.every((x) => typeof x === 'number' || typeof x === 'boolean');
+}
+
 /**
  * The registers in a message from a node-red-contrib-modbus read node (modbus-read,
  * modbus-getter, modbus-flex-getter), first output (`payload` = values, `responseBuffer` =
- * `{ data, buffer }`) or second output (`payload` = `{ data, buffer }`, `values`).
+ * `{ data, buffer }`) or second output (`payload` = `{ data, buffer }`, `values`). For coils and
+ * discrete inputs `data` holds one boolean per coil and `buffer` the coils packed 8 per byte, so
+ * `data` is used whenever it is there; `buffer` only without it.
  */
 export function registersFromMessage(msg: Record<string, unknown>): number[] {
   const payload = own(msg, 'payload');
-  if (Array.isArray(payload)) return wordsFromArray(payload, 'msg.payload');
+  const rb = own(msg, 'responseBuffer');
+  if (Array.isArray(payload)) {
+    // With the IO-file option payload holds the named values (objects): the registers are in responseBuffer.
+    if (isRegisterArray(payload) || !isObject(rb)) return wordsFromArray(payload, 'msg.payload');
+    return fromResponse(rb, 'msg.responseBuffer');
+  }
   const payloadBytes = bufferBytes(payload);
   if (payloadBytes) return wordsFromBytes(payloadBytes, 'msg.payload', payload);
   // Second output: payload is the response { data, buffer }.
   if (isObject(payload) && (own(payload, 'buffer') !== undefined || Array.isArray(own(payload, 'data')))) return fromResponse(payload, 'msg.payload');
   // IO-file naming replaces payload with named values; the response is still there.
-  const rb = own(msg, 'responseBuffer');
   if (isObject(rb)) return fromResponse(rb, 'msg.responseBuffer');
   const values = own(msg, 'values');
   if (Array.isArray(values)) return wordsFromArray(values, 'msg.values');
@@ -192,12 +203,14 @@ export function registersFromMessage(msg: Record<string, unknown>): number[] {
 }
 
 function fromResponse(resp: Record<string, unknown>, path: string): number[] {
+  // data first: booleans for coils and discrete inputs (buffer packs them 8 per byte), the 16-bit values for registers.
+  const data = own(resp, 'data');
+  if (Array.isArray(data)) return wordsFromArray(data, `${path}.data`);
   const buf = own(resp, 'buffer');
   const bytes = bufferBytes(buf);
   if (bytes) return wordsFromBytes(bytes, `${path}.buffer`, buf);
-  const data = own(resp, 'data');
-  if (Array.isArray(data)) return wordsFromArray(data, `${path}.data`);
-  throw new InputError(`${path}.buffer`, 'a Buffer of register bytes', buf);
+  if (buf !== undefined) throw new InputError(`${path}.buffer`, 'a Buffer of register bytes (or register values or coils in data)', buf);
+  throw new InputError(`${path}.data`, 'an array of register values or coils (or a Buffer of register bytes in buffer)', data);
 }
 
 /** Decode every row of the map from one read: one reading per channel. */
