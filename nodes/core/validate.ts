@@ -81,14 +81,20 @@ export function oneOf<T extends string>(v: unknown, path: string, allowed: reado
 }
 
 /** A time in ms since the epoch: a number, a numeric string, an ISO string or a Date. */
+/** Latest time accepted (9999-12-31T23:59:59.999Z): beyond it a Date cannot show it, and such a value is a unit mistake (microseconds) or a clock glitch. */
+export const MAX_TIME_MS = 253_402_300_799_999;
+
 export function time(v: unknown, path: string): number {
-  if (v instanceof Date && Number.isFinite(v.getTime())) return v.getTime();
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  if (typeof v === 'string' && v.trim() !== '') {
+  let t = NaN;
+  if (v instanceof Date) t = v.getTime();
+  else if (typeof v === 'number') t = v;
+  else if (typeof v === 'string' && v.trim() !== '') {
     const n = Number(v);
-    if (Number.isFinite(n) && n >= 0) return n;
-    const t = Date.parse(v);
-    if (Number.isFinite(t)) return t;
+    t = Number.isFinite(n) ? n : Date.parse(v);
+  }
+  if (Number.isFinite(t) && t >= 0) {
+    if (t <= MAX_TIME_MS) return t;
+    throw new InputError(path, 'a time in ms since 1970 before the year 10000 (microseconds or a clock glitch?)', v);
   }
   throw new InputError(path, 'a time (ms since 1970 or an ISO 8601 string)', v);
 }

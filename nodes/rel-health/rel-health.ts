@@ -45,13 +45,16 @@ function healthConfig(c: HealthDef): HealthConfig {
   const warnBelow = cfgNum(c.warnBelow, DEFAULT_HEALTH.warnBelow, 'warnBelow', { min: 1, max: 100 });
   const alarmBelow = cfgNum(c.alarmBelow, DEFAULT_HEALTH.alarmBelow, 'alarmBelow', { min: 0, max: 100 });
   if (alarmBelow > warnBelow) throw new Error(`config: alarm threshold (${alarmBelow}) must not be above the warning threshold (${warnBelow})`);
+  const hysteresis = cfgNum(c.hysteresis, DEFAULT_HEALTH.hysteresis, 'hysteresis', { min: 0, max: 50 });
+  // health is at most 100: a warning clears at warnBelow + hysteresis, which must be reachable
+  if (warnBelow + hysteresis > 100) throw new Error(`config: warning threshold + hysteresis (${warnBelow} + ${hysteresis}) must be at most 100, or a warning could never clear`);
   return {
     learnMode: c.learnMode === 'hours' ? 'hours' : 'frames',
     learnFrames: cfgNum(c.learnFrames, DEFAULT_HEALTH.learnFrames, 'learnFrames', { min: 10, max: 10_000, integer: true }),
     learnHours: cfgNum(c.learnHours, DEFAULT_HEALTH.learnHours, 'learnHours', { min: 0.01, max: 24 * 365 }),
     warnBelow,
     alarmBelow,
-    hysteresis: cfgNum(c.hysteresis, DEFAULT_HEALTH.hysteresis, 'hysteresis', { min: 0, max: 50 }),
+    hysteresis,
     dwellFrames: cfgNum(c.dwellFrames, DEFAULT_HEALTH.dwellFrames, 'dwellFrames', { min: 1, max: 1000, integer: true }),
     dwellMs: cfgNum(c.dwellMinutes, 0, 'dwellMinutes', { min: 0, max: 7 * 24 * 60 }) * 60_000,
     historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
@@ -111,6 +114,8 @@ export = function (RED: RedApi) {
         const asset = resolveAsset(RED, config.asset, msg).assetId;
         const now = clock.now();
         if (action === 'score') {
+          // a value that was not measured is not scored (it would read as a fault)
+          if (own(p, 'quality') === 'bad') throw new InputError('msg.payload.quality', 'a measured reading (quality good or uncertain): a bad reading is not scored', 'bad');
           const feats = own(p, 'features');
           const quantity = own(p, 'quantity');
           const fallback = feats !== undefined ? 'features' : typeof quantity === 'string' && /^[A-Za-z0-9_.:/-]{1,64}$/.test(quantity) ? quantity : 'value';

@@ -102,7 +102,7 @@ export = function (RED: RedApi) {
     const h = acquireStore(RED, config.store, 'rel-rul');
     let tracker: RulTracker;
     try {
-      tracker = new RulTracker(h.store, cfg);
+      tracker = new RulTracker(h.store, { ...cfg, key: node.id });
     } catch (e) {
       h.release();
       throw e;
@@ -120,6 +120,10 @@ export = function (RED: RedApi) {
           msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
           send(emit(msg));
           return;
+        }
+        if (action === 'estimate' && own(p, 'quality') === 'bad') {
+          // a value that was not measured does not enter the trend
+          throw new InputError('msg.payload.quality', 'a measured reading (quality good or uncertain): a bad reading does not enter the trend', 'bad');
         }
         if (action === 'reset') {
           const channel = optChannel(p) ?? (cfg.indicator === 'value' ? 'value' : 'features');

@@ -46,6 +46,10 @@ export function resolveAsset(RED: RedApi, configuredId: unknown, msg: NodeMessag
     const cfg = RED.nodes.getNode(configuredId) as AssetConfigNode | null;
     if (!cfg) throw new Error(`asset: the selected rel-asset (${configuredId}) is not deployed`);
     if (!cfg.spec) throw new Error(`asset ${cfg.name || configuredId}: ${cfg.problems.join('; ')}`);
+    // a message about another asset must not land in this asset's baseline, trend or orders
+    const named = own(msg.payload, 'asset');
+    if (typeof named === 'string' && named !== '' && named !== cfg.spec.assetId)
+      throw new InputError('msg.payload.asset', `${cfg.spec.assetId} (the asset selected in the node), or no asset`, named);
     return cfg.spec;
   }
   const id = own(msg.payload, 'asset');

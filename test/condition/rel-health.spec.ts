@@ -2,7 +2,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { openStore } from '../../nodes/core/store';
-import { getNode, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, helper, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
 
 /** Send, wait for done, then let the runtime deliver the outputs to the helper nodes. */
 async function receiveAndComplete(id: string, msg: any): Promise<Error | undefined> {
@@ -114,6 +114,12 @@ describe('rel-health', function () {
       [{ payload: { asset: 'pump-1', ts: T0, features: healthy(1) } }, /msg\.payload\.ts: expected a time not before this stream's last reading/],
       [{ action: 'fly', payload: { asset: 'pump-1' } }, /msg\.action: expected one of score, relearn/],
       [{ action: 'shelve', payload: { asset: 'pump-1', by: 'ana', reason: 'test', until: T0 - 1 } }, /msg\.payload\.until: expected a time after/],
+      // a value that was not measured is not scored (a bad 0 would read as a fault)
+      [{ payload: { asset: 'pump-1', ts: T0 + 500 * MIN, features: healthy(1), quality: 'bad' } }, /msg\.payload\.quality: expected a measured reading \(quality good or uncertain\).*got the string "bad"/],
+      // a microsecond time stamp (or a clock glitch) is refused before it can lock the stream
+      [{ payload: { asset: 'pump-1', ts: 1.7e15, features: healthy(1) } }, /msg\.payload\.ts: expected a time in ms since 1970 before the year 10000/],
+      // a message about another asset does not land in the selected asset's baseline
+      [{ payload: { asset: 'pump-9', ts: T0 + 500 * MIN, features: healthy(1) } }, /msg\.payload\.asset: expected the id of a deployed rel-asset/],
     ];
     for (const [msg, re] of cases) {
       const err = await receiveAndComplete('h1', msg);
@@ -121,6 +127,41 @@ describe('rel-health', function () {
     }
     assert.strictEqual(snap(), s0, 'baseline and state untouched');
     before.release();
+  });
+
+  it('an asset selected in the node refuses readings of another asset', async () => {
+    await loadFlow([...flow(path.join(dir, 'sel.db'), { asset: 'a1' }), assetNode({ id: 'a2', assetId: 'pump-2' })]);
+    const out = collect('out');
+    assert.strictEqual(await feed(0, healthy(0)), undefined, 'its own asset');
+    assert.strictEqual(await receiveAndComplete('h1', { payload: { ts: T0 + MIN, features: healthy(1) } }), undefined, 'no asset named: the selected one');
+    const err = await feed(2, healthy(2), 'pump-2');
+    assert.match(String(err?.message), /msg\.payload\.asset: expected pump-1 \(the asset selected in the node\), or no asset, got the string "pump-2"/);
+    assert.deepStrictEqual(out.map((m) => m.payload.asset), ['pump-1', 'pump-1']);
+  });
+
+  it('OPC UA node ids as channel names; relearn frees a stream stuck behind a wrong future time', async () => {
+    await loadFlow(flow(path.join(dir, 'o.db'), { learnFrames: 10 }));
+    const out = collect('out');
+    const ch = 'ns=2;s=Motor.Temperature';
+    const reading = (i: number, ts: number) => ({ payload: { asset: 'pump-1', channel: ch, quantity: 'temperature', value: 60 + (i % 3) * 0.2, ts } });
+    for (let i = 0; i < 12; i++) assert.strictEqual(await receiveAndComplete('h1', reading(i, T0 + i * MIN)), undefined, `reading ${i}`);
+    assert.strictEqual(out.at(-1).payload.health.channel, ch);
+    // a PLC clock glitch: one reading ten years ahead, then the right time again is refused ...
+    assert.strictEqual(await receiveAndComplete('h1', reading(12, T0 + 3650 * 86_400_000)), undefined);
+    assert.match(String((await receiveAndComplete('h1', reading(13, T0 + 13 * MIN)))?.message), /time not before this stream's last reading/);
+    // ... until the stream is relearned
+    assert.strictEqual(await receiveAndComplete('h1', { action: 'relearn', payload: { asset: 'pump-1', channel: ch, by: 'ana', reason: 'clock fixed', ts: T0 + 14 * MIN } }), undefined);
+    assert.strictEqual(await receiveAndComplete('h1', reading(15, T0 + 15 * MIN)), undefined, 'accepted after the relearn');
+    assert.strictEqual(out.at(-1).payload.health.state, 'learning');
+  });
+
+  it('refuses a warning threshold + hysteresis above 100 (the warning could never clear)', async () => {
+    await loadFlow(flow(path.join(dir, 'hy.db'), { warnBelow: 97, hysteresis: 5 }));
+    const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'h1' && e.level === 20).map((e: any) => String(e.msg));
+    assert.ok(logged.some((m: string) => /warning threshold \+ hysteresis \(97 \+ 5\) must be at most 100/.test(m)), JSON.stringify(logged));
+    await unloadFlow();
+    await loadFlow(flow(path.join(dir, 'hy2.db'), { warnBelow: 95, hysteresis: 5 }));
+    assert.strictEqual(await feed(0, healthy(0)), undefined, '95 + 5 = 100 is allowed');
   });
 
   it('shelving records but does not announce until it expires; history is chart-ready', async () => {

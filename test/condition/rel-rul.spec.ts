@@ -60,6 +60,34 @@ describe('rel-rul', function () {
     assert.match(String(err?.message), /msg\.payload\.ts: expected a time not before/);
   });
 
+  it('two rel-rul nodes on the same health keep their own points: a 6 h window does not take the other\'s points, across a restart', async () => {
+    const file = path.join(dir, 'two.db');
+    const two = () => [
+      storeNode(file),
+      assetNode({ id: 'a1', assetId: 'fan-1' }),
+      { id: 'rf', type: 'rel-rul', store: 'store1', threshold: 10, wires: [['out']] },
+      { id: 'rw', type: 'rel-rul', store: 'store1', threshold: 50, windowHours: 6, wires: [['out2']] },
+      { id: 'out', type: 'helper' },
+      { id: 'out2', type: 'helper' },
+    ];
+    await loadFlow(two());
+    for (let i = 0; i < 30; i++) for (const id of ['rf', 'rw']) assert.strictEqual(await receiveAndComplete(id, healthMsg(i, 95 - i + (i % 2) * 0.4)), undefined);
+    await unloadFlow();
+    await loadFlow(two());
+    const out: any[] = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    await receiveAndComplete('rf', healthMsg(30, 65.4));
+    const r = out[0].payload.rul;
+    assert.ok(r, `a RUL from the stored points: ${out[0].payload.reason}`);
+    assert.strictEqual(r.points, 31, 'every point since the asset left normal, none deleted by the windowed node');
+  });
+
+  it('refuses a bad-quality reading: it does not enter the trend', async () => {
+    await loadFlow(flow(path.join(dir, 'q.db'), { indicator: 'value', threshold: 90, direction: 'above' }));
+    const err = await receiveAndComplete('r1', { payload: { asset: 'fan-1', channel: 'bearing-temp', value: 0, quality: 'bad', ts: T0 } });
+    assert.match(String(err?.message), /msg\.payload\.quality: expected a measured reading \(quality good or uncertain\)/);
+  });
+
   it('passes a still-learning health message through with rul null and a reason', async () => {
     await loadFlow(flow(path.join(dir, 'l.db')));
     const out: any[] = [];

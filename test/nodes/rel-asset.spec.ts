@@ -53,7 +53,10 @@ describe('rel-asset', function () {
     await loadFlow([assetNode({ id: 'a1', assetId: 'pump-1' }), assetNode({ id: 'a2', assetId: 'fan-1', rpm: '' })]);
     const RED = { nodes: { getNode: (id: string) => helper.getNode(id) } } as any;
     assert.strictEqual(resolveAsset(RED, '', { payload: { asset: 'fan-1' } }).assetId, 'fan-1');
-    assert.strictEqual(resolveAsset(RED, 'a1', { payload: { asset: 'fan-1' } }).assetId, 'pump-1', 'a selected asset wins');
+    assert.strictEqual(resolveAsset(RED, 'a1', { payload: {} }).assetId, 'pump-1', 'a selected asset serves messages that name no asset');
+    assert.strictEqual(resolveAsset(RED, 'a1', { payload: { asset: 'pump-1' } }).assetId, 'pump-1', 'and those that name it');
+    // a message about another asset must not land in the selected asset's baseline, trend or orders
+    assert.throws(() => resolveAsset(RED, 'a1', { payload: { asset: 'fan-1' } }), /msg\.payload\.asset: expected pump-1 \(the asset selected in the node\), or no asset, got the string "fan-1"/);
     assert.throws(() => resolveAsset(RED, '', { payload: { asset: 'nope' } }), /msg\.payload\.asset: expected the id of a deployed rel-asset \(.*pump-1.*\), got the string "nope"/);
     assert.throws(() => resolveAsset(RED, '', { payload: {} }), /msg\.payload\.asset: expected an asset id/);
     assert.ok(getNode('a2').spec.notes[0].includes('no rpm'));

@@ -201,7 +201,8 @@ export class HealthMonitor {
       for (const s of list) {
         clearLearning(this.store, s.asset, s.channel);
         recordEvent(this.store, { asset, channel: s.channel, ts, kind: 'relearn', from: s.alarm?.state ?? 'learning', to: 'learning', actor: by ?? null, reason: reason ?? null });
-        this.put({ ...s, features: [], status: 'learning', learnN: 0, learnStart: null, model: null, alarm: null });
+        // lastTs too: a stream stuck behind a wrong future time (a clock glitch) starts again here
+        this.put({ ...s, features: [], status: 'learning', learnN: 0, learnStart: null, model: null, alarm: null, lastTs: null });
       }
     });
     return list.map((s) => s.channel);

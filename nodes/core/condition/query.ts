@@ -3,13 +3,15 @@ import { InputError } from '../errors';
 import { num, optStr, own, time } from '../validate';
 import type { HistoryQuery } from './repo';
 
-const CHANNEL_RE = /^[A-Za-z0-9_.:/-]{1,64}$/;
+/** Control characters (a channel name is printable text). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 export const MAX_HISTORY_POINTS = 5000;
 
 export function channelOf(payload: unknown, fallback: string): string {
   const c = own(payload, 'channel');
   if (c === undefined || c === null || c === '') return fallback;
-  if (typeof c !== 'string' || !CHANNEL_RE.test(c)) throw new InputError('msg.payload.channel', 'a channel name of 1-64 letters, digits, _ . : / -', c);
+  // what rel-ingest emits: 1-128 printable characters (an OPC UA node id such as ns=2;s=Motor.Temperature)
+  if (typeof c !== 'string' || c.trim() === '' || c.length > 128 || CONTROL.test(c)) throw new InputError('msg.payload.channel', 'a channel name (1-128 printable characters)', c);
   return c;
 }
 

@@ -25,6 +25,12 @@ export interface RulConfig {
   minPoints: number;
   maxPoints: number;
   historyMs: number;
+  /**
+   * Whose points these are (rel-rul passes its node id): trackers with different keys on one store
+   * keep separate points, so a windowed tracker cannot delete the points another one (say, on the
+   * same health with another threshold) still needs. Default: the indicator alone.
+   */
+  key?: string;
 }
 
 export const DEFAULT_RUL: RulConfig = {
@@ -61,7 +67,10 @@ export interface RulOutput {
 
 export class RulTracker {
   private readonly cache = new Map<string, { ts: number; y: number }[]>();
+  /** The indicator (feature:rms, health, ...), reported in rul.indicator. */
   readonly scope: string;
+  /** Where the points are stored: the key and the indicator. */
+  private readonly pointScope: string;
   constructor(
     readonly store: Store,
     readonly cfg: RulConfig = DEFAULT_RUL,
@@ -70,20 +79,21 @@ export class RulTracker {
     if (r && !(r[0] <= cfg.threshold && cfg.threshold <= r[1])) throw new RangeError(`RulTracker: threshold range ${r[0]}-${r[1]} must contain the threshold ${cfg.threshold}`);
     migrateCondition(store);
     this.scope = cfg.indicator === 'feature' ? `feature:${cfg.feature}` : cfg.indicator;
+    this.pointScope = cfg.key ? `${cfg.key}|${this.scope}` : this.scope;
   }
 
   private points(asset: string, channel: string): { ts: number; y: number }[] {
     const key = `${asset}\u0000${channel}`;
     let p = this.cache.get(key);
     if (!p) {
-      p = rulPoints(this.store, this.scope, asset, channel, 0).slice(-MAX_KEPT);
+      p = rulPoints(this.store, this.pointScope, asset, channel, 0).slice(-MAX_KEPT);
       this.cache.set(key, p);
     }
     return p;
   }
 
   reset(asset: string, channel: string): void {
-    clearRulPoints(this.store, this.scope, asset, channel);
+    clearRulPoints(this.store, this.pointScope, asset, channel);
     this.cache.set(`${asset}\u0000${channel}`, []);
   }
 
@@ -102,7 +112,7 @@ export class RulTracker {
     }
     if (y === null) return { rul: null, reason: `no indicator value (${stateText ?? 'learning'})` };
     return this.store.tx(() => {
-      addRulPoint(this.store, this.scope, asset, channel, ts, y);
+      addRulPoint(this.store, this.pointScope, asset, channel, ts, y);
       if (last === ts) pts[pts.length - 1] = { ts, y };
       else pts.push({ ts, y });
       const windowHours = this.cfg.windowHours || (sinceOnset ? 0 : 48);
@@ -112,13 +122,13 @@ export class RulTracker {
         while (k < pts.length && pts[k].ts < cut) k++;
         if (k) {
           pts.splice(0, k);
-          clearRulPoints(this.store, this.scope, asset, channel, cut);
+          clearRulPoints(this.store, this.pointScope, asset, channel, cut);
         }
       }
       if (pts.length > MAX_KEPT) {
         const drop = pts.length - MAX_KEPT;
         pts.splice(0, drop);
-        clearRulPoints(this.store, this.scope, asset, channel, pts[0].ts);
+        clearRulPoints(this.store, this.pointScope, asset, channel, pts[0].ts);
       }
       const r = estimateRul(pts, { threshold: this.cfg.threshold, direction: this.cfg.direction, level: this.cfg.level, thresholdRange: this.cfg.thresholdRange ?? undefined, plateauHours: this.cfg.plateauHours, minPoints: this.cfg.minPoints, maxPoints: this.cfg.maxPoints });
       if (!r.rul) return { rul: null, reason: r.reason };
