@@ -214,6 +214,7 @@ export = function (RED: RedApi) {
         const ts = eventTime(p, 'ts', () => clock.now());
         let opened: WorkOrder[] = [];
         let table: NodeMessage | null = null;
+        let lateNote: string | undefined;
         switch (action) {
           case 'tick':
             opened = pm.tick(ts, ctx);
@@ -239,8 +240,11 @@ export = function (RED: RedApi) {
             const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
             const unit = oneOf(own(p, 'unit') ?? 'hours', 'msg.payload.unit', ['hours', 'cycles'] as const);
             const value = num(own(p, 'value'), 'msg.payload.value', { min: 0, max: 1e15 });
-            opened = pm.meter(asset, unit, value, ts, ctx);
-            msg.payload = { ...p, opened };
+            const r = pm.meterReading(asset, unit, value, ts, ctx);
+            opened = r.opened;
+            // A late or repeated reading is not an error: it is reported and changes nothing.
+            msg.payload = { ...p, ts, opened, ignored: r.ignored };
+            if (r.ignored.length) lateNote = `late ${unit} reading ignored`;
             break;
           }
           case 'condition': {
@@ -252,7 +256,8 @@ export = function (RED: RedApi) {
         }
         const announced = opened.length ? announce(opened) : null;
         send((table ? [msg, announced, table] : [msg, announced]) as never);
-        showStatus();
+        if (lateNote) status.warn(node, lateNote);
+        else showStatus();
       },
       close: () => {
         clock.clearInterval(timer);

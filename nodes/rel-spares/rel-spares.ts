@@ -52,11 +52,15 @@ export = function (RED: RedApi) {
       else status.ok(node, `${parts.length} parts`);
     };
     const signalMsgs = (signals: PullSignal[]): NodeMessage[] => signals.map((s) => ({ topic: `spares/pull/${s.part}`, payload: s }));
-    // Crossings caused elsewhere (a work order's completion) are announced on the next check.
+    // Crossings caused elsewhere (a work order's completion) or by the reorder point moving (demand
+    // estimated from issues) are announced on the next check: every part is re-evaluated, each
+    // crossing is signalled once.
     const sec = Number(config.checkInterval);
     const timer = clock.setInterval(() => {
       try {
-        const sig = repo.drainSignals(clock.now());
+        const now = clock.now();
+        repo.recheck(now);
+        const sig = repo.drainSignals(now);
         if (sig.length) {
           node.send([null, signalMsgs(sig)] as never);
           showStatus();

@@ -377,6 +377,63 @@ describe('cmms core', function () {
       close(s.demandSd, Math.sqrt((10 * 1) / 9)); // deviations +-1 over 10 days, n-1 = 9
       close(s.reorderPoint, 3 * 2 + 1.65 * Math.sqrt(2 * (10 / 9)));
     });
+
+    it('estimated demand counts the issue just made: the crossing it causes is signalled by that issue', () => {
+      const sp = new SparesRepo(h.store);
+      sp.define({ part: 'SEAL', leadMeanDays: 30, leadSdDays: 0 }, T0);
+      sp.receive({ part: 'SEAL', qty: 70, ts: T0 });
+      sp.drainSignals(T0);
+      sp.issue({ part: 'SEAL', qty: 20, ts: T0 + 5 * DAY });
+      // D = 20/90, sdD = sqrt(((20 - D)^2 + 89 D^2) / 89) -> ROP = 30 D + 1.65 sqrt(30) sdD = 25.72 < 50
+      assert.deepStrictEqual(sp.drainSignals(T0 + 5 * DAY), []);
+      const s = sp.issue({ part: 'SEAL', qty: 20, ts: T0 + 10 * DAY });
+      // two days of 20 in 90: D = 40/90, sdD^2 = (2 (20 - D)^2 + 88 D^2) / 89 -> ROP 40.13 >= 30
+      const D = 40 / 90;
+      const rop = 30 * D + 1.65 * Math.sqrt(30 * ((2 * (20 - D) ** 2 + 88 * D * D) / 89));
+      close(rop, 40.13, 0.005);
+      close(s.demandPerDay, D);
+      close(s.reorderPoint, rop, 1e-9);
+      const sig = sp.drainSignals(T0 + 10 * DAY);
+      assert.deepStrictEqual(sig.map((x) => [x.part, x.available]), [['SEAL', 30]], 'the second issue crosses the reorder point');
+      close(sig[0].reorderPoint, rop, 1e-9);
+      sp.recheck(T0 + 10 * DAY + 1);
+      assert.deepStrictEqual(sp.drainSignals(T0 + 10 * DAY + 1), [], 'a re-check of a part already below signals nothing more');
+      // the window is (now - 90 d, now]: at T0 + 95 d the day-5 issue is exactly 90 days old and out
+      close(sp.get('SEAL', T0 + 95 * DAY).demandPerDay, 20 / 90);
+      close(sp.get('SEAL', T0 + 95 * DAY - 1).demandPerDay, 40 / 90);
+    });
+
+    it('refuses a reservation for a work order that is done, closed or cancelled; unknown numbers are allowed', () => {
+      const sp = wo.spares;
+      sp.define({ part: 'BRG-6205', leadMeanDays: 5, demandPerDay: 0.1 }, T0);
+      sp.receive({ part: 'BRG-6205', qty: 10, ts: T0 });
+      const a = wo.create({ asset: 'pump-1', title: 'bearing', ts: T0 });
+      const b = wo.create({ asset: 'pump-2', title: 'bearing', ts: T0 });
+      sp.reserve({ part: 'BRG-6205', qty: 1, wo: a.id, ts: T0 });
+      wo.transition({ id: a.id, action: 'assign', by: 'ann', ts: T0 + 1 });
+      wo.transition({ id: a.id, action: 'start', by: 'ann', ts: T0 + 1 });
+      sp.reserve({ part: 'BRG-6205', qty: 1, wo: a.id, ts: T0 + 1 }); // in progress: still open
+      wo.transition({ id: a.id, action: 'complete', by: 'ann', ts: T0 + 2 }); // releases both
+      wo.transition({ id: b.id, action: 'cancel', by: 'ann', ts: T0 + 2 });
+      const moves = sp.moves('BRG-6205').length;
+      assert.throws(
+        () => sp.reserve({ part: 'BRG-6205', qty: 2, wo: a.id, ts: T0 + 3 }),
+        (e: any) => e.name === 'StateError' && /^work order WO-000001 is done: cannot reserve part "BRG-6205" for it \(wo: expected an open work order or a number this store does not know, got 1\)$/.test(e.message),
+      );
+      assert.throws(() => sp.reserve({ part: 'BRG-6205', qty: 2, wo: b.id, ts: T0 + 3 }), /^StateError: work order WO-000002 is cancelled: cannot reserve/);
+      wo.transition({ id: a.id, action: 'close', by: 'ann', ts: T0 + 4 });
+      assert.throws(() => sp.reserve({ part: 'BRG-6205', qty: 2, wo: a.id, ts: T0 + 4 }), /work order WO-000001 is closed: cannot reserve/);
+      let s = sp.get('BRG-6205', T0 + 4);
+      assert.deepStrictEqual([s.onHand, s.reserved, s.available, sp.moves('BRG-6205').length], [10, 0, 10, moves], 'nothing reserved, no move written');
+      assert.strictEqual(h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_reservations')?.n, 0);
+      // an order kept in another system: its number is not in the store, the reservation is taken
+      s = sp.reserve({ part: 'BRG-6205', qty: 3, wo: 4711, ts: T0 + 5 });
+      assert.deepStrictEqual([s.reserved, s.available], [3, 7]);
+      s = sp.reserve({ part: 'BRG-6205', qty: 1, ts: T0 + 5 }); // no work order
+      assert.deepStrictEqual([s.reserved, s.available], [4, 6]);
+      s = sp.release({ part: 'BRG-6205', qty: 3, wo: 4711, ts: T0 + 6 });
+      assert.deepStrictEqual([s.reserved, s.available], [1, 9]);
+    });
   });
 
   describe('PM', () => {
@@ -399,13 +456,42 @@ describe('cmms core', function () {
     });
     it('meter plans: run hours with a counter reset, catch-up of several intervals', () => {
       const pm = new PmRepo(h.store);
+      const H = 3600e3;
       pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 1000 }, T0);
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1400, T0, { wo, facts }).length, 0);
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1500, T0, { wo, facts }).length, 1); // 500 since last done
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1900, T0, { wo, facts }).length, 0);
-      assert.strictEqual(pm.meter('comp-1', 'hours', 100, T0, { wo, facts }).length, 1, 'reset: 1900 -> 0 -> 100 is 100 more = 1000 total');
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1200, T0, { wo, facts }).length, 2, '1100 more: 2100 total: occurrences 3 and 4');
-      assert.strictEqual(pm.meter('comp-1', 'cycles', 99999, T0, { wo, facts }).length, 0, 'other meter');
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1400, T0 + H, { wo, facts }).length, 0);
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1500, T0 + 2 * H, { wo, facts }).length, 1); // 500 since last done
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1900, T0 + 3 * H, { wo, facts }).length, 0);
+      assert.strictEqual(pm.meter('comp-1', 'hours', 100, T0 + 4 * H, { wo, facts }).length, 1, 'reset: 1900 -> 0 -> 100 is 100 more = 1000 total');
+      assert.strictEqual(pm.meter('comp-1', 'hours', 1200, T0 + 5 * H, { wo, facts }).length, 2, '1100 more: 2100 total: occurrences 3 and 4');
+      assert.strictEqual(pm.meter('comp-1', 'cycles', 99999, T0 + 5 * H, { wo, facts }).length, 0, 'other meter');
+    });
+    it('meter plans: a late or redelivered reading is ignored, never a counter reset; a later lower reading is', () => {
+      const pm = new PmRepo(h.store);
+      const H = 3600e3;
+      const plan = pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 12000 }, T0).plan;
+      const pmOrders = () => h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders WHERE plan_id = ?', [plan.id])?.n;
+      for (const [i, v] of [12100, 12200, 12300].entries()) assert.strictEqual(pm.meter('comp-1', 'hours', v, T0 + (i + 1) * H, { wo, facts }).length, 0);
+      // the 12200 of T0 + 2 h again (an MQTT QoS 1 resend, or a second source late)
+      assert.strictEqual(pm.meter('comp-1', 'hours', 12200, T0 + 2 * H, { wo, facts }).length, 0, 'a late reading is not a reset');
+      assert.strictEqual(pmOrders(), 0);
+      const dup = pm.meterReading('comp-1', 'hours', 12300, T0 + 3 * H, { wo, facts });
+      assert.deepStrictEqual(dup, { opened: [], ignored: [{ plan: plan.id, task: 'oil', lastReading: 12300, lastTs: T0 + 3 * H, reason: 'same time as the last reading, not above it' }] });
+      const late = pm.meterReading('comp-1', 'hours', 12250, T0 + 2.5 * H, { wo, facts });
+      assert.deepStrictEqual([late.opened.length, late.ignored.map((x) => x.reason)], [0, ['older than the last reading']]);
+      let p = pm.get(plan.id);
+      assert.deepStrictEqual([p.meterTotal - p.meterBase, p.occurrences], [300, 0], 'the ignored readings changed nothing');
+      assert.deepStrictEqual(h.store.get('SELECT meter_raw, meter_ts FROM cmms_pm_plans WHERE id = ?', [plan.id]), { meter_raw: 12300, meter_ts: T0 + 3 * H });
+      // a genuine reset: later in time, near 0 -> its whole value runs on the meter
+      assert.strictEqual(pm.meter('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts }).length, 0, '305 since last done');
+      assert.strictEqual(pm.meter('comp-1', 'hours', 150, T0 + 11 * H, { wo, facts }).length, 0, '450');
+      const due = pm.meter('comp-1', 'hours', 200, T0 + 12 * H, { wo, facts });
+      assert.deepStrictEqual(due.map((w) => [w.occurrence, w.dueAt]), [[1, new Date(T0 + 12 * H).toISOString()]], '500 since last done: occurrence 1');
+      // the reset's reading redelivered after newer ones: ignored, not a second reset
+      assert.strictEqual(pm.meter('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts }).length, 0);
+      // the same time with a higher value (readings of one moment, arrival order swapped) counts the rise once
+      assert.strictEqual(pm.meter('comp-1', 'hours', 260, T0 + 12 * H, { wo, facts }).length, 0);
+      p = pm.get(plan.id);
+      assert.deepStrictEqual([p.meterTotal - p.meterBase, p.occurrences, pmOrders()], [560, 1, 1]);
     });
     it('condition plans open once per crossing', () => {
       const pm = new PmRepo(h.store);

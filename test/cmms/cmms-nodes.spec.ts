@@ -8,7 +8,8 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { openConnections } from '../../nodes/core/store';
+import { openConnections, openStore } from '../../nodes/core/store';
+import { WorkOrderRepo } from '../../nodes/core/cmms';
 import { getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
@@ -236,6 +237,39 @@ describe('cmms nodes', function () {
       assert.strictEqual((await m)[0].payload.source, 'pm');
     });
 
+    it('a late or redelivered meter reading opens nothing and is reported in the output and the status, not as an error', async () => {
+      await loadFlow(pmFlow('each'));
+      const H = 3600e3;
+      const pm = getNode('pm');
+      const statuses: any[] = [];
+      const st = pm.status.bind(pm);
+      pm.status = (x: any) => {
+        statuses.push(x);
+        return st(x);
+      };
+      const opened: any[] = [];
+      getNode('out2').on('input', (m: any) => opened.push(m.payload));
+      const send = async (payload: object) => {
+        const out = nextMessage('out1');
+        const err = await receiveAndComplete('pm', { action: 'meter', payload });
+        if (err) throw err;
+        return (await out).payload;
+      };
+      const planned = nextMessage('out1');
+      assert.strictEqual(await receiveAndComplete('pm', { action: 'plan', payload: { asset: 'pump-1', task: 'Oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 12000 } }), undefined);
+      await planned;
+      for (const [i, v] of [12100, 12200, 12300].entries()) assert.deepStrictEqual((await send({ asset: 'pump-1', value: v, ts: T0 + (i + 1) * H })).ignored, []);
+      const late = await send({ asset: 'pump-1', value: 12200, ts: T0 + 2 * H });
+      assert.deepStrictEqual([late.opened, late.ignored.map((x: any) => [x.task, x.lastReading, x.lastTs, x.reason])], [[], [['Oil', 12300, T0 + 3 * H, 'older than the last reading']]]);
+      assert.deepStrictEqual(statuses.at(-1), { fill: 'yellow', shape: 'dot', text: 'late hours reading ignored' });
+      const reset = await send({ asset: 'pump-1', value: 200, ts: T0 + 4 * H }); // counter reset: 300 + 200 = 500
+      assert.deepStrictEqual([reset.opened.length, reset.ignored], [1, []]);
+      await sleep(10);
+      assert.strictEqual(opened.length, 1, 'one PM work order in all, from the 500th hour');
+      assert.strictEqual(statuses.at(-1).fill, 'green');
+      assert.strictEqual(count(file, "SELECT COUNT(*) AS n FROM cmms_work_orders WHERE source = 'pm'"), 1);
+    });
+
     it('survives the bad-input harness', async () => {
       const clock = new FakeClock(T0);
       helper.settings({ reliabilityClock: clock });
@@ -291,6 +325,46 @@ describe('cmms nodes', function () {
       assert.match(String((await receiveAndComplete('sp', { action: 'adjust', payload: { part: 'BRG-6205', count: -1, note: 'x' } }))?.message), /^msg\.payload\.count: expected a number >= 0/);
       const list = await act('list', {});
       assert.strictEqual(list[0].onHand, 65);
+    });
+    it('the periodic check re-evaluates every part: a crossing no stock move of the node saw is signalled once', async () => {
+      const clock = new FakeClock(T0);
+      helper.settings({ reliabilityClock: clock });
+      // The node estimates demand over 30 days; work orders completed elsewhere issue parts through
+      // their own repository (90 days), which sees no crossing.
+      await loadFlow([storeNode(file), { id: 'sp', type: 'rel-spares', store: 'store1', demandWindowDays: 30, checkInterval: 3600, wires: [['out1'], ['out2']] }, { id: 'out1', type: 'helper' }, { id: 'out2', type: 'helper' }]);
+      const signals: any[] = [];
+      getNode('out2').on('input', (m: any) => signals.push(m.payload));
+      for (const [action, payload] of [['define', { part: 'SEAL', leadMeanDays: 30, leadSdDays: 0 }], ['receive', { part: 'SEAL', qty: 70 }]] as const) {
+        const out = nextMessage('out1');
+        assert.strictEqual(await receiveAndComplete('sp', { action, payload }), undefined);
+        await out;
+      }
+      await sleep(10);
+      signals.length = 0; // (the new part without stock was signalled at define)
+      clock.advance(5 * DAY);
+      await sleep(10);
+      assert.strictEqual(signals.length, 0);
+      const hs = openStore(file);
+      try {
+        const wo = new WorkOrderRepo(hs.store);
+        const w = wo.create({ asset: 'pump-1', title: 'seal', ts: clock.now() });
+        wo.transition({ id: w.id, action: 'assign', by: 'ann', ts: clock.now() });
+        wo.transition({ id: w.id, action: 'start', by: 'ann', ts: clock.now() });
+        wo.transition({ id: w.id, action: 'complete', by: 'ann', ts: clock.now(), parts: [{ part: 'SEAL', qty: 20 }] });
+        // 90 days: ROP = 30*20/90 + 1.65*sqrt(30*((20-D)^2 + 89 D^2)/89) = 25.72 < 50, no crossing there
+        assert.strictEqual(wo.spares.get('SEAL', clock.now()).belowReorderPoint, false);
+      } finally {
+        hs.release();
+      }
+      // 30 days: D = 20/30, sdD^2 = ((20 - D)^2 + 29 D^2) / 29 -> ROP = 20 + 1.65*sqrt(30 sdD^2) = 53.0 >= 50
+      const D = 20 / 30;
+      const rop = 30 * D + 1.65 * Math.sqrt(30 * (((20 - D) ** 2 + 29 * D * D) / 29));
+      clock.advance(3600e3);
+      await sleep(10);
+      assert.deepStrictEqual(signals.map((x) => [x.part, x.available, Math.round(x.reorderPoint * 100) / 100]), [['SEAL', 50, Math.round(rop * 100) / 100]], 'the next check signals the crossing');
+      clock.advance(24 * 3600e3);
+      await sleep(10);
+      assert.strictEqual(signals.length, 1, 'once per crossing: later checks send nothing more');
     });
     it('survives the bad-input harness', async () => {
       await fuzzNode({

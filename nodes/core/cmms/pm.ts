@@ -82,6 +82,7 @@ interface PlanRow {
   meter_base: number;
   meter_total: number;
   meter_raw: number | null;
+  meter_ts: number | null;
   cond_active: number;
   duration_min: number;
   parts: string;
@@ -249,6 +250,12 @@ export function rowToPlan(r: Record<string, string>, knownAsset: (id: string) =>
   return { ...base, unit: feature, every: numberCell(cell('interval'), 'interval (limit)', {}), direction: feature === 'health' ? 'below' : 'above' };
 }
 
+/** What a counter reading did: the work orders it opened, the plans for which it was late or repeated. */
+export interface MeterResult {
+  opened: WorkOrder[];
+  ignored: { plan: number; task: string; lastReading: number; lastTs: number; reason: string }[];
+}
+
 export interface TickContext {
   wo: WorkOrderRepo;
   facts: (asset: string) => AssetFacts;
@@ -372,14 +379,33 @@ export class PmRepo {
     return out;
   }
 
-  /** A counter reading (run hours or cycles) for an asset; a reading below the last one is a counter reset. */
+  /** A counter reading: the work orders it opened (see meterReading). */
   meter(asset: string, unit: 'hours' | 'cycles', reading: number, now: number, ctx: TickContext): WorkOrder[] {
+    return this.meterReading(asset, unit, reading, now, ctx).opened;
+  }
+
+  /**
+   * A counter reading (run hours or cycles) for an asset, taken at event time `now`. Readings are
+   * ordered by their time, per plan:
+   * - older than the plan's last reading, or at the same time and not above it: a late or
+   *   redelivered message (MQTT QoS 1 resend, a second source); ignored, listed in `ignored`;
+   * - later and not below the last reading: the difference runs on the meter;
+   * - later and below the last reading: a counter reset, the whole reading runs on the meter
+   *   (also when it is only slightly below: a second source reporting a lower value later in time
+   *   is indistinguishable from a reset, so feed one source per counter).
+   */
+  meterReading(asset: string, unit: 'hours' | 'cycles', reading: number, now: number, ctx: TickContext): MeterResult {
     const out: WorkOrder[] = [];
+    const ignored: MeterResult['ignored'] = [];
     this.store.tx(() => {
       const plans = this.store.all<PlanRow>("SELECT * FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'meter' AND asset = ? AND unit = ? ORDER BY id", [asset, unit]);
       for (const r of plans) {
         let total = r.meter_total;
         let base = r.meter_base;
+        if (r.meter_ts !== null && r.meter_raw !== null && (now < r.meter_ts || (now === r.meter_ts && reading <= r.meter_raw))) {
+          ignored.push({ plan: r.id, task: r.task, lastReading: r.meter_raw, lastTs: r.meter_ts, reason: now < r.meter_ts ? 'older than the last reading' : 'same time as the last reading, not above it' });
+          continue;
+        }
         if (r.meter_raw === null) {
           total = reading;
           base = reading;
@@ -391,10 +417,19 @@ export class PmRepo {
           const dues = Array.from({ length: n }, () => now);
           out.push(...this.open(r, dues, ctx, now, `${unit} ${Math.round((total - base) * 100) / 100} since last done (every ${every})`));
         }
-        this.store.run('UPDATE cmms_pm_plans SET meter_total = ?, meter_base = ?, meter_raw = ?, seq = ?, last_due = ?, updated_at = ? WHERE id = ?', [total, base, reading, r.seq + n, n > 0 ? now : r.last_due, now, r.id]);
+        this.store.run('UPDATE cmms_pm_plans SET meter_total = ?, meter_base = ?, meter_raw = ?, meter_ts = ?, seq = ?, last_due = ?, updated_at = ? WHERE id = ?', [
+          total,
+          base,
+          reading,
+          now,
+          r.seq + n,
+          n > 0 ? now : r.last_due,
+          now,
+          r.id,
+        ]);
       }
     });
-    return out;
+    return { opened: out, ignored };
   }
 
   /** Feature values for an asset (health score, features): plans whose limit is crossed open once per crossing. */

@@ -139,6 +139,16 @@ export const CMMS_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE cmms_work_orders ADD COLUMN history_rev INTEGER`,
     ],
   },
+  {
+    version: 3,
+    description: 'meter plans: event time of the last counter reading, so late and redelivered readings are ignored',
+    up: [
+      // The ts of the reading meter_raw came from. A reading whose ts is older (or the same ts with
+      // a value not above meter_raw) is a late or repeated message, never a counter reset.
+      // NULL (plans from before this version, or no reading yet): the next reading is taken.
+      `ALTER TABLE cmms_pm_plans ADD COLUMN meter_ts INTEGER`,
+    ],
+  },
 ];
 
 export function migrateCmms(store: Store): number {

@@ -232,6 +232,13 @@ export class SparesRepo {
   reserve(m: MoveInput): PartStock {
     this.store.tx(() => {
       const r = this.need(m.part);
+      if (m.wo !== undefined) {
+        // Done, closed and cancelled orders have released their reservations (releaseAllFor); a new
+        // one would never be released. Numbers unknown here (orders kept in another system) are allowed.
+        const w = this.store.get<{ status: string; is_open: number }>('SELECT status, is_open FROM cmms_work_orders WHERE id = ?', [m.wo]);
+        if (w && w.is_open !== 1)
+          throw new StateError(`work order WO-${String(m.wo).padStart(6, '0')} is ${w.status}: cannot reserve part ${JSON.stringify(m.part)} for it (wo: expected an open work order or a number this store does not know, got ${m.wo})`);
+      }
       const available = r.on_hand - r.reserved;
       if (m.qty > available + EPS) throw new StateError(`part ${JSON.stringify(m.part)}: cannot reserve ${m.qty}, only ${round(available)} available`);
       const wo = m.wo ?? 0;
@@ -292,8 +299,10 @@ export class SparesRepo {
 
   private demand(r: PartRow, now: number): { mean: number; sd: number; estimated: boolean } {
     if (r.demand_per_day !== null) return { mean: r.demand_per_day, sd: r.demand_sd ?? 0, estimated: false };
-    const from = now - this.demandWindowDays * 86_400_000;
-    const issues = this.store.all<{ ts: number; qty: number }>("SELECT ts, qty FROM cmms_stock_moves WHERE part = ? AND kind = 'issue' AND ts >= ? AND ts < ?", [r.part, from, now + 1]);
+    // The window (now - days, now] in whole ms: buckets [from + k days, from + (k+1) days) with
+    // from = now - days + 1 ms, so the last bucket ends with (and counts) an issue made at `now`.
+    const from = now - this.demandWindowDays * 86_400_000 + 1;
+    const issues = this.store.all<{ ts: number; qty: number }>("SELECT ts, qty FROM cmms_stock_moves WHERE part = ? AND kind = 'issue' AND ts >= ? AND ts <= ?", [r.part, from, now]);
     return { ...dailyDemand(issues, from, this.demandWindowDays), estimated: true };
   }
 
@@ -335,6 +344,18 @@ export class SparesRepo {
     } else if (!s.belowReorderPoint && r.below_rop) {
       this.store.run('UPDATE cmms_parts SET below_rop = 0, signal_pending = 0 WHERE part = ?', [part]);
     }
+  }
+
+  /**
+   * Re-evaluate every part's crossing at `ts` (the periodic check): with demand estimated from
+   * issues the reorder point moves with time and with moves written by another repository, not
+   * only with this one's stock moves. A new crossing is marked for drainSignals() like any other;
+   * a part already below stays marked once (no second signal).
+   */
+  recheck(ts: number): void {
+    this.store.tx(() => {
+      for (const { part } of this.store.all<{ part: string }>('SELECT part FROM cmms_parts ORDER BY part')) this.checkCrossing(part, ts);
+    });
   }
 
   /** Pull signals not yet announced (each crossing once), marked as announced. */
