@@ -49,6 +49,8 @@ interface OeeDef extends NodeDef {
 
 const ACTIONS = ['state', 'count', 'report'] as const;
 const MAX_ASSETS = 1000;
+/** Pages of (rule85Days + 7) days the Rule of 85 reads back at most (a plant producing one day a week still reaches its streak). */
+const RULE85_PAGES = 8;
 const pct = (x: number | null) => (x === null ? '-' : String(Math.round(x * 100)));
 /** A fraction (0-1) in percent for a gauge; null stays null. */
 const percent = (x: number | null) => (x === null ? null : x * 100);
@@ -111,12 +113,28 @@ export = function (RED: RedApi) {
       return [...m.values()].sort((x, y) => x.start - y.start);
     }
 
+    /**
+     * Days without planned time are skipped, so requiredDays planned days may take far more
+     * calendar days (a Mon-Fri plant: 42 for 30). Read back page by page (requiredDays + 7 local
+     * days each, cut at local midnight so a day is never split) until the streak reaches
+     * requiredDays, breaks, or a page holds no records; at most RULE85_PAGES pages.
+     */
     function ruleOf85(to: number) {
       const today = localDate(cal, localDayStart(cal, to));
       const streaks: Record<string, { streakDays: number; lastDay: string | null; lastOee: number | null }> = {};
       for (const a of criticalAssets()) {
-        const recs = records(a, to - (requiredDays + 7) * DAY_MS, to).filter((r) => r.day < today);
-        streaks[a] = oeeStreak(dailyOee(recs), threshold);
+        let recs: ShiftRecord[] = [];
+        let upTo = to;
+        for (let page = 0; page < RULE85_PAGES; page++) {
+          const from = localDayStart(cal, upTo - (requiredDays + 7) * DAY_MS);
+          const got = page === 0 ? records(a, from, upTo) : repo.range(a, from, upTo);
+          recs = [...got, ...recs];
+          upTo = from;
+          const days = dailyOee(recs.filter((r) => r.day < today));
+          streaks[a] = oeeStreak(days, threshold);
+          const planned = days.filter((d) => d.plannedMin > 0 && d.oee !== null).length;
+          if (streaks[a]!.streakDays >= requiredDays || streaks[a]!.streakDays < planned || got.length === 0) break;
+        }
       }
       return rule85(streaks, requiredDays, threshold, bufferDays);
     }

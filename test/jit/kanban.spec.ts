@@ -119,6 +119,56 @@ describe('rel-kanban', function () {
     assert.deepStrictEqual(up.alphaLog.map((x: any) => [x.from, x.to]), [[0.1, 0.3], [0.3, 0.1]]);
   });
 
+  it('learns demand only once consumption spans max(1 day, L): no jump from five consumptions in one shift', async () => {
+    // D 400/day, L 2 d, C 50, alpha 0.1: 18 cards. One container an hour from 06:00 on an 8 h shift
+    // (400/day); day 1 takes one more at 13:00. Extrapolating 4 h to a day would read 1200/day and 53 cards.
+    await loadFlow(flow(path.join(dir, 'learn.db'), { learn: true, trigger: 1 }));
+    const c = collect();
+    const events: [number, number][] = [];
+    for (let d = 0; d < 2; d++) for (let h = 6; h < 14; h++) events.push([at(h, 0, d), d === 1 && h === 13 ? 2 : 1]);
+    events.push([at(6, 0, 2), 1]);
+    for (const [ts, containers] of events) assert.strictEqual(await send('consume', { ts, containers }), undefined);
+    const st = c.status.map((m) => m.payload.kanban);
+    const fifth = st[4];
+    assert.deepStrictEqual([fifth.cards, fifth.demandPerDay, fifth.learned.demand], [18, 400, false]);
+    assert.match(fifth.reason, /demand still being learned \(5 consumption\(s\) over 0.17 of the 2 days .*configured D 400\/day in force/);
+    // one day of history is not yet L = 2 days
+    assert.deepStrictEqual([st[8].cards, st[8].learned.demand], [18, false]);
+    // until the span is reached every pull orders just the emptied container
+    assert.deepStrictEqual(c.pulls.slice(0, 16).map((m) => m.payload.containers), [...Array(15).fill(1), 2]);
+    assert.ok(st.slice(0, 16).every((k) => k.cards === 18), JSON.stringify(st.map((k) => k.cards)));
+    // day 2 06:00: two days of history, 17 containers after the first = 850 units / 2 d = 425/day -> ceil(18.7) = 19 cards
+    const last = st[st.length - 1];
+    assert.deepStrictEqual([last.learned.demand, last.demandPerDay, last.cards], [true, 425, 19]);
+    assert.doesNotMatch(last.reason, /still being learned/);
+    assert.strictEqual(c.pulls[c.pulls.length - 1].payload.containers, 2, 'the emptied container and the one new card');
+  });
+
+  it('applies a rel-health reading stamped before the last consumption; ignores one older than the last reading', async () => {
+    await loadFlow(flow(path.join(dir, 'health-ts.db')));
+    const c = collect();
+    const healthMsg = (score: number, state: string, ts: number) => ({ asset: 'conveyor-1', channel: 'DE-accel', ts, health: { score, state, anomaly: 1, learned: 1 } });
+    assert.strictEqual(await send('consume', { ts: at(10) }), undefined);
+    // rel-health keeps the waveform's first-sample time, 5 min before the consumption
+    assert.strictEqual(await send(undefined, healthMsg(55, 'warning', at(9, 55))), undefined);
+    const low = c.status[1].payload.kanban;
+    assert.deepStrictEqual([low.alpha, low.cards], [0.3, 21]);
+    assert.match(low.reason, /alpha raised 0.1 -> 0.3 \(18 -> 21 cards\): conveyor-1 health 55 below 70/);
+    // 1 queued + 3 new cards, ordered at the loop's time (the consumption), not the reading's
+    assert.deepStrictEqual(c.pulls.map((m) => [m.payload.containers, m.payload.orderedAt]), [[4, new Date(at(10)).toISOString()]]);
+    // an older reading than the last applied one: ignored, not an error
+    assert.strictEqual(await send(undefined, healthMsg(95, 'normal', at(9, 50))), undefined);
+    const stale = c.status[2].payload.kanban;
+    assert.strictEqual(stale.alpha, 0.3);
+    assert.match(stale.note, /conveyor-1 health reading of .* is older than the last one applied .*: ignored/);
+    // stock events are still ordered among themselves only
+    assert.strictEqual(await send('consume', { ts: at(10, 5) }), undefined);
+    assert.strictEqual(await send(undefined, healthMsg(92, 'normal', at(10, 1))), undefined);
+    const up = c.status[c.status.length - 1].payload.kanban;
+    assert.deepStrictEqual([up.alpha, up.cards], [0.1, 18]);
+    assert.match(up.reason, /alpha lowered 0.3 -> 0.1 \(21 -> 18 cards\): critical assets healthy/);
+  });
+
   it('bad input: clear errors and the loop unharmed', async () => {
     await loadFlow(flow(path.join(dir, 'bad.db')));
     const c = collect();

@@ -125,6 +125,28 @@ describe('rel-oee', function () {
     assert.strictEqual(r31.mayCutWip, true);
   });
 
+  it('Rule of 85 on a Mon-Fri plant: weekends without planned time are skipped and the 30-day streak is reached', async () => {
+    await loadFlow(flow(path.join(dir, 'r85-weekdays.db'), { criticalAssets: 'press-1' }));
+    // DAY0 is a Monday. Weekdays run the early shift; Friday 14:00 to Monday 06:00 is a planned stop.
+    // Day 0 at OEE 66.7%, every later weekday at 96.7%: the 30th good weekday is Monday day 42.
+    let r42: any;
+    for (let d = 0; d <= 42; d++) {
+      const wd = d % 7;
+      if (wd >= 5) continue;
+      if (wd === 0) await send('oee', 'state', { asset: 'press-1', state: 'running', ts: at(6, 0, d) });
+      if (d === 42) r42 = (await send('oee', 'report', { asset: 'press-1', ts: at(7, 0, 42) })).payload.oee.rule85;
+      await send('oee', 'count', { asset: 'press-1', good: d === 0 ? 600 : 870, total: d === 0 ? 600 : 900, ts: at(13, 0, d) });
+      if (wd === 4) await send('oee', 'state', { asset: 'press-1', state: 'planned-stop', reason: 'weekend', ts: at(14, 0, d) });
+    }
+    assert.strictEqual(r42.assets['press-1'].streakDays, 29, 'day 0 below 85% ends the streak');
+    assert.strictEqual(r42.mayCutWip, false);
+    const r43 = (await send('oee', 'report', { asset: 'press-1', ts: at(7, 0, 43) })).payload.oee.rule85;
+    assert.strictEqual(r43.assets['press-1'].streakDays, 30);
+    assert.strictEqual(r43.assets['press-1'].lastDay, '2024-04-15');
+    assert.ok(Math.abs(r43.assets['press-1'].lastOee - 870 / 900) < 1e-6);
+    assert.strictEqual(r43.mayCutWip, true);
+  });
+
   it('closes each shift in the store at its end on the clock, without waiting for the next event', async () => {
     const file = path.join(dir, 'live.db');
     clock.t = at(5, 30);

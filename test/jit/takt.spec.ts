@@ -74,6 +74,37 @@ describe('rel-takt', function () {
     assert.deepStrictEqual([t.cycleMedianS, t.taktS, t.shift], [50, 60, '2024-03-04/late']);
   });
 
+  it('measured cycles leave out the planned break; a cycle after a shift change or overnight starts the measurement afresh', async () => {
+    await loadFlow(flow(path.join(dir, 'break.db'), { asset: 'press-3' }));
+    const c = collect();
+    // steady 55 s cycles from 09:50; the first after the 10:00-10:30 break ends 55 s of work after 10:30
+    const times: number[] = [];
+    for (let i = 0; i <= 10; i++) times.push(at(9, 50) + i * 55_000); // last at 09:59:10
+    const afterBreak = times[10]! + 30 * 60_000 + 55_000; // 10:30:05
+    for (let i = 0; i < 5; i++) times.push(afterBreak + i * 55_000);
+    for (const ts of times) assert.strictEqual(await send('cycle', { ts }), undefined);
+    const t = c.out.map((m) => m.payload.takt);
+    assert.strictEqual(t[11].cycleS, 55, 'the 30 min break is not cycle time');
+    const last = t[t.length - 1];
+    assert.deepStrictEqual([last.cycles, last.overTakt, last.cycleMedianS, last.cycleP90S], [15, 0, 55, 55]);
+    // the late shift starts at 14:00: the time since the early shift's last cycle is not a cycle
+    assert.strictEqual(await send('cycle', { ts: at(13, 59), cycleTimeS: 55 }), undefined);
+    assert.strictEqual(await send('cycle', { ts: at(14) + 50_000 }), undefined);
+    const late = c.out[c.out.length - 1].payload.takt;
+    assert.deepStrictEqual([late.cycleS, late.shift, late.cycles, late.overTakt], [null, '2024-03-04/late', 0, 0]);
+    assert.match(late.note, /first cycle of shift 2024-03-04\/late \(the previous cycle was in shift 2024-03-04\/early\)/);
+    assert.strictEqual(await send('cycle', { ts: at(14) + 105_000 }), undefined);
+    assert.strictEqual(c.out[c.out.length - 1].payload.takt.cycleS, 55);
+    // overnight: 21:59 on the late shift, then 06:00:55 the next morning
+    assert.strictEqual(await send('cycle', { ts: at(21, 59), cycleTimeS: 55 }), undefined);
+    assert.strictEqual(await send('cycle', { ts: at(6, 0, 1) + 55_000 }), undefined);
+    const morning = c.out[c.out.length - 1].payload.takt;
+    assert.deepStrictEqual([morning.cycleS, morning.shift, morning.cycles, morning.overTaktTotal], [null, '2024-03-05/early', 0, 0]);
+    assert.match(morning.note, /first cycle of shift 2024-03-05\/early/);
+    assert.strictEqual(await send('report', { ts: at(6, 5, 1) }), undefined);
+    assert.strictEqual(c.out[c.out.length - 1].payload.takt.cycleP90S, 55, 'no gap in the window');
+  });
+
   it('bad input: zero demand, negative cycle time, out of order, other asset: clear errors, takt unharmed', async () => {
     await loadFlow(flow(path.join(dir, 'bad.db'), { asset: 'press-1' }));
     const c = collect();

@@ -92,6 +92,8 @@ export interface KanbanState {
   leadTimes: number[];
   /** Critical assets currently below threshold, with their last score. */
   unhealthy: Record<string, number>;
+  /** Time of the last health reading applied, per critical asset (absent in loops saved before it). */
+  healthTs?: Record<string, number>;
   supplierUnstable: boolean;
   alphaLog: AlphaChange[];
   pulls: number;
@@ -120,23 +122,19 @@ export function validateParams(p: KanbanParams): KanbanParams {
   return p;
 }
 
-/** Demand (units/day) and lead time (days) in force: learned when enabled and known, else configured. */
-export function effectiveDL(s: KanbanState, p: KanbanParams): { demandPerDay: number; leadTimeDays: number; learnedDemand: boolean; learnedLead: boolean } {
+/**
+ * Demand (units/day) and lead time (days) in force: learned when enabled and known, else configured.
+ * D is learned only once the consumption history spans at least max(1 day, L): a few consumptions
+ * inside one shift say nothing about a day's demand. Until then the configured D stays in force and
+ * `demandNote` says so.
+ */
+export function effectiveDL(s: KanbanState, p: KanbanParams): { demandPerDay: number; leadTimeDays: number; learnedDemand: boolean; learnedLead: boolean; demandNote?: string } {
   let D = p.demandPerDay;
   let L = p.leadTimeDays;
   let learnedDemand = false;
   let learnedLead = false;
+  let demandNote: string | undefined;
   if (p.learn) {
-    const c = s.consumption;
-    if (c.length >= MIN_DEMAND_SAMPLES) {
-      const span = (c[c.length - 1]![0] - c[0]![0]) / DAY_MS;
-      let units = 0;
-      for (let i = 1; i < c.length; i++) units += c[i]![1];
-      if (span > 0 && units > 0) {
-        D = units / span;
-        learnedDemand = true;
-      }
-    }
     if (s.leadTimes.length >= MIN_LEAD_SAMPLES) {
       const m = mean(s.leadTimes);
       if (m > 0) {
@@ -144,8 +142,44 @@ export function effectiveDL(s: KanbanState, p: KanbanParams): { demandPerDay: nu
         learnedLead = true;
       }
     }
+    const c = s.consumption;
+    const need = minDemandSpanDays(L);
+    const span = c.length ? (c[c.length - 1]![0] - c[0]![0]) / DAY_MS : 0;
+    if (c.length >= MIN_DEMAND_SAMPLES && span >= need - 1e-9) {
+      let units = 0;
+      for (let i = 1; i < c.length; i++) units += c[i]![1];
+      if (span > 0 && units > 0) {
+        D = units / span;
+        learnedDemand = true;
+      }
+    }
+    if (!learnedDemand)
+      demandNote = `demand still being learned (${c.length} consumption(s) over ${round(span, 2)} of the ${round(need, 2)} days and ${MIN_DEMAND_SAMPLES} events needed): configured D ${p.demandPerDay}/day in force`;
   }
-  return { demandPerDay: D, leadTimeDays: L, learnedDemand, learnedLead };
+  return { demandPerDay: D, leadTimeDays: L, learnedDemand, learnedLead, demandNote };
+}
+
+/** Days of consumption history needed before D is learned: max(1 day, L). */
+export function minDemandSpanDays(leadTimeDays: number): number {
+  return Math.max(1, leadTimeDays);
+}
+
+/**
+ * Keep the last WINDOW consumptions, but never less history than learning needs (max(1 day, L)):
+ * when dropping the oldest would shorten the span below that, the two oldest consumptions after the
+ * first are merged instead (D = units after the first / span is unchanged by the merge). Mutates s.
+ */
+function trimConsumption(s: KanbanState, p: KanbanParams): void {
+  const c = s.consumption;
+  const need = minDemandSpanDays(effectiveDL(s, p).leadTimeDays) * DAY_MS;
+  while (c.length > WINDOW) {
+    const last = c[c.length - 1]![0];
+    if (last - c[1]![0] >= need) c.shift();
+    else {
+      const [merged] = c.splice(1, 1);
+      c[1]![1] += merged![1];
+    }
+  }
 }
 
 export function leadTimeCv(s: KanbanState): number | undefined {
@@ -171,6 +205,7 @@ export function newLoop(p: KanbanParams, ts: number): KanbanState {
     consumption: [],
     leadTimes: [],
     unhealthy: {},
+    healthTs: {},
     supplierUnstable: false,
     alphaLog: [],
     pulls: 0,
@@ -209,7 +244,7 @@ function rebalance(s: KanbanState, p: KanbanParams, ts: number): AlphaChange | u
   const why = reasons.length
     ? reasons.join('; ')
     : `critical assets healthy and supplier lead time stable${cv !== undefined ? ` (variation ${round(cv * 100, 0)}%)` : ''}`;
-  const { demandPerDay, leadTimeDays } = effectiveDL(s, p);
+  const { demandPerDay, leadTimeDays, demandNote } = effectiveDL(s, p);
   const n = cardCount(demandPerDay, leadTimeDays, alpha, p.containerQty);
   let change: AlphaChange | undefined;
   if (alpha !== s.alpha) {
@@ -219,6 +254,7 @@ function rebalance(s: KanbanState, p: KanbanParams, ts: number): AlphaChange | u
     if (s.alphaLog.length > 50) s.alphaLog.splice(0, s.alphaLog.length - 50);
     s.reason = change.reason;
   } else s.reason = `alpha ${alpha}: ${why}`;
+  if (demandNote) s.reason += `; ${demandNote}`;
   s.alpha = alpha;
   resize(s, n);
   return change;
@@ -267,7 +303,7 @@ export function consume(prev: KanbanState, p: KanbanParams, containersIn: unknow
   s.retire -= withdrawn;
   s.inQueue += k - withdrawn;
   s.consumption.push([ts, k * p.containerQty]);
-  if (s.consumption.length > WINDOW) s.consumption.splice(0, s.consumption.length - WINDOW);
+  trimConsumption(s, p);
   const alphaChange = p.learn ? rebalance(s, p, ts) : undefined;
   const pulls = firePulls(s, p, ts);
   return { state: s, pulls, alphaChange, note: withdrawn ? `${withdrawn} card(s) withdrawn (loop shrinking)` : undefined };
@@ -302,19 +338,28 @@ export function deliver(prev: KanbanState, p: KanbanParams, containersIn: unknow
   return { state: s, pulls, alphaChange };
 }
 
-/** A health reading of an asset: only critical assets feeding the loop move alpha. */
+/**
+ * A health reading of an asset: only critical assets feeding the loop move alpha. Health readings
+ * are not ordered against stock events (rel-health stamps a reading with its sample time, which may
+ * lag a consumption stamped now); only a reading older than the last one applied for the same asset
+ * is ignored (a note, not an error). Pulls it causes are placed at the loop's time or later.
+ */
 export function applyHealth(prev: KanbanState, p: KanbanParams, ev: HealthEvent, ts: number): KanbanResult {
-  checkOrder(prev, ts);
   if (!p.criticalAssets.includes(ev.asset)) return { state: prev, pulls: [], note: `${ev.asset} is not a critical asset of this loop (${p.criticalAssets.join(', ') || 'none configured'}): alpha unchanged` };
+  const lastHealth = prev.healthTs?.[ev.asset];
+  if (lastHealth !== undefined && ts < lastHealth)
+    return { state: prev, pulls: [], note: `${ev.asset} health reading of ${iso(ts)} is older than the last one applied (${iso(lastHealth)}): ignored` };
   const s = clone(prev);
-  s.lastTs = ts;
+  s.healthTs = { ...(s.healthTs ?? {}), [ev.asset]: ts };
+  const at = Math.max(ts, s.lastTs);
   const low = ev.score < p.healthThreshold || ev.state === 'alarm';
   const recovered = ev.score >= p.healthThreshold + p.healthMargin && ev.state !== 'alarm' && ev.state !== 'warning' && ev.state !== 'learning';
   if (low) s.unhealthy[ev.asset] = ev.score;
   else if (recovered) delete s.unhealthy[ev.asset];
   else if (s.unhealthy[ev.asset] !== undefined) s.unhealthy[ev.asset] = ev.score;
-  const alphaChange = rebalance(s, p, ts);
-  const pulls = firePulls(s, p, ts);
+  const alphaChange = rebalance(s, p, at);
+  const pulls = firePulls(s, p, at);
+  if (pulls.length) s.lastTs = at; // an order is a stock event: later deliveries are measured from it
   return { state: s, pulls, alphaChange };
 }
 

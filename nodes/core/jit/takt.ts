@@ -1,14 +1,16 @@
 /**
  * Takt and cycle time. Takt = available production time of the shift (breaks excluded) / the
  * shift's demand. Cycle times come from cycle-complete events (given, or the time since the
- * previous one); a rolling window gives the median and P90. Creep = median cycle / takt: a
- * cycle time creeping up towards takt is a machine slowing down before it fails.
+ * previous one in the same shift less planned breaks; the first event of a shift or after a
+ * non-working gap starts the measurement and records no cycle); a rolling window gives the median
+ * and P90. Creep = median cycle / takt: a cycle time creeping up towards takt is a machine slowing
+ * down before it fails.
  *
  * Worked example: shift 06:00-14:00 with a 30 min break = 450 min = 27,000 s; demand 450 units
  * -> takt 60 s. Cycles 50, 52, 54, 56, 58 s -> median 54 s, creep 0.9.
  */
 import { InputError } from '../errors';
-import { availableMs, nextShiftStart, shiftAt, type Calendar, type ShiftSlot } from './calendar';
+import { availableMs, breakOverlapMs, nextShiftStart, shiftAt, type Calendar, type ShiftSlot } from './calendar';
 import { iso } from './events';
 import { quantile, round } from './stats';
 
@@ -108,7 +110,11 @@ export function figures(s: TaktState, cal: Calendar, p: TaktParams, ts: number):
   };
 }
 
-/** A completed cycle at ts; cycleTimeS given, or the time since the previous cycle. */
+/**
+ * A completed cycle at ts; cycleTimeS given, or the time since the previous cycle less the breaks
+ * between them. Without cycleTimeS, a previous cycle in another shift (or outside every shift)
+ * gives no cycle: this one starts the measurement, with a note.
+ */
 export function recordCycle(prev: TaktState, cal: Calendar, p: TaktParams, ts: number, cycleTimeS: number | undefined): CycleResult {
   if (prev.lastTs !== undefined && ts < prev.lastTs) throw new InputError('msg.payload.ts', `a time at or after the last cycle (${iso(prev.lastTs)})`, ts, 'events out of order');
   const s: TaktState = { ...prev, cycles: [...prev.cycles] };
@@ -119,8 +125,21 @@ export function recordCycle(prev: TaktState, cal: Calendar, p: TaktParams, ts: n
       s.lastTs = ts;
       return { state: s, figures: figures(s, cal, p, ts), note: 'first cycle: cycle time is measured from here on' };
     }
-    c = (ts - prev.lastTs) / 1000;
-    if (!(c > 0)) throw new InputError('msg.payload.ts', 'a time after the previous cycle (or a cycleTimeS)', ts, 'two cycles at the same instant');
+    if (!(ts > prev.lastTs)) throw new InputError('msg.payload.ts', 'a time after the previous cycle (or a cycleTimeS)', ts, 'two cycles at the same instant');
+    const prevSlot = shiftAt(cal, prev.lastTs);
+    const curSlot = shiftAt(cal, ts);
+    if (!prevSlot || !curSlot || prevSlot.id !== curSlot.id) {
+      // The time since the previous cycle spans a shift change or a non-working gap: not a cycle.
+      s.lastTs = ts;
+      const why = !curSlot ? 'this cycle is outside every shift' : prevSlot ? `the previous cycle was in shift ${prevSlot.id}` : 'the previous cycle was outside every shift';
+      return { state: s, figures: figures(s, cal, p, ts), note: `first cycle of ${curSlot ? `shift ${curSlot.id}` : 'this stretch'} (${why}): cycle time is measured from here on` };
+    }
+    // Planned breaks between the two cycles are not cycle time.
+    c = (ts - prev.lastTs - breakOverlapMs(cal, prev.lastTs, ts)) / 1000;
+    if (!(c > 0)) {
+      s.lastTs = ts;
+      return { state: s, figures: figures(s, cal, p, ts), note: 'no production time since the previous cycle (a break): no cycle time recorded, measured from here on' };
+    }
   }
   s.lastTs = ts;
   if (s.shiftId !== slot.id) {
