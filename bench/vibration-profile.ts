@@ -94,9 +94,11 @@ async function main(): Promise<void> {
   }
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
   const [tr, tm, te] = [med(runs.real), med(runs.main), med(runs.env)];
+  // ratios per round (the three are timed one after the other in each round), then the median
+  const ratio = (a: number[]) => med(a.map((x, i) => x / runs.real[i]));
 
-  console.log(`fs = ${fs} Hz, N = ${n}, band reused (${band.lo}-${band.hi} Hz), envelope of ${m} points: ${perFrame.toFixed(0)} us of CPU per frame (${(perFrame / tr).toFixed(2)}x one realTransform)`);
-  console.log(`transforms alone, hot caches (median of 5): realTransform(${n}) ${tr.toFixed(1)} us; complex ${n / 2} ${tm.toFixed(1)} us (${(tm / tr).toFixed(2)}x); envelope complex ${m} + ${m / 2} ${te.toFixed(1)} us (${(te / tr).toFixed(2)}x); together ${((tm + te) / tr).toFixed(2)}x`);
+  console.log(`fs = ${fs} Hz, N = ${n}, band reused (${band.lo}-${band.hi} Hz), envelope of ${m} points: ${perFrame.toFixed(0)} us of CPU per frame (ratios to one FFT: npm run bench -- vibration, which interleaves them)`);
+  console.log(`transforms alone, hot caches (median of 5): realTransform(${n}) ${tr.toFixed(1)} us; complex ${n / 2} ${tm.toFixed(1)} us (${ratio(runs.main).toFixed(2)}x); envelope complex ${m} + ${m / 2} ${te.toFixed(1)} us (${ratio(runs.env).toFixed(2)}x); together ${ratio(runs.main.map((x, i) => x + runs.env[i])).toFixed(2)}x`);
   console.log('self time in the profile (functions above 0.5 %):');
   for (const [name, t] of [...self].sort((a, b) => b[1] - a[1])) {
     if (t / total < 0.005) break;
