@@ -66,6 +66,13 @@ describe('ingest core', function () {
     const coils = { data: [false, false, false, false, false, true, false, false, false, false, false, false, false, false, false, false], buffer: Buffer.from([0x20, 0x00]) };
     assert.deepStrictEqual(registersFromMessage({ payload: coils, values: coils.data }), [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     assert.deepStrictEqual(registersFromMessage({ payload: { data: coils.data.slice(0, 8), buffer: Buffer.from([0x20]) } }), [0, 0, 0, 0, 0, 1, 0, 0]);
+    // A read of 6 coils comes back a whole byte long (8): the 2 coils past the request were not read.
+    const six = { fc: 1, address: 0, quantity: 6, unitid: 1 };
+    assert.deepStrictEqual(registersFromMessage({ payload: coils.data.slice(0, 8), responseBuffer: { data: coils.data.slice(0, 8), buffer: Buffer.from([0x20]) }, input: { payload: six } }), [0, 0, 0, 0, 0, 1]);
+    assert.deepStrictEqual(registersFromMessage({ payload: { data: coils.data.slice(0, 8), buffer: Buffer.from([0x20]) }, input: { payload: { ...six, quantity: '6' } } }), [0, 0, 0, 0, 0, 1]);
+    const { rows: coilRows } = checkRegisterMap([{ channel: 'coil-7', register: 7, type: 'bool' }]);
+    const row7 = modbusReadings(registersFromMessage({ payload: coils.data.slice(0, 8), input: { payload: six } }), coilRows, { ...D, asset: 'm', source: 'modbus' });
+    assert.deepStrictEqual([row7[0].quality, row7[0].value], ['bad', undefined], 'coil 7 was not read: bad, no value');
     // IO file with useIOForPayload: payload = named values (objects), the registers are in responseBuffer.
     assert.deepStrictEqual(registersFromMessage({ payload: [{ name: 'wTemp', value: 1234 }], responseBuffer: { data: [1234, 16480, 0], buffer } }), [1234, 16480, 0]);
     assert.deepStrictEqual(registersFromMessage({ payload: [-1] }), [65535]);

@@ -184,6 +184,16 @@ function isRegisterArray(arr: unknown[]): boolean {
  * `data` is used whenever it is there; `buffer` only without it.
  */
 export function registersFromMessage(msg: Record<string, unknown>): number[] {
+  const words = registersOf(msg);
+  // modbus-serial returns coils and discrete inputs a whole byte at a time (a read of 6 coils gives
+  // 8): what lies past the quantity asked (msg.input, the read request contrib-modbus passes on) was
+  // not read, so a row mapped there is "not in the read", never a made-up 0.
+  const q = own(own(own(msg, 'input'), 'payload'), 'quantity');
+  const quantity = typeof q === 'string' && q.trim() !== '' ? Number(q) : q;
+  return typeof quantity === 'number' && Number.isInteger(quantity) && quantity > 0 && quantity < words.length ? words.slice(0, quantity) : words;
+}
+
+function registersOf(msg: Record<string, unknown>): number[] {
   const payload = own(msg, 'payload');
   const rb = own(msg, 'responseBuffer');
   if (Array.isArray(payload)) {
