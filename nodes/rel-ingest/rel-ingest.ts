@@ -184,9 +184,13 @@ export = function (RED: RedApi) {
 
     const tickMs = Math.min(5000, Math.max(100, staleMs / 4));
     const timer = staleMs > 0 ? clock.setInterval(() => {
-      const fresh = dog.check(clock.now());
-      if (fresh.length) outage(fresh, `no data for ${fmt(staleS)} s`, (m) => node.send(m));
-      if (dog.missing().length) refreshStatus();
+      try {
+        const fresh = dog.check(clock.now());
+        if (fresh.length) outage(fresh, `no data for ${fmt(staleS)} s`, (m) => node.send(m));
+        if (dog.missing().length) refreshStatus();
+      } catch (e) {
+        node.error(e instanceof Error ? e.message : String(e));
+      }
     }, tickMs) : undefined;
     status.idle(node, staleMs > 0 ? `waiting (stale after ${fmt(staleS)} s)` : 'waiting for data');
 

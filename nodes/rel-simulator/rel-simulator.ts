@@ -137,9 +137,12 @@ export = function (RED: RedApi) {
     try {
       const s = h ? loadState<SavedSimulator>(h.store, 'simulator', key) : undefined;
       if (s && s.v === 1 && Number.isFinite(s.simTs)) saved = s;
-      // Resume where it stopped: after a clean close 1 ms later; after a crash past anything it
-      // may have sent since its last save.
-      const simStart = saved ? saved.simTs + (saved.clean ? 1 : Math.ceil(SAVE_EVERY_MS * timeScale)) : clock.now();
+      // Resume where it stopped (never before the last emission, should a stepped-back clock have
+      // saved an earlier time): after a clean close 1 ms later; after a crash past anything it may
+      // have sent since its last save.
+      const lastTs = Number(saved?.machine?.lastTs);
+      const savedTs = saved ? Math.max(saved.simTs, Number.isFinite(lastTs) ? lastTs : -Infinity) : 0;
+      const simStart = saved ? savedTs + (saved.clean ? 1 : Math.ceil(SAVE_EVERY_MS * timeScale)) : clock.now();
       simClock = new SimClock(timeScale, clock.now(), simStart);
       machine = new SimMachine(opts, simClock.sim(clock.now()));
       if (saved && saved.assetId === opts.assetId && saved.config === configKey && saved.machine) {
@@ -160,7 +163,8 @@ export = function (RED: RedApi) {
     function save(clean: boolean): void {
       if (!h) return;
       const now = clock.now();
-      const value: SavedSimulator = { v: 1, simTs: simClock.sim(now), clean, assetId: opts.assetId, config: configKey, machine: machine.snapshot() };
+      const snap = machine.snapshot();
+      const value: SavedSimulator = { v: 1, simTs: Math.max(simClock.sim(now), snap.lastTs), clean, assetId: opts.assetId, config: configKey, machine: snap };
       saveState(h.store, 'simulator', key, value, now);
       lastSave = now;
     }

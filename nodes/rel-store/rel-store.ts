@@ -15,7 +15,12 @@ interface StoreDef extends NodeDef {
 
 export = function (RED: RedApi) {
   defineNode<StoreDef, StoreConfigNode>(RED, 'rel-store', (node, config) => {
-    node.file = resolveDbPath(RED, config.file);
+    try {
+      node.file = resolveDbPath(RED, config.file);
+    } catch (e) {
+      node.problem = e instanceof Error ? e.message : String(e);
+      throw e;
+    }
     return {};
   });
 
@@ -23,13 +28,19 @@ export = function (RED: RedApi) {
   RED.httpAdmin.get('/rel-store/:id/info', RED.auth.needsPermission('rel-store.read'), (req: any, res: any) => {
     const id = String(req.params.id);
     const cfg = RED.nodes.getNode(id) as StoreConfigNode | null;
-    const file = cfg?.file ?? resolveDbPath(RED, typeof req.query.file === 'string' ? req.query.file : '');
+    if (cfg && typeof cfg.file !== 'string') return res.json({ file: null, deployed: true, versions: {}, error: cfg.problem ?? 'not started' });
+    let file: string;
+    try {
+      file = cfg?.file ?? resolveDbPath(RED, typeof req.query.file === 'string' ? req.query.file : '');
+    } catch (e) {
+      return res.json({ file: null, deployed: false, versions: {}, error: e instanceof Error ? e.message : String(e) });
+    }
     if (!cfg) return res.json({ file, deployed: false, versions: {} });
     try {
       const h = openStore(cfg.file);
       try {
         migrateCore(h.store);
-        const users = openConnections().find((c) => c.file === cfg.file)?.users ?? 1;
+        const users = openConnections().find((c) => c.file === h.store.file)?.users ?? 1;
         res.json({ file, deployed: true, versions: h.store.versions(), users: users - 1 });
       } finally {
         h.release();

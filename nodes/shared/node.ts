@@ -4,7 +4,8 @@
  * - input handlers may be sync or async; `done()` is called exactly once, with the error if one
  *   was thrown, so Catch nodes see it; a red status shows the short error;
  * - nothing escapes to the runtime: a throw while building the node becomes a red status and a
- *   logged error, and the node ignores input until redeployed;
+ *   logged error, and the node ignores input until redeployed; what init acquired before the
+ *   throw (e.g. a store handle, see `onInitFailure`) is released then, as no close handler runs;
  * - `close(removed, done)` runs the node's close handler and calls done after it has finished.
  */
 import type { DoneFn, NodeDef, NodeMessage, RedApi, RedNode, SendFn } from './red';
@@ -17,6 +18,18 @@ export interface Handlers {
 
 export type NodeInit<C extends NodeDef, N extends RedNode = RedNode> = (node: N, config: C, RED: RedApi) => Handlers;
 
+/** Cleanups registered by the init that is running now (undefined outside a node's init). */
+let initCleanups: (() => void)[] | undefined;
+
+/**
+ * Called by whatever acquires a resource (acquireStore): when it happens inside a node's init and
+ * that init then throws, `release` runs, since the node will have no close handler. Outside an
+ * init (or when the init succeeds) it does nothing; the node releases in its close handler.
+ */
+export function onInitFailure(release: () => void): void {
+  initCleanups?.push(release);
+}
+
 export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
   RED: RedApi,
   type: string,
@@ -27,11 +40,23 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
     RED.nodes.createNode(this, config);
     const node = this;
     let handlers: Handlers = {};
+    const outer = initCleanups;
+    const cleanups: (() => void)[] = [];
+    initCleanups = cleanups;
     try {
       handlers = init(node, config, RED);
     } catch (err) {
+      for (const release of cleanups.reverse()) {
+        try {
+          release();
+        } catch (e) {
+          node.error(e instanceof Error ? e.message : String(e));
+        }
+      }
       status.error(node, shortError(err));
       node.error(err instanceof Error ? err.message : String(err));
+    } finally {
+      initCleanups = outer;
     }
     const onInput = handlers.input;
     if (onInput) {

@@ -112,6 +112,76 @@ describe('rel-store', function () {
     }
   });
 
+  it('releases the store of a node whose init throws after acquiring it: a rel-pm with bad plans, deployed 3 times, leaves no user', async () => {
+    const file = path.join(dir, 'bad-init.db');
+    for (let i = 0; i < 3; i++) {
+      await loadFlow([storeNode(file), { id: 'pm', type: 'rel-pm', store: 'store1', plans: 'foo,bar\n1,2', wires: [[], []] }]);
+      const errors = helper
+        .log()
+        .args.map((x: any[]) => x[0])
+        .filter((e: any) => e && e.id === 'pm' && e.level === 20)
+        .map((e: any) => String(e.msg));
+      assert.ok(errors.length >= 1, `deploy ${i}: the bad form still reports its error`);
+      await unloadFlow();
+      assert.deepStrictEqual(openConnections().filter((c) => c.file.endsWith('bad-init.db')), [], `deploy ${i}: connection left open`);
+      assert.strictEqual(fdsOpenOn(fs.realpathSync(file)), 0, `deploy ${i}: file descriptors left open`);
+    }
+  });
+
+  it('refuses a relative name that leads out of the user directory; a relative name inside it and an absolute path work', async () => {
+    const userDir = path.join(dir, 'user');
+    fs.mkdirSync(userDir);
+    helper.settings({ userDir });
+    try {
+      await loadFlow([
+        { id: 'out', type: 'rel-store', file: '../outside/x.db' },
+        { id: 'in', type: 'rel-store', file: 'sub/in.db' },
+        { id: 'abs', type: 'rel-store', file: path.join(dir, 'disk', 'abs.db') },
+        assetNode({ id: 'a1', assetId: 'pump-1', store: 'out' }),
+        assetNode({ id: 'a2', assetId: 'pump-2', store: 'in' }),
+        assetNode({ id: 'a3', assetId: 'pump-3', store: 'abs' }),
+      ]);
+      assert.ok(!fs.existsSync(path.join(dir, 'outside')), 'nothing created outside the user directory');
+      const errors = helper
+        .log()
+        .args.map((x: any[]) => x[0])
+        .filter((e: any) => e && (e.id === 'out' || e.id === 'a1') && e.level === 20)
+        .map((e: any) => String(e.msg));
+      assert.ok(errors.some((m: string) => m.includes('a relative name must stay inside the user directory; use an absolute path for another disk')), `logged: ${errors.join(' | ')}`);
+      assert.ok(errors.some((m: string) => m.includes('the selected rel-store (out) is refused: rel-store: file')), `the asset says why: ${errors.join(' | ')}`);
+      const info = await helper.request().get('/rel-store/out/info').expect(200);
+      assert.match(String(info.body.error), /must stay inside the user directory/);
+      const pre = await helper.request().get('/rel-store/nope/info').query({ file: '../../../etc/x.db' }).expect(200);
+      assert.match(String(pre.body.error), /must stay inside the user directory/);
+      assert.ok(fs.existsSync(path.join(userDir, 'sub', 'in.db')), 'a relative name is a file in the user directory');
+      assert.ok(fs.existsSync(path.join(dir, 'disk', 'abs.db')), 'an absolute path may point elsewhere');
+    } finally {
+      helper.settings({ userDir: undefined });
+    }
+  });
+
+  it('shares one connection between two stores reaching one file through a symlinked folder', async () => {
+    const real = path.join(dir, 'real');
+    const link = path.join(dir, 'link');
+    fs.mkdirSync(real);
+    fs.symlinkSync(real, link, 'dir');
+    await loadFlow([
+      storeNode(path.join(real, 'x.db'), 'storeA'),
+      storeNode(path.join(link, 'x.db'), 'storeB'),
+      assetNode({ id: 'a1', assetId: 'pump-1', store: 'storeA' }),
+      assetNode({ id: 'a2', assetId: 'fan-1', store: 'storeB' }),
+    ]);
+    const file = path.join(fs.realpathSync(real), 'x.db');
+    assert.deepStrictEqual(openConnections(), [{ file, users: 2 }]);
+    const res = await helper.request().get('/rel-store/storeB/info').expect(200);
+    assert.strictEqual(res.body.users, 2);
+    const h = openStore(path.join(link, 'x.db'));
+    assert.deepStrictEqual(h.store.all('SELECT asset_id FROM assets ORDER BY asset_id'), [{ asset_id: 'fan-1' }, { asset_id: 'pump-1' }]);
+    h.release();
+    await unloadFlow();
+    assert.deepStrictEqual(openConnections(), []);
+  });
+
   it('reports a node whose store is not deployed, and the asset still works', async () => {
     await loadFlow([assetNode({ store: 'missing' })]);
     const a = getNode('asset1');

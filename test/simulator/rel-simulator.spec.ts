@@ -354,6 +354,34 @@ describe('rel-simulator node', function () {
       assert.ok(Math.abs(c.w[0].payload.simulation.hours - 2) < 0.01, `a new machine: ${c.w[0].payload.simulation.hours} h`);
     });
 
+    it('a wall clock stepped back (NTP) moves no event time back, neither while running nor after a redeploy', async () => {
+      const clock = new FakeClock(); // 06:00, moved by hand
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow({ interval: 5 }));
+      const tick = async () => {
+        const w = nextMessage('out1');
+        clock.fire();
+        return (await w).payload.ts as number;
+      };
+      clock.t += 12_000; // 12 simulated hours: 18:00
+      const t1 = await tick();
+      assert.strictEqual(t1, Date.UTC(2025, 0, 6, 18));
+      clock.t -= 2_000; // the wall clock is stepped back 2 s = 2 simulated hours
+      const t2 = await tick();
+      assert.ok(t2 >= t1, `after the step back: ${new Date(t2).toISOString()} >= ${new Date(t1).toISOString()}`);
+      await unloadFlow();
+      const db = new Database(file, { readonly: true });
+      const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
+      db.close();
+      assert.ok(JSON.parse(row.value).simTs >= t1, 'the saved time is not before the last one sent');
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow(flow({ interval: 5 }));
+      clock.t += 100; // 6 simulated minutes
+      const t3 = await tick();
+      assert.ok(t3 > t1, `after the redeploy: ${new Date(t3).toISOString()} > ${new Date(t1).toISOString()}`);
+      assert.strictEqual(t3, t1 + 1 + 0.1 * HOUR, 'resumes 1 ms after the last emission, then runs at its scale');
+    });
+
     it('after a crash (saved on the way, not on close) it resumes past anything it may have sent since', async () => {
       const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
       helper.settings({ reliabilityClock: clock });
@@ -364,7 +392,9 @@ describe('rel-simulator node', function () {
       // Rewrite the saved state as a save on the way would have left it (not clean, a few seconds old).
       const db = new Database(file);
       const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
-      const saved = { ...JSON.parse(row.value), clean: false, simTs: last.ts - 4 * HOUR };
+      // (its machine as it was then: a save never holds an emission later than its own time)
+      const prev = JSON.parse(row.value);
+      const saved = { ...prev, clean: false, simTs: last.ts - 4 * HOUR, machine: { ...prev.machine, lastTs: last.ts - 4 * HOUR } };
       db.prepare("UPDATE node_state SET value = ? WHERE scope = 'simulator' AND state_key = 'sim'").run(JSON.stringify(saved));
       db.close();
       helper.settings({ reliabilityClock: clock });

@@ -279,6 +279,8 @@ describe('simulator core', function () {
     const c = new SimClock(3600, 1000);
     assert.strictEqual(c.sim(1000), 1000);
     assert.strictEqual(c.sim(2000), 1000 + HOUR, 'one real second is one simulated hour');
+    assert.strictEqual(c.sim(1500), 1000 + HOUR, 'a real clock stepped back holds simulated time');
+    assert.strictEqual(c.sim(2500), 1000 + 2 * HOUR, 'and runs on from there at the same scale');
     assert.throws(() => new SimMachine({ ...DEFAULT_MACHINE, assetId: 'p', bearing: undefined }, T0), /needs|no bearing/);
     assert.throws(() => new SimMachine({ ...DEFAULT_MACHINE, assetId: 'p', frameSize: 10 }, T0), /frame size/);
   });

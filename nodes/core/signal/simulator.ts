@@ -589,12 +589,15 @@ export function countPieces(from: number, to: number, total: number, scrap: numb
 
 /**
  * Maps a real clock to simulated time: sim = simStart + (now - realStart) * timeScale.
- * Simulated time never runs backwards (a reset or a jump moves the machine's start instead).
- * A new clock starts at the real time `now`, or at `simStart` when it resumes a saved one.
+ * Simulated time never runs backwards (a reset or a jump moves the machine's start instead): when
+ * the real clock is stepped back (NTP), it goes on from the latest time it has returned, at the
+ * same scale. A new clock starts at the real time `now`, or at `simStart` when it resumes
+ * a saved one.
  */
 export class SimClock {
   private realStart: number;
   private simStart: number;
+  private last: number;
   constructor(
     readonly timeScale: number,
     now: number,
@@ -604,10 +607,19 @@ export class SimClock {
     if (!Number.isFinite(simStart)) throw new Error('simulator: simulated start: expected a time in ms');
     this.realStart = now;
     this.simStart = simStart;
+    this.last = Math.round(simStart);
   }
 
   sim(now: number): number {
-    return Math.round(this.simStart + (now - this.realStart) * this.timeScale);
+    const t = Math.round(this.simStart + (now - this.realStart) * this.timeScale);
+    if (t < this.last) {
+      // the real clock was stepped back: go on from the latest time returned, at the same scale
+      this.simStart = this.last;
+      this.realStart = now;
+      return this.last;
+    }
+    this.last = t;
+    return t;
   }
 }
 

@@ -104,12 +104,22 @@ export interface StoreHandle {
   release(): void;
 }
 
+/**
+ * The one name of a database file, whatever path reaches it: the real path of its folder (symbolic
+ * links followed) and its base name, so two paths to one file share one connection.
+ */
+function canonical(file: string): string {
+  const abs = path.resolve(file);
+  const dir = path.dirname(abs);
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(fs.realpathSync(dir), path.basename(abs));
+}
+
 /** Open (or join) the shared connection to `file`. Creates the folder and the file if needed. */
 export function openStore(file: string): StoreHandle {
-  const abs = path.resolve(file);
+  const abs = canonical(file);
   let shared = open.get(abs);
   if (!shared) {
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
     const db = new Database(abs);
     try {
       initDb(db);
@@ -137,7 +147,7 @@ export function openStore(file: string): StoreHandle {
   };
 }
 
-/** Files with an open connection and their user counts (for status and leak tests). */
+/** Files with an open connection (real paths, see openStore) and their user counts (for status and leak tests). */
 export function openConnections(): { file: string; users: number }[] {
   return [...open.entries()].map(([file, s]) => ({ file, users: s.refs }));
 }
