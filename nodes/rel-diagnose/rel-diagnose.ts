@@ -53,7 +53,11 @@ export = function (RED: RedApi) {
         msg.payload = { ...p, diagnosis };
         send(dash ? ([msg, dashboardMsg(own(p, 'asset'), diagnosis)] as never) : msg);
         const top = diagnosis.faults[0];
-        if (!top) status.ok(node, 'normal');
+        if (!top) {
+          // no fault pattern, but the level is not acceptable (ISO zone C or D): say so in yellow
+          if (diagnosis.zoneWarning) status.warn(node, `no pattern · zone ${features.isoZone} · ${features.velocityRms.toFixed(2)} mm/s`);
+          else status.ok(node, 'normal');
+        }
         else {
           const text = `${SHORT[top.mode]} ${Math.round(top.confidence * 100)}% · ${top.severity}`;
           if (top.severity === 'alarm') status.error(node, text);

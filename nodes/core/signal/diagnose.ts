@@ -12,6 +12,11 @@
  *   C or D (A and B are acceptable for unrestricted operation, where a dominant 1X is normal);
  *   imbalance = 1X carries at least half the velocity energy and 2X < 50 % of 1X; misalignment =
  *   2X >= 50 % of 1X; looseness = at least 4 of the harmonics 3X..10X and 2 half orders stand out.
+ *   An order line counts only when its peak lies nearer its own order than any other (one peak
+ *   read by several windows is one line); an order outside the velocity band has no share of
+ *   velocityRms's energy. Zone C or D with no pattern: primary 'normal' with a zoneWarning;
+ * - a bearing harmonic confirms only the family whose expected line (any harmonic) is nearest,
+ *   unless its own family's line stands higher than that family's.
  *
  * Example: diagnose(features).primary === 'bearing-outer-race' for a CWRU outer-race frame.
  */
@@ -34,6 +39,11 @@ export interface Diagnosis {
   faults: Fault[];
   /** What could not be checked and why (no rpm, no bearing). */
   notes: string[];
+  /**
+   * Only when no fault pattern matched while the velocity is in ISO zone C or D: "velocity X mm/s,
+   * ISO zone D: no fault pattern matched" (primary stays 'normal': no pattern, not a healthy level).
+   */
+  zoneWarning?: string;
 }
 
 export interface DiagnoseOptions {
@@ -63,6 +73,8 @@ interface OLine {
 export interface DiagnosisInput {
   velocityRms: number;
   isoZone: string | null;
+  /** The band velocityRms was measured over, Hz (null when the features do not say). */
+  velocityBand: [number, number] | null;
   unit: string;
   fr: number | null;
   band: { lo: number; hi: number } | null;
@@ -94,7 +106,10 @@ export function readFeatures(v: unknown, path = 'msg.payload.features'): Diagnos
   const zone = own(f, 'isoZone');
   const isoZone = zone === 'A' || zone === 'B' || zone === 'C' || zone === 'D' ? zone : null;
   const unit = typeof own(f, 'unit') === 'string' ? (own(f, 'unit') as string).slice(0, 10) : 'g';
-  const out: DiagnosisInput = { velocityRms, isoZone, unit, fr: null, band: null, lines: [], sidebands: [], orders: [] };
+  const vb = own(f, 'velocityBand');
+  const velocityBand: [number, number] | null =
+    Array.isArray(vb) && vb.length === 2 && typeof vb[0] === 'number' && typeof vb[1] === 'number' && Number.isFinite(vb[0]) && Number.isFinite(vb[1]) && vb[1] > vb[0] ? [vb[0], vb[1]] : null;
+  const out: DiagnosisInput = { velocityRms, isoZone, velocityBand, unit, fr: null, band: null, lines: [], sidebands: [], orders: [] };
   const b = own(f, 'bearing');
   if (b !== null && b !== undefined) {
     const bp = `${path}.bearing`;
@@ -170,15 +185,32 @@ export function diagnose(input: DiagnosisInput, opt: DiagnoseOptions = {}): Diag
 
   // bearing defects, from the envelope spectrum
   if (!input.lines.length) notes.push('no bearing bands in the features (no rpm or no bearing geometry): bearing faults not checked');
+  // each family's fundamental; a ball defect shows at BSF and at 2xBSF (it strikes both races)
+  const mains = new Map<string, BLine>();
+  for (const l of input.lines)
+    if ((l.harmonic === 1 || (l.defect === 'bsf' && l.harmonic === 2)) && usable(l, detect)) {
+      const m = mains.get(l.defect);
+      if (!m || l.prominence > m.prominence) mains.set(l.defect, l);
+    }
+  const mainP = (d: string) => mains.get(d)?.prominence ?? 0;
+  // one peak can sit in the windows of two families (on the 6205, 2xBPFI is 0.7 % from 3xBPFO,
+  // 3xBSF 1.4 % from 2xBPFO): it confirms only the family whose expected line (any harmonic) is
+  // nearest, unless this family's own line stands higher than that family's
+  const ownsPeak = (l: BLine) => {
+    const err = Math.abs(l.hz - l.expectedHz);
+    for (const [d, m] of mains) {
+      if (d === l.defect || m.prominence < mainP(l.defect)) continue;
+      const f1 = m.expectedHz / m.harmonic;
+      const k = Math.max(1, Math.round(l.hz / f1));
+      if (Math.abs(l.hz - k * f1) < err) return false;
+    }
+    return true;
+  };
   for (const defect of ['bpfo', 'bpfi', 'bsf', 'ftf']) {
-    const lines = input.lines.filter((l) => l.defect === defect);
-    if (!lines.length) continue;
-    // the fundamental; a ball defect shows at BSF and at 2xBSF (it strikes both races)
-    const fundamentals = lines.filter((l) => l.harmonic === 1 || (defect === 'bsf' && l.harmonic === 2));
-    let main: BLine | undefined;
-    for (const l of fundamentals) if (usable(l, detect) && (!main || l.prominence > main.prominence)) main = l;
+    const main = mains.get(defect);
     if (!main) continue;
-    const support = lines.filter((l) => l !== main && l.harmonic > 1 && usable(l, confirm));
+    const lines = input.lines.filter((l) => l.defect === defect);
+    const support = lines.filter((l) => l !== main && l.harmonic > 1 && usable(l, confirm) && ownsPeak(l));
     const sides = defect === 'bpfi' ? input.sidebands.filter((s) => s.of === 'bpfi' && s.localMax && s.prominence >= confirm) : [];
     const nSupport = support.length + sides.length;
     if (nSupport === 0 && main.prominence < strong) continue;
@@ -201,35 +233,55 @@ export function diagnose(input: DiagnosisInput, opt: DiagnoseOptions = {}): Diag
 
   // shaft-related faults, from the velocity orders; only when the level is not acceptable
   const zone = input.isoZone;
-  if (!input.orders.length) notes.push('no order lines in the features (no rpm): imbalance, misalignment and looseness not checked');
+  const fr = input.fr ?? 0;
+  if (!input.orders.length)
+    notes.push(
+      input.fr === null
+        ? 'no order lines in the features (no rpm): imbalance, misalignment and looseness not checked'
+        : 'no order line resolved at this speed and frequency resolution (see features.notes): imbalance, misalignment and looseness not checked',
+    );
   else if (zone === 'C' || zone === 'D') {
+    // a line counts only when its peak lies nearer its own order than any other (orders are 0.5X
+    // apart): else it is a neighbour's peak, or one unresolved peak read by several windows
+    const ownPeak = (l: OLine) => !(fr > 0) || Math.abs(l.hz - l.order * fr) < 0.25 * fr;
+    // velocityRms covers the velocity band only: an order outside it has no share of that energy
+    const vb = input.velocityBand;
+    const inBand = (l: OLine) => !vb || !(fr > 0) || (l.order * fr >= vb[0] && l.order * fr <= vb[1]);
     const at = (o: number) => input.orders.find((l) => Math.abs(l.order - o) < 1e-9);
     const o1 = at(1);
     const o2 = at(2);
     const total = input.velocityRms * input.velocityRms;
     const lvl = `velocity ${r1(input.velocityRms)} mm/s RMS, ISO zone ${zone}`;
-    if (o1 && total > 0) {
+    for (const o of [o1, o2])
+      if (o && vb && !inBand(o))
+        notes.push(`${o.order}X (${hz(o.order * fr)}) is outside the velocity band (${vb[0]}-${vb[1]} Hz): not counted in the velocity energy shares${vb[0] > 2 && o.order * fr >= 2 && o.order * fr < vb[0] ? '; a 2-1000 Hz band suits slow machines' : ''}`);
+    if (o1 && ownPeak(o1) && total > 0) {
+      const two = o2 && ownPeak(o2) ? o2 : undefined;
       const v1 = o1.velocity;
-      const v2 = o2?.velocity ?? 0;
-      const share1 = (v1 * v1) / 2 / total;
-      const share12 = (v1 * v1 + v2 * v2) / 2 / total;
-      if (share1 >= 0.5 && v2 < 0.5 * v1 && o1.prominence >= detect)
+      const v2 = two?.velocity ?? 0;
+      const e1 = inBand(o1) ? (v1 * v1) / 2 : 0;
+      const e2 = two && inBand(two) ? (v2 * v2) / 2 : 0;
+      const share1 = e1 / total;
+      const share12 = (e1 + e2) / total;
+      if (share1 >= 0.5 && (two || !o2) && v2 < 0.5 * v1 && o1.prominence >= detect)
         faults.push({
           mode: 'imbalance',
           confidence: round(Math.min(0.99, 0.5 + (share1 - 0.5))),
           severity: zoneSeverity(zone),
           evidence: `1X at ${hz(o1.hz)} is ${r1(v1)} mm/s peak, ${(share1 * 100).toFixed(0)} % of the velocity energy, ${times(o1.prominence)} the local floor; 2X is ${((v2 / (v1 || 1)) * 100).toFixed(0)} % of 1X; ${lvl}.`,
         });
-      if (o2 && v2 >= 0.5 * v1 && share12 >= 0.3 && o2.prominence >= detect)
+      if (two && v2 >= 0.5 * v1 && share12 >= 0.3 && two.prominence >= detect) {
+        const carry = inBand(o1) && inBand(two) ? '1X+2X carry' : inBand(two) ? '2X carries (1X, outside the velocity band, not counted)' : '1X carries (2X, outside the velocity band, not counted)';
         faults.push({
           mode: 'misalignment',
           confidence: round(Math.min(0.99, 0.4 + 0.3 * Math.min(1, v2 / (v1 || v2)) + 0.3 * Math.min(1, share12))),
           severity: zoneSeverity(zone),
-          evidence: `2X at ${hz(o2.hz)} is ${r1(v2)} mm/s peak, ${((v2 / (v1 || 1)) * 100).toFixed(0)} % of 1X (${r1(v1)} mm/s), ${times(o2.prominence)} the local floor; 1X+2X carry ${(share12 * 100).toFixed(0)} % of the velocity energy; ${lvl}. Check axial 1X to confirm.`,
+          evidence: `2X at ${hz(two.hz)} is ${r1(v2)} mm/s peak, ${((v2 / (v1 || 1)) * 100).toFixed(0)} % of 1X (${r1(v1)} mm/s), ${times(two.prominence)} the local floor; ${carry} ${(share12 * 100).toFixed(0)} % of the velocity energy; ${lvl}. Check axial 1X to confirm.`,
         });
+      }
     }
-    const harm = input.orders.filter((l) => Number.isInteger(l.order) && l.order >= 3 && l.order <= 10 && l.prominence >= detect);
-    const halves = input.orders.filter((l) => !Number.isInteger(l.order) && l.prominence >= detect);
+    const harm = input.orders.filter((l) => Number.isInteger(l.order) && l.order >= 3 && l.order <= 10 && l.prominence >= detect && ownPeak(l));
+    const halves = input.orders.filter((l) => !Number.isInteger(l.order) && l.prominence >= detect && ownPeak(l));
     if (harm.length >= 4 && halves.length >= 2)
       faults.push({
         mode: 'looseness',
@@ -239,7 +291,12 @@ export function diagnose(input: DiagnosisInput, opt: DiagnoseOptions = {}): Diag
       });
   }
   faults.sort((a, b) => b.confidence - a.confidence);
-  return { primary: faults.length ? faults[0].mode : 'normal', faults, notes };
+  const out: Diagnosis = { primary: faults.length ? faults[0].mode : 'normal', faults, notes };
+  if (!faults.length && (zone === 'C' || zone === 'D')) {
+    out.zoneWarning = `velocity ${r1(input.velocityRms)} mm/s, ISO zone ${zone}: no fault pattern matched`;
+    notes.push(out.zoneWarning);
+  }
+  return out;
 }
 
 function round(x: number): number {

@@ -382,7 +382,6 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
         }
       }
     }
-    const bandBins = Math.ceil((hi - lo) / df);
     // envelope rate: 2.5x the highest frequency read from the envelope spectrum (1000 Hz, or the
     // top bearing line + its slip and noise-floor windows if higher). Not less: |z| is not
     // band-limited, and at 2x (1500 Hz at 12 kHz) its aliases cost CWRU 48 kHz outer-race frames.
@@ -394,8 +393,9 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       for (const d of DEFECTS) top = Math.max(top, o.bearing[d] * fr * (d === 'bsf' ? Math.max(2, H + 1) : H));
       maxHz = Math.max(maxHz, top * (1 + Math.max(0.15, o.bearingTolerance ?? 0.02)) + 24 * df);
     }
-    m = Math.min(nextPow2(2 * bandBins), nextPow2(Math.ceil((2.5 * maxHz) / df)), n >> 1);
-    m = Math.max(m, 16);
+    // from the rate rule only (a narrow band does not lower it: |z| is not band-limited to the
+    // band's width); capped at N/2 samples, and lines above the envelope's Nyquist are noted below
+    m = Math.max(16, Math.min(nextPow2(Math.ceil((2.5 * maxHz) / df)), n >> 1));
     if (method !== 'spectral kurtosis' || reused) realSpectrum(rp, Math.floor(lo / df) - 1, Math.ceil(hi / df) + 1);
   }
   let averaged = 1;
@@ -437,12 +437,21 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     const fr = rpm / 60;
     const lines: OrderLine[] = [];
     const floorHalf = Math.max(8, Math.round((0.5 * fr) / df));
+    // an order below 2 bins is not resolved: bin 1 holds what mean removal leaves of everything
+    // below df, and every such order's window would report that one peak. Such orders are
+    // skipped (said in notes), and the search starts at bin 2.
+    const unresolved: string[] = [];
     for (let h = 1; h <= 20; h++) {
       const order = h / 2;
       const f = order * fr;
       if (f >= fs / 2 - df) break;
       const sb = Math.max(1, Math.ceil((0.01 * f) / df));
-      const pk = findPeak(amp, f / df, sb, floorHalf, scratch, ampTop, 1, PK);
+      const c = f / df;
+      if (c < 2 || Math.max(2, Math.floor(c - sb)) > c || Math.min(ampTop, Math.ceil(c + sb)) < c) {
+        unresolved.push(ORDER_LABELS[h]);
+        continue;
+      }
+      const pk = findPeak(amp, c, sb, floorHalf, scratch, ampTop, 2, PK);
       const hz = pk.bin * df;
       lines.push({
         order,
@@ -455,6 +464,14 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       });
     }
     orders = { rpm, fr, unit, tolerance: 0.01, lines };
+    if (unresolved.length)
+      notes.push(
+        `orders ${unresolved[0]}${unresolved.length > 1 ? `-${unresolved[unresolved.length - 1]}` : ''} skipped: below 2 spectral lines (${(2 * df).toFixed(2)} Hz at df ${df.toFixed(2)} Hz), not resolved; a longer frame resolves them`,
+      );
+    if (fr < band[0] || fr > band[1])
+      notes.push(
+        `1X (${fr.toFixed(1)} Hz) is outside the velocity band (${band[0]}-${band[1]} Hz): orders outside it are not in velocityRms${band[0] > 2 && fr >= 2 ? '; a 2-1000 Hz band suits slow machines' : ''}`,
+      );
     if (!o.bearing) notes.push('no bearing geometry: bearing bands skipped');
   }
 
@@ -491,12 +508,16 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const lines: BearingLine[] = [];
       const sidebands: Sideband[] = [];
       const last = envHalf - 1;
+      const above: string[] = [];
       for (const d of DEFECTS) {
         const f1 = o.bearing[d] * fr;
         const hmax = d === 'bsf' ? Math.max(2, H + 1) : H;
         for (let h = 1; h <= hmax; h++) {
           const f = f1 * h;
-          if (f / envDf >= last - 2) break;
+          if (f / envDf >= last - 2) {
+            for (let g = h; g <= hmax; g++) above.push(`${g < 10 ? DEFECT_LABELS[d][g] : `${g}x${LABELS[d]}`} (${(f1 * g).toFixed(0)} Hz)`);
+            break;
+          }
           const sb = Math.max(2, Math.ceil((tol * f) / envDf));
           const fh = Math.max(20, Math.ceil((0.15 * f) / envDf));
           const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2, PK);
@@ -522,12 +543,16 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const fi = o.bearing.bpfi * fr;
       for (const off of [-1, 1]) {
         const f = fi + off * fr;
-        if (f / envDf >= last - 2) continue;
+        if (f / envDf >= last - 2) {
+          above.push(`BPFI${off < 0 ? '-' : '+'}1X (${f.toFixed(0)} Hz)`);
+          continue;
+        }
         const sb = Math.max(2, Math.ceil((tol * fi) / envDf));
         const fh = Math.max(20, Math.ceil((0.15 * f) / envDf));
         const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2, PK);
         sidebands.push({ of: 'bpfi', offset: off, expectedHz: f, hz: pk.bin * envDf, amplitude: pk.amplitude, prominence: pk.prominence, localMax: pk.localMax });
       }
+      if (above.length) notes.push(`bearing lines above the envelope's reach (${((last - 2) * envDf).toFixed(0)} Hz, envelope rate ${(m * df).toFixed(0)} Hz = fs/${n / m}) not searched: ${above.join(', ')}`);
       bearing = { fr, tolerance: tol, band: bandInfo, df: envDf, lines, sidebands };
     }
     envBand = bandInfo;
