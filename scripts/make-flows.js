@@ -139,10 +139,12 @@ function v1tpl(name) {
 function dashboard1(add, c, T2) {
   add({ id: 'v1-tab-line', type: 'ui_tab', name: 'Line overview', icon: 'dashboard', order: 1, disabled: false, hidden: false });
   add({ id: 'v1-tab-wo', type: 'ui_tab', name: 'Work orders', icon: 'fa-wrench', order: 2, disabled: false, hidden: false });
-  add({ id: 'v1-group-line', type: 'ui_group', name: 'Packaging line', tab: 'v1-tab-line', order: 1, disp: false, width: '24', collapse: false, disabled: false, hidden: false, className: '' });
-  add({ id: 'v1-group-wo', type: 'ui_group', name: 'Work orders', tab: 'v1-tab-wo', order: 1, disp: false, width: '24', collapse: false, disabled: false, hidden: false, className: '' });
-  add({ id: 'v1-tpl-line', type: 'ui_template', z: T2, group: 'v1-group-line', name: 'line overview', order: 1, width: '24', height: '14', format: v1tpl('line'), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 520, y: 120, wires: [[]] });
-  add({ id: 'v1-tpl-wo', type: 'ui_template', z: T2, group: 'v1-group-wo', name: 'work-order board', order: 1, width: '24', height: '16', format: v1tpl('workorders'), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 520, y: 200, wires: [['ui-out']] });
+  // 3.x widths are fixed units (48 px + 6 px gap): a 6-unit group (318 px) fits a 390 px phone; the
+  // templates fill it (width 6) and take the height of their content (height 0 = auto), which wraps.
+  add({ id: 'v1-group-line', type: 'ui_group', name: 'Packaging line', tab: 'v1-tab-line', order: 1, disp: false, width: '6', collapse: false, disabled: false, hidden: false, className: '' });
+  add({ id: 'v1-group-wo', type: 'ui_group', name: 'Work orders', tab: 'v1-tab-wo', order: 1, disp: false, width: '6', collapse: false, disabled: false, hidden: false, className: '' });
+  add({ id: 'v1-tpl-line', type: 'ui_template', z: T2, group: 'v1-group-line', name: 'line overview', order: 1, width: '6', height: '0', format: v1tpl('line'), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 520, y: 120, wires: [[]] });
+  add({ id: 'v1-tpl-wo', type: 'ui_template', z: T2, group: 'v1-group-wo', name: 'work-order board', order: 1, width: '6', height: '0', format: v1tpl('workorders'), storeOutMessages: true, fwdInMessages: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 520, y: 200, wires: [['ui-out']] });
   add({ id: 'line-in', type: 'link in', z: T2, name: 'line view', links: ['to-dash-line'], x: 200, y: 120, wires: [['v1-tpl-line', 'v1-tpl-wo']] });
   add({ id: 'detail-in', type: 'link in', z: T2, name: 'detail view (not shown in v1)', links: ['to-dash-detail'], x: 200, y: 300, wires: [[]] });
   add({ id: 'notices-in', type: 'link in', z: T2, name: 'notices', links: ['to-notices'], x: 200, y: 200, wires: [['v1-tpl-wo']] });
@@ -160,6 +162,10 @@ const PARTS = [
   { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
   { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
   { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
+  // The parts the imbalance, misalignment and looseness orders reserve (scripts/demo/functions.js, onNewWorkOrder).
+  { part: 'BALANCE-KIT', name: 'Balancing weight kit', unitCost: 35, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
+  { part: 'SHIM-SET', name: 'Stainless shim set for motor alignment', unitCost: 48, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
+  { part: 'BOLT-KIT-M12', name: 'Foundation bolt kit M12, grade 8.8', unitCost: 12, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.02, demandSd: 0.03, qty: 4 },
 ];
 const PLANS = [
   { asset: 'pump-1', task: 'Lubricate pump bearings', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 28, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },

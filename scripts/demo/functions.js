@@ -170,8 +170,19 @@ exports.lineState = function () {
       S.dirty = true;
     }
   } else if (Array.isArray(p)) {
-    if (msg.topic === 'wo-list' || (p.length && own(p[0], 'number') && own(p[0], 'status'))) {
-      S.wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
+    if (msg.topic === 'wo-open' || msg.topic === 'wo-done') {
+      // Two lists (the store lists the oldest first): every open order, and the done ones waiting
+      // to be closed (the newest 50). The views get both, merged by id; on a transition between the
+      // two answers the later update of an order wins.
+      const wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
+      if (msg.topic === 'wo-open') S.wosOpen = wos;
+      else S.wosDone = wos.slice(-50);
+      const byId = new Map();
+      for (const w of (S.wosOpen || []).concat(S.wosDone || [])) {
+        const had = byId.get(w.id);
+        if (!had || String(w.updatedAt) > String(had.updatedAt)) byId.set(w.id, w);
+      }
+      S.wos = [...byId.values()].sort((a, b) => a.id - b.id);
       S.dirty = true;
     } else if (msg.topic === 'spares-list' || (p.length && own(p[0], 'part') && own(p[0], 'reorderPoint') !== undefined)) {
       S.spares = p.map((x) => ({ part: x.part, name: String(x.name || ''), onHand: x.onHand, reserved: x.reserved, available: x.available, reorderPoint: round(x.reorderPoint, 1), belowReorderPoint: !!x.belowReorderPoint, orderQuantity: x.orderQuantity }));
@@ -192,9 +203,14 @@ exports.lineState = function () {
  */
 exports.uiCommands = function () {
   const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
-  const client = msg._client;
+  // The sender: msg._client (Dashboard 2.0) or msg.socketid (node-red-dashboard 3.x). Every message
+  // made from the command carries it, so its notice, and the error notice of the node that refuses
+  // it (catch node, same msg), go to that client only.
+  const from = {};
+  if (msg._client !== undefined) from._client = msg._client;
+  if (msg.socketid !== undefined) from.socketid = msg.socketid;
   function notice(level, text) {
-    return [null, null, { topic: 'notice', payload: { level, text, ref: String(p.ref || ''), at: new Date().toISOString() }, _client: client }];
+    return [null, null, Object.assign({ topic: 'notice', payload: { level, text, ref: String(p.ref || ''), at: new Date().toISOString() } }, from)];
   }
   function text(v) {
     return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
@@ -212,11 +228,11 @@ exports.uiCommands = function () {
   if (action === 'ack' || action === 'resolve') {
     const id = Number(p.id);
     if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick an Andon call first.');
-    return [null, { action, payload: { id, by, note: text(p.note) || undefined } }, notice('ok', `Andon call ${id}: ${action === 'ack' ? 'acknowledged' : 'resolved'} by ${by}`)];
+    return [null, Object.assign({ action, payload: { id, by, note: text(p.note) || undefined } }, from), notice('ok', `Andon call ${id}: ${action === 'ack' ? 'acknowledged' : 'resolved'} by ${by}`)[2]];
   }
   const id = Number(p.id);
   if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick a work order first.');
-  const out = { action, payload: { id, by } };
+  const out = Object.assign({ action, payload: { id, by } }, from);
   const note = text(p.note);
   if (note) out.payload.note = note.slice(0, 2000);
   if (action === 'assign') {
@@ -315,7 +331,10 @@ exports.reportTriggers = function () {
     oee.length ? oee : null,
     takt.length ? takt : null,
     { action: 'board', payload: {} },
-    { action: 'list', topic: 'wo-list', payload: { limit: 100 } },
+    // Work orders: the done ones waiting to be closed, then every open one (the list answers the
+    // oldest first, so a plain limit would hide the new orders once the store holds more). The
+    // stock work-order table of the Widgets page shows the last answer: the open orders.
+    [{ action: 'list', topic: 'wo-done', payload: { status: 'done', limit: 10000, history: false } }, { action: 'list', topic: 'wo-open', payload: { open: true, limit: 10000, history: false } }],
     { action: 'list', topic: 'spares-list', payload: {} },
     { action: 'list', topic: 'pm-list', payload: {} },
     { action: 'status', payload: { item: 'caps-38mm' } },

@@ -513,16 +513,22 @@ describe('cmms core', function () {
       pm.upsert({ asset: 'pump-1', task: '-2', trigger: 'meter', every: 100, unit: 'cycles' }, T0);
       pm.upsert({ asset: 'pump-1', task: '\tTab', trigger: 'calendar', every: 1, unit: 'days' }, T0);
       pm.upsert({ asset: 'pump-1', task: '\rCR', trigger: 'calendar', every: 1, unit: 'days' }, T0);
+      // A cell with a line break: papaparse's escapeFormulae: true (/^[=+\-@\t\r].*$/) let it through.
+      pm.upsert({ asset: 'pump-1', task: '=HYPERLINK("http://evil")\nsecond line', trigger: 'calendar', every: 3, unit: 'days' }, T0);
+      pm.upsert({ asset: 'pump-1', task: '\tTab\nsecond line', trigger: 'calendar', every: 4, unit: 'days' }, T0);
       const csv = pm.exportCsv();
       const rows = Papa.parse<Record<string, string>>(csv, { header: true }).data.filter((r) => r.asset);
       for (const r of rows) for (const v of Object.values(r)) assert.ok(!/^[=+\-@\t\r]/.test(v), `cell ${JSON.stringify(v)} could run as a formula`);
       assert.ok(rows.some((r) => r.task === "'=HYPERLINK(\"http://evil\")"));
       assert.ok(rows.some((r) => r.parts === "'@SUM(A1):1"));
+      assert.ok(rows.some((r) => r.task === "'=HYPERLINK(\"http://evil\")\nsecond line"), 'multi-line formula cell escaped');
+      assert.ok(rows.some((r) => r.task === "'\tTab\nsecond line"), 'multi-line cell starting with a tab escaped');
+      assert.ok(rows.some((r) => r.task === "'\tTab"), 'cell starting with a tab escaped');
       const h2 = openStore(path.join(dir, 'other.db'));
       try {
         migrateCmms(h2.store);
         const rep = new PmRepo(h2.store).importCsv(csv, () => true, T0);
-        assert.strictEqual(rep.imported.length, 5, JSON.stringify(rep.rejected));
+        assert.strictEqual(rep.imported.length, 7, JSON.stringify(rep.rejected));
       } finally {
         h2.release();
       }

@@ -501,6 +501,6 @@ export class PmRepo {
       'next due': p.nextDue === null ? '' : new Date(p.nextDue).toISOString(),
       occurrences: p.occurrences,
     }));
-    return Papa.unparse({ fields: [...CSV_COLUMNS, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: true, newline: '\r\n' });
+    return Papa.unparse({ fields: [...CSV_COLUMNS, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: /^[=+\-@\t\r]/, newline: '\r\n' });
   }
 }
