@@ -80,10 +80,10 @@ export function oneOf<T extends string>(v: unknown, path: string, allowed: reado
   throw new InputError(path, `one of ${allowed.join(', ')}`, v);
 }
 
-/** A time in ms since the epoch: a number, a numeric string, an ISO string or a Date. */
 /** Latest time accepted (9999-12-31T23:59:59.999Z): beyond it a Date cannot show it, and such a value is a unit mistake (microseconds) or a clock glitch. */
 export const MAX_TIME_MS = 253_402_300_799_999;
 
+/** A time in ms since the epoch (0 to MAX_TIME_MS): a number, a numeric string, an ISO string or a Date. */
 export function time(v: unknown, path: string): number {
   let t = NaN;
   if (v instanceof Date) t = v.getTime();

@@ -22,7 +22,7 @@ import {
 import { AndonRepo } from '../core/jit/repo';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
-import { getClock, MAX_TIMER_MS } from '../shared/clock';
+import { getClock } from '../shared/clock';
 import { tableMessage } from '../shared/dashboard';
 import { acquireJitStore } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
@@ -115,7 +115,7 @@ export = function (RED: RedApi) {
           node.error(e instanceof Error ? e.message : String(e));
         }
         schedule();
-      }, Math.min(MAX_TIMER_MS, Math.max(0, due - clock.now()))); // a call raised with a future ts: wait, re-check, wait again
+      }, Math.max(0, due - clock.now())); // the clock caps long waits (a call raised with a far-future ts): then it re-checks and waits again
     }
 
     function find(id: number): AndonCall {

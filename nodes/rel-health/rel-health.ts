@@ -8,7 +8,7 @@
 import { InputError } from '../core/errors';
 import { num, object, oneOf, optTime, own, str, time } from '../core/validate';
 import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig, type StateChange } from '../core/condition/health';
-import { channelOf, historyQuery, optChannel, optText } from '../core/condition/query';
+import { channelOf, historyQuery, optChannel, optText, refuseBadQuality } from '../core/condition/query';
 import { queryHistory } from '../core/condition/repo';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
@@ -114,8 +114,7 @@ export = function (RED: RedApi) {
         const asset = resolveAsset(RED, config.asset, msg).assetId;
         const now = clock.now();
         if (action === 'score') {
-          // a value that was not measured is not scored (it would read as a fault)
-          if (own(p, 'quality') === 'bad') throw new InputError('msg.payload.quality', 'a measured reading (quality good or uncertain): a bad reading is not scored', 'bad');
+          refuseBadQuality(p, 'is not scored');
           const feats = own(p, 'features');
           const quantity = own(p, 'quantity');
           const fallback = feats !== undefined ? 'features' : typeof quantity === 'string' && /^[A-Za-z0-9_.:/-]{1,64}$/.test(quantity) ? quantity : 'value';

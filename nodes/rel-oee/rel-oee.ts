@@ -25,7 +25,7 @@ import {
 import { OeeRepo } from '../core/jit/repo';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
-import { getClock, MAX_TIMER_MS } from '../shared/clock';
+import { getClock } from '../shared/clock';
 import { findAsset } from '../shared/assets';
 import { numberMessages } from '../shared/dashboard';
 import { acquireJitStore, eventSubject, calendarFromConfig, stateKeys } from '../shared/jit';
@@ -197,7 +197,7 @@ export = function (RED: RedApi) {
           node.error(e instanceof Error ? e.message : String(e));
         }
         scheduleShiftEnd();
-      }, Math.min(MAX_TIMER_MS, Math.max(1, next - now)));
+      }, Math.max(1, next - now));
     }
     scheduleShiftEnd();
 

@@ -8,7 +8,7 @@
 import { InputError } from '../core/errors';
 import { formatRul } from '../core/condition/rul';
 import { DEFAULT_RUL, RulTracker, defaultThresholdRange, type RulConfig } from '../core/condition/rul-tracker';
-import { channelOf, historyQuery, optChannel } from '../core/condition/query';
+import { channelOf, historyQuery, optChannel, refuseBadQuality } from '../core/condition/query';
 import { queryHistory } from '../core/condition/repo';
 import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
@@ -121,10 +121,7 @@ export = function (RED: RedApi) {
           send(emit(msg));
           return;
         }
-        if (action === 'estimate' && own(p, 'quality') === 'bad') {
-          // a value that was not measured does not enter the trend
-          throw new InputError('msg.payload.quality', 'a measured reading (quality good or uncertain): a bad reading does not enter the trend', 'bad');
-        }
+        if (action === 'estimate') refuseBadQuality(p, 'does not enter the trend');
         if (action === 'reset') {
           const channel = optChannel(p) ?? (cfg.indicator === 'value' ? 'value' : 'features');
           tracker.reset(asset, channel);

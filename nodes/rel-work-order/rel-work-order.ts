@@ -158,7 +158,9 @@ export = function (RED: RedApi) {
           const st = own(payload, 'status');
           const open = own(payload, 'open');
           const src = own(payload, 'source');
+          const newest = own(payload, 'newest');
           if (open !== undefined && typeof open !== 'boolean') throw new InputError('msg.payload.open', 'true or false', open);
+          if (newest !== undefined && typeof newest !== 'boolean') throw new InputError('msg.payload.newest', 'true or false', newest);
           const filter = {
             asset: optStr(own(payload, 'asset'), 'msg.payload.asset', { maxLength: 200 }),
             line: optStr(own(payload, 'line'), 'msg.payload.line', { maxLength: 200 }),
@@ -167,6 +169,7 @@ export = function (RED: RedApi) {
             open: open as boolean | undefined,
             limit: optNum(own(payload, 'limit'), 'msg.payload.limit', { min: 1, max: 10_000, integer: true }),
             history: own(payload, 'history') === false ? false : undefined,
+            newest: newest as boolean | undefined,
           };
           const list = await batch.run(() => repo.list(filter));
           msg.payload = list;

@@ -20,7 +20,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setInterval: (fn, ms) => setInterval(fn, Math.min(ms, MAX_TIMER_MS)),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
-  // capped: callers that wait longer re-check when it fires and schedule again
+  // capped (a longer wait would fire at once): callers that wait longer re-check when it fires and schedule again
   setTimeout: (fn, ms) => setTimeout(fn, Math.min(ms, MAX_TIMER_MS)),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };

@@ -171,12 +171,11 @@ exports.lineState = function () {
     }
   } else if (Array.isArray(p)) {
     if (msg.topic === 'wo-open' || msg.topic === 'wo-done') {
-      // Two lists (the store lists the oldest first): every open order, and the done ones waiting
-      // to be closed (the newest 50). The views get both, merged by id; on a transition between the
+      // Two lists: every open order, and the newest 50 done ones waiting to be closed. The views get both, merged by id; on a transition between the
       // two answers the later update of an order wins.
       const wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
       if (msg.topic === 'wo-open') S.wosOpen = wos;
-      else S.wosDone = wos.slice(-50);
+      else S.wosDone = wos;
       const byId = new Map();
       for (const w of (S.wosOpen || []).concat(S.wosDone || [])) {
         const had = byId.get(w.id);
@@ -331,10 +330,10 @@ exports.reportTriggers = function () {
     oee.length ? oee : null,
     takt.length ? takt : null,
     { action: 'board', payload: {} },
-    // Work orders: the done ones waiting to be closed, then every open one (the list answers the
-    // oldest first, so a plain limit would hide the new orders once the store holds more). The
-    // stock work-order table of the Widgets page shows the last answer: the open orders.
-    [{ action: 'list', topic: 'wo-done', payload: { status: 'done', limit: 10000, history: false } }, { action: 'list', topic: 'wo-open', payload: { open: true, limit: 10000, history: false } }],
+    // Work orders: the newest 50 done ones waiting to be closed, then every open one (a plain
+    // limit on all orders would keep the oldest and hide new ones). The stock work-order table of
+    // the Widgets page shows the last answer: the open orders.
+    [{ action: 'list', topic: 'wo-done', payload: { status: 'done', limit: 50, newest: true, history: false } }, { action: 'list', topic: 'wo-open', payload: { open: true, limit: 10000, history: false } }],
     { action: 'list', topic: 'spares-list', payload: {} },
     { action: 'list', topic: 'pm-list', payload: {} },
     { action: 'status', payload: { item: 'caps-38mm' } },

@@ -257,6 +257,9 @@ describe('cmms core', function () {
       assert.deepStrictEqual(wo.list({ asset: 'b', open: true }).map((w) => w.id), [3, 5]);
       assert.deepStrictEqual(wo.list({ status: 'cancelled' }).map((w) => w.id), [1]);
       assert.deepStrictEqual(wo.list({ open: false }).map((w) => w.id), [1]);
+      // a limit keeps the oldest, or with newest the latest
+      assert.deepStrictEqual(wo.list({ limit: 2 }).map((w) => w.id), [1, 2]);
+      assert.deepStrictEqual(wo.list({ limit: 2, newest: true }).map((w) => w.id), [5, 4]);
       assert.strictEqual(wo.countOpen(), 4);
     });
 
@@ -458,21 +461,21 @@ describe('cmms core', function () {
       const pm = new PmRepo(h.store);
       const H = 3600e3;
       pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 1000 }, T0);
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1400, T0 + H, { wo, facts }).length, 0);
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1500, T0 + 2 * H, { wo, facts }).length, 1); // 500 since last done
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1900, T0 + 3 * H, { wo, facts }).length, 0);
-      assert.strictEqual(pm.meter('comp-1', 'hours', 100, T0 + 4 * H, { wo, facts }).length, 1, 'reset: 1900 -> 0 -> 100 is 100 more = 1000 total');
-      assert.strictEqual(pm.meter('comp-1', 'hours', 1200, T0 + 5 * H, { wo, facts }).length, 2, '1100 more: 2100 total: occurrences 3 and 4');
-      assert.strictEqual(pm.meter('comp-1', 'cycles', 99999, T0 + 5 * H, { wo, facts }).length, 0, 'other meter');
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 1400, T0 + H, { wo, facts }).opened.length, 0);
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 1500, T0 + 2 * H, { wo, facts }).opened.length, 1); // 500 since last done
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 1900, T0 + 3 * H, { wo, facts }).opened.length, 0);
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 100, T0 + 4 * H, { wo, facts }).opened.length, 1, 'reset: 1900 -> 0 -> 100 is 100 more = 1000 total');
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 1200, T0 + 5 * H, { wo, facts }).opened.length, 2, '1100 more: 2100 total: occurrences 3 and 4');
+      assert.strictEqual(pm.meterReading('comp-1', 'cycles', 99999, T0 + 5 * H, { wo, facts }).opened.length, 0, 'other meter');
     });
     it('meter plans: a late or redelivered reading is ignored, never a counter reset; a later lower reading is', () => {
       const pm = new PmRepo(h.store);
       const H = 3600e3;
       const plan = pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 12000 }, T0).plan;
       const pmOrders = () => h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders WHERE plan_id = ?', [plan.id])?.n;
-      for (const [i, v] of [12100, 12200, 12300].entries()) assert.strictEqual(pm.meter('comp-1', 'hours', v, T0 + (i + 1) * H, { wo, facts }).length, 0);
+      for (const [i, v] of [12100, 12200, 12300].entries()) assert.strictEqual(pm.meterReading('comp-1', 'hours', v, T0 + (i + 1) * H, { wo, facts }).opened.length, 0);
       // the 12200 of T0 + 2 h again (an MQTT QoS 1 resend, or a second source late)
-      assert.strictEqual(pm.meter('comp-1', 'hours', 12200, T0 + 2 * H, { wo, facts }).length, 0, 'a late reading is not a reset');
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 12200, T0 + 2 * H, { wo, facts }).opened.length, 0, 'a late reading is not a reset');
       assert.strictEqual(pmOrders(), 0);
       const dup = pm.meterReading('comp-1', 'hours', 12300, T0 + 3 * H, { wo, facts });
       assert.deepStrictEqual(dup, { opened: [], ignored: [{ plan: plan.id, task: 'oil', lastReading: 12300, lastTs: T0 + 3 * H, reason: 'same time as the last reading, not above it' }] });
@@ -482,14 +485,14 @@ describe('cmms core', function () {
       assert.deepStrictEqual([p.meterTotal - p.meterBase, p.occurrences], [300, 0], 'the ignored readings changed nothing');
       assert.deepStrictEqual(h.store.get('SELECT meter_raw, meter_ts FROM cmms_pm_plans WHERE id = ?', [plan.id]), { meter_raw: 12300, meter_ts: T0 + 3 * H });
       // a genuine reset: later in time, near 0 -> its whole value runs on the meter
-      assert.strictEqual(pm.meter('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts }).length, 0, '305 since last done');
-      assert.strictEqual(pm.meter('comp-1', 'hours', 150, T0 + 11 * H, { wo, facts }).length, 0, '450');
-      const due = pm.meter('comp-1', 'hours', 200, T0 + 12 * H, { wo, facts });
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts }).opened.length, 0, '305 since last done');
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 150, T0 + 11 * H, { wo, facts }).opened.length, 0, '450');
+      const due = pm.meterReading('comp-1', 'hours', 200, T0 + 12 * H, { wo, facts }).opened;
       assert.deepStrictEqual(due.map((w) => [w.occurrence, w.dueAt]), [[1, new Date(T0 + 12 * H).toISOString()]], '500 since last done: occurrence 1');
       // the reset's reading redelivered after newer ones: ignored, not a second reset
-      assert.strictEqual(pm.meter('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts }).length, 0);
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts }).opened.length, 0);
       // the same time with a higher value (readings of one moment, arrival order swapped) counts the rise once
-      assert.strictEqual(pm.meter('comp-1', 'hours', 260, T0 + 12 * H, { wo, facts }).length, 0);
+      assert.strictEqual(pm.meterReading('comp-1', 'hours', 260, T0 + 12 * H, { wo, facts }).opened.length, 0);
       p = pm.get(plan.id);
       assert.deepStrictEqual([p.meterTotal - p.meterBase, p.occurrences, pmOrders()], [560, 1, 1]);
     });

@@ -10,7 +10,7 @@ import path from 'path';
 import Database from 'better-sqlite3';
 import { openConnections, openStore } from '../../nodes/core/store';
 import { WorkOrderRepo } from '../../nodes/core/cmms';
-import { getNode, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { FakeClock } from '../helpers/fake-clock';
@@ -56,12 +56,7 @@ describe('cmms nodes', function () {
     it('1,000 concurrent detections of one (asset, mode) give one open work order with detections = 1,000', async () => {
       await loadFlow(woFlow(file));
       const wo = getNode('wo');
-      const statuses: any[] = [];
-      const st = wo.status.bind(wo);
-      wo.status = (x: any) => {
-        statuses.push(x);
-        st(x);
-      };
+      const statuses = recordStatus('wo');
       const t0 = Date.now();
       const announced: any[] = [];
       getNode('out2').on('input', (m: any) => announced.push(m));
@@ -241,12 +236,7 @@ describe('cmms nodes', function () {
       await loadFlow(pmFlow('each'));
       const H = 3600e3;
       const pm = getNode('pm');
-      const statuses: any[] = [];
-      const st = pm.status.bind(pm);
-      pm.status = (x: any) => {
-        statuses.push(x);
-        return st(x);
-      };
+      const statuses = recordStatus('pm');
       const opened: any[] = [];
       getNode('out2').on('input', (m: any) => opened.push(m.payload));
       const send = async (payload: object) => {

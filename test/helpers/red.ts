@@ -102,4 +102,16 @@ export function receiveAndComplete(id: string, msg: any, timeoutMs = 5000): Prom
   });
 }
 
+/** Every status a deployed node shows from now on (the node still shows them), in order. */
+export function recordStatus(id: string): any[] {
+  const node = getNode(id);
+  const seen: any[] = [];
+  const show = node.status.bind(node);
+  node.status = (s: any) => {
+    seen.push(s);
+    return show(s);
+  };
+  return seen;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, helper, loadFlow, nextMessage, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { FakeClock } from '../helpers/fake-clock';
@@ -56,13 +56,7 @@ describe('rel-oee', function () {
         await loadFlow(flow(file));
       }
     }
-    const shown: any[] = [];
-    const n = getNode('oee');
-    const orig = n.status.bind(n);
-    n.status = (st: any) => {
-      shown.push(st);
-      orig(st);
-    };
+    const shown = recordStatus('oee');
     const rep = (await send('oee', 'report', { asset: 'press-1', ts: at(14) })).payload.oee;
     assert.strictEqual(shown[shown.length - 1]?.text, 'OEE 74% · A 87 P 88 Q 97');
     const within = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) / b < 0.001, `${what}: ${a} vs ${b}`);

@@ -4,7 +4,7 @@ import fs from 'fs';
 import path from 'path';
 import { assetNode, TAB } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { getNode, loadFlow, nextMessage, receiveAndComplete, ROOT, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, loadFlow, nextMessage, receiveAndComplete, ROOT, unloadFlow } from '../helpers/red';
 import { manifest, readF32 } from './data';
 
 const helperNode = (id: string) => ({ id, type: 'helper', z: 'tab1' });
@@ -55,13 +55,7 @@ describe('signal: rel-vibration and rel-diagnose nodes', function () {
 
   it('status: "x mm/s · zone Z"; an asset without rpm says so and skips orders and bearing bands (not an error)', async () => {
     await loadFlow(flow());
-    const vib = getNode('vib');
-    const seen: any[] = [];
-    const orig = vib.status.bind(vib);
-    vib.status = (s: any) => {
-      seen.push(s);
-      return orig(s);
-    };
+    const seen = recordStatus('vib');
     const r = rec('normal_0hp_12k_decimated');
     const p = nextMessage('out1');
     assert.strictEqual(await receiveAndComplete('vib', { payload: { asset: 'cwru-de', samples: Array.from(frame(r.channels.DE.file)), fs: 12000 } }), undefined);

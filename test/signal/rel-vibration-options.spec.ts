@@ -12,7 +12,7 @@ import { DEFAULT_MODEL, simulateFrame } from '../../nodes/core/signal/simulator'
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import { assetNode, TAB } from '../helpers/fixtures';
 import { fuzzNode, INPUT_ERROR, nastyValue } from '../helpers/fuzz';
-import { getNode, loadFlow, nextMessage, receiveAndComplete, ROOT, sleep, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, loadFlow, nextMessage, receiveAndComplete, ROOT, sleep, unloadFlow } from '../helpers/red';
 import { gauss } from './data';
 
 const FS = 12000;
@@ -49,16 +49,6 @@ const speedMsg = (value: unknown, extra: object = {}) => ({ topic: 'pump-9/speed
 const oneX = (f: any) => f.orders.lines.find((l: any) => l.order === 1);
 
 /** Every status the node shows from now on. */
-function statuses(id: string): any[] {
-  const node = getNode(id);
-  const seen: any[] = [];
-  const orig = node.status.bind(node);
-  node.status = (s: any) => {
-    seen.push(s);
-    return orig(s);
-  };
-  return seen;
-}
 
 /** Send a frame, resolve with the main output message (and assert done had no error). */
 async function features(msg: any): Promise<any> {
@@ -86,7 +76,7 @@ describe('signal: rel-vibration options (rpm source, dashboard output)', functio
   describe('speed channel', () => {
     it('a speed reading is consumed (no output, done); frames use it (status shows the rpm): the 1X amplitude is found only with the right rpm', async () => {
       await loadFlow(flow({ rpmSource: 'speed', speedMaxAge: 10 }));
-      const seen = statuses('vib');
+      const seen = recordStatus('vib');
       const x = sine(1500, 0.5);
       // the asset's nominal 1797 rpm is wrong for this machine: 1X is searched at 29.95 Hz, nothing there
       const nominal = await features(frameMsg(x, { ts: T0 }));
@@ -132,7 +122,7 @@ describe('signal: rel-vibration options (rpm source, dashboard output)', functio
 
     it('a stale or bad speed reading is not used: the frame falls back to the nominal rpm (rpmSource asset) with a warning', async () => {
       await loadFlow(flow({ rpmSource: 'speed', speedMaxAge: 10 }));
-      const seen = statuses('vib');
+      const seen = recordStatus('vib');
       const x = sine(1500, 0.5);
       assert.strictEqual(await receiveAndComplete('vib', speedMsg(1500, { ts: T0 })), undefined);
       assert.match(seen.at(-1).text, /^speed 1500 rpm$/, 'before any frame the status shows the speed');
@@ -268,7 +258,7 @@ describe('signal: rel-vibration options (rpm source, dashboard output)', functio
         return getNode('vib');
       };
       await run('msg', 'speed.rpm');
-      const seen = statuses('vib');
+      const seen = recordStatus('vib');
       const f = await features({ ...frameMsg(x), speed: { rpm: 1500 } });
       assert.strictEqual(f.rpmSource, 'typed');
       assert.strictEqual(f.rpm, 1500);
@@ -387,7 +377,7 @@ describe('signal: rel-vibration options (rpm source, dashboard output)', functio
         { id: 'single', type: 'rel-vibration', z: 'tab1', asset: '', window: 'hann', ...common, wires: [['out9']] },
         helperNode('out9'),
       ]);
-      const seen = statuses('vib');
+      const seen = recordStatus('vib');
       const frames = Array.from({ length: K + 2 }, (_, k) => {
         const g = gauss(100 + k);
         return Float64Array.from({ length: N }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 25 * i) / FS) + 0.2 * g());

@@ -12,7 +12,7 @@ import { diagnose, readFeatures } from '../../nodes/core/signal/diagnose';
 import { DEFAULT_MODEL, simulateFrame } from '../../nodes/core/signal/simulator';
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import { TAB } from '../helpers/fixtures';
-import { getNode, loadFlow, nextMessage, ROOT, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, loadFlow, nextMessage, ROOT, unloadFlow } from '../helpers/red';
 
 const sine = (n: number, fs: number, f: number, a: number, phase = 0.3) => Float64Array.from({ length: n }, (_, i) => a * Math.sin(2 * Math.PI * f * (i / fs) + phase));
 const G2 = 'iso10816-3:group2:rigid' as const;
@@ -63,12 +63,7 @@ describe('signal: rule limits', function () {
     try {
       await loadFlow([TAB, { id: 'diag', type: 'rel-diagnose', z: 'tab1', detect: 4, wires: [['out']] }, { id: 'out', type: 'helper', z: 'tab1' }]);
       const node = getNode('diag');
-      const seen: any[] = [];
-      const orig = node.status.bind(node);
-      node.status = (s: any) => {
-        seen.push(s);
-        return orig(s);
-      };
+      const seen = recordStatus('diag');
       const p = nextMessage('out');
       node.receive({ payload: { features: f } });
       assert.strictEqual((await p).payload.diagnosis.primary, 'normal');

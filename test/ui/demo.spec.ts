@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
+import { woNumber } from '../../nodes/core/cmms/work-orders';
 import { ROOT, admin, problems, start, startRed, waitFor, type RunningRed } from './nodered';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -219,7 +220,7 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
       const cols = (db0.prepare('PRAGMA table_info(cmms_work_orders)').all() as { name: string }[]).map((c) => c.name).filter((c) => c !== 'id');
       const set: Record<string, string> = { asset: "'pump-1'", mode: "'manual-test'", title: "'Check the pump coupling'", dedup_key: "'ui-test-second'", status: "'in-progress'", is_open: '1', assignee: "'Maria'", source: "'manual'", detections: '0', evidence: "''", repair_min: 'NULL', downtime_min: 'NULL', failure: '0', parts: "'[]'", done_at: 'NULL', closed_at: 'NULL', history_rev: 'NULL' };
       const r = db0.prepare(`INSERT INTO cmms_work_orders (${cols.join(', ')}) SELECT ${cols.map((c) => set[c] ?? c).join(', ')} FROM cmms_work_orders WHERE id = ?`).run(src.id);
-      second = `WO-${String(r.lastInsertRowid).padStart(6, '0')}`;
+      second = woNumber(Number(r.lastInsertRowid));
     } finally {
       db0.close();
     }
@@ -489,7 +490,7 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     try {
       const all = d.prepare('SELECT id, asset, mode, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
       for (const r of woRows) {
-        const w = all.find((x) => `WO-${String(x.id).padStart(6, '0')}` === r.number);
+        const w = all.find((x) => woNumber(x.id) === r.number);
         assert.ok(w, `${r.number} is in the store`);
         assert.deepStrictEqual([r.asset, r.mode, r.priority], [w.asset, w.mode, String(w.priority)], r.number);
       }

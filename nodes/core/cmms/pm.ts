@@ -379,11 +379,6 @@ export class PmRepo {
     return out;
   }
 
-  /** A counter reading: the work orders it opened (see meterReading). */
-  meter(asset: string, unit: 'hours' | 'cycles', reading: number, now: number, ctx: TickContext): WorkOrder[] {
-    return this.meterReading(asset, unit, reading, now, ctx).opened;
-  }
-
   /**
    * A counter reading (run hours or cycles) for an asset, taken at event time `now`. Readings are
    * ordered by their time, per plan:

@@ -7,6 +7,11 @@
  */
 import type { Migration, Store } from '../store/types';
 
+/** A work order's number as people read it: WO-000012. */
+export function woNumber(id: number): string {
+  return `WO-${String(id).padStart(6, '0')}`;
+}
+
 export const CMMS_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

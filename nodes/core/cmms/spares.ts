@@ -10,6 +10,7 @@
  */
 import { StateError } from '../errors';
 import type { Store } from '../store/types';
+import { woNumber } from './schema';
 
 export interface SafetyStockInput {
   /** Mean demand per day. */
@@ -237,7 +238,7 @@ export class SparesRepo {
         // one would never be released. Numbers unknown here (orders kept in another system) are allowed.
         const w = this.store.get<{ status: string; is_open: number }>('SELECT status, is_open FROM cmms_work_orders WHERE id = ?', [m.wo]);
         if (w && w.is_open !== 1)
-          throw new StateError(`work order WO-${String(m.wo).padStart(6, '0')} is ${w.status}: cannot reserve part ${JSON.stringify(m.part)} for it (wo: expected an open work order or a number this store does not know, got ${m.wo})`);
+          throw new StateError(`work order ${woNumber(m.wo)} is ${w.status}: cannot reserve part ${JSON.stringify(m.part)} for it (wo: expected an open work order or a number this store does not know, got ${m.wo})`);
       }
       const available = r.on_hand - r.reserved;
       if (m.qty > available + EPS) throw new StateError(`part ${JSON.stringify(m.part)}: cannot reserve ${m.qty}, only ${round(available)} available`);

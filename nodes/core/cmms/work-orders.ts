@@ -9,6 +9,7 @@
 import { StateError } from '../errors';
 import type { Store } from '../store/types';
 import { SparesRepo } from './spares';
+import { woNumber } from './schema';
 
 export const STATUSES = ['open', 'assigned', 'in-progress', 'on-hold', 'done', 'closed', 'cancelled'] as const;
 export type WoStatus = (typeof STATUSES)[number];
@@ -134,9 +135,7 @@ interface HistoryRow {
   note: string;
 }
 
-export function woNumber(id: number): string {
-  return `WO-${String(id).padStart(6, '0')}`;
-}
+export { woNumber } from './schema';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -229,6 +228,8 @@ export interface ListFilter {
   source?: WoSource;
   limit?: number;
   history?: boolean;
+  /** Newest first, so `limit` keeps the latest orders (default: oldest first). */
+  newest?: boolean;
 }
 
 export interface DetectResult {
@@ -503,7 +504,7 @@ export class WorkOrderRepo {
       params.push(f.source);
     }
     params.push(Math.min(Math.max(1, f.limit ?? 1000), 10_000));
-    const sql = `SELECT * FROM cmms_work_orders${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    const sql = `SELECT * FROM cmms_work_orders${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${f.newest ? ' DESC' : ''} LIMIT ?`;
     const withHistory = f.history !== false;
     return this.store.all<WoRow>(sql, params).map((r) => {
       const w = toWorkOrder(r);

@@ -1,18 +1,21 @@
 /** Message parsing shared by rel-health and rel-rul: channel names and the history query. */
 import { InputError } from '../errors';
 import { num, optStr, own, time } from '../validate';
+import { channelName } from '../ingest/reading';
 import type { HistoryQuery } from './repo';
 
-/** Control characters (a channel name is printable text). */
-const CONTROL = /[\u0000-\u001f\u007f]/;
 export const MAX_HISTORY_POINTS = 5000;
+
+/** A reading whose source says its value was not measured (quality bad) is refused: it must not move a baseline or a trend. */
+export function refuseBadQuality(payload: unknown, what: string): void {
+  if (own(payload, 'quality') === 'bad') throw new InputError('msg.payload.quality', `a measured reading (quality good or uncertain): a bad reading ${what}`, 'bad');
+}
 
 export function channelOf(payload: unknown, fallback: string): string {
   const c = own(payload, 'channel');
   if (c === undefined || c === null || c === '') return fallback;
-  // what rel-ingest emits: 1-128 printable characters (an OPC UA node id such as ns=2;s=Motor.Temperature)
-  if (typeof c !== 'string' || c.trim() === '' || c.length > 128 || CONTROL.test(c)) throw new InputError('msg.payload.channel', 'a channel name (1-128 printable characters)', c);
-  return c;
+  // the names rel-ingest emits (an OPC UA node id such as ns=2;s=Motor.Temperature is one)
+  return channelName(c, 'msg.payload.channel');
 }
 
 export function optChannel(payload: unknown): string | undefined {

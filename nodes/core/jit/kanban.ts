@@ -135,12 +135,10 @@ export function effectiveDL(s: KanbanState, p: KanbanParams): { demandPerDay: nu
   let learnedLead = false;
   let demandNote: string | undefined;
   if (p.learn) {
-    if (s.leadTimes.length >= MIN_LEAD_SAMPLES) {
-      const m = mean(s.leadTimes);
-      if (m > 0) {
-        L = m;
-        learnedLead = true;
-      }
+    const learned = learnedLeadTime(s);
+    if (learned !== undefined) {
+      L = learned;
+      learnedLead = true;
     }
     const c = s.consumption;
     const need = minDemandSpanDays(L);
@@ -159,6 +157,13 @@ export function effectiveDL(s: KanbanState, p: KanbanParams): { demandPerDay: nu
   return { demandPerDay: D, leadTimeDays: L, learnedDemand, learnedLead, demandNote };
 }
 
+/** The mean of the observed lead times, once there are enough of them (days). */
+function learnedLeadTime(s: KanbanState): number | undefined {
+  if (s.leadTimes.length < MIN_LEAD_SAMPLES) return undefined;
+  const m = mean(s.leadTimes);
+  return m > 0 ? m : undefined;
+}
+
 /** Days of consumption history needed before D is learned: max(1 day, L). */
 export function minDemandSpanDays(leadTimeDays: number): number {
   return Math.max(1, leadTimeDays);
@@ -171,7 +176,7 @@ export function minDemandSpanDays(leadTimeDays: number): number {
  */
 function trimConsumption(s: KanbanState, p: KanbanParams): void {
   const c = s.consumption;
-  const need = minDemandSpanDays(effectiveDL(s, p).leadTimeDays) * DAY_MS;
+  const need = minDemandSpanDays((p.learn ? learnedLeadTime(s) : undefined) ?? p.leadTimeDays) * DAY_MS;
   while (c.length > WINDOW) {
     const last = c[c.length - 1]![0];
     if (last - c[1]![0] >= need) c.shift();

@@ -440,15 +440,17 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
     // an order below 2 bins is not resolved: bin 1 holds what mean removal leaves of everything
     // below df, and every such order's window would report that one peak. Such orders are
     // skipped (said in notes), and the search starts at bin 2.
-    const unresolved: string[] = [];
+    let unresolvedFrom = 0;
+    let unresolvedTo = 0;
     for (let h = 1; h <= 20; h++) {
       const order = h / 2;
       const f = order * fr;
       if (f >= fs / 2 - df) break;
       const sb = Math.max(1, Math.ceil((0.01 * f) / df));
       const c = f / df;
-      if (c < 2 || Math.max(2, Math.floor(c - sb)) > c || Math.min(ampTop, Math.ceil(c + sb)) < c) {
-        unresolved.push(ORDER_LABELS[h]);
+      if (c < 2 || c > ampTop) {
+        if (!unresolvedFrom) unresolvedFrom = h;
+        unresolvedTo = h;
         continue;
       }
       const pk = findPeak(amp, c, sb, floorHalf, scratch, ampTop, 2, PK);
@@ -464,9 +466,9 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       });
     }
     orders = { rpm, fr, unit, tolerance: 0.01, lines };
-    if (unresolved.length)
+    if (unresolvedFrom)
       notes.push(
-        `orders ${unresolved[0]}${unresolved.length > 1 ? `-${unresolved[unresolved.length - 1]}` : ''} skipped: below 2 spectral lines (${(2 * df).toFixed(2)} Hz at df ${df.toFixed(2)} Hz), not resolved; a longer frame resolves them`,
+        `orders ${ORDER_LABELS[unresolvedFrom]}${unresolvedTo > unresolvedFrom ? `-${ORDER_LABELS[unresolvedTo]}` : ''} skipped: below 2 spectral lines (${(2 * df).toFixed(2)} Hz at df ${df.toFixed(2)} Hz), not resolved; a longer frame resolves them`,
       );
     if (fr < band[0] || fr > band[1])
       notes.push(
@@ -508,13 +510,14 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       const lines: BearingLine[] = [];
       const sidebands: Sideband[] = [];
       const last = envHalf - 1;
-      const above: string[] = [];
+      let above: string[] | undefined; // lines beyond the envelope's reach (rare: no array otherwise)
       for (const d of DEFECTS) {
         const f1 = o.bearing[d] * fr;
         const hmax = d === 'bsf' ? Math.max(2, H + 1) : H;
         for (let h = 1; h <= hmax; h++) {
           const f = f1 * h;
           if (f / envDf >= last - 2) {
+            above ??= [];
             for (let g = h; g <= hmax; g++) above.push(`${g < 10 ? DEFECT_LABELS[d][g] : `${g}x${LABELS[d]}`} (${(f1 * g).toFixed(0)} Hz)`);
             break;
           }
@@ -544,7 +547,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
       for (const off of [-1, 1]) {
         const f = fi + off * fr;
         if (f / envDf >= last - 2) {
-          above.push(`BPFI${off < 0 ? '-' : '+'}1X (${f.toFixed(0)} Hz)`);
+          (above ??= []).push(`BPFI${off < 0 ? '-' : '+'}1X (${f.toFixed(0)} Hz)`);
           continue;
         }
         const sb = Math.max(2, Math.ceil((tol * fi) / envDf));
@@ -552,7 +555,7 @@ export function analyzeVibration(x: ArrayLike<number>, o: VibrationOptions): Vib
         const pk = findPeak(envAmp, f / envDf, sb, fh, scratch, last, 2, PK);
         sidebands.push({ of: 'bpfi', offset: off, expectedHz: f, hz: pk.bin * envDf, amplitude: pk.amplitude, prominence: pk.prominence, localMax: pk.localMax });
       }
-      if (above.length) notes.push(`bearing lines above the envelope's reach (${((last - 2) * envDf).toFixed(0)} Hz, envelope rate ${(m * df).toFixed(0)} Hz = fs/${n / m}) not searched: ${above.join(', ')}`);
+      if (above) notes.push(`bearing lines above the envelope's reach (${((last - 2) * envDf).toFixed(0)} Hz, envelope rate ${(m * df).toFixed(0)} Hz = fs/${n / m}) not searched: ${above.join(', ')}`);
       bearing = { fr, tolerance: tol, band: bandInfo, df: envDf, lines, sidebands };
     }
     envBand = bandInfo;
