@@ -18,7 +18,7 @@ import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi, RedNode } from '../shared/red';
 import { status } from '../shared/status';
-import type { Store } from '../core/store/types';
+import type { SyncStore as Store } from '../core/store/types';
 
 interface PmDef extends NodeDef {
   store?: string;

@@ -1,6 +1,6 @@
 /** Config lookup for the store: resolve a node's `store` property to a shared connection. */
 import path from 'path';
-import { openStore, migrateCore, type Store, type StoreHandle } from '../core/store';
+import { openStore, migrateCore, type SyncStore as Store, type StoreHandle } from '../core/store';
 import { onInitFailure } from './node';
 import type { NodeDef, RedApi, RedNode } from './red';
 

@@ -4,7 +4,7 @@
  * each. If the batch fails (one write was illegal), it is rolled back and every write re-runs
  * alone in its own transaction, so only the bad one fails. Order is kept.
  */
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 
 interface Item {
   fn: () => unknown;

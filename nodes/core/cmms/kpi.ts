@@ -7,7 +7,7 @@
  * benchmarks a plant should reach before cutting buffers (unplanned downtime < 3 % of scheduled
  * time; MTTR down 30 %). Pure functions plus one query helper over a Store: no Node-RED.
  */
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 
 const H = 3_600_000;
 

@@ -13,7 +13,7 @@ import Papa from 'papaparse';
 import { CronExpressionParser } from 'cron-parser';
 import { InputError, StateError } from '../errors';
 import { MAX_TEXT } from '../validate';
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 import type { AssetFacts, WorkOrder, WorkOrderRepo } from './work-orders';
 
 export const TRIGGERS = ['calendar', 'meter', 'condition'] as const;

@@ -5,7 +5,7 @@
  *
  * Portable DDL: INTEGER ms times, TEXT JSON, partial indexes (SQLite and PostgreSQL both have them).
  */
-import type { Migration, Store } from '../store/types';
+import type { Migration, SyncStore as Store } from '../store/types';
 
 /** A work order's number as people read it: WO-000012. */
 export function woNumber(id: number): string {

@@ -9,7 +9,7 @@
  * deviation, z the service factor (1.65 for 95 %). Pure repository over a Store: no Node-RED.
  */
 import { StateError } from '../errors';
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 import { woNumber } from './schema';
 
 export interface SafetyStockInput {

@@ -7,7 +7,7 @@
  * transaction. Pure repository over a Store: no Node-RED.
  */
 import { StateError } from '../errors';
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 import { SparesRepo } from './spares';
 import { woNumber } from './schema';
 

@@ -4,7 +4,7 @@
  * a thin shell around `HealthMonitor`; tests drive this class directly too.
  */
 import { InputError } from '../errors';
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 import { DEFAULT_ALARM, initialAlarm, isShelved, stepAlarm, type AlarmConfig, type AlarmLevel } from './alarm';
 import { featureFrame, fitBaseline, round, scoreFrame, type Contributor } from './baseline';
 import {

@@ -5,7 +5,7 @@
  * and RUL (one row per bucket with count, sum, min, max, last) for trend charts; and the recent
  * indicator points rel-rul fits. All SQL is portable with bound parameters.
  */
-import type { Migration, Store } from '../store/types';
+import type { Migration, SyncStore as Store } from '../store/types';
 import type { AlarmState } from './alarm';
 import type { BaselineModel } from './baseline';
 

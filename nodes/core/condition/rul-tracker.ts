@@ -5,7 +5,7 @@
  * and dropped when it is back to normal (or relearning), so the fit sees the degradation only.
  */
 import { InputError } from '../errors';
-import type { Store } from '../store/types';
+import type { SyncStore as Store } from '../store/types';
 import { addRulPoint, clearRulPoints, migrateCondition, recordHistory, rulPoints } from './repo';
 import { estimateRul, type Direction, type Rul } from './rul';
 

@@ -3,7 +3,7 @@
  * records). Small per-node state (Kanban loops, takt windows, buffer observations) uses the core
  * node_state table through loadState/saveState.
  */
-import type { Migration, Store } from '../store/types';
+import type { Migration, SyncStore as Store } from '../store/types';
 import type { AndonCall } from './andon';
 import type { ShiftRecord } from './oee';
 

@@ -3,7 +3,7 @@
  * restart (a Kanban loop, a learned baseline's metadata) and the asset registry, so reports and
  * dashboards can join on an asset's line and criticality.
  */
-import type { Migration, Store } from './types';
+import type { Migration, SyncStore as Store } from './types';
 
 export const CORE_MIGRATIONS: readonly Migration[] = [
   {

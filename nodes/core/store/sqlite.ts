@@ -7,12 +7,14 @@
 import Database from 'better-sqlite3';
 import path from 'path';
 import fs from 'fs';
-import type { Migration, RunResult, SqlParams, Store } from './types';
+import { AsyncLocalStorage } from 'async_hooks';
+import type { Migration, Query, SqlParams, SqlValue, Store, SyncStore } from './types';
 
 interface Shared {
   db: Database.Database;
   refs: number;
   store: SqliteStore;
+  async: SqliteAsyncStore;
 }
 
 const open = new Map<string, Shared>();
@@ -20,7 +22,10 @@ const open = new Map<string, Shared>();
 /** Statement cache size per connection; SQL text is the key. */
 const MAX_CACHED = 500;
 
-class SqliteStore implements Store {
+type LegacyParams = SqlParams | Record<string, SqlValue>;
+
+/** The deprecated synchronous face (see SyncStore), on the same connection. */
+class SqliteStore implements SyncStore {
   readonly dialect = 'sqlite' as const;
   private readonly cache = new Map<string, Database.Statement>();
   private readonly migrated = new Set<string>();
@@ -39,16 +44,21 @@ class SqliteStore implements Store {
     return s;
   }
 
-  run(sql: string, params: SqlParams = []): RunResult {
+  /** A cached prepared statement (shared with the asynchronous face). */
+  statement(sql: string): Database.Statement {
+    return this.stmt(sql);
+  }
+
+  run(sql: string, params: LegacyParams = []): { changes: number; lastInsertRowid: number | bigint } {
     const r = this.stmt(sql).run(params as unknown[]);
     return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
   }
 
-  get<T>(sql: string, params: SqlParams = []): T | undefined {
+  get<T>(sql: string, params: LegacyParams = []): T | undefined {
     return this.stmt(sql).get(params as unknown[]) as T | undefined;
   }
 
-  all<T>(sql: string, params: SqlParams = []): T[] {
+  all<T>(sql: string, params: LegacyParams = []): T[] {
     return this.stmt(sql).all(params as unknown[]) as T[];
   }
 
@@ -73,6 +83,14 @@ class SqliteStore implements Store {
     return current();
   }
 
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   versions(): Record<string, number> {
     const rows = this.all<{ domain: string; v: number }>('SELECT domain, MAX(version) AS v FROM schema_migrations GROUP BY domain ORDER BY domain');
     return Object.fromEntries(rows.map((r) => [r.domain, r.v]));
@@ -81,6 +99,128 @@ class SqliteStore implements Store {
   close(): void {
     this.cache.clear();
     this.db.close();
+  }
+}
+
+/**
+ * The asynchronous face: one lock per connection, so a transaction that awaits keeps every other
+ * statement of the process out until it commits (`BEGIN IMMEDIATE`: other processes wait on the
+ * file lock, busy_timeout 5 s). Statements outside a transaction take the lock for themselves.
+ */
+class SqliteQuery implements Query {
+  readonly dialect = 'sqlite' as const;
+  active = true;
+  constructor(private readonly s: SqliteStore) {}
+  private check(): void {
+    if (!this.active) throw new Error('store: this transaction has ended; use the q of the transaction you are in');
+  }
+  async all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+    this.check();
+    return this.s.statement(sql).all(params as unknown[]) as T[];
+  }
+  async one<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    this.check();
+    return this.s.statement(sql).get(params as unknown[]) as T | undefined;
+  }
+  async run(sql: string, params: SqlParams = []): Promise<{ changes: number }> {
+    this.check();
+    return { changes: this.s.statement(sql).run(params as unknown[]).changes };
+  }
+  async insert(sql: string, params: SqlParams = []): Promise<number | undefined> {
+    this.check();
+    const r = this.s.statement(sql).run(params as unknown[]);
+    return r.changes > 0 ? Number(r.lastInsertRowid) : undefined;
+  }
+}
+
+/** Which store's transaction the current async context is inside (to refuse nested tx). */
+const inside = new AsyncLocalStorage<object>();
+
+class SqliteAsyncStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly backend = 'sqlite' as const;
+  private lock: Promise<void> = Promise.resolve();
+  private readonly migrated = new Map<string, number>();
+  constructor(private readonly s: SqliteStore) {}
+
+  get location(): string {
+    return this.s.file;
+  }
+
+  /** Run fn alone on the connection (queued behind the transaction or statement before it). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (inside.getStore() === this) {
+      return Promise.reject(new Error('store: a statement or transaction on the store inside its own transaction; pass the transaction\'s q down instead'));
+    }
+    const run = this.lock.then(fn);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private direct<T>(fn: (q: SqliteQuery) => Promise<T>): Promise<T> {
+    return this.exclusive(() => fn(new SqliteQuery(this.s)));
+  }
+
+  all<T>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.direct((q) => q.all<T>(sql, params));
+  }
+  one<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    return this.direct((q) => q.one<T>(sql, params));
+  }
+  run(sql: string, params?: SqlParams): Promise<{ changes: number }> {
+    return this.direct((q) => q.run(sql, params));
+  }
+  insert(sql: string, params?: SqlParams): Promise<number | undefined> {
+    return this.direct((q) => q.insert(sql, params));
+  }
+
+  tx<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      if (this.s.inTransaction) throw new Error('store: a synchronous transaction is open on this connection');
+      const q = new SqliteQuery(this.s);
+      this.s.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await inside.run(this, () => fn(q));
+        q.active = false;
+        this.s.exec('COMMIT');
+        return result;
+      } catch (e) {
+        q.active = false;
+        if (this.s.inTransaction) this.s.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async migrate(domain: string, migrations: readonly Migration[]): Promise<number> {
+    const done = this.migrated.get(domain);
+    if (done !== undefined) return done;
+    const sorted = [...migrations].sort((a, b) => a.version - b.version);
+    const v = await this.tx(async (q) => {
+      const current = async () => (await q.one<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations WHERE domain = ?', [domain]))?.v ?? 0;
+      const have = await current();
+      for (const m of sorted) {
+        if (m.version <= have) continue;
+        for (const sql of m.up) this.s.exec(sql);
+        await q.run('INSERT INTO schema_migrations (domain, version, description, applied_at) VALUES (?, ?, ?, ?)', [domain, m.version, m.description, Date.now()]);
+      }
+      return current();
+    });
+    this.migrated.set(domain, v);
+    return v;
+  }
+
+  async versions(): Promise<Record<string, number>> {
+    const rows = await this.all<{ domain: string; v: number }>('SELECT domain, MAX(version) AS v FROM schema_migrations GROUP BY domain ORDER BY domain');
+    return Object.fromEntries(rows.map((r) => [r.domain, r.v]));
+  }
+
+  async serverVersion(): Promise<string> {
+    const r = await this.one<{ v: string }>('SELECT sqlite_version() AS v');
+    return `SQLite ${r?.v ?? '?'}`;
   }
 }
 
@@ -99,7 +239,16 @@ function initDb(db: Database.Database): void {
 }
 
 export interface StoreHandle {
-  store: Store;
+  /** The asynchronous store: what new and converted code uses. */
+  db: Store;
+  /**
+   * Where high-rate per-box state lives (condition learning frames and history buckets, node
+   * state, JIT state): always a SQLite file on this box. The same store as `db` when the
+   * configured backend is SQLite.
+   */
+  local: Store;
+  /** @deprecated the synchronous face on the same connection, while the areas move to `db`. */
+  store: SyncStore;
   /** Give the connection back; the file closes when its last user releases it. Idempotent. */
   release(): void;
 }
@@ -127,13 +276,16 @@ export function openStore(file: string): StoreHandle {
       db.close();
       throw e;
     }
-    shared = { db, refs: 0, store: new SqliteStore(abs, db) };
+    const legacy = new SqliteStore(abs, db);
+    shared = { db, refs: 0, store: legacy, async: new SqliteAsyncStore(legacy) };
     open.set(abs, shared);
   }
   shared.refs++;
   const s = shared;
   let released = false;
   return {
+    db: s.async,
+    local: s.async,
     store: s.store,
     release() {
       if (released) return;
