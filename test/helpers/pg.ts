@@ -10,7 +10,8 @@
  *
  * The cluster lives in a fresh temporary folder owned by the `postgres` user (the server refuses
  * to run as root), listens on 127.0.0.1 only on a free port, keeps its Unix socket in that folder,
- * trusts 127.0.0.1 (nothing else can reach it) and runs with fsync on. A root-level mocha `after`
+ * trusts 127.0.0.1 (nothing else can reach it), runs with fsync on, and accepts TLS with a
+ * certificate for 127.0.0.1 signed by a test CA (`caFile`). A root-level mocha `after`
  * hook (and a process exit hook as a fallback) stops it and removes the folder.
  *
  * Missing binaries are a test failure with the install command, never a skip.
@@ -79,7 +80,32 @@ export class PgCluster {
     }
     const c = new PgCluster(dir);
     asPostgres(path.join(PG_BIN, 'initdb'), ['-D', c.data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C']);
+    c.makeCertificates();
     return c;
+  }
+
+  /** PEM of the test CA that signed the server's certificate (for tls=verify tests). */
+  get caFile(): string {
+    return path.join(this.dir, 'ca.crt');
+  }
+
+  /**
+   * A CA and a server certificate for 127.0.0.1 signed by it, so the server accepts TLS
+   * (and plain) connections. The key is the postgres user's, mode 0600, as the server requires.
+   */
+  private makeCertificates(): void {
+    const d = this.dir;
+    const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' });
+    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rel-test-ca', '-keyout', 'ca.key', '-out', 'ca.crt']);
+    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr']);
+    fs.writeFileSync(path.join(d, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.crt']);
+    if (process.getuid?.() === 0) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      for (const f of ['server.key', 'server.crt', 'ca.crt']) fs.chownSync(path.join(d, f), uid, gid);
+    }
+    fs.chmodSync(path.join(d, 'server.key'), 0o600);
   }
 
   get url(): string {
@@ -104,6 +130,9 @@ export class PgCluster {
         '-c max_connections=150',
         '-c shared_buffers=16MB',
         '-c deadlock_timeout=100ms',
+        '-c ssl=on',
+        `-c ssl_cert_file=${path.join(this.dir, 'server.crt')}`,
+        `-c ssl_key_file=${path.join(this.dir, 'server.key')}`,
       ].join(' ');
       const r = asPostgres(path.join(PG_BIN, 'pg_ctl'), ['-D', this.data, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '60', '-o', opts, 'start'], { allowFail: true });
       if (r.status === 0) break;

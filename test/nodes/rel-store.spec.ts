@@ -340,4 +340,16 @@ describe('rel-store on PostgreSQL', function () {
       h.release();
     }
   });
+
+  it('TLS verify with a CA file in the user directory', async () => {
+    fs.copyFileSync(cluster.caFile, path.join(dir, 'plant-ca.pem'));
+    await loadFlow([pgStore('pgT', { tls: 'verify', ca: 'plant-ca.pem' })], [], { pgT: { url } });
+    const h = acquireStore(RED, 'pgT', 'test');
+    try {
+      await h.ready;
+      assert.deepStrictEqual(await h.db.one('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'), { ssl: true });
+    } finally {
+      h.release();
+    }
+  });
 });

@@ -291,7 +291,7 @@ forEachBackend('store contract', (b) => {
   });
 });
 
-describe('store: PostgreSQL connection failures', function () {
+describe('store: PostgreSQL connections', function () {
   this.timeout(60_000);
 
   it('a server that is not there is StoreUnavailableError; the location has no password', async () => {
@@ -365,5 +365,32 @@ describe('store: PostgreSQL connection failures', function () {
     await b.release();
     assert.strictEqual(openPools().find((p) => p.location === a.db.location), undefined);
     assert.strictEqual(a.db.pool.totalCount, 0, 'every connection closed');
+  });
+
+  it('TLS: off is plain, require and verify (with the CA) are encrypted, verify refuses a certificate it cannot check', async () => {
+    const cluster = await pgCluster();
+    const url = await cluster.createDatabase('tls');
+    const sslOf = async (cfg: Parameters<typeof openPostgres>[0]) => {
+      const h = openPostgres(cfg);
+      try {
+        return (await h.db.one<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'))?.ssl;
+      } finally {
+        await h.release();
+      }
+    };
+    assert.strictEqual(await sslOf({ url, tls: 'off' }), false);
+    assert.strictEqual(await sslOf({ url, tls: 'require' }), true);
+    assert.strictEqual(await sslOf({ url, tls: 'verify', caFile: cluster.caFile }), true);
+    const h = openPostgres({ url, tls: 'verify' }); // the system CAs do not know the test CA
+    try {
+      const err = await h.db.one('SELECT 1').then(
+        () => undefined,
+        (e) => e,
+      );
+      assert.ok(err && !(err instanceof StoreUnavailableError), `a certificate problem is not "unavailable": ${err}`);
+      assert.match(String(err.message), /certificate/i);
+    } finally {
+      await h.release();
+    }
   });
 });
