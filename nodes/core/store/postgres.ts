@@ -417,6 +417,7 @@ function poolConfig(config: PgConfig): { cfg: PoolConfig; location: string; key:
   cfg.connectionTimeoutMillis = config.connectTimeoutMs ?? 5000;
   cfg.idleTimeoutMillis = 30_000;
   cfg.keepAlive = true;
+  cfg.keepAliveInitialDelayMillis = 10_000;
   cfg.application_name ??= config.applicationName ?? 'node-red-reliability';
   cfg.types = poolTypes();
   const location = `${host ?? 'localhost'}:${port ?? 5432}/${database ?? config.user ?? ''}`;
