@@ -381,6 +381,19 @@ describe('store: PostgreSQL connections', function () {
     assert.strictEqual(await sslOf({ url, tls: 'off' }), false);
     assert.strictEqual(await sslOf({ url, tls: 'require' }), true);
     assert.strictEqual(await sslOf({ url, tls: 'verify', caFile: cluster.caFile }), true);
+    assert.strictEqual(await sslOf({ url: `${url}?sslmode=require`, tls: 'off' }), true, "the URL's sslmode is not weakened by tls off");
+    assert.strictEqual(await sslOf({ url: `${url}?sslmode=disable`, tls: 'require' }), true, 'nor tls by the URL');
+    assert.throws(() => openPostgres({ url: `${url}?search_path=x` }), /parameter "search_path" is not supported/);
+    assert.throws(() => openPostgres({ url: 'mysql://h/db' }), /must start with postgres:\/\//);
+    assert.throws(() => openPostgres({ url: 'not a url' }), /not a valid URL/);
+    // Fields override the URL's parts.
+    const f = openPostgres({ url: cluster.urlFor('nope'), database: 'tls', applicationName: 'fields' });
+    try {
+      assert.strictEqual(f.db.location, `127.0.0.1:${cluster.port}/tls`);
+      assert.deepStrictEqual(await f.db.one('SELECT current_database() AS d'), { d: 'tls' });
+    } finally {
+      await f.release();
+    }
     const h = openPostgres({ url, tls: 'verify' }); // the system CAs do not know the test CA
     try {
       const err = await h.db.one('SELECT 1').then(

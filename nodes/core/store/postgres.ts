@@ -22,7 +22,7 @@ import { AsyncLocalStorage } from 'async_hooks';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { StoreUnavailableError, type Migration, type Query, type SqlParams, type Store } from './types';
 
-/** How a pool reaches its server. Either `url` or the separate fields (the fields override the URL's). */
+/** How a pool reaches its server: `url`, the separate fields, or both (a field given overrides the URL's part). */
 export interface PgConfig {
   /** postgres://user:password@host:port/database?application_name=... */
   url?: string;
@@ -381,47 +381,70 @@ export interface PgHandle {
   release(): Promise<void>;
 }
 
-function poolConfig(config: PgConfig): { cfg: PoolConfig; location: string; key: string } {
-  const cfg: PoolConfig = {};
-  let host = config.host;
-  let port = config.port;
-  let database = config.database;
-  if (config.url) {
-    let u: URL;
-    try {
-      u = new URL(config.url);
-    } catch {
-      throw new Error('store: the PostgreSQL URL is not a valid URL (expected postgres://user:password@host:5432/database)');
-    }
-    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new Error(`store: the PostgreSQL URL must start with postgres:// (got ${u.protocol}//)`);
-    cfg.connectionString = config.url;
-    host ??= decodeURIComponent(u.hostname) || undefined;
-    port ??= u.port ? Number(u.port) : undefined;
-    database ??= decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
-    if (u.searchParams.get('application_name')) cfg.application_name = u.searchParams.get('application_name') ?? undefined;
+const TLS_RANK = { off: 0, require: 1, verify: 2 } as const;
+type Tls = keyof typeof TLS_RANK;
+
+/** The parts of a postgres:// URL (user, password, host, port, database, sslmode, application_name, connect_timeout). */
+function parseUrl(url: string): { host?: string; port?: number; database?: string; user?: string; password?: string; tls?: Tls; applicationName?: string; connectTimeoutMs?: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error('store: the PostgreSQL URL is not a valid URL (expected postgres://user:password@host:5432/database)');
   }
-  if (config.host) cfg.host = config.host;
-  if (config.port) cfg.port = config.port;
-  if (config.database) cfg.database = config.database;
-  if (config.user) cfg.user = config.user;
-  if (config.password !== undefined && config.password !== '') cfg.password = config.password;
-  const tls = config.tls ?? 'off';
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new Error(`store: the PostgreSQL URL must start with postgres:// (got ${u.protocol}//)`);
+  const out: ReturnType<typeof parseUrl> = {
+    host: decodeURIComponent(u.hostname.replace(/^\[|\]$/g, '')) || undefined,
+    port: u.port ? Number(u.port) : undefined,
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined,
+    user: decodeURIComponent(u.username) || undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+  for (const [k, v] of u.searchParams) {
+    if (k === 'application_name') out.applicationName = v;
+    else if (k === 'connect_timeout') out.connectTimeoutMs = Number(v) * 1000;
+    else if (k === 'sslmode') {
+      if (v === 'disable' || v === 'allow') out.tls = 'off';
+      else if (v === 'prefer' || v === 'require') out.tls = 'require';
+      else if (v === 'verify-ca' || v === 'verify-full') out.tls = 'verify';
+      else throw new Error(`store: the PostgreSQL URL: sslmode ${JSON.stringify(v)} is not one of disable, allow, prefer, require, verify-ca, verify-full`);
+    } else throw new Error(`store: the PostgreSQL URL: parameter ${JSON.stringify(k)} is not supported (use sslmode, application_name or connect_timeout; TLS, pool size and the CA file are settings of their own)`);
+  }
+  return out;
+}
+
+/**
+ * The pool configuration: the URL's parts, overridden by the separate fields when given. TLS is
+ * the stronger of the `tls` setting and the URL's sslmode, so neither silently weakens the other.
+ */
+function poolConfig(config: PgConfig): { cfg: PoolConfig; location: string; key: string } {
+  const fromUrl = config.url ? parseUrl(config.url) : {};
+  const host = config.host ?? fromUrl.host;
+  const port = config.port ?? fromUrl.port;
+  const database = config.database ?? fromUrl.database;
+  const user = config.user ?? fromUrl.user;
+  const password = config.password !== undefined && config.password !== '' ? config.password : fromUrl.password;
+  const setting = config.tls ?? 'off';
+  if (!(setting in TLS_RANK)) throw new Error(`store: tls must be off, require or verify (got ${JSON.stringify(setting)})`);
+  const tls: Tls = fromUrl.tls && TLS_RANK[fromUrl.tls] > TLS_RANK[setting] ? fromUrl.tls : setting;
+  const cfg: PoolConfig = { host, port, database, user, password };
+  let ca: string | undefined;
   if (tls === 'require') cfg.ssl = { rejectUnauthorized: false };
   else if (tls === 'verify') {
-    const ca = config.ca ?? (config.caFile ? fs.readFileSync(config.caFile, 'utf8') : undefined);
+    ca = config.ca ?? (config.caFile ? fs.readFileSync(config.caFile, 'utf8') : undefined);
     cfg.ssl = ca ? { rejectUnauthorized: true, ca } : { rejectUnauthorized: true };
-  } else if (tls !== 'off') throw new Error(`store: tls must be off, require or verify (got ${JSON.stringify(tls)})`);
+  }
   const size = config.poolSize ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > 500) throw new Error(`store: pool size must be an integer 1-500 (got ${size})`);
   cfg.max = size;
-  cfg.connectionTimeoutMillis = config.connectTimeoutMs ?? 5000;
+  cfg.connectionTimeoutMillis = config.connectTimeoutMs ?? fromUrl.connectTimeoutMs ?? 5000;
   cfg.idleTimeoutMillis = 30_000;
   cfg.keepAlive = true;
   cfg.keepAliveInitialDelayMillis = 10_000;
-  cfg.application_name ??= config.applicationName ?? 'node-red-reliability';
+  cfg.application_name = config.applicationName ?? fromUrl.applicationName ?? 'node-red-reliability';
   cfg.types = poolTypes();
-  const location = `${host ?? 'localhost'}:${port ?? 5432}/${database ?? config.user ?? ''}`;
-  const key = JSON.stringify([config.url ?? '', config.host ?? '', config.port ?? '', config.database ?? '', config.user ?? '', config.password ?? '', tls, cfg.ssl && typeof cfg.ssl === 'object' ? (cfg.ssl.ca ?? '') : '', cfg.application_name]);
+  const location = `${host ?? 'localhost'}:${port ?? 5432}/${database ?? user ?? ''}`;
+  const key = JSON.stringify([host, port, database, user, password, tls, ca ?? '', cfg.application_name]);
   return { cfg, location, key };
 }
 
