@@ -9,6 +9,7 @@ import { forEachBackend } from '../helpers/backends';
 import { pgCluster } from '../helpers/pg';
 import {
   CORE_MIGRATIONS,
+  MAX_TX_RETRIES,
   StoreUnavailableError,
   dropState,
   getState,
@@ -288,6 +289,29 @@ forEachBackend('store contract', (b) => {
     ]);
     if (b.dialect === 'postgres') assert.ok(attempts >= 3, `a deadlock happened and was retried (attempts ${attempts})`);
     else assert.strictEqual(attempts, 2);
+  });
+
+  it('re-runs a transaction on serialisation failure a bounded number of times, and never on other errors', async () => {
+    let attempts = 0;
+    const serialisation = Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+    await assert.rejects(
+      b.store.tx(async (q) => {
+        attempts++;
+        await q.run('INSERT INTO things (name, ts) VALUES (?, ?)', [`retry-${attempts}`, 1]);
+        throw serialisation;
+      }),
+      /could not serialize/,
+    );
+    assert.strictEqual(attempts, b.dialect === 'postgres' ? MAX_TX_RETRIES + 1 : 1);
+    assert.strictEqual((await b.store.one<{ n: number }>("SELECT COUNT(*) AS n FROM things WHERE name LIKE 'retry-%'"))!.n, 0, 'every attempt rolled back');
+    attempts = 0;
+    await assert.rejects(
+      b.store.tx(async () => {
+        attempts++;
+        throw Object.assign(new Error('unique'), { code: '23505' });
+      }),
+    );
+    assert.strictEqual(attempts, 1);
   });
 });
 
