@@ -56,6 +56,12 @@ export interface AcquiredStore extends StoreHandle {
    * be reached. Nothing is left unhandled if nobody awaits it.
    */
   ready: Promise<void>;
+  /**
+   * Resolves when the migrations are applied on `db`, running them again if the last attempt
+   * failed (the server was away at deploy). Cheap once they are applied: call it before the first
+   * use of `db` after an error.
+   */
+  ensure(): Promise<void>;
 }
 
 let userSeq = 0;
@@ -82,17 +88,42 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
   const local = openStore(cfg.file);
   const db = postgres ? cfg.pg!.db : local.db;
   const user = `${what}#${++userSeq}`;
-  const pending: unknown[] = [];
-  try {
+  const steps = (): Promise<void> => {
+    const pending: unknown[] = [];
     migrateCore(local.store);
     if (postgres) pending.push(migrateCoreAsync(db));
     for (const m of migrate) pending.push(m(local.store, db));
+    // Settle every step before reporting the first failure, so a retry never joins an attempt
+    // still running against a server that was away.
+    const all = Promise.allSettled(pending).then((rs) => {
+      const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (bad) throw bad.reason;
+    });
+    all.catch(() => undefined);
+    return all;
+  };
+  let ready: Promise<void>;
+  try {
+    ready = steps();
   } catch (e) {
     local.release();
     throw e;
   }
-  const ready = Promise.all(pending).then(() => undefined);
-  ready.catch(() => undefined);
+  let current = ready;
+  let ok = false;
+  const ensure = (): Promise<void> => {
+    if (ok) return Promise.resolve();
+    current = current.then(
+      () => {
+        ok = true;
+      },
+      () =>
+        steps().then(() => {
+          ok = true;
+        }),
+    );
+    return current;
+  };
   if (postgres) cfg.register?.(user);
   let released = false;
   const release = () => {
@@ -102,7 +133,7 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
     if (postgres) cfg.deregister?.(user);
   };
   onInitFailure(release);
-  return { db, local: local.db, store: local.store, release, ready };
+  return { db, local: local.db, store: local.store, release, ready, ensure };
 }
 
 export type { Store, StoreHandle, NodeDef };

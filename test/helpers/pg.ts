@@ -95,7 +95,11 @@ export class PgCluster {
    */
   private makeCertificates(): void {
     const d = this.dir;
-    const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' });
+    // Another library in the same test process may have left OPENSSL_CONF as the string
+    // "undefined" (node-opcua restores an unset variable that way): use openssl's own default.
+    const env = { ...process.env };
+    if (env.OPENSSL_CONF && !fs.existsSync(env.OPENSSL_CONF)) delete env.OPENSSL_CONF;
+    const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe', env });
     ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rel-test-ca', '-keyout', 'ca.key', '-out', 'ca.crt']);
     ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr']);
     fs.writeFileSync(path.join(d, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');

@@ -352,4 +352,27 @@ describe('rel-store on PostgreSQL', function () {
       h.release();
     }
   });
+
+  it('a server down at deploy: ready rejects, ensure() applies the migrations once it is back', async () => {
+    const url2 = await cluster.createDatabase('late');
+    await cluster.stop();
+    try {
+      await loadFlow([pgStore('pgL')], [], { pgL: { url: url2 } });
+      const h = acquireStore(RED, 'pgL', 'test', (_s, db) =>
+        db.migrate('late', [{ version: 1, description: 'late', up: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'] }]),
+      );
+      try {
+        await assert.rejects(h.ready, StoreUnavailableError);
+        await assert.rejects(h.ensure(), StoreUnavailableError);
+        await cluster.start();
+        await h.ensure();
+        assert.deepStrictEqual(await h.db.versions(), { core: 2, late: 1 });
+        await h.ensure();
+      } finally {
+        h.release();
+      }
+    } finally {
+      await cluster.start();
+    }
+  });
 });

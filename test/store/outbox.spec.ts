@@ -49,10 +49,10 @@ describe('store: offline outbox on PostgreSQL', function () {
     local = openStore(path.join(dir, 'local.db'));
   });
   afterEach(async () => {
-    await cluster.start();
-    local.release();
-    await pg.release();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cluster?.start();
+    local?.release();
+    await pg?.release();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a 600-event burst with the server killed (kill -9) and restarted in the middle: every acknowledged event is applied exactly once, queued ones in order', async () => {
