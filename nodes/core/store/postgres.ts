@@ -284,7 +284,8 @@ export class PgStore implements Store {
       return result;
     } catch (e) {
       q.active = false;
-      if (!broken && !isUnavailable(e)) {
+      if (isUnavailable(e)) broken ??= e; // the connection is gone: do not give it back to the pool
+      if (!broken) {
         try {
           await client.query('ROLLBACK');
         } catch (r) {
