@@ -128,13 +128,16 @@ function rawDetect(db: Database.Database, readBack: boolean) {
   };
 }
 
-function freshFile(name: string): string {
+async function freshFile(name: string): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmms-bench-'));
   const file = path.join(dir, name);
   const h = openStore(file);
-  migrateCore(h.store);
-  migrateCmms(h.store);
-  h.release();
+  try {
+    migrateCore(h.store);
+    await migrateCmms(h.db);
+  } finally {
+    h.release();
+  }
   return file;
 }
 
@@ -166,8 +169,8 @@ interface Contestant {
 }
 
 /** A fresh rel-work-order node on a fresh file. */
-function nodeContestant(msgs: any[], burst: number): Contestant {
-  const file = freshFile('node.db');
+async function nodeContestant(msgs: any[], burst: number): Promise<Contestant> {
+  const file = await freshFile('node.db');
   const { RED, create } = fakeRed(file);
   (require('../nodes/rel-work-order/rel-work-order') as (r: unknown) => void)(RED);
   const node = create('rel-work-order', { store: 'store1' });
@@ -180,8 +183,8 @@ function nodeContestant(msgs: any[], burst: number): Contestant {
 }
 
 /** The raw statements on a fresh file, one transaction per burst. */
-function rawContestant(msgs: any[], burst: number, readBack: boolean): Contestant {
-  const file = freshFile('raw.db');
+async function rawContestant(msgs: any[], burst: number, readBack: boolean): Promise<Contestant> {
+  const file = await freshFile('raw.db');
   const db = rawDb(file);
   const detect = rawDetect(db, readBack);
   const payloads = msgs.map((m) => m.payload);
@@ -207,9 +210,10 @@ const rm = (file: string) => fs.rmSync(path.dirname(file), { recursive: true, fo
  * builds, other disk writers) hit all of them alike. Returns the seconds each spent. Afterwards
  * the files must hold the same orders, detections and history rows (the same work was done).
  */
-async function round(msgs: any[], sliceLen: number, makers: Record<string, () => Contestant>): Promise<{ t: Record<string, number>; check: string }> {
+async function round(msgs: any[], sliceLen: number, makers: Record<string, () => Promise<Contestant>>): Promise<{ t: Record<string, number>; check: string }> {
   const names = Object.keys(makers);
-  const cs = Object.fromEntries(names.map((n) => [n, makers[n]()]));
+  const cs: Record<string, Contestant> = {};
+  for (const n of names) cs[n] = await makers[n]();
   const t = Object.fromEntries(names.map((n) => [n, 0]));
   const order = [...names];
   for (let from = 0; from < msgs.length; from += sliceLen) {
@@ -291,7 +295,7 @@ function fill(file: string, rows: number): void {
 }
 
 async function benchList(rows: number): Promise<void> {
-  const file = freshFile(`list-${rows}.db`);
+  const file = await freshFile(`list-${rows}.db`);
   const tf = process.hrtime.bigint();
   fill(file, rows);
   const fillS = Number(process.hrtime.bigint() - tf) / 1e9;

@@ -8,7 +8,7 @@
 import { SparesRepo, type PartStock, type PullSignal } from '../core/cmms/spares';
 import { InputError } from '../core/errors';
 import { num, object, optNum, optStr, own, str, time } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, inFlight } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
@@ -42,44 +42,59 @@ export = function (RED: RedApi) {
   defineNode<SparesDef>(RED, 'rel-spares', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const h = acquireCmmsStore(RED, config.store, 'rel-spares');
+    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-spares');
     const win = Number(config.demandWindowDays);
-    const repo = new SparesRepo(h.store, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
-    const showStatus = () => {
-      const parts = repo.list(clock.now());
+    const repo = new SparesRepo(db, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
+    let closed = false;
+    const showStatus = async () => {
+      const parts = await repo.list(clock.now());
+      if (closed) return;
       const below = parts.filter((p) => p.belowReorderPoint).length;
       if (below) status.warn(node, `${parts.length} parts, ${below} to order`);
       else status.ok(node, `${parts.length} parts`);
     };
+    const fail = (e: unknown) => {
+      if (!closed) node.error(e instanceof Error ? e.message : String(e));
+    };
+    // The periodic checks, one after the other (a slow one is not overtaken by the next).
+    let checks: Promise<void> = Promise.resolve();
+    const work = inFlight();
     const signalMsgs = (signals: PullSignal[]): NodeMessage[] => signals.map((s) => ({ topic: `spares/pull/${s.part}`, payload: s }));
     // Crossings caused elsewhere (a work order's completion) or by the reorder point moving (demand
     // estimated from issues) are announced on the next check: every part is re-evaluated, each
     // crossing is signalled once.
     const sec = Number(config.checkInterval);
     const timer = clock.setInterval(() => {
-      try {
-        const now = clock.now();
-        repo.recheck(now);
-        const sig = repo.drainSignals(now);
-        if (sig.length) {
-          node.send([null, signalMsgs(sig)] as never);
-          showStatus();
+      const now = clock.now();
+      checks = checks.then(async () => {
+        try {
+          await ready;
+          if (closed) return;
+          await repo.recheck(now);
+          const sig = await repo.drainSignals(now);
+          if (sig.length && !closed) {
+            node.send([null, signalMsgs(sig)] as never);
+            await showStatus();
+          }
+        } catch (e) {
+          fail(e);
         }
-      } catch (e) {
-        node.error(e instanceof Error ? e.message : String(e));
-      }
+      });
     }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
-    showStatus();
+    ready.then(showStatus).catch((e) => {
+      if (!closed) status.error(node, e instanceof Error ? e.message : String(e));
+    });
 
     return {
-      input: (msg, send) => {
+      input: (msg, send) => work.run(async () => {
+        await ready;
         const action = actionOf(msg, ACTIONS);
         const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
         const ts = eventTime(p, 'ts', () => clock.now());
         if (action === 'list') {
           const below = own(p, 'below');
           if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
-          const parts = repo.list(ts, { belowOnly: below === true });
+          const parts = await repo.list(ts, { belowOnly: below === true });
           msg.payload = parts;
           send((dash ? [msg, null, tableOf(parts)] : [msg, null]) as never);
           return;
@@ -92,7 +107,7 @@ export = function (RED: RedApi) {
         let result;
         switch (action) {
           case 'define':
-            result = repo.define(
+            result = await repo.define(
               {
                 part,
                 name: optStr(own(p, 'name'), 'msg.payload.name', { maxLength: 200 }),
@@ -108,24 +123,32 @@ export = function (RED: RedApi) {
             );
             break;
           case 'adjust':
-            result = repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
+            result = await repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
             break;
           case 'get':
-            result = repo.get(part, ts);
+            result = await repo.get(part, ts);
             break;
           default: {
             const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
-            result = action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m);
+            result = await (action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m));
           }
         }
         msg.payload = result;
-        const sig = repo.drainSignals(ts);
+        const sig = await repo.drainSignals(ts);
         send([msg, sig.length ? signalMsgs(sig) : null] as never);
-        showStatus();
-      },
-      close: () => {
+        await showStatus();
+      }),
+      close: async () => {
         clock.clearInterval(timer);
-        h.release();
+        try {
+          // Checks that came due and messages received before the close still run.
+          await checks;
+          await work.idle();
+          await ready.catch(() => undefined);
+        } finally {
+          closed = true;
+          h.release();
+        }
       },
     };
   });
