@@ -14,13 +14,15 @@ import { acquireStore, type StoreHandle } from './store';
 
 /**
  * The node's store handle and `ready`, which resolves with the asynchronous store (`handle.db`)
- * once the cmms migrations are applied there. Handlers await `ready` before any query; a
+ * once the core schema and the cmms migrations are applied there. Handlers await `ready` before any query; a
  * migration that fails rejects it, and every message then fails with that error.
  */
 export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: Promise<Store> } {
   const handle = acquireStore(RED, storeId, what);
   const db = handle.db;
-  const ready = migrateCmms(db).then(() => db);
+  // The core schema first (on PostgreSQL acquireStore applies it asynchronously, in its `ready`).
+  const core = (handle as { ready?: Promise<void> }).ready ?? Promise.resolve();
+  const ready = core.then(() => migrateCmms(db)).then(() => db);
   ready.catch(() => undefined); // reported by the handlers that await it
   return { handle, db, ready };
 }
