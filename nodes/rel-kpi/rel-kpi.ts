@@ -87,45 +87,46 @@ export = function (RED: RedApi) {
     };
     status.idle(node, 'ready');
     return {
-      input: (msg, send) => work.run(async () => {
-        const db = await ready;
-        const p = msg.payload === undefined || msg.payload === null || msg.payload === '' || typeof msg.payload === 'number' ? {} : object(msg.payload, 'msg.payload');
-        const to = eventTime(p, 'to', () => clock.now());
-        const days = optNum(own(p, 'windowDays'), 'msg.payload.windowDays', { gt: 0, max: 3650 }) ?? windowDays;
-        const fromRaw = own(p, 'from');
-        const from = fromRaw === undefined || fromRaw === null ? to - days * 86_400_000 : eventTime(p, 'from', () => 0);
-        if (!(from < to)) throw new InputError('msg.payload.from', `a time before msg.payload.to (${new Date(to).toISOString()})`, fromRaw);
-        const o: KpiOptions = {
-          from,
-          to,
-          hoursPerDay: optNum(own(p, 'hoursPerDay'), 'msg.payload.hoursPerDay', { gt: 0, max: 24 }) ?? defaults.hoursPerDay,
-          downtimeLimit: defaults.downtimeLimit,
-          mttrReduction: defaults.mttrReduction,
-          baselineMttrH: optNum(own(p, 'baselineMttrH'), 'msg.payload.baselineMttrH', { gt: 0, max: 1e6 }) ?? defaults.baselineMttrH,
-        };
-        const asset = optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
-        const line = optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 200 });
-        let kpi: Kpi | { assets: Kpi[]; lines: Kpi[] };
-        let shown: Kpi | undefined;
-        let board: NodeMessage | NodeMessage[] | null = null;
-        if (asset !== undefined) kpi = shown = await computeKpi(db, { asset }, o);
-        else if (line !== undefined) kpi = shown = await computeKpi(db, { line }, o);
-        else {
-          const all = await computeKpiAll(db, o);
-          kpi = all;
-          if (dash) board = tableOf(all);
-          status.ok(node, `${all.assets.length} assets, ${all.lines.length} lines`);
-        }
-        msg.payload = { ...p, kpi };
-        if (dash && shown) board = numbersOf(shown, to);
-        send(dash ? ([msg, board] as never) : msg);
-        if (shown) {
-          const fail = shown.benchmarks.some((b) => b.pass === false);
-          const text = `Ai ${(shown.availability * 100).toFixed(1)}% UD ${(shown.unplannedShare * 100).toFixed(1)}%`;
-          if (fail) status.warn(node, text);
-          else status.ok(node, text);
-        }
-      }),
+      input: (msg, send) =>
+        work.run(async () => {
+          const db = await ready;
+          const p = msg.payload === undefined || msg.payload === null || msg.payload === '' || typeof msg.payload === 'number' ? {} : object(msg.payload, 'msg.payload');
+          const to = eventTime(p, 'to', () => clock.now());
+          const days = optNum(own(p, 'windowDays'), 'msg.payload.windowDays', { gt: 0, max: 3650 }) ?? windowDays;
+          const fromRaw = own(p, 'from');
+          const from = fromRaw === undefined || fromRaw === null ? to - days * 86_400_000 : eventTime(p, 'from', () => 0);
+          if (!(from < to)) throw new InputError('msg.payload.from', `a time before msg.payload.to (${new Date(to).toISOString()})`, fromRaw);
+          const o: KpiOptions = {
+            from,
+            to,
+            hoursPerDay: optNum(own(p, 'hoursPerDay'), 'msg.payload.hoursPerDay', { gt: 0, max: 24 }) ?? defaults.hoursPerDay,
+            downtimeLimit: defaults.downtimeLimit,
+            mttrReduction: defaults.mttrReduction,
+            baselineMttrH: optNum(own(p, 'baselineMttrH'), 'msg.payload.baselineMttrH', { gt: 0, max: 1e6 }) ?? defaults.baselineMttrH,
+          };
+          const asset = optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+          const line = optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 200 });
+          let kpi: Kpi | { assets: Kpi[]; lines: Kpi[] };
+          let shown: Kpi | undefined;
+          let board: NodeMessage | NodeMessage[] | null = null;
+          if (asset !== undefined) kpi = shown = await computeKpi(db, { asset }, o);
+          else if (line !== undefined) kpi = shown = await computeKpi(db, { line }, o);
+          else {
+            const all = await computeKpiAll(db, o);
+            kpi = all;
+            if (dash) board = tableOf(all);
+            status.ok(node, `${all.assets.length} assets, ${all.lines.length} lines`);
+          }
+          msg.payload = { ...p, kpi };
+          if (dash && shown) board = numbersOf(shown, to);
+          send(dash ? ([msg, board] as never) : msg);
+          if (shown) {
+            const fail = shown.benchmarks.some((b) => b.pass === false);
+            const text = `Ai ${(shown.availability * 100).toFixed(1)}% UD ${(shown.unplannedShare * 100).toFixed(1)}%`;
+            if (fail) status.warn(node, text);
+            else status.ok(node, text);
+          }
+        }),
       close: async () => {
         try {
           await work.idle();

@@ -86,58 +86,59 @@ export = function (RED: RedApi) {
     });
 
     return {
-      input: (msg, send) => work.run(async () => {
-        await ready;
-        const action = actionOf(msg, ACTIONS);
-        const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
-        const ts = eventTime(p, 'ts', () => clock.now());
-        if (action === 'list') {
-          const below = own(p, 'below');
-          if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
-          const parts = await repo.list(ts, { belowOnly: below === true });
-          msg.payload = parts;
-          send((dash ? [msg, null, tableOf(parts)] : [msg, null]) as never);
-          return;
-        }
-        const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });
-        const woRaw = own(p, 'wo');
-        const wo = woRaw === undefined || woRaw === null ? undefined : num(woRaw, 'msg.payload.wo', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
-        const by = optStr(own(p, 'by'), 'msg.payload.by', { maxLength: 200 });
-        const note = optStr(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 });
-        let result;
-        switch (action) {
-          case 'define':
-            result = await repo.define(
-              {
-                part,
-                name: optStr(own(p, 'name'), 'msg.payload.name', { maxLength: 200 }),
-                unitCost: optNum(own(p, 'unitCost'), 'msg.payload.unitCost', { min: 0, max: 1e9 }),
-                leadMeanDays: optNum(own(p, 'leadMeanDays'), 'msg.payload.leadMeanDays', { min: 0, max: 3650 }),
-                leadSdDays: optNum(own(p, 'leadSdDays'), 'msg.payload.leadSdDays', { min: 0, max: 3650 }),
-                demandPerDay: optNum(own(p, 'demandPerDay'), 'msg.payload.demandPerDay', { min: 0, max: 1e9 }),
-                demandSd: optNum(own(p, 'demandSd'), 'msg.payload.demandSd', { min: 0, max: 1e9 }),
-                z: optNum(own(p, 'z'), 'msg.payload.z', { min: 0, max: 10 }),
-                lotSize: optNum(own(p, 'lotSize'), 'msg.payload.lotSize', { gt: 0, max: 1e9 }),
-              },
-              ts,
-            );
-            break;
-          case 'adjust':
-            result = await repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
-            break;
-          case 'get':
-            result = await repo.get(part, ts);
-            break;
-          default: {
-            const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
-            result = await (action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m));
+      input: (msg, send) =>
+        work.run(async () => {
+          await ready;
+          const action = actionOf(msg, ACTIONS);
+          const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
+          const ts = eventTime(p, 'ts', () => clock.now());
+          if (action === 'list') {
+            const below = own(p, 'below');
+            if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
+            const parts = await repo.list(ts, { belowOnly: below === true });
+            msg.payload = parts;
+            send((dash ? [msg, null, tableOf(parts)] : [msg, null]) as never);
+            return;
           }
-        }
-        msg.payload = result;
-        const sig = await repo.drainSignals(ts);
-        send([msg, sig.length ? signalMsgs(sig) : null] as never);
-        await showStatus();
-      }),
+          const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });
+          const woRaw = own(p, 'wo');
+          const wo = woRaw === undefined || woRaw === null ? undefined : num(woRaw, 'msg.payload.wo', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
+          const by = optStr(own(p, 'by'), 'msg.payload.by', { maxLength: 200 });
+          const note = optStr(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 });
+          let result;
+          switch (action) {
+            case 'define':
+              result = await repo.define(
+                {
+                  part,
+                  name: optStr(own(p, 'name'), 'msg.payload.name', { maxLength: 200 }),
+                  unitCost: optNum(own(p, 'unitCost'), 'msg.payload.unitCost', { min: 0, max: 1e9 }),
+                  leadMeanDays: optNum(own(p, 'leadMeanDays'), 'msg.payload.leadMeanDays', { min: 0, max: 3650 }),
+                  leadSdDays: optNum(own(p, 'leadSdDays'), 'msg.payload.leadSdDays', { min: 0, max: 3650 }),
+                  demandPerDay: optNum(own(p, 'demandPerDay'), 'msg.payload.demandPerDay', { min: 0, max: 1e9 }),
+                  demandSd: optNum(own(p, 'demandSd'), 'msg.payload.demandSd', { min: 0, max: 1e9 }),
+                  z: optNum(own(p, 'z'), 'msg.payload.z', { min: 0, max: 10 }),
+                  lotSize: optNum(own(p, 'lotSize'), 'msg.payload.lotSize', { gt: 0, max: 1e9 }),
+                },
+                ts,
+              );
+              break;
+            case 'adjust':
+              result = await repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
+              break;
+            case 'get':
+              result = await repo.get(part, ts);
+              break;
+            default: {
+              const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
+              result = await (action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m));
+            }
+          }
+          msg.payload = result;
+          const sig = await repo.drainSignals(ts);
+          send([msg, sig.length ? signalMsgs(sig) : null] as never);
+          await showStatus();
+        }),
       close: async () => {
         clock.clearInterval(timer);
         try {
