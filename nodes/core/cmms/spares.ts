@@ -265,7 +265,10 @@ export class SparesRepo {
       if (m.wo !== undefined) {
         // Done, closed and cancelled orders have released their reservations (releaseAllFor); a new
         // one would never be released. Numbers unknown here (orders kept in another system) are allowed.
-        const w = await t.one<{ status: string; is_open: number }>('SELECT status, is_open FROM cmms_work_orders WHERE id = ?', [m.wo]);
+        // FOR SHARE on PostgreSQL: a completion or cancellation of this order running at the same
+        // time (which releases its reservations) either waits for this reservation or is seen here.
+        const share = t.dialect === 'postgres' ? ' FOR SHARE' : '';
+        const w = await t.one<{ status: string; is_open: number }>(`SELECT status, is_open FROM cmms_work_orders WHERE id = ?${share}`, [m.wo]);
         if (w && Number(w.is_open) !== 1)
           throw new StateError(`work order ${woNumber(m.wo)} is ${w.status}: cannot reserve part ${JSON.stringify(m.part)} for it (wo: expected an open work order or a number this store does not know, got ${m.wo})`);
       }
