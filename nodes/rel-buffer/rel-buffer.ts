@@ -6,7 +6,7 @@
  */
 import { InputError } from '../core/errors';
 import { isObject, num, own } from '../core/validate';
-import { loadState, saveState } from '../core/store';
+import { StateBook } from '../core/jit/state';
 import { parseCalendar, localDayStart } from '../core/jit/calendar';
 import { cfgNum, eventAction, eventTs, healthEvent, iso, listConfig } from '../core/jit/events';
 import { dailyDemand, reorderPoint, safetyStock, wipAdvice, type Gate } from '../core/jit/buffer';
@@ -15,8 +15,8 @@ import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { tableMessage } from '../shared/dashboard';
-import { acquireJitStore, eventSubject, stateKeys } from '../shared/jit';
-import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { NodeWork, acquireJitStore, eventSubject } from '../shared/jit';
+import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
 
 interface BufferDef extends NodeDef {
   store?: string;
@@ -67,17 +67,15 @@ export = function (RED: RedApi) {
     const cal = parseCalendar('', '', off, 'calendar');
     const fixedItem = typeof config.item === 'string' && config.item.trim() ? config.item.trim() : undefined;
     const dashboard = config.dashboard === true || config.dashboard === 'true';
-    const h = acquireJitStore(RED, config.store, 'rel-buffer');
-    const scope = `buffer:${node.id}`;
-    const items = new Map<string, ItemState>();
-    let shared: SharedState = loadState<SharedState>(h.store, scope, SHARED) ?? { unhealthy: {} };
-    for (const k of stateKeys(h, scope, MAX_ITEMS + 1)) {
-      if (k === SHARED) continue;
-      const s = loadState<ItemState>(h.store, scope, k);
-      if (s) items.set(k, s);
-    }
-    status.idle(node, items.size ? `${items.size} items` : 'learning');
-
+    const js = acquireJitStore(RED, config.store, 'rel-buffer');
+    const items = new StateBook<ItemState>(js.store, js.scope(`buffer:${node.id}`));
+    let shared: SharedState = { unhealthy: {} };
+    const work = new NodeWork(node, async () => {
+      await js.ready();
+      shared = (await items.read<SharedState>(SHARED)) ?? { unhealthy: {} };
+      const n = await items.load(MAX_ITEMS + 1, [SHARED]);
+      status.idle(node, n ? `${n} items` : 'learning');
+    });
 
     function itemState(item: string, ts: number): ItemState {
       const s = items.get(item);
@@ -160,79 +158,83 @@ export = function (RED: RedApi) {
       else status.ok(node, text);
     }
 
-    return {
-      input: (msg: NodeMessage, send) => {
-        // A rel-oee report wired straight in keeps its action 'report': it is the gate.
-        const fromOee = own(msg, 'action') === 'report' && isObject(own(msg.payload, 'oee'));
-        const action = fromOee ? 'oee' : eventAction(msg, ACTIONS, [
-          { key: 'health', action: 'health' },
-          { key: 'oee', action: 'oee' },
-        ]);
-        const payload = msg.payload;
-        const ts = eventTs(payload, clock.now());
-        const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
-        let out: unknown;
-        if (action === 'demand' || action === 'delivery' || action === 'advise') {
-          const item = eventSubject(payload, 'item', fixedItem);
-          const prev = itemState(item, ts);
-          if (action !== 'advise') {
-            if (ts < prev.lastTs) throw new InputError('msg.payload.ts', `a time at or after the last event of ${item} (${iso(prev.lastTs)})`, ts, 'events out of order');
-            const s: ItemState = { ...prev, days: prev.days.map((d) => [d[0], d[1]] as [number, number]), leadTimes: [...prev.leadTimes], lastTs: ts };
-            if (action === 'demand') {
-              const qty = num(own(payload, 'qty'), 'msg.payload.qty', { gt: 0, max: 1e12 });
-              const day = localDayStart(cal, ts);
-              const last = s.days[s.days.length - 1];
-              if (last && last[0] === day) last[1] += qty;
-              else s.days.push([day, qty]);
-              if (s.days.length > windowDays + 2) s.days.splice(0, s.days.length - windowDays - 2);
-            } else {
-              const lt = num(own(payload, 'leadTimeDays'), 'msg.payload.leadTimeDays', { gt: 0, max: 3650 });
-              s.leadTimes.push(lt);
-              if (s.leadTimes.length > 50) s.leadTimes.splice(0, s.leadTimes.length - 50);
-            }
-            saveState(h.store, scope, item, s, ts);
-            items.set(item, s);
-            out = advise(s, ts);
-          } else out = advise(prev, ts);
-        } else {
-          const next: SharedState = { unhealthy: { ...shared.unhealthy }, gate: shared.gate };
-          let note: string;
-          if (action === 'health') {
-            const ev = healthEvent(payload);
-            if (critical.length && !critical.includes(ev.asset)) note = `${ev.asset} is not on the critical path (${critical.join(', ')}): buffers unchanged`;
-            else if (ev.score < healthThreshold || ev.state === 'alarm') {
-              next.unhealthy[ev.asset] = ev.score;
-              note = `${ev.asset} health ${round(ev.score, 0)} below ${healthThreshold}: buffers raised`;
-            } else if (ev.score >= healthThreshold + MARGIN && ev.state !== 'warning' && ev.state !== 'alarm') {
-              if (next.unhealthy[ev.asset] !== undefined) note = `${ev.asset} recovered to health ${round(ev.score, 0)}: buffers lowered`;
-              else note = `${ev.asset} healthy (${round(ev.score, 0)})`;
-              delete next.unhealthy[ev.asset];
-            } else note = `${ev.asset} health ${round(ev.score, 0)}: within the recovery margin, unchanged`;
+    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+      // A rel-oee report wired straight in keeps its action 'report': it is the gate.
+      const fromOee = own(msg, 'action') === 'report' && isObject(own(msg.payload, 'oee'));
+      const action = fromOee ? 'oee' : eventAction(msg, ACTIONS, [
+        { key: 'health', action: 'health' },
+        { key: 'oee', action: 'oee' },
+      ]);
+      const payload = msg.payload;
+      const ts = eventTs(payload, clock.now());
+      const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
+      let out: unknown;
+      if (action === 'demand' || action === 'delivery' || action === 'advise') {
+        const item = eventSubject(payload, 'item', fixedItem);
+        const prev = itemState(item, ts);
+        if (action !== 'advise') {
+          if (ts < prev.lastTs) throw new InputError('msg.payload.ts', `a time at or after the last event of ${item} (${iso(prev.lastTs)})`, ts, 'events out of order');
+          const s: ItemState = { ...prev, days: prev.days.map((d) => [d[0], d[1]] as [number, number]), leadTimes: [...prev.leadTimes], lastTs: ts };
+          if (action === 'demand') {
+            const qty = num(own(payload, 'qty'), 'msg.payload.qty', { gt: 0, max: 1e12 });
+            const day = localDayStart(cal, ts);
+            const last = s.days[s.days.length - 1];
+            if (last && last[0] === day) last[1] += qty;
+            else s.days.push([day, qty]);
+            if (s.days.length > windowDays + 2) s.days.splice(0, s.days.length - windowDays - 2);
           } else {
-            const oee = own(payload, 'oee');
-            const r85 = own(oee, 'rule85');
-            if (!isObject(r85) || typeof own(r85, 'mayCutWip') !== 'boolean') throw new InputError('msg.payload.oee.rule85', 'the Rule of 85 result of a rel-oee report ({mayCutWip, reason})', r85);
-            const reason = typeof own(r85, 'reason') === 'string' ? String(own(r85, 'reason')).slice(0, 1000) : '';
-            next.gate = { mayCutWip: own(r85, 'mayCutWip') === true, reason, at: iso(ts) };
-            note = next.gate.mayCutWip ? 'Rule of 85 met: WIP may go below the floor' : 'Rule of 85 not met: WIP held at the floor';
+            const lt = num(own(payload, 'leadTimeDays'), 'msg.payload.leadTimeDays', { gt: 0, max: 3650 });
+            s.leadTimes.push(lt);
+            if (s.leadTimes.length > 50) s.leadTimes.splice(0, s.leadTimes.length - 50);
           }
-          saveState(h.store, scope, SHARED, next, ts);
-          shared = next;
-          const list = [...items.values()].map((s) => advise(s, ts));
-          out = fixedItem ? (list[0] ?? advise(itemState(fixedItem, ts), ts)) : list;
-          msg.payload = { ...base, buffer: out, note };
-          if (dashboard) send([msg, table((Array.isArray(out) ? out : [out]) as Advice[], ts)]);
-          else send(msg);
-          const first = Array.isArray(out) ? out[0] : out;
-          if (first) show((first as { wipDays: number }).wipDays);
-          return;
+          await items.save(item, s, ts);
+          out = advise(s, ts);
+        } else out = advise(prev, ts);
+      } else {
+        const next: SharedState = { unhealthy: { ...shared.unhealthy }, gate: shared.gate };
+        let note: string;
+        if (action === 'health') {
+          const ev = healthEvent(payload);
+          if (critical.length && !critical.includes(ev.asset)) note = `${ev.asset} is not on the critical path (${critical.join(', ')}): buffers unchanged`;
+          else if (ev.score < healthThreshold || ev.state === 'alarm') {
+            next.unhealthy[ev.asset] = ev.score;
+            note = `${ev.asset} health ${round(ev.score, 0)} below ${healthThreshold}: buffers raised`;
+          } else if (ev.score >= healthThreshold + MARGIN && ev.state !== 'warning' && ev.state !== 'alarm') {
+            if (next.unhealthy[ev.asset] !== undefined) note = `${ev.asset} recovered to health ${round(ev.score, 0)}: buffers lowered`;
+            else note = `${ev.asset} healthy (${round(ev.score, 0)})`;
+            delete next.unhealthy[ev.asset];
+          } else note = `${ev.asset} health ${round(ev.score, 0)}: within the recovery margin, unchanged`;
+        } else {
+          const oee = own(payload, 'oee');
+          const r85 = own(oee, 'rule85');
+          if (!isObject(r85) || typeof own(r85, 'mayCutWip') !== 'boolean') throw new InputError('msg.payload.oee.rule85', 'the Rule of 85 result of a rel-oee report ({mayCutWip, reason})', r85);
+          const reason = typeof own(r85, 'reason') === 'string' ? String(own(r85, 'reason')).slice(0, 1000) : '';
+          next.gate = { mayCutWip: own(r85, 'mayCutWip') === true, reason, at: iso(ts) };
+          note = next.gate.mayCutWip ? 'Rule of 85 met: WIP may go below the floor' : 'Rule of 85 not met: WIP held at the floor';
         }
-        msg.payload = { ...base, buffer: out };
-        if (dashboard) send([msg, table([out as Advice], ts)]);
+        await items.write(js.store, SHARED, next, ts);
+        shared = next;
+        const list = [...items.values()].map((s) => advise(s, ts));
+        out = fixedItem ? (list[0] ?? advise(itemState(fixedItem, ts), ts)) : list;
+        msg.payload = { ...base, buffer: out, note };
+        if (dashboard) send([msg, table((Array.isArray(out) ? out : [out]) as Advice[], ts)]);
         else send(msg);
-        show((out as { wipDays: number }).wipDays);
+        const first = Array.isArray(out) ? out[0] : out;
+        if (first) show((first as { wipDays: number }).wipDays);
+        return;
+      }
+      msg.payload = { ...base, buffer: out };
+      if (dashboard) send([msg, table([out as Advice], ts)]);
+      else send(msg);
+      show((out as { wipDays: number }).wipDays);
+    }
+
+    return {
+      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      close: async () => {
+        await work.idle();
+        js.release();
       },
-      close: () => h.release(),
     };
   });
 };

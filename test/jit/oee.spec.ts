@@ -3,7 +3,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { getNode, recordStatus, helper, loadFlow, nextMessage, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, helper, loadFlow, nextMessage, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { FakeClock } from '../helpers/fake-clock';
@@ -150,8 +150,11 @@ describe('rel-oee', function () {
     clock.advance(4 * H);
     await send('oee', 'count', { asset: 'press-1', good: 420, total: 420 }); // 10:00
     clock.advance(4 * H + 5 * M); // past 14:00: the shift-end timer fires
+    // the timer's store work runs after it fires: wait (at most 2 s) until the record is rewritten at 14:00
     const db = new Database(file, { readonly: true });
-    const row = db.prepare('SELECT data FROM jit_oee_shift WHERE shift_id = ?').get('2024-03-04/early') as any;
+    const read = () => db.prepare('SELECT data, updated_at FROM jit_oee_shift WHERE shift_id = ?').get('2024-03-04/early') as any;
+    let row = read();
+    for (const until = Date.now() + 2000; row.updated_at < at(14) && Date.now() < until; row = read()) await sleep(5);
     db.close();
     const rec = JSON.parse(row.data);
     assert.deepStrictEqual([rec.runMs / M, rec.breakMs / M, rec.good], [450, 30, 420]);
