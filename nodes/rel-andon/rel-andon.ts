@@ -10,7 +10,7 @@ import { cfgNum, eventAction, eventTs, healthEvent, iso, listConfig } from '../c
 import { ANDON_KINDS, boardEntry, lineReason, parseLevels, type AndonEvent, type AndonStep, type LineChange } from '../core/jit/andon';
 import { AndonBoard } from '../core/jit/andon-board';
 import { defineNode } from '../shared/node';
-import { status } from '../shared/status';
+import { shortError, status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { tableMessage } from '../shared/dashboard';
 import { NodeWork, acquireJitStore } from '../shared/jit';
@@ -29,6 +29,8 @@ interface AndonDef extends NodeDef {
 
 const ACTIONS = ['raise', 'ack', 'resolve', 'board', 'stats', 'tick', 'health'] as const;
 const MAX_OPEN = 10_000;
+/** After a timer's escalation failed (the store unreachable), try again this much later. */
+const RETRY_MS = 10_000;
 
 export = function (RED: RedApi) {
   defineNode<AndonDef>(RED, 'rel-andon', (node, config) => {
@@ -95,17 +97,28 @@ export = function (RED: RedApi) {
       schedule();
     }
 
+    /** Wait for the next due escalation (none: no timer). */
     function schedule(): void {
+      const due = board.nextDueAt();
+      arm(due === undefined ? undefined : Math.max(0, due - clock.now())); // the clock caps long waits (a call raised with a far-future ts): then it re-checks and waits again
+    }
+
+    /**
+     * Set the one timer. Its job's error (the store unreachable) goes to node.error and the status;
+     * the escalation is tried again RETRY_MS later (not at once: the calls are still due).
+     */
+    function arm(delay: number | undefined): void {
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
-      if (closed) return;
-      const due = board.nextDueAt();
-      if (due === undefined) return;
+      if (closed || delay === undefined) return;
       timer = clock.setTimeout(() => {
         timer = undefined;
         const fired = clock.now();
-        work.detach(() => escalateFrom(fired));
-      }, Math.max(0, due - clock.now())); // the clock caps long waits (a call raised with a far-future ts): then it re-checks and waits again
+        work.detach(() => escalateFrom(fired).catch((e) => {
+          arm(RETRY_MS);
+          throw e;
+        }));
+      }, delay);
     }
 
     // Open calls carry on from their stored level; a level that fell due while the box was down fires once, now.
@@ -114,8 +127,14 @@ export = function (RED: RedApi) {
       await board.load();
       show();
       const due = board.nextDueAt();
-      if (due !== undefined && due <= clock.now()) await escalateFrom(clock.now());
-      else schedule();
+      if (due === undefined || due > clock.now()) return schedule();
+      try {
+        await escalateFrom(clock.now());
+      } catch (e) {
+        status.error(node, shortError(e));
+        node.error(e instanceof Error ? e.message : String(e));
+        arm(RETRY_MS);
+      }
     });
 
     const checkStation = (v: unknown, path: string): string => {

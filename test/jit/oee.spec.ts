@@ -160,6 +160,36 @@ describe('rel-oee', function () {
     assert.deepStrictEqual([rec.runMs / M, rec.breakMs / M, rec.good], [450, 30, 420]);
   });
 
+  it('a shift close the store refuses: node.error and a red status, no unhandled rejection; the next event still counts the time', async () => {
+    const file = path.join(dir, 'down.db');
+    clock.t = at(5, 30);
+    await loadFlow(flow(file));
+    const shown = recordStatus('oee');
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      clock.advance(30 * M);
+      await send('oee', 'state', { asset: 'press-1', state: 'running' }); // 06:00
+      const other = new Database(file);
+      other.exec('ALTER TABLE jit_oee_shift RENAME TO jit_oee_shift_away');
+      clock.advance(8 * H + 5 * M); // the shift-end timer fires at 14:00; its transaction fails
+      await sleep(20);
+      const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'oee' && e.level === 20);
+      assert.ok(logged.some((e: any) => /^closing shift 2024-03-04\/early: no such table: jit_oee_shift/.test(String(e.msg))), JSON.stringify(logged));
+      assert.strictEqual(shown[shown.length - 1]?.fill, 'red');
+      other.exec('ALTER TABLE jit_oee_shift_away RENAME TO jit_oee_shift');
+      other.close();
+    } finally {
+      process.removeListener('unhandledRejection', onRejection);
+    }
+    assert.deepStrictEqual(rejections, []);
+    // nothing was lost: the asset's state still starts at 06:00, so the next event adds the whole shift
+    await send('oee', 'state', { asset: 'press-1', state: 'running', ts: at(6, 0, 1) });
+    const rep = (await send('oee', 'report', { asset: 'press-1', shift: '2024-03-04/early' })).payload.oee;
+    assert.deepStrictEqual([rep.runMin, rep.availability], [450, 1]);
+  });
+
   it('survives the fuzz harness and still computes', async () => {
     const file = path.join(dir, 'fuzz.db');
     await fuzzNode({
