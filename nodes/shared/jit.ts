@@ -4,17 +4,19 @@ import { migrateJit } from '../core/jit/repo';
 import { InputError } from '../core/errors';
 import { own, str } from '../core/validate';
 import type { Store } from '../core/store/types';
-import { acquireStore, type StoreHandle } from './store';
+import { acquireStore } from './store';
 import { boxId, boxScope } from './box';
 import { shortError, status } from './status';
 import type { RedApi, RedNode } from './red';
 
 export interface JitStore {
-  handle: StoreHandle;
   /** Where JIT state lives: the box's own store (`handle.local`). */
   store: Store;
   /** `<box>:<scope>`, or the scope itself on a single box (see box.ts). */
   scope(scope: string): string;
+  /** Apply the core and jit migrations on `store`; the node's work queue runs it first. */
+  ready(): Promise<void>;
+  /** Give the store back (in close, after the queued work has finished). */
   release(): void;
 }
 
@@ -23,12 +25,11 @@ export interface JitStore {
  * migrations (core and jit) are applied by `ready()`, which the node's work queue runs first.
  * The box id is read (and checked) here, so a malformed one refuses the node at deploy.
  */
-export function acquireJitStore(RED: RedApi, storeId: unknown, what: string): JitStore & { ready(): Promise<void> } {
+export function acquireJitStore(RED: RedApi, storeId: unknown, what: string): JitStore {
   const box = boxId(RED);
   const handle = acquireStore(RED, storeId, what);
   const store = handle.local;
   return {
-    handle,
     store,
     scope: (s) => boxScope(box, s),
     release: () => handle.release(),

@@ -17,7 +17,8 @@ import { OeeTracker } from '../../nodes/core/jit/oee-tracker';
 import { AndonBoard } from '../../nodes/core/jit/andon-board';
 import { parseCalendar, shiftAt } from '../../nodes/core/jit/calendar';
 import { applyCount, applyState, newShiftRecord } from '../../nodes/core/jit/oee';
-import { tmpDir } from '../helpers/red';
+import { sleep, tmpDir } from '../helpers/red';
+import { NodeWork } from '../../nodes/shared/jit';
 import { SCRIPTED_SHIFT, at } from './shift-script';
 
 const M = 60_000;
@@ -182,5 +183,35 @@ describe('jit store ports (async Store, no Node-RED)', function () {
     assert.deepStrictEqual(done.line.map((l) => l.stop), [false]);
     await assert.rejects(again.apply({ type: 'ack', id, by: 'lead', ts: at(8, 11) }, at(8, 11)), new RegExp(`andon call ${id} is already resolved`));
     assert.strictEqual((await again.stats(at(0))).calls, 1);
+  });
+
+  it('a node\'s work runs one job at a time in arrival order after its start; a failed start fails every job; a detached job\'s error is reported', async () => {
+    const seen: string[] = [];
+    const node = { status: (st: any) => seen.push(`status ${st.fill} ${st.text}`), error: (e: unknown) => seen.push(`error ${String(e)}`) } as any;
+    const order: string[] = [];
+    const work = new NodeWork(node, async () => {
+      await sleep(10);
+      order.push('start');
+    });
+    const slow = work.run(async () => {
+      await sleep(10);
+      order.push('a');
+      return 1;
+    });
+    const fast = work.run(() => {
+      order.push('b');
+      return 2;
+    });
+    work.detach(() => {
+      throw new Error('store away');
+    });
+    assert.deepStrictEqual(await Promise.all([slow, fast]), [1, 2]);
+    await work.idle();
+    assert.deepStrictEqual(order, ['start', 'a', 'b']);
+    assert.deepStrictEqual(seen, ['status red store away', 'error store away']);
+    const broken = new NodeWork({ ...node, status: () => undefined, error: () => undefined }, async () => {
+      throw new Error('no such table: node_state');
+    });
+    await assert.rejects(broken.run(() => 1), /no such table: node_state/);
   });
 });
