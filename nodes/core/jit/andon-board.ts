@@ -42,6 +42,9 @@ export class AndonBoard {
 
   /** One event, then every escalation due at `escalateAt`, in one transaction. */
   async apply(ev: AndonEvent, escalateAt: number): Promise<AndonStep> {
+    const due = this.nextDueAt();
+    // Nothing to do (a board or stats request, nothing due): no transaction, nothing written.
+    if (ev.type === 'none' && (due === undefined || due > escalateAt)) return decideAndon(this.calls(), ev, undefined, this.cfg, escalateAt);
     const step = await this.store.tx(async (q) => {
       const id = ev.type === 'ack' || ev.type === 'resolve' ? ev.id : undefined;
       const stored = id !== undefined && !this.open.has(id) ? await this.repo.get(q, id) : undefined;
