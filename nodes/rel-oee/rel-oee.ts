@@ -9,7 +9,7 @@ import { cfgNum, eventAction, eventTs, iso, listConfig } from '../core/jit/event
 import { MACHINE_STATES, applyCount, applyState, oeeFigures, type ShiftRecord } from '../core/jit/oee';
 import { OeeTracker } from '../core/jit/oee-tracker';
 import { defineNode } from '../shared/node';
-import { shortError, status } from '../shared/status';
+import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { findAsset } from '../shared/assets';
 import { numberMessages } from '../shared/dashboard';
@@ -77,9 +77,12 @@ export = function (RED: RedApi) {
         const end = clock.now();
         const done = shiftAt(cal, end - 1);
         if (done)
-          work.run(() => tracker.closeShift(done, end)).catch((e) => {
-            status.error(node, shortError(e));
-            node.error(`closing shift ${done.id}: ${e instanceof Error ? e.message : String(e)}`);
+          work.detach(async () => {
+            try {
+              await tracker.closeShift(done, end);
+            } catch (e) {
+              throw new Error(`closing shift ${done.id}: ${e instanceof Error ? e.message : String(e)}`);
+            }
           });
         scheduleShiftEnd();
       }, Math.max(1, next - now));

@@ -6,6 +6,7 @@ import { own, str } from '../core/validate';
 import type { Store } from '../core/store/types';
 import { acquireStore } from './store';
 import { boxId, boxScope } from './box';
+import { guard } from './node';
 import { shortError, status } from './status';
 import type { RedApi, RedNode } from './red';
 
@@ -78,11 +79,11 @@ export class NodeWork {
 
   /** A job no caller waits for (a timer's): its error goes to node.error and a red status. */
   detach(fn: () => Promise<void> | void): void {
-    this.run(fn).catch((e) => {
-      if (!this.started) return; // the start's error is already shown
-      status.error(this.node, shortError(e));
-      this.node.error(e instanceof Error ? e.message : String(e));
-    });
+    guard(this.node, () =>
+      this.run(fn).catch((e) => {
+        if (this.started) throw e; // else the start's error is already shown
+      }),
+    );
   }
 
   /** Resolves once every job queued so far has finished (close waits for it before releasing the store). */
