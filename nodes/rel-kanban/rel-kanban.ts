@@ -138,8 +138,14 @@ export = function (RED: RedApi) {
       const statuses = results.map(({ item, r }) => ({ ...kanbanStatus(r.state, paramsFor(item)), ...(r.note ? { note: r.note } : {}) }));
       const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
       msg.payload = { ...base, kanban: fixedItem || (action !== 'health' && !statusAll) ? (statuses[0] ?? null) : statuses };
-      if (dashboard) send([msg, pulls.length ? pulls : null, await board()]);
-      else send([msg, pulls.length ? pulls : null]);
+      if (dashboard) {
+        // the pulls are stored: they leave even if the table cannot be read
+        const table = await board().catch((e) => {
+          node.warn(`dashboard table: ${e instanceof Error ? e.message : String(e)}`);
+          return null;
+        });
+        send([msg, pulls.length ? pulls : null, table]);
+      } else send([msg, pulls.length ? pulls : null]);
       const shown = results[0]?.r.state;
       if (shown) showStatus(shown);
     }
