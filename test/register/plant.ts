@@ -30,7 +30,7 @@ export interface PlantOpts {
   /** PLC index -> [host, port]. */
   plc?: (i: number) => [string, number];
   /** Base address of the k-th machine on a PLC. */
-  base?: (k: number) => number;
+  base?: (k: number, plc: number) => number;
 }
 
 export function plantRows(o: PlantOpts): Record<string, string | number>[] {
@@ -58,7 +58,7 @@ export function plantRows(o: PlantOpts): Record<string, string | number>[] {
       plcHost: host,
       plcPort: port,
       unitId: 1,
-      baseAddress: o.base ? o.base(k) : 100 * k,
+      baseAddress: o.base ? o.base(k, p) : 100 * k,
       channels: i % 4 === 0 ? 'NDE-accel|acceleration|g||-50|50' : '',
       notes: i % 9 === 0 ? 'seal replaced 2024-03\nwatch the coupling' : '',
     });

@@ -181,7 +181,9 @@ export class RegisterRepo {
             if (c) byCol[c] = cells[i] ?? null;
           });
           const r = checkRow(byCol, { types, decimalComma: table.decimalComma });
-          for (const e of r.errors) errors.push({ row, ...e });
+          // A cell the file reader refused (a formula) is reported once, not again as empty.
+          const refused = new Set(table.errors.filter((e) => e.row === row).map((e) => e.field));
+          for (const e of r.errors) if (!refused.has(e.field)) errors.push({ row, ...e });
           const id = typeof byCol.asset === 'number' ? String(byCol.asset) : (byCol.asset ?? '');
           if (id) {
             const first = firstRow.get(id);
