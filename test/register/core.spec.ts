@@ -10,6 +10,7 @@ import { openStore, migrateCore, type StoreHandle } from '../../nodes/core/store
 import { migrateCmms } from '../../nodes/core/cmms';
 import { RegisterRepo, RegisterIndex, joinIndex, findRegistered, escapeCell, unescapeCell, parseChannels, formatChannels, MAX_FILE_BYTES, type ImportReport } from '../../nodes/core/register';
 import { tmpDir } from '../helpers/red';
+import { expandMachines, machineReadings, readOrigin } from '../../nodes/core/ingest';
 import { plantRows, toCsv, toXlsx, PUMP_TYPE, HEADER } from './plant';
 
 const NOW = Date.UTC(2026, 0, 5);
@@ -167,6 +168,30 @@ describe('register core', function () {
     assert.strictEqual(await repo.get('M-001'), undefined);
     assert.strictEqual(h.store.get('SELECT asset_id FROM assets WHERE asset_id = ?', ['M-001']), undefined);
     await assert.rejects(repo.remove('M-001'), /not in the register/);
+  });
+
+  it('machine maps: base + offset, reads that cover part of a machine, roles and limits', () => {
+    const [a, b] = expandMachines([
+      { asset: 'A', base: 10, rows: PUMP_TYPE.registers.map((r) => ({ wordOrder: 'BE', byteOrder: 'BE', scale: 1, offset: 0, ...r }) as never), channels: PUMP_TYPE.channels as never },
+      { asset: 'B', base: 15, rows: [{ channel: 'speed', register: 0, type: 'uint16', wordOrder: 'BE', byteOrder: 'BE', scale: 1, offset: 0 }], channels: [{ channel: 'speed', role: 'speed', hi: 3000 }] },
+    ]);
+    assert.deepStrictEqual(a.rows.map((r) => r.register), [10, 11, 13, 14]);
+    // Registers 12..15 only: A's run and the count's first word are outside; B is inside.
+    const words = [0, 250, 1600, 3100];
+    const r = machineReadings(words, 12, [a, b], NOW);
+    assert.deepStrictEqual(r.map((x) => [x.asset, x.channel, x.quality, x.value, x.quantity, x.unit]), [
+      ['A', 'run', 'bad', undefined, 'state', undefined],
+      ['A', 'count', 'bad', undefined, 'count', undefined],
+      ['A', 'DE-vel', 'good', 2.5, 'velocity', 'mm/s'],
+      ['A', 'motor-temp', 'uncertain', 160, 'temperature', 'degC'],
+      ['B', 'speed', 'uncertain', 3100, 'speed', 'rpm'],
+    ]);
+    assert.match(String(r[0].reason), /registers 10\.\.10 not in the read of 12\.\.15/);
+    assert.match(String(r[3].reason), /160 outside the absolute limits -40\.\.150/);
+    assert.deepStrictEqual(machineReadings([1, 2], 100, [a, b], NOW), [], 'a read beside every machine gives nothing');
+    assert.deepStrictEqual(readOrigin({ input: { payload: { address: '40', unitid: 3 } } }, { address: 0 }), { address: 40, unit: 3 });
+    assert.deepStrictEqual(readOrigin({}, { address: 5, unit: 2 }), { address: 5, unit: 2 });
+    assert.throws(() => readOrigin({ input: { payload: { address: -1 } } }, { address: 0 }), /msg\.input\.payload\.address: expected a whole number from 0 to 65535, got the number -1/);
   });
 
   it('the index answers synchronously, and only while joined', async () => {

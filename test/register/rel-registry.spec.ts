@@ -156,7 +156,13 @@ describe('rel-registry: a plant register in a real runtime', function () {
   });
 
   it('the editor upload route: dry run, report, apply; bad files change nothing; a 50 MB payload is refused before parsing', async () => {
-    await loadFlow([storeNode(file), { id: 'reg', type: 'rel-registry', store: 'store1', wires: [['regOut']] }, { id: 'regOut', type: 'helper' }]);
+    await loadFlow([
+      storeNode(file),
+      { id: 'reg', type: 'rel-registry', store: 'store1', wires: [['regOut']] },
+      { id: 'regOut', type: 'helper' },
+      { id: 'pm', type: 'rel-pm', store: 'store1', tickInterval: 3600, wires: [['pmOut'], []] },
+      { id: 'pmOut', type: 'helper' },
+    ]);
     await send('reg', { action: 'types', payload: PUMP_TYPE });
     const rows = plantRows({ machines: 20, plcs: 4 });
     const data = (await toXlsx(rows)).toString('base64');
@@ -165,6 +171,10 @@ describe('rel-registry: a plant register in a real runtime', function () {
     assert.strictEqual((await send('reg', { action: 'list' })).payload.length, 0);
     const applied = await helper.request().post('/rel-registry/reg/import').send({ name: 'plant.xlsx', data, dryRun: false }).expect(200);
     assert.deepStrictEqual([applied.body.added, applied.body.applied], [20, true]);
+    // rel-pm's plan import takes registered machines (and still refuses unknown ones).
+    const plans = await send('pm', { action: 'import', payload: 'asset,task,trigger,interval,unit,last done,duration,parts\nM-001,Grease DE bearing,calendar,4,weeks,2026-01-01,20,\nM-999,Nothing,calendar,4,weeks,2026-01-01,20,\n' }, 'pmOut');
+    assert.deepStrictEqual(plans.payload.imported.map((x: any) => x.asset), ['M-001']);
+    assert.deepStrictEqual(plans.payload.rejected.map((x: any) => x.asset), ['M-999']);
     const csvBad = toCsv([{ ...rows[0], criticality: 9 }]);
     const rep = await helper.request().post('/rel-registry/reg/import').send({ name: 'bad.csv', data: Buffer.from(csvBad).toString('base64'), dryRun: false }).expect(200);
     assert.deepStrictEqual(rep.body.errors, [{ row: 2, field: 'criticality', error: 'expected a whole number from 1 to 5, got "9"' }]);
