@@ -129,6 +129,15 @@ describe('register core', function () {
     assert.deepStrictEqual(errs(bad).filter((x) => x.startsWith('1 ')).sort(), ['1 criticality: required column missing', '1 criticallity: unknown column: expected one of asset, name, site, area, line, criticality, machineClass, rpm, bearing, balls, ballDiameter, pitchDiameter, contactAngle, machineType, plcHost, plcPort, unitId, baseAddress, channels, notes']);
   });
 
+  it('applies a file in one transaction: a failure on row 51 leaves nothing of rows 2-50', async () => {
+    h.store.run("CREATE TRIGGER fail_m050 BEFORE INSERT ON register_assets WHEN NEW.asset_id = 'M-050' BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END");
+    await assert.rejects(repo.importFile(toCsv(plantRows({ machines: 120, plcs: 15 })), { now: NOW }), /disk full \(test\)/);
+    assert.strictEqual(await count(), 0);
+    assert.strictEqual((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM assets'))?.n, 0);
+    h.store.run('DROP TRIGGER fail_m050');
+    assert.strictEqual((await repo.importFile(toCsv(plantRows({ machines: 120, plcs: 15 })), { now: NOW })).added, 120);
+  });
+
   it('refuses a 50 MB payload before parsing, fast', async () => {
     const big = Buffer.alloc(50 * 1024 * 1024, 0x41);
     const t0 = process.hrtime.bigint();

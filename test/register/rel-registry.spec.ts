@@ -212,6 +212,29 @@ describe('rel-registry: a plant register in a real runtime', function () {
     assert.strictEqual(JSON.stringify((await send('reg', { action: 'list' })).payload), before);
   });
 
+  it('rel-ingest (source register) survives the bad-input harness and still decodes afterwards', async () => {
+    const rep = await fuzzNode({
+      flow: [
+        storeNode(file),
+        { id: 'reg', type: 'rel-registry', store: 'store1', wires: [['regOut']] },
+        { id: 'regOut', type: 'helper' },
+        { id: 'ing', type: 'rel-ingest', source: 'register', store: 'store1', plcHost: '10.0.0.10', plcPort: 502, output: 'array', staleAfter: 0, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+      nodeId: 'ing',
+      keys: ['data', 'buffer', 'asset'],
+      runs: 300,
+      sanity: async () => {
+        await send('reg', { action: 'types', payload: PUMP_TYPE });
+        await send('reg', { action: 'import', payload: toCsv(plantRows({ machines: 2, plcs: 1 })) });
+        const m = await send('ing', { payload: [1, 0, 5, 120, 215, 0, 0, 0, 0, 0], input: { payload: { unitid: 1, address: 100 } } }, 'out');
+        assert.strictEqual(m.topic, 'M-002');
+        assert.deepStrictEqual(m.payload.map((r: any) => [r.channel, r.quality, r.value]), [['run', 'good', 1], ['count', 'good', 5], ['DE-vel', 'good', 1.2], ['motor-temp', 'good', 21.5]]);
+      },
+    });
+    assert.ok(rep.errors > 0, JSON.stringify(rep));
+  });
+
   it('survives the bad-input harness and still imports afterwards', async () => {
     const rep = await fuzzNode({
       flow: [storeNode(file), { id: 'reg', type: 'rel-registry', store: 'store1', wires: [['regOut']] }, { id: 'regOut', type: 'helper' }],
