@@ -144,7 +144,7 @@ export class RegisterRepo {
     });
     if (errors.length) return { types: [], errors };
     await this.store.tx(async (q) => {
-      if (((await q.one<{ n: number }>('SELECT COUNT(*) AS n FROM register_types'))?.n ?? 0) + types.length > MAX_TYPES) throw new StateError(`the register holds at most ${MAX_TYPES} machine types`);
+      if (Number((await q.one<{ n: number | string }>('SELECT COUNT(*) AS n FROM register_types'))?.n ?? 0) + types.length > MAX_TYPES) throw new StateError(`the register holds at most ${MAX_TYPES} machine types`);
       // A type whose map grows must still fit every machine that uses it below register 65536.
       for (const t of types) {
         const users = await q.all<{ asset_id: string; base_address: number | null }>('SELECT asset_id, base_address FROM register_assets WHERE machine_type = ?', [t.name]);
