@@ -64,7 +64,7 @@ export function resolveAsset(RED: RedApi, configuredId: unknown, msg: NodeMessag
     const n = registeredCount();
     const ids = [...byAssetId.keys()];
     const deployed = ids.length > 20 ? `${ids.slice(0, 20).join(', ')} and ${ids.length - 20} more` : ids.join(', ') || 'none deployed';
-    throw new InputError('msg.payload.asset', `the id of a deployed rel-asset (${deployed})${n ? ` or of one of the ${n} machines in the asset register` : ''}`, id);
+    throw new InputError('msg.payload.asset', `the id of a deployed rel-asset (${deployed}${n ? `; or of one of the ${n} machines in the asset register` : ''})`, id);
   }
   return spec;
 }
