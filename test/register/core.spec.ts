@@ -145,6 +145,13 @@ describe('register core', function () {
     await assert.rejects(repo.importFile('x'.repeat(MAX_FILE_BYTES + 1), { now: NOW }), /at most 10 MB/);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     assert.ok(ms < 200, `refused in ${ms} ms`);
+    // Rows: at most 10,000 in one file; the file is refused whole.
+    const one = toCsv(plantRows({ machines: 1, plcs: 1 })).split('\r\n');
+    const many = [one[0], ...Array.from({ length: 10_001 }, (_, i) => one[1].replace('M-001', `X-${i}`))].join('\r\n');
+    const r = await repo.importFile(many, { now: NOW, partial: true });
+    assert.deepStrictEqual(r.errors, [{ row: 10_002, field: '', error: 'at most 10000 rows in one file: split the register' }]);
+    assert.strictEqual(r.applied, false);
+    assert.strictEqual(await count(), 0);
   });
 
   it('XLSX: formulas and merged cells are refused with row and field; numbers as number cells work', async () => {

@@ -181,6 +181,7 @@ describe('rel-registry: a plant register in a real runtime', function () {
     assert.deepStrictEqual(rep.body.errors, [{ row: 2, field: 'criticality', error: 'expected a whole number from 1 to 5, got "9"' }]);
     assert.strictEqual(rep.body.applied, false);
     await helper.request().post('/rel-registry/nope/import').send({ data: '' }).expect(404);
+    await helper.request().post('/rel-registry/reg/import').send({ name: 'big.csv', data: 'QUJD'.repeat(4 * 1024 * 1024) }).expect(413);
     await helper.request().post('/rel-registry/reg/import').send({ name: 'x.csv' }).expect(400);
 
     // Bad files through msg: each reported with row and field; the register keeps its 20 machines.

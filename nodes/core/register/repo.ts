@@ -8,7 +8,7 @@ import type { Query, Store } from '../store/types';
 import { checkMachineType, checkRow, rowOf, typeSpan, type Cell } from './check';
 import { readTable, writeCsv, writeXlsx } from './table';
 import { REGISTER_MIGRATIONS } from './schema';
-import { MAX_TYPES, type Column, type ImportError, type ImportReport, type MachineType, type RegisteredAsset } from './types';
+import { MAX_ROWS, MAX_TYPES, type Column, type ImportError, type ImportReport, type MachineType, type RegisteredAsset } from './types';
 
 interface AssetRow {
   asset_id: string;
@@ -167,7 +167,8 @@ export class RegisterRepo {
   async importFile(input: unknown, o: ImportOptions): Promise<ImportReport> {
     const table = await readTable(input as string | Buffer, o.path);
     const errors: ImportError[] = [...table.errors];
-    const fileLevel = errors.some((e) => e.row <= 1);
+    // The header, the file as a whole or the row cap: nothing is checked further, nothing written (even with partial).
+    const fileLevel = errors.some((e) => e.row <= 1 || e.row > MAX_ROWS + 1);
     const run = async (q: Query, write: boolean): Promise<ImportReport> => {
       const types = new Map((await this.types(q)).map((t) => [t.name, t]));
       const existing = new Map((await this.list({}, q)).map((a) => [a.asset, a]));
