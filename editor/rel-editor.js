@@ -21,6 +21,8 @@
  *   their labels come from the "common" keys every node's message catalog holds;
  * - fields a saved flow does not have (added after it was saved) are shown with their default;
  * - on save: `version`, and `outputs` = baseOutputs + 1 when the dashboard output is on.
+ * Forms of this package that still call RED.nodes.registerType get the `version` default and
+ * write it on save too (registry:node-type-added), once this module is loaded.
  */
 (function () {
   'use strict';
@@ -190,8 +192,24 @@
       return r;
     };
     if (!expandTemplate(type)) setTimeout(function () { expandTemplate(type); }, 0);
+    def._relEditor = true;
     RED.nodes.registerType(type, def);
   }
+
+  // The package's forms not (yet) registered through registerType above still save `version`:
+  // the default is added to their definition and written on save.
+  RED.events.on('registry:node-type-added', function (type) {
+    if (!/^rel-/.test(type)) return;
+    var def = RED.nodes.getType(type);
+    if (!def || def._relEditor || !def.defaults || def.defaults.version) return;
+    def.defaults.version = { value: LIM.version };
+    var save = def.oneditsave;
+    def.oneditsave = function () {
+      var r = save ? save.apply(this, arguments) : undefined;
+      this.version = LIM.version;
+      return r;
+    };
+  });
 
   window.RelEditor = { limits: LIM.limits, version: LIM.version, check: check, num: num, rows: ROWS, expandTemplate: expandTemplate, registerType: registerType };
 })();

@@ -105,7 +105,8 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
 
   it('expands the shared rows in the forms and writes version on save', async function () {
     await page.evaluate(`RED.editor.edit(RED.nodes.node('kanban'))`);
-    await page.waitForSelector('#node-input-dashboard', { timeout: 10_000 });
+    // the tray is ready once the config-node selector replaced the store input (oneditprepare ran)
+    await page.waitForFunction(`$('#node-input-store').is('select') && $('#node-dialog-ok').is(':visible')`, undefined, { timeout: 20_000 });
     const form = await page.evaluate(`({
       store: $('label[for=node-input-store]').text().trim(),
       storeSelect: $('#node-input-store').is('select'),
@@ -117,10 +118,18 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
     assert.deepStrictEqual(form, { store: 'Store', storeSelect: true, dashboard: 'Dashboard output', name: 'Name', demand: 'Demand D', placeholder: 'units per day' });
     await page.evaluate(`$('#node-input-dashboard').prop('checked', true)`);
     await page.click('#node-dialog-ok');
-    await page.waitForTimeout(500);
+    await page.waitForFunction(`!$('#node-dialog-ok').is(':visible')`, undefined, { timeout: 20_000 });
     const saved = await page.evaluate(`(() => { const n = RED.nodes.node('kanban'); return { version: n.version, outputs: n.outputs }; })()`);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     assert.deepStrictEqual(saved, { version: require('../../nodes/core/limits').CONFIG_VERSION, outputs: 3 });
+  });
+
+  it('gives every node type of the package a version default, also the forms not converted yet', async function () {
+    const v = await page.evaluate(`(() => { const out = {}; for (const t of ${JSON.stringify(Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes))}) { const d = RED.nodes.getType(t); out[t] = d && d.defaults.version ? d.defaults.version.value : null; } return out; })()`) as Record<string, number | null>;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const cur = require('../../nodes/core/limits').CONFIG_VERSION;
+    assert.deepStrictEqual(Object.entries(v).filter(([, x]) => x !== cur), []);
+    assert.ok(Object.keys(v).length >= 17);
   });
 
   it('imports every rel-* node of the flows saved by 0.1.0 valid (fields added since shown with their defaults)', async function () {
@@ -146,9 +155,10 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
     const vib = await page.evaluate(`(() => { let id; RED.nodes.eachNode((n) => { if (n.type === 'rel-vibration' && n.averages === undefined) id = n.id; }); return id; })()`);
     assert.ok(vib, 'a 0.1.0 rel-vibration without averages was imported');
     await page.evaluate(`RED.editor.edit(RED.nodes.node('${vib}'))`);
-    await page.waitForSelector('#node-input-averages', { timeout: 10_000 });
-    assert.strictEqual(await page.evaluate(`$('#node-input-averages').val()`), '1');
+    // the prepared form shows the default of the field the saved flow lacks
+    await page.waitForFunction(`$('#node-input-averages').val() === '1' && $('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
     await page.click('#node-dialog-cancel');
+    await page.waitForFunction(`!$('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
   });
 
   it('lists the flow templates under Import -> Examples', async function () {
@@ -171,7 +181,7 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
       const palette = await de.evaluate(`RED.nodes.getType('rel-vibration').paletteLabel.call(RED.nodes.getType('rel-vibration'))`);
       assert.strictEqual(palette, 'Schwingung');
       await de.evaluate(`RED.editor.edit(RED.nodes.node('vib'))`);
-      await de.waitForSelector('#node-input-averages', { timeout: 10_000 });
+      await de.waitForFunction(`$('#node-input-asset').is('select') && $('label[for=node-input-averages]').text().trim() !== '' && $('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
       const labels = await de.evaluate(`({ averages: $('label[for=node-input-averages]').text().trim(), asset: $('label[for=node-input-asset]').text().trim(), dashboard: $('label[for=node-input-dashboard]').text().trim() })`);
       assert.deepStrictEqual(labels, { averages: 'Mittelungen', asset: 'Anlage', dashboard: 'Dashboard-Ausgang' });
       await de.click('#node-dialog-cancel');
