@@ -7,7 +7,7 @@
 import assert from 'assert';
 import path from 'path';
 import { LIMITS, type FieldLimit } from '../../nodes/core/limits';
-import { helper, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
+import { helper, loadFlow, sleep, tmpDir, unloadFlow } from '../helpers/red';
 
 /** Nodes whose runtime falls back to the default on a bad value instead of refusing it. */
 const LENIENT = new Set(['rel-kpi', 'rel-spares', 'rel-pm', 'rel-work-order']);
@@ -80,6 +80,8 @@ describe('limits: the runtime refuses exactly what the forms refuse', function (
     const node: Record<string, unknown> = { ...config };
     if (isConfig) for (const k of ['z', 'x', 'y', 'wires', 'store']) delete node[k];
     await loadFlow([{ id: 't', type: 'tab' }, { id: 's', type: 'rel-store', file: path.join(dir, 'limits.db') }, node]);
+    // a node that reads its saved state first (rel-simulator with a store) checks its config then
+    await sleep(100);
     const errs = helper
       .log()
       .args.map((a: any[]) => a[0])
