@@ -27,7 +27,14 @@
 (function () {
   'use strict';
   if (window.RelEditor) return;
-  var LIM = window.RelLimits || { version: 1, limits: {} };
+  // limits.js and this file load in parallel (Node-RED appends a node's HTML once both are in):
+  // the table is read when used, never when this file runs
+  var EMPTY = { version: 1, limits: {} };
+  var LIM = EMPTY;
+  function lim() {
+    if (LIM === EMPTY && window.RelLimits) LIM = window.RelLimits;
+    return LIM;
+  }
 
   function formNumber(v) {
     if (v === undefined || v === null) return undefined;
@@ -38,7 +45,7 @@
 
   /** Same rules as checkField in nodes/core/limits.ts. */
   function check(type, field, v, node) {
-    var l = (LIM.limits[type] || {})[field];
+    var l = (lim().limits[type] || {})[field];
     if (!l) return true;
     if (l.when && String(node[l.when.field] === undefined || node[l.when.field] === null ? '' : node[l.when.field]) !== l.when.is) return true;
     var n = formNumber(v);
@@ -54,7 +61,7 @@
     if (l.max !== undefined && n > l.max) return false;
     if (l.above !== undefined) {
       var o = formNumber(node[l.above]);
-      if (o === undefined) o = Number(((LIM.limits[type] || {})[l.above] || {}).default);
+      if (o === undefined) o = Number(((lim().limits[type] || {})[l.above] || {}).default);
       if (isFinite(o) && !(n > o)) return false;
     }
     return true;
@@ -79,7 +86,7 @@
     return function (v, opt) {
       if (check(type, field, v, this)) return true;
       if (opt && opt.label !== undefined) {
-        var l = (LIM.limits[type] || {})[field] || {};
+        var l = (lim().limits[type] || {})[field] || {};
         return (opt.label || field) + ': expected ' + describe(l);
       }
       return false;
@@ -149,7 +156,7 @@
   }
 
   function registerType(type, def) {
-    var limits = LIM.limits[type] || {};
+    var limits = lim().limits[type] || {};
     def.defaults = def.defaults || {};
     Object.keys(limits).forEach(function (k) {
       var d = def.defaults[k] || {};
@@ -157,7 +164,7 @@
       d.validate = num(type, k);
       def.defaults[k] = d;
     });
-    def.defaults.version = { value: LIM.version };
+    def.defaults.version = { value: lim().version };
     var prefix = def.category === 'config' ? '#node-config-input-' : '#node-input-';
     // palette label and node label from the message catalog (<type>.paletteLabel), else the given text
     var fallback = typeof def.paletteLabel === 'string' ? def.paletteLabel : type.replace(/^rel-/, '');
@@ -187,7 +194,7 @@
     var save = def.oneditsave;
     def.oneditsave = function () {
       var r = save ? save.apply(this, arguments) : undefined;
-      this.version = LIM.version;
+      this.version = lim().version;
       if (def.baseOutputs !== undefined) this.outputs = def.baseOutputs + (dashboardOn() ? 1 : 0);
       return r;
     };
@@ -202,14 +209,14 @@
     if (!/^rel-/.test(type)) return;
     var def = RED.nodes.getType(type);
     if (!def || def._relEditor || !def.defaults || def.defaults.version) return;
-    def.defaults.version = { value: LIM.version };
+    def.defaults.version = { value: lim().version };
     var save = def.oneditsave;
     def.oneditsave = function () {
       var r = save ? save.apply(this, arguments) : undefined;
-      this.version = LIM.version;
+      this.version = lim().version;
       return r;
     };
   });
 
-  window.RelEditor = { limits: LIM.limits, version: LIM.version, check: check, num: num, rows: ROWS, expandTemplate: expandTemplate, registerType: registerType };
+  window.RelEditor = { limits: function () { return lim().limits; }, version: function () { return lim().version; }, check: check, num: num, rows: ROWS, expandTemplate: expandTemplate, registerType: registerType };
 })();
