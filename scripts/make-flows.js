@@ -19,6 +19,9 @@ const ASSETS = [
   { assetId: 'filler-1', name: 'Filler motor', role: 'rotary filler, the line\'s constraint', criticality: 4, machineClass: 'iso10816-1:class2', rpm: 1450, bearing: '6203-2RS', fault: 'none', seed: 44 },
 ];
 
+/** Shape of the saved node configs (CONFIG_VERSION in nodes/core/limits.ts; test/package/migrate.spec.ts checks they agree). */
+const CONFIG_VERSION = 1;
+
 /** Demo timing: one real second is 1440 simulated seconds (24 simulated hours per real minute). */
 const TIME_SCALE = 1440;
 const INTERVAL_S = 2;
@@ -128,7 +131,7 @@ function stockWidgets(flow, add, c, T1) {
   vib.outputs = vib.wires.length + 1;
   vib.wires.push(['w-env-conveyor']);
   sw('w-env-conveyor', 'conveyor', 'asset', ['conveyor-1'], 420, Y + 600, [['w-env-chart']]);
-  add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Conveyor envelope spectrum', label: 'Conveyor envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: '', removeOlderUnit: '', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
+  add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Conveyor envelope spectrum', label: 'Conveyor envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: 1, removeOlderUnit: '3600', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
 }
 
 function v1tpl(name) {
@@ -191,7 +194,8 @@ const SETUP_JSONATA = setupJsonata();
 // The demo line (Node-RED 4.1 + Dashboard 2.0)
 function demoLine(variant = 'd2') {
   const flow = [];
-  const add = (n) => (flow.push(n), n);
+  // every reliability node as the editor saves it now: with its config version
+  const add = (n) => (flow.push(n.type.startsWith('rel-') ? Object.assign(n, { version: CONFIG_VERSION }) : n), n);
   const T1 = 'tab-demo-line';
   const T2 = 'tab-demo-dashboards';
   add({ id: T1, type: 'tab', label: 'Packaging line (demo)', disabled: false, info: 'Four simulated assets of a packaging line, analysed, maintained and scheduled by the reliability nodes. The Dashboards tab renders it at /dashboard.' });
@@ -242,7 +246,7 @@ function demoLine(variant = 'd2') {
   c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (state running on the first emission after a start, then cycle and count). Each simulator keeps its simulated clock and its machine in the demo store, so a redeploy or a restart resumes where it stopped: event times never go back and the degrading conveyor stays degraded.');
 
   // Analysis chain
-  add({ id: 'vib', type: 'rel-vibration', z: T1, name: 'vibration features', asset: '', window: 'hann', frameMode: 'trim', bandLow: 10, bandHigh: 1000, envelopeBand: 'auto', envLow: 2000, envHigh: 5000, spectrumPoints: 600, envelopePoints: 2048, x: 690, y: 180, wires: [['drop-wave']] });
+  add({ id: 'vib', type: 'rel-vibration', z: T1, name: 'vibration features', asset: '', window: 'hann', frameMode: 'trim', bandLow: 10, bandHigh: 1000, envelopeBand: 'auto', envLow: 2000, envHigh: 5000, spectrumPoints: 600, envelopePoints: 2048, rpmSource: 'reading', speedMaxAge: 10, rpmValue: 'rpm', rpmValueType: 'msg', averages: 1, dashboard: '', x: 690, y: 180, wires: [['drop-wave']] });
   add({ id: 'drop-wave', type: 'change', z: T1, name: 'drop the waveform', rules: [{ t: 'delete', p: 'payload.samples', pt: 'msg' }], action: '', property: '', from: '', to: '', reg: false, x: 880, y: 180, wires: [['diag']] });
   add({ id: 'diag', type: 'rel-diagnose', z: T1, name: 'diagnose', detect: 4, x: 1040, y: 180, wires: [['health']] });
   add({ id: 'health', type: 'rel-health', z: T1, name: 'health', asset: '', store: STORE, learnMode: 'frames', learnFrames: 20, learnHours: 24, warnBelow: 70, alarmBelow: 50, hysteresis: 5, dwellFrames: 2, dwellMinutes: 0, historyMinutes: 10, x: 1190, y: 180, wires: [['learned'], ['health-to-kanban']] });
@@ -310,4 +314,4 @@ console.log('make-flows: wrote flows/demo-line.json');
 fs.writeFileSync(path.join(ROOT, 'flows', 'dashboard-v1.json'), JSON.stringify(demoLine('v1'), null, 2) + '\n');
 console.log('make-flows: wrote flows/dashboard-v1.json');
 
-module.exports = { ASSETS, TIME_SCALE, INTERVAL_S };
+module.exports = { ASSETS, TIME_SCALE, INTERVAL_S, CONFIG_VERSION };

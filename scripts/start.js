@@ -123,7 +123,8 @@ function linkPackage(userDir, pkgDir) {
 /**
  * A package folder that looks like this package but loads the nodes from another build output
  * (tests build into .build-<area>/, not dist/): package.json with node-red.nodes pointing at
- * dist/nodes/<type>/<type>.js, and dist -> buildDir, examples -> the repository's examples.
+ * dist/nodes/<type>/<type>.js, and dist -> buildDir, examples -> the repository's examples,
+ * resources -> buildDir/resources (or the repository's, for dist).
  */
 function shimPackage(shimDir, buildDir) {
   fs.mkdirSync(shimDir, { recursive: true });
@@ -136,7 +137,9 @@ function shimPackage(shimDir, buildDir) {
   pkg['node-red'].nodes = Object.fromEntries(types.map((t) => [t, `dist/nodes/${t}/${t}.js`]));
   delete pkg.scripts;
   fs.writeFileSync(path.join(shimDir, 'package.json'), JSON.stringify(pkg, null, 2));
-  for (const [name, target] of [['dist', buildDir], ['examples', path.join(ROOT, 'examples')], ['icons', path.join(ROOT, 'icons')]]) {
+  // resources/ (the shared editor module and limits.js): the build output's own, else the repository's
+  const resources = fs.existsSync(path.join(buildDir, 'resources')) ? path.join(buildDir, 'resources') : path.join(ROOT, 'resources');
+  for (const [name, target] of [['dist', buildDir], ['examples', path.join(ROOT, 'examples')], ['icons', path.join(ROOT, 'icons')], ['resources', resources]]) {
     const p = path.join(shimDir, name);
     fs.rmSync(p, { recursive: true, force: true });
     if (fs.existsSync(target)) fs.symlinkSync(target, p, 'dir');

@@ -6,8 +6,12 @@
  * - nothing escapes to the runtime: a throw while building the node becomes a red status and a
  *   logged error, and the node ignores input until redeployed; what init acquired before the
  *   throw (e.g. a store handle, see `onInitFailure`) is released then, as no close handler runs;
- * - `close(removed, done)` runs the node's close handler and calls done after it has finished.
+ * - `close(removed, done)` runs the node's close handler and calls done after it has finished;
+ * - a config saved by an older version (no `version`, or a lower one) is upgraded to the current
+ *   shape before init: the shared migrations of nodes/core/migrate.ts, then the node's own
+ *   `migrate(config)` hook when it has one (opts.migrate).
  */
+import { migrateConfig } from '../core/migrate';
 import type { DoneFn, NodeDef, NodeMessage, RedApi, RedNode, SendFn } from './red';
 import { shortError, status } from './status';
 
@@ -86,16 +90,20 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
   RED: RedApi,
   type: string,
   init: NodeInit<C, N>,
-  opts?: { credentials?: Record<string, { type: string }> },
+  opts?: { credentials?: Record<string, { type: string }>; migrate?: (config: C) => C },
 ): void {
-  function NodeCtor(this: N, config: C) {
-    RED.nodes.createNode(this, config);
+  function NodeCtor(this: N, saved: C) {
+    RED.nodes.createNode(this, saved);
+    let config = saved;
     const node = this;
     let handlers: Handlers = {};
     const outer = initCleanups;
     const cleanups: (() => void)[] = [];
     initCleanups = cleanups;
     try {
+      const m = migrateConfig(type, saved);
+      config = m.config;
+      if (m.from < Number(config.version) && opts?.migrate) config = opts.migrate(config);
       handlers = init(node, config, RED);
     } catch (err) {
       for (const release of cleanups.reverse()) {
@@ -158,7 +166,8 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
         .then(() => done());
     });
   }
-  RED.nodes.registerType(type, NodeCtor, opts);
+  const { migrate: _migrate, ...registration } = opts ?? {};
+  RED.nodes.registerType(type, NodeCtor, opts ? registration : undefined);
 }
 
 /** Evaluate a typed input (str, num, msg, flow, global, env, json, ...) as a promise. */

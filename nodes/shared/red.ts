@@ -39,6 +39,8 @@ export interface NodeDef {
   type: string;
   name?: string;
   z?: string;
+  /** Shape of the saved config (nodes/core/limits.ts CONFIG_VERSION); absent in 0.1.0 flows. */
+  version?: number | string;
   [key: string]: unknown;
 }
 

@@ -20,7 +20,8 @@ function flowFiles(): string[] {
   const ex = path.join(ROOT, 'examples');
   for (const d of fs.readdirSync(ex).sort()) {
     const dir = path.join(ex, d);
-    if (!fs.statSync(dir).isDirectory()) continue;
+    // examples/templates/ holds the build's copies of flows/ (for Import -> Examples): loaded above
+    if (!fs.statSync(dir).isDirectory() || d === 'templates') continue;
     for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.json')) out.push(path.join('examples', d, f));
   }
   return out;
@@ -48,6 +49,14 @@ describe('flows: every flow in flows/ and examples/ loads in Node-RED', function
 
   after(async function () {
     if (red) await red.stop();
+  });
+
+  it('offers the flow templates of flows/ under Import -> Examples (examples/templates/, copied by the build)', function () {
+    const tpl = path.join(ROOT, 'examples', 'templates');
+    const copies = fs.readdirSync(tpl).filter((f) => f.endsWith('.json')).map((f) => fs.readFileSync(path.join(tpl, f), 'utf8'));
+    const sources = fs.readdirSync(path.join(ROOT, 'flows')).filter((f) => f.endsWith('.json'));
+    assert.strictEqual(copies.length, sources.length, 'one template per flow');
+    for (const f of sources) assert.ok(copies.includes(fs.readFileSync(path.join(ROOT, 'flows', f), 'utf8')), `flows/${f} is offered unchanged`);
   });
 
   it('finds the flows (the demo line, both dashboards, the integrator templates, one example per node)', function () {

@@ -1,5 +1,5 @@
 /**
- * The canonical reading (docs: contracts.md) and the small checks every source adapter shares.
+ * The canonical reading (docs/api.md) and the small checks every source adapter shares.
  * Pure: no Node-RED.
  */
 import { InputError } from '../errors';

@@ -1,0 +1,82 @@
+/**
+ * Numbers for people: sensible digits, units, durations, in English or German (decimal comma,
+ * thin grouping as a technician reads it on a form). Pure, no Node-RED import.
+ */
+export type Lang = 'en' | 'de';
+
+/** 'en', 'en-US', 'de', 'de-DE', 'de_AT' ... -> 'en' | 'de' (anything else: 'en'). */
+export function langOf(locale: string | undefined | null): Lang {
+  return typeof locale === 'string' && /^de([-_].*)?$/i.test(locale.trim()) ? 'de' : 'en';
+}
+
+/**
+ * `x` rounded to `sig` significant digits (default 3), never to fewer than the integer part:
+ * 107.36 -> 107, 4.4871 -> 4.49, 0.012345 -> 0.0123, 12345.6 -> 12346.
+ */
+export function roundSig(x: number, sig = 3): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const mag = Math.floor(Math.log10(Math.abs(x)));
+  const decimals = Math.max(0, sig - 1 - mag);
+  const f = 10 ** decimals;
+  // half away from zero, past the binary error of x * f (0.5555 -> 0.556, -0.5555 -> -0.556)
+  const r = Math.round(Math.abs(x) * f * (1 + 4 * Number.EPSILON)) / f;
+  return x < 0 ? -r : r;
+}
+
+/** Decimals `roundSig` keeps for `x` (for fixed formatting). */
+function decimalsFor(x: number, sig: number): number {
+  if (!Number.isFinite(x) || x === 0) return 0;
+  return Math.max(0, sig - 1 - Math.floor(Math.log10(Math.abs(roundSig(x, sig)))));
+}
+
+/**
+ * A number as text with sensible digits: 3 significant (at least the integer part), grouping of
+ * thousands, the language's decimal sign. NaN / Infinity -> '-'.
+ * en: 1,234.5 -> "1,235"; 4.4871 -> "4.49". de: "1.235"; "4,49".
+ */
+export function num(x: number, lang: Lang = 'en', opts: { sig?: number; decimals?: number } = {}): string {
+  if (!Number.isFinite(x)) return '-';
+  const decimals = opts.decimals ?? decimalsFor(x, opts.sig ?? 3);
+  const v = opts.decimals !== undefined ? x : roundSig(x, opts.sig ?? 3);
+  return v.toLocaleString(lang === 'de' ? 'de-DE' : 'en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Units as written in each language (the rest are the same). */
+const UNIT: Record<Lang, Record<string, string>> = {
+  en: { rpm: 'rpm', degC: '°C', h: 'h', min: 'min', s: 's', d: 'days', pct: '%' },
+  de: { rpm: '1/min', degC: '°C', h: 'h', min: 'min', s: 's', d: 'Tage', pct: '%' },
+};
+
+/** A value with its unit: "4.49 mm/s", "1.797 1/min", "72 %". */
+export function withUnit(x: number, unit: string, lang: Lang = 'en', opts: { sig?: number; decimals?: number } = {}): string {
+  const u = UNIT[lang][unit] ?? unit;
+  return `${num(x, lang, opts)}\u00a0${u}`;
+}
+
+/** A frequency: whole Hz from 100 Hz, else 3 significant digits ("107 Hz", "29.9 Hz"). */
+export function hz(x: number, lang: Lang = 'en'): string {
+  return withUnit(x, 'Hz', lang, Math.abs(x) >= 100 ? { decimals: 0 } : {});
+}
+
+/** How many times above: "66x", "4.2x", "over 1000x" / "über 1000x". */
+export function times(x: number, lang: Lang = 'en'): string {
+  if (x > 1000) return lang === 'de' ? 'über 1000x' : 'over 1000x';
+  return `${num(x, lang, { decimals: x >= 10 ? 0 : 1 })}x`;
+}
+
+/**
+ * A duration in hours as a person says it: "45 min", "5.5 h", "3 days" / "45 min", "5,5 h",
+ * "3 Tage", "about 6 weeks" / "etwa 6 Wochen".
+ */
+export function duration(hours: number, lang: Lang = 'en'): string {
+  if (!Number.isFinite(hours)) return '-';
+  const de = lang === 'de';
+  if (hours < 1) return `${num(Math.max(0, hours * 60), lang, { decimals: 0 })}\u00a0min`;
+  if (hours < 48) return `${num(hours, lang, { decimals: hours < 10 ? 1 : 0 })}\u00a0h`;
+  const days = hours / 24;
+  if (days < 14) return `${num(days, lang, { decimals: days < 10 ? 1 : 0 })}\u00a0${de ? 'Tage' : 'days'}`;
+  const weeks = Math.round(days / 7);
+  if (days < 120) return de ? `etwa ${weeks} Wochen` : `about ${weeks} weeks`;
+  const months = Math.round(days / 30.4);
+  return de ? `etwa ${months} Monate` : `about ${months} months`;
+}

@@ -1,0 +1,3 @@
+/** Plain language (en, de): formatting helpers and sentences. See format.ts and sentences.ts. */
+export * from './format';
+export * from './sentences';

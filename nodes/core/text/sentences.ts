@@ -1,0 +1,195 @@
+/**
+ * Plain language for the floor: fault modes, severities, health states, ISO 10816 zones and RUL
+ * as sentences a technician understands, in English and German, for dashboards and work-order
+ * titles. Pure functions over the data the nodes emit (rel-diagnose's faults, rel-health's
+ * health, rel-vibration's zone, rel-rul's rul); no Node-RED import.
+ *
+ *   faultSentence({ mode: 'bearing-outer-race', severity: 'alarm', evidence }, { channel: 'DE-accel' })
+ *   -> "Outer ring of the drive-end bearing damaged: the defect frequency 107 Hz stands 66x above the noise"
+ */
+import { duration, hz, num, times, withUnit, type Lang } from './format';
+
+export type FaultMode = 'bearing-outer-race' | 'bearing-inner-race' | 'bearing-ball' | 'bearing-cage' | 'imbalance' | 'misalignment' | 'looseness';
+export type Severity = 'watch' | 'warning' | 'alarm';
+export type HealthState = 'learning' | 'normal' | 'warning' | 'alarm' | 'stopped';
+export type Zone = 'A' | 'B' | 'C' | 'D';
+/** Where on the machine a sensor sits: drive end, non-drive end, or not known. */
+export type Location = 'DE' | 'NDE' | undefined;
+
+/** The bearing position a channel name tells (DE-accel, nde_vib, "drive end" ...). */
+export function locationOf(channel: string | undefined): Location {
+  if (typeof channel !== 'string') return undefined;
+  if (/(^|[^a-z])nde([^a-z]|$)|non[-_ ]?drive/i.test(channel)) return 'NDE';
+  if (/(^|[^a-z])de([^a-z]|$)|drive[-_ ]?end/i.test(channel)) return 'DE';
+  return undefined;
+}
+
+const BEARING_PART: Record<Lang, Record<string, string>> = {
+  en: { 'bearing-outer-race': 'Outer ring', 'bearing-inner-race': 'Inner ring', 'bearing-ball': 'Rolling elements', 'bearing-cage': 'Cage' },
+  de: { 'bearing-outer-race': 'Außenring', 'bearing-inner-race': 'Innenring', 'bearing-ball': 'Wälzkörper', 'bearing-cage': 'Käfig' },
+};
+const OTHER: Record<Lang, Record<string, string>> = {
+  en: { imbalance: 'Rotor out of balance', misalignment: 'Shafts misaligned at the coupling', looseness: 'Mechanical looseness (mounting, bolts or bearing fit)' },
+  de: { imbalance: 'Unwucht am Rotor', misalignment: 'Wellen an der Kupplung nicht fluchtend', looseness: 'Mechanische Lose (Befestigung, Schrauben oder Lagersitz)' },
+};
+
+/** What is wrong, as a short phrase: "Outer ring of the drive-end bearing damaged". */
+export function faultName(mode: FaultMode | string, lang: Lang = 'en', location?: Location): string {
+  const part = BEARING_PART[lang][mode];
+  if (part) {
+    if (lang === 'de') {
+      const where = location === 'DE' ? 'antriebsseitigen ' : location === 'NDE' ? 'nicht antriebsseitigen ' : '';
+      return `${part} des ${where}Lagers beschädigt`;
+    }
+    const where = location === 'DE' ? 'drive-end ' : location === 'NDE' ? 'non-drive-end ' : '';
+    return `${part} of the ${where}bearing damaged`;
+  }
+  const other = OTHER[lang][mode];
+  if (other) return other;
+  return lang === 'de' ? `Befund: ${mode}` : `Finding: ${mode}`;
+}
+
+/** The figures a technician checks, read from rel-diagnose's evidence sentence. */
+export interface EvidenceFigures {
+  /** Frequency of the peak found (Hz). */
+  hz?: number;
+  /** How many times the peak stands above the local noise floor. */
+  prominence?: number;
+  /** Velocity RMS (mm/s) and ISO zone, when the sentence gives them. */
+  velocity?: number;
+  zone?: Zone;
+}
+
+/** Reads the first peak's frequency and prominence (and the velocity and zone) from an evidence sentence. */
+export function evidenceFigures(evidence: string | undefined): EvidenceFigures {
+  const out: EvidenceFigures = {};
+  if (typeof evidence !== 'string') return out;
+  const f = /\bat (\d+(?:\.\d+)?) Hz/.exec(evidence);
+  if (f) out.hz = Number(f[1]);
+  const p = /(over 1000|\d+(?:\.\d+)?)x (?:the local|or more above)/.exec(evidence);
+  if (p) out.prominence = p[1] === 'over 1000' ? 1001 : Number(p[1]);
+  const v = /velocity (\d+(?:\.\d+)?) mm\/s, ISO zone ([ABCD])/.exec(evidence);
+  if (v) {
+    out.velocity = Number(v[1]);
+    out.zone = v[2] as Zone;
+  }
+  return out;
+}
+
+/** The evidence as a short clause: "the defect frequency 107 Hz stands 66x above the noise". */
+export function evidenceClause(mode: FaultMode | string, fig: EvidenceFigures, lang: Lang = 'en'): string {
+  const bearing = mode.startsWith('bearing-');
+  const parts: string[] = [];
+  if (fig.hz !== undefined && fig.prominence !== undefined) {
+    if (lang === 'de') parts.push(`${bearing ? 'die Schadensfrequenz' : 'die Linie bei'} ${hz(fig.hz, lang)} steht ${times(fig.prominence, lang)} über dem Rauschen`);
+    else parts.push(`${bearing ? 'the defect frequency' : 'the line at'} ${hz(fig.hz, lang)} stands ${times(fig.prominence, lang)} above the noise`);
+  } else if (fig.hz !== undefined) parts.push(lang === 'de' ? `Linie bei ${hz(fig.hz, lang)}` : `line at ${hz(fig.hz, lang)}`);
+  if (fig.velocity !== undefined && fig.zone) {
+    parts.push(lang === 'de' ? `Schwinggeschwindigkeit ${withUnit(fig.velocity, 'mm/s', lang)}, Zone ${fig.zone}` : `vibration ${withUnit(fig.velocity, 'mm/s', lang)}, zone ${fig.zone}`);
+  }
+  return parts.join(lang === 'de' ? '; ' : '; ');
+}
+
+/** A fault of rel-diagnose (or any {mode, evidence}) as one sentence. */
+export function faultSentence(fault: { mode: FaultMode | string; evidence?: string; severity?: Severity }, opts: { lang?: Lang; channel?: string; location?: Location } = {}): string {
+  const lang = opts.lang ?? 'en';
+  const name = faultName(fault.mode, lang, opts.location ?? locationOf(opts.channel));
+  const clause = evidenceClause(fault.mode, evidenceFigures(fault.evidence), lang);
+  return clause ? `${name}: ${clause}` : name;
+}
+
+const SEVERITY: Record<Lang, Record<Severity, string>> = {
+  en: { watch: 'Watch: check at the next round', warning: 'Warning: plan the repair', alarm: 'Alarm: act now' },
+  de: { watch: 'Beobachten: beim nächsten Rundgang prüfen', warning: 'Warnung: Reparatur planen', alarm: 'Alarm: sofort handeln' },
+};
+
+/** What a severity asks of the technician: "Alarm: act now". */
+export function severityText(s: Severity | string, lang: Lang = 'en'): string {
+  return SEVERITY[lang][s as Severity] ?? s;
+}
+
+const STATE: Record<Lang, Record<HealthState, string>> = {
+  en: { learning: 'Learning: the machine\'s normal state is being learned', normal: 'Normal: nothing to do', warning: 'Warning: plan maintenance', alarm: 'Alarm: act now', stopped: 'Stopped: the machine is not running' },
+  de: { learning: 'Lernphase: der Normalzustand der Maschine wird gelernt', normal: 'Normal: nichts zu tun', warning: 'Warnung: Wartung planen', alarm: 'Alarm: sofort handeln', stopped: 'Stillstand: die Maschine läuft nicht' },
+};
+
+/** A health state for people: "Alarm: act now". */
+export function healthState(state: HealthState | string, lang: Lang = 'en'): string {
+  return STATE[lang][state as HealthState] ?? state;
+}
+
+/** rel-health's health as a sentence: "Health 62 of 100. Warning: plan maintenance". */
+export function healthSentence(h: { score?: number | null; state: HealthState | string; learned?: number }, lang: Lang = 'en'): string {
+  const st = healthState(h.state, lang);
+  if (h.state === 'learning') {
+    const pct = typeof h.learned === 'number' && Number.isFinite(h.learned) ? ` (${num(Math.round(h.learned * 100), lang, { decimals: 0 })} %)` : '';
+    return `${st}${pct}`;
+  }
+  if (typeof h.score !== 'number' || !Number.isFinite(h.score)) return st;
+  const score = num(Math.round(h.score), lang, { decimals: 0 });
+  return lang === 'de' ? `Zustand ${score} von 100. ${st}` : `Health ${score} of 100. ${st}`;
+}
+
+const ZONE: Record<Lang, Record<Zone, string>> = {
+  en: {
+    A: 'as good as a new machine',
+    B: 'fine for long-term operation',
+    C: 'not for long-term operation: plan a repair',
+    D: 'severe enough to damage the machine: act now',
+  },
+  de: {
+    A: 'so gut wie eine neue Maschine',
+    B: 'für den Dauerbetrieb in Ordnung',
+    C: 'nicht für den Dauerbetrieb: Reparatur planen',
+    D: 'stark genug, die Maschine zu schädigen: sofort handeln',
+  },
+};
+
+/**
+ * An ISO 10816 zone explained; with the velocity and the class limits (mm/s RMS at A/B, B/C,
+ * C/D) it names where the value stands: "4.49 mm/s is in zone C (2.8 to 4.5 mm/s): not for
+ * long-term operation: plan a repair".
+ */
+export function isoZoneText(zone: Zone | string, lang: Lang = 'en', velocity?: number, limits?: { ab: number; bc: number; cd: number }): string {
+  const what = ZONE[lang][zone as Zone];
+  if (!what) return lang === 'de' ? `Zone ${zone}` : `zone ${zone}`;
+  if (velocity === undefined || !Number.isFinite(velocity)) return `${lang === 'de' ? 'Zone' : 'Zone'} ${zone}: ${what}`;
+  const v = withUnit(velocity, 'mm/s', lang);
+  let range = '';
+  if (limits) {
+    const to = lang === 'de' ? 'bis' : 'to';
+    const b = (x: number) => num(x, lang, { decimals: x < 1 ? 2 : x < 10 ? 1 : 0 });
+    range =
+      zone === 'A' ? ` (${lang === 'de' ? 'unter' : 'below'} ${b(limits.ab)} mm/s)`
+      : zone === 'B' ? ` (${b(limits.ab)} ${to} ${b(limits.bc)} mm/s)`
+      : zone === 'C' ? ` (${b(limits.bc)} ${to} ${b(limits.cd)} mm/s)`
+      : ` (${lang === 'de' ? 'ab' : 'from'} ${b(limits.cd)} mm/s)`;
+  }
+  return lang === 'de' ? `${v} liegt in Zone ${zone}${range}: ${what}` : `${v} is in zone ${zone}${range}: ${what}`;
+}
+
+const RUL_REASON: Record<Lang, Record<string, string>> = {
+  en: { 'asset normal': 'no wear trend: the machine is normal', 'too little data': 'not enough readings yet for a forecast', 'no significant trend': 'no clear wear trend', plateau: 'the wear has levelled off' },
+  de: { 'asset normal': 'kein Verschleißtrend: die Maschine ist normal', 'too little data': 'noch zu wenige Messungen für eine Prognose', 'no significant trend': 'kein klarer Verschleißtrend', plateau: 'der Verschleiß ist zum Stillstand gekommen' },
+};
+
+/** rel-rul's estimate: "About 3.1 days left (1.5 to 5.2 days)" or why there is none. */
+export function rulSentence(rul: { hours: number; low?: number; high?: number | null } | null, lang: Lang = 'en', reason?: string): string {
+  if (!rul || !Number.isFinite(rul.hours)) {
+    const r = reason ? RUL_REASON[lang][reason] ?? reason : undefined;
+    return lang === 'de' ? `Keine Restlebensdauer${r ? `: ${r}` : ''}` : `No remaining life estimate${r ? `: ${r}` : ''}`;
+  }
+  const main = duration(rul.hours, lang);
+  const lo = typeof rul.low === 'number' && Number.isFinite(rul.low) ? duration(rul.low, lang) : undefined;
+  const hi = typeof rul.high === 'number' && Number.isFinite(rul.high) ? duration(rul.high, lang) : undefined;
+  const range = lo && hi ? (lang === 'de' ? ` (${lo} bis ${hi})` : ` (${lo} to ${hi})`) : lo ? (lang === 'de' ? ` (mindestens ${lo})` : ` (at least ${lo})`) : '';
+  return lang === 'de' ? `Noch ${main.startsWith('etwa') ? main : `etwa ${main}`}${range}` : `About ${main.replace(/^about /, '')} left${range}`;
+}
+
+/** A work-order title: "Conveyor drive: outer ring of the drive-end bearing damaged". */
+export function workOrderTitle(assetName: string, fault: { mode: FaultMode | string }, opts: { lang?: Lang; channel?: string; location?: Location } = {}): string {
+  const lang = opts.lang ?? 'en';
+  const name = faultName(fault.mode, lang, opts.location ?? locationOf(opts.channel));
+  // German nouns keep their capital; English continues the sentence in lower case
+  return `${assetName}: ${lang === 'de' ? name : name.charAt(0).toLowerCase() + name.slice(1)}`;
+}
