@@ -8,8 +8,40 @@
  */
 import { defineNode } from '../shared/node';
 import { resolveDbPath, pgSettings, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
-import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync } from '../core/store';
-import type { NodeDef, RedApi } from '../shared/red';
+import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync, type Store } from '../core/store';
+import { Housekeeper } from '../core/store/housekeeper';
+import { retentionSettings } from '../core/store/housekeeping';
+import { getClock } from '../shared/clock';
+import type { NodeDef, RedApi, RedNode } from '../shared/red';
+
+/**
+ * Housekeeping of a store from settings.js `reliabilityStorage` (docs/deployment.md): retention
+ * (days per kind, defaults in housekeeping.ts), `backup: { dir, everyHours, keep }` for the SQLite
+ * file, `housekeeping: false` to switch it off. Returns the housekeeper's close.
+ */
+function startHousekeeping(RED: RedApi, node: RedNode & { housekeeper?: Housekeeper }, file: string, shared?: Store): () => Promise<void> {
+  const cfg = ((RED.settings as Record<string, unknown>).reliabilityStorage ?? {}) as { housekeeping?: boolean; retention?: Record<string, unknown>; backup?: { dir?: string; everyHours?: number; keep?: number } };
+  if (cfg.housekeeping === false) return async () => undefined;
+  const retention = retentionSettings(cfg.retention ?? {});
+  const b = cfg.backup;
+  const backup = b && b.dir ? { file, dir: resolveDbPath(RED, b.dir), everyHours: Number(b.everyHours ?? 24), keep: Number(b.keep ?? 7) } : undefined;
+  if (backup && !(backup.everyHours > 0)) throw new Error(`rel-store: reliabilityStorage.backup.everyHours: expected hours > 0, got ${JSON.stringify(b?.everyHours)}`);
+  const hk = new Housekeeper({
+    // The local file is opened for a pass and released after it; a PostgreSQL store is the node's own.
+    stores: () => {
+      const h = openStore(file);
+      return { stores: shared ? [shared, h.db] : [h.db], release: () => h.release() };
+    },
+    retention,
+    dir: require('path').dirname(file),
+    backup,
+    clock: getClock(RED),
+    report: (kind, level, text) => (level === 'error' ? node.error(`${kind}: ${text}`) : level === 'warn' ? node.warn(`${kind}: ${text}`) : node.log(`${kind}: ${text}`)),
+  });
+  node.housekeeper = hk;
+  hk.start();
+  return () => hk.close();
+}
 
 interface StoreDef extends NodeDef {
   backend?: string;
@@ -31,7 +63,8 @@ export = function (RED: RedApi) {
         node.backend = backend;
         if (backend === 'sqlite') {
           node.file = resolveDbPath(RED, config.file);
-          return {};
+          const stop = startHousekeeping(RED, node, node.file);
+          return { close: stop };
         }
         const settings = pgSettings(RED, config, (node as unknown as { credentials?: PgCredentials }).credentials);
         const localFile = resolveDbPath(RED, config.localFile, DEFAULT_LOCAL_FILE);
@@ -48,6 +81,7 @@ export = function (RED: RedApi) {
       node.users = () => users.size;
       const pg = node.pg;
       let closed = false;
+      const stopHk = startHousekeeping(RED, node, node.file, pg.db);
       // Check the server now so a wrong address shows in the log at deploy, not at the first write.
       migrateCoreAsync(pg.db)
         .then(() => pg.db.serverVersion())
@@ -56,8 +90,9 @@ export = function (RED: RedApi) {
           (e) => closed || node.warn(`${pg.db.location}: ${e instanceof Error ? e.message : String(e)}`),
         );
       return {
-        close: () => {
+        close: async () => {
           closed = true;
+          await stopHk();
           return pg.release();
         },
       };
