@@ -7,7 +7,7 @@
  *   it, and its close waits for the pool to end. Per-box state stays in the local SQLite file.
  */
 import { defineNode } from '../shared/node';
-import { resolveDbPath, pgSettings, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
+import { resolveDbPath, pgSettings, gatedStore, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
 import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync } from '../core/store';
 import type { NodeDef, RedApi } from '../shared/red';
 
@@ -47,9 +47,11 @@ export = function (RED: RedApi) {
       node.deregister = (u) => users.delete(u);
       node.users = () => users.size;
       const pg = node.pg;
+      node.shared = gatedStore(pg.db);
       let closed = false;
       // Check the server now so a wrong address shows in the log at deploy, not at the first write.
-      migrateCoreAsync(pg.db)
+      node.shared
+        .ready()
         .then(() => pg.db.serverVersion())
         .then(
           (v) => closed || node.log(`${v} at ${pg.db.location}`),
