@@ -7,7 +7,7 @@
  *   it, and its close waits for the pool to end. Per-box state stays in the local SQLite file.
  */
 import { defineNode } from '../shared/node';
-import { resolveDbPath, pgSettings, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
+import { resolveDbPath, pgSettings, gatedStore, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
 import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync, type Store } from '../core/store';
 import { Housekeeper } from '../core/store/housekeeper';
 import { retentionSettings } from '../core/store/housekeeping';
@@ -80,10 +80,12 @@ export = function (RED: RedApi) {
       node.deregister = (u) => users.delete(u);
       node.users = () => users.size;
       const pg = node.pg;
+      node.shared = gatedStore(pg.db);
       let closed = false;
-      const stopHk = startHousekeeping(RED, node, node.file, pg.db);
+      const stopHk = startHousekeeping(RED, node, node.file, node.shared);
       // Check the server now so a wrong address shows in the log at deploy, not at the first write.
-      migrateCoreAsync(pg.db)
+      node.shared
+        .ready()
         .then(() => pg.db.serverVersion())
         .then(
           (v) => closed || node.log(`${v} at ${pg.db.location}`),

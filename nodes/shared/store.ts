@@ -1,7 +1,7 @@
 /** Config lookup for the store: resolve a node's `store` property to a shared connection. */
 import fs from 'fs';
 import path from 'path';
-import { openStore, migrateCore, migrateCoreAsync, type SyncStore as Store, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
+import { openStore, migrateCore, migrateCoreAsync, GatedStore, type SyncStore as Store, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
 import { onInitFailure } from './node';
 import type { NodeDef, RedApi, RedNode } from './red';
 
@@ -21,6 +21,8 @@ export interface StoreConfigNode extends RedNode {
   backend?: Backend;
   /** The PostgreSQL pool this config node owns (backend postgres). */
   pg?: PgHandle;
+  /** The pool's store behind a gate that applies the core schema before the first statement (what nodes get as `db`). */
+  shared?: GatedStore;
   /** Why the configuration was refused, for the nodes that select it. */
   problem?: string;
   /** Nodes using this store (backend postgres), the way the MQTT broker node counts its users. */
@@ -66,6 +68,18 @@ export interface AcquiredStore extends StoreHandle {
 
 let userSeq = 0;
 
+const gates = new WeakMap<AsyncStore, GatedStore>();
+
+/** The one gated store of a pool (shared by every rel-store node on it): the core schema before the first statement. */
+export function gatedStore(db: AsyncStore): GatedStore {
+  let g = gates.get(db);
+  if (!g) {
+    g = new GatedStore(db, () => migrateCoreAsync(db));
+    gates.set(db, g);
+  }
+  return g;
+}
+
 /**
  * Open the store a node is configured with, with the core schema and any area migrations
  * (`migrate`, e.g. the cmms or jit track) applied. The caller must call `release()` in its close
@@ -86,12 +100,13 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
   const postgres = cfg.backend === 'postgres';
   if (postgres && !cfg.pg) throw new Error(`${what}: the selected rel-store (${storeId}) has no PostgreSQL connection`);
   const local = openStore(cfg.file);
-  const db = postgres ? cfg.pg!.db : local.db;
+  if (postgres && !cfg.shared) cfg.shared = gatedStore(cfg.pg!.db);
+  const db = postgres ? cfg.shared! : local.db;
   const user = `${what}#${++userSeq}`;
   const steps = (): Promise<void> => {
     const pending: unknown[] = [];
     migrateCore(local.store);
-    if (postgres) pending.push(migrateCoreAsync(db));
+    if (postgres) pending.push(cfg.shared!.ready());
     for (const m of migrate) pending.push(m(local.store, db));
     // Settle every step before reporting the first failure, so a retry never joins an attempt
     // still running against a server that was away.

@@ -79,8 +79,13 @@ export class PgCluster {
       fs.chownSync(dir, uid, gid);
     }
     const c = new PgCluster(dir);
-    asPostgres(path.join(PG_BIN, 'initdb'), ['-D', c.data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C']);
-    c.makeCertificates();
+    try {
+      asPostgres(path.join(PG_BIN, 'initdb'), ['-D', c.data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C']);
+      c.makeCertificates();
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true }); // nothing left behind by a cluster that could not be made
+      throw e;
+    }
     return c;
   }
 

@@ -239,6 +239,14 @@ describe('rel-store on PostgreSQL', function () {
       const row = (await c.query('SELECT value FROM node_state WHERE scope = $1', ['kanban'])).rows[0];
       await c.end();
       assert.deepStrictEqual(JSON.parse(row.value), { cards: 3 }, 'db writes reach the server');
+      // The assets wrote their register rows on a fresh database: the core schema came first.
+      for (let i = 0; i < 100 && (await h.db.all('SELECT asset_id FROM assets')).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepStrictEqual(await h.db.all('SELECT asset_id FROM assets ORDER BY asset_id'), [{ asset_id: 'fan-1' }, { asset_id: 'pump-1' }]);
+      const errors = helper
+        .log()
+        .args.map((x: any[]) => x[0])
+        .filter((e: any) => e && e.level === 20);
+      assert.deepStrictEqual(errors, [], 'no node reported an error');
       assert.deepStrictEqual(await getState(h.local, 'kanban', 'loop-1'), { cards: 9 });
       const info = await helper.request().get('/rel-store/pg1/info').expect(200);
       assert.strictEqual(info.body.backend, 'postgres');
@@ -284,7 +292,12 @@ describe('rel-store on PostgreSQL', function () {
     }
     const c = new Client({ connectionString: url });
     await c.connect();
-    const n = (await c.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'node-red-reliability'")).rows[0].n;
+    // The server ends a backend shortly after its client has gone: wait up to 10 s for it.
+    let n = -1;
+    for (let i = 0; i < 100 && n !== 0; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      n = (await c.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'node-red-reliability'")).rows[0].n;
+    }
     await c.end();
     assert.strictEqual(n, 0, 'no server connection left after the last redeploy');
     assert.deepStrictEqual(openConnections(), [], 'local files closed');

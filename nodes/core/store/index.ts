@@ -6,3 +6,4 @@ export { openPostgres, openPools, mapPlaceholders, isUnavailable, PgStore, MAX_T
 export type { PgConfig, PgHandle } from './postgres';
 export { Outbox, OUTBOX_MIGRATIONS, MAX_EVENT_KEY, MAX_PAYLOAD_CHARS } from './outbox';
 export type { OutboxHandler, OutboxOptions, SubmitResult } from './outbox';
+export { GatedStore } from './gate';
