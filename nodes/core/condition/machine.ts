@@ -128,7 +128,7 @@ export interface MachineModel {
   notes: string[];
 }
 
-interface BinState {
+export interface BinState {
   status: 'learning' | 'ready';
   /** Learning frames: ts, values per channel name (missing = absent), EWMA per channel, EWMA age. */
   frames: { ts: number; v: Record<string, number>; e: Record<string, number>; age: number }[];
@@ -292,7 +292,14 @@ export class MachineScorer {
     return new MachineScorer(cfg, { asset, held: {}, clock: initialClock(ts), settledAt: ts, ewma: {}, ewmaAge: 0, bins: {}, alarm: initialAlarm(ts), lastTs: null });
   }
 
+  /** From a snapshot (after JSON: infinite limits come back as null). */
   static restore(cfg: MachineConfig, state: MachineState): MachineScorer {
+    for (const bin of Object.values(state.bins)) {
+      const m = bin.model;
+      if (!m) continue;
+      if (typeof m.warnLimit !== 'number') m.warnLimit = Infinity;
+      if (typeof m.alarmLimit !== 'number') m.alarmLimit = Infinity;
+    }
     return new MachineScorer(cfg, state);
   }
 
