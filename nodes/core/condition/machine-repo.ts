@@ -64,38 +64,47 @@ export class MachineRepo {
     return MachineScorer.restore(cfg, state);
   }
 
-  /** Store the scorer's state in one transaction; new learning frames are appended. */
-  async save(m: MachineScorer, now: number): Promise<void> {
+  /**
+   * Write the scorer's state with `q` (inside the caller's transaction); new learning frames are
+   * appended. Returns the function to call after the commit (it updates the cache of stored frames).
+   */
+  async write(q: Query, m: MachineScorer, now: number): Promise<() => void> {
     const st = m.snapshot();
     const bins: Record<string, unknown> = {};
     const next = new Map<string, { n: number; stride: number }>();
+    for (const [key, bin] of Object.entries(st.bins)) {
+      bins[key] = { ...bin, frames: [] };
+      const id = `${st.asset}\u0000${key}`;
+      const had = this.stored.get(id) ?? { n: 0, stride: 1 };
+      let from = had.n;
+      if (bin.stride !== had.stride || bin.frames.length < had.n) {
+        await q.run('DELETE FROM condition_machine_frames WHERE asset = ? AND bin = ?', [st.asset, key]);
+        from = 0;
+      }
+      for (let i = from; i < bin.frames.length; i++) {
+        await q.run('INSERT INTO condition_machine_frames (asset, bin, seq, frame) VALUES (?, ?, ?, ?) ON CONFLICT (asset, bin, seq) DO UPDATE SET frame = excluded.frame', [st.asset, key, i, JSON.stringify(bin.frames[i])]);
+      }
+      next.set(id, { n: bin.frames.length, stride: bin.stride });
+    }
+    await q.run('INSERT INTO condition_machines (asset, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at', [
+      st.asset,
+      JSON.stringify({ ...st, bins }),
+      now,
+    ]);
+    return () => {
+      for (const [id, v] of next) this.stored.set(id, v);
+    };
+  }
+
+  /** Store the scorer's state in a transaction of its own. */
+  async save(m: MachineScorer, now: number): Promise<void> {
     try {
-      await this.store.tx(async (q) => {
-        for (const [key, bin] of Object.entries(st.bins)) {
-          bins[key] = { ...bin, frames: [] };
-          const id = `${st.asset}\u0000${key}`;
-          const had = this.stored.get(id) ?? { n: 0, stride: 1 };
-          let from = had.n;
-          if (bin.stride !== had.stride || bin.frames.length < had.n) {
-            await q.run('DELETE FROM condition_machine_frames WHERE asset = ? AND bin = ?', [st.asset, key]);
-            from = 0;
-          }
-          for (let i = from; i < bin.frames.length; i++) {
-            await q.run('INSERT INTO condition_machine_frames (asset, bin, seq, frame) VALUES (?, ?, ?, ?) ON CONFLICT (asset, bin, seq) DO UPDATE SET frame = excluded.frame', [st.asset, key, i, JSON.stringify(bin.frames[i])]);
-          }
-          next.set(id, { n: bin.frames.length, stride: bin.stride });
-        }
-        await q.run('INSERT INTO condition_machines (asset, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at', [
-          st.asset,
-          JSON.stringify({ ...st, bins }),
-          now,
-        ]);
-      });
+      const commit = await this.store.tx((q) => this.write(q, m, now));
+      commit();
     } catch (e) {
-      this.forget(st.asset);
+      this.forget(m.snapshot().asset);
       throw e;
     }
-    for (const [id, v] of next) this.stored.set(id, v);
   }
 
   /** Forget the cache of stored frames (after a rolled-back transaction). */
