@@ -50,3 +50,40 @@ describe('machine health persistence (async store, SQLite file)', function () {
     h2.release();
   });
 });
+
+describe('machine monitor (async store)', function () {
+  this.timeout(60_000);
+  it('one transaction per poll with the events and history; relearn forgets the baseline', async () => {
+    const { MachineMonitor } = await import('../../nodes/core/condition/machine-monitor');
+    const h = openStore(path.join(tmpDir(), 'monitor.db'));
+    await h.local.migrate('condition-machine-spec', [{ version: 1, description: 'machine tables', up: MACHINE_DDL_SQLITE }]);
+    const events: { kind: string; to?: string | null }[] = [];
+    const hist: string[] = [];
+    const mon = new MachineMonitor(h.local, CFG, {
+      event: async (q, e) => {
+        await q.one('SELECT 1 AS x');
+        events.push({ kind: e.kind, to: e.to });
+      },
+      history: async (_q, _a, _c, metric) => {
+        hist.push(metric);
+      },
+    });
+    const sim = new ScalarMachine();
+    let t = T0;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 320; i++, t += 1000) pending.push(mon.poll('pump-7', 'iso10816-3:group2:rigid', sim.poll(t, { running: true, velocity: i >= 305 ? 5.2 : 1.2 }), t));
+    const outs = (await Promise.all(pending)) as { health: { state: string; isoZone?: string } }[];
+    assert.strictEqual(outs[299].health.state, 'normal');
+    assert.strictEqual(outs[319].health.state, 'alarm');
+    assert.strictEqual(outs[319].health.isoZone, 'D');
+    assert.deepStrictEqual(events, [{ kind: 'state', to: 'alarm' }]);
+    assert.ok(hist.includes('health') && hist.includes('anomaly'));
+    await assert.rejects(mon.poll('pump-7', undefined, [{ channel: 'x', value: 1, ts: T0 }], t), /msg\.payload\.ts/);
+    await mon.relearn('pump-7', 'tech', 'bearing replaced', t);
+    assert.strictEqual(events[1].kind, 'relearn');
+    const after = await mon.poll('pump-7', undefined, sim.poll(t, { running: true }), t);
+    assert.strictEqual(after.health.state, 'learning');
+    await mon.drain();
+    h.release();
+  });
+});
