@@ -1,6 +1,7 @@
 import assert from 'assert';
 import { InputError } from '../../nodes/core/errors';
 import { DEFAULT_MACHINE, isoHealth, MachineScorer, t2Health, type MachineConfig, type MachineHealth } from '../../nodes/core/condition/machine';
+import { machineConfig, machineEvidence } from '../../nodes/core/condition/machine-config';
 import { batchMeansNeff, chi2QuantileUpper, fQuantileUpper, invertSpd, t2Limit } from '../../nodes/core/condition/scalar';
 import { Rng } from '../../nodes/core/signal/random';
 import { ScalarMachine } from './scalar-machine';
@@ -187,5 +188,28 @@ describe('machine health core (scalar tags)', () => {
     const b = MachineScorer.restore(CFG, JSON.parse(JSON.stringify(a.snapshot())));
     const p = sim.poll(t, { running: true });
     assert.deepStrictEqual(b.poll(JSON.parse(JSON.stringify(p)), t).health, a.poll(p, t).health);
+  });
+
+  it('node form to machine config: defaults, running rule, modes, limits; errors name the setting', () => {
+    const d = machineConfig({});
+    assert.strictEqual(d.learnMode, 'hours');
+    assert.strictEqual(d.learnHours, 8);
+    assert.strictEqual(d.warnPerHour, 1 / 8);
+    const c = machineConfig({ learnMode: 'frames', learnFrames: '400', runChannel: 'current', runAbove: '5', modeChannel: 'speed', modeEdges: '1000, 1400', limits: '{"motor-temp": {"warnAbove": 80, "alarmAbove": 95}}', startupMinutes: '2' });
+    assert.strictEqual(c.learnMode, 'readings');
+    assert.strictEqual(c.learnReadings, 400);
+    assert.deepStrictEqual(c.running, { channel: 'current', above: 5 });
+    assert.deepStrictEqual(c.mode, { channel: 'speed', edges: [1000, 1400] });
+    assert.deepStrictEqual({ ...c.limits!['motor-temp'] }, { warnAbove: 80, alarmAbove: 95 });
+    assert.strictEqual(c.startupMs, 120_000);
+    assert.throws(() => machineConfig({ modeChannel: 'speed', modeEdges: '1400, 1000' }), /config modeEdges: expected ascending/);
+    assert.throws(() => machineConfig({ limits: '{"t": {"warnAbove": 90, "alarmAbove": 80}}' }), /config limits\.t\.alarmAbove/);
+    assert.throws(() => machineConfig({ limits: '{nope' }), /config limits: expected JSON/);
+    assert.throws(() => machineConfig({ warnEveryHours: 100, alarmEveryHours: 10 }), /config alarmEveryHours/);
+    assert.throws(() => machineConfig({ lambda: 0 }), /config lambda/);
+    const { m, sim, t } = learned();
+    let h!: MachineHealth;
+    for (let i = 0; i < 15; i++) h = m.poll(sim.poll(t + i * S, { running: true, velocity: 5.2 }), t + i * S).health;
+    assert.match(machineEvidence(h, 'normal', 'alarm'), /^machine health \d+(\.\d)? \(normal -> alarm\): ISO 10816 zone D/);
   });
 });
