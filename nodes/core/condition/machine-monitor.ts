@@ -6,6 +6,7 @@
  * scorer of an asset is dropped when its transaction fails, so the next poll reloads what was
  * committed.
  */
+import { InputError } from '../errors';
 import type { Query, Store } from '../store/types';
 import type { MachineClass } from '../signal/iso10816';
 import type { AlarmLevel } from './alarm';
@@ -120,8 +121,9 @@ export class MachineMonitor {
   /** Forget the asset's baselines; learn again from its next running polls. */
   relearn(asset: string, by: string | undefined, reason: string | undefined, ts: number): Promise<void> {
     return this.serial(async () => {
-      const m = (await this.repo.load(asset, this.cfg)) ?? this.cache.get(asset);
-      const from = m?.snapshot().alarm.state ?? 'learning';
+      const m = this.cache.get(asset) ?? (await this.repo.load(asset, this.cfg));
+      if (!m) throw new InputError('msg.payload.asset', 'an asset this node has readings for (to relearn)', asset);
+      const from = m.snapshot().alarm.state;
       await this.store.tx(async (q) => {
         await this.repo.remove(asset, q);
         if (this.recorder) await this.recorder.event(q, { asset, channel: MACHINE_CHANNEL, ts, kind: 'relearn', from, to: 'learning', actor: by ?? null, reason: reason ?? null });
@@ -134,7 +136,11 @@ export class MachineMonitor {
   /** Shelve: state changes are tracked but not announced until `until`. */
   shelve(asset: string, by: string, reason: string, until: number, ts: number): Promise<boolean> {
     return this.serial(async () => {
-      const m = await this.scorer(asset, undefined);
+      const known = this.cache.get(asset) ?? (await this.repo.load(asset, this.cfg));
+      if (!known || !Object.values(known.snapshot().bins).some((b) => b.status === 'ready')) {
+        throw new InputError('msg.payload.asset', 'an asset with a learned baseline (nothing to shelve while learning)', asset);
+      }
+      const m = await this.scorer(asset, known.cfg.machineClass);
       const prev = m.snapshot().alarm;
       m.shelve(by, reason, until, ts);
       try {
@@ -155,7 +161,9 @@ export class MachineMonitor {
   /** End a shelf; the change to announce when the state differs from the last announced one. */
   unshelve(asset: string, by: string, ts: number): Promise<MachineChange | undefined> {
     return this.serial(async () => {
-      const m = await this.scorer(asset, undefined);
+      const known = this.cache.get(asset) ?? (await this.repo.load(asset, this.cfg));
+      if (!known) throw new InputError('msg.payload.asset', 'an asset this node has readings for (to unshelve)', asset);
+      const m = await this.scorer(asset, known.cfg.machineClass);
       const shelf = m.snapshot().alarm.shelf;
       const change = m.unshelve();
       try {
