@@ -225,6 +225,7 @@ function readingValues(item: unknown, path: string, asset: string, fallbackTs: n
     return;
   }
   const value = own(item, 'value');
+  if (value === undefined && own(item, 'samples') !== undefined) throw new InputError(`${path}.samples`, 'a scalar value or rel-vibration features (send waveforms through rel-vibration first)', own(item, 'samples'));
   if (typeof value === 'boolean') {
     out.push({ channel, ts, value: value ? 1 : 0, quantity: quantity ?? 'state', unit });
     return;
