@@ -2,7 +2,8 @@ import assert from 'assert';
 import path from 'path';
 import { openStore } from '../../nodes/core/store';
 import { DEFAULT_MACHINE, MachineScorer, type MachineConfig } from '../../nodes/core/condition/machine';
-import { MACHINE_DDL_SQLITE, MachineRepo } from '../../nodes/core/condition/machine-repo';
+import { MachineRepo } from '../../nodes/core/condition/machine-repo';
+import { CONDITION_MIGRATIONS, migrateCondition } from '../../nodes/core/condition/repo';
 import { tmpDir } from '../helpers/red';
 import { ScalarMachine } from './scalar-machine';
 
@@ -14,7 +15,7 @@ describe('machine health persistence (async store, SQLite file)', function () {
   it('a restart from the file continues where it stopped: learning frames, baseline, alarm state', async () => {
     const file = path.join(tmpDir(), 'machine.db');
     const h = openStore(file);
-    await h.local.migrate('condition-machine-spec', [{ version: 1, description: 'machine tables', up: MACHINE_DDL_SQLITE }]);
+    assert.strictEqual(await migrateCondition(h.local), CONDITION_MIGRATIONS[CONDITION_MIGRATIONS.length - 1].version);
     const repo = new MachineRepo(h.local);
     const mem = MachineScorer.create('pump-7', CFG);
     let disk = MachineScorer.create('pump-7', CFG);
@@ -56,7 +57,7 @@ describe('machine monitor (async store)', function () {
   it('one transaction per poll with the events and history; relearn forgets the baseline', async () => {
     const { MachineMonitor } = await import('../../nodes/core/condition/machine-monitor');
     const h = openStore(path.join(tmpDir(), 'monitor.db'));
-    await h.local.migrate('condition-machine-spec', [{ version: 1, description: 'machine tables', up: MACHINE_DDL_SQLITE }]);
+    assert.strictEqual(await migrateCondition(h.local), CONDITION_MIGRATIONS[CONDITION_MIGRATIONS.length - 1].version);
     const events: { kind: string; to?: string | null }[] = [];
     const hist: string[] = [];
     const mon = new MachineMonitor(h.local, CFG, {
