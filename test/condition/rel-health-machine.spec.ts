@@ -91,6 +91,35 @@ describe('rel-health machine mode (scalar tags, real runtime)', function () {
     assert.strictEqual(JSON.parse(row.state).alarm.state, 'alarm');
   });
 
+  it('wired to rel-rul and rel-work-order: stopped polls are no error downstream, the zone D alarm opens a work order naming the channels', async () => {
+    const file = path.join(dir, 'w.db');
+    await loadFlow([
+      storeNode(file),
+      assetNode({ id: 'a7', assetId: 'pump-7', machineClass: 'iso10816-3:group2:rigid' }),
+      { id: 'h1', type: 'rel-health', store: 'store1', asset: 'a7', mode: 'machine', learnMode: 'frames', learnFrames: 400, wires: [['rul', 'wo'], ['wo']] },
+      { id: 'rul', type: 'rel-rul', store: 'store1', wires: [['rulOut']] },
+      { id: 'wo', type: 'rel-work-order', store: 'store1', wires: [['woOut'], []] },
+      { id: 'rulOut', type: 'helper' },
+      { id: 'woOut', type: 'helper' },
+      { id: 'c1', type: 'catch', scope: null, uncaught: false, wires: [['errors']] },
+      { id: 'errors', type: 'helper' },
+    ]);
+    const rulOut = collect('rulOut');
+    const woOut = collect('woOut');
+    const errors = collect('errors');
+    const sim = new ScalarMachine('pump-7');
+    let t = T0;
+    for (let i = 0; i < 450; i++, t += S) await send('h1', { payload: sim.poll(t, { running: true }) });
+    for (let i = 0; i < 30; i++, t += S) await send('h1', { payload: sim.poll(t, { running: false }) });
+    for (let i = 0; i < 320; i++, t += S) await send('h1', { payload: sim.poll(t, { running: true, velocity: i >= 300 ? 5.2 : 1.2 }) });
+    for (let k = 0; k < 20; k++) await new Promise((r) => setImmediate(r));
+    assert.deepStrictEqual(errors.map((e) => e.error?.message), []);
+    assert.ok(rulOut.some((m) => m.payload.reason === 'machine stopped'));
+    const opened = woOut.filter((m) => m.payload && m.payload.mode === 'health');
+    assert.ok(opened.length >= 1, 'the alarm opened a work order');
+    assert.match(JSON.stringify(opened[opened.length - 1].payload), /velocity/);
+  });
+
   it('a restart (redeploy) continues with the stored baseline', async () => {
     const file = path.join(dir, 'r.db');
     await loadFlow(flow(file));
