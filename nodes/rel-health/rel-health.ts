@@ -16,6 +16,7 @@ import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { shortError, status } from '../shared/status';
 import { acquireStore } from '../shared/store';
 import { numberMessages } from '../shared/dashboard';
+import { machineMode } from './machine-mode';
 
 interface HealthDef extends NodeDef {
   asset?: string;
@@ -29,6 +30,18 @@ interface HealthDef extends NodeDef {
   dwellFrames?: number | string;
   dwellMinutes?: number | string;
   historyMinutes?: number | string;
+  /** `channel` (a baseline per asset and channel, the default for saved flows) or `machine` (one health per asset). */
+  mode?: string;
+  warnEveryHours?: number | string;
+  alarmEveryHours?: number | string;
+  lambda?: number | string;
+  persistence?: number | string;
+  startupMinutes?: number | string;
+  runChannel?: string;
+  runAbove?: number | string;
+  modeChannel?: string;
+  modeEdges?: string;
+  limits?: string;
   /** One more output, the last: the score for stock dashboard widgets. */
   dashboard?: boolean | string;
 }
@@ -97,6 +110,10 @@ export = function (RED: RedApi) {
     const emit = (main: unknown, changes: unknown, dashboard: NodeMessage[] | null = null) => (dash ? [main, changes, dashboard] : [main, changes]) as never;
     const clock = getClock(RED);
     const h = acquireStore(RED, config.store, 'rel-health');
+    if (config.mode === 'machine') {
+      const m = machineMode(RED, node, config, h.local, clock, cfg.historyMs, dash);
+      return { input: m.input, close: async () => (await m.close(), h.release()) };
+    }
     // per-box high-rate state: the local store (a SQLite file on this box)
     const mon = new HealthMonitor(h.local, cfg, () => clock.now());
     status.idle(node, cfg.learnMode === 'frames' ? `learns ${cfg.learnFrames} frames` : `learns ${cfg.learnHours} h`);

@@ -138,7 +138,14 @@ export = function (RED: RedApi) {
           if (!isObject(hv)) throw new InputError('msg.payload.health', 'the health object rel-health adds (wire rel-rul after rel-health)', hv);
           channel = channelOf(hv, channelOf(p, 'features'));
           ts = optTime(own(hv, 'ts') ?? own(p, 'ts'), 'msg.payload.health.ts', now);
-          const st = oneOf(own(hv, 'state'), 'msg.payload.health.state', ['learning', 'normal', 'warning', 'alarm'] as const);
+          const st = oneOf(own(hv, 'state'), 'msg.payload.health.state', ['learning', 'normal', 'warning', 'alarm', 'stopped'] as const);
+          if (st === 'stopped') {
+            // rel-health's machine mode while the machine is stopped: no point, the trend waits
+            msg.payload = { ...p, asset, rul: null, reason: 'machine stopped' };
+            status.idle(node, 'machine stopped');
+            send(emit(msg));
+            return;
+          }
           degrading = st === 'warning' || st === 'alarm';
           stateText = st;
           const key = cfg.indicator === 'health' ? 'score' : 'anomaly';

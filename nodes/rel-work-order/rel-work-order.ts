@@ -92,12 +92,12 @@ function findings(p: Record<string, unknown>, minSeverity: Severity): { mode: st
   const health = own(p, 'health');
   if (health !== undefined) {
     const h = object(health, 'msg.payload.health');
-    const state = oneOf(own(h, 'state'), 'msg.payload.health.state', ['learning', 'normal', 'warning', 'alarm'] as const);
+    const state = oneOf(own(h, 'state'), 'msg.payload.health.state', ['learning', 'normal', 'warning', 'alarm', 'stopped'] as const);
     if (state !== 'warning' && state !== 'alarm') return [];
     if (severityRank(state) < severityRank(minSeverity)) return [];
     const score = optNum(own(h, 'score'), 'msg.payload.health.score', { min: 0, max: 100 });
     const c = own(h, 'contributors');
-    const names = Array.isArray(c) ? c.slice(0, 5).map((x) => (isObject(x) ? text(own(x, 'feature')) || text(own(x, 'name')) : text(x))).filter(Boolean) : [];
+    const names = Array.isArray(c) ? c.slice(0, 5).map((x) => (isObject(x) ? text(own(x, 'feature')) || text(own(x, 'channel')) || text(own(x, 'name')) : text(x))).filter(Boolean) : [];
     const ev = `health ${score === undefined ? '?' : Math.round(score)} (${state})${names.length ? `; contributors: ${names.join(', ')}` : ''}`;
     return [{ mode: 'health', severity: state, evidence: ev }];
   }

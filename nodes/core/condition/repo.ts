@@ -9,6 +9,7 @@
  * caller's transaction. High-rate per-box state: the nodes use the handle's `local` store.
  */
 import type { Migration, Query, Store } from '../store/types';
+import { MACHINE_DDL_POSTGRES, MACHINE_DDL_SQLITE } from './machine-repo';
 import type { AlarmState } from './alarm';
 import type { BaselineModel } from './baseline';
 
@@ -138,6 +139,12 @@ export const CONDITION_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (scope, asset, channel, ts)
       )`,
     ],
+  },
+  {
+    version: 2,
+    description: 'machine-level health (rel-health machine mode): one state row per asset, learning frames',
+    up: [...MACHINE_DDL_SQLITE],
+    postgres: [...MACHINE_DDL_POSTGRES],
   },
 ];
 

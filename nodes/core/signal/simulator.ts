@@ -624,3 +624,149 @@ export class SimClock {
 }
 
 export type { BearingGeometry };
+
+// ---- scalar-only machines (PLC tags, no waveform) ---------------------------------------------
+
+export interface ScalarSimOptions {
+  assetId: string;
+  seed: number;
+  /** Healthy velocity RMS, mm/s. */
+  velocityMmS: number;
+  /** Span of the 4-20 mA velocity transmitter: 20 mA = this many mm/s. */
+  rangeMmS: number;
+  /** Resolution of the analog input card (bits over 0-20 mA). */
+  adcBits: number;
+  ambientC: number;
+  /** Motor temperature rise over ambient when running at steady state. */
+  tempRiseC: number;
+  /** Thermal time constant, minutes (heating and cooling). */
+  thermalTauMin: number;
+  currentA: number;
+  /** Running period between planned stops, hours (0: never stops). */
+  runHours: number;
+  /** Length of each planned stop, minutes. */
+  stopMinutes: number;
+  /** Parts per running minute. */
+  partsPerMin: number;
+  /** Shifts: from `atHours` of simulated time, velocity x velocityFactor and current x currentFactor. */
+  shifts: { atHours: number; velocityFactor?: number; currentFactor?: number }[];
+}
+
+export const DEFAULT_SCALAR_SIM: Readonly<Omit<ScalarSimOptions, 'assetId'>> = {
+  seed: 1,
+  velocityMmS: 1.6,
+  rangeMmS: 25,
+  adcBits: 12,
+  ambientC: 25,
+  tempRiseC: 30,
+  thermalTauMin: 20,
+  currentA: 38,
+  runHours: 4,
+  stopMinutes: 20,
+  partsPerMin: 6,
+  shifts: [],
+};
+
+export const SCALAR_CHANNELS = { run: 'run', parts: 'parts', velocity: 'velocity', temp: 'motor-temp', current: 'motor-current' } as const;
+
+export interface ScalarReading {
+  asset: string;
+  channel: string;
+  ts: number;
+  quantity: string;
+  unit: string;
+  value: number;
+  quality: 'good';
+  source: 'simulator';
+  simulation: { running: boolean; velocityTrue: number; shift: number };
+}
+
+export function scalarSimProblems(o: ScalarSimOptions): string[] {
+  const p: string[] = [];
+  const pos = (v: number, what: string) => {
+    if (!(Number.isFinite(v) && v > 0)) p.push(`${what}: expected a number > 0`);
+  };
+  pos(o.velocityMmS, 'velocity');
+  pos(o.rangeMmS, 'transmitter range');
+  pos(o.thermalTauMin, 'thermal time constant');
+  if (!Number.isInteger(o.adcBits) || o.adcBits < 8 || o.adcBits > 24) p.push('ADC bits: expected a whole number from 8 to 24');
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) p.push('seed: expected a whole number from 0 to 4294967295');
+  if (!(o.runHours >= 0) || !(o.stopMinutes >= 0)) p.push('run hours and stop minutes: expected numbers >= 0');
+  for (const s of o.shifts) if (!(s.atHours >= 0)) p.push('shift: atHours expected >= 0');
+  return p;
+}
+
+/**
+ * A machine seen only through PLC tags: run bit, part counter, velocity RMS through a 4-20 mA
+ * transmitter and an analog card (quantised), motor temperature (first order towards ambient +
+ * rise when running, towards ambient when stopped), motor current. Planned stops every
+ * `runHours` for `stopMinutes`; step shifts at given hours. Stateful (temperature, counter);
+ * times are simulated ms.
+ */
+export class ScalarSimMachine {
+  readonly opts: ScalarSimOptions;
+  private rng: Rng;
+  private temp: number;
+  private parts = 0;
+  private partCarry = 0;
+  private lastTs: number;
+
+  constructor(
+    opts: ScalarSimOptions,
+    readonly startTs: number,
+  ) {
+    const p = scalarSimProblems(opts);
+    if (p.length) throw new Error(`simulator: ${p.join('; ')}`);
+    this.opts = { ...opts, shifts: [...opts.shifts].sort((a, b) => a.atHours - b.atHours) };
+    this.rng = new Rng(opts.seed);
+    this.temp = opts.ambientC + opts.tempRiseC;
+    this.lastTs = startTs;
+  }
+
+  running(ts: number): boolean {
+    const o = this.opts;
+    if (!(o.runHours > 0) || !(o.stopMinutes > 0)) return true;
+    const period = o.runHours * 3.6e6 + o.stopMinutes * 60_000;
+    return (ts - this.startTs) % period < o.runHours * 3.6e6;
+  }
+
+  /** One poll of every tag at ts (not before the previous poll). */
+  poll(ts: number): ScalarReading[] {
+    const o = this.opts;
+    const dt = Math.max(0, ts - this.lastTs);
+    this.lastTs = Math.max(this.lastTs, ts);
+    const run = this.running(ts);
+    const hours = (ts - this.startTs) / 3.6e6;
+    let vf = 1;
+    let cf = 1;
+    let shift = 0;
+    for (const s of o.shifts) if (hours >= s.atHours) {
+      vf = s.velocityFactor ?? vf;
+      cf = s.currentFactor ?? cf;
+      shift++;
+    }
+    const g = () => this.rng.gauss();
+    const target = o.ambientC + (run ? o.tempRiseC : 0);
+    this.temp = target + (this.temp - target) * Math.exp(-dt / (o.thermalTauMin * 60_000));
+    const vTrue = run ? o.velocityMmS * vf * Math.exp(0.04 * g()) : 0.02 * Math.abs(g());
+    const mA = Math.min(20.5, Math.max(3.8, 4 + (16 * vTrue) / o.rangeMmS + 0.005 * g()));
+    const lsb = 20 / 2 ** o.adcBits;
+    const vRead = Math.max(0, ((Math.round(mA / lsb) * lsb - 4) / 16) * o.rangeMmS);
+    const current = run ? o.currentA * cf * (1 + 0.015 * g()) : 0.1 * Math.abs(g());
+    if (run) {
+      this.partCarry += (o.partsPerMin * dt) / 60_000;
+      const whole = Math.floor(this.partCarry);
+      this.parts += whole;
+      this.partCarry -= whole;
+    }
+    const sim = { running: run, velocityTrue: round(vTrue, 4), shift };
+    const base = { asset: o.assetId, ts, quality: 'good' as const, source: 'simulator' as const, simulation: sim };
+    return [
+      { ...base, channel: SCALAR_CHANNELS.run, quantity: 'state', unit: '', value: run ? 1 : 0 },
+      { ...base, channel: SCALAR_CHANNELS.parts, quantity: 'count', unit: 'parts', value: this.parts },
+      { ...base, channel: SCALAR_CHANNELS.velocity, quantity: 'velocity', unit: 'mm/s', value: round(vRead, 3) },
+      { ...base, channel: SCALAR_CHANNELS.temp, quantity: 'temperature', unit: 'degC', value: round(this.temp + 0.1 * g(), 2) },
+      { ...base, channel: SCALAR_CHANNELS.current, quantity: 'current', unit: 'A', value: round(current, 3) },
+    ];
+  }
+}
