@@ -6,3 +6,4 @@ export * from './schema';
 export * from './service';
 export * from './inbound';
 export * from './cookies';
+export * from './admin';
