@@ -59,11 +59,13 @@ export function authorize(msg: unknown, nodeType: string, action: string): MsgUs
 
 /** The same check for one permission (e.g. `wo.complete`), whatever the action. */
 export function authorizePermission(msg: unknown, permission: string): MsgUser | undefined {
-  return check(msg, permission, permission);
+  return check(msg, permission, undefined);
 }
 
-function check(msg: unknown, permission: string | null, what: string): MsgUser | undefined {
+function check(msg: unknown, permission: string | null, action: string | undefined): MsgUser | undefined {
   const user = msgUser(msg);
   if (!user || permission === null || permitted(user.role, permission)) return user;
-  throw new InputError(USER_PATH, `a user whose role may ${what} (${permission}: ${rolesWith(permission).join(', ')})`, `${user.username} (${user.role})`, 'refused');
+  const roles = rolesWith(permission).join(', ');
+  const expected = action === undefined ? `a user whose role holds ${permission} (${roles})` : `a user whose role may ${action} (${permission}: ${roles})`;
+  throw new InputError(USER_PATH, expected, `${user.username} (${user.role})`, 'refused');
 }
