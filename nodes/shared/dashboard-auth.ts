@@ -19,7 +19,7 @@
  * Logins are on while a `rel-users` config node is deployed (the realm below); without one the
  * dashboards stay open, and the caps and the `_client` clean-up still apply.
  */
-import { AuthService, DEFAULT_INBOUND, isTokenShape, packetProblem, readCookie, sessionCookie, tokenHash, type AuthUser } from '../core/auth';
+import { AuthService, crossSite as fromOtherSite, DEFAULT_INBOUND, isTokenShape, loggedInPage as loggedIn, loginForm as form, packetProblem, readCookie, safeNext as nextOr, sessionCookie, tokenHash, type AuthUser } from '../core/auth';
 import type { NodeDef, RedApi } from './red';
 
 export const LOGIN_PATH = '/dashboard-login';
@@ -85,7 +85,9 @@ const state: {
   realm?: Realm;
   ios: Set<IoServer>;
   dashPaths: string[] | undefined;
-} = { ios: new Set(), dashPaths: undefined };
+  /** Whether the deployed flows hold a rel-users node (scanned again when flows start). */
+  flowsHaveUsers: boolean | undefined;
+} = { ios: new Set(), dashPaths: undefined, flowsHaveUsers: undefined };
 
 // --- the realm (set by the rel-users node) ---
 
@@ -93,6 +95,7 @@ const state: {
 export function setRealm(realm: Realm): void {
   if (state.realm && state.realm.nodeId !== realm.nodeId) throw new Error(`another rel-users node (${state.realm.nodeId}) already owns the dashboard logins; deploy only one`);
   state.realm = realm;
+  state.flowsHaveUsers = true;
   realm.ready.catch(() => undefined);
 }
 
@@ -110,11 +113,14 @@ export function activeRealm(): Realm | undefined {
  */
 export function loginsRequired(): boolean {
   if (state.realm) return true;
-  let found = false;
-  state.RED?.nodes.eachNode?.((n: NodeDef) => {
-    if (n.type === 'rel-users' && !n.d) found = true;
-  });
-  return found;
+  if (state.flowsHaveUsers === undefined) {
+    let found = false;
+    state.RED?.nodes.eachNode?.((n: NodeDef) => {
+      if (n.type === 'rel-users' && !n.d) found = true;
+    });
+    state.flowsHaveUsers = found;
+  }
+  return state.flowsHaveUsers;
 }
 
 async function service(): Promise<AuthService | undefined> {
@@ -310,10 +316,6 @@ export function dashboardHooks() {
 
 // --- HTTP ---
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 function header(req: Req, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -326,9 +328,19 @@ function root(): string {
 
 /** Where to go after login: a path on this server only (no //host, no scheme). */
 function safeNext(v: unknown): string {
-  const fallback = root() + (dashboardPaths()[0] ?? '/dashboard').replace(/^\//, '');
-  if (typeof v !== 'string' || v.length > 2000 || !/^\/(?![/\\])[\x21-\x7e]*$/.test(v)) return fallback;
-  return v;
+  return nextOr(v, root() + (dashboardPaths()[0] ?? '/dashboard').replace(/^\//, ''));
+}
+
+function urls() {
+  return { login: root() + LOGIN_PATH.slice(1), logout: root() + LOGOUT_PATH.slice(1) };
+}
+
+function loginForm(next: string, message?: { kind: 'err' | 'ok'; text: string }, user = ''): string {
+  return form(urls(), next, message, user);
+}
+
+function loggedInPage(user: AuthUser, next: string): string {
+  return loggedIn(urls(), user, next);
 }
 
 function dashboardPaths(): string[] {
@@ -352,42 +364,6 @@ function send(res: Res, code: number, type: string, body: string): void {
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   res.end(body);
-}
-
-function page(title: string, inner: string): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
-<style>
-body{font-family:Roboto,Arial,sans-serif;background:#eceff1;color:#111;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
-main{background:#fff;border:1px solid #cfd8dc;border-radius:8px;padding:24px 28px;width:min(360px,92vw);box-shadow:0 1px 3px rgba(0,0,0,.2)}
-h1{font-size:22px;margin:0 0 16px}label{display:block;font-size:14px;margin:12px 0 4px}
-input{width:100%;box-sizing:border-box;font-size:18px;padding:10px;border:1px solid #9ca3af;border-radius:4px}
-button{margin-top:18px;width:100%;font-size:18px;padding:12px;border:0;border-radius:4px;background:#0d74ce;color:#fff;cursor:pointer}
-.err{background:#fde7e9;color:#8a1020;border:1px solid #e57383;padding:8px 10px;border-radius:4px;margin-bottom:8px}
-.ok{background:#e6f4ea;color:#1e5631;border:1px solid #8bc79a;padding:8px 10px;border-radius:4px;margin-bottom:8px}
-a{color:#0d74ce}
-</style></head><body><main>${inner}</main></body></html>`;
-}
-
-function loginForm(next: string, message?: { kind: 'err' | 'ok'; text: string }, user = ''): string {
-  return page(
-    'Log in',
-    `<h1>Log in</h1>${message ? `<div class="${message.kind}" role="alert" id="message">${esc(message.text)}</div>` : ''}
-<form method="post" action="${esc(root() + LOGIN_PATH.slice(1))}">
-<input type="hidden" name="next" value="${esc(next)}">
-<label for="username">User name</label><input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required value="${esc(user)}">
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" maxlength="200" required>
-<button type="submit" id="login">Log in</button></form>`,
-  );
-}
-
-function loggedInPage(user: AuthUser, next: string): string {
-  return page(
-    'Logged in',
-    `<h1>Logged in</h1><p id="who">${esc(user.name || user.username)} (${esc(user.username)}, ${esc(user.role)})</p>
-<p><a id="continue" href="${esc(next)}">Continue to the dashboard</a></p>
-<form method="post" action="${esc(root() + LOGOUT_PATH.slice(1))}"><button type="submit" id="logout">Log out</button></form>`,
-  );
 }
 
 function readForm(req: Req): Promise<URLSearchParams | undefined> {
@@ -429,14 +405,7 @@ function readForm(req: Req): Promise<URLSearchParams | undefined> {
 
 /** A POST from another site (Origin or Referer naming another host) is refused. */
 function crossSite(req: Req): boolean {
-  const host = header(req, 'host');
-  const from = header(req, 'origin') ?? header(req, 'referer');
-  if (!from || from === 'null') return from === 'null';
-  try {
-    return new URL(from).host !== host;
-  } catch {
-    return true;
-  }
+  return fromOtherSite(header(req, 'host'), header(req, 'origin'), header(req, 'referer'));
 }
 
 async function currentUser(req: Req): Promise<(AuthUser & { expiresAt: number }) | undefined> {
@@ -552,6 +521,7 @@ export function installDashboardAuth(RED: RedApi & { plugins?: { registerPlugin(
   if (RED.settings.httpNodeRoot !== false && RED.httpNode) RED.httpNode.use(httpGuard);
   RED.events?.on('flows:started', () => {
     state.dashPaths = undefined;
+    state.flowsHaveUsers = undefined;
     guardDashboardSockets();
   });
   RED.plugins?.registerPlugin('rel-dashboard-auth', { type: 'node-red-dashboard-2', hooks: dashboardHooks() });

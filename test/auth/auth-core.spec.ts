@@ -9,7 +9,7 @@ import path from 'path';
 import { openStore, type StoreHandle } from '../../nodes/core/store';
 import {
   AuthService, AUTH_MIGRATIONS, afterFailure, DEFAULT_INBOUND, hashPassword, inboundProblem, isLocked, newPassword, packetProblem, permissionFor, permitted,
-  readCookie, ROLES, rolesWith, sessionCookie, tokenHash, username, verifyPassword, PERMISSIONS,
+  readCookie, ROLES, rolesWith, sessionCookie, tokenHash, username, verifyPassword, PERMISSIONS, safeNext, crossSite, loginForm, loggedInPage,
 } from '../../nodes/core/auth';
 import { InputError, StateError } from '../../nodes/core/errors';
 import { tmpDir } from '../helpers/red';
@@ -281,6 +281,30 @@ describe('auth core', function () {
       assert.match(sessionCookie('', { path: '/', maxAgeS: 0, secure: false }), /Max-Age=0; HttpOnly; SameSite=Lax; Expires=Thu, 01 Jan 1970/);
       assert.throws(() => sessionCookie('a;b', { path: '/', maxAgeS: 1, secure: false }), /base64url/);
       assert.match(sessionCookie('t', { path: '/x;Domain=evil', maxAgeS: 1, secure: false }), /Path=\/;/);
+    });
+  });
+
+  describe('login pages', () => {
+    const urls = { login: '/dashboard-login', logout: '/dashboard-logout' };
+    it('go only to a path on this server after login', () => {
+      for (const ok of ['/dashboard/floor', '/red/dashboard?x=1']) assert.strictEqual(safeNext(ok, '/d'), ok);
+      for (const bad of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', '/a b', '', 42, '/x'.repeat(1001)]) assert.strictEqual(safeNext(bad, '/d'), '/d', String(bad));
+    });
+    it('refuse posts from another site', () => {
+      assert.strictEqual(crossSite('box:1880', 'http://box:1880', undefined), false);
+      assert.strictEqual(crossSite('box:1880', undefined, 'http://box:1880/dashboard-login'), false);
+      assert.strictEqual(crossSite('box:1880', undefined, undefined), false, 'no Origin/Referer: a non-browser client');
+      assert.strictEqual(crossSite('box:1880', 'http://evil.example', undefined), true);
+      assert.strictEqual(crossSite('box:1880', 'null', undefined), true);
+      assert.strictEqual(crossSite('box:1880', 'not a url', undefined), true);
+    });
+    it('escape every value and load nothing external', () => {
+      const html = loginForm(urls, '/d?"><script>', { kind: 'err', text: '<b>x</b>' }, '"><img src=x>');
+      assert.ok(!html.includes('<script>') && !html.includes('<img') && !html.includes('<b>x'));
+      assert.ok(html.includes('&quot;&gt;&lt;img src=x&gt;'));
+      assert.doesNotMatch(html, /(src|href)=["']?https?:/);
+      const inPage = loggedInPage(urls, { username: 'tom', name: '<i>Tom</i>', role: 'technician' }, '/d');
+      assert.ok(inPage.includes('&lt;i&gt;Tom&lt;/i&gt; (tom, technician)') && inPage.includes('action="/dashboard-logout"'));
     });
   });
 });

@@ -7,3 +7,4 @@ export * from './service';
 export * from './inbound';
 export * from './cookies';
 export * from './admin';
+export * from './pages';
