@@ -112,6 +112,21 @@ export class AuthService {
    * password is refused while locked). A disabled user cannot log in.
    */
   async login(typedName: unknown, password: unknown, address = ''): Promise<LoginResult> {
+    const r = await this.check(typedName, password);
+    if (!r.ok) return r;
+    const now = this.now();
+    const token = newToken();
+    const exp = expiresAt(now, this.session);
+    await this.db.run('INSERT INTO auth_sessions (token_hash, username, created_at, expires_at, address) VALUES (?, ?, ?, ?, ?)', [tokenHash(token), r.user.username, now, exp, address.slice(0, 100)]);
+    await this.prune(now);
+    return { ok: true, token, user: r.user, expiresAt: exp };
+  }
+
+  /**
+   * The password check of a login without a session (e.g. for Node-RED's editor login, see
+   * nodes/shared/editor-auth): the same answers, lockout and failure counting.
+   */
+  async check(typedName: unknown, password: unknown): Promise<{ ok: true; user: AuthUser } | Exclude<LoginResult, { ok: true }>> {
     const now = this.now();
     const key = AuthService.key(typedName);
     const pw = typeof password === 'string' ? password : '';
@@ -127,15 +142,9 @@ export class AuthService {
     let good = false;
     if (row && pw.length > 0 && Buffer.byteLength(pw, 'utf8') <= MAX_PASSWORD_BYTES) good = await verifyPassword(pw, row.password_hash);
     else await verifyPassword('x', await dummyHash(this.cost)); // as long as a real check
-    if (good && row && !row.disabled && isRole(row.role)) {
-      const token = newToken();
-      const exp = expiresAt(now, this.session);
-      await this.db.tx(async (q) => {
-        await q.run('DELETE FROM auth_failures WHERE username = ?', [key]);
-        await q.run('INSERT INTO auth_sessions (token_hash, username, created_at, expires_at, address) VALUES (?, ?, ?, ?, ?)', [tokenHash(token), row.username, now, exp, address.slice(0, 100)]);
-      });
-      await this.prune(now);
-      return { ok: true, token, user: { username: row.username, name: row.display_name, role: row.role as Role }, expiresAt: exp };
+    if (good && row && !n(row.disabled) && isRole(row.role)) {
+      if (state) await this.db.run('DELETE FROM auth_failures WHERE username = ?', [key]);
+      return { ok: true, user: { username: row.username, name: row.display_name, role: row.role } };
     }
     if (!key) return { ok: false, reason: 'invalid' };
     const next = await this.db.tx(async (q) => {
@@ -148,6 +157,19 @@ export class AuthService {
       return s;
     });
     return isLocked(next, now) ? { ok: false, reason: 'locked', retryAt: next.lockedUntil } : { ok: false, reason: 'invalid' };
+  }
+
+  /** A user by name if enabled (for Node-RED's editor user lookup). */
+  async activeUser(name: unknown): Promise<AuthUser | undefined> {
+    let u: string;
+    try {
+      u = userName(name);
+    } catch {
+      return undefined;
+    }
+    const r = await this.row(this.db, u);
+    if (!r || n(r.disabled) || !isRole(r.role)) return undefined;
+    return { username: r.username, name: r.display_name, role: r.role };
   }
 
   /** The user of a live session, or undefined (unknown, expired, user disabled). */
