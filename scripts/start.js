@@ -54,7 +54,47 @@ function settingsSource(opts) {
     ui: { path: 'ui' },
   };
   if (opts.extra) Object.assign(settings, opts.extra);
-  return `// Written by scripts/start.js; rewritten on every start (edit scripts/start.js instead).\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n`;
+  let tls = '';
+  if (opts.tls) {
+    // Key and certificate are read by Node-RED at start from the files named (never copied here).
+    tls = `module.exports.https = { key: require('fs').readFileSync(${JSON.stringify(opts.tls.key)}), cert: require('fs').readFileSync(${JSON.stringify(opts.tls.cert)}) };\nmodule.exports.requireHttps = true;\n`;
+  }
+  return `// Written by scripts/start.js; rewritten on every start (edit scripts/start.js instead).\nmodule.exports = ${JSON.stringify(settings, null, 2)};\n${tls}`;
+}
+
+/**
+ * The plant profile (`npm start -- --plant`): what a plant's IT expects before the port is opened
+ * on the floor network. Refuses to start without a credential secret and an editor login; the
+ * editor moves to /admin behind adminAuth; TLS when a key and certificate are given; listens on
+ * HOST (default 0.0.0.0). Returns { settings, tls, problems }.
+ */
+function plantProfile(env) {
+  const problems = [];
+  const secret = env.NODE_RED_CREDENTIAL_SECRET || '';
+  if (secret.length < 16) problems.push('NODE_RED_CREDENTIAL_SECRET: a secret of at least 16 characters (it encrypts the credentials in flows_cred.json)');
+  const user = env.NODE_RED_ADMIN_USER || 'admin';
+  let hash = env.NODE_RED_ADMIN_HASH || '';
+  if (!hash && env.NODE_RED_ADMIN_PASSWORD) {
+    if (env.NODE_RED_ADMIN_PASSWORD.length < 10) problems.push('NODE_RED_ADMIN_PASSWORD: at least 10 characters');
+    else hash = require('bcryptjs').hashSync(env.NODE_RED_ADMIN_PASSWORD, 10);
+  }
+  if (!hash && !env.NODE_RED_ADMIN_PASSWORD) problems.push('NODE_RED_ADMIN_HASH (a bcrypt hash) or NODE_RED_ADMIN_PASSWORD: the editor login');
+  let tls;
+  if (env.TLS_KEY || env.TLS_CERT) {
+    if (!env.TLS_KEY || !env.TLS_CERT) problems.push('TLS_KEY and TLS_CERT: give both files, or neither');
+    else {
+      for (const f of [env.TLS_KEY, env.TLS_CERT]) if (!fs.existsSync(f)) problems.push(`TLS file not found: ${f}`);
+      tls = { key: path.resolve(env.TLS_KEY), cert: path.resolve(env.TLS_CERT) };
+    }
+  }
+  const settings = {
+    credentialSecret: secret,
+    httpAdminRoot: '/admin',
+    adminAuth: { type: 'credentials', users: [{ username: user, password: hash, permissions: '*' }] },
+    logging: { console: { level: 'info', metrics: false, audit: true } },
+    editorTheme: { page: { title: 'Node-RED · reliability' }, projects: { enabled: false }, tours: false, palette: { categories: ['reliability', 'common', 'function', 'dashboard 2', 'network', 'sequence', 'parser', 'storage'] } },
+  };
+  return { settings, tls, host: env.HOST || '0.0.0.0', problems };
 }
 
 /** Point <userDir>/node_modules/@jidoka/node-red-reliability at pkgDir (a symlink, like npm install <path>). */
@@ -157,7 +197,7 @@ function runNodeRed(opts) {
       reject(new Error(`Node-RED did not start within ${opts.timeoutMs || 60000} ms:\n${out.slice(-4000)}`));
     }, opts.timeoutMs || 60000);
     const check = setInterval(() => {
-      const m = /Server now running at (http:\/\/[^\s/]+(?::\d+)?)\//.exec(out);
+      const m = /Server now running at (https?:\/\/[^\s/]+(?::\d+)?)\//.exec(out);
       if (m) {
         clearInterval(check);
         clearTimeout(timer);
@@ -198,9 +238,17 @@ async function main() {
     process.exit(2);
   }
   const userDir = path.join(ROOT, '.node-red-user');
-  const prep = prepareUserDir({ userDir, port, flow: readFlow('demo-line.json'), reset });
+  const plant = args.includes('--plant') ? plantProfile(process.env) : undefined;
+  if (plant && plant.problems.length) {
+    console.error('start --plant: set these first (see docs/deployment.md):');
+    for (const p of plant.problems) console.error(`  - ${p}`);
+    process.exit(2);
+  }
+  const host = plant ? plant.host : '127.0.0.1';
+  const prep = prepareUserDir({ userDir, port, host, flow: readFlow('demo-line.json'), reset, extra: plant?.settings, tls: plant?.tls });
   console.log(prep.deployed ? 'start: demo line deployed from flows/demo-line.json' : 'start: keeping your flows in .node-red-user/flows.json (npm start -- --reset deploys the demo line again)');
-  const host = '127.0.0.1';
+  const scheme = plant?.tls ? 'https' : 'http';
+  const editor = plant ? '/admin/' : '/';
   let shown = false;
   const child = spawn(process.execPath, [RED_JS, '--userDir', prep.userDir, '--settings', prep.settingsFile], { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'] });
   child.stdout.on('data', (chunk) => {
@@ -208,8 +256,8 @@ async function main() {
     if (!shown && /Server now running at/.test(chunk.toString())) {
       shown = true;
       console.log('');
-      console.log(`  Editor: http://${host}:${port}/ · Dashboard: http://${host}:${port}/dashboard`);
-      console.log(`  (Dashboard 1 pages for node-red-dashboard 3.x flows: http://${host}:${port}/ui)`);
+      console.log(`  Editor: ${scheme}://${host}:${port}${editor} · Dashboard: ${scheme}://${host}:${port}/dashboard`);
+      console.log(`  (Dashboard 1 pages for node-red-dashboard 3.x flows: ${scheme}://${host}:${port}/ui)`);
       console.log('  Stop with Ctrl+C.');
       console.log('');
     }
@@ -220,6 +268,6 @@ async function main() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-module.exports = { ROOT, RED_JS, settingsSource, prepareUserDir, linkPackage, shimPackage, readFlow, runNodeRed, stopNodeRed };
+module.exports = { ROOT, RED_JS, settingsSource, plantProfile, prepareUserDir, linkPackage, shimPackage, readFlow, runNodeRed, stopNodeRed };
 
 if (require.main === module) main();

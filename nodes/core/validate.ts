@@ -52,11 +52,25 @@ function describeRange(o: NumOpts): string {
   return parts.length ? ` ${parts.join(' and ')}` : '';
 }
 
-/** A number (numeric strings from forms and CSV are accepted). */
+/**
+ * Decimal notation only: digits with an optional sign, point and exponent. JavaScript's Number()
+ * also reads "0x10" as 16, "0b11" as 3 and "" as 0; a value typed into a form or a spreadsheet
+ * cell means what it shows, so those are refused.
+ */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The number a decimal string shows, or NaN. */
+export function parseDecimal(s: string): number {
+  const t = s.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
+/** A number (numeric strings from forms and CSV are accepted, in decimal notation only). */
 export function num(v: unknown, path: string, o: NumOpts = {}): number {
   if (typeof v === 'number') return checkRange(v, path, o, v);
-  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return checkRange(Number(v), path, o, v);
-  throw new InputError(path, `a number${describeRange(o)}`, v);
+  if (typeof v === 'string' && !Number.isNaN(parseDecimal(v))) return checkRange(parseDecimal(v), path, o, v);
+  const looksNumeric = typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v));
+  throw new InputError(path, `a number${looksNumeric ? ' in decimal notation' : ''}${describeRange(o)}`, v);
 }
 
 export function optNum(v: unknown, path: string, o: NumOpts = {}): number | undefined {
@@ -83,14 +97,35 @@ export function oneOf<T extends string>(v: unknown, path: string, allowed: reado
 /** Latest time accepted (9999-12-31T23:59:59.999Z): beyond it a Date cannot show it, and such a value is a unit mistake (microseconds) or a clock glitch. */
 export const MAX_TIME_MS = 253_402_300_799_999;
 
-/** A time in ms since the epoch (0 to MAX_TIME_MS): a number, a numeric string, an ISO string or a Date. */
-export function time(v: unknown, path: string): number {
+/**
+ * Numbers of ms in this range are 1970-01-12 .. 1973-03-03: no plant clock says that, but seconds
+ * since 1970 between 2001 and 5138 do. Such a number is refused unless the unit is said.
+ */
+export const SECONDS_LIKE_MIN = 1e9;
+export const SECONDS_LIKE_MAX = 1e11;
+
+/**
+ * A time in ms since the epoch (0 to MAX_TIME_MS): a number, a decimal string, an ISO string or a
+ * Date. A number that looks like seconds since 1970 (1e9 to 1e11, e.g. 1765000000) is refused
+ * unless `unit: 's'` says it is seconds (then it is scaled) or `unit: 'ms'` says it is not.
+ */
+export function time(v: unknown, path: string, o: { unit?: 's' | 'ms' } = {}): number {
   let t = NaN;
+  let numeric = false;
   if (v instanceof Date) t = v.getTime();
-  else if (typeof v === 'number') t = v;
-  else if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v);
-    t = Number.isFinite(n) ? n : Date.parse(v);
+  else if (typeof v === 'number') {
+    t = v;
+    numeric = true;
+  } else if (typeof v === 'string' && v.trim() !== '') {
+    const n = parseDecimal(v);
+    numeric = Number.isFinite(n);
+    // Text other than a decimal number must be ISO 8601 (2026-12-06, 2026-12-06T08:00:00Z):
+    // Date.parse also reads "1/2/2026" and "March 7", whose meaning depends on who typed them.
+    t = numeric ? n : /^\s*\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : NaN;
+  }
+  if (numeric && o.unit === 's') t *= 1000;
+  else if (numeric && o.unit !== 'ms' && t >= SECONDS_LIKE_MIN && t < SECONDS_LIKE_MAX) {
+    throw new InputError(path, 'a time in ms since 1970 (this looks like seconds: multiply by 1000, or give an ISO 8601 time)', v);
   }
   if (Number.isFinite(t) && t >= 0) {
     if (t <= MAX_TIME_MS) return t;
@@ -99,8 +134,8 @@ export function time(v: unknown, path: string): number {
   throw new InputError(path, 'a time (ms since 1970 or an ISO 8601 string)', v);
 }
 
-export function optTime(v: unknown, path: string, fallback: number): number {
-  return v === undefined || v === null ? fallback : time(v, path);
+export function optTime(v: unknown, path: string, fallback: number, o: { unit?: 's' | 'ms' } = {}): number {
+  return v === undefined || v === null ? fallback : time(v, path, o);
 }
 
 /**

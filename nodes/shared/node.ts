@@ -11,6 +11,58 @@
 import type { DoneFn, NodeDef, NodeMessage, RedApi, RedNode, SendFn } from './red';
 import { shortError, status } from './status';
 
+/** Deepest nesting of objects and arrays a message may have (Node-RED clones messages recursively). */
+export const MAX_MSG_DEPTH = 100;
+
+/**
+ * How deep `msg` nests, or Infinity once it passes `max` (a cycle counts as too deep). Iterative,
+ * so a hostile message cannot overflow the stack here; typed arrays and Buffers are leaves.
+ */
+export function nestingDepth(msg: unknown, max = MAX_MSG_DEPTH): number {
+  if (msg === null || typeof msg !== 'object') return 0;
+  let deepest = 1;
+  const stack: [object, number][] = [[msg as object, 1]];
+  while (stack.length) {
+    const [obj, depth] = stack.pop()!;
+    if (depth > max) return Infinity;
+    if (depth > deepest) deepest = depth;
+    if (ArrayBuffer.isView(obj)) continue;
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) {
+        const v = obj[i];
+        if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
+      }
+    } else {
+      for (const k of Object.keys(obj)) {
+        const v = (obj as Record<string, unknown>)[k];
+        if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
+      }
+    }
+  }
+  return deepest;
+}
+
+/**
+ * Run `fn` (a timer or callback body, sync or async) so that nothing it throws reaches the runtime:
+ * the error goes to the node's log and a red status, the way input errors do.
+ */
+export function guard(node: RedNode, fn: () => unknown): void {
+  const fail = (e: unknown) => {
+    try {
+      status.error(node, shortError(e));
+      node.error(e instanceof Error ? e.message : String(e));
+    } catch {
+      /* a closed node: nothing left to tell */
+    }
+  };
+  try {
+    const r = fn();
+    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, fail);
+  } catch (e) {
+    fail(e);
+  }
+}
+
 export interface Handlers {
   input?: (msg: NodeMessage, send: SendFn) => void | Promise<void>;
   close?: (removed: boolean) => void | Promise<void>;
@@ -65,11 +117,31 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
         const finish = (err?: unknown) => {
           if (finished) return;
           finished = true;
-          if (err === undefined) return done();
-          const e = err instanceof Error ? err : new Error(String(err));
-          status.error(node, shortError(e));
-          done(e);
+          try {
+            if (err === undefined) return done();
+            const e = err instanceof Error ? err : new Error(String(err));
+            status.error(node, shortError(e));
+            done(e);
+          } catch (x) {
+            // done(err) hands a clone of msg to Catch nodes; should that throw, the runtime must not
+            // see it (inside a promise handler it would end the process).
+            try {
+              node.error(`${err instanceof Error ? err.message : String(err ?? 'failed')} (not passed to Catch nodes: ${x instanceof Error ? x.message : String(x)})`);
+            } catch {
+              /* nothing more to do */
+            }
+          }
         };
+        // A message nested deeper than any real payload (hostile, or a cycle) is refused before any
+        // work, with its payload replaced so Catch nodes can still be given a copy of it.
+        if (nestingDepth(msg) > MAX_MSG_DEPTH) {
+          const m = msg as NodeMessage & Record<string, unknown>;
+          for (const k of Object.keys(m)) if (k !== '_msgid' && k !== 'topic') delete m[k];
+          m.payload = null;
+          const e = new Error(`msg: expected a message nested at most ${MAX_MSG_DEPTH} levels deep (not circular), got a deeper one (its payload was dropped)`);
+          e.name = 'InputError';
+          return finish(e);
+        }
         try {
           const r = onInput(msg, send);
           if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(() => finish(), (e) => finish(e ?? new Error('failed')));
