@@ -153,6 +153,42 @@ function warn(text: string): void {
   state.RED?.log.warn(`[rel-users] ${text}`);
 }
 
+/**
+ * Refusals are logged at most once per 10 s for each reason (a hostile client cannot flood the
+ * log); the rest are counted in the next report.
+ */
+const refusals = new Map<string, { last: number; skipped: number }>();
+function warnRefusal(reason: string, text: string): void {
+  const now = Date.now();
+  const r = refusals.get(reason) ?? { last: 0, skipped: 0 };
+  if (now - r.last < 10_000) {
+    r.skipped++;
+    refusals.set(reason, r);
+    return;
+  }
+  const more = r.skipped ? ` (${r.skipped} more refused for this since the last report)` : '';
+  refusals.set(reason, { last: now, skipped: 0 });
+  warn(text + more);
+}
+
+/**
+ * Every 30 s: with logins on, close the sockets whose session has expired or has no user, and
+ * check the others' sessions again (a logout or a disabled user on another box), so an idle page
+ * that only receives is cut too.
+ */
+function sweep(): void {
+  if (!loginsRequired()) return;
+  const now = Date.now();
+  eachSocket((s) => {
+    const a = s.data.relAuth;
+    if (!a || a.expiresAt <= now) return s.disconnect(true);
+    if (now - a.checkedAt > RECHECK_MS && !a.checking) {
+      a.checking = true;
+      void recheck(s, a);
+    }
+  });
+}
+
 function socketWho(s: IoSocket): string {
   const u = s.data.relAuth?.user;
   return `${u ? `user ${u.username}` : 'a socket'} from ${s.handshake.address ?? '?'}`;
@@ -163,7 +199,7 @@ function packetGuard(socket: IoSocket) {
   return (packet: unknown[], next: (err?: Error) => void) => {
     const problem = packetProblem(packet, DEFAULT_INBOUND);
     if (problem) {
-      warn(`dashboard: refused a message from ${socketWho(socket)} and closed its connection: ${problem}`);
+      warnRefusal(problem, `dashboard: refused a message from ${socketWho(socket)} and closed its connection: ${problem}`);
       socket.disconnect(true);
       return;
     }
@@ -525,6 +561,7 @@ export function installDashboardAuth(RED: RedApi & { plugins?: { registerPlugin(
     guardDashboardSockets();
   });
   RED.plugins?.registerPlugin('rel-dashboard-auth', { type: 'node-red-dashboard-2', hooks: dashboardHooks() });
+  setInterval(sweep, RECHECK_MS).unref();
 }
 
 /** For the rel-users node: the runtime this was installed in (undefined before the plugin loaded). */

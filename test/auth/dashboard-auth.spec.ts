@@ -237,7 +237,7 @@ describe('dashboard logins (real Node-RED, Dashboard 2.0, chromium)', function (
     assert.deepStrictEqual(r.all[r.all.length - 1].user, { username: 'tom', name: 'Tom Technician', role: 'technician' }, 'a user the browser put in _client is replaced');
   });
 
-  it('a 3,000-deep, a 300 KB and a 1 MB message close the socket, reach no node, and Node-RED keeps running', async () => {
+  it('a 3,000-deep, a 300 KB and a 1 MB message close the socket, reach no node, do not flood the log, and Node-RED keeps running', async () => {
     const token = await loginToken(red, 'tom', 'spanner-42');
     const logFrom = red.log().length;
     const before = (await received(red)).all.length;
@@ -255,11 +255,20 @@ describe('dashboard logins (real Node-RED, Dashboard 2.0, chromium)', function (
       c.socket.close();
       assert.notStrictEqual(reason, 'still connected', `${what}: the socket is closed`);
     }
+    // A flood of them: every socket is closed, the log gets one line per reason per 10 s.
+    for (let i = 0; i < 5; i++) {
+      const c = await rawSocket(red, token);
+      const closed = new Promise<string>((resolve) => c.socket.on('disconnect', (reason) => resolve(reason)));
+      c.socket.emit('widget-action', BUTTON, nested(3000));
+      assert.notStrictEqual(await Promise.race([closed, sleep(10_000).then(() => 'still connected')]), 'still connected');
+      c.socket.close();
+    }
     await sleep(500);
     assert.strictEqual((await received(red)).all.length, before, 'none of them reached the flow');
     const warnings = red.log().slice(logFrom);
     assert.match(warnings, /refused a message from user tom from .*nested deeper than 32 levels/);
     assert.match(warnings, /refused a message from user tom from .*larger than 262144 bytes/);
+    assert.strictEqual(warnings.split('\n').filter((l) => /nested deeper than 32 levels/.test(l)).length, 1, 'one log line for six deep messages within 10 s');
     // Still running and still serving the dashboard.
     const c = await rawSocket(red, token);
     assert.ok(c.connected);
