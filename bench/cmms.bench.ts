@@ -7,11 +7,14 @@
  *     needs), one transaction per burst; measured interleaved over several rounds (order
  *     rotated), per-round ratios and the median printed, because the shared 2-core box is noisy;
  *     and vs raw with one commit per detection (what group commit buys);
- *  2. `list` of one asset's open work orders with 100k and 1M stored, through the node vs the
+ *  2. `issue` of a spare part through the rel-spares node vs the raw conditional UPDATE, move row
+ *     and read-back, one transaction each;
+ *  3. `list` of one asset's open work orders with 100k and 1M stored, through the node vs the
  *     raw SELECT on the same partial index.
  *
  *   node .build-cmms/bench/run.js cmms     (or: npm run bench -- cmms)
- *   CMMS_BENCH=detect|list, CMMS_BENCH_ROUNDS (7), CMMS_BENCH_N (10,000 msgs per detect run)
+ *   CMMS_BENCH=detect|issue|list, CMMS_BENCH_ROUNDS (7), CMMS_BENCH_N (10,000 msgs per detect run),
+ *   CMMS_BENCH_ISSUES (2,000)
  */
 import fs from 'fs';
 import os from 'os';
@@ -128,13 +131,16 @@ function rawDetect(db: Database.Database, readBack: boolean) {
   };
 }
 
-function freshFile(name: string): string {
+async function freshFile(name: string): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cmms-bench-'));
   const file = path.join(dir, name);
   const h = openStore(file);
-  migrateCore(h.store);
-  migrateCmms(h.store);
-  h.release();
+  try {
+    migrateCore(h.store);
+    await migrateCmms(h.db);
+  } finally {
+    h.release();
+  }
   return file;
 }
 
@@ -166,8 +172,8 @@ interface Contestant {
 }
 
 /** A fresh rel-work-order node on a fresh file. */
-function nodeContestant(msgs: any[], burst: number): Contestant {
-  const file = freshFile('node.db');
+async function nodeContestant(msgs: any[], burst: number): Promise<Contestant> {
+  const file = await freshFile('node.db');
   const { RED, create } = fakeRed(file);
   (require('../nodes/rel-work-order/rel-work-order') as (r: unknown) => void)(RED);
   const node = create('rel-work-order', { store: 'store1' });
@@ -180,8 +186,8 @@ function nodeContestant(msgs: any[], burst: number): Contestant {
 }
 
 /** The raw statements on a fresh file, one transaction per burst. */
-function rawContestant(msgs: any[], burst: number, readBack: boolean): Contestant {
-  const file = freshFile('raw.db');
+async function rawContestant(msgs: any[], burst: number, readBack: boolean): Promise<Contestant> {
+  const file = await freshFile('raw.db');
   const db = rawDb(file);
   const detect = rawDetect(db, readBack);
   const payloads = msgs.map((m) => m.payload);
@@ -207,9 +213,10 @@ const rm = (file: string) => fs.rmSync(path.dirname(file), { recursive: true, fo
  * builds, other disk writers) hit all of them alike. Returns the seconds each spent. Afterwards
  * the files must hold the same orders, detections and history rows (the same work was done).
  */
-async function round(msgs: any[], sliceLen: number, makers: Record<string, () => Contestant>): Promise<{ t: Record<string, number>; check: string }> {
+async function round(msgs: any[], sliceLen: number, makers: Record<string, () => Promise<Contestant>>): Promise<{ t: Record<string, number>; check: string }> {
   const names = Object.keys(makers);
-  const cs = Object.fromEntries(names.map((n) => [n, makers[n]()]));
+  const cs: Record<string, Contestant> = {};
+  for (const n of names) cs[n] = await makers[n]();
   const t = Object.fromEntries(names.map((n) => [n, 0]));
   const order = [...names];
   for (let from = 0; from < msgs.length; from += sliceLen) {
@@ -291,7 +298,7 @@ function fill(file: string, rows: number): void {
 }
 
 async function benchList(rows: number): Promise<void> {
-  const file = freshFile(`list-${rows}.db`);
+  const file = await freshFile(`list-${rows}.db`);
   const tf = process.hrtime.bigint();
   fill(file, rows);
   const fillS = Number(process.hrtime.bigint() - tf) / 1e9;
@@ -360,11 +367,84 @@ async function benchList(rows: number): Promise<void> {
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }
 
-/** CMMS_BENCH=detect or CMMS_BENCH=list runs one part; CMMS_BENCH_ROUNDS and CMMS_BENCH_N size the detect part. */
+/**
+ * `issue` of one part through the rel-spares node (validation, the conditional stock update, the
+ * move row, the reorder-point check, the stock figures and pull signals of the output) vs the raw
+ * statements (the conditional UPDATE, the move row, the row read back), one transaction per issue
+ * on both sides (the node has no group commit for stock moves). Node and raw take turns every
+ * CHUNK issues, order alternating.
+ */
+async function benchIssue(): Promise<void> {
+  const N = Number(process.env.CMMS_BENCH_ISSUES) || 2000;
+  const CHUNK = 200;
+  const nodeFile = await freshFile('issue-node.db');
+  const rawFile = await freshFile('issue-raw.db');
+  const { RED, create } = fakeRed(nodeFile);
+  (require('../nodes/rel-spares/rel-spares') as (r: unknown) => void)(RED);
+  const node = create('rel-spares', { store: 'store1' });
+  const send = (msg: any) =>
+    new Promise<any>((resolve, reject) => {
+      let out: any;
+      node.emit('input', msg, (m: any) => (out = Array.isArray(m) ? m[0] : m), (e?: Error) => (e ? reject(e) : resolve(out)));
+    });
+  await send({ action: 'define', payload: { part: 'BRG-6205', leadMeanDays: 10, leadSdDays: 2, demandPerDay: 4, demandSd: 1 } });
+  await send({ action: 'receive', payload: { part: 'BRG-6205', qty: 1e6 } });
+  const db = rawDb(rawFile);
+  db.prepare("INSERT INTO cmms_parts (part, on_hand, lead_mean_days, lead_sd_days, demand_per_day, demand_sd, updated_at) VALUES ('BRG-6205', 1e6, 10, 2, 4, 1, 0)").run();
+  const upd = db.prepare('UPDATE cmms_parts SET on_hand = on_hand - ?, updated_at = ? WHERE part = ? AND on_hand >= ? AND on_hand - reserved >= ?');
+  const mv = db.prepare("INSERT INTO cmms_stock_moves (part, ts, kind, qty, wo_id, actor, note, on_hand, reserved) SELECT part, ?, 'issue', ?, NULL, '', '', on_hand, reserved FROM cmms_parts WHERE part = ?");
+  const back = db.prepare('SELECT * FROM cmms_parts WHERE part = ?');
+  const rawIssue = db.transaction((qty: number) => {
+    const now = Date.now();
+    if (upd.run(qty, now, 'BRG-6205', qty, qty).changes !== 1) throw new Error('raw issue refused');
+    mv.run(now, qty, 'BRG-6205');
+    return back.get('BRG-6205');
+  });
+  let tNode = 0;
+  let tRaw = 0;
+  const ratios: number[] = [];
+  for (let c = 0; c < N / CHUNK; c++) {
+    let a = 0;
+    let b = 0;
+    const runNode = async () => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < CHUNK; i++) await send({ action: 'issue', payload: { part: 'BRG-6205', qty: 1, note: `bench ${i}` } });
+      a = Number(process.hrtime.bigint() - t0);
+    };
+    const runRaw = () => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < CHUNK; i++) rawIssue.immediate(1);
+      b = Number(process.hrtime.bigint() - t0);
+    };
+    if (c % 2) {
+      runRaw();
+      await runNode();
+    } else {
+      await runNode();
+      runRaw();
+    }
+    tNode += a;
+    tRaw += b;
+    ratios.push(a / b);
+  }
+  const last = await send({ action: 'get', payload: { part: 'BRG-6205' } });
+  const rawLeft = (back.get('BRG-6205') as { on_hand: number }).on_hand;
+  await new Promise<void>((r) => node.emit('close', false, r));
+  db.close();
+  if (last.payload.onHand !== rawLeft) throw new Error(`node and raw disagree: ${last.payload.onHand} vs ${rawLeft} on hand`);
+  console.log(`issue one part, one transaction each (synchronous=FULL), ${N.toLocaleString('en-US')} issues, node and raw taking turns every ${CHUNK}:`);
+  console.log(`  node (rel-spares issue, msg in -> msg out)   ${(N / (tNode / 1e9)).toFixed(0).padStart(6)} /s  ${(tNode / 1e3 / N).toFixed(1).padStart(8)} us`);
+  console.log(`  raw (conditional UPDATE, move row, read back) ${(N / (tRaw / 1e9)).toFixed(0).padStart(6)} /s  ${(tRaw / 1e3 / N).toFixed(1).padStart(8)} us   node/raw ${(tNode / tRaw).toFixed(2)}x (median of ${ratios.length} chunks ${median(ratios).toFixed(2)}x); both ${rawLeft} on hand`);
+  rm(nodeFile);
+  rm(rawFile);
+}
+
+/** CMMS_BENCH=detect, issue or list runs one part; CMMS_BENCH_ROUNDS and CMMS_BENCH_N size the detect part, CMMS_BENCH_ISSUES the issue part. */
 export async function run(): Promise<void> {
   const only = process.env.CMMS_BENCH;
-  if (only !== 'list') await benchDetect();
-  if (only !== 'detect') {
+  if (!only || only === 'detect') await benchDetect();
+  if (!only || only === 'issue') await benchIssue();
+  if (!only || only === 'list') {
     await benchList(100_000);
     await benchList(1_000_000);
   }

@@ -4,6 +4,7 @@
  * analysis) and appear in the status of the nodes that use it.
  */
 import { checkAsset, type AssetForm } from '../core/asset';
+import { saveAsset } from '../core/asset-repo';
 import { defineNode } from '../shared/node';
 import { registerAsset, unregisterAsset, type AssetConfigNode } from '../shared/assets';
 import { acquireStore } from '../shared/store';
@@ -26,26 +27,22 @@ export = function (RED: RedApi) {
     if (node.problems.length) node.error(`rel-asset ${config.assetId || config.id}: ${node.problems.join('; ')}`);
     for (const n of check.notes) node.log(`${node.spec?.assetId}: ${n}`);
     let release: (() => void) | undefined;
+    let written: Promise<void> | undefined;
     if (node.spec && config.store) {
       // Keep the plant's asset register in the store for reports and dashboards.
       try {
         const h = acquireStore(RED, config.store, `rel-asset ${node.spec.assetId}`);
         release = h.release;
-        const a = node.spec;
-        h.store.run(
-        `INSERT INTO assets (asset_id, name, line, criticality, machine_class, rpm, bearing, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (asset_id) DO UPDATE SET name = excluded.name, line = excluded.line, criticality = excluded.criticality,
-           machine_class = excluded.machine_class, rpm = excluded.rpm, bearing = excluded.bearing, updated_at = excluded.updated_at`,
-          [a.assetId, a.name, a.line, a.criticality, a.machineClass, a.rpm ?? null, a.bearing ? JSON.stringify({ name: a.bearingName, ...a.bearing }) : null, Date.now()],
-        );
+        // The asset still serves analysis when this fails; only the register entry is missing.
+        written = saveAsset(h.db, node.spec, Date.now()).catch((e) => node.error(e instanceof Error ? e.message : String(e)));
       } catch (e) {
-        // The asset still serves analysis; only the register entry is missing.
         node.error(e instanceof Error ? e.message : String(e));
       }
     }
     return {
-      close: () => {
+      close: async () => {
         unregisterAsset(node);
+        await written; // the register write finishes before the store is released
         release?.();
       },
     };

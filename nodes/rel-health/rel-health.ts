@@ -9,12 +9,11 @@ import { InputError } from '../core/errors';
 import { num, object, oneOf, optTime, own, str, time } from '../core/validate';
 import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig, type StateChange } from '../core/condition/health';
 import { channelOf, historyQuery, optChannel, optText, refuseBadQuality } from '../core/condition/query';
-import { queryHistory } from '../core/condition/repo';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
-import { status } from '../shared/status';
+import { shortError, status } from '../shared/status';
 import { acquireStore } from '../shared/store';
 import { numberMessages } from '../shared/dashboard';
 
@@ -98,16 +97,15 @@ export = function (RED: RedApi) {
     const emit = (main: unknown, changes: unknown, dashboard: NodeMessage[] | null = null) => (dash ? [main, changes, dashboard] : [main, changes]) as never;
     const clock = getClock(RED);
     const h = acquireStore(RED, config.store, 'rel-health');
-    let mon: HealthMonitor;
-    try {
-      mon = new HealthMonitor(h.store, cfg, () => clock.now());
-    } catch (e) {
-      h.release();
-      throw e;
-    }
+    // per-box high-rate state: the local store (a SQLite file on this box)
+    const mon = new HealthMonitor(h.local, cfg, () => clock.now());
     status.idle(node, cfg.learnMode === 'frames' ? `learns ${cfg.learnFrames} frames` : `learns ${cfg.learnHours} h`);
+    mon.ready.catch((e) => {
+      status.error(node, shortError(e));
+      node.error(`rel-health: ${e instanceof Error ? e.message : String(e)}`);
+    });
     return {
-      input: (msg, send) => {
+      input: async (msg, send) => {
         const rawAction = own(msg, 'action');
         const action = rawAction === undefined ? 'score' : oneOf(rawAction, 'msg.action', ACTIONS);
         const p = object(msg.payload, 'msg.payload');
@@ -120,7 +118,7 @@ export = function (RED: RedApi) {
           const fallback = feats !== undefined ? 'features' : typeof quantity === 'string' && /^[A-Za-z0-9_.:/-]{1,64}$/.test(quantity) ? quantity : 'value';
           const channel = channelOf(p, fallback);
           const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
-          const res = mon.reading(asset, channel, p, ts);
+          const res = await mon.reading(asset, channel, p, ts);
           msg.payload = { ...p, asset, health: res.health };
           const r = res.health;
           if (r.state === 'learning') status.busy(node, `learning ${Math.floor(r.learned * 100)}%`);
@@ -132,19 +130,19 @@ export = function (RED: RedApi) {
           return;
         }
         if (action === 'history') {
-          msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
+          msg.payload = { asset, history: await mon.history(historyQuery(p, asset, now)) };
           send(emit(msg, null));
           return;
         }
         if (action === 'status') {
-          msg.payload = { asset, streams: mon.streams(asset) };
+          msg.payload = { asset, streams: await mon.streams(asset) };
           send(emit(msg, null));
           return;
         }
         const channel = optChannel(p);
         const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
         if (action === 'relearn') {
-          const channels = mon.relearn(asset, channel, optText(p, 'by', 100), optText(p, 'reason'), ts);
+          const channels = await mon.relearn(asset, channel, optText(p, 'by', 100), optText(p, 'reason'), ts);
           msg.payload = { asset, relearn: channels };
           status.busy(node, `relearning ${asset}`);
           send(emit(msg, null));
@@ -156,18 +154,22 @@ export = function (RED: RedApi) {
           const until = time(own(p, 'until'), 'msg.payload.until');
           if (!(until > ts)) throw new InputError('msg.payload.until', `a time after the shelving time (${new Date(ts).toISOString()})`, own(p, 'until'));
           if (until - ts > 30 * 86_400_000) throw new InputError('msg.payload.until', 'at most 30 days ahead (shelving must expire)', own(p, 'until'));
-          const channels = mon.shelve(asset, channel, by, reason, until, ts);
+          const channels = await mon.shelve(asset, channel, by, reason, until, ts);
           msg.payload = { asset, shelved: channels, by, reason, until: new Date(until).toISOString() };
           status.idle(node, `${asset} shelved`);
           send(emit(msg, null));
           return;
         }
         // unshelve
-        const changes = mon.unshelve(asset, channel, by, ts);
+        const changes = await mon.unshelve(asset, channel, by, ts);
         msg.payload = { asset, unshelved: true, by };
         send(emit(msg, changes.length ? changes.map(changeMsg) : null));
       },
-      close: () => h.release(),
+      close: async () => {
+        // let the readings already accepted finish before the store goes
+        await mon.drain();
+        h.release();
+      },
     };
   });
 };

@@ -2,7 +2,9 @@
  * rel-ingest: turns what real sources emit (node-red-contrib-modbus register reads, MQTT/HTTP
  * JSON, node-red-contrib-opcua values, CSV waveforms and tables) into canonical readings, marks
  * bad and stale values, and runs a watchdog per channel so a silent source shows as an outage,
- * never as a frozen last value.
+ * never as a frozen last value. Source `register`: the register maps come from the asset register's
+ * machine types, one per machine on the configured PLC (base address + the type's registers), so
+ * one node decodes every machine a read covers, readings named by asset and channel.
  */
 import { InputError } from '../core/errors';
 import {
@@ -12,6 +14,9 @@ import {
   assetId as checkAssetId,
   csvReadings,
   csvWaveform,
+  expandMachines,
+  machineReadings,
+  readOrigin,
   jsonReadings,
   modbusReadings,
   opcuaReading,
@@ -21,6 +26,7 @@ import {
   Watchdog,
   type Reading,
   type ReadingDefaults,
+  type MachineMap,
   type RegisterRow,
   type Source,
   type WatchedChannel,
@@ -30,9 +36,10 @@ import type { AssetConfigNode } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode, evalTyped } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { acquireRegister, type RegisterHandle } from '../shared/register';
 import { status } from '../shared/status';
 
-const INGEST_SOURCES = ['modbus', 'mqtt', 'http', 'opcua', 'csv'] as const;
+const INGEST_SOURCES = ['modbus', 'mqtt', 'http', 'opcua', 'csv', 'register'] as const;
 type IngestSource = (typeof INGEST_SOURCES)[number];
 
 /** The node's properties as flows store them (keep the names: saved flows depend on them). */
@@ -66,6 +73,13 @@ interface IngestDef extends NodeDef {
   csvColumn?: string;
   /** Seconds without data before a channel is reported stale; 0 turns the watchdog off. */
   staleAfter?: string | number;
+  /** Source `register`: the rel-store holding the asset register, and the PLC this node reads. */
+  store?: string;
+  plcHost?: string;
+  plcPort?: string | number;
+  /** Unit id and first register of the read when the message does not say (msg.input.payload). */
+  unitId?: string | number;
+  startAddress?: string | number;
 }
 
 function fmt(v: number): string {
@@ -108,6 +122,15 @@ export = function (RED: RedApi) {
     const staleS = config.staleAfter === undefined || config.staleAfter === '' ? 60 : Number(config.staleAfter);
     if (!(staleS >= 0 && staleS <= 86400 * 7)) problems.push('stale after: expected seconds from 0 (off) to 604800');
 
+    const whole = (v: unknown, dflt: number | undefined, max: number, what: string): number | undefined => {
+      if (v === undefined || v === null || v === '') return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > max) problems.push(`${what}: expected a whole number from 0 to ${max}`);
+      return n;
+    };
+    let reg: RegisterHandle | undefined;
+    const plc = { host: opt(config.plcHost) ?? '', port: whole(config.plcPort, 502, 65535, 'PLC port') as number, unit: whole(config.unitId, undefined, 255, 'unit id'), start: whole(config.startAddress, 0, 65535, 'start address') as number };
+    if (source === 'register' && !plc.host) problems.push('PLC host: expected the host name or IP address of the PLC (as in the register)');
     let rows: RegisterRow[] = [];
     if (source === 'modbus') {
       const m = checkRegisterMap(config.registers ?? []);
@@ -130,10 +153,23 @@ export = function (RED: RedApi) {
     problems.push(...fm.errors);
     const fields = fm.fields;
     if (problems.length) throw new Error(problems.join('; '));
+    if (source === 'register') reg = acquireRegister(RED, config.store, 'rel-ingest');
+    let maps: MachineMap[] = [];
+    let mapsKey = '';
+    /** The machines of this PLC and unit, rebuilt when the register changed. */
+    const machineMaps = (r: RegisterHandle, unit: number): MachineMap[] => {
+      const key = `${r.index.version}:${unit}`;
+      if (key !== mapsKey) {
+        const on = r.index.machinesOn(plc.host, plc.port, unit);
+        maps = expandMachines(on.map((m) => ({ asset: m.asset.asset, base: m.asset.baseAddress as number, rows: m.type.registers, channels: m.channels })));
+        mapsKey = key;
+      }
+      return maps;
+    };
 
     const output = config.output === 'array' ? 'array' : 'each';
     const csvMode = config.csvMode === 'table' ? 'table' : 'waveform';
-    const readingSource: Source = source;
+    const readingSource: Source = source === 'register' ? 'modbus' : source;
 
     // Watchdog: configured channels are watched from deploy, others from their first value.
     const staleMs = staleS * 1000;
@@ -162,10 +198,23 @@ export = function (RED: RedApi) {
     function emit(readings: Reading[], msg: NodeMessage | undefined, send: (m: NodeMessage | NodeMessage[] | (NodeMessage | NodeMessage[] | null)[]) => void): void {
       if (!readings.length) return;
       const base: NodeMessage = msg ?? {};
-      if (output === 'array') {
+      if (output === 'array' && source !== 'register') {
         base.topic = readings[0].asset;
         base.payload = readings;
         send(base);
+        return;
+      }
+      if (output === 'array') {
+        // One message per machine: a register read covers many, rel-health takes one machine's list.
+        const byAsset = new Map<string, Reading[]>();
+        for (const r of readings) byAsset.set(r.asset, [...(byAsset.get(r.asset) ?? []), r]);
+        const out = [...byAsset].map(([asset, list], i) => {
+          const m: NodeMessage = i === 0 ? base : { ...base };
+          m.topic = asset;
+          m.payload = list;
+          return m;
+        });
+        send(out.length === 1 ? out[0] : [out]);
         return;
       }
       const out = readings.map((r, i) => {
@@ -239,6 +288,17 @@ export = function (RED: RedApi) {
             readings = modbusReadings(registersFromMessage(msg), rows, { ...d, asset });
             break;
           }
+          case 'register': {
+            const r = reg as RegisterHandle;
+            await r.ready;
+            const at = readOrigin(msg, { address: plc.start, unit: plc.unit });
+            const unit = at.unit ?? 1;
+            const list = machineMaps(r, unit);
+            if (!list.length) throw new InputError('msg.input.payload.unitid', `a unit with machines in the register on PLC ${plc.host}:${plc.port} (none on unit ${unit}; register machines with plcHost ${plc.host}, a machineType and a baseAddress)`, unit);
+            readings = machineReadings(registersFromMessage(msg), at.address, list, d.now);
+            if (!readings.length) throw new InputError('msg.input.payload.address', `a read covering a machine of PLC ${plc.host}:${plc.port} unit ${unit} (base addresses ${list.slice(0, 10).map((m) => m.rows[0]?.register).join(', ')}${list.length > 10 ? ' ...' : ''})`, at.address);
+            break;
+          }
           case 'opcua':
             readings = [opcuaReading(msg, d)];
             break;
@@ -279,6 +339,7 @@ export = function (RED: RedApi) {
       },
       close: () => {
         if (timer !== undefined) clock.clearInterval(timer);
+        reg?.release();
       },
     };
   });

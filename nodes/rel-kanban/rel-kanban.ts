@@ -4,29 +4,26 @@
  * before the signal leaves), deliveries bring them back and teach the lead time. Alpha rises
  * while a critical asset feeding the loop is unhealthy or the supplier is erratic.
  */
-import { InputError } from '../core/errors';
 import { own } from '../core/validate';
-import { loadState, saveState } from '../core/store';
 import { cfgNum, eventAction, eventTs, healthEvent, listConfig } from '../core/jit/events';
 import {
   applyHealth,
   consume,
   deliver,
   kanbanStatus,
-  newLoop,
-  reconfigure,
   validateParams,
   KANBAN_DEFAULTS,
   type KanbanParams,
   type KanbanResult,
   type KanbanState,
 } from '../core/jit/kanban';
+import { KanbanLoops } from '../core/jit/kanban-loops';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { tableMessage } from '../shared/dashboard';
-import { acquireJitStore, eventSubject, stateKeys } from '../shared/jit';
-import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { NodeWork, acquireJitStore, eventSubject } from '../shared/jit';
+import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
 
 interface KanbanDef extends NodeDef {
   store?: string;
@@ -47,7 +44,6 @@ interface KanbanDef extends NodeDef {
 }
 
 const ACTIONS = ['consume', 'deliver', 'status', 'health'] as const;
-const MAX_LOOPS = 1000;
 
 function kanbanParams(config: KanbanDef, item: string): KanbanParams {
   return validateParams({
@@ -74,33 +70,9 @@ export = function (RED: RedApi) {
     // Check the form now (a bad C, D or L shows on deploy, not on the first event).
     kanbanParams(config, fixedItem ?? 'item');
     const dashboard = config.dashboard === true || config.dashboard === 'true';
-    const h = acquireJitStore(RED, config.store, 'rel-kanban');
-    const scope = `kanban:${node.id}`;
-    const loops = new Map<string, KanbanState>();
-
-    function paramsFor(item: string): KanbanParams {
-      return kanbanParams(config, item);
-    }
-
-    /** The loop of an item: from memory, else the store (re-balanced for the current form), else new. */
-    function loop(item: string, ts: number): { state: KanbanState; fresh: KanbanResult | undefined } {
-      const mem = loops.get(item);
-      if (mem) return { state: mem, fresh: undefined };
-      const saved = loadState<KanbanState>(h.store, scope, item);
-      if (saved) {
-        const r = reconfigure(saved, paramsFor(item), ts);
-        return { state: saved, fresh: r };
-      }
-      if (loops.size >= MAX_LOOPS) throw new InputError('msg.payload.item', `one of the ${MAX_LOOPS} items this node already holds`, item);
-      const s = newLoop(paramsFor(item), ts);
-      return { state: s, fresh: { state: s, pulls: [] } };
-    }
-
-    function commit(item: string, r: KanbanResult, ts: number): void {
-      saveState(h.store, scope, item, r.state, ts);
-      loops.set(item, r.state);
-      if (r.alphaChange) node.log(`${item}: ${r.alphaChange.reason}`);
-    }
+    const js = acquireJitStore(RED, config.store, 'rel-kanban');
+    const paramsFor = (item: string): KanbanParams => kanbanParams(config, item);
+    const loops = new KanbanLoops(js.store, js.scope(`kanban:${node.id}`), paramsFor, fixedItem);
 
     function showStatus(s: KanbanState): void {
       const text = `${s.cards} cards · ${s.inQueue} queued · α ${s.alpha}`;
@@ -110,32 +82,18 @@ export = function (RED: RedApi) {
 
     // Loops already in the store come back as they were left, re-balanced for the current form
     // at their first event (so a pull that a larger N calls for leaves with that event).
-    const known = new Set(fixedItem ? [fixedItem] : stateKeys(h, scope, MAX_LOOPS));
-    /** Saved loops not touched since the start, read once for the dashboard table (display only). */
-    const views = new Map<string, KanbanState>();
-    const first = fixedItem ? loadState<KanbanState>(h.store, scope, fixedItem) : undefined;
-    if (first) showStatus(first);
-    else status.idle(node, fixedItem ? `${fixedItem}: ready` : 'ready');
-
-
-    /** Every loop this node holds (in memory or saved), for a health message or a status of all. */
-    function allItems(): string[] {
-      return fixedItem ? [fixedItem] : [...new Set([...known, ...loops.keys()])].filter((k) => loops.has(k) || loadState(h.store, scope, k) !== undefined);
-    }
+    const work = new NodeWork(node, async () => {
+      await js.ready();
+      const first = await loops.open();
+      if (first) showStatus(first);
+      else status.idle(node, fixedItem ? `${fixedItem}: ready` : 'ready');
+    });
 
     /** The dashboard table: one row per loop, every loop of this node, sorted by item. */
-    function board(): NodeMessage {
-      const names = fixedItem ? [fixedItem] : [...new Set([...known, ...loops.keys()])].sort();
-      const rows: Record<string, unknown>[] = [];
-      for (const item of names) {
-        let s = loops.get(item) ?? views.get(item);
-        if (!s) {
-          s = loadState<KanbanState>(h.store, scope, item);
-          if (!s) continue;
-          views.set(item, s);
-        }
-        const st = kanbanStatus(s, paramsFor(item));
-        rows.push({
+    async function board(): Promise<NodeMessage> {
+      const rows = (await loops.board()).map((s) => {
+        const st = kanbanStatus(s, paramsFor(s.item));
+        return {
           item: st.item,
           cards: st.cards,
           onHand: st.onHand,
@@ -146,63 +104,58 @@ export = function (RED: RedApi) {
           leadTimeDays: st.leadTimeDays,
           openOrders: st.openOrders.length,
           reason: st.reason,
-        });
-      }
+        };
+      });
       return tableMessage(rows, 'kanban', 3);
     }
 
-    return {
-      input: (msg: NodeMessage, send) => {
-        const action = eventAction(msg, ACTIONS, [{ key: 'health', action: 'health' }]);
-        const payload = msg.payload;
-        const ts = eventTs(payload, clock.now());
-        const pulls: NodeMessage[] = [];
-        const results: { item: string; r: KanbanResult }[] = [];
+    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+      const action = eventAction(msg, ACTIONS, [{ key: 'health', action: 'health' }]);
+      const payload = msg.payload;
+      const ts = eventTs(payload, clock.now());
+      const pulls: NodeMessage[] = [];
+      let results: { item: string; r: KanbanResult }[];
 
-        // `status` without an item on a node without one configured: every loop.
-        const statusAll = action === 'status' && !fixedItem && own(payload, 'item') === undefined;
-        if (statusAll) {
-          for (const item of allItems()) {
-            const { state, fresh } = loop(item, ts);
-            results.push({ item, r: fresh ?? { state, pulls: [] } });
-          }
-        } else if (action === 'health') {
-          const ev = healthEvent(payload);
-          const items = allItems();
-          // Compute every loop first, then commit all at once: one bad loop harms none.
-          for (const item of items) {
-            const { state, fresh } = loop(item, ts);
-            const base = fresh?.state ?? state;
-            const r = applyHealth(base, paramsFor(item), ev, ts);
-            results.push({ item, r: fresh ? { ...r, pulls: [...fresh.pulls, ...r.pulls], alphaChange: r.alphaChange ?? fresh.alphaChange } : r });
-          }
-        } else {
-          const item = eventSubject(payload, 'item', fixedItem, 'loop');
-          const { state, fresh } = loop(item, ts);
-          const base = fresh?.state ?? state;
-          const p = paramsFor(item);
-          let r: KanbanResult;
-          if (action === 'consume') r = consume(base, p, own(payload, 'containers'), ts);
-          else if (action === 'deliver') r = deliver(base, p, own(payload, 'containers'), ts);
-          else r = { state: base, pulls: [] };
-          results.push({ item, r: fresh ? { ...r, pulls: [...fresh.pulls, ...r.pulls], alphaChange: r.alphaChange ?? fresh.alphaChange } : r });
-        }
-
-        h.store.tx(() => {
-          for (const { item, r } of results) commit(item, r, ts);
+      // `status` without an item on a node without one configured: every loop.
+      const statusAll = action === 'status' && !fixedItem && own(payload, 'item') === undefined;
+      if (statusAll) results = await loops.apply('all', ts, (base) => ({ state: base, pulls: [] }));
+      else if (action === 'health') {
+        const ev = healthEvent(payload);
+        results = await loops.apply('all', ts, (base, p) => applyHealth(base, p, ev, ts));
+      } else {
+        const item = eventSubject(payload, 'item', fixedItem, 'loop');
+        const containers = own(payload, 'containers');
+        results = await loops.apply([item], ts, (base, p) => {
+          if (action === 'consume') return consume(base, p, containers, ts);
+          if (action === 'deliver') return deliver(base, p, containers, ts);
+          return { state: base, pulls: [] };
         });
-        for (const { item, r } of results)
-          for (const p of r.pulls) pulls.push({ topic: `kanban/${item}`, action: 'pull', payload: { ...p, cards: r.state.cards, alpha: r.state.alpha } });
+      }
+      for (const { item, r } of results) if (r.alphaChange) node.log(`${item}: ${r.alphaChange.reason}`);
+      for (const { item, r } of results)
+        for (const p of r.pulls) pulls.push({ topic: `kanban/${item}`, action: 'pull', payload: { ...p, cards: r.state.cards, alpha: r.state.alpha } });
 
-        const statuses = results.map(({ item, r }) => ({ ...kanbanStatus(r.state, paramsFor(item)), ...(r.note ? { note: r.note } : {}) }));
-        const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
-        msg.payload = { ...base, kanban: fixedItem || (action !== 'health' && !statusAll) ? (statuses[0] ?? null) : statuses };
-        if (dashboard) send([msg, pulls.length ? pulls : null, board()]);
-        else send([msg, pulls.length ? pulls : null]);
-        const shown = results[0]?.r.state;
-        if (shown) showStatus(shown);
+      const statuses = results.map(({ item, r }) => ({ ...kanbanStatus(r.state, paramsFor(item)), ...(r.note ? { note: r.note } : {}) }));
+      const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
+      msg.payload = { ...base, kanban: fixedItem || (action !== 'health' && !statusAll) ? (statuses[0] ?? null) : statuses };
+      if (dashboard) {
+        // the pulls are stored: they leave even if the table cannot be read
+        const table = await board().catch((e) => {
+          node.warn(`dashboard table: ${e instanceof Error ? e.message : String(e)}`);
+          return null;
+        });
+        send([msg, pulls.length ? pulls : null, table]);
+      } else send([msg, pulls.length ? pulls : null]);
+      const shown = results[0]?.r.state;
+      if (shown) showStatus(shown);
+    }
+
+    return {
+      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      close: async () => {
+        await work.idle();
+        js.release();
       },
-      close: () => h.release(),
     };
   });
 };

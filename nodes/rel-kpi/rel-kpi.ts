@@ -5,10 +5,10 @@
  * with the numbers. Optional last output (config `dashboard`): the figures of one asset or line as
  * numbers (ui-gauge, ui-chart), or one ui-table row per asset and line for the report of all.
  */
-import { computeKpi, type Kpi, type KpiOptions } from '../core/cmms/kpi';
+import { computeKpi, computeKpiAll, type Kpi, type KpiOptions } from '../core/cmms/kpi';
 import { InputError } from '../core/errors';
 import { object, optNum, optStr, own } from '../core/validate';
-import { acquireCmmsStore, eventTime } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, inFlight } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { numberMessages, tableMessage } from '../shared/dashboard';
@@ -75,7 +75,8 @@ export = function (RED: RedApi) {
   defineNode<KpiDef>(RED, 'rel-kpi', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const h = acquireCmmsStore(RED, config.store, 'rel-kpi');
+    const { handle: h, ready } = acquireCmmsStore(RED, config.store, 'rel-kpi');
+    const work = inFlight();
     const windowDays = cfgNum(config.windowDays, 30, 1 / 24, 3650);
     const baseline = cfgNum(config.baselineMttrH, NaN, 0, 1e6);
     const defaults = {
@@ -86,47 +87,54 @@ export = function (RED: RedApi) {
     };
     status.idle(node, 'ready');
     return {
-      input: (msg, send) => {
-        const p = msg.payload === undefined || msg.payload === null || msg.payload === '' || typeof msg.payload === 'number' ? {} : object(msg.payload, 'msg.payload');
-        const to = eventTime(p, 'to', () => clock.now());
-        const days = optNum(own(p, 'windowDays'), 'msg.payload.windowDays', { gt: 0, max: 3650 }) ?? windowDays;
-        const fromRaw = own(p, 'from');
-        const from = fromRaw === undefined || fromRaw === null ? to - days * 86_400_000 : eventTime(p, 'from', () => 0);
-        if (!(from < to)) throw new InputError('msg.payload.from', `a time before msg.payload.to (${new Date(to).toISOString()})`, fromRaw);
-        const o: KpiOptions = {
-          from,
-          to,
-          hoursPerDay: optNum(own(p, 'hoursPerDay'), 'msg.payload.hoursPerDay', { gt: 0, max: 24 }) ?? defaults.hoursPerDay,
-          downtimeLimit: defaults.downtimeLimit,
-          mttrReduction: defaults.mttrReduction,
-          baselineMttrH: optNum(own(p, 'baselineMttrH'), 'msg.payload.baselineMttrH', { gt: 0, max: 1e6 }) ?? defaults.baselineMttrH,
-        };
-        const asset = optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
-        const line = optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 200 });
-        let kpi: Kpi | { assets: Kpi[]; lines: Kpi[] };
-        let shown: Kpi | undefined;
-        let board: NodeMessage | NodeMessage[] | null = null;
-        if (asset !== undefined) kpi = shown = computeKpi(h.store, { asset }, o);
-        else if (line !== undefined) kpi = shown = computeKpi(h.store, { line }, o);
-        else {
-          const assets = h.store.all<{ asset: string }>('SELECT DISTINCT asset FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? ORDER BY asset', [from, to]).map((r) => r.asset);
-          const lines = h.store.all<{ line: string }>("SELECT DISTINCT line FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? AND line <> '' ORDER BY line", [from, to]).map((r) => r.line);
-          const all = { assets: assets.map((a) => computeKpi(h.store, { asset: a }, o)), lines: lines.map((l) => computeKpi(h.store, { line: l }, o)) };
-          kpi = all;
-          if (dash) board = tableOf(all);
-          status.ok(node, `${assets.length} assets, ${lines.length} lines`);
-        }
-        msg.payload = { ...p, kpi };
-        if (dash && shown) board = numbersOf(shown, to);
-        send(dash ? ([msg, board] as never) : msg);
-        if (shown) {
-          const fail = shown.benchmarks.some((b) => b.pass === false);
-          const text = `Ai ${(shown.availability * 100).toFixed(1)}% UD ${(shown.unplannedShare * 100).toFixed(1)}%`;
-          if (fail) status.warn(node, text);
-          else status.ok(node, text);
+      input: (msg, send) =>
+        work.run(async () => {
+          const db = await ready;
+          const p = msg.payload === undefined || msg.payload === null || msg.payload === '' || typeof msg.payload === 'number' ? {} : object(msg.payload, 'msg.payload');
+          const to = eventTime(p, 'to', () => clock.now());
+          const days = optNum(own(p, 'windowDays'), 'msg.payload.windowDays', { gt: 0, max: 3650 }) ?? windowDays;
+          const fromRaw = own(p, 'from');
+          const from = fromRaw === undefined || fromRaw === null ? to - days * 86_400_000 : eventTime(p, 'from', () => 0);
+          if (!(from < to)) throw new InputError('msg.payload.from', `a time before msg.payload.to (${new Date(to).toISOString()})`, fromRaw);
+          const o: KpiOptions = {
+            from,
+            to,
+            hoursPerDay: optNum(own(p, 'hoursPerDay'), 'msg.payload.hoursPerDay', { gt: 0, max: 24 }) ?? defaults.hoursPerDay,
+            downtimeLimit: defaults.downtimeLimit,
+            mttrReduction: defaults.mttrReduction,
+            baselineMttrH: optNum(own(p, 'baselineMttrH'), 'msg.payload.baselineMttrH', { gt: 0, max: 1e6 }) ?? defaults.baselineMttrH,
+          };
+          const asset = optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+          const line = optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 200 });
+          let kpi: Kpi | { assets: Kpi[]; lines: Kpi[] };
+          let shown: Kpi | undefined;
+          let board: NodeMessage | NodeMessage[] | null = null;
+          if (asset !== undefined) kpi = shown = await computeKpi(db, { asset }, o);
+          else if (line !== undefined) kpi = shown = await computeKpi(db, { line }, o);
+          else {
+            const all = await computeKpiAll(db, o);
+            kpi = all;
+            if (dash) board = tableOf(all);
+            status.ok(node, `${all.assets.length} assets, ${all.lines.length} lines`);
+          }
+          msg.payload = { ...p, kpi };
+          if (dash && shown) board = numbersOf(shown, to);
+          send(dash ? ([msg, board] as never) : msg);
+          if (shown) {
+            const fail = shown.benchmarks.some((b) => b.pass === false);
+            const text = `Ai ${(shown.availability * 100).toFixed(1)}% UD ${(shown.unplannedShare * 100).toFixed(1)}%`;
+            if (fail) status.warn(node, text);
+            else status.ok(node, text);
+          }
+        }),
+      close: async () => {
+        try {
+          await work.idle();
+          await ready.catch(() => undefined);
+        } finally {
+          h.release();
         }
       },
-      close: () => h.release(),
     };
   });
 };

@@ -12,13 +12,12 @@ import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
 import { InputError } from '../core/errors';
 import { isObject, MAX_TEXT, num, object, oneOf, optNum, optStr, own, str, time } from '../core/validate';
 import { deployedAssets, findAsset } from '../shared/assets';
-import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, inFlight } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi, RedNode } from '../shared/red';
 import { status } from '../shared/status';
-import type { SyncStore as Store } from '../core/store/types';
 
 interface PmDef extends NodeDef {
   store?: string;
@@ -31,8 +30,8 @@ interface PmDef extends NodeDef {
 }
 
 interface PmNode extends RedNode {
-  importCsv?: (csv: string) => ImportReport;
-  exportCsv?: () => string;
+  importCsv?: (csv: string) => Promise<ImportReport>;
+  exportCsv?: () => Promise<string>;
 }
 
 const ACTIONS = ['tick', 'plan', 'import', 'export', 'list', 'remove', 'meter', 'condition'] as const;
@@ -73,8 +72,8 @@ function tableOf(plans: readonly Plan[]): NodeMessage {
 }
 
 /** Assets a plan may name: deployed rel-assets and the store's asset register. */
-function assetKnown(store: Store): (id: string) => boolean {
-  return (id) => !!findAsset(id) || !!store.get('SELECT asset_id FROM assets WHERE asset_id = ?', [id]);
+function assetKnown(pm: PmRepo): (id: string) => Promise<boolean> {
+  return async (id) => !!findAsset(id) || (await pm.inRegister(id));
 }
 
 function planFromPayload(p: Record<string, unknown>, now: number): PlanInput {
@@ -142,140 +141,164 @@ export = function (RED: RedApi) {
   defineNode<PmDef, PmNode>(RED, 'rel-pm', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const h = acquireCmmsStore(RED, config.store, 'rel-pm');
-    const pm = new PmRepo(h.store);
-    const wo = new WorkOrderRepo(h.store);
+    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-pm');
+    const pm = new PmRepo(db);
+    const wo = new WorkOrderRepo(db);
     const catchup: Catchup = config.catchup === 'one' ? 'one' : 'each';
     const tz = typeof config.tz === 'string' && config.tz.trim() ? config.tz.trim() : 'UTC';
-    const known = assetKnown(h.store);
+    const known = assetKnown(pm);
     const ctx = {
       wo,
       tz,
+      // A deployed rel-asset; else PmRepo reads the store's asset register in the transaction.
       facts: (asset: string) => {
         const a = findAsset(asset);
-        if (a) return { asset, line: a.line, criticality: a.criticality };
-        const r = h.store.get<{ line: string; criticality: number }>('SELECT line, criticality FROM assets WHERE asset_id = ?', [asset]);
-        return { asset, line: r?.line ?? '', criticality: r?.criticality ?? 3 };
+        return a ? { asset, line: a.line, criticality: a.criticality } : undefined;
       },
     };
+    let closed = false;
     const announce = (opened: WorkOrder[]) => opened.map((w) => ({ topic: 'work-order/new', event: 'new', payload: w }) as NodeMessage);
-    const showStatus = () => {
-      const plans = h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_pm_plans WHERE active = 1')?.n ?? 0;
-      const open = h.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM cmms_work_orders WHERE is_open = 1 AND source = 'pm'")?.n ?? 0;
-      status.ok(node, `${plans} plans, ${open} PM open`);
+    const showStatus = async () => {
+      const plans = await pm.countActive();
+      const open = await wo.countOpenPm();
+      if (!closed) status.ok(node, `${plans} plans, ${open} PM open`);
     };
-    node.importCsv = (csv) => {
-      const r = pm.importCsv(csv, known, clock.now(), catchup);
-      showStatus();
-      return r;
-    };
-    node.exportCsv = () => pm.exportCsv(tz);
+    // Ticks, imports and messages run one after the other, in the order they came (a tick's
+    // catch-up is done before the next message sees the plans); close waits for them.
+    const work = inFlight();
+    let chain: Promise<unknown> = Promise.resolve();
+    const serial = <T>(fn: () => Promise<T>): Promise<T> =>
+      work.run(() => {
+        const p = chain.then(async () => {
+          await ready;
+          return fn();
+        });
+        chain = p.catch(() => undefined);
+        return p;
+      });
+    node.importCsv = (csv) =>
+      serial(async () => {
+        const r = await pm.importCsv(csv, known, clock.now(), catchup);
+        await showStatus();
+        return r;
+      });
+    node.exportCsv = () => serial(() => pm.exportCsv(tz));
 
     // Plans kept in the node's config are imported on deploy (their progress is kept).
     if (typeof config.plans === 'string' && config.plans.trim()) {
-      const r = pm.importCsv(config.plans, (id) => known(id) || deployedAssets().some((a) => a.assetId === id), clock.now(), catchup);
-      for (const bad of r.rejected) node.warn(`PM plans row ${bad.row} (${bad.asset} / ${bad.task}): ${bad.reason}`);
+      const plans = config.plans;
+      serial(async () => {
+        const r = await pm.importCsv(plans, async (id) => (await known(id)) || deployedAssets().some((a) => a.assetId === id), clock.now(), catchup);
+        for (const bad of r.rejected) node.warn(`PM plans row ${bad.row} (${bad.asset} / ${bad.task}): ${bad.reason}`);
+      }).catch((e) => node.error(e instanceof Error ? e.message : String(e)));
     }
     // Catch up on what came due while Node-RED was down, then keep ticking.
-    const startup = pm.tick(clock.now(), ctx);
-    if (startup.length) setImmediate(() => node.send([null, announce(startup)] as never));
+    const tickAt = (now: number) =>
+      serial(async () => {
+        if (closed) return;
+        const opened = await pm.tick(now, ctx);
+        if (opened.length && !closed) node.send([null, announce(opened)] as never);
+        await showStatus();
+      }).catch((e) => {
+        if (!closed) node.error(e instanceof Error ? e.message : String(e));
+      });
+    tickAt(clock.now());
     const sec = Number(config.tickInterval);
-    const timer = clock.setInterval(() => {
-      try {
-        const opened = pm.tick(clock.now(), ctx);
-        if (opened.length) node.send([null, announce(opened)] as never);
-        showStatus();
-      } catch (e) {
-        node.error(e instanceof Error ? e.message : String(e));
-      }
-    }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
-    showStatus();
+    const timer = clock.setInterval(() => tickAt(clock.now()), (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
 
     return {
-      input: (msg, send) => {
-        const p0 = msg.payload;
-        const fallback = isObject(p0) && (own(p0, 'health') !== undefined || own(p0, 'features') !== undefined) ? 'condition' : undefined;
-        const action = actionOf(msg, ACTIONS, fallback);
-        if (action === 'import') {
-          const csv = typeof p0 === 'string' ? p0 : own(p0, 'csv');
-          if (typeof csv !== 'string') throw new InputError('msg.payload', 'CSV text (or {csv})', p0);
-          if (csv.length > MAX_TEXT) throw new InputError('msg.payload', `CSV of at most ${MAX_TEXT} characters`, csv);
-          msg.payload = pm.importCsv(csv, known, clock.now(), catchup, typeof p0 === 'string' ? 'msg.payload' : 'msg.payload.csv');
-          send([msg, null]);
-          showStatus();
-          return;
-        }
-        if (action === 'export') {
-          msg.payload = pm.exportCsv(tz);
-          send([msg, null]);
-          return;
-        }
-        const p = (action === 'tick' || action === 'list') && (p0 === undefined || p0 === null || p0 === '' || typeof p0 === 'number') ? {} : object(p0, 'msg.payload');
-        const ts = eventTime(p, 'ts', () => clock.now());
-        let opened: WorkOrder[] = [];
-        let table: NodeMessage | null = null;
-        let lateNote: string | undefined;
-        switch (action) {
-          case 'tick':
-            opened = pm.tick(ts, ctx);
-            msg.payload = { ts, opened };
-            break;
-          case 'plan': {
-            const input = planFromPayload(p, ts);
-            if (!known(input.asset)) throw new InputError('msg.payload.asset', 'a deployed rel-asset or one in the store asset register', input.asset);
-            msg.payload = pm.upsert(input, ts, catchup).plan;
-            break;
+      input: (msg, send) =>
+        serial(async () => {
+          const p0 = msg.payload;
+          const fallback = isObject(p0) && (own(p0, 'health') !== undefined || own(p0, 'features') !== undefined) ? 'condition' : undefined;
+          const action = actionOf(msg, ACTIONS, fallback);
+          if (action === 'import') {
+            const csv = typeof p0 === 'string' ? p0 : own(p0, 'csv');
+            if (typeof csv !== 'string') throw new InputError('msg.payload', 'CSV text (or {csv})', p0);
+            if (csv.length > MAX_TEXT) throw new InputError('msg.payload', `CSV of at most ${MAX_TEXT} characters`, csv);
+            msg.payload = await pm.importCsv(csv, known, clock.now(), catchup, typeof p0 === 'string' ? 'msg.payload' : 'msg.payload.csv');
+            send([msg, null]);
+            await showStatus();
+            return;
           }
-          case 'list': {
-            const plans = pm.list(optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), tz);
-            msg.payload = plans;
-            if (dash) table = tableOf(plans);
-            break;
+          if (action === 'export') {
+            msg.payload = await pm.exportCsv(tz);
+            send([msg, null]);
+            return;
           }
-          case 'remove':
-            pm.remove(num(own(p, 'id'), 'msg.payload.id', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER }));
-            msg.payload = { removed: own(p, 'id') };
-            break;
-          case 'meter': {
-            const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
-            const unit = oneOf(own(p, 'unit') ?? 'hours', 'msg.payload.unit', ['hours', 'cycles'] as const);
-            const value = num(own(p, 'value'), 'msg.payload.value', { min: 0, max: 1e15 });
-            const r = pm.meterReading(asset, unit, value, ts, ctx);
-            opened = r.opened;
-            // A late or repeated reading is not an error: it is reported and changes nothing.
-            msg.payload = { ...p, ts, opened, ignored: r.ignored };
-            if (r.ignored.length) lateNote = `late ${unit} reading ignored`;
-            break;
+          const p = (action === 'tick' || action === 'list') && (p0 === undefined || p0 === null || p0 === '' || typeof p0 === 'number') ? {} : object(p0, 'msg.payload');
+          const ts = eventTime(p, 'ts', () => clock.now());
+          let opened: WorkOrder[] = [];
+          let table: NodeMessage | null = null;
+          let lateNote: string | undefined;
+          switch (action) {
+            case 'tick':
+              opened = await pm.tick(ts, ctx);
+              msg.payload = { ts, opened };
+              break;
+            case 'plan': {
+              const input = planFromPayload(p, ts);
+              if (!(await known(input.asset))) throw new InputError('msg.payload.asset', 'a deployed rel-asset or one in the store asset register', input.asset);
+              msg.payload = (await pm.upsert(input, ts, catchup)).plan;
+              break;
+            }
+            case 'list': {
+              const plans = await pm.list(optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), tz);
+              msg.payload = plans;
+              if (dash) table = tableOf(plans);
+              break;
+            }
+            case 'remove':
+              await pm.remove(num(own(p, 'id'), 'msg.payload.id', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER }));
+              msg.payload = { removed: own(p, 'id') };
+              break;
+            case 'meter': {
+              const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+              const unit = oneOf(own(p, 'unit') ?? 'hours', 'msg.payload.unit', ['hours', 'cycles'] as const);
+              const value = num(own(p, 'value'), 'msg.payload.value', { min: 0, max: 1e15 });
+              const r = await pm.meterReading(asset, unit, value, ts, ctx);
+              opened = r.opened;
+              // A late or repeated reading is not an error: it is reported and changes nothing.
+              msg.payload = { ...p, ts, opened, ignored: r.ignored };
+              if (r.ignored.length) lateNote = `late ${unit} reading ignored`;
+              break;
+            }
+            case 'condition': {
+              const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+              opened = await pm.condition(asset, conditionValues(p), ts, ctx);
+              msg.pm = { opened };
+              break;
+            }
           }
-          case 'condition': {
-            const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
-            opened = pm.condition(asset, conditionValues(p), ts, ctx);
-            msg.pm = { opened };
-            break;
-          }
-        }
-        const announced = opened.length ? announce(opened) : null;
-        send((table ? [msg, announced, table] : [msg, announced]) as never);
-        if (lateNote) status.warn(node, lateNote);
-        else showStatus();
-      },
-      close: () => {
+          const announced = opened.length ? announce(opened) : null;
+          send((table ? [msg, announced, table] : [msg, announced]) as never);
+          if (lateNote) status.warn(node, lateNote);
+          else await showStatus();
+        }),
+      close: async () => {
         clock.clearInterval(timer);
         delete node.importCsv;
         delete node.exportCsv;
-        h.release();
+        try {
+          // What was queued before the close (ticks that came due, messages) still runs.
+          await work.idle();
+          await ready.catch(() => undefined);
+        } finally {
+          closed = true;
+          h.release();
+        }
       },
     };
   });
 
   // Editor: import a spreadsheet into a deployed node, export its plans.
-  RED.httpAdmin.post('/rel-pm/:id/import', RED.auth.needsPermission('rel-pm.write'), (req: any, res: any) => {
+  RED.httpAdmin.post('/rel-pm/:id/import', RED.auth.needsPermission('rel-pm.write'), async (req: any, res: any) => {
     const n = RED.nodes.getNode(String(req.params.id)) as PmNode | null;
     if (!n || !n.importCsv) return res.status(404).json({ error: 'rel-pm node not deployed: deploy it first, then import' });
     const csv = typeof req.body?.csv === 'string' ? req.body.csv : undefined;
     if (csv === undefined) return res.status(400).json({ error: 'body: expected {"csv": "..."}' });
     try {
-      res.json(n.importCsv(csv));
+      res.json(await n.importCsv(csv));
     } catch (e) {
       res.status(400).json({ error: e instanceof Error ? e.message : String(e) });
     }
@@ -283,8 +306,13 @@ export = function (RED: RedApi) {
   RED.httpAdmin.get('/rel-pm/:id/export', RED.auth.needsPermission('rel-pm.read'), (req: any, res: any) => {
     const n = RED.nodes.getNode(String(req.params.id)) as PmNode | null;
     if (!n || !n.exportCsv) return res.status(404).json({ error: 'rel-pm node not deployed' });
-    res.set('Content-Type', 'text/csv; charset=utf-8');
-    res.set('Content-Disposition', 'attachment; filename="pm-plans.csv"');
-    res.send(n.exportCsv());
+    n.exportCsv().then(
+      (csv) => {
+        res.set('Content-Type', 'text/csv; charset=utf-8');
+        res.set('Content-Disposition', 'attachment; filename="pm-plans.csv"');
+        res.send(csv);
+      },
+      (e) => res.status(500).json({ error: e instanceof Error ? e.message : String(e) }),
+    );
   });
 };

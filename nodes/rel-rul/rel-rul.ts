@@ -9,14 +9,13 @@ import { InputError } from '../core/errors';
 import { formatRul } from '../core/condition/rul';
 import { DEFAULT_RUL, RulTracker, defaultThresholdRange, type RulConfig } from '../core/condition/rul-tracker';
 import { channelOf, historyQuery, optChannel, refuseBadQuality } from '../core/condition/query';
-import { queryHistory } from '../core/condition/repo';
 import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { numberMessages } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
-import { status } from '../shared/status';
+import { shortError, status } from '../shared/status';
 import { acquireStore } from '../shared/store';
 
 interface RulDef extends NodeDef {
@@ -100,16 +99,15 @@ export = function (RED: RedApi) {
     const emit = (main: NodeMessage, dashboard: NodeMessage[] | null = null) => (dash ? [main, dashboard] : main) as never;
     const clock = getClock(RED);
     const h = acquireStore(RED, config.store, 'rel-rul');
-    let tracker: RulTracker;
-    try {
-      tracker = new RulTracker(h.store, { ...cfg, key: node.id });
-    } catch (e) {
-      h.release();
-      throw e;
-    }
+    // per-box high-rate state: the local store (a SQLite file on this box)
+    const tracker = new RulTracker(h.local, { ...cfg, key: node.id });
     status.idle(node, `${tracker.scope} ${cfg.direction} ${cfg.threshold}`);
+    tracker.ready.catch((e) => {
+      status.error(node, shortError(e));
+      node.error(`rel-rul: ${e instanceof Error ? e.message : String(e)}`);
+    });
     return {
-      input: (msg, send) => {
+      input: async (msg, send) => {
         const rawAction = own(msg, 'action');
         // rel-health's state-change msgs carry action "detect": treat them as readings too.
         const action = rawAction === undefined || rawAction === 'detect' ? 'estimate' : oneOf(rawAction, 'msg.action', ACTIONS);
@@ -117,14 +115,14 @@ export = function (RED: RedApi) {
         const asset = resolveAsset(RED, config.asset, msg).assetId;
         const now = clock.now();
         if (action === 'history') {
-          msg.payload = { asset, history: queryHistory(h.store, historyQuery(p, asset, now), cfg.historyMs) };
+          msg.payload = { asset, history: await tracker.history(historyQuery(p, asset, now)) };
           send(emit(msg));
           return;
         }
         if (action === 'estimate') refuseBadQuality(p, 'does not enter the trend');
         if (action === 'reset') {
           const channel = optChannel(p) ?? (cfg.indicator === 'value' ? 'value' : 'features');
-          tracker.reset(asset, channel);
+          await tracker.reset(asset, channel);
           msg.payload = { asset, channel, rul: null, reason: 'reset' };
           status.idle(node, 'reset');
           send(emit(msg));
@@ -157,7 +155,7 @@ export = function (RED: RedApi) {
           channel = channelOf(p, 'value');
           ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
         }
-        const out = tracker.add(asset, channel, ts, y, degrading, stateText);
+        const out = await tracker.add(asset, channel, ts, y, degrading, stateText);
         msg.payload = { ...p, asset, rul: out.rul };
         if (out.rul) {
           status.ok(node, `RUL ${formatRul({ ...out.rul, failureTs: 0 })}`);
@@ -167,7 +165,11 @@ export = function (RED: RedApi) {
         }
         send(emit(msg, dash ? dashboardMsgs(asset, channel, ts, out.rul) : null));
       },
-      close: () => h.release(),
+      close: async () => {
+        // let the readings already accepted finish before the store goes
+        await tracker.drain();
+        h.release();
+      },
     };
   });
 };

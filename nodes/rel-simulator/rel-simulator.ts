@@ -7,13 +7,14 @@
 import { InputError } from '../core/errors';
 import { BEARINGS, type BearingGeometry } from '../core/signal/bearing';
 import { DEFAULT_MACHINE, FAULTS, SimClock, SimMachine, type Emission, type MachineOptions, type MachineSnapshot, type SimFault, type Truth } from '../core/signal/simulator';
-import { loadState, saveState } from '../core/store';
+import { CORE_MIGRATIONS } from '../core/store';
+import { getState, putState } from '../core/state';
 import { num, object, oneOf, own } from '../core/validate';
 import { findAsset, type AssetConfigNode } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
-import { status } from '../shared/status';
+import { shortError, status } from '../shared/status';
 import { acquireStore, type StoreHandle } from '../shared/store';
 
 interface SimulatorDef extends NodeDef {
@@ -130,21 +131,22 @@ export = function (RED: RedApi) {
     const h: StoreHandle | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;
     const key = node.id;
     const configKey = JSON.stringify([opts.fault, opts.seed, opts.onsetHours, opts.failureHours, opts.growth]);
-    let saved: SavedSimulator | undefined;
-    let simClock: SimClock;
-    let machine: SimMachine;
+    // The deploy time: the clock starts here, also when the saved state arrives a moment later.
+    const deployed = clock.now();
+    let simClock: SimClock | undefined;
+    let machine!: SimMachine;
     let resumed = '';
-    try {
-      const s = h ? loadState<SavedSimulator>(h.store, 'simulator', key) : undefined;
-      if (s && s.v === 1 && Number.isFinite(s.simTs)) saved = s;
+    /** Build the clock and the machine from the saved state (none: start at the deploy time, hour 0). */
+    function start(s: SavedSimulator | undefined): void {
+      const saved = s && s.v === 1 && Number.isFinite(s.simTs) ? s : undefined;
       // Resume where it stopped (never before the last emission, should a stepped-back clock have
       // saved an earlier time): after a clean close 1 ms later; after a crash past anything it may
       // have sent since its last save.
       const lastTs = Number(saved?.machine?.lastTs);
       const savedTs = saved ? Math.max(saved.simTs, Number.isFinite(lastTs) ? lastTs : -Infinity) : 0;
-      const simStart = saved ? savedTs + (saved.clean ? 1 : Math.ceil(SAVE_EVERY_MS * timeScale)) : clock.now();
-      simClock = new SimClock(timeScale, clock.now(), simStart);
-      machine = new SimMachine(opts, simClock.sim(clock.now()));
+      const simStart = saved ? savedTs + (saved.clean ? 1 : Math.ceil(SAVE_EVERY_MS * timeScale)) : deployed;
+      const sc = new SimClock(timeScale, deployed, simStart);
+      machine = new SimMachine(opts, sc.sim(deployed));
       if (saved && saved.assetId === opts.assetId && saved.config === configKey && saved.machine) {
         const snap = { ...saved.machine, lastTs: Math.max(Number(saved.machine.lastTs), saved.clean ? -Infinity : simStart) };
         const p = machine.restore(snap);
@@ -152,24 +154,44 @@ export = function (RED: RedApi) {
         else resumed = 'machine';
       }
       if (saved && !resumed) resumed = 'clock';
-    } catch (e) {
-      h?.release();
-      throw e;
+      simClock = sc;
+      // at the deploy time: the clock never goes back, and emissions asked for while the state was
+      // being read come next, each at its own time
+      show(machine.truth(sc.sim(deployed)));
+      if (resumed) node.log(`resumed at simulated ${new Date(sc.sim(deployed)).toISOString()} (${resumed === 'machine' ? 'clock and machine' : 'clock only: the fault or curve changed'})`);
     }
+    // With a store the saved state is read first (per-box state: the local store); emissions and
+    // inputs that come before it wait for it. A state that cannot be read stops the node.
+    const ready: Promise<void> = h
+      ? h.local
+          .migrate('core', CORE_MIGRATIONS)
+          .then(() => getState<SavedSimulator>(h.local, 'simulator', key))
+          .then(start)
+      : Promise.resolve(start(undefined));
+    ready.catch((e) => {
+      status.error(node, shortError(e));
+      node.error(e instanceof Error ? e.message : String(e));
+    });
     if (asset.note) node.warn(asset.note);
     let lastSave = -Infinity;
     let first = true;
+    /** The saves in flight, in order (close waits for them before releasing the store). */
+    let saving: Promise<void> = Promise.resolve();
 
-    function save(clean: boolean): void {
-      if (!h) return;
-      const now = clock.now();
+    /** Save the state as of real time `now` (the time of the emission or command that asks for it). */
+    function save(clean: boolean, now = clock.now()): Promise<void> {
+      if (!h || !simClock) return Promise.resolve();
       const snap = machine.snapshot();
       const value: SavedSimulator = { v: 1, simTs: Math.max(simClock.sim(now), snap.lastTs), clean, assetId: opts.assetId, config: configKey, machine: snap };
-      saveState(h.store, 'simulator', key, value, now);
       lastSave = now;
+      const write = saving.then(() => putState(h.local, 'simulator', key, value, now));
+      saving = write.catch(() => {
+        lastSave = -Infinity; // try again at the next emission
+      });
+      return write;
     }
-    function maybeSave(): void {
-      if (h && clock.now() - lastSave >= SAVE_EVERY_MS) save(false);
+    function maybeSave(now: number): void {
+      if (h && now - lastSave >= SAVE_EVERY_MS) save(false, now).catch((e) => node.error(`rel-simulator: state not saved: ${e instanceof Error ? e.message : String(e)}`));
     }
 
     function show(t: Truth): void {
@@ -178,7 +200,7 @@ export = function (RED: RedApi) {
       else status.ok(node, statusText(t));
     }
 
-    function sendEmission(e: Emission, send: SendFn, msg?: NodeMessage): void {
+    function sendEmission(e: Emission, now: number, send: SendFn, msg?: NodeMessage): void {
       const a = opts.assetId;
       const out1: NodeMessage = msg ?? {};
       delete out1.action;
@@ -192,32 +214,37 @@ export = function (RED: RedApi) {
       first = false;
       send([out1, out2, out3.length ? out3 : null] as Parameters<SendFn>[0]);
       show(e.truth);
-      maybeSave();
+      maybeSave(now);
     }
 
-    const tick = () => {
+    const emitAt = (now: number) => {
       try {
-        sendEmission(machine.emit(simClock.sim(clock.now())), (m) => node.send(m));
+        sendEmission(machine.emit(simClock!.sim(now)), now, (m) => node.send(m));
       } catch (err) {
         status.error(node, err instanceof Error ? err.message : String(err));
         node.error(err instanceof Error ? err.message : String(err));
       }
     };
+    const tick = () => {
+      const now = clock.now();
+      if (simClock) emitAt(now);
+      else ready.then(() => emitAt(now), () => undefined);
+    };
     const timer = intervalS > 0 ? clock.setInterval(tick, intervalS * 1000) : undefined;
-    show(machine.truth(simClock.sim(clock.now())));
-    if (resumed) node.log(`resumed at simulated ${new Date(simClock.sim(clock.now())).toISOString()} (${resumed === 'machine' ? 'clock and machine' : 'clock only: the fault or curve changed'})`);
 
     return {
-      input: (msg, send) => {
+      input: async (msg, send) => {
         const action = own(msg, 'action');
         if (action !== undefined && (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action))) {
           throw new InputError('msg.action', `one of ${ACTIONS.join(', ')} (or no action to emit a frame)`, action);
         }
-        const ts = simClock.sim(clock.now());
+        const now = clock.now();
+        if (!simClock) await ready;
+        const ts = simClock!.sim(now);
         if (action === 'reset') {
           machine.reset(ts);
           show(machine.truth(ts));
-          save(false);
+          await save(false, now);
           return;
         }
         if (action === 'set') {
@@ -235,17 +262,19 @@ export = function (RED: RedApi) {
           machine.set({ fault: newFault, severity: newSeverity });
           if (hours !== undefined) machine.setHours(ts, hours);
           show(machine.truth(ts));
-          save(false);
+          await save(false, now);
           return;
         }
-        sendEmission(machine.emit(ts), send, msg);
+        sendEmission(machine.emit(ts), now, send, msg);
       },
-      close: () => {
+      close: async () => {
         if (timer !== undefined) clock.clearInterval(timer);
         if (h) {
           try {
-            save(true);
+            await ready.catch(() => undefined);
+            await save(true);
           } finally {
+            await saving;
             h.release();
           }
         }

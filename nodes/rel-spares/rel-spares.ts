@@ -8,7 +8,7 @@
 import { SparesRepo, type PartStock, type PullSignal } from '../core/cmms/spares';
 import { InputError } from '../core/errors';
 import { num, object, optNum, optStr, own, str, time } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, inFlight } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
@@ -42,90 +42,114 @@ export = function (RED: RedApi) {
   defineNode<SparesDef>(RED, 'rel-spares', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const h = acquireCmmsStore(RED, config.store, 'rel-spares');
+    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-spares');
     const win = Number(config.demandWindowDays);
-    const repo = new SparesRepo(h.store, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
-    const showStatus = () => {
-      const parts = repo.list(clock.now());
+    const repo = new SparesRepo(db, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
+    let closed = false;
+    const showStatus = async () => {
+      const parts = await repo.list(clock.now());
+      if (closed) return;
       const below = parts.filter((p) => p.belowReorderPoint).length;
       if (below) status.warn(node, `${parts.length} parts, ${below} to order`);
       else status.ok(node, `${parts.length} parts`);
     };
+    const fail = (e: unknown) => {
+      if (!closed) node.error(e instanceof Error ? e.message : String(e));
+    };
+    // The periodic checks, one after the other (a slow one is not overtaken by the next).
+    let checks: Promise<void> = Promise.resolve();
+    const work = inFlight();
     const signalMsgs = (signals: PullSignal[]): NodeMessage[] => signals.map((s) => ({ topic: `spares/pull/${s.part}`, payload: s }));
     // Crossings caused elsewhere (a work order's completion) or by the reorder point moving (demand
     // estimated from issues) are announced on the next check: every part is re-evaluated, each
     // crossing is signalled once.
     const sec = Number(config.checkInterval);
     const timer = clock.setInterval(() => {
-      try {
-        const now = clock.now();
-        repo.recheck(now);
-        const sig = repo.drainSignals(now);
-        if (sig.length) {
-          node.send([null, signalMsgs(sig)] as never);
-          showStatus();
+      const now = clock.now();
+      checks = checks.then(async () => {
+        try {
+          await ready;
+          if (closed) return;
+          await repo.recheck(now);
+          const sig = await repo.drainSignals(now);
+          if (sig.length && !closed) {
+            node.send([null, signalMsgs(sig)] as never);
+            await showStatus();
+          }
+        } catch (e) {
+          fail(e);
         }
-      } catch (e) {
-        node.error(e instanceof Error ? e.message : String(e));
-      }
+      });
     }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
-    showStatus();
+    ready.then(showStatus).catch((e) => {
+      if (!closed) status.error(node, e instanceof Error ? e.message : String(e));
+    });
 
     return {
-      input: (msg, send) => {
-        const action = actionOf(msg, ACTIONS);
-        const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
-        const ts = eventTime(p, 'ts', () => clock.now());
-        if (action === 'list') {
-          const below = own(p, 'below');
-          if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
-          const parts = repo.list(ts, { belowOnly: below === true });
-          msg.payload = parts;
-          send((dash ? [msg, null, tableOf(parts)] : [msg, null]) as never);
-          return;
-        }
-        const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });
-        const woRaw = own(p, 'wo');
-        const wo = woRaw === undefined || woRaw === null ? undefined : num(woRaw, 'msg.payload.wo', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
-        const by = optStr(own(p, 'by'), 'msg.payload.by', { maxLength: 200 });
-        const note = optStr(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 });
-        let result;
-        switch (action) {
-          case 'define':
-            result = repo.define(
-              {
-                part,
-                name: optStr(own(p, 'name'), 'msg.payload.name', { maxLength: 200 }),
-                unitCost: optNum(own(p, 'unitCost'), 'msg.payload.unitCost', { min: 0, max: 1e9 }),
-                leadMeanDays: optNum(own(p, 'leadMeanDays'), 'msg.payload.leadMeanDays', { min: 0, max: 3650 }),
-                leadSdDays: optNum(own(p, 'leadSdDays'), 'msg.payload.leadSdDays', { min: 0, max: 3650 }),
-                demandPerDay: optNum(own(p, 'demandPerDay'), 'msg.payload.demandPerDay', { min: 0, max: 1e9 }),
-                demandSd: optNum(own(p, 'demandSd'), 'msg.payload.demandSd', { min: 0, max: 1e9 }),
-                z: optNum(own(p, 'z'), 'msg.payload.z', { min: 0, max: 10 }),
-                lotSize: optNum(own(p, 'lotSize'), 'msg.payload.lotSize', { gt: 0, max: 1e9 }),
-              },
-              ts,
-            );
-            break;
-          case 'adjust':
-            result = repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
-            break;
-          case 'get':
-            result = repo.get(part, ts);
-            break;
-          default: {
-            const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
-            result = action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m);
+      input: (msg, send) =>
+        work.run(async () => {
+          await ready;
+          const action = actionOf(msg, ACTIONS);
+          const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
+          const ts = eventTime(p, 'ts', () => clock.now());
+          if (action === 'list') {
+            const below = own(p, 'below');
+            if (below !== undefined && typeof below !== 'boolean') throw new InputError('msg.payload.below', 'true or false', below);
+            const parts = await repo.list(ts, { belowOnly: below === true });
+            msg.payload = parts;
+            send((dash ? [msg, null, tableOf(parts)] : [msg, null]) as never);
+            return;
           }
-        }
-        msg.payload = result;
-        const sig = repo.drainSignals(ts);
-        send([msg, sig.length ? signalMsgs(sig) : null] as never);
-        showStatus();
-      },
-      close: () => {
+          const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });
+          const woRaw = own(p, 'wo');
+          const wo = woRaw === undefined || woRaw === null ? undefined : num(woRaw, 'msg.payload.wo', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
+          const by = optStr(own(p, 'by'), 'msg.payload.by', { maxLength: 200 });
+          const note = optStr(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 });
+          let result;
+          switch (action) {
+            case 'define':
+              result = await repo.define(
+                {
+                  part,
+                  name: optStr(own(p, 'name'), 'msg.payload.name', { maxLength: 200 }),
+                  unitCost: optNum(own(p, 'unitCost'), 'msg.payload.unitCost', { min: 0, max: 1e9 }),
+                  leadMeanDays: optNum(own(p, 'leadMeanDays'), 'msg.payload.leadMeanDays', { min: 0, max: 3650 }),
+                  leadSdDays: optNum(own(p, 'leadSdDays'), 'msg.payload.leadSdDays', { min: 0, max: 3650 }),
+                  demandPerDay: optNum(own(p, 'demandPerDay'), 'msg.payload.demandPerDay', { min: 0, max: 1e9 }),
+                  demandSd: optNum(own(p, 'demandSd'), 'msg.payload.demandSd', { min: 0, max: 1e9 }),
+                  z: optNum(own(p, 'z'), 'msg.payload.z', { min: 0, max: 10 }),
+                  lotSize: optNum(own(p, 'lotSize'), 'msg.payload.lotSize', { gt: 0, max: 1e9 }),
+                },
+                ts,
+              );
+              break;
+            case 'adjust':
+              result = await repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
+              break;
+            case 'get':
+              result = await repo.get(part, ts);
+              break;
+            default: {
+              const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
+              result = await (action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m));
+            }
+          }
+          msg.payload = result;
+          const sig = await repo.drainSignals(ts);
+          send([msg, sig.length ? signalMsgs(sig) : null] as never);
+          await showStatus();
+        }),
+      close: async () => {
         clock.clearInterval(timer);
-        h.release();
+        try {
+          // Checks that came due and messages received before the close still run.
+          await checks;
+          await work.idle();
+          await ready.catch(() => undefined);
+        } finally {
+          closed = true;
+          h.release();
+        }
       },
     };
   });

@@ -5,15 +5,15 @@
  */
 import { InputError } from '../core/errors';
 import { num, optNum, own } from '../core/validate';
-import { loadState, saveState } from '../core/store';
+import { StateBook } from '../core/jit/state';
 import { cfgNum, eventAction, eventTs } from '../core/jit/events';
 import { figures, newTaktState, recordCycle, shiftTakt, taktTime, type TaktParams, type TaktState } from '../core/jit/takt';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
 import { numberMessages } from '../shared/dashboard';
-import { acquireJitStore, eventSubject, calendarFromConfig, stateKeys } from '../shared/jit';
-import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { NodeWork, acquireJitStore, eventSubject, calendarFromConfig } from '../shared/jit';
+import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
 
 interface TaktDef extends NodeDef {
   store?: string;
@@ -48,72 +48,73 @@ export = function (RED: RedApi) {
     const dashboard = config.dashboard === true || config.dashboard === 'true';
     /** The output slots: the dashboard one (last) only when configured. */
     const slots = (main: (NodeMessage | NodeMessage[] | null)[], dash: NodeMessage[] | null = null) => (dashboard ? [...main, dash] : main);
-    const h = acquireJitStore(RED, config.store, 'rel-takt');
-    const scope = `takt:${node.id}`;
-    const assets = new Map<string, TaktState>();
-    const saved = loadState<{ demandPerShift: number }>(h.store, scope, SETTINGS_KEY);
-    if (saved && saved.demandPerShift > 0) params.demandPerShift = saved.demandPerShift;
-    for (const k of stateKeys(h, scope, MAX_ASSETS + 1)) {
-      if (k === SETTINGS_KEY) continue;
-      const s = loadState<TaktState>(h.store, scope, k);
-      if (s) assets.set(k, s);
-    }
-
+    const js = acquireJitStore(RED, config.store, 'rel-takt');
+    const book = new StateBook<TaktState>(js.store, js.scope(`takt:${node.id}`));
 
     function show(f: { taktS: number; cycleMedianS: number | null; overTakt: number; creep: number | null }, alerting: boolean) {
       const text = f.cycleMedianS === null ? `takt ${f.taktS} s` : `takt ${f.taktS} s · cycle ${f.cycleMedianS} s · ${f.overTakt} over`;
       if (alerting) status.warn(node, text);
       else status.ok(node, text);
     }
-    status.idle(node, `takt ${Math.round(shiftTakt(cal, clock.now(), params.demandPerShift).taktS * 10) / 10} s`);
+    const work = new NodeWork(node, async () => {
+      await js.ready();
+      const saved = await book.read<{ demandPerShift: number }>(SETTINGS_KEY);
+      if (saved && saved.demandPerShift > 0) params.demandPerShift = saved.demandPerShift;
+      await book.load(MAX_ASSETS + 1, [SETTINGS_KEY]);
+      status.idle(node, `takt ${Math.round(shiftTakt(cal, clock.now(), params.demandPerShift).taktS * 10) / 10} s`);
+    });
+
+    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+      const action = eventAction(msg, ACTIONS);
+      const payload = msg.payload;
+      const ts = eventTs(payload, clock.now());
+      const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
+      if (action === 'demand') {
+        const d = num(own(payload, 'demand'), 'msg.payload.demand', { min: 0, max: 1e9 });
+        const { availableS } = shiftTakt(cal, ts, params.demandPerShift);
+        taktTime(availableS, d); // zero demand: a clear error, nothing changed
+        await book.write(js.store, SETTINGS_KEY, { demandPerShift: d }, ts); // kept across restarts
+        params.demandPerShift = d;
+        const t = shiftTakt(cal, ts, d);
+        const taktS = Math.round(t.taktS * 1000) / 1000;
+        msg.payload = { ...base, takt: { taktS, availableS: t.availableS, demand: d, shift: t.slot.id } };
+        send(slots([msg, null], numberMessages([{ label: 'Takt', value: taktS, unit: 's' }], { ts })));
+        status.ok(node, `takt ${Math.round(t.taktS * 10) / 10} s`);
+        return;
+      }
+      const asset = eventSubject(payload, 'asset', fixedAsset);
+      let s = book.get(asset);
+      if (!s) {
+        if (book.size >= MAX_ASSETS) throw new InputError('msg.payload.asset', `one of the ${MAX_ASSETS} assets this node already tracks`, asset);
+        s = newTaktState(asset);
+      }
+      if (action === 'report') {
+        const f = figures(s, cal, params, ts);
+        msg.payload = { ...base, takt: f };
+        const values = [
+          { label: 'Takt', value: f.taktS, unit: 's' },
+          { label: 'Cycle median', value: f.cycleMedianS, unit: 's' },
+          { label: 'Cycle P90', value: f.cycleP90S, unit: 's' },
+        ];
+        send(slots([msg, null], numberMessages(values, { asset, ts })));
+        show(f, s.alerting);
+        return;
+      }
+      const given = optNum(own(payload, 'cycleTimeS'), 'msg.payload.cycleTimeS', { gt: 0, max: 1e7 });
+      const r = recordCycle(s, cal, params, ts, given);
+      await book.save(asset, r.state, ts);
+      msg.payload = { ...base, takt: { ...r.figures, cycleS: r.cycleS ?? null, ...(r.note ? { note: r.note } : {}) } };
+      const alert = r.alert ? { topic: `takt/${asset}`, action: 'creep', payload: r.alert } : null;
+      send(slots([msg, alert]));
+      show(r.figures, r.state.alerting);
+    }
 
     return {
-      input: (msg: NodeMessage, send) => {
-        const action = eventAction(msg, ACTIONS);
-        const payload = msg.payload;
-        const ts = eventTs(payload, clock.now());
-        const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
-        if (action === 'demand') {
-          const d = num(own(payload, 'demand'), 'msg.payload.demand', { min: 0, max: 1e9 });
-          const { availableS } = shiftTakt(cal, ts, params.demandPerShift);
-          taktTime(availableS, d); // zero demand: a clear error, nothing changed
-          params.demandPerShift = d;
-          saveState(h.store, scope, SETTINGS_KEY, { demandPerShift: d }, ts);
-          const t = shiftTakt(cal, ts, d);
-          const taktS = Math.round(t.taktS * 1000) / 1000;
-          msg.payload = { ...base, takt: { taktS, availableS: t.availableS, demand: d, shift: t.slot.id } };
-          send(slots([msg, null], numberMessages([{ label: 'Takt', value: taktS, unit: 's' }], { ts })));
-          status.ok(node, `takt ${Math.round(t.taktS * 10) / 10} s`);
-          return;
-        }
-        const asset = eventSubject(payload, 'asset', fixedAsset);
-        let s = assets.get(asset);
-        if (!s) {
-          if (assets.size >= MAX_ASSETS) throw new InputError('msg.payload.asset', `one of the ${MAX_ASSETS} assets this node already tracks`, asset);
-          s = newTaktState(asset);
-        }
-        if (action === 'report') {
-          const f = figures(s, cal, params, ts);
-          msg.payload = { ...base, takt: f };
-          const values = [
-            { label: 'Takt', value: f.taktS, unit: 's' },
-            { label: 'Cycle median', value: f.cycleMedianS, unit: 's' },
-            { label: 'Cycle P90', value: f.cycleP90S, unit: 's' },
-          ];
-          send(slots([msg, null], numberMessages(values, { asset, ts })));
-          show(f, s.alerting);
-          return;
-        }
-        const given = optNum(own(payload, 'cycleTimeS'), 'msg.payload.cycleTimeS', { gt: 0, max: 1e7 });
-        const r = recordCycle(s, cal, params, ts, given);
-        saveState(h.store, scope, asset, r.state, ts);
-        assets.set(asset, r.state);
-        msg.payload = { ...base, takt: { ...r.figures, cycleS: r.cycleS ?? null, ...(r.note ? { note: r.note } : {}) } };
-        const alert = r.alert ? { topic: `takt/${asset}`, action: 'creep', payload: r.alert } : null;
-        send(slots([msg, alert]));
-        show(r.figures, r.state.alerting);
+      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      close: async () => {
+        await work.idle();
+        js.release();
       },
-      close: () => h.release(),
     };
   });
 };

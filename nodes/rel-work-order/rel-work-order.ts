@@ -113,9 +113,10 @@ function findings(p: Record<string, unknown>, minSeverity: Severity): { mode: st
 export = function (RED: RedApi) {
   defineNode<WoDef>(RED, 'rel-work-order', (node, config) => {
     const clock = getClock(RED);
-    const h = acquireCmmsStore(RED, config.store, 'rel-work-order');
-    const repo = new WorkOrderRepo(h.store);
-    const batch = new TxBatcher(h.store);
+    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-work-order');
+    const repo = new WorkOrderRepo(db);
+    // Each commit publishes the history the repository cached in that transaction.
+    const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
     const dash = config.dashboard === true || config.dashboard === 'true';
     // The existing outputs, plus the dashboard one (last) when configured.
@@ -128,12 +129,16 @@ export = function (RED: RedApi) {
     let closed = false;
     const paint = () => {
       if (closed) return;
-      try {
-        const n = repo.countOpen();
-        status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
-      } catch (e) {
-        status.error(node, e instanceof Error ? e.message : String(e));
-      }
+      ready
+        .then(() => repo.countOpen())
+        .then(
+          (n) => {
+            if (!closed) status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
+          },
+          (e) => {
+            if (!closed) status.error(node, e instanceof Error ? e.message : String(e));
+          },
+        );
     };
     const showStatus = () => {
       if (!closed) shown.show('open', paint);
@@ -142,6 +147,7 @@ export = function (RED: RedApi) {
 
     return {
       input: async (msg: NodeMessage, send) => {
+        await ready;
         const p = msg.payload;
         const fallback = isObject(p) && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined) ? 'detect' : undefined;
         const action: Action = actionOf(msg, ACTIONS, fallback);
@@ -150,7 +156,7 @@ export = function (RED: RedApi) {
 
         if (action === 'get') {
           const id = woId(own(payload, 'id'), 'msg.payload.id');
-          msg.payload = await batch.run(() => repo.get(id));
+          msg.payload = await batch.run((q) => repo.get(id, true, q));
           send(emit(msg, null));
           return;
         }
@@ -171,7 +177,7 @@ export = function (RED: RedApi) {
             history: own(payload, 'history') === false ? false : undefined,
             newest: newest as boolean | undefined,
           };
-          const list = await batch.run(() => repo.list(filter));
+          const list = await batch.run((q) => repo.list(filter, q));
           msg.payload = list;
           send(emit(msg, null, dash ? tableOf(list) : null));
           showStatus();
@@ -192,7 +198,7 @@ export = function (RED: RedApi) {
             by: optStr(own(payload, 'by'), 'msg.payload.by', { maxLength: 200 }),
             ts,
           };
-          const wo = await batch.run(() => repo.create(input));
+          const wo = await batch.run((q) => repo.create(input, q));
           msg.payload = wo;
           send(emit(msg, { topic: 'work-order/new', event: 'new', payload: wo }));
           showStatus();
@@ -205,7 +211,11 @@ export = function (RED: RedApi) {
             showStatus();
             return;
           }
-          const results: DetectResult[] = await batch.run(() => found.map((f) => repo.detect({ ...facts, ...f, ts })));
+          const results: DetectResult[] = await batch.run(async (q) => {
+            const out: DetectResult[] = [];
+            for (const f of found) out.push(await repo.detect({ ...facts, ...f, ts }, q));
+            return out;
+          });
           const announce = results
             .filter((r) => r.created || r.escalated)
             .map((r) => ({ topic: `work-order/${r.created ? 'new' : 'escalated'}`, event: r.created ? 'new' : 'escalated', payload: r.workOrder }));
@@ -234,16 +244,20 @@ export = function (RED: RedApi) {
           if (f !== undefined && typeof f !== 'boolean') throw new InputError('msg.payload.failure', 'true or false', f);
           input.failure = f as boolean | undefined;
         }
-        const wo: WorkOrder = await batch.run(() => repo.transition(input));
+        const wo: WorkOrder = await batch.run((q) => repo.transition(input, q));
         msg.payload = wo;
         send(emit(msg, null));
         showStatus();
       },
-      close: () => {
+      close: async () => {
         closed = true;
         shown.close();
-        batch.drain();
-        h.release();
+        try {
+          await batch.drain();
+          await ready.catch(() => undefined);
+        } finally {
+          h.release();
+        }
       },
     };
   });

@@ -1,9 +1,10 @@
 /**
- * Glue shared by the CMMS nodes (rel-work-order, rel-pm, rel-spares, rel-kpi): open the store
- * with the cmms migrations, and the asset facts a work order needs (line, criticality) from the
+ * Glue shared by the CMMS nodes (rel-work-order, rel-pm, rel-spares, rel-kpi): open the
+ * asynchronous store and apply the cmms migrations there, and the asset facts a work order needs (line, criticality) from the
  * deployed rel-asset, else from the message, else defaults.
  */
 import { migrateCmms } from '../core/cmms/schema';
+import type { Store } from '../core/store/types';
 import type { AssetFacts } from '../core/cmms/work-orders';
 import { InputError } from '../core/errors';
 import { optStr, num, own, str, time } from '../core/validate';
@@ -11,8 +12,19 @@ import { findAsset, resolveAsset } from './assets';
 import type { NodeMessage, RedApi } from './red';
 import { acquireStore, type StoreHandle } from './store';
 
-export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): StoreHandle {
-  return acquireStore(RED, storeId, what, migrateCmms);
+/**
+ * The node's store handle and `ready`, which resolves with the asynchronous store (`handle.db`)
+ * once the core schema and the cmms migrations are applied there. Handlers await `ready` before any query; a
+ * migration that fails rejects it, and every message then fails with that error.
+ */
+export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: Promise<Store> } {
+  const handle = acquireStore(RED, storeId, what);
+  const db = handle.db;
+  // The core schema first (on PostgreSQL acquireStore applies it asynchronously, in its `ready`).
+  const core = (handle as { ready?: Promise<void> }).ready ?? Promise.resolve();
+  const ready = core.then(() => migrateCmms(db)).then(() => db);
+  ready.catch(() => undefined); // reported by the handlers that await it
+  return { handle, db, ready };
 }
 
 /** Facts of the asset a message is about (the configured asset wins, then a deployed one, then the payload). */
@@ -47,4 +59,27 @@ export function eventTime(payload: unknown, key: string, now: () => number): num
   const v = own(payload, key);
   if (v === undefined || v === null) return now();
   return time(v, `msg.payload.${key}`);
+}
+
+/**
+ * Work a node has in flight (message handlers, timer ticks), so `close` can wait for it before it
+ * releases the store: `run(fn)` starts fn and tracks it, `idle()` resolves when nothing runs.
+ */
+export function inFlight(): { run<T>(fn: () => Promise<T>): Promise<T>; idle(): Promise<void> } {
+  const running = new Set<Promise<unknown>>();
+  return {
+    run<T>(fn: () => Promise<T>): Promise<T> {
+      const p = fn();
+      const settled = p.then(
+        () => undefined,
+        () => undefined,
+      );
+      running.add(settled);
+      void settled.then(() => running.delete(settled));
+      return p;
+    },
+    async idle(): Promise<void> {
+      while (running.size) await Promise.all([...running]);
+    },
+  };
 }

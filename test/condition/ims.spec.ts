@@ -135,12 +135,13 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
     for (const [k, [what, cfg]] of variants.entries()) {
       const h = openStore(path.join(dir, `rul-eval-${k}.db`));
       try {
-        const tr = new RulTracker(h.store, { ...DEFAULT_RUL, ...cfg });
-        const evalList = healthMsgs.map((m) => {
+        const tr = new RulTracker(h.local, { ...DEFAULT_RUL, ...cfg });
+        const evalList: { ts: number; rul: any }[] = [];
+        for (const m of healthMsgs) {
           const hv = m.payload.health;
-          const r = tr.add('ims-b1', 'features', hv.ts, Math.max(hv.score, 0.01), hv.state === 'warning' || hv.state === 'alarm', hv.state);
-          return { ts: hv.ts, rul: r.rul };
-        });
+          const r = await tr.add('ims-b1', 'features', hv.ts, Math.max(hv.score, 0.01), hv.state === 'warning' || hv.state === 'alarm', hv.state);
+          evalList.push({ ts: hv.ts, rul: r.rul });
+        }
         const s = score(evalList.slice(alarmIdx));
         line(what, s);
         if (cfg.plateauHours) {

@@ -74,7 +74,7 @@ describe('rel-health', function () {
     for (let i = 40; i < 50; i++) await feed(i, healthy(i));
     assert.deepStrictEqual(changes.map((c) => c.payload.to), ['alarm', 'normal']);
     const h = openStore(file);
-    const ev = h.store.all<any>("SELECT kind, from_state, to_state FROM condition_events WHERE kind = 'state' ORDER BY id");
+    const ev = await h.local.all<any>("SELECT kind, from_state, to_state FROM condition_events WHERE kind = 'state' ORDER BY id");
     h.release();
     assert.deepStrictEqual(ev.map((e) => `${e.from_state}->${e.to_state}`), ['normal->alarm', 'alarm->normal']);
   });
@@ -95,8 +95,8 @@ describe('rel-health', function () {
     await feed(26, healthy(26));
     assert.strictEqual(out[out.length - 1].payload.health.state, 'learning');
     const h = openStore(file);
-    assert.ok(h.store.get<any>("SELECT COUNT(*) AS n FROM condition_events WHERE kind = 'relearn' AND actor = 'ana'").n === 1);
-    assert.ok(h.store.get<any>("SELECT COUNT(*) AS n FROM condition_history WHERE metric = 'health'").n > 0);
+    assert.ok((await h.local.one<any>("SELECT COUNT(*) AS n FROM condition_events WHERE kind = 'relearn' AND actor = 'ana'")).n === 1);
+    assert.ok((await h.local.one<any>("SELECT COUNT(*) AS n FROM condition_history WHERE metric = 'health'")).n > 0);
     h.release();
   });
 
@@ -105,8 +105,8 @@ describe('rel-health', function () {
     await loadFlow(flow(file));
     for (let i = 0; i < 20; i++) await feed(i, healthy(i));
     const before = openStore(file);
-    const snap = () => JSON.stringify(before.store.all('SELECT * FROM condition_streams'));
-    const s0 = snap();
+    const snap = async () => JSON.stringify(await before.local.all('SELECT * FROM condition_streams'));
+    const s0 = await snap();
     const cases: [any, RegExp][] = [
       [{ payload: { asset: 'nope', features: healthy(1) } }, /msg\.payload\.asset: expected the id of a deployed rel-asset .*got the string "nope"/],
       [{ payload: { asset: 'pump-1', ts: T0 + 500 * MIN, features: { rms: 0.1 } } }, /msg\.payload\.features: expected the feature set this stream learned \(crest, kurtosis, rms, velocityRms\).*got the string "rms"/],
@@ -125,7 +125,7 @@ describe('rel-health', function () {
       const err = await receiveAndComplete('h1', msg);
       assert.ok(err && re.test(err.message), `${JSON.stringify(msg.payload)} -> ${err?.message}`);
     }
-    assert.strictEqual(snap(), s0, 'baseline and state untouched');
+    assert.strictEqual(await snap(), s0, 'baseline and state untouched');
     before.release();
   });
 

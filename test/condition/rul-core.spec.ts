@@ -56,16 +56,16 @@ describe('condition core: RUL threshold range, plateau, similarity', () => {
     assert.ok(estimateRul(steady, { threshold: 10, direction: 'below', plateauHours: 10 }).rul);
   });
 
-  it('the tracker checks the range and reports it; health defaults to 50-150 %', () => {
+  it('the tracker checks the range and reports it; health defaults to 50-150 %', async () => {
     assert.deepStrictEqual(defaultThresholdRange('health', 10), [5, 15]);
     assert.strictEqual(defaultThresholdRange('feature', 7.1), null);
     const dir = tmpDir('rel-rul-core-');
     const h = openStore(path.join(dir, 'r.db'));
     try {
-      assert.throws(() => new RulTracker(h.store, { ...DEFAULT_RUL, threshold: 10, thresholdRange: [12, 15] }), /must contain the threshold 10/);
-      const tr = new RulTracker(h.store, { ...DEFAULT_RUL, thresholdRange: [5, 15] });
+      assert.throws(() => new RulTracker(h.local, { ...DEFAULT_RUL, threshold: 10, thresholdRange: [12, 15] }), /must contain the threshold 10/);
+      const tr = new RulTracker(h.local, { ...DEFAULT_RUL, thresholdRange: [5, 15] });
       let out;
-      for (let i = 0; i < 20; i++) out = tr.add('a', 'features', i * HR, 80 - 2 * i + (i % 2) * 0.3, true, 'alarm');
+      for (let i = 0; i < 20; i++) out = await tr.add('a', 'features', i * HR, 80 - 2 * i + (i % 2) * 0.3, true, 'alarm');
       assert.deepStrictEqual(out!.rul!.thresholdRange, [5, 15]);
       assert.ok(out!.rul!.low < out!.rul!.hours && out!.rul!.hours < out!.rul!.high);
     } finally {

@@ -33,14 +33,14 @@ function timeFeatures(x: ArrayLike<number>) {
 
 describe('condition: simulator degradation run', function () {
   this.timeout(120_000);
-  it('alarms before the simulated failure; RUL intervals contain the true remaining time', () => {
+  it('alarms before the simulated failure; RUL intervals contain the true remaining time', async () => {
     const dir = tmpDir('rel-cond-sim-');
     const h = openStore(path.join(dir, 'sim.db'));
     try {
       const t0 = Date.parse('2024-05-01T00:00:00Z');
       const sim = new SimMachine({ ...DEFAULT_MACHINE, assetId: 'sim-1', frameSize: 4096, seed: 7 }, t0);
-      const mon = new HealthMonitor(h.store, { ...DEFAULT_HEALTH, learnFrames: 30 });
-      const rul = new RulTracker(h.store, { ...DEFAULT_RUL, indicator: 'value', direction: 'above', threshold: 30, windowHours: 24 });
+      const mon = new HealthMonitor(h.local, { ...DEFAULT_HEALTH, learnFrames: 30 });
+      const rul = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'value', direction: 'above', threshold: 30, windowHours: 24 });
       let firstAlarm: number | undefined;
       let n = 0;
       let covered = 0;
@@ -48,11 +48,11 @@ describe('condition: simulator degradation run', function () {
       const step = 0.5 * 3.6e6;
       for (let ts = t0; ts < t0 + DEFAULT_MACHINE.failureHours * 3.6e6; ts += step) {
         const e = sim.emit(ts);
-        const o = mon.reading('sim-1', 'DE-accel', { features: timeFeatures(e.waveform.samples!) }, ts);
+        const o = await mon.reading('sim-1', 'DE-accel', { features: timeFeatures(e.waveform.samples!) }, ts);
         if (o.change?.to === 'alarm' && firstAlarm === undefined) firstAlarm = ts;
         const temp = e.process.find((p) => p.channel === 'motor-temp')!.value!;
         // Temperature rise over the machine's normal temperature (what a technician trends).
-        const r = rul.add('sim-1', 'motor-temp', ts, Math.max(0.01, temp - DEFAULT_MACHINE.baseTempC), undefined);
+        const r = await rul.add('sim-1', 'motor-temp', ts, Math.max(0.01, temp - DEFAULT_MACHINE.baseTempC), undefined);
         if (firstAlarm !== undefined && r.rul) {
           const truth = e.truth.hoursToFailure!;
           n++;

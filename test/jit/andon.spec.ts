@@ -3,7 +3,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { getNode, helper, loadFlow, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, helper, loadFlow, receiveAndComplete, recordStatus, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { FakeClock } from '../helpers/fake-clock';
@@ -120,6 +120,56 @@ describe('rel-andon', function () {
     db.close();
     assert.deepStrictEqual([row.station, row.kind, row.state, row.level, row.raised_at], ['st-2', 'machine', 'open', 3, T0]);
     assert.deepStrictEqual(JSON.parse(row.escalations).map((e: any) => e.level), [1, 2, 3]);
+  });
+
+  it('a timer escalation the store refuses: node.error and a red status, no unhandled rejection; tried again 10 s later', async () => {
+    const file = path.join(dir, 'down.db');
+    await loadFlow(flow(file));
+    const c = collect();
+    const shown = recordStatus('andon');
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      assert.strictEqual(await send('raise', { station: 'st-1', kind: 'machine' }), undefined);
+      const other = new Database(file);
+      other.exec('ALTER TABLE jit_andon_call RENAME TO jit_andon_call_away');
+      await advance(clock, 2 * M); // the timer fires; its transaction fails
+      await sleep(20);
+      assert.strictEqual(c.esc.length, 0);
+      const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'andon' && e.level === 20);
+      assert.ok(logged.some((e: any) => /no such table: jit_andon_call/.test(String(e.msg))), JSON.stringify(logged));
+      assert.deepStrictEqual([shown[shown.length - 1]?.fill, /no such table/.test(shown[shown.length - 1]?.text)], ['red', true]);
+      other.exec('ALTER TABLE jit_andon_call_away RENAME TO jit_andon_call');
+      other.close();
+      await advance(clock, 10_000 - 1);
+      assert.strictEqual(c.esc.length, 0, 'no storm of retries');
+      await advance(clock, 1);
+      assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.escalatedAt]), [[1, new Date(T0 + 2 * M + 10_000).toISOString()]]);
+      await advance(clock, 3 * M - 10_000); // level 2 back on its own time
+      assert.deepStrictEqual(c.esc.map((m) => m.payload.level), [1, 2]);
+      assert.strictEqual(shown[shown.length - 1]?.fill, 'yellow');
+    } finally {
+      process.removeListener('unhandledRejection', onRejection);
+    }
+    assert.deepStrictEqual(rejections, []);
+  });
+
+  it('keeps the line stop a level set across a restart', async () => {
+    const file = path.join(dir, 'stop-level.db');
+    await loadFlow(flow(file, { lineStopLevel: 2 }));
+    let c = collect();
+    assert.strictEqual(await send('raise', { station: 'st-1', kind: 'material' }), undefined);
+    await advance(clock, 5 * M);
+    assert.deepStrictEqual(c.line.map((m) => [m.action, m.payload.reason]), [['line-stop', `call ${c.out[0].payload.call.id} at st-1 unacknowledged for level 2`]]);
+    assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.lineStop]), [[1, false], [2, true]]);
+    await unloadFlow();
+    await loadFlow(flow(file, { lineStopLevel: 2 }));
+    c = collect();
+    assert.strictEqual(await send('board', {}), undefined);
+    assert.strictEqual(c.out[0].payload.andon[0].lineStop, true);
+    assert.strictEqual(await send('resolve', { id: c.out[0].payload.andon[0].id, by: 'lead' }), undefined);
+    assert.deepStrictEqual(c.line.map((m) => m.action), ['line-release']);
   });
 
   it('stops the line on a safety call and releases it when resolved; a rel-health alarm raises a machine call', async () => {

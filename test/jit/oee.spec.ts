@@ -3,7 +3,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { getNode, recordStatus, helper, loadFlow, nextMessage, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, recordStatus, helper, loadFlow, nextMessage, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { FakeClock } from '../helpers/fake-clock';
@@ -150,11 +150,44 @@ describe('rel-oee', function () {
     clock.advance(4 * H);
     await send('oee', 'count', { asset: 'press-1', good: 420, total: 420 }); // 10:00
     clock.advance(4 * H + 5 * M); // past 14:00: the shift-end timer fires
+    // the timer's store work runs after it fires: wait (at most 2 s) until the record is rewritten at 14:00
     const db = new Database(file, { readonly: true });
-    const row = db.prepare('SELECT data FROM jit_oee_shift WHERE shift_id = ?').get('2024-03-04/early') as any;
+    const read = () => db.prepare('SELECT data, updated_at FROM jit_oee_shift WHERE shift_id = ?').get('2024-03-04/early') as any;
+    let row = read();
+    for (const until = Date.now() + 2000; row.updated_at < at(14) && Date.now() < until; row = read()) await sleep(5);
     db.close();
     const rec = JSON.parse(row.data);
     assert.deepStrictEqual([rec.runMs / M, rec.breakMs / M, rec.good], [450, 30, 420]);
+  });
+
+  it('a shift close the store refuses: node.error and a red status, no unhandled rejection; the next event still counts the time', async () => {
+    const file = path.join(dir, 'down.db');
+    clock.t = at(5, 30);
+    await loadFlow(flow(file));
+    const shown = recordStatus('oee');
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      clock.advance(30 * M);
+      await send('oee', 'state', { asset: 'press-1', state: 'running' }); // 06:00
+      const other = new Database(file);
+      other.exec('ALTER TABLE jit_oee_shift RENAME TO jit_oee_shift_away');
+      clock.advance(8 * H + 5 * M); // the shift-end timer fires at 14:00; its transaction fails
+      await sleep(20);
+      const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'oee' && e.level === 20);
+      assert.ok(logged.some((e: any) => /^closing shift 2024-03-04\/early: no such table: jit_oee_shift/.test(String(e.msg))), JSON.stringify(logged));
+      assert.strictEqual(shown[shown.length - 1]?.fill, 'red');
+      other.exec('ALTER TABLE jit_oee_shift_away RENAME TO jit_oee_shift');
+      other.close();
+    } finally {
+      process.removeListener('unhandledRejection', onRejection);
+    }
+    assert.deepStrictEqual(rejections, []);
+    // nothing was lost: the asset's state still starts at 06:00, so the next event adds the whole shift
+    await send('oee', 'state', { asset: 'press-1', state: 'running', ts: at(6, 0, 1) });
+    const rep = (await send('oee', 'report', { asset: 'press-1', shift: '2024-03-04/early' })).payload.oee;
+    assert.deepStrictEqual([rep.runMin, rep.availability], [450, 1]);
   });
 
   it('survives the fuzz harness and still computes', async () => {

@@ -1,10 +1,13 @@
 import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
 import { checkAsset } from '../../nodes/core/asset';
 import { bearingFrequencies, bearingMultiples, BEARINGS } from '../../nodes/core/signal/bearing';
 import { isoZone } from '../../nodes/core/signal/iso10816';
 import { resolveAsset } from '../../nodes/shared/assets';
-import { getNode, helper, loadFlow, unloadFlow } from '../helpers/red';
-import { assetNode } from '../helpers/fixtures';
+import { openStore } from '../../nodes/core/store';
+import { getNode, helper, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
+import { assetNode, storeNode } from '../helpers/fixtures';
 
 describe('rel-asset', function () {
   afterEach(() => unloadFlow());
@@ -60,6 +63,31 @@ describe('rel-asset', function () {
     assert.throws(() => resolveAsset(RED, '', { payload: { asset: 'nope' } }), /msg\.payload\.asset: expected the id of a deployed rel-asset \(.*pump-1.*\), got the string "nope"/);
     assert.throws(() => resolveAsset(RED, '', { payload: {} }), /msg\.payload\.asset: expected an asset id/);
     assert.ok(getNode('a2').spec.notes[0].includes('no rpm'));
+  });
+
+  it('keeps its row in the store\'s asset register, updated on redeploy', async () => {
+    const dir = tmpDir('rel-asset-');
+    const file = path.join(dir, 'assets.db');
+    const rows = async () => {
+      const h = openStore(file);
+      try {
+        return await h.db.all('SELECT asset_id, name, line, criticality, machine_class, rpm, bearing FROM assets ORDER BY asset_id');
+      } finally {
+        h.release();
+      }
+    };
+    try {
+      await loadFlow([storeNode(file), assetNode({ id: 'a1', assetId: 'pump-1', store: 'store1', criticality: 4 }), assetNode({ id: 'a2', assetId: 'bad id!', store: 'store1' })]);
+      await unloadFlow();
+      assert.deepStrictEqual(await rows(), [
+        { asset_id: 'pump-1', name: 'Test pump', line: 'line-1', criticality: 4, machine_class: 'iso10816-3:group2:rigid', rpm: 1797, bearing: JSON.stringify({ name: '6205-2RS', ...BEARINGS['6205-2RS'] }) },
+      ], 'the valid asset only');
+      await loadFlow([storeNode(file), assetNode({ id: 'a1', assetId: 'pump-1', store: 'store1', name: 'Main pump', line: 'line-2', rpm: '', bearing: 'none' })]);
+      await unloadFlow();
+      assert.deepStrictEqual(await rows(), [{ asset_id: 'pump-1', name: 'Main pump', line: 'line-2', criticality: 3, machine_class: 'iso10816-3:group2:rigid', rpm: null, bearing: null }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses two assets with the same id and says which', async () => {

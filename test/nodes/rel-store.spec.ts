@@ -2,9 +2,12 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { openStore, openConnections, migrateCore, CORE_MIGRATIONS, loadState, saveState } from '../../nodes/core/store';
+import { Client } from 'pg';
+import { openStore, openConnections, openPools, migrateCore, CORE_MIGRATIONS, loadState, saveState, getState, putState, StoreUnavailableError } from '../../nodes/core/store';
+import { acquireStore } from '../../nodes/shared/store';
 import { getNode, helper, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
+import { pgCluster, type PgCluster } from '../helpers/pg';
 
 function fdsOpenOn(file: string): number {
   let n = 0;
@@ -192,5 +195,184 @@ describe('rel-store', function () {
       .filter((e: any) => e && e.id === 'asset1' && e.level === 20)
       .map((e: any) => String(e.msg));
     assert.ok(errors.some((m: string) => m.includes('the selected rel-store (missing) is not deployed')), `logged: ${errors.join(' | ')}`);
+  });
+});
+
+describe('rel-store on PostgreSQL', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let cluster: PgCluster;
+  let url: string;
+  before(async () => {
+    cluster = await pgCluster();
+    url = await cluster.createDatabase('relstore');
+  });
+  beforeEach(() => {
+    dir = tmpDir('rel-store-pg-');
+    helper.settings({ userDir: dir });
+  });
+  afterEach(async () => {
+    await unloadFlow();
+    helper.settings({ userDir: undefined });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A fake RED for acquireStore: the deployed config nodes of the test runtime. */
+  const RED: any = { nodes: { getNode: (id: string) => helper.getNode(id) }, settings: {} };
+
+  const pgStore = (id = 'pg1', extra: object = {}) => ({ id, type: 'rel-store', name: 'plant', backend: 'postgres', version: 2, poolSize: 4, ...extra });
+
+  it('gives db on the server and local/store on the per-box file; the editor sees backend, server and schema versions', async () => {
+    await loadFlow([pgStore(), assetNode({ id: 'a1', assetId: 'pump-1', store: 'pg1' }), assetNode({ id: 'a2', assetId: 'fan-1', store: 'pg1' })], [], { pg1: { url } });
+    const h = acquireStore(RED, 'pg1', 'test');
+    try {
+      await h.ready;
+      assert.strictEqual(h.db.backend, 'postgres');
+      assert.strictEqual(h.db.location, `127.0.0.1:${cluster.port}/relstore`);
+      assert.strictEqual(h.local.backend, 'sqlite');
+      assert.strictEqual(h.local.location, path.join(fs.realpathSync(dir), 'reliability-local.db'), 'the local file defaults to the user directory');
+      assert.strictEqual(h.store.file, h.local.location, 'the deprecated sync store is the local file');
+      await putState(h.db, 'kanban', 'loop-1', { cards: 3 });
+      await putState(h.local, 'kanban', 'loop-1', { cards: 9 });
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      const row = (await c.query('SELECT value FROM node_state WHERE scope = $1', ['kanban'])).rows[0];
+      await c.end();
+      assert.deepStrictEqual(JSON.parse(row.value), { cards: 3 }, 'db writes reach the server');
+      assert.deepStrictEqual(await getState(h.local, 'kanban', 'loop-1'), { cards: 9 });
+      const info = await helper.request().get('/rel-store/pg1/info').expect(200);
+      assert.strictEqual(info.body.backend, 'postgres');
+      assert.match(info.body.server, /^PostgreSQL 15\./);
+      assert.strictEqual(info.body.location, h.db.location);
+      assert.deepStrictEqual(info.body.versions, { core: 2 });
+      assert.strictEqual(info.body.users, 3, 'two assets and this handle');
+      assert.ok(!JSON.stringify(info.body).includes('postgres://'), 'no URL in the editor info');
+    } finally {
+      h.release();
+    }
+    assert.strictEqual(getNode('pg1').users(), 2, 'release deregisters');
+  });
+
+  it('migration steps get the async db and are awaited in ready', async () => {
+    await loadFlow([pgStore()], [], { pg1: { url } });
+    const h = acquireStore(RED, 'pg1', 'test', (_s, db) =>
+      db.migrate('probe', [{ version: 1, description: 'probe', up: ['CREATE TABLE probe (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE probe (id INTEGER PRIMARY KEY)'] }]),
+    );
+    try {
+      await h.ready;
+      assert.deepStrictEqual(await h.db.versions(), { core: 2, probe: 1 });
+      assert.deepStrictEqual(await h.local.versions(), { core: 2 }, 'the local file has the core schema only');
+    } finally {
+      h.release();
+    }
+  });
+
+  it('connects with host, port, database, user fields; pools are shared and end with the last config node on redeploy', async () => {
+    const creds = { host: '127.0.0.1', port: String(cluster.port), database: 'relstore', user: 'postgres' };
+    for (let i = 0; i < 10; i++) {
+      await loadFlow([pgStore('pgA'), pgStore('pgB'), assetNode({ store: 'pgA' })], [], { pgA: creds, pgB: creds });
+      const h = acquireStore(RED, 'pgB', 'test');
+      await h.ready;
+      assert.strictEqual(await h.db.serverVersion().then((v) => /^PostgreSQL 15/.test(v)), true);
+      const h2 = acquireStore(RED, 'pgA', 'test2');
+      assert.strictEqual(h.db, h2.db, 'one pool for one connection');
+      assert.strictEqual(openPools().filter((p) => p.location === h.db.location).length, 1);
+      h.release();
+      h2.release();
+      await unloadFlow();
+      assert.deepStrictEqual(openPools(), [], `deploy ${i}: pool left open`);
+    }
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    const n = (await c.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'node-red-reliability'")).rows[0].n;
+    await c.end();
+    assert.strictEqual(n, 0, 'no server connection left after the last redeploy');
+    assert.deepStrictEqual(openConnections(), [], 'local files closed');
+  });
+
+  it('refuses a postgres store without a connection, a bad pool size and a bad TLS mode, naming the property', async () => {
+    await loadFlow(
+      [
+        pgStore('none'),
+        pgStore('pool', { poolSize: 0 }),
+        pgStore('tls', { tls: 'maybe' }),
+        pgStore('ca', { tls: 'verify', ca: 'missing-ca.pem' }),
+        { id: 'kind', type: 'rel-store', backend: 'mysql' },
+        assetNode({ id: 'a1', assetId: 'pump-1', store: 'none' }),
+      ],
+      [],
+      { pool: { url }, tls: { url }, ca: { url } },
+    );
+    const errors = helper
+      .log()
+      .args.map((x: any[]) => x[0])
+      .filter((e: any) => e && e.level === 20)
+      .map((e: any) => `${e.id}: ${String(e.msg)}`);
+    const has = (re: RegExp) => assert.ok(errors.some((m: string) => re.test(m)), `${re} in: ${errors.join(' | ')}`);
+    has(/^none: rel-store: backend postgres needs a connection/);
+    has(/^pool: rel-store: poolSize: expected an integer 1-100, got "0"/);
+    has(/^tls: rel-store: tls: expected off, require or verify, got "maybe"/);
+    has(/^ca: rel-store: ca: the CA file .*missing-ca\.pem does not exist/);
+    has(/^kind: rel-store: backend: expected sqlite or postgres, got "mysql"/);
+    has(/^a1: .*the selected rel-store \(none\) is refused: rel-store: backend postgres needs a connection/);
+    const info = await helper.request().get('/rel-store/none/info').expect(200);
+    assert.match(String(info.body.error), /needs a connection/);
+    assert.deepStrictEqual(openPools(), []);
+  });
+
+  it('a server that cannot be reached: deploy warns, the info says unavailable, db throws StoreUnavailableError, ready rejects', async () => {
+    const dead = `postgres://postgres:secret@127.0.0.1:1/none`;
+    await loadFlow([pgStore('pgX', { poolSize: 2 })], [], { pgX: { url: dead } });
+    const h = acquireStore(RED, 'pgX', 'test');
+    try {
+      await assert.rejects(h.ready, StoreUnavailableError);
+      await assert.rejects(h.db.all('SELECT 1'), StoreUnavailableError);
+      const info = await helper.request().get('/rel-store/pgX/info').expect(200);
+      assert.match(String(info.body.error), /127\.0\.0\.1:1\/none is unavailable/);
+      assert.ok(!String(info.body.error).includes('secret'));
+      for (let i = 0; i < 50; i++) {
+        const warned = helper.log().args.some((x: any[]) => x[0] && x[0].id === 'pgX' && x[0].level === 30);
+        if (warned) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(helper.log().args.some((x: any[]) => x[0] && x[0].id === 'pgX' && x[0].level === 30 && /unavailable/.test(String(x[0].msg))), 'deploy warned');
+    } finally {
+      h.release();
+    }
+  });
+
+  it('TLS verify with a CA file in the user directory', async () => {
+    fs.copyFileSync(cluster.caFile, path.join(dir, 'plant-ca.pem'));
+    await loadFlow([pgStore('pgT', { tls: 'verify', ca: 'plant-ca.pem' })], [], { pgT: { url } });
+    const h = acquireStore(RED, 'pgT', 'test');
+    try {
+      await h.ready;
+      assert.deepStrictEqual(await h.db.one('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'), { ssl: true });
+    } finally {
+      h.release();
+    }
+  });
+
+  it('a server down at deploy: ready rejects, ensure() applies the migrations once it is back', async () => {
+    const url2 = await cluster.createDatabase('late');
+    await cluster.stop();
+    try {
+      await loadFlow([pgStore('pgL')], [], { pgL: { url: url2 } });
+      const h = acquireStore(RED, 'pgL', 'test', (_s, db) =>
+        db.migrate('late', [{ version: 1, description: 'late', up: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'] }]),
+      );
+      try {
+        await assert.rejects(h.ready, StoreUnavailableError);
+        await assert.rejects(h.ensure(), StoreUnavailableError);
+        await cluster.start();
+        await h.ensure();
+        assert.deepStrictEqual(await h.db.versions(), { core: 2, late: 1 });
+        await h.ensure();
+      } finally {
+        h.release();
+      }
+    } finally {
+      await cluster.start();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import assert from 'assert';
-import Database from 'better-sqlite3';
 import fs from 'fs';
 import path from 'path';
 import { BEARINGS, bearingFrequencies } from '../../nodes/core/signal/bearing';
 import { severityAt, DEFAULT_CURVE } from '../../nodes/core/signal/simulator';
+import { openStore } from '../../nodes/core/store';
 import type { Clock } from '../../nodes/shared/clock';
 import { FakeClock as StepClock } from '../helpers/fake-clock';
 import { fuzzNode } from '../helpers/fuzz';
@@ -37,6 +37,18 @@ function simNode(o: Record<string, unknown> = {}): object {
 }
 
 const sinks = ['out1', 'out2', 'out3'].map((id) => ({ id, type: 'helper', z: 'tab1' }));
+
+/** The simulator's saved state in the store file (scope `simulator`, key = node id), through the store API. */
+async function savedState(file: string): Promise<{ value: string }> {
+  const h = openStore(file);
+  try {
+    const row = await h.local.one<{ value: string }>("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'");
+    assert.ok(row, 'a saved state');
+    return row;
+  } finally {
+    h.release();
+  }
+}
 
 /** A clock the test moves by hand; it records live timers so close() can be checked. */
 class FakeClock implements Clock {
@@ -310,9 +322,7 @@ describe('rel-simulator node', function () {
 
       // The line is stopped for 10 real minutes (600 simulated hours at this scale), then deployed again.
       clock.advance(600_000);
-      const db = new Database(file, { readonly: true });
-      const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
-      db.close();
+      const row = await savedState(file);
       const saved = JSON.parse(row.value);
       assert.strictEqual(saved.clean, true, 'saved on close');
       assert.ok(saved.simTs >= last.ts, 'the saved time is not before the last one sent');
@@ -370,9 +380,7 @@ describe('rel-simulator node', function () {
       const t2 = await tick();
       assert.ok(t2 >= t1, `after the step back: ${new Date(t2).toISOString()} >= ${new Date(t1).toISOString()}`);
       await unloadFlow();
-      const db = new Database(file, { readonly: true });
-      const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
-      db.close();
+      const row = await savedState(file);
       assert.ok(JSON.parse(row.value).simTs >= t1, 'the saved time is not before the last one sent');
       helper.settings({ reliabilityClock: clock });
       await loadFlow(flow({ interval: 5 }));
@@ -390,13 +398,16 @@ describe('rel-simulator node', function () {
       const last = a.w[a.w.length - 1].payload;
       await unloadFlow();
       // Rewrite the saved state as a save on the way would have left it (not clean, a few seconds old).
-      const db = new Database(file);
-      const row = db.prepare("SELECT value FROM node_state WHERE scope = 'simulator' AND state_key = 'sim'").get() as { value: string };
+      const row = await savedState(file);
       // (its machine as it was then: a save never holds an emission later than its own time)
       const prev = JSON.parse(row.value);
       const saved = { ...prev, clean: false, simTs: last.ts - 4 * HOUR, machine: { ...prev.machine, lastTs: last.ts - 4 * HOUR } };
-      db.prepare("UPDATE node_state SET value = ? WHERE scope = 'simulator' AND state_key = 'sim'").run(JSON.stringify(saved));
-      db.close();
+      const db = openStore(file);
+      try {
+        assert.strictEqual((await db.local.run("UPDATE node_state SET value = ? WHERE scope = 'simulator' AND state_key = 'sim'", [JSON.stringify(saved)])).changes, 1);
+      } finally {
+        db.release();
+      }
       helper.settings({ reliabilityClock: clock });
       await loadFlow(flow());
       const b = await run(clock, 2_000, 1);

@@ -5,9 +5,10 @@
  *   inherent availability Ai = MTBF / (MTBF + MTTR)
  * plus the unplanned-downtime share of scheduled time, PM compliance, and the readiness
  * benchmarks a plant should reach before cutting buffers (unplanned downtime < 3 % of scheduled
- * time; MTTR down 30 %). Pure functions plus one query helper over a Store: no Node-RED.
+ * time; MTTR down 30 %). Pure functions plus the queries they need (KpiQueries-style functions
+ * taking a Store or a transaction's Query): no Node-RED.
  */
-import type { SyncStore as Store } from '../store/types';
+import type { Query } from '../store/types';
 
 const H = 3_600_000;
 
@@ -75,7 +76,7 @@ export interface Kpi {
   benchmarks: Benchmark[];
 }
 
-interface Row {
+export interface KpiRow {
   asset: string;
   source: string;
   failure: number;
@@ -85,27 +86,53 @@ interface Row {
   due_at: number | null;
 }
 
-function windowRows(store: Store, scope: { asset?: string; line?: string }, from: number, to: number): Row[] {
-  const cols = 'asset, source, failure, repair_min, downtime_min, done_at, due_at';
-  if (scope.asset !== undefined) return store.all<Row>(`SELECT ${cols} FROM cmms_work_orders WHERE asset = ? AND done_at >= ? AND done_at < ?`, [scope.asset, from, to]);
-  return store.all<Row>(`SELECT ${cols} FROM cmms_work_orders WHERE line = ? AND done_at >= ? AND done_at < ?`, [scope.line ?? '', from, to]);
+const COLS = 'asset, source, failure, repair_min, downtime_min, done_at, due_at';
+
+function rowsOf(rows: KpiRow[]): KpiRow[] {
+  for (const r of rows) {
+    r.failure = Number(r.failure);
+    r.done_at = r.done_at === null ? null : Number(r.done_at);
+    r.due_at = r.due_at === null ? null : Number(r.due_at);
+  }
+  return rows;
 }
 
-function pmRows(store: Store, scope: { asset?: string; line?: string }, from: number, to: number): Row[] {
-  const cols = 'asset, source, failure, repair_min, downtime_min, done_at, due_at';
-  if (scope.asset !== undefined) return store.all<Row>(`SELECT ${cols} FROM cmms_work_orders WHERE asset = ? AND source = 'pm' AND due_at >= ? AND due_at < ? AND status <> 'cancelled'`, [scope.asset, from, to]);
-  return store.all<Row>(`SELECT ${cols} FROM cmms_work_orders WHERE line = ? AND source = 'pm' AND due_at >= ? AND due_at < ? AND status <> 'cancelled'`, [scope.line ?? '', from, to]);
+async function windowRows(q: Query, scope: { asset?: string; line?: string }, from: number, to: number): Promise<KpiRow[]> {
+  if (scope.asset !== undefined) return rowsOf(await q.all<KpiRow>(`SELECT ${COLS} FROM cmms_work_orders WHERE asset = ? AND done_at >= ? AND done_at < ?`, [scope.asset, from, to]));
+  return rowsOf(await q.all<KpiRow>(`SELECT ${COLS} FROM cmms_work_orders WHERE line = ? AND done_at >= ? AND done_at < ?`, [scope.line ?? '', from, to]));
+}
+
+async function pmRows(q: Query, scope: { asset?: string; line?: string }, from: number, to: number): Promise<KpiRow[]> {
+  if (scope.asset !== undefined) return rowsOf(await q.all<KpiRow>(`SELECT ${COLS} FROM cmms_work_orders WHERE asset = ? AND source = 'pm' AND due_at >= ? AND due_at < ? AND status <> 'cancelled'`, [scope.asset, from, to]));
+  return rowsOf(await q.all<KpiRow>(`SELECT ${COLS} FROM cmms_work_orders WHERE line = ? AND source = 'pm' AND due_at >= ? AND due_at < ? AND status <> 'cancelled'`, [scope.line ?? '', from, to]));
 }
 
 /** Assets of a line: those in the asset register and those with work orders on the line. */
-export function lineAssets(store: Store, line: string): string[] {
+export async function lineAssets(q: Query, line: string): Promise<string[]> {
   const set = new Set<string>();
-  for (const r of store.all<{ asset_id: string }>('SELECT asset_id FROM assets WHERE line = ?', [line])) set.add(r.asset_id);
-  for (const r of store.all<{ asset: string }>('SELECT DISTINCT asset FROM cmms_work_orders WHERE line = ?', [line])) set.add(r.asset);
+  for (const r of await q.all<{ asset_id: string }>('SELECT asset_id FROM assets WHERE line = ?', [line])) set.add(r.asset_id);
+  for (const r of await q.all<{ asset: string }>('SELECT DISTINCT asset FROM cmms_work_orders WHERE line = ?', [line])) set.add(r.asset);
   return [...set].sort();
 }
 
-function repairStats(rows: Row[]): { failures: number; repairH: number } {
+/** The assets and lines with work orders done in [from, to) (the report of all). */
+export async function kpiScopes(q: Query, from: number, to: number): Promise<{ assets: string[]; lines: string[] }> {
+  const assets = (await q.all<{ asset: string }>('SELECT DISTINCT asset FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? ORDER BY asset', [from, to])).map((r) => r.asset);
+  const lines = (await q.all<{ line: string }>("SELECT DISTINCT line FROM cmms_work_orders WHERE done_at >= ? AND done_at < ? AND line <> '' ORDER BY line", [from, to])).map((r) => r.line);
+  return { assets, lines };
+}
+
+/** KPIs of every asset and line with work orders done in the window. */
+export async function computeKpiAll(q: Query, o: KpiOptions): Promise<{ assets: Kpi[]; lines: Kpi[] }> {
+  const s = await kpiScopes(q, o.from, o.to);
+  const assets: Kpi[] = [];
+  for (const a of s.assets) assets.push(await computeKpi(q, { asset: a }, o));
+  const lines: Kpi[] = [];
+  for (const l of s.lines) lines.push(await computeKpi(q, { line: l }, o));
+  return { assets, lines };
+}
+
+function repairStats(rows: KpiRow[]): { failures: number; repairH: number } {
   let failures = 0;
   let repairMin = 0;
   for (const r of rows)
@@ -117,14 +144,21 @@ function repairStats(rows: Row[]): { failures: number; repairH: number } {
 }
 
 /** KPIs for one asset or one line over [from, to). */
-export function computeKpi(store: Store, scope: { asset?: string; line?: string }, o: KpiOptions): Kpi {
+export async function computeKpi(q: Query, scope: { asset?: string; line?: string }, o: KpiOptions): Promise<Kpi> {
+  const assets = scope.asset !== undefined ? [scope.asset] : await lineAssets(q, scope.line ?? '');
+  const rows = await windowRows(q, scope, o.from, o.to);
+  const pm = await pmRows(q, scope, o.from, o.to);
+  const prev = o.baselineMttrH === undefined ? await windowRows(q, scope, o.from - (o.to - o.from), o.from) : [];
+  return kpiOf(scope, assets, rows, pm, prev, o);
+}
+
+/** The KPIs from the rows (pure): `prev` is the window before, for the baseline MTTR when none is given. */
+export function kpiOf(scope: { asset?: string; line?: string }, assets: string[], rows: KpiRow[], pm: KpiRow[], prev: KpiRow[], o: KpiOptions): Kpi {
   const hoursPerDay = o.hoursPerDay ?? 24;
   const limit = o.downtimeLimit ?? 0.03;
   const reduction = o.mttrReduction ?? 0.3;
   const grace = (o.pmGraceH ?? 24) * H;
-  const assets = scope.asset !== undefined ? [scope.asset] : lineAssets(store, scope.line ?? '');
   const scheduledH = (((o.to - o.from) / H) * hoursPerDay) / 24 * Math.max(1, assets.length);
-  const rows = windowRows(store, scope, o.from, o.to);
   let unplannedMin = 0;
   let plannedMin = 0;
   for (const r of rows) {
@@ -135,12 +169,11 @@ export function computeKpi(store: Store, scope: { asset?: string; line?: string 
   const operatingH = Math.max(0, scheduledH - (unplannedMin + plannedMin) / 60);
   const mtbfH = mtbf(operatingH, failures);
   const mttrH = mttr(repairH, failures);
-  const pm = pmRows(store, scope, o.from, o.to);
   const pmOnTime = pm.filter((r) => r.done_at !== null && r.due_at !== null && r.done_at <= r.due_at + grace).length;
   let baseline = o.baselineMttrH ?? null;
   if (baseline === null) {
-    const prev = repairStats(windowRows(store, scope, o.from - (o.to - o.from), o.from));
-    baseline = mttr(prev.repairH, prev.failures);
+    const p = repairStats(prev);
+    baseline = mttr(p.repairH, p.failures);
   }
   const mttrChange = baseline !== null && baseline > 0 && mttrH !== null ? (mttrH - baseline) / baseline : null;
   const unplannedShare = scheduledH > 0 ? unplannedMin / 60 / scheduledH : 0;

@@ -5,15 +5,19 @@
  * occurrence has a sequence number and the (plan, occurrence) pair is unique in the work-order
  * table, and the plan's progress moves in the same transaction, so every occurrence opens
  * exactly once, across restarts and missed ticks (catch-up `each`: one work order per missed
- * occurrence; `one`: a single work order carrying the count).
+ * occurrence; `one`: a single work order carrying the count), and when every box sharing one
+ * PostgreSQL database runs the tick: the plan's progress is claimed with a compare-and-set
+ * update (the box that loses re-reads and finds nothing due) and the orders are inserted with
+ * ON CONFLICT (plan_id, occurrence) DO NOTHING.
  *
- * CSV import and export of a plant's PM spreadsheet. Pure: no Node-RED.
+ * Each trigger is load -> decide (pure: calendarDecision, meterDecision, conditionDecision) ->
+ * save. CSV import and export of a plant's PM spreadsheet. No Node-RED.
  */
 import Papa from 'papaparse';
 import { CronExpressionParser } from 'cron-parser';
 import { InputError, StateError } from '../errors';
 import { MAX_TEXT } from '../validate';
-import type { SyncStore as Store } from '../store/types';
+import type { Query, Store } from '../store/types';
 import type { AssetFacts, WorkOrder, WorkOrderRepo } from './work-orders';
 
 export const TRIGGERS = ['calendar', 'meter', 'condition'] as const;
@@ -65,7 +69,7 @@ export interface Plan {
   active: boolean;
 }
 
-interface PlanRow {
+export interface PlanRow {
   id: number;
   asset: string;
   task: string;
@@ -258,8 +262,68 @@ export interface MeterResult {
 
 export interface TickContext {
   wo: WorkOrderRepo;
-  facts: (asset: string) => AssetFacts;
+  /** The asset's facts (a deployed rel-asset); undefined: the store's asset register, else criticality 3. */
+  facts?: (asset: string) => AssetFacts | undefined;
   tz?: string;
+}
+
+/** Occurrences to open: their due times, and the plan's progress to write. */
+export interface Occurrences {
+  dues: number[];
+  why: string;
+}
+
+/** Calendar plan: the occurrences due by `now` (pure). */
+export function calendarDecision(r: Pick<PlanRow, 'last_due' | 'every' | 'unit' | 'cron'>, now: number, tz = 'UTC'): Occurrences {
+  const dues = calendarOccurrences({ lastDue: r.last_due, every: r.every, unit: r.unit, cron: r.cron }, now, tz);
+  return { dues, why: dues.length ? `due ${new Date(dues[dues.length - 1]).toISOString()}` : '' };
+}
+
+export type MeterDecision =
+  | { ignored: string }
+  | { total: number; base: number; n: number; why: string };
+
+/** Meter plan and one counter reading at event time `now` (pure; see PmRepo.meterReading). */
+export function meterDecision(r: Pick<PlanRow, 'meter_total' | 'meter_base' | 'meter_raw' | 'meter_ts' | 'every' | 'seq'>, unit: string, reading: number, now: number): MeterDecision {
+  if (r.meter_ts !== null && r.meter_raw !== null && (now < r.meter_ts || (now === r.meter_ts && reading <= r.meter_raw)))
+    return { ignored: now < r.meter_ts ? 'older than the last reading' : 'same time as the last reading, not above it' };
+  let total = r.meter_total;
+  let base = r.meter_base;
+  if (r.meter_raw === null) {
+    total = reading;
+    base = reading;
+  } else total += reading >= r.meter_raw ? reading - r.meter_raw : reading;
+  const every = r.every ?? 0;
+  const k = every > 0 ? Math.floor((total - base) / every + 1e-9) : 0;
+  const n = Math.min(Math.max(0, k - r.seq), MAX_CATCHUP);
+  return { total, base, n, why: `${unit} ${Math.round((total - base) * 100) / 100} since last done (every ${every})` };
+}
+
+/** Condition plan and feature values: open (a new crossing), reset (back inside), or nothing (pure). */
+export function conditionDecision(r: Pick<PlanRow, 'feature' | 'limit_value' | 'direction' | 'cond_active'>, values: Record<string, number>): { open: string } | 'reset' | null {
+  const f = r.feature ?? '';
+  if (!Object.prototype.hasOwnProperty.call(values, f)) return null;
+  const v = values[f];
+  const limit = r.limit_value ?? 0;
+  const crossed = r.direction === 'below' ? v < limit : v > limit;
+  if (crossed && !r.cond_active) return { open: `${f} ${v} ${r.direction} ${limit}` };
+  if (!crossed && r.cond_active) return 'reset';
+  return null;
+}
+
+/** A plan's progress changed under a box more often than this in one call: give up (it is being ticked elsewhere). */
+const MAX_CLAIM_TRIES = 5;
+
+/** Integer columns as numbers (PostgreSQL BIGINT may arrive as text). */
+function norm(r: PlanRow): PlanRow {
+  r.id = Number(r.id);
+  r.anchor = Number(r.anchor);
+  r.last_due = Number(r.last_due);
+  r.seq = Number(r.seq);
+  r.cond_active = Number(r.cond_active);
+  r.active = Number(r.active);
+  r.meter_ts = r.meter_ts === null ? null : Number(r.meter_ts);
+  return r;
 }
 
 export class PmRepo {
@@ -290,10 +354,14 @@ export class PmRepo {
     };
   }
 
+  private async row(q: Query, id: number): Promise<PlanRow | undefined> {
+    const r = await q.one<PlanRow>('SELECT * FROM cmms_pm_plans WHERE id = ?', [id]);
+    return r ? norm(r) : undefined;
+  }
+
   /** Create a plan or update the one with the same (asset, task); its progress is kept. */
-  upsert(p: PlanInput, ts: number, defaultCatchup: Catchup = 'each'): { plan: Plan; created: boolean } {
-    return this.store.tx(() => {
-      const old = this.store.get<PlanRow>('SELECT * FROM cmms_pm_plans WHERE asset = ? AND task = ?', [p.asset, p.task]);
+  async upsert(p: PlanInput, ts: number, defaultCatchup: Catchup = 'each', q?: Query): Promise<{ plan: Plan; created: boolean }> {
+    const run = async (t: Query) => {
       const isCond = p.trigger === 'condition';
       const feature = isCond ? p.unit : null;
       const limit = isCond ? (p.every ?? null) : null;
@@ -303,78 +371,128 @@ export class PmRepo {
       const cron = p.unit === 'cron' ? (p.cron ?? null) : null;
       const catchup = p.catchup ?? defaultCatchup;
       const parts = JSON.stringify(p.parts ?? []);
-      if (!old) {
-        const anchor = p.trigger === 'calendar' ? (p.lastDone ?? ts) : ts;
-        const meter = p.trigger === 'meter' ? (p.lastDone ?? null) : null;
-        const r = this.store.run(
-          `INSERT INTO cmms_pm_plans (asset, task, trigger_kind, every, unit, cron, feature, limit_value, direction, anchor, last_due, seq,
-             meter_base, meter_total, meter_raw, duration_min, parts, catchup, active, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-          [p.asset, p.task, p.trigger, every, unit, cron, feature, limit, direction, anchor, anchor, meter ?? 0, meter ?? 0, meter, p.durationMin ?? 0, parts, catchup, ts, ts],
-        );
-        return { plan: this.get(Number(r.lastInsertRowid)), created: true };
-      }
-      this.store.run(
+      const anchor = p.trigger === 'calendar' ? (p.lastDone ?? ts) : ts;
+      const meter = p.trigger === 'meter' ? (p.lastDone ?? null) : null;
+      // A new plan, or the same (asset, task) updated in place by the unique index: its progress
+      // (last_due, seq, meter) stays, duration only when given.
+      const id = await t.insert(
+        `INSERT INTO cmms_pm_plans (asset, task, trigger_kind, every, unit, cron, feature, limit_value, direction, anchor, last_due, seq,
+           meter_base, meter_total, meter_raw, duration_min, parts, catchup, active, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (asset, task) DO NOTHING`,
+        [p.asset, p.task, p.trigger, every, unit, cron, feature, limit, direction, anchor, anchor, meter ?? 0, meter ?? 0, meter, p.durationMin ?? 0, parts, catchup, ts, ts],
+      );
+      if (id !== undefined) return { plan: this.toPlan((await this.row(t, Number(id)))!), created: true };
+      const old = await t.one<{ id: number; duration_min: number }>('SELECT id, duration_min FROM cmms_pm_plans WHERE asset = ? AND task = ?', [p.asset, p.task]);
+      if (!old) throw new StateError(`PM plan ${p.asset} / ${p.task} not found`);
+      await t.run(
         `UPDATE cmms_pm_plans SET trigger_kind = ?, every = ?, unit = ?, cron = ?, feature = ?, limit_value = ?, direction = ?, duration_min = ?, parts = ?, catchup = ?, active = 1, updated_at = ? WHERE id = ?`,
         [p.trigger, every, unit, cron, feature, limit, direction, p.durationMin ?? old.duration_min, parts, catchup, ts, old.id],
       );
-      return { plan: this.get(old.id), created: false };
-    });
+      return { plan: this.toPlan((await this.row(t, Number(old.id)))!), created: false };
+    };
+    return q ? run(q) : this.store.tx(run);
   }
 
-  get(id: number, tz = 'UTC'): Plan {
-    const r = this.store.get<PlanRow>('SELECT * FROM cmms_pm_plans WHERE id = ?', [id]);
+  async get(id: number, tz = 'UTC', q: Query = this.store): Promise<Plan> {
+    const r = await this.row(q, id);
     if (!r) throw new StateError(`PM plan ${id} not found`);
     return this.toPlan(r, tz);
   }
 
-  list(asset?: string, tz = 'UTC'): Plan[] {
-    const rows = asset === undefined ? this.store.all<PlanRow>('SELECT * FROM cmms_pm_plans WHERE active = 1 ORDER BY asset, task') : this.store.all<PlanRow>('SELECT * FROM cmms_pm_plans WHERE active = 1 AND asset = ? ORDER BY task', [asset]);
-    return rows.map((r) => this.toPlan(r, tz));
+  async list(asset?: string, tz = 'UTC', q: Query = this.store): Promise<Plan[]> {
+    const rows =
+      asset === undefined
+        ? await q.all<PlanRow>('SELECT * FROM cmms_pm_plans WHERE active = 1 ORDER BY asset, task')
+        : await q.all<PlanRow>('SELECT * FROM cmms_pm_plans WHERE active = 1 AND asset = ? ORDER BY task', [asset]);
+    return rows.map((r) => this.toPlan(norm(r), tz));
+  }
+
+  /** Active plans (for status). */
+  async countActive(q: Query = this.store): Promise<number> {
+    return Number((await q.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_pm_plans WHERE active = 1'))?.n ?? 0);
   }
 
   /** Deactivate a plan (its work orders stay). */
-  remove(id: number): void {
-    const r = this.store.run('UPDATE cmms_pm_plans SET active = 0 WHERE id = ?', [id]);
+  async remove(id: number, q: Query = this.store): Promise<void> {
+    const r = await q.run('UPDATE cmms_pm_plans SET active = 0 WHERE id = ?', [id]);
     if (!r.changes) throw new StateError(`PM plan ${id} not found`);
   }
 
-  /** Open work orders for `count` new occurrences of a plan (the due times given), in one transaction. */
-  private open(r: PlanRow, dues: number[], ctx: TickContext, ts: number, why: string): WorkOrder[] {
+  /** Whether the store's asset register holds the asset. */
+  async inRegister(asset: string, q: Query = this.store): Promise<boolean> {
+    return !!(await q.one('SELECT asset_id FROM assets WHERE asset_id = ?', [asset]));
+  }
+
+  /** An asset's line and criticality from the store's asset register (criticality 3 when it is not there). */
+  async registerFacts(asset: string, q: Query = this.store): Promise<AssetFacts> {
+    const r = await q.one<{ line: string; criticality: number }>('SELECT line, criticality FROM assets WHERE asset_id = ?', [asset]);
+    return { asset, line: r?.line ?? '', criticality: r ? Number(r.criticality) : 3 };
+  }
+
+  /**
+   * Open work orders for new occurrences of a plan (the due times given), in the caller's
+   * transaction; an occurrence that already has its order (opened by another box) is skipped.
+   */
+  private async open(q: Query, r: PlanRow, dues: number[], ctx: TickContext, ts: number, why: string): Promise<WorkOrder[]> {
     const out: WorkOrder[] = [];
-    const facts = ctx.facts(r.asset);
-    const mk = (occurrence: number, due: number, missed: number) =>
-      ctx.wo.create({
-        ...facts,
-        title: r.task,
-        description: missed ? `${why}; ${missed + 1} occurrences due (catch-up)` : why,
-        source: 'pm',
-        severity: 'watch',
-        by: 'pm',
-        ts,
-        planId: r.id,
-        occurrence,
-        missed,
-        dueAt: due,
-        parts: JSON.parse(r.parts),
-      });
-    if (r.catchup === 'one' && dues.length > 1) out.push(mk(r.seq + dues.length, dues[dues.length - 1], dues.length - 1));
-    else dues.forEach((d, i) => out.push(mk(r.seq + i + 1, d, 0)));
+    const facts = ctx.facts?.(r.asset) ?? (await this.registerFacts(r.asset, q));
+    const mk = async (occurrence: number, due: number, missed: number) => {
+      const w = await ctx.wo.createPmOccurrence(
+        {
+          ...facts,
+          title: r.task,
+          description: missed ? `${why}; ${missed + 1} occurrences due (catch-up)` : why,
+          source: 'pm',
+          severity: 'watch',
+          by: 'pm',
+          ts,
+          planId: r.id,
+          occurrence,
+          missed,
+          dueAt: due,
+          parts: JSON.parse(r.parts),
+        },
+        q,
+      );
+      if (w) out.push(w);
+    };
+    if (r.catchup === 'one' && dues.length > 1) await mk(r.seq + dues.length, dues[dues.length - 1], dues.length - 1);
+    else for (const [i, d] of dues.entries()) await mk(r.seq + i + 1, d, 0);
     return out;
   }
 
-  /** Calendar plans: open every occurrence due by `now` (catch-up after downtime). */
-  tick(now: number, ctx: TickContext): WorkOrder[] {
+  /** Run `fn` in the caller's transaction, or in a new one whose work-order history is published after the commit. */
+  private async within<T>(q: Query | undefined, ctx: TickContext, fn: (q: Query) => Promise<T>): Promise<T> {
+    if (q) return fn(q);
+    let handle: Query | undefined;
+    const out = await this.store.tx(async (t) => {
+      handle = t;
+      return fn(t);
+    });
+    if (handle) ctx.wo.committed(handle);
+    return out;
+  }
+
+  /** Calendar plans: open every occurrence due by `now` (catch-up after downtime). One transaction per plan. */
+  async tick(now: number, ctx: TickContext): Promise<WorkOrder[]> {
     const out: WorkOrder[] = [];
-    const plans = this.store.all<PlanRow>("SELECT * FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'calendar' ORDER BY id");
-    for (const p0 of plans) {
-      this.store.tx(() => {
-        const r = this.store.get<PlanRow>('SELECT * FROM cmms_pm_plans WHERE id = ?', [p0.id]) as PlanRow;
-        const dues = calendarOccurrences({ lastDue: r.last_due, every: r.every, unit: r.unit, cron: r.cron }, now, ctx.tz ?? 'UTC');
-        if (!dues.length) return;
-        out.push(...this.open(r, dues, ctx, now, `due ${new Date(dues[dues.length - 1]).toISOString()}`));
-        this.store.run('UPDATE cmms_pm_plans SET last_due = ?, seq = ?, updated_at = ? WHERE id = ?', [dues[dues.length - 1], r.seq + dues.length, now, r.id]);
+    const plans = await this.store.all<{ id: number }>("SELECT id FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'calendar' ORDER BY id");
+    for (const { id } of plans) {
+      const opened = await this.within(undefined, ctx, async (q) => {
+        for (let attempt = 1; attempt <= MAX_CLAIM_TRIES; attempt++) {
+          const r = await this.row(q, Number(id));
+          if (!r || r.active !== 1) return [];
+          const d = calendarDecision(r, now, ctx.tz ?? 'UTC');
+          if (!d.dues.length) return [];
+          // Claim the occurrences: only the writer that still sees the progress it read moves it.
+          const last = d.dues[d.dues.length - 1];
+          const claim = await q.run('UPDATE cmms_pm_plans SET last_due = ?, seq = ?, updated_at = ? WHERE id = ? AND seq = ? AND last_due = ?', [last, r.seq + d.dues.length, now, r.id, r.seq, r.last_due]);
+          if (claim.changes) return this.open(q, r, d.dues, ctx, now, d.why);
+        }
+        return [];
       });
+      out.push(...opened);
     }
     return out;
   }
@@ -389,72 +507,75 @@ export class PmRepo {
    *   (also when it is only slightly below: a second source reporting a lower value later in time
    *   is indistinguishable from a reset, so feed one source per counter).
    */
-  meterReading(asset: string, unit: 'hours' | 'cycles', reading: number, now: number, ctx: TickContext): MeterResult {
-    const out: WorkOrder[] = [];
-    const ignored: MeterResult['ignored'] = [];
-    this.store.tx(() => {
-      const plans = this.store.all<PlanRow>("SELECT * FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'meter' AND asset = ? AND unit = ? ORDER BY id", [asset, unit]);
-      for (const r of plans) {
-        let total = r.meter_total;
-        let base = r.meter_base;
-        if (r.meter_ts !== null && r.meter_raw !== null && (now < r.meter_ts || (now === r.meter_ts && reading <= r.meter_raw))) {
-          ignored.push({ plan: r.id, task: r.task, lastReading: r.meter_raw, lastTs: r.meter_ts, reason: now < r.meter_ts ? 'older than the last reading' : 'same time as the last reading, not above it' });
-          continue;
+  async meterReading(asset: string, unit: 'hours' | 'cycles', reading: number, now: number, ctx: TickContext, q?: Query): Promise<MeterResult> {
+    return this.within(q, ctx, async (t) => {
+      const out: WorkOrder[] = [];
+      const ignored: MeterResult['ignored'] = [];
+      const plans = await t.all<{ id: number }>("SELECT id FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'meter' AND asset = ? AND unit = ? ORDER BY id", [asset, unit]);
+      for (const { id } of plans) {
+        for (let attempt = 1; attempt <= MAX_CLAIM_TRIES; attempt++) {
+          const r = (await this.row(t, Number(id)))!;
+          const d = meterDecision(r, unit, reading, now);
+          if ('ignored' in d) {
+            ignored.push({ plan: r.id, task: r.task, lastReading: r.meter_raw as number, lastTs: r.meter_ts as number, reason: d.ignored });
+            break;
+          }
+          // Compare-and-set on the reading the decision was made from.
+          const claim = await t.run(
+            `UPDATE cmms_pm_plans SET meter_total = ?, meter_base = ?, meter_raw = ?, meter_ts = ?, seq = ?, last_due = ?, updated_at = ?
+             WHERE id = ? AND seq = ? AND COALESCE(meter_ts, -1) = ? AND COALESCE(meter_raw, -1) = ?`,
+            [d.total, d.base, reading, now, r.seq + d.n, d.n > 0 ? now : r.last_due, now, r.id, r.seq, r.meter_ts ?? -1, r.meter_raw ?? -1],
+          );
+          if (!claim.changes) continue;
+          if (d.n > 0) out.push(...(await this.open(t, r, Array.from({ length: d.n }, () => now), ctx, now, d.why)));
+          break;
         }
-        if (r.meter_raw === null) {
-          total = reading;
-          base = reading;
-        } else total += reading >= r.meter_raw ? reading - r.meter_raw : reading;
-        const every = r.every ?? 0;
-        const k = every > 0 ? Math.floor((total - base) / every + 1e-9) : 0;
-        const n = Math.min(Math.max(0, k - r.seq), MAX_CATCHUP);
-        if (n > 0) {
-          const dues = Array.from({ length: n }, () => now);
-          out.push(...this.open(r, dues, ctx, now, `${unit} ${Math.round((total - base) * 100) / 100} since last done (every ${every})`));
-        }
-        this.store.run('UPDATE cmms_pm_plans SET meter_total = ?, meter_base = ?, meter_raw = ?, meter_ts = ?, seq = ?, last_due = ?, updated_at = ? WHERE id = ?', [
-          total,
-          base,
-          reading,
-          now,
-          r.seq + n,
-          n > 0 ? now : r.last_due,
-          now,
-          r.id,
-        ]);
       }
+      return { opened: out, ignored };
     });
-    return { opened: out, ignored };
   }
 
   /** Feature values for an asset (health score, features): plans whose limit is crossed open once per crossing. */
-  condition(asset: string, values: Record<string, number>, now: number, ctx: TickContext): WorkOrder[] {
-    const out: WorkOrder[] = [];
-    this.store.tx(() => {
-      const plans = this.store.all<PlanRow>("SELECT * FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'condition' AND asset = ? ORDER BY id", [asset]);
-      for (const r of plans) {
-        const f = r.feature ?? '';
-        if (!Object.prototype.hasOwnProperty.call(values, f)) continue;
-        const v = values[f];
-        const limit = r.limit_value ?? 0;
-        const crossed = r.direction === 'below' ? v < limit : v > limit;
-        if (crossed && !r.cond_active) {
-          out.push(...this.open(r, [now], ctx, now, `${f} ${v} ${r.direction} ${limit}`));
-          this.store.run('UPDATE cmms_pm_plans SET cond_active = 1, seq = ?, last_due = ?, updated_at = ? WHERE id = ?', [r.seq + 1, now, now, r.id]);
-        } else if (!crossed && r.cond_active) this.store.run('UPDATE cmms_pm_plans SET cond_active = 0, updated_at = ? WHERE id = ?', [now, r.id]);
+  async condition(asset: string, values: Record<string, number>, now: number, ctx: TickContext, q?: Query): Promise<WorkOrder[]> {
+    return this.within(q, ctx, async (t) => {
+      const out: WorkOrder[] = [];
+      const plans = await t.all<{ id: number }>("SELECT id FROM cmms_pm_plans WHERE active = 1 AND trigger_kind = 'condition' AND asset = ? ORDER BY id", [asset]);
+      for (const { id } of plans) {
+        for (let attempt = 1; attempt <= MAX_CLAIM_TRIES; attempt++) {
+          const r = (await this.row(t, Number(id)))!;
+          const d = conditionDecision(r, values);
+          if (d === null) break;
+          if (d === 'reset') {
+            await t.run('UPDATE cmms_pm_plans SET cond_active = 0, updated_at = ? WHERE id = ? AND cond_active = 1', [now, r.id]);
+            break;
+          }
+          const claim = await t.run('UPDATE cmms_pm_plans SET cond_active = 1, seq = ?, last_due = ?, updated_at = ? WHERE id = ? AND seq = ? AND cond_active = 0', [r.seq + 1, now, now, r.id, r.seq]);
+          if (!claim.changes) continue;
+          out.push(...(await this.open(t, r, [now], ctx, now, d.open)));
+          break;
+        }
       }
+      return out;
     });
-    return out;
   }
 
-  /** Import a PM spreadsheet: good rows become plans (in one transaction), bad rows are reported with why. */
-  importCsv(text: string, knownAsset: (id: string) => boolean, now: number, catchup: Catchup = 'each', path = 'csv'): ImportReport {
+  /**
+   * Import a PM spreadsheet: good rows become plans (in one transaction), bad rows are reported
+   * with why. `knownAsset` may answer from the store (asynchronously); it is asked once per asset,
+   * before the transaction.
+   */
+  async importCsv(text: string, knownAsset: (id: string) => boolean | Promise<boolean>, now: number, catchup: Catchup = 'each', path = 'csv'): Promise<ImportReport> {
     if (text.length > MAX_TEXT) throw new InputError(path, `at most ${MAX_TEXT} characters`, text);
     const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: 'greedy', transformHeader: normHeader, delimitersToGuess: [',', ';', '\t'] });
     const fields = parsed.meta.fields ?? [];
     const missing = ['asset', 'task', 'interval', 'unit'].filter((c) => !fields.includes(c));
     if (missing.length) throw new InputError(path, `a header row with the columns ${CSV_COLUMNS.join(', ')}`, fields.join(','), `missing ${missing.join(', ')}`);
     if (parsed.data.length > MAX_CSV_ROWS) throw new InputError(path, `at most ${MAX_CSV_ROWS} rows`, parsed.data, 'split the file');
+    const known = new Map<string, boolean>();
+    for (const rec of parsed.data) {
+      const a = (typeof rec.asset === 'string' ? rec.asset : '').trim();
+      if (a && !known.has(a)) known.set(a, await knownAsset(a));
+    }
     const report: ImportReport = { imported: [], rejected: [], rows: parsed.data.length };
     const seen = new Map<string, number>();
     const good: { row: number; plan: PlanInput }[] = [];
@@ -463,7 +584,7 @@ export class PmRepo {
       const asset = String(rec.asset ?? '').trim();
       const task = String(rec.task ?? '').trim();
       try {
-        const plan = rowToPlan(rec, knownAsset, now);
+        const plan = rowToPlan(rec, (id) => known.get(id) === true, now);
         const key = JSON.stringify([plan.asset, plan.task.toLowerCase()]);
         const first = seen.get(key);
         if (first !== undefined) throw new Error(`duplicate task: asset ${plan.asset} already has "${plan.task}" in row ${first}`);
@@ -473,18 +594,21 @@ export class PmRepo {
         report.rejected.push({ row, asset, task, reason: e instanceof Error ? e.message : String(e) });
       }
     });
-    this.store.tx(() => {
+    const imported = await this.store.tx(async (q) => {
+      const out: ImportRow[] = [];
       for (const g of good) {
-        const r = this.upsert({ ...g.plan, catchup }, now, catchup);
-        report.imported.push({ row: g.row, asset: g.plan.asset, task: g.plan.task, result: r.created ? 'created' : 'updated', plan: r.plan.id });
+        const r = await this.upsert({ ...g.plan, catchup }, now, catchup, q);
+        out.push({ row: g.row, asset: g.plan.asset, task: g.plan.task, result: r.created ? 'created' : 'updated', plan: r.plan.id });
       }
+      return out;
     });
+    report.imported.push(...imported);
     return report;
   }
 
   /** The plans as a spreadsheet, safe to open in Excel: text cells starting with = + - @ tab or CR get a leading '. */
-  exportCsv(tz = 'UTC'): string {
-    const rows = this.list(undefined, tz).map((p) => ({
+  async exportCsv(tz = 'UTC'): Promise<string> {
+    const rows = (await this.list(undefined, tz)).map((p) => ({
       asset: p.asset,
       task: p.task,
       trigger: p.trigger,

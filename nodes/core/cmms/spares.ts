@@ -6,10 +6,17 @@
  *   ROP = D * L + SS
  *
  * D demand per day, sd_D its standard deviation, L supplier lead time in days, sd_L its standard
- * deviation, z the service factor (1.65 for 95 %). Pure repository over a Store: no Node-RED.
+ * deviation, z the service factor (1.65 for 95 %). Repository over the asynchronous Store: no
+ * Node-RED.
+ *
+ * Stock is changed only by atomic conditional updates (`UPDATE cmms_parts SET on_hand = on_hand - ?
+ * ... WHERE on_hand >= ? AND ...`): with many writers on one PostgreSQL server stock never goes
+ * negative, never over-reserves and no update is lost. Every move updates the part's row first,
+ * so the part row is the lock its reservations are changed under. Methods that may run inside a
+ * caller's transaction take an optional `q`.
  */
 import { StateError } from '../errors';
-import type { SyncStore as Store } from '../store/types';
+import type { Query, Store } from '../store/types';
 import { woNumber } from './schema';
 
 export interface SafetyStockInput {
@@ -99,7 +106,7 @@ export interface PullSignal {
   ts: number;
 }
 
-interface PartRow {
+export interface PartRow {
   part: string;
   name: string;
   on_hand: number;
@@ -130,135 +137,163 @@ export interface MoveInput {
 
 const EPS = 1e-9;
 
+/** Numbers of a part row (PostgreSQL may hand BIGINT columns over as text). */
+function norm(r: PartRow): PartRow {
+  r.below_rop = Number(r.below_rop);
+  r.signal_pending = Number(r.signal_pending);
+  return r;
+}
+
 export class SparesRepo {
   constructor(
     readonly store: Store,
     readonly demandWindowDays = 90,
   ) {}
 
+  private within<T>(q: Query | undefined, fn: (q: Query) => Promise<T>): Promise<T> {
+    return q ? fn(q) : this.store.tx(fn);
+  }
+
   /** Create or update a part's master data (stock is changed only by moves). */
-  define(d: PartDef, ts: number): PartStock {
-    this.store.tx(() => {
-      const row = this.row(d.part);
-      if (!row) {
-        this.store.run(
-          `INSERT INTO cmms_parts (part, name, unit_cost, lead_mean_days, lead_sd_days, demand_per_day, demand_sd, z, lot_size, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [d.part, d.name ?? '', d.unitCost ?? 0, d.leadMeanDays ?? 0, d.leadSdDays ?? 0, d.demandPerDay ?? null, d.demandSd ?? null, d.z ?? 1.65, d.lotSize ?? null, ts],
-        );
-      } else {
-        this.store.run(
-          `UPDATE cmms_parts SET name = ?, unit_cost = ?, lead_mean_days = ?, lead_sd_days = ?, demand_per_day = ?, demand_sd = ?, z = ?, lot_size = ?, updated_at = ? WHERE part = ?`,
-          [
-            d.name ?? row.name,
-            d.unitCost ?? row.unit_cost,
-            d.leadMeanDays ?? row.lead_mean_days,
-            d.leadSdDays ?? row.lead_sd_days,
-            d.demandPerDay ?? row.demand_per_day,
-            d.demandSd ?? row.demand_sd,
-            d.z ?? row.z,
-            d.lotSize ?? row.lot_size,
-            ts,
-            d.part,
-          ],
-        );
-      }
-      this.checkCrossing(d.part, ts);
+  async define(d: PartDef, ts: number, q?: Query): Promise<PartStock> {
+    await this.within(q, async (t) => {
+      // Insert, or update only the fields given (COALESCE keeps the stored value of an absent one).
+      await t.run(
+        `INSERT INTO cmms_parts (part, name, unit_cost, lead_mean_days, lead_sd_days, demand_per_day, demand_sd, z, lot_size, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (part) DO UPDATE SET
+           name = CASE WHEN ? = 1 THEN excluded.name ELSE cmms_parts.name END,
+           unit_cost = CASE WHEN ? = 1 THEN excluded.unit_cost ELSE cmms_parts.unit_cost END,
+           lead_mean_days = CASE WHEN ? = 1 THEN excluded.lead_mean_days ELSE cmms_parts.lead_mean_days END,
+           lead_sd_days = CASE WHEN ? = 1 THEN excluded.lead_sd_days ELSE cmms_parts.lead_sd_days END,
+           demand_per_day = CASE WHEN ? = 1 THEN excluded.demand_per_day ELSE cmms_parts.demand_per_day END,
+           demand_sd = CASE WHEN ? = 1 THEN excluded.demand_sd ELSE cmms_parts.demand_sd END,
+           z = CASE WHEN ? = 1 THEN excluded.z ELSE cmms_parts.z END,
+           lot_size = CASE WHEN ? = 1 THEN excluded.lot_size ELSE cmms_parts.lot_size END,
+           updated_at = excluded.updated_at`,
+        [
+          d.part, d.name ?? '', d.unitCost ?? 0, d.leadMeanDays ?? 0, d.leadSdDays ?? 0, d.demandPerDay ?? null, d.demandSd ?? null, d.z ?? 1.65, d.lotSize ?? null, ts,
+          ...[d.name, d.unitCost, d.leadMeanDays, d.leadSdDays, d.demandPerDay, d.demandSd, d.z, d.lotSize].map((v) => (v === undefined ? 0 : 1)),
+        ],
+      );
+      await this.checkCrossing(t, d.part, ts);
     });
-    return this.get(d.part, ts);
+    return this.get(d.part, ts, q);
   }
 
-  exists(part: string): boolean {
-    return !!this.row(part);
+  async exists(part: string, q: Query = this.store): Promise<boolean> {
+    return !!(await this.row(q, part));
   }
 
-  private row(part: string): PartRow | undefined {
-    return this.store.get<PartRow>('SELECT * FROM cmms_parts WHERE part = ?', [part]);
+  private async row(q: Query, part: string): Promise<PartRow | undefined> {
+    const r = await q.one<PartRow>('SELECT * FROM cmms_parts WHERE part = ?', [part]);
+    return r ? norm(r) : undefined;
   }
 
-  private need(part: string): PartRow {
-    const r = this.row(part);
+  private async need(q: Query, part: string): Promise<PartRow> {
+    const r = await this.row(q, part);
     if (!r) throw new StateError(`part ${JSON.stringify(part)} not found (define it first with action "define")`);
     return r;
   }
 
-  private reservedFor(part: string, wo: number): number {
-    return this.store.get<{ qty: number }>('SELECT qty FROM cmms_reservations WHERE part = ? AND wo_id = ?', [part, wo])?.qty ?? 0;
+  /** The part's row, locked for the rest of the transaction on PostgreSQL (SQLite transactions hold the whole file). */
+  private async lock(q: Query, part: string): Promise<PartRow> {
+    if (q.dialect !== 'postgres') return this.need(q, part);
+    const r = await q.one<PartRow>('SELECT * FROM cmms_parts WHERE part = ? FOR UPDATE', [part]);
+    if (!r) throw new StateError(`part ${JSON.stringify(part)} not found (define it first with action "define")`);
+    return norm(r);
   }
 
-  private setReservation(part: string, wo: number, qty: number): void {
-    if (qty <= EPS) this.store.run('DELETE FROM cmms_reservations WHERE part = ? AND wo_id = ?', [part, wo]);
-    else
-      this.store.run(
-        `INSERT INTO cmms_reservations (part, wo_id, qty) VALUES (?, ?, ?) ON CONFLICT (part, wo_id) DO UPDATE SET qty = excluded.qty`,
-        [part, wo, qty],
-      );
+  private async reservedFor(q: Query, part: string, wo: number): Promise<number> {
+    return (await q.one<{ qty: number }>('SELECT qty FROM cmms_reservations WHERE part = ? AND wo_id = ?', [part, wo]))?.qty ?? 0;
   }
 
-  private move(kind: MoveKind, m: MoveInput, onHand: number, reserved: number): void {
-    this.store.run('UPDATE cmms_parts SET on_hand = ?, reserved = ?, updated_at = ? WHERE part = ?', [onHand, reserved, m.ts, m.part]);
-    this.store.run(
+  /** Record a move with the stock it left (read back under the part's row lock), then mark a crossing. */
+  private async move(q: Query, kind: MoveKind, m: MoveInput): Promise<void> {
+    const r = await this.need(q, m.part);
+    await q.run(
       'INSERT INTO cmms_stock_moves (part, ts, kind, qty, wo_id, actor, note, on_hand, reserved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [m.part, m.ts, kind, m.qty, m.wo ?? null, m.by ?? '', m.note ?? '', onHand, reserved],
+      [m.part, m.ts, kind, m.qty, m.wo ?? null, m.by ?? '', m.note ?? '', r.on_hand, r.reserved],
     );
-    this.checkCrossing(m.part, m.ts);
+    await this.checkCrossing(q, m.part, m.ts, r);
   }
 
-  receive(m: MoveInput): PartStock {
-    this.store.tx(() => {
-      const r = this.need(m.part);
-      this.move('receive', m, r.on_hand + m.qty, r.reserved);
+  async receive(m: MoveInput, q?: Query): Promise<PartStock> {
+    await this.within(q, async (t) => {
+      const res = await t.run('UPDATE cmms_parts SET on_hand = on_hand + ?, updated_at = ? WHERE part = ?', [m.qty, m.ts, m.part]);
+      if (!res.changes) await this.need(t, m.part);
+      await this.move(t, 'receive', m);
     });
-    return this.get(m.part, m.ts);
+    return this.get(m.part, m.ts, q);
   }
 
   /**
    * Take parts out of stock. Parts reserved for the same work order are used first; what others
-   * have reserved is not available. Never drives stock negative.
+   * have reserved is not available. One conditional update: never drives stock negative.
    */
-  issue(m: MoveInput): PartStock {
-    this.store.tx(() => {
-      const r = this.need(m.part);
-      const mine = m.wo !== undefined ? this.reservedFor(m.part, m.wo) : 0;
-      const usable = r.on_hand - (r.reserved - mine);
-      if (m.qty > usable + EPS)
-        throw new StateError(`part ${JSON.stringify(m.part)}: cannot issue ${m.qty}, only ${round(usable)} available (on hand ${round(r.on_hand)}, reserved by others ${round(r.reserved - mine)})`);
+  async issue(m: MoveInput, q?: Query): Promise<PartStock> {
+    await this.within(q, async (t) => {
+      await this.lock(t, m.part);
+      const mine = m.wo !== undefined ? await this.reservedFor(t, m.part, m.wo) : 0;
       const fromReserved = Math.min(mine, m.qty);
-      if (m.wo !== undefined && fromReserved > 0) this.setReservation(m.part, m.wo, mine - fromReserved);
-      this.move('issue', m, r.on_hand - m.qty, r.reserved - fromReserved);
+      const res = await t.run(
+        `UPDATE cmms_parts SET on_hand = on_hand - ?, reserved = CASE WHEN reserved - ? < 0 THEN 0 ELSE reserved - ? END, updated_at = ?
+         WHERE part = ? AND on_hand >= ? AND on_hand - reserved + ? >= ?`,
+        [m.qty, fromReserved, fromReserved, m.ts, m.part, m.qty - EPS, mine, m.qty - EPS],
+      );
+      if (!res.changes) {
+        const r = await this.need(t, m.part);
+        const usable = r.on_hand - (r.reserved - mine);
+        throw new StateError(`part ${JSON.stringify(m.part)}: cannot issue ${m.qty}, only ${round(usable)} available (on hand ${round(r.on_hand)}, reserved by others ${round(r.reserved - mine)})`);
+      }
+      if (m.wo !== undefined && fromReserved > 0) await this.takeReservation(t, m.part, m.wo, fromReserved);
+      await this.move(t, 'issue', m);
     });
-    return this.get(m.part, m.ts);
+    return this.get(m.part, m.ts, q);
   }
 
-  reserve(m: MoveInput): PartStock {
-    this.store.tx(() => {
-      const r = this.need(m.part);
+  /** Take qty off a reservation (deleted when nothing is left). */
+  private async takeReservation(q: Query, part: string, wo: number, qty: number): Promise<boolean> {
+    const res = await q.run('UPDATE cmms_reservations SET qty = qty - ? WHERE part = ? AND wo_id = ? AND qty >= ?', [qty, part, wo, qty - EPS]);
+    if (!res.changes) return false;
+    await q.run('DELETE FROM cmms_reservations WHERE part = ? AND wo_id = ? AND qty <= ?', [part, wo, EPS]);
+    return true;
+  }
+
+  async reserve(m: MoveInput, q?: Query): Promise<PartStock> {
+    await this.within(q, async (t) => {
       if (m.wo !== undefined) {
         // Done, closed and cancelled orders have released their reservations (releaseAllFor); a new
         // one would never be released. Numbers unknown here (orders kept in another system) are allowed.
-        const w = this.store.get<{ status: string; is_open: number }>('SELECT status, is_open FROM cmms_work_orders WHERE id = ?', [m.wo]);
-        if (w && w.is_open !== 1)
+        // FOR SHARE on PostgreSQL: a completion or cancellation of this order running at the same
+        // time (which releases its reservations) either waits for this reservation or is seen here.
+        const share = t.dialect === 'postgres' ? ' FOR SHARE' : '';
+        const w = await t.one<{ status: string; is_open: number }>(`SELECT status, is_open FROM cmms_work_orders WHERE id = ?${share}`, [m.wo]);
+        if (w && Number(w.is_open) !== 1)
           throw new StateError(`work order ${woNumber(m.wo)} is ${w.status}: cannot reserve part ${JSON.stringify(m.part)} for it (wo: expected an open work order or a number this store does not know, got ${m.wo})`);
       }
-      const available = r.on_hand - r.reserved;
-      if (m.qty > available + EPS) throw new StateError(`part ${JSON.stringify(m.part)}: cannot reserve ${m.qty}, only ${round(available)} available`);
-      const wo = m.wo ?? 0;
-      this.setReservation(m.part, wo, this.reservedFor(m.part, wo) + m.qty);
-      this.move('reserve', m, r.on_hand, r.reserved + m.qty);
+      const res = await t.run('UPDATE cmms_parts SET reserved = reserved + ?, updated_at = ? WHERE part = ? AND on_hand - reserved >= ?', [m.qty, m.ts, m.part, m.qty - EPS]);
+      if (!res.changes) {
+        const r = await this.need(t, m.part);
+        throw new StateError(`part ${JSON.stringify(m.part)}: cannot reserve ${m.qty}, only ${round(r.on_hand - r.reserved)} available`);
+      }
+      await t.run(`INSERT INTO cmms_reservations (part, wo_id, qty) VALUES (?, ?, ?) ON CONFLICT (part, wo_id) DO UPDATE SET qty = cmms_reservations.qty + excluded.qty`, [m.part, m.wo ?? 0, m.qty]);
+      await this.move(t, 'reserve', m);
     });
-    return this.get(m.part, m.ts);
+    return this.get(m.part, m.ts, q);
   }
 
-  release(m: MoveInput): PartStock {
-    this.store.tx(() => {
-      const r = this.need(m.part);
+  async release(m: MoveInput, q?: Query): Promise<PartStock> {
+    await this.within(q, async (t) => {
       const wo = m.wo ?? 0;
-      const held = this.reservedFor(m.part, wo);
-      if (m.qty > held + EPS) throw new StateError(`part ${JSON.stringify(m.part)}: cannot release ${m.qty}, only ${round(held)} reserved${m.wo !== undefined ? ` for work order ${m.wo}` : ''}`);
-      this.setReservation(m.part, wo, held - m.qty);
-      this.move('release', m, r.on_hand, r.reserved - m.qty);
+      await this.lock(t, m.part);
+      const held = await this.reservedFor(t, m.part, wo);
+      if (m.qty > held + EPS || !(await this.takeReservation(t, m.part, wo, m.qty)))
+        throw new StateError(`part ${JSON.stringify(m.part)}: cannot release ${m.qty}, only ${round(held)} reserved${m.wo !== undefined ? ` for work order ${m.wo}` : ''}`);
+      await t.run('UPDATE cmms_parts SET reserved = CASE WHEN reserved - ? < 0 THEN 0 ELSE reserved - ? END, updated_at = ? WHERE part = ?', [m.qty, m.qty, m.ts, m.part]);
+      await this.move(t, 'release', m);
     });
-    return this.get(m.part, m.ts);
+    return this.get(m.part, m.ts, q);
   }
 
   /**
@@ -266,84 +301,63 @@ export class SparesRepo {
    * completed or cancelled order must: parts it did not use go back to available stock. Returns
    * what was released.
    */
-  releaseAllFor(wo: number, by: string, note: string, ts: number): { part: string; qty: number }[] {
-    const out: { part: string; qty: number }[] = [];
-    this.store.tx(() => {
-      for (const res of this.store.all<{ part: string; qty: number }>('SELECT part, qty FROM cmms_reservations WHERE wo_id = ? ORDER BY part', [wo])) {
-        const r = this.need(res.part);
-        this.setReservation(res.part, wo, 0);
-        this.move('release', { part: res.part, qty: res.qty, wo, by, note, ts }, r.on_hand, Math.max(0, r.reserved - res.qty));
-        out.push({ part: res.part, qty: res.qty });
+  async releaseAllFor(wo: number, by: string, note: string, ts: number, q?: Query): Promise<{ part: string; qty: number }[]> {
+    return this.within(q, async (t) => {
+      const out: { part: string; qty: number }[] = [];
+      for (const { part } of await t.all<{ part: string }>('SELECT part FROM cmms_reservations WHERE wo_id = ? ORDER BY part', [wo])) {
+        await this.lock(t, part);
+        const qty = await this.reservedFor(t, part, wo);
+        if (qty <= 0) continue;
+        await t.run('DELETE FROM cmms_reservations WHERE part = ? AND wo_id = ?', [part, wo]);
+        await t.run('UPDATE cmms_parts SET reserved = CASE WHEN reserved - ? < 0 THEN 0 ELSE reserved - ? END, updated_at = ? WHERE part = ?', [qty, qty, ts, part]);
+        await this.move(t, 'release', { part, qty, wo, by, note, ts });
+        out.push({ part, qty });
       }
+      return out;
     });
-    return out;
   }
 
   /** Physical count: set on-hand to `count` (>= 0); the move records the difference and why. */
-  adjust(m: Omit<MoveInput, 'qty'> & { count: number }): PartStock {
-    this.store.tx(() => {
-      const r = this.need(m.part);
-      this.move('adjust', { ...m, qty: m.count - r.on_hand }, m.count, Math.min(r.reserved, m.count));
+  async adjust(m: Omit<MoveInput, 'qty'> & { count: number }, q?: Query): Promise<PartStock> {
+    await this.within(q, async (t) => {
+      const r = await this.lock(t, m.part);
+      await t.run('UPDATE cmms_parts SET on_hand = ?, reserved = CASE WHEN reserved > ? THEN ? ELSE reserved END, updated_at = ? WHERE part = ?', [m.count, m.count, m.count, m.ts, m.part]);
       if (r.reserved > m.count) {
         // Reservations beyond what exists are cut back, largest first.
         let over = r.reserved - m.count;
-        for (const res of this.store.all<{ wo_id: number; qty: number }>('SELECT wo_id, qty FROM cmms_reservations WHERE part = ? ORDER BY qty DESC', [m.part])) {
+        for (const res of await t.all<{ wo_id: number; qty: number }>('SELECT wo_id, qty FROM cmms_reservations WHERE part = ? ORDER BY qty DESC', [m.part])) {
           if (over <= EPS) break;
           const cut = Math.min(over, res.qty);
-          this.setReservation(m.part, res.wo_id, res.qty - cut);
+          await this.takeReservation(t, m.part, Number(res.wo_id), cut);
           over -= cut;
         }
       }
+      await this.move(t, 'adjust', { ...m, qty: m.count - r.on_hand });
     });
-    return this.get(m.part, m.ts);
+    return this.get(m.part, m.ts, q);
   }
 
-  private demand(r: PartRow, now: number): { mean: number; sd: number; estimated: boolean } {
+  private async demand(q: Query, r: PartRow, now: number): Promise<{ mean: number; sd: number; estimated: boolean }> {
     if (r.demand_per_day !== null) return { mean: r.demand_per_day, sd: r.demand_sd ?? 0, estimated: false };
     // The window (now - days, now] in whole ms: buckets [from + k days, from + (k+1) days) with
     // from = now - days + 1 ms, so the last bucket ends with (and counts) an issue made at `now`.
     const from = now - this.demandWindowDays * 86_400_000 + 1;
-    const issues = this.store.all<{ ts: number; qty: number }>("SELECT ts, qty FROM cmms_stock_moves WHERE part = ? AND kind = 'issue' AND ts >= ? AND ts <= ?", [r.part, from, now]);
-    return { ...dailyDemand(issues, from, this.demandWindowDays), estimated: true };
+    const issues = await q.all<{ ts: number; qty: number }>("SELECT ts, qty FROM cmms_stock_moves WHERE part = ? AND kind = 'issue' AND ts >= ? AND ts <= ?", [r.part, from, now]);
+    return { ...dailyDemand(issues.map((x) => ({ ts: Number(x.ts), qty: x.qty })), from, this.demandWindowDays), estimated: true };
   }
 
-  private stock(r: PartRow, now: number): PartStock {
-    const d = this.demand(r, now);
-    const input = { demandPerDay: d.mean, demandSd: d.sd, leadDays: r.lead_mean_days, leadSd: r.lead_sd_days, z: r.z };
-    const ss = safetyStock(input);
-    const rop = reorderPoint(input);
-    const available = r.on_hand - r.reserved;
-    const lot = r.lot_size ?? Math.max(1, Math.ceil(d.mean * r.lead_mean_days));
-    const below = available <= rop + EPS;
-    return {
-      part: r.part,
-      name: r.name,
-      onHand: r.on_hand,
-      reserved: r.reserved,
-      available,
-      unitCost: r.unit_cost,
-      value: r.on_hand * r.unit_cost,
-      leadMeanDays: r.lead_mean_days,
-      leadSdDays: r.lead_sd_days,
-      demandPerDay: d.mean,
-      demandSd: d.sd,
-      demandEstimated: d.estimated,
-      z: r.z,
-      safetyStock: ss,
-      reorderPoint: rop,
-      belowReorderPoint: below,
-      orderQuantity: below ? Math.max(1, Math.ceil(rop + lot - available - EPS)) : 0,
-    };
+  private async stock(q: Query, r: PartRow, now: number): Promise<PartStock> {
+    return stockOf(r, await this.demand(q, r, now));
   }
 
   /** Mark a crossing of the reorder point (once per crossing) for the next drainSignals(). */
-  private checkCrossing(part: string, ts: number): void {
-    const r = this.need(part);
-    const s = this.stock(r, ts);
+  private async checkCrossing(q: Query, part: string, ts: number, row?: PartRow): Promise<void> {
+    const r = row ?? (await this.need(q, part));
+    const s = await this.stock(q, r, ts);
     if (s.belowReorderPoint && !r.below_rop) {
-      this.store.run('UPDATE cmms_parts SET below_rop = 1, signal_pending = 1, pending_qty = ? WHERE part = ?', [s.orderQuantity, part]);
+      await q.run('UPDATE cmms_parts SET below_rop = 1, signal_pending = 1, pending_qty = ? WHERE part = ? AND below_rop = 0', [s.orderQuantity, part]);
     } else if (!s.belowReorderPoint && r.below_rop) {
-      this.store.run('UPDATE cmms_parts SET below_rop = 0, signal_pending = 0 WHERE part = ?', [part]);
+      await q.run('UPDATE cmms_parts SET below_rop = 0, signal_pending = 0 WHERE part = ? AND below_rop = 1', [part]);
     }
   }
 
@@ -353,43 +367,76 @@ export class SparesRepo {
    * only with this one's stock moves. A new crossing is marked for drainSignals() like any other;
    * a part already below stays marked once (no second signal).
    */
-  recheck(ts: number): void {
-    this.store.tx(() => {
-      for (const { part } of this.store.all<{ part: string }>('SELECT part FROM cmms_parts ORDER BY part')) this.checkCrossing(part, ts);
+  async recheck(ts: number, q?: Query): Promise<void> {
+    await this.within(q, async (t) => {
+      for (const r of await t.all<PartRow>('SELECT * FROM cmms_parts ORDER BY part')) await this.checkCrossing(t, r.part, ts, norm(r));
     });
   }
 
-  /** Pull signals not yet announced (each crossing once), marked as announced. */
-  drainSignals(ts: number): PullSignal[] {
-    return this.store.tx(() => {
-      const rows = this.store.all<PartRow>('SELECT * FROM cmms_parts WHERE signal_pending = 1 ORDER BY part');
+  /**
+   * Pull signals not yet announced (each crossing once), marked as announced. Claimed with a
+   * conditional update, so with several boxes on one database each crossing is announced by one.
+   */
+  async drainSignals(ts: number, q?: Query): Promise<PullSignal[]> {
+    return this.within(q, async (t) => {
       const out: PullSignal[] = [];
-      for (const r of rows) {
-        const s = this.stock(r, ts);
-        this.store.run('UPDATE cmms_parts SET signal_pending = 0 WHERE part = ?', [r.part]);
+      for (const row of await t.all<PartRow>('SELECT * FROM cmms_parts WHERE signal_pending = 1 ORDER BY part')) {
+        const r = norm(row);
+        const claimed = await t.run('UPDATE cmms_parts SET signal_pending = 0 WHERE part = ? AND signal_pending = 1', [r.part]);
+        if (!claimed.changes) continue;
+        const s = await this.stock(t, r, ts);
         out.push({ part: r.part, name: r.name, available: s.available, reorderPoint: s.reorderPoint, safetyStock: s.safetyStock, quantity: Math.max(r.pending_qty, s.orderQuantity), leadMeanDays: r.lead_mean_days, ts });
       }
       return out;
     });
   }
 
-  get(part: string, now: number): PartStock {
-    return this.stock(this.need(part), now);
+  async get(part: string, now: number, q: Query = this.store): Promise<PartStock> {
+    return this.stock(q, await this.need(q, part), now);
   }
 
-  list(now: number, o: { belowOnly?: boolean } = {}): PartStock[] {
-    const all = this.store.all<PartRow>('SELECT * FROM cmms_parts ORDER BY part').map((r) => this.stock(r, now));
+  async list(now: number, o: { belowOnly?: boolean } = {}, q: Query = this.store): Promise<PartStock[]> {
+    const all: PartStock[] = [];
+    for (const r of await q.all<PartRow>('SELECT * FROM cmms_parts ORDER BY part')) all.push(await this.stock(q, norm(r), now));
     return o.belowOnly ? all.filter((p) => p.belowReorderPoint) : all;
   }
 
-  moves(part: string, limit = 100): { ts: number; kind: string; qty: number; wo: number | null; by: string; note: string; onHand: number; reserved: number }[] {
-    return this.store
-      .all<{ ts: number; kind: string; qty: number; wo_id: number | null; actor: string; note: string; on_hand: number; reserved: number }>(
-        'SELECT ts, kind, qty, wo_id, actor, note, on_hand, reserved FROM cmms_stock_moves WHERE part = ? ORDER BY id DESC LIMIT ?',
-        [part, limit],
-      )
-      .map((m) => ({ ts: m.ts, kind: m.kind, qty: m.qty, wo: m.wo_id, by: m.actor, note: m.note, onHand: m.on_hand, reserved: m.reserved }));
+  async moves(part: string, limit = 100, q: Query = this.store): Promise<{ ts: number; kind: string; qty: number; wo: number | null; by: string; note: string; onHand: number; reserved: number }[]> {
+    const rows = await q.all<{ ts: number; kind: string; qty: number; wo_id: number | null; actor: string; note: string; on_hand: number; reserved: number }>(
+      'SELECT ts, kind, qty, wo_id, actor, note, on_hand, reserved FROM cmms_stock_moves WHERE part = ? ORDER BY id DESC LIMIT ?',
+      [part, limit],
+    );
+    return rows.map((m) => ({ ts: Number(m.ts), kind: m.kind, qty: m.qty, wo: m.wo_id === null ? null : Number(m.wo_id), by: m.actor, note: m.note, onHand: m.on_hand, reserved: m.reserved }));
   }
+}
+
+/** A part's stock figures from its row and its demand (pure). */
+export function stockOf(r: PartRow, d: { mean: number; sd: number; estimated: boolean }): PartStock {
+  const input = { demandPerDay: d.mean, demandSd: d.sd, leadDays: r.lead_mean_days, leadSd: r.lead_sd_days, z: r.z };
+  const ss = safetyStock(input);
+  const rop = reorderPoint(input);
+  const available = r.on_hand - r.reserved;
+  const lot = r.lot_size ?? Math.max(1, Math.ceil(d.mean * r.lead_mean_days));
+  const below = available <= rop + EPS;
+  return {
+    part: r.part,
+    name: r.name,
+    onHand: r.on_hand,
+    reserved: r.reserved,
+    available,
+    unitCost: r.unit_cost,
+    value: r.on_hand * r.unit_cost,
+    leadMeanDays: r.lead_mean_days,
+    leadSdDays: r.lead_sd_days,
+    demandPerDay: d.mean,
+    demandSd: d.sd,
+    demandEstimated: d.estimated,
+    z: r.z,
+    safetyStock: ss,
+    reorderPoint: rop,
+    belowReorderPoint: below,
+    orderQuantity: below ? Math.max(1, Math.ceil(rop + lot - available - EPS)) : 0,
+  };
 }
 
 function round(x: number): number {

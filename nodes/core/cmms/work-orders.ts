@@ -1,13 +1,19 @@
 /**
  * Work orders: the lifecycle open -> assigned -> in-progress -> (on-hold) -> done -> closed
  * (+ cancelled), every transition time-stamped with its actor and note in a history table;
- * deduplicated condition findings (one open work order per asset and failure mode, enforced by
- * a partial unique index and a synchronous transaction); priority from asset criticality x
- * severity; completion with repair time, downtime and parts issued from stock in the same
- * transaction. Pure repository over a Store: no Node-RED.
+ * deduplicated condition findings (one open work order per asset and failure mode: the partial
+ * unique index and one INSERT ... ON CONFLICT DO UPDATE, so it holds with many writers on one
+ * PostgreSQL server); priority from asset criticality x severity; completion with repair time,
+ * downtime and parts issued from stock in the same transaction. Work-order numbers derive from the
+ * id (one identity per plant database), so they are unique plant-wide. Repository over the
+ * asynchronous Store: no Node-RED.
+ *
+ * Every method that may run inside a caller's transaction takes an optional `q`: given, the work
+ * joins that transaction (and the history cache is published by `committed(q)` after it commits);
+ * absent, the method opens its own.
  */
 import { StateError } from '../errors';
-import type { SyncStore as Store } from '../store/types';
+import type { Query, SqlValue, Store } from '../store/types';
 import { SparesRepo } from './spares';
 import { woNumber } from './schema';
 
@@ -124,6 +130,9 @@ interface WoRow {
   closed_at: number | null;
   /** Token written with each history row (migration 2); null on orders from before it. */
   history_rev: number | null;
+  /** Severity and priority before the last detection (migration 4). */
+  prev_severity?: Severity | null;
+  prev_priority?: number | null;
 }
 
 interface HistoryRow {
@@ -138,6 +147,33 @@ interface HistoryRow {
 export { woNumber } from './schema';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+const n = (v: number | null) => (v === null || v === undefined ? null : Number(v));
+
+/** Integer columns as numbers (PostgreSQL BIGINT may arrive as text). */
+function norm(r: WoRow): WoRow {
+  r.id = Number(r.id);
+  r.created_at = Number(r.created_at);
+  r.updated_at = Number(r.updated_at);
+  r.detections = Number(r.detections);
+  r.criticality = Number(r.criticality);
+  r.priority = Number(r.priority);
+  r.is_open = Number(r.is_open);
+  r.missed = Number(r.missed);
+  r.failure = Number(r.failure);
+  r.first_seen = n(r.first_seen);
+  r.last_seen = n(r.last_seen);
+  r.plan_id = n(r.plan_id);
+  r.occurrence = n(r.occurrence);
+  r.due_at = n(r.due_at);
+  r.done_at = n(r.done_at);
+  r.closed_at = n(r.closed_at);
+  r.repair_min = n(r.repair_min);
+  r.downtime_min = n(r.downtime_min);
+  r.history_rev = n(r.history_rev);
+  if (r.prev_priority !== undefined) r.prev_priority = n(r.prev_priority);
+  return r;
+}
 
 function toWorkOrder(r: WoRow): WorkOrder {
   return {
@@ -261,229 +297,346 @@ function copyHistory(entries: readonly HistoryEntry[]): HistoryEntry[] {
   return entries.map((e) => ({ ts: e.ts, at: e.at, action: e.action, from: e.from, to: e.to, by: e.by, note: e.note }));
 }
 
+interface CacheEntry {
+  rev: number;
+  entries: HistoryEntry[];
+}
+
+/** SQL rank of a severity expression (watch 1, warning 2, alarm 3), as severityRank(). */
+const rankSql = (x: string) => `(CASE ${x} WHEN 'alarm' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END)`;
+const RAISE = `${rankSql('excluded.severity')} > ${rankSql('cmms_work_orders.severity')}`;
+/** priorityOf(criticality of the stored order, incoming severity) in SQL. */
+const NEW_PRIORITY = (() => {
+  const score = `(cmms_work_orders.criticality * ${rankSql('excluded.severity')})`;
+  return `(CASE WHEN ${score} >= 12 THEN 1 WHEN ${score} >= 8 THEN 2 WHEN ${score} >= 4 THEN 3 ELSE 4 END)`;
+})();
+
+/**
+ * A detection in one statement: insert the open order for (asset, mode), or, when the partial
+ * unique index on the open order's dedup key is hit, count it on the stored one: detections + 1,
+ * last seen and updated at never moved back, severity raised never lowered (the incoming one in
+ * last_severity), priority raised with it, evidence replaced when the finding carries one, a new
+ * history token on escalation. The severity and priority before it land in prev_severity and
+ * prev_priority (NULL on insert), so the returned row says what happened.
+ */
+const DETECT_SQL = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
+     source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)
+   VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)
+   ON CONFLICT (dedup_key) WHERE is_open = 1 DO UPDATE SET
+     detections = cmms_work_orders.detections + 1,
+     last_seen = CASE WHEN cmms_work_orders.last_seen IS NULL OR excluded.last_seen > cmms_work_orders.last_seen THEN excluded.last_seen ELSE cmms_work_orders.last_seen END,
+     updated_at = CASE WHEN excluded.updated_at > cmms_work_orders.updated_at THEN excluded.updated_at ELSE cmms_work_orders.updated_at END,
+     prev_severity = cmms_work_orders.severity,
+     prev_priority = cmms_work_orders.priority,
+     severity = CASE WHEN ${RAISE} THEN excluded.severity ELSE cmms_work_orders.severity END,
+     last_severity = excluded.last_severity,
+     priority = CASE WHEN ${RAISE} AND ${NEW_PRIORITY} < cmms_work_orders.priority THEN ${NEW_PRIORITY} ELSE cmms_work_orders.priority END,
+     evidence = CASE WHEN ? = 1 THEN excluded.evidence ELSE cmms_work_orders.evidence END,
+     history_rev = CASE WHEN ${RAISE} THEN excluded.history_rev ELSE cmms_work_orders.history_rev END
+   RETURNING *`;
+
+const INSERT_SQL = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
+     source, detections, plan_id, occurrence, missed, due_at, parts, created_at, updated_at, history_rev)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** What a transition writes, decided from the stored row alone (pure). */
+export interface TransitionPlan {
+  from: WoStatus;
+  to: WoStatus;
+  isOpen: boolean;
+  /** The assignee to set (assign), else undefined. */
+  assignee?: string;
+  note: string;
+  /** complete: failure flag, downtime and parts; the repair time comes from the history when not given. */
+  complete?: { repairMin?: number; downtimeMin: number; failure: boolean; parts: { part: string; qty: number }[] };
+  closedAt?: number;
+}
+
+/** Decide a lifecycle transition from the order's stored state; an illegal one is a StateError naming both states. */
+export function decideTransition(r: { id: number; status: WoStatus; source: WoSource }, t: TransitionInput): TransitionPlan {
+  const rule = TRANSITIONS[t.action];
+  if (!rule.from.includes(r.status))
+    throw new StateError(`work order ${woNumber(r.id)}: cannot ${t.action} from status ${r.status} to ${rule.to} (${t.action} needs ${rule.from.join(' or ')})`);
+  const plan: TransitionPlan = { from: r.status, to: rule.to, isOpen: (OPEN_STATUSES as readonly string[]).includes(rule.to), note: t.note ?? '' };
+  if (t.action === 'assign') {
+    plan.assignee = t.assignee ?? t.by;
+    if (!plan.note) plan.note = `assigned to ${plan.assignee}`;
+  }
+  if (t.action === 'complete') {
+    const downtime = t.downtimeMin ?? 0;
+    plan.complete = { repairMin: t.repairMin, downtimeMin: downtime, failure: t.failure ?? (r.source !== 'pm' && downtime > 0), parts: t.parts ?? [] };
+  }
+  if (t.action === 'close' || t.action === 'cancel') plan.closedAt = t.ts;
+  return plan;
+}
+
+/** Minutes spent in-progress according to a history (on-hold time excluded); pure. */
+export function workedMinutesOf(history: readonly { to: WoStatus; ts: number }[], until: number): number {
+  let ms = 0;
+  let since: number | null = null;
+  for (const h of history) {
+    if (h.to === 'in-progress' && since === null) since = h.ts;
+    else if (h.to !== 'in-progress' && since !== null) {
+      ms += h.ts - since;
+      since = null;
+    }
+  }
+  if (since !== null) ms += until - since;
+  return Math.max(0, ms) / 60_000;
+}
+
+/** A transition's compare-and-set lost to another writer more often than this: give up. */
+const MAX_CAS_TRIES = 5;
+
 export class WorkOrderRepo {
   readonly spares: SparesRepo;
   /**
-   * The history of open orders, each with the `history_rev` it belongs to. Used only when the
-   * order's row (read in the current transaction) carries the same token; every history row this
-   * repository writes comes with a new token, so nothing uncommitted, rolled back or written by
-   * another connection or repository is ever served from here.
+   * The history of open orders, each with the `history_rev` it belongs to, holding only committed
+   * history: used only when the order's row (as read) carries the same token. History read or
+   * written inside a transaction is staged per transaction handle and published by `committed(q)`
+   * after the commit; a rolled-back transaction's tokens are never reused, so nothing it staged
+   * could ever match.
    */
-  private readonly historyCache = new Map<number, { rev: number; entries: HistoryEntry[] }>();
+  private readonly historyCache = new Map<number, CacheEntry>();
+  private readonly staged = new WeakMap<Query, Map<number, CacheEntry>>();
   constructor(readonly store: Store) {
     this.spares = new SparesRepo(store);
   }
 
-  private row(id: number): WoRow | undefined {
-    return this.store.get<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]);
+  /** Run fn in the caller's transaction `q`, or in a new one (publishing the cache after its commit). */
+  private async within<T>(q: Query | undefined, fn: (q: Query) => Promise<T>): Promise<T> {
+    if (q) return fn(q);
+    let handle: Query | undefined;
+    const out = await this.store.tx(async (t) => {
+      handle = t;
+      return fn(t);
+    });
+    if (handle) this.committed(handle);
+    return out;
   }
 
-  private need(id: number): WoRow {
-    const r = this.row(id);
+  /** The transaction of `q` has committed: what it staged for the history cache becomes visible. */
+  committed(q: Query): void {
+    const m = this.staged.get(q);
+    if (!m) return;
+    this.staged.delete(q);
+    for (const [id, e] of m) this.remember(id, e);
+  }
+
+  private async row(q: Query, id: number): Promise<WoRow | undefined> {
+    const r = await q.one<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]);
+    return r ? norm(r) : undefined;
+  }
+
+  private async need(q: Query, id: number): Promise<WoRow> {
+    const r = await this.row(q, id);
     if (!r) throw new StateError(`work order ${id} not found`);
     return r;
   }
 
-  private history(id: number): HistoryEntry[] {
-    return this.store
-      .all<HistoryRow>('SELECT ts, action, from_status, to_status, actor, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id', [id])
-      .map((h) => ({ ts: h.ts, at: new Date(h.ts).toISOString(), action: h.action, from: h.from_status, to: h.to_status, by: h.actor, note: h.note }));
+  private async history(q: Query, id: number): Promise<HistoryEntry[]> {
+    const rows = await q.all<HistoryRow>('SELECT ts, action, from_status, to_status, actor, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id', [id]);
+    return rows.map((h) => {
+      const ts = Number(h.ts);
+      return { ts, at: new Date(ts).toISOString(), action: h.action, from: h.from_status, to: h.to_status, by: h.actor, note: h.note };
+    });
   }
 
-  /**
-   * Insert a history row. The caller writes a fresh `nextRev()` token into the order's
-   * `history_rev` in the same transaction (every history row changes the token).
-   */
-  private addHistory(id: number, ts: number, action: string, from: WoStatus | null, to: WoStatus, by: string, note: string): HistoryEntry {
-    this.store.run('INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?)', [id, ts, action, from, to, by, note]);
+  /** Insert a history row; the caller writes a fresh `nextRev()` token into the order in the same transaction. */
+  private async addHistory(q: Query, id: number, ts: number, action: string, from: WoStatus | null, to: WoStatus, by: string, note: string): Promise<HistoryEntry> {
+    await q.run('INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, ?, ?, ?, ?, ?)', [id, ts, action, from, to, by, note]);
     return { ts, at: new Date(ts).toISOString(), action, from, to, by, note };
   }
 
-  private remember(id: number, rev: number, entries: HistoryEntry[]): void {
+  private remember(id: number, e: CacheEntry): void {
     this.historyCache.delete(id);
-    this.historyCache.set(id, { rev, entries });
+    this.historyCache.set(id, e);
     if (this.historyCache.size > HISTORY_CACHE_MAX) this.historyCache.delete(this.historyCache.keys().next().value as number);
   }
 
-  /** The history of the order in row `r` (read in the current transaction): from the cache when its token matches. Shared: copy before handing out. */
-  private historyOfRow(r: WoRow): HistoryEntry[] {
+  /** Cache history read or written through `q`: at once when q is the store (committed data), else at commit. */
+  private stage(q: Query, id: number, rev: number, entries: HistoryEntry[]): void {
+    if (q === this.store) return this.remember(id, { rev, entries });
+    let m = this.staged.get(q);
+    if (!m) this.staged.set(q, (m = new Map()));
+    m.set(id, { rev, entries });
+  }
+
+  /** The history of the order in row `r` (read through q): cached when its token matches. Shared: copy before handing out. */
+  private async historyOfRow(q: Query, r: WoRow): Promise<HistoryEntry[]> {
     const cacheable = r.is_open === 1 && r.history_rev !== null;
     if (cacheable) {
-      const c = this.historyCache.get(r.id);
+      const c = this.staged.get(q)?.get(r.id) ?? this.historyCache.get(r.id);
       if (c && c.rev === r.history_rev) return c.entries;
     }
-    const entries = this.history(r.id);
-    if (cacheable) this.remember(r.id, r.history_rev as number, entries);
-    else this.historyCache.delete(r.id);
+    const entries = await this.history(q, r.id);
+    if (cacheable) this.stage(q, r.id, r.history_rev as number, entries);
+    else if (q === this.store) this.historyCache.delete(r.id);
     return entries;
   }
 
-  get(id: number, withHistory = true): WorkOrder {
-    const r = this.need(id);
+  async get(id: number, withHistory = true, q: Query = this.store): Promise<WorkOrder> {
+    const r = await this.need(q, id);
     const wo = toWorkOrder(r);
-    if (withHistory) wo.history = copyHistory(this.historyOfRow(r));
+    if (withHistory) wo.history = copyHistory(await this.historyOfRow(q, r));
     return wo;
   }
 
   /** The open work order for (asset, mode), if any. */
-  findOpen(asset: string, mode: string): WorkOrder | undefined {
-    const r = this.store.get<WoRow>('SELECT * FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [dedupKey(asset, mode)]);
-    return r ? toWorkOrder(r) : undefined;
+  async findOpen(asset: string, mode: string, q: Query = this.store): Promise<WorkOrder | undefined> {
+    const r = await q.one<WoRow>('SELECT * FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [dedupKey(asset, mode)]);
+    return r ? toWorkOrder(norm(r)) : undefined;
   }
 
-  create(i: CreateInput): WorkOrder {
-    const id = this.store.tx(() => {
-      const mode = i.mode ?? '';
-      const crit = i.criticality ?? 3;
-      const severity = i.severity ?? 'warning';
-      const source = i.source ?? 'manual';
-      const p = priorityOf(crit, severity);
-      // Condition-style findings (a mode on a non-PM order) are deduplicated like detections.
-      const key = mode !== '' && source !== 'pm' ? dedupKey(i.asset, mode) : null;
-      if (key !== null) {
-        const open = this.store.get<{ id: number; status: WoStatus }>('SELECT id, status FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [key]);
-        if (open) throw new StateError(`work order ${woNumber(open.id)} is already ${open.status} for asset ${i.asset} and mode ${mode}`);
-      }
-      const rev = nextRev();
-      const r = this.store.run(
-        `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
-           source, detections, plan_id, occurrence, missed, due_at, parts, created_at, updated_at, history_rev)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          i.asset, i.line ?? '', mode, i.title, i.description ?? '', crit, severity, severity, i.priority ?? p.priority, key, source,
-          i.planId ?? null, i.occurrence ?? null, i.missed ?? 0, i.dueAt ?? null, JSON.stringify(i.parts ?? []), i.ts, i.ts, rev,
-        ],
-      );
-      const id = Number(r.lastInsertRowid);
-      this.remember(id, rev, [this.addHistory(id, i.ts, 'create', null, 'open', i.by ?? source, i.description ?? '')]);
-      return id;
+  /**
+   * Insert an order. A condition-style finding (a mode on a non-PM order) collides with the open
+   * order of its (asset, mode) on the partial unique index, a PM occurrence with its (plan,
+   * occurrence): ON CONFLICT DO NOTHING, and undefined comes back.
+   */
+  private async insert(q: Query, i: CreateInput): Promise<{ id: number; rev: number } | { conflict: 'open'; key: string } | { conflict: 'pm' }> {
+    const mode = i.mode ?? '';
+    const crit = i.criticality ?? 3;
+    const severity = i.severity ?? 'warning';
+    const source = i.source ?? 'manual';
+    const p = priorityOf(crit, severity);
+    const key = mode !== '' && source !== 'pm' ? dedupKey(i.asset, mode) : null;
+    const pm = i.planId !== undefined && i.occurrence !== undefined;
+    const rev = nextRev();
+    const params: SqlValue[] = [
+      i.asset, i.line ?? '', mode, i.title, i.description ?? '', crit, severity, severity, i.priority ?? p.priority, key, source,
+      i.planId ?? null, i.occurrence ?? null, i.missed ?? 0, i.dueAt ?? null, JSON.stringify(i.parts ?? []), i.ts, i.ts, rev,
+    ];
+    const onConflict = key !== null ? ' ON CONFLICT (dedup_key) WHERE is_open = 1 DO NOTHING' : pm ? ' ON CONFLICT (plan_id, occurrence) WHERE plan_id IS NOT NULL DO NOTHING' : '';
+    const id = await q.insert(INSERT_SQL + onConflict, params);
+    if (id === undefined) return key !== null ? { conflict: 'open', key } : { conflict: 'pm' };
+    return { id: Number(id), rev };
+  }
+
+  private async createIn(q: Query, i: CreateInput): Promise<WorkOrder | undefined> {
+    const r = await this.insert(q, i);
+    if ('conflict' in r) {
+      if (r.conflict === 'pm') return undefined;
+      const open = await q.one<{ id: number; status: WoStatus }>('SELECT id, status FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [r.key]);
+      throw new StateError(`work order ${woNumber(Number(open?.id ?? 0))} is already ${open?.status ?? 'open'} for asset ${i.asset} and mode ${i.mode ?? ''}`);
+    }
+    const entries = [await this.addHistory(q, r.id, i.ts, 'create', null, 'open', i.by ?? i.source ?? 'manual', i.description ?? '')];
+    this.stage(q, r.id, r.rev, entries);
+    const wo = toWorkOrder(await this.need(q, r.id));
+    wo.history = copyHistory(entries);
+    return wo;
+  }
+
+  /** A new order (StateError when a condition-style one for its asset and mode is already open). */
+  async create(i: CreateInput, q?: Query): Promise<WorkOrder> {
+    return this.within(q, async (t) => {
+      const w = await this.createIn(t, i);
+      if (!w) throw new StateError(`PM plan ${i.planId} occurrence ${i.occurrence} already has a work order`);
+      return w;
     });
-    return this.get(id);
+  }
+
+  /**
+   * The work order of one PM occurrence, or undefined when that (plan, occurrence) already has one
+   * (another box's tick opened it): at most one order per occurrence, by the unique index.
+   */
+  async createPmOccurrence(i: CreateInput & { planId: number; occurrence: number }, q?: Query): Promise<WorkOrder | undefined> {
+    return this.within(q, (t) => this.createIn(t, { ...i, source: 'pm' }));
   }
 
   /**
    * A condition finding: open a work order for (asset, mode) or update the open one (detections,
    * last seen, evidence; severity raised with an `escalate` history entry, never lowered: a lower
-   * severity is kept in `lastSeverity`). Call inside a transaction or alone (it opens its own).
+   * severity is kept in `lastSeverity`), all in one upsert on the partial unique index.
    */
-  detect(i: DetectInput): DetectResult {
-    return this.store.tx(() => {
+  async detect(i: DetectInput, q?: Query): Promise<DetectResult> {
+    return this.within(q, async (t) => {
+      const crit = i.criticality ?? 3;
+      const p = priorityOf(crit, i.severity);
+      const rev = nextRev();
       const key = dedupKey(i.asset, i.mode);
-      const r = this.store.get<WoRow>('SELECT * FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [key]);
-      if (!r) {
-        const crit = i.criticality ?? 3;
-        const p = priorityOf(crit, i.severity);
-        const rev = nextRev();
-        const ins = this.store.run(
-          `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
-             source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)
-           VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)`,
-          [i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts, rev],
-        );
-        const id = Number(ins.lastInsertRowid);
-        const entries = [this.addHistory(id, i.ts, 'detect', null, 'open', 'condition', i.evidence ?? '')];
-        this.remember(id, rev, entries);
-        const wo = toWorkOrder(this.need(id));
+      const row = await t.one<WoRow>(DETECT_SQL, [
+        i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts, rev,
+        i.evidence !== undefined ? 1 : 0,
+      ]);
+      if (!row) throw new Error('store: the detection upsert returned no row');
+      const r = norm(row);
+      const created = r.prev_severity === null || r.prev_severity === undefined;
+      if (created) {
+        const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', i.evidence ?? '')];
+        this.stage(t, r.id, rev, entries);
+        const wo = toWorkOrder(r);
         wo.history = copyHistory(entries);
         return { workOrder: wo, created: true, escalated: false };
       }
-      const raise = severityRank(i.severity) > severityRank(r.severity);
-      const severity = raise ? i.severity : r.severity;
-      const priority = raise ? Math.min(r.priority, priorityOf(r.criticality, severity).priority) : r.priority;
-      const lastSeen = Math.max(r.last_seen ?? i.ts, i.ts);
-      const updatedAt = Math.max(r.updated_at, i.ts);
-      const evidence = i.evidence ?? r.evidence;
-      // A plain repeat adds no history row (only detections, last seen, evidence change): its
-      // history comes from the cache when the row's token matches, else one read.
-      let entries = this.historyOfRow(r);
-      const rev = raise ? nextRev() : r.history_rev;
-      this.store.run(
-        `UPDATE cmms_work_orders SET detections = detections + 1, last_seen = ?, severity = ?, last_severity = ?, priority = ?, evidence = ?, updated_at = ?, history_rev = ? WHERE id = ?`,
-        [lastSeen, severity, i.severity, priority, evidence, updatedAt, rev, r.id],
-      );
-      if (raise) {
-        const note = `severity ${r.severity} -> ${i.severity}; priority P${r.priority} -> P${priority}${i.evidence ? `; ${i.evidence}` : ''}`;
-        entries = [...entries, this.addHistory(r.id, i.ts, 'escalate', r.status, r.status, 'condition', note)];
-        this.remember(r.id, rev as number, entries);
-      }
-      // The updated order from the row in hand (no second read), with its history.
-      r.detections += 1;
-      r.last_seen = lastSeen;
-      r.severity = severity;
-      r.last_severity = i.severity;
-      r.priority = priority;
-      r.evidence = evidence;
-      r.updated_at = updatedAt;
-      r.history_rev = rev;
+      const escalated = severityRank(r.severity) > severityRank(r.prev_severity as Severity);
+      let entries: HistoryEntry[];
+      if (escalated) {
+        const note = `severity ${r.prev_severity} -> ${i.severity}; priority P${r.prev_priority} -> P${r.priority}${i.evidence ? `; ${i.evidence}` : ''}`;
+        await this.addHistory(t, r.id, i.ts, 'escalate', r.status, r.status, 'condition', note);
+        entries = await this.history(t, r.id);
+        this.stage(t, r.id, rev, entries);
+      } else entries = await this.historyOfRow(t, r);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
-      return { workOrder: wo, created: false, escalated: raise };
+      return { workOrder: wo, created: false, escalated };
     });
   }
 
-  /** Apply a lifecycle transition; illegal ones throw a StateError naming both states. */
-  transition(t: TransitionInput): WorkOrder {
-    this.store.tx(() => {
-      const r = this.need(t.id);
-      const rule = TRANSITIONS[t.action];
-      if (!rule.from.includes(r.status))
-        throw new StateError(`work order ${woNumber(r.id)}: cannot ${t.action} from status ${r.status} to ${rule.to} (${t.action} needs ${rule.from.join(' or ')})`);
-      const to = rule.to;
-      const isOpen = (OPEN_STATUSES as readonly string[]).includes(to) ? 1 : 0;
-      const sets: string[] = ['status = ?', 'is_open = ?', 'updated_at = ?', 'history_rev = ?'];
-      const params: (string | number | null)[] = [to, isOpen, Math.max(r.updated_at, t.ts), nextRev()];
-      if (!isOpen) {
-        sets.push('dedup_key = ?');
-        params.push(null);
+  /**
+   * Apply a lifecycle transition; illegal ones throw a StateError naming both states. Load,
+   * decide (decideTransition), then save with a compare-and-set on the status it was decided
+   * from, so two writers cannot both apply a transition from the same state.
+   */
+  async transition(t: TransitionInput, q?: Query): Promise<WorkOrder> {
+    const id = await this.within(q, async (tq) => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await this.need(tq, t.id);
+        const plan = decideTransition(r, t);
+        const rev = nextRev();
+        const sets: string[] = ['status = ?', 'is_open = ?', 'updated_at = ?', 'history_rev = ?'];
+        const params: SqlValue[] = [plan.to, plan.isOpen ? 1 : 0, Math.max(r.updated_at, t.ts), rev];
+        if (!plan.isOpen) sets.push('dedup_key = NULL');
+        if (plan.assignee !== undefined) {
+          sets.push('assignee = ?');
+          params.push(plan.assignee);
+        }
+        if (plan.complete) {
+          const repair = plan.complete.repairMin ?? workedMinutesOf(await this.history(tq, r.id), t.ts);
+          sets.push('repair_min = ?', 'downtime_min = ?', 'failure = ?', 'parts = ?', 'done_at = ?');
+          params.push(repair, plan.complete.downtimeMin, plan.complete.failure ? 1 : 0, JSON.stringify(plan.complete.parts), t.ts);
+        }
+        if (plan.closedAt !== undefined) {
+          sets.push('closed_at = ?');
+          params.push(plan.closedAt);
+        }
+        params.push(r.id, r.status);
+        const res = await tq.run(`UPDATE cmms_work_orders SET ${sets.join(', ')} WHERE id = ? AND status = ?`, params);
+        if (res.changes === 0) {
+          if (attempt >= MAX_CAS_TRIES) throw new StateError(`work order ${woNumber(r.id)}: changed by another writer ${attempt} times while applying ${t.action}; try again`);
+          continue; // another writer moved it: decide again from what it wrote
+        }
+        let note = plan.note;
+        if (plan.complete)
+          for (const p of plan.complete.parts) await this.spares.issue({ part: p.part, qty: p.qty, wo: r.id, by: t.by, note: `${woNumber(r.id)} ${r.title}`, ts: t.ts }, tq);
+        // A completed or cancelled order holds no stock: what it reserved and did not use goes back
+        // (a 'release' move per part, in this transaction).
+        if (t.action === 'complete' || t.action === 'cancel') {
+          const released = await this.spares.releaseAllFor(r.id, t.by, `${woNumber(r.id)} ${t.action === 'complete' ? 'completed' : 'cancelled'}: not used`, t.ts, tq);
+          if (released.length) note = `${note ? `${note}; ` : ''}released ${released.map((x) => `${x.part} x${x.qty}`).join(', ')}`;
+        }
+        await this.addHistory(tq, r.id, t.ts, t.action, r.status, plan.to, t.by, note);
+        return r.id;
       }
-      let note = t.note ?? '';
-      if (t.action === 'assign') {
-        sets.push('assignee = ?');
-        params.push(t.assignee ?? t.by);
-        if (!note) note = `assigned to ${t.assignee ?? t.by}`;
-      }
-      if (t.action === 'complete') {
-        const repair = t.repairMin ?? this.workedMinutes(r.id, t.ts);
-        const downtime = t.downtimeMin ?? 0;
-        const failure = t.failure ?? (r.source !== 'pm' && downtime > 0);
-        const parts = t.parts ?? [];
-        for (const p of parts) this.spares.issue({ part: p.part, qty: p.qty, wo: r.id, by: t.by, note: `${woNumber(r.id)} ${r.title}`, ts: t.ts });
-        sets.push('repair_min = ?', 'downtime_min = ?', 'failure = ?', 'parts = ?', 'done_at = ?');
-        params.push(repair, downtime, failure ? 1 : 0, JSON.stringify(parts), t.ts);
-      }
-      if (t.action === 'close' || t.action === 'cancel') {
-        sets.push('closed_at = ?');
-        params.push(t.ts);
-      }
-      // A completed or cancelled order holds no stock: what it reserved and did not use goes back
-      // (a 'release' move per part, in this transaction).
-      if (t.action === 'complete' || t.action === 'cancel') {
-        const released = this.spares.releaseAllFor(r.id, t.by, `${woNumber(r.id)} ${t.action === 'complete' ? 'completed' : 'cancelled'}: not used`, t.ts);
-        if (released.length) note = `${note ? `${note}; ` : ''}released ${released.map((x) => `${x.part} x${x.qty}`).join(', ')}`;
-      }
-      params.push(r.id);
-      this.store.run(`UPDATE cmms_work_orders SET ${sets.join(', ')} WHERE id = ?`, params);
-      this.addHistory(r.id, t.ts, t.action, r.status, to, t.by, note);
     });
-    return this.get(t.id);
+    return this.get(id, true, q ?? this.store);
   }
 
   /** Minutes spent in-progress according to the history (on-hold time excluded). */
-  workedMinutes(id: number, until: number): number {
-    let ms = 0;
-    let since: number | null = null;
-    for (const h of this.history(id)) {
-      if (h.to === 'in-progress' && since === null) since = h.ts;
-      else if (h.to !== 'in-progress' && since !== null) {
-        ms += h.ts - since;
-        since = null;
-      }
-    }
-    if (since !== null) ms += until - since;
-    return Math.max(0, ms) / 60_000;
+  async workedMinutes(id: number, until: number, q: Query = this.store): Promise<number> {
+    return workedMinutesOf(await this.history(q, id), until);
   }
 
-  list(f: ListFilter = {}): WorkOrder[] {
+  async list(f: ListFilter = {}, q: Query = this.store): Promise<WorkOrder[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (f.asset !== undefined) {
@@ -506,14 +659,22 @@ export class WorkOrderRepo {
     params.push(Math.min(Math.max(1, f.limit ?? 1000), 10_000));
     const sql = `SELECT * FROM cmms_work_orders${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${f.newest ? ' DESC' : ''} LIMIT ?`;
     const withHistory = f.history !== false;
-    return this.store.all<WoRow>(sql, params).map((r) => {
+    const out: WorkOrder[] = [];
+    for (const row of await q.all<WoRow>(sql, params)) {
+      const r = norm(row);
       const w = toWorkOrder(r);
-      if (withHistory) w.history = copyHistory(this.historyOfRow(r));
-      return w;
-    });
+      if (withHistory) w.history = copyHistory(await this.historyOfRow(q, r));
+      out.push(w);
+    }
+    return out;
   }
 
-  countOpen(): number {
-    return this.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders WHERE is_open = 1')?.n ?? 0;
+  async countOpen(q: Query = this.store): Promise<number> {
+    return Number((await q.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders WHERE is_open = 1'))?.n ?? 0);
+  }
+
+  /** Open PM work orders (for rel-pm's status). */
+  async countOpenPm(q: Query = this.store): Promise<number> {
+    return Number((await q.one<{ n: number }>("SELECT COUNT(*) AS n FROM cmms_work_orders WHERE is_open = 1 AND source = 'pm'"))?.n ?? 0);
   }
 }

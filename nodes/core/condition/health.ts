@@ -2,11 +2,17 @@
  * One rel-health stream (asset + channel) from reading to result, over the Store: learning,
  * scoring, alarm states with dwell and hysteresis, shelving, relearning and history. The node is
  * a thin shell around `HealthMonitor`; tests drive this class directly too.
+ *
+ * Every operation is one transaction in three steps: load (the stream rows, and the learning
+ * frames when this reading completes learning), decide (pure and synchronous: the functions
+ * `decide*` below, which also refuse bad input), save (what the decision says to write). The
+ * in-memory copy of the stream rows is updated only after the transaction has committed, and
+ * operations of one monitor run one after the other, in the order they were called.
  */
 import { InputError } from '../errors';
-import type { SyncStore as Store } from '../store/types';
+import type { Query, Store } from '../store/types';
 import { DEFAULT_ALARM, initialAlarm, isShelved, stepAlarm, type AlarmConfig, type AlarmLevel } from './alarm';
-import { featureFrame, fitBaseline, round, scoreFrame, type Contributor } from './baseline';
+import { featureFrame, fitBaseline, round, scoreFrame, type Contributor, type FeatureFrame } from './baseline';
 import {
   addLearningFrame,
   clearLearning,
@@ -14,9 +20,13 @@ import {
   listStreams,
   loadStream,
   migrateCondition,
+  queryHistory,
   recordEvent,
   recordHistory,
   saveStream,
+  type ConditionEvent,
+  type HistoryQuery,
+  type HistoryResult,
   type StreamRow,
 } from './repo';
 
@@ -63,200 +73,313 @@ export interface ReadingOutcome {
   change?: StateChange;
 }
 
+/** What a decision writes, in this order: learning frames cleared, a learning frame, events, stream rows, history. */
+export interface HealthWrites {
+  clearLearning: string[];
+  frame?: { channel: string; seq: number; ts: number; values: number[] };
+  events: ConditionEvent[];
+  rows: StreamRow[];
+  history: { channel: string; metric: string; ts: number; value: number }[];
+}
+
+function noWrites(): HealthWrites {
+  return { clearLearning: [], events: [], rows: [], history: [] };
+}
+
+export function learnedFraction(s: StreamRow, ts: number, cfg: HealthConfig): number {
+  if (s.status === 'ready') return 1;
+  if (cfg.learnMode === 'frames') return Math.min(1, s.learnN / cfg.learnFrames);
+  const byTime = s.learnStart === null ? 0 : (ts - s.learnStart) / (cfg.learnHours * 3.6e6);
+  return Math.min(1, Math.max(byTime, s.learnN / MAX_LEARN_FRAMES));
+}
+
+function learningDone(learnN: number, learnStart: number | null, ts: number, cfg: HealthConfig): boolean {
+  if (learnN >= MAX_LEARN_FRAMES) return true;
+  if (cfg.learnMode === 'frames') return learnN >= cfg.learnFrames;
+  return learnN >= MIN_LEARN_FRAMES && learnStart !== null && ts - learnStart >= cfg.learnHours * 3.6e6;
+}
+
+/** Whether a reading at `ts` on this stream ends its learning (the stored learning frames must then be loaded). */
+export function completesLearning(prev: StreamRow | undefined, ts: number, cfg: HealthConfig): boolean {
+  if (prev && prev.status !== 'learning') return false;
+  return learningDone((prev?.learnN ?? 0) + 1, prev?.learnStart ?? ts, ts, cfg);
+}
+
+/**
+ * Decide one reading (pure). `stored`: the stream's learning frames, when completesLearning says
+ * they are needed. Throws InputError for a reading the stream must refuse (nothing is written).
+ */
+export function decideReading(
+  prev: StreamRow | undefined,
+  asset: string,
+  channel: string,
+  frame: FeatureFrame,
+  ts: number,
+  cfg: HealthConfig,
+  stored: readonly { ts: number; values: number[] }[] = [],
+): { row: StreamRow; writes: HealthWrites; outcome: ReadingOutcome } {
+  if (prev && prev.lastTs !== null && ts < prev.lastTs) {
+    throw new InputError('msg.payload.ts', `a time not before this stream's last reading (${new Date(prev.lastTs).toISOString()})`, ts, 'time went backwards; the baseline is untouched');
+  }
+  if (prev && prev.features.length && (prev.features.length !== frame.names.length || prev.features.some((f, i) => f !== frame.names[i]))) {
+    throw new InputError(
+      frame.kind === 'features' ? 'msg.payload.features' : 'msg.payload.channel',
+      `the feature set this stream learned (${prev.features.join(', ')}); send action "relearn" to change it`,
+      frame.names.join(', '),
+    );
+  }
+  const w = noWrites();
+  const s: StreamRow = prev
+    ? { ...prev }
+    : { asset, channel, kind: frame.kind, features: [], status: 'learning', learnN: 0, learnStart: null, model: null, alarm: null, lastTs: null };
+  s.features = frame.names;
+  s.kind = frame.kind;
+  s.lastTs = ts;
+  if (s.status === 'learning') {
+    w.frame = { channel, seq: s.learnN, ts, values: frame.values };
+    s.learnN++;
+    if (s.learnStart === null) s.learnStart = ts;
+    if (learningDone(s.learnN, s.learnStart, ts, cfg)) {
+      const rows = [...stored, { ts, values: frame.values }];
+      s.model = fitBaseline(s.features, rows.map((r) => r.values), rows[0].ts, rows[rows.length - 1].ts);
+      s.status = 'ready';
+      s.alarm = initialAlarm(ts);
+      w.events.push({ asset, channel, ts, kind: 'learned', to: 'normal', detail: { frames: s.learnN, from: s.model.from, to: s.model.to, learnedAnomaly: s.model.learned } });
+    }
+    w.rows.push(s);
+    const health: HealthResult = { asset, channel, score: null, anomaly: null, state: 'learning', learned: round(learnedFraction(s, ts, cfg), 3), contributors: [], since: s.learnStart ?? ts, ts };
+    if (s.status === 'ready') {
+      const sc = scoreFrame(s.model!, frame.values);
+      health.state = 'normal';
+      health.learned = 1;
+      health.since = ts;
+      health.score = round(sc.health, 1);
+      health.anomaly = round(sc.anomaly, 3);
+    }
+    return { row: s, writes: w, outcome: { health } };
+  }
+  const model = s.model!;
+  const sc = scoreFrame(model, frame.values);
+  let alarm = s.alarm ?? initialAlarm(ts);
+  let expired = false;
+  if (alarm.shelf && ts >= alarm.shelf.until) {
+    w.events.push({ asset, channel, ts, kind: 'unshelve', actor: 'expiry', reason: alarm.shelf.reason, until: alarm.shelf.until });
+    alarm = { ...alarm, shelf: undefined };
+    expired = true;
+  }
+  const step = stepAlarm(alarm, sc.health, ts, cfg);
+  alarm = step.next;
+  const shelved = isShelved(alarm, ts);
+  if (step.change) {
+    w.events.push({ asset, channel, ts, kind: 'state', from: step.change.from, to: step.change.to, health: sc.health, anomaly: sc.anomaly, shelved, detail: { contributors: sc.contributors } });
+  }
+  let change: StateChange | undefined;
+  const health: HealthResult = {
+    asset,
+    channel,
+    score: round(sc.health, 1),
+    anomaly: round(sc.anomaly, 3),
+    state: alarm.state,
+    learned: 1,
+    contributors: sc.contributors,
+    since: alarm.since,
+    ts,
+  };
+  if (shelved && alarm.shelf) health.shelved = { by: alarm.shelf.by, reason: alarm.shelf.reason, until: new Date(alarm.shelf.until).toISOString() };
+  if (!shelved && (step.change || expired) && alarm.announced !== alarm.state) {
+    change = { asset, channel, from: alarm.announced, to: alarm.state, ts, health };
+    alarm = { ...alarm, announced: alarm.state };
+  }
+  s.alarm = alarm;
+  w.rows.push(s);
+  w.history.push({ channel, metric: 'health', ts, value: sc.health }, { channel, metric: 'anomaly', ts, value: sc.anomaly });
+  return { row: s, writes: w, outcome: { health, change } };
+}
+
+/** The streams an action is about (all of the asset's, or the one named); error when there is none. */
+function targets(list: StreamRow[], asset: string, channel: string | undefined, what: string): StreamRow[] {
+  if (!list.length) {
+    throw new InputError(channel === undefined ? 'msg.payload.asset' : 'msg.payload.channel', `an asset/channel this node has readings for (to ${what})`, channel ?? asset);
+  }
+  return list;
+}
+
+/** Forget the baseline and learn again from the next readings (pure); history and events stay. */
+export function decideRelearn(list: StreamRow[], asset: string, channel: string | undefined, by: string | undefined, reason: string | undefined, ts: number): HealthWrites {
+  const w = noWrites();
+  for (const s of targets(list, asset, channel, 'relearn')) {
+    w.clearLearning.push(s.channel);
+    w.events.push({ asset, channel: s.channel, ts, kind: 'relearn', from: s.alarm?.state ?? 'learning', to: 'learning', actor: by ?? null, reason: reason ?? null });
+    // lastTs too: a stream stuck behind a wrong future time (a clock glitch) starts again here
+    w.rows.push({ ...s, features: [], status: 'learning', learnN: 0, learnStart: null, model: null, alarm: null, lastTs: null });
+  }
+  return w;
+}
+
+/** Shelve (pure; ISA-18.2): state changes are recorded but not announced until `until`. */
+export function decideShelve(list: StreamRow[], asset: string, channel: string | undefined, by: string, reason: string, until: number, ts: number): HealthWrites {
+  const ready = targets(list, asset, channel, 'shelve').filter((s) => s.status === 'ready' && s.alarm);
+  if (!ready.length) throw new InputError('msg.payload.asset', 'an asset with a learned baseline (nothing to shelve while learning)', asset);
+  const w = noWrites();
+  for (const s of ready) {
+    w.events.push({ asset, channel: s.channel, ts, kind: 'shelve', from: s.alarm!.state, actor: by, reason, until });
+    w.rows.push({ ...s, alarm: { ...s.alarm!, shelf: { by, reason, until, at: ts } } });
+  }
+  return w;
+}
+
+/** End a shelf early (pure): the writes and the state changes to announce (state differs from the last announced one). */
+export function decideUnshelve(list: StreamRow[], asset: string, channel: string | undefined, by: string, ts: number): { writes: HealthWrites; changes: StateChange[] } {
+  const w = noWrites();
+  const changes: StateChange[] = [];
+  for (const s of targets(list, asset, channel, 'unshelve').filter((x) => x.alarm?.shelf)) {
+    const a = s.alarm!;
+    w.events.push({ asset, channel: s.channel, ts, kind: 'unshelve', actor: by, reason: a.shelf!.reason, until: a.shelf!.until });
+    const next = { ...a, shelf: undefined, announced: a.state };
+    if (a.announced !== a.state) {
+      changes.push({
+        asset,
+        channel: s.channel,
+        from: a.announced,
+        to: a.state,
+        ts,
+        health: { asset, channel: s.channel, score: null, anomaly: null, state: a.state, learned: 1, contributors: [], since: a.since, ts },
+      });
+    }
+    w.rows.push({ ...s, alarm: next });
+  }
+  return { writes: w, changes };
+}
+
+const key = (asset: string, channel: string) => `${asset}\u0000${channel}`;
+
 export class HealthMonitor {
   private readonly cache = new Map<string, StreamRow>();
+  /** Resolves when the condition schema is in place (rejects with why it is not). */
+  readonly ready: Promise<void>;
+  private queue: Promise<unknown> = Promise.resolve();
   constructor(
     readonly store: Store,
     readonly cfg: HealthConfig = DEFAULT_HEALTH,
     private readonly now: () => number = Date.now,
   ) {
-    migrateCondition(store);
+    this.ready = migrateCondition(store).then(() => undefined);
+    this.ready.catch(() => undefined); // reported by each operation (and by whoever awaits ready)
   }
 
-  private stream(asset: string, channel: string): StreamRow | undefined {
-    const key = `${asset}\u0000${channel}`;
-    let s = this.cache.get(key);
-    if (!s) {
-      s = loadStream(this.store, asset, channel);
-      if (s) this.cache.set(key, s);
-    }
-    return s;
+  /** Resolves when every operation called so far has finished (close waits for it before releasing the store). */
+  drain(): Promise<void> {
+    return this.queue.then(() => undefined);
   }
 
-  private put(s: StreamRow): void {
-    this.cache.set(`${s.asset}\u0000${s.channel}`, s);
-    saveStream(this.store, s, this.now());
+  /** Run fn after the schema is ready and after every operation called before it. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.ready).then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  private learnedFraction(s: StreamRow, ts: number): number {
-    if (s.status === 'ready') return 1;
-    if (this.cfg.learnMode === 'frames') return Math.min(1, s.learnN / this.cfg.learnFrames);
-    const byTime = s.learnStart === null ? 0 : (ts - s.learnStart) / (this.cfg.learnHours * 3.6e6);
-    return Math.min(1, Math.max(byTime, s.learnN / MAX_LEARN_FRAMES));
+  private async stream(q: Query, asset: string, channel: string): Promise<StreamRow | undefined> {
+    return this.cache.get(key(asset, channel)) ?? (await loadStream(q, asset, channel));
   }
 
-  private learningDone(s: StreamRow, ts: number): boolean {
-    if (s.learnN >= MAX_LEARN_FRAMES) return true;
-    if (this.cfg.learnMode === 'frames') return s.learnN >= this.cfg.learnFrames;
-    return s.learnN >= MIN_LEARN_FRAMES && s.learnStart !== null && ts - s.learnStart >= this.cfg.learnHours * 3.6e6;
+  private async streamsOf(q: Query, asset: string, channel: string | undefined): Promise<StreamRow[]> {
+    if (channel === undefined) return listStreams(q, asset);
+    const s = await this.stream(q, asset, channel);
+    return s ? [s] : [];
+  }
+
+  private async save(q: Query, asset: string, w: HealthWrites): Promise<void> {
+    for (const channel of w.clearLearning) await clearLearning(q, asset, channel);
+    if (w.frame) await addLearningFrame(q, asset, w.frame.channel, w.frame.seq, w.frame.ts, w.frame.values);
+    for (const e of w.events) await recordEvent(q, e);
+    const now = this.now();
+    for (const r of w.rows) await saveStream(q, r, now);
+    for (const h of w.history) await recordHistory(q, asset, h.channel, h.metric, h.ts, h.value, this.cfg.historyMs);
+  }
+
+  /** After the commit: the stream rows as stored. */
+  private committed(w: HealthWrites): void {
+    for (const r of w.rows) this.cache.set(key(r.asset, r.channel), r);
   }
 
   /** Score one reading. Nothing is stored when the reading is rejected. */
-  reading(asset: string, channel: string, payload: unknown, ts: number): ReadingOutcome {
-    const frame = featureFrame(payload, channel);
-    const prev = this.stream(asset, channel);
-    if (prev && prev.lastTs !== null && ts < prev.lastTs) {
-      throw new InputError('msg.payload.ts', `a time not before this stream's last reading (${new Date(prev.lastTs).toISOString()})`, ts, 'time went backwards; the baseline is untouched');
+  reading(asset: string, channel: string, payload: unknown, ts: number): Promise<ReadingOutcome> {
+    let frame: FeatureFrame;
+    try {
+      frame = featureFrame(payload, channel);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    if (prev && prev.features.length && (prev.features.length !== frame.names.length || prev.features.some((f, i) => f !== frame.names[i]))) {
-      throw new InputError(
-        frame.kind === 'features' ? 'msg.payload.features' : 'msg.payload.channel',
-        `the feature set this stream learned (${prev.features.join(', ')}); send action "relearn" to change it`,
-        frame.names.join(', '),
-      );
-    }
-    return this.store.tx(() => {
-      const s: StreamRow = prev
-        ? { ...prev }
-        : { asset, channel, kind: frame.kind, features: [], status: 'learning', learnN: 0, learnStart: null, model: null, alarm: null, lastTs: null };
-      s.features = frame.names;
-      s.kind = frame.kind;
-      s.lastTs = ts;
-      if (s.status === 'learning') {
-        addLearningFrame(this.store, asset, channel, s.learnN, ts, frame.values);
-        s.learnN++;
-        if (s.learnStart === null) s.learnStart = ts;
-        if (this.learningDone(s, ts)) {
-          const rows = learningFrames(this.store, asset, channel);
-          s.model = fitBaseline(s.features, rows.map((r) => r.values), rows[0].ts, rows[rows.length - 1].ts);
-          s.status = 'ready';
-          s.alarm = initialAlarm(ts);
-          recordEvent(this.store, { asset, channel, ts, kind: 'learned', to: 'normal', detail: { frames: s.learnN, from: s.model.from, to: s.model.to, learnedAnomaly: s.model.learned } });
-        }
-        this.put(s);
-        const health: HealthResult = { asset, channel, score: null, anomaly: null, state: 'learning', learned: round(this.learnedFraction(s, ts), 3), contributors: [], since: s.learnStart ?? ts, ts };
-        if (s.status === 'ready') {
-          const sc = scoreFrame(s.model!, frame.values);
-          health.state = 'normal';
-          health.learned = 1;
-          health.since = ts;
-          health.score = round(sc.health, 1);
-          health.anomaly = round(sc.anomaly, 3);
-        }
-        return { health };
-      }
-      const model = s.model!;
-      const sc = scoreFrame(model, frame.values);
-      let alarm = s.alarm ?? initialAlarm(ts);
-      let expired = false;
-      if (alarm.shelf && ts >= alarm.shelf.until) {
-        recordEvent(this.store, { asset, channel, ts, kind: 'unshelve', actor: 'expiry', reason: alarm.shelf.reason, until: alarm.shelf.until });
-        alarm = { ...alarm, shelf: undefined };
-        expired = true;
-      }
-      const step = stepAlarm(alarm, sc.health, ts, this.cfg);
-      alarm = step.next;
-      const shelved = isShelved(alarm, ts);
-      if (step.change) {
-        recordEvent(this.store, { asset, channel, ts, kind: 'state', from: step.change.from, to: step.change.to, health: sc.health, anomaly: sc.anomaly, shelved, detail: { contributors: sc.contributors } });
-      }
-      let change: StateChange | undefined;
-      const health: HealthResult = {
-        asset,
-        channel,
-        score: round(sc.health, 1),
-        anomaly: round(sc.anomaly, 3),
-        state: alarm.state,
-        learned: 1,
-        contributors: sc.contributors,
-        since: alarm.since,
-        ts,
-      };
-      if (shelved && alarm.shelf) health.shelved = { by: alarm.shelf.by, reason: alarm.shelf.reason, until: new Date(alarm.shelf.until).toISOString() };
-      if (!shelved && (step.change || expired) && alarm.announced !== alarm.state) {
-        change = { asset, channel, from: alarm.announced, to: alarm.state, ts, health };
-        alarm = { ...alarm, announced: alarm.state };
-      }
-      s.alarm = alarm;
-      this.put(s);
-      recordHistory(this.store, asset, channel, 'health', ts, sc.health, this.cfg.historyMs);
-      recordHistory(this.store, asset, channel, 'anomaly', ts, sc.anomaly, this.cfg.historyMs);
-      return { health, change };
+    return this.serial(async () => {
+      const { writes, outcome } = await this.store.tx(async (q) => {
+        const prev = await this.stream(q, asset, channel);
+        const stored = completesLearning(prev, ts, this.cfg) ? await learningFrames(q, asset, channel) : [];
+        const d = decideReading(prev, asset, channel, frame, ts, this.cfg, stored);
+        await this.save(q, asset, d.writes);
+        return d;
+      });
+      this.committed(writes);
+      return outcome;
     });
-  }
-
-  /** The streams of an asset, or the one named; error when there is none. */
-  private targets(asset: string, channel: string | undefined, what: string): StreamRow[] {
-    const list = channel === undefined ? listStreams(this.store, asset) : [this.stream(asset, channel)].filter((s): s is StreamRow => !!s);
-    if (!list.length) {
-      throw new InputError(channel === undefined ? 'msg.payload.asset' : 'msg.payload.channel', `an asset/channel this node has readings for (to ${what})`, channel ?? asset);
-    }
-    return list;
   }
 
   /** Forget the baseline and learn again from the next readings; history and events stay. */
-  relearn(asset: string, channel: string | undefined, by: string | undefined, reason: string | undefined, ts: number): string[] {
-    const list = this.targets(asset, channel, 'relearn');
-    this.store.tx(() => {
-      for (const s of list) {
-        clearLearning(this.store, s.asset, s.channel);
-        recordEvent(this.store, { asset, channel: s.channel, ts, kind: 'relearn', from: s.alarm?.state ?? 'learning', to: 'learning', actor: by ?? null, reason: reason ?? null });
-        // lastTs too: a stream stuck behind a wrong future time (a clock glitch) starts again here
-        this.put({ ...s, features: [], status: 'learning', learnN: 0, learnStart: null, model: null, alarm: null, lastTs: null });
-      }
+  relearn(asset: string, channel: string | undefined, by: string | undefined, reason: string | undefined, ts: number): Promise<string[]> {
+    return this.serial(async () => {
+      const w = await this.store.tx(async (q) => {
+        const d = decideRelearn(await this.streamsOf(q, asset, channel), asset, channel, by, reason, ts);
+        await this.save(q, asset, d);
+        return d;
+      });
+      this.committed(w);
+      return w.rows.map((s) => s.channel);
     });
-    return list.map((s) => s.channel);
   }
 
   /** Shelve (ISA-18.2): state changes are recorded but not announced until `until`. */
-  shelve(asset: string, channel: string | undefined, by: string, reason: string, until: number, ts: number): string[] {
-    const list = this.targets(asset, channel, 'shelve');
-    const ready = list.filter((s) => s.status === 'ready' && s.alarm);
-    if (!ready.length) throw new InputError('msg.payload.asset', 'an asset with a learned baseline (nothing to shelve while learning)', asset);
-    this.store.tx(() => {
-      for (const s of ready) {
-        recordEvent(this.store, { asset, channel: s.channel, ts, kind: 'shelve', from: s.alarm!.state, actor: by, reason, until });
-        this.put({ ...s, alarm: { ...s.alarm!, shelf: { by, reason, until, at: ts } } });
-      }
+  shelve(asset: string, channel: string | undefined, by: string, reason: string, until: number, ts: number): Promise<string[]> {
+    return this.serial(async () => {
+      const w = await this.store.tx(async (q) => {
+        const d = decideShelve(await this.streamsOf(q, asset, channel), asset, channel, by, reason, until, ts);
+        await this.save(q, asset, d);
+        return d;
+      });
+      this.committed(w);
+      return w.rows.map((s) => s.channel);
     });
-    return ready.map((s) => s.channel);
   }
 
   /** End a shelf early. Returns the state changes to announce (state differs from the last announced one). */
-  unshelve(asset: string, channel: string | undefined, by: string, ts: number): StateChange[] {
-    const list = this.targets(asset, channel, 'unshelve').filter((s) => s.alarm?.shelf);
-    const out: StateChange[] = [];
-    this.store.tx(() => {
-      for (const s of list) {
-        const a = s.alarm!;
-        recordEvent(this.store, { asset, channel: s.channel, ts, kind: 'unshelve', actor: by, reason: a.shelf!.reason, until: a.shelf!.until });
-        const next = { ...a, shelf: undefined, announced: a.state };
-        if (a.announced !== a.state) {
-          out.push({
-            asset,
-            channel: s.channel,
-            from: a.announced,
-            to: a.state,
-            ts,
-            health: { asset, channel: s.channel, score: null, anomaly: null, state: a.state, learned: 1, contributors: [], since: a.since, ts },
-          });
-        }
-        this.put({ ...s, alarm: next });
-      }
+  unshelve(asset: string, channel: string | undefined, by: string, ts: number): Promise<StateChange[]> {
+    return this.serial(async () => {
+      const d = await this.store.tx(async (q) => {
+        const r = decideUnshelve(await this.streamsOf(q, asset, channel), asset, channel, by, ts);
+        await this.save(q, asset, r.writes);
+        return r;
+      });
+      this.committed(d.writes);
+      return d.changes;
     });
-    return out;
   }
 
   /** Current state of every stream of an asset. */
-  streams(asset: string): { channel: string; status: string; state: string; learned: number; features: string[]; lastTs: number | null; shelf?: unknown }[] {
-    return listStreams(this.store, asset).map((s) => ({
-      channel: s.channel,
-      status: s.status,
-      state: s.status === 'ready' ? s.alarm?.state ?? 'normal' : 'learning',
-      learned: this.learnedFraction(s, s.lastTs ?? 0),
-      features: s.features,
-      lastTs: s.lastTs,
-      shelf: s.alarm?.shelf,
-    }));
+  streams(asset: string): Promise<{ channel: string; status: string; state: string; learned: number; features: string[]; lastTs: number | null; shelf?: unknown }[]> {
+    return this.serial(async () =>
+      (await listStreams(this.store, asset)).map((s) => ({
+        channel: s.channel,
+        status: s.status,
+        state: s.status === 'ready' ? s.alarm?.state ?? 'normal' : 'learning',
+        learned: learnedFraction(s, s.lastTs ?? 0, this.cfg),
+        features: s.features,
+        lastTs: s.lastTs,
+        shelf: s.alarm?.shelf,
+      })),
+    );
+  }
+
+  /** Stored history and events of an asset, merged to at most q.maxPoints per metric. */
+  history(q: HistoryQuery): Promise<HistoryResult> {
+    return this.serial(() => queryHistory(this.store, q, this.cfg.historyMs));
   }
 }

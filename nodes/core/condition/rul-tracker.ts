@@ -3,10 +3,14 @@
  * window that is fitted, and the RUL history. With the health indicator and no fixed window, the
  * window is "since the asset left normal": points are kept while rel-health says warning or alarm
  * and dropped when it is back to normal (or relearning), so the fit sees the degradation only.
+ *
+ * Each add is one transaction: load the stream's points (from memory once read), decide (pure,
+ * `decideRul`), save the point, the cuts and the RUL history; the in-memory points are replaced
+ * only after the commit. Operations of one tracker run one after the other, in call order.
  */
 import { InputError } from '../errors';
-import type { SyncStore as Store } from '../store/types';
-import { addRulPoint, clearRulPoints, migrateCondition, recordHistory, rulPoints } from './repo';
+import type { Query, Store } from '../store/types';
+import { addRulPoint, clearRulPoints, migrateCondition, queryHistory, recordHistory, rulPoints, type HistoryQuery, type HistoryResult } from './repo';
 import { estimateRul, type Direction, type Rul } from './rul';
 
 export interface RulConfig {
@@ -65,93 +69,153 @@ export interface RulOutput {
   reason?: string;
 }
 
+type Point = { ts: number; y: number };
+
+/** What a decision writes: the point, the points cut before a time (or all), the RUL history. */
+export interface RulWrites {
+  /** Delete every stored point of the stream first (the window starts afresh). */
+  clearAll: boolean;
+  point?: Point;
+  /** Delete the stored points before each of these times. */
+  cutBefore: number[];
+  history: { metric: string; value: number }[];
+}
+
+/**
+ * Decide one indicator value (pure): `pts` are the stream's points as stored (not changed); the
+ * result has the points to keep, the writes and the output. Throws InputError when time goes back.
+ */
+export function decideRul(
+  pts: readonly Point[],
+  cfg: RulConfig,
+  scope: string,
+  ts: number,
+  y: number | null,
+  degrading: boolean | undefined,
+  stateText?: string,
+): { points: Point[]; writes: RulWrites; out: RulOutput } {
+  const last = pts.length ? pts[pts.length - 1].ts : undefined;
+  if (last !== undefined && ts < last) throw new InputError('msg.payload.ts', `a time not before this stream's last point (${new Date(last).toISOString()})`, ts, 'time went backwards');
+  const w: RulWrites = { clearAll: false, cutBefore: [], history: [] };
+  const sinceOnset = cfg.windowHours === 0 && degrading !== undefined;
+  if (sinceOnset && !degrading) {
+    if (pts.length) w.clearAll = true;
+    return { points: [], writes: w, out: { rul: null, reason: `asset is ${stateText ?? 'normal'}: no degradation to project` } };
+  }
+  if (y === null) return { points: [...pts], writes: w, out: { rul: null, reason: `no indicator value (${stateText ?? 'learning'})` } };
+  const next = [...pts];
+  w.point = { ts, y };
+  if (last === ts) next[next.length - 1] = { ts, y };
+  else next.push({ ts, y });
+  const windowHours = cfg.windowHours || (sinceOnset ? 0 : 48);
+  if (windowHours > 0) {
+    const cut = ts - windowHours * 3.6e6;
+    let k = 0;
+    while (k < next.length && next[k].ts < cut) k++;
+    if (k) {
+      next.splice(0, k);
+      w.cutBefore.push(cut);
+    }
+  }
+  if (next.length > MAX_KEPT) {
+    next.splice(0, next.length - MAX_KEPT);
+    w.cutBefore.push(next[0].ts);
+  }
+  const r = estimateRul(next, { threshold: cfg.threshold, direction: cfg.direction, level: cfg.level, thresholdRange: cfg.thresholdRange ?? undefined, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints });
+  if (!r.rul) return { points: next, writes: w, out: { rul: null, reason: r.reason } };
+  const { failureTs, ...rest } = r.rul;
+  w.history.push({ metric: 'rul', value: rest.hours }, { metric: 'rul_low', value: rest.low });
+  if (Number.isFinite(rest.high)) w.history.push({ metric: 'rul_high', value: rest.high });
+  return {
+    points: next,
+    writes: w,
+    out: {
+      rul: {
+        ...rest,
+        hours: round3(rest.hours),
+        low: round3(rest.low),
+        high: Number.isFinite(rest.high) ? round3(rest.high) : rest.high,
+        fit: round3(rest.fit),
+        ratePerDay: round3(rest.ratePerDay),
+        failureAt: new Date(Math.min(failureTs, 8.64e15)).toISOString(),
+        indicator: scope,
+        threshold: cfg.threshold,
+        thresholdRange: cfg.thresholdRange ? [cfg.thresholdRange[0], cfg.thresholdRange[1]] : [cfg.threshold, cfg.threshold],
+        direction: cfg.direction,
+      },
+    },
+  };
+}
+
+const key = (asset: string, channel: string) => `${asset}\u0000${channel}`;
+
 export class RulTracker {
-  private readonly cache = new Map<string, { ts: number; y: number }[]>();
+  private readonly cache = new Map<string, Point[]>();
   /** The indicator (feature:rms, health, ...), reported in rul.indicator. */
   readonly scope: string;
   /** Where the points are stored: the key and the indicator. */
   private readonly pointScope: string;
+  /** Resolves when the condition schema is in place (rejects with why it is not). */
+  readonly ready: Promise<void>;
+  private queue: Promise<unknown> = Promise.resolve();
   constructor(
     readonly store: Store,
     readonly cfg: RulConfig = DEFAULT_RUL,
   ) {
     const r = cfg.thresholdRange;
     if (r && !(r[0] <= cfg.threshold && cfg.threshold <= r[1])) throw new RangeError(`RulTracker: threshold range ${r[0]}-${r[1]} must contain the threshold ${cfg.threshold}`);
-    migrateCondition(store);
     this.scope = cfg.indicator === 'feature' ? `feature:${cfg.feature}` : cfg.indicator;
     this.pointScope = cfg.key ? `${cfg.key}|${this.scope}` : this.scope;
+    this.ready = migrateCondition(store).then(() => undefined);
+    this.ready.catch(() => undefined); // reported by each operation (and by whoever awaits ready)
   }
 
-  private points(asset: string, channel: string): { ts: number; y: number }[] {
-    const key = `${asset}\u0000${channel}`;
-    let p = this.cache.get(key);
-    if (!p) {
-      p = rulPoints(this.store, this.pointScope, asset, channel, 0).slice(-MAX_KEPT);
-      this.cache.set(key, p);
-    }
-    return p;
+  /** Resolves when every operation called so far has finished (close waits for it before releasing the store). */
+  drain(): Promise<void> {
+    return this.queue.then(() => undefined);
   }
 
-  reset(asset: string, channel: string): void {
-    clearRulPoints(this.store, this.pointScope, asset, channel);
-    this.cache.set(`${asset}\u0000${channel}`, []);
+  /** Run fn after the schema is ready and after every operation called before it. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.ready).then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async points(q: Query, asset: string, channel: string): Promise<readonly Point[]> {
+    return this.cache.get(key(asset, channel)) ?? (await rulPoints(q, this.pointScope, asset, channel, 0)).slice(-MAX_KEPT);
+  }
+
+  reset(asset: string, channel: string): Promise<void> {
+    return this.serial(async () => {
+      await clearRulPoints(this.store, this.pointScope, asset, channel);
+      this.cache.set(key(asset, channel), []);
+    });
   }
 
   /**
    * Add one indicator value (null: nothing to add, e.g. learning) and project. `degrading` is
    * false when rel-health reports normal or learning: the window then starts afresh.
    */
-  add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string): RulOutput {
-    const pts = this.points(asset, channel);
-    const last = pts.length ? pts[pts.length - 1].ts : undefined;
-    if (last !== undefined && ts < last) throw new InputError('msg.payload.ts', `a time not before this stream's last point (${new Date(last).toISOString()})`, ts, 'time went backwards');
-    const sinceOnset = this.cfg.windowHours === 0 && degrading !== undefined;
-    if (sinceOnset && !degrading) {
-      if (pts.length) this.reset(asset, channel);
-      return { rul: null, reason: `asset is ${stateText ?? 'normal'}: no degradation to project` };
-    }
-    if (y === null) return { rul: null, reason: `no indicator value (${stateText ?? 'learning'})` };
-    return this.store.tx(() => {
-      addRulPoint(this.store, this.pointScope, asset, channel, ts, y);
-      if (last === ts) pts[pts.length - 1] = { ts, y };
-      else pts.push({ ts, y });
-      const windowHours = this.cfg.windowHours || (sinceOnset ? 0 : 48);
-      if (windowHours > 0) {
-        const cut = ts - windowHours * 3.6e6;
-        let k = 0;
-        while (k < pts.length && pts[k].ts < cut) k++;
-        if (k) {
-          pts.splice(0, k);
-          clearRulPoints(this.store, this.pointScope, asset, channel, cut);
-        }
-      }
-      if (pts.length > MAX_KEPT) {
-        const drop = pts.length - MAX_KEPT;
-        pts.splice(0, drop);
-        clearRulPoints(this.store, this.pointScope, asset, channel, pts[0].ts);
-      }
-      const r = estimateRul(pts, { threshold: this.cfg.threshold, direction: this.cfg.direction, level: this.cfg.level, thresholdRange: this.cfg.thresholdRange ?? undefined, plateauHours: this.cfg.plateauHours, minPoints: this.cfg.minPoints, maxPoints: this.cfg.maxPoints });
-      if (!r.rul) return { rul: null, reason: r.reason };
-      const { failureTs, ...rest } = r.rul;
-      recordHistory(this.store, asset, channel, 'rul', ts, rest.hours, this.cfg.historyMs);
-      recordHistory(this.store, asset, channel, 'rul_low', ts, rest.low, this.cfg.historyMs);
-      if (Number.isFinite(rest.high)) recordHistory(this.store, asset, channel, 'rul_high', ts, rest.high, this.cfg.historyMs);
-      return {
-        rul: {
-          ...rest,
-          hours: round3(rest.hours),
-          low: round3(rest.low),
-          high: Number.isFinite(rest.high) ? round3(rest.high) : rest.high,
-          fit: round3(rest.fit),
-          ratePerDay: round3(rest.ratePerDay),
-          failureAt: new Date(Math.min(failureTs, 8.64e15)).toISOString(),
-          indicator: this.scope,
-          threshold: this.cfg.threshold,
-          thresholdRange: this.cfg.thresholdRange ? [this.cfg.thresholdRange[0], this.cfg.thresholdRange[1]] : [this.cfg.threshold, this.cfg.threshold],
-          direction: this.cfg.direction,
-        },
-      };
+  add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string): Promise<RulOutput> {
+    return this.serial(async () => {
+      const d = await this.store.tx(async (q) => {
+        const r = decideRul(await this.points(q, asset, channel), this.cfg, this.scope, ts, y, degrading, stateText);
+        const w = r.writes;
+        if (w.clearAll) await clearRulPoints(q, this.pointScope, asset, channel);
+        if (w.point) await addRulPoint(q, this.pointScope, asset, channel, w.point.ts, w.point.y);
+        for (const cut of w.cutBefore) await clearRulPoints(q, this.pointScope, asset, channel, cut);
+        for (const h of w.history) await recordHistory(q, asset, channel, h.metric, ts, h.value, this.cfg.historyMs);
+        return r;
+      });
+      this.cache.set(key(asset, channel), d.points);
+      return d.out;
     });
+  }
+
+  /** Stored history and events of an asset, merged to at most q.maxPoints per metric. */
+  history(q: HistoryQuery): Promise<HistoryResult> {
+    return this.serial(() => queryHistory(this.store, q, this.cfg.historyMs));
   }
 }
 

@@ -5,3 +5,4 @@ export * from './json';
 export * from './opcua';
 export * from './csv';
 export * from './watchdog';
+export * from './machines';

@@ -139,3 +139,145 @@ export function responseStats(calls: readonly AndonCall[]) {
     byKind,
   };
 }
+
+/** What a board needs to decide: escalation times, line-stop kinds and level, the open-call cap. */
+export interface AndonConfig {
+  levels: readonly number[];
+  stopKinds: readonly AndonKind[];
+  /** Escalation level that stops the line (0 = none). */
+  stopLevel: number;
+  maxOpen: number;
+}
+
+/** One event on the board; `none` only escalates (board, stats, tick, the timer). */
+export type AndonEvent =
+  | { type: 'raise'; station: string; kind: AndonKind; text: string; source: string; ts: number }
+  | { type: 'health'; station: string; score: number; state: string; ts: number }
+  | { type: 'ack'; id: number; by: string; ts: number }
+  | { type: 'resolve'; id: number; by: string; note: string | null; ts: number }
+  | { type: 'none' };
+
+/** A line stop or release, and why. */
+export interface LineChange {
+  stop: boolean;
+  call: AndonCall;
+  cause: { why: 'raised' } | { why: 'level'; level: number } | { why: 'resolved'; by: string };
+}
+
+export interface AndonStep {
+  /** The open calls after the step, in id order (a new call last). */
+  open: AndonCall[];
+  /** The call the event is about, as it stands after the step. */
+  call?: AndonCall;
+  /** A call to insert: its id is NEW_CALL_ID until the store gives it one (set in place). */
+  inserted?: AndonCall;
+  /** Stored calls that changed (resolved ones included). */
+  changed: AndonCall[];
+  line: LineChange[];
+  /** Escalations in order, each with the call's line stop as it was when that level was reached. */
+  escalations: { call: AndonCall; level: number; dueAt: number; lineStop: boolean }[];
+  note?: string;
+}
+
+/** The id a new call carries until it is stored (sorts after every stored one). */
+export const NEW_CALL_ID = Number.MAX_SAFE_INTEGER;
+
+export function lineReason(l: LineChange): string {
+  const c = l.call;
+  if (l.cause.why === 'raised') return `${c.kind} call at ${c.station}${c.text ? `: ${c.text}` : ''}`;
+  if (l.cause.why === 'level') return `call ${c.id} at ${c.station} unacknowledged for level ${l.cause.level}`;
+  return `call ${c.id} at ${c.station} resolved by ${l.cause.by}`;
+}
+
+/**
+ * Decide one event on the open calls (pure: the given calls are not changed), then escalate every
+ * call due at `escalateAt`. `stored` is the stored call of an ack/resolve id that is not open.
+ */
+export function decideAndon(openCalls: readonly AndonCall[], ev: AndonEvent, stored: AndonCall | undefined, cfg: AndonConfig, escalateAt: number): AndonStep {
+  const work = new Map(openCalls.map((c) => [c.id, c] as const));
+  /** Ids whose object in `work` is this step's own copy (free to change). */
+  const owned = new Set<number>();
+  const changed = new Set<number>();
+  const removed = new Map<number, AndonCall>();
+  const line: LineChange[] = [];
+  let callId: number | undefined;
+  let note: string | undefined;
+  const stopping = () => [...work.values()].filter((c) => c.lineStop).length;
+  const put = (c: AndonCall): AndonCall => {
+    const own = owned.has(c.id) ? c : { ...c, escalations: [...c.escalations] };
+    work.set(own.id, own);
+    owned.add(own.id);
+    changed.add(own.id);
+    return own;
+  };
+  const raise = (station: string, kind: AndonKind, text: string, source: string, ts: number): number => {
+    if (work.size >= cfg.maxOpen) throw new StateError(`andon: ${cfg.maxOpen} calls are open; resolve some first`);
+    const c = put({
+      id: NEW_CALL_ID, station, kind, text, source, state: 'open', level: 0, raisedAt: ts,
+      ackedAt: null, ackedBy: null, resolvedAt: null, resolvedBy: null, note: null,
+      lineStop: cfg.stopKinds.includes(kind), escalations: [],
+    });
+    if (c.lineStop && stopping() === 1) line.push({ stop: true, call: c, cause: { why: 'raised' } });
+    return c.id;
+  };
+
+  switch (ev.type) {
+    case 'raise':
+      callId = raise(ev.station, ev.kind, ev.text, ev.source, ev.ts);
+      break;
+    case 'health': {
+      const existing = [...work.values()].find((c) => c.station === ev.station && c.source === 'health');
+      const text = `health ${Math.round(ev.score)} (${ev.state})`;
+      if (ev.state === 'warning' || ev.state === 'alarm') {
+        if (existing) {
+          callId = put({ ...existing, text }).id;
+          note = `call ${existing.id} already open for ${ev.station}: updated`;
+        } else callId = raise(ev.station, 'machine', text, 'health', ev.ts);
+      } else note = `${ev.station} is ${ev.state}: no call raised${existing ? ` (call ${existing.id} stays open until resolved)` : ''}`;
+      break;
+    }
+    case 'ack':
+    case 'resolve': {
+      const c = work.get(ev.id);
+      if (!c) throw new StateError(stored ? `andon call ${ev.id} is already resolved` : `andon call ${ev.id} not found`);
+      const next = ev.type === 'ack' ? acknowledge(c, ev.by, ev.ts) : resolve(c, ev.by, ev.ts, ev.note);
+      const own = put(next);
+      callId = own.id;
+      if (own.state === 'resolved') {
+        work.delete(own.id);
+        removed.set(own.id, own);
+        if (c.lineStop && stopping() === 0) line.push({ stop: false, call: own, cause: { why: 'resolved', by: ev.by } });
+      }
+      break;
+    }
+    case 'none':
+      break;
+  }
+
+  // Escalate anything due (a replayed raise with a past ts, a tick, the timer).
+  const wasStopped = stopping() > 0;
+  const due = [...work.values()].filter((c) => dueLevel(c, escalateAt, cfg.levels) > c.level).map(put);
+  const escalations: AndonStep['escalations'] = [];
+  let stopped = false;
+  for (const e of escalate(due, escalateAt, cfg.levels)) {
+    if (cfg.stopLevel > 0 && e.level >= cfg.stopLevel && !e.call.lineStop) {
+      e.call.lineStop = true;
+      if (!wasStopped && !stopped) {
+        stopped = true;
+        line.push({ stop: true, call: e.call, cause: { why: 'level', level: e.level } });
+      }
+    }
+    escalations.push({ ...e, lineStop: e.call.lineStop });
+  }
+
+  const final = (id: number) => work.get(id) ?? removed.get(id);
+  return {
+    open: [...work.values()],
+    call: callId === undefined ? undefined : final(callId),
+    inserted: work.get(NEW_CALL_ID),
+    changed: [...changed].filter((id) => id !== NEW_CALL_ID).map((id) => final(id)!),
+    line,
+    escalations,
+    note,
+  };
+}

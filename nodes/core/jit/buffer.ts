@@ -88,3 +88,135 @@ export function wipAdvice(i: WipInput): { wipDays: number; reasons: string[]; pa
   if (!low.length) reasons.push('critical-path assets healthy');
   return { wipDays: round(base + supplierDays + healthDays, 2), reasons, parts: { baseDays: base, supplierDays: round(supplierDays, 3), healthDays: round(healthDays, 3) } };
 }
+
+/** What rel-buffer keeps per item: demand per local day and observed lead times. */
+export interface BufferItem {
+  item: string;
+  /** [local day start, units] */
+  days: [number, number][];
+  leadTimes: number[];
+  lastTs: number;
+}
+
+/** What rel-buffer keeps for all items: critical assets below their health limit, the Rule of 85 gate. */
+export interface BufferShared {
+  unhealthy: Record<string, number>;
+  gate?: Gate & { at: string };
+}
+
+export interface BufferParams {
+  cal: Calendar;
+  windowDays: number;
+  z: number;
+  targetDays: number;
+  floorDays: number;
+  cvThreshold: number;
+  critical: readonly string[];
+  healthThreshold: number;
+  healthDaysMax: number;
+}
+
+/** Health must come back this far above the limit to count as recovered. */
+const HEALTH_MARGIN = 5;
+
+export function newBufferItem(item: string, ts: number): BufferItem {
+  return { item, days: [], leadTimes: [], lastTs: ts };
+}
+
+/** Demand and delivery events of an item must not go back in time. */
+export function checkBufferOrder(prev: BufferItem, ts: number): void {
+  if (ts < prev.lastTs) throw new InputError('msg.payload.ts', `a time at or after the last event of ${prev.item} (${new Date(prev.lastTs).toISOString()})`, ts, 'events out of order');
+}
+
+function copyItem(prev: BufferItem, ts: number): BufferItem {
+  return { ...prev, days: prev.days.map((d) => [d[0], d[1]] as [number, number]), leadTimes: [...prev.leadTimes], lastTs: ts };
+}
+
+/** `qty` units used at ts, added to its local day; the last windowDays + 2 days kept. */
+export function recordDemand(prev: BufferItem, p: BufferParams, qty: number, ts: number): BufferItem {
+  checkBufferOrder(prev, ts);
+  const s = copyItem(prev, ts);
+  const day = localDayStart(p.cal, ts);
+  const last = s.days[s.days.length - 1];
+  if (last && last[0] === day) last[1] += qty;
+  else s.days.push([day, qty]);
+  if (s.days.length > p.windowDays + 2) s.days.splice(0, s.days.length - p.windowDays - 2);
+  return s;
+}
+
+/** A delivery's lead time (days); the last 50 kept. */
+export function recordDelivery(prev: BufferItem, leadTimeDays: number, ts: number): BufferItem {
+  checkBufferOrder(prev, ts);
+  const s = copyItem(prev, ts);
+  s.leadTimes.push(leadTimeDays);
+  if (s.leadTimes.length > 50) s.leadTimes.splice(0, s.leadTimes.length - 50);
+  return s;
+}
+
+/** A health reading: a critical-path asset below the limit raises WIP days, one back above limit + 5 lowers them. */
+export function bufferHealth(prev: BufferShared, p: BufferParams, ev: { asset: string; score: number; state: string }): { shared: BufferShared; note: string } {
+  const next: BufferShared = { unhealthy: { ...prev.unhealthy }, gate: prev.gate };
+  let note: string;
+  if (p.critical.length && !p.critical.includes(ev.asset)) note = `${ev.asset} is not on the critical path (${p.critical.join(', ')}): buffers unchanged`;
+  else if (ev.score < p.healthThreshold || ev.state === 'alarm') {
+    next.unhealthy[ev.asset] = ev.score;
+    note = `${ev.asset} health ${round(ev.score, 0)} below ${p.healthThreshold}: buffers raised`;
+  } else if (ev.score >= p.healthThreshold + HEALTH_MARGIN && ev.state !== 'warning' && ev.state !== 'alarm') {
+    if (next.unhealthy[ev.asset] !== undefined) note = `${ev.asset} recovered to health ${round(ev.score, 0)}: buffers lowered`;
+    else note = `${ev.asset} healthy (${round(ev.score, 0)})`;
+    delete next.unhealthy[ev.asset];
+  } else note = `${ev.asset} health ${round(ev.score, 0)}: within the recovery margin, unchanged`;
+  return { shared: next, note };
+}
+
+/** The Rule of 85 result of a rel-oee report opens or closes the gate below the WIP floor. */
+export function bufferGate(prev: BufferShared, mayCutWip: boolean, reason: string, ts: number): { shared: BufferShared; note: string } {
+  const gate = { mayCutWip, reason, at: new Date(ts).toISOString() };
+  return { shared: { unhealthy: { ...prev.unhealthy }, gate }, note: mayCutWip ? 'Rule of 85 met: WIP may go below the floor' : 'Rule of 85 not met: WIP held at the floor' };
+}
+
+/** Safety stock, reorder point and WIP days of an item as of `asOf`, each with its reasons. */
+export function adviseBuffer(s: BufferItem, shared: BufferShared, p: BufferParams, asOf: number) {
+  const { z } = p;
+  const daily = dailyDemand(s.days, p.cal, asOf, p.windowDays);
+  const reasons: string[] = [];
+  let D: number | null = null;
+  let sdD: number | null = null;
+  if (daily.length >= 2) {
+    D = mean(daily);
+    sdD = sampleSd(daily);
+  } else reasons.push(`demand: ${daily.length} of 2 completed days observed`);
+  let L: number | null = null;
+  let sdL: number | null = null;
+  if (s.leadTimes.length >= 2) {
+    L = mean(s.leadTimes);
+    sdL = sampleSd(s.leadTimes);
+  } else reasons.push(`lead time: ${s.leadTimes.length} of 2 deliveries observed`);
+  let ss: number | null = null;
+  let rop: number | null = null;
+  if (D !== null && L !== null) {
+    ss = safetyStock(z, D, sdD!, L, sdL!);
+    rop = reorderPoint(D, L, ss);
+    reasons.unshift(`safety stock ${round(ss, 1)} = ${z} x sqrt(${round(L, 2)} d x ${round(sdD!, 2)}² + ${round(D, 2)}² x ${round(sdL!, 2)}² d²); reorder at ${round(rop, 1)} = ${round(D, 2)}/day x ${round(L, 2)} d + safety stock`);
+  }
+  const w = wipAdvice({ targetDays: p.targetDays, floorDays: p.floorDays, gate: shared.gate, leadTimes: s.leadTimes, cvThreshold: p.cvThreshold, z, unhealthy: shared.unhealthy, healthThreshold: p.healthThreshold, healthDaysMax: p.healthDaysMax });
+  return {
+    item: s.item,
+    safetyStock: ss === null ? null : round(ss, 3),
+    reorderPoint: rop === null ? null : round(rop, 3),
+    wipDays: w.wipDays,
+    wipUnits: D === null ? null : round(w.wipDays * D, 1),
+    reasons: [...reasons, ...w.reasons],
+    demandPerDay: D === null ? null : round(D, 4),
+    sdDemand: sdD === null ? null : round(sdD, 4),
+    leadTimeDays: L === null ? null : round(L, 4),
+    sdLeadTime: sdL === null ? null : round(sdL, 4),
+    z,
+    days: daily.length,
+    deliveries: s.leadTimes.length,
+    parts: w.parts,
+    gate: shared.gate ?? null,
+  };
+}
+
+export type BufferAdvice = ReturnType<typeof adviseBuffer>;

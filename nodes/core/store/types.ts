@@ -14,6 +14,12 @@
  *   `COALESCE`, `CASE`; no `INSERT OR ...`, no scalar MIN/MAX of two values (use CASE), no
  *   SQLite or PostgreSQL-only functions in queries. Where the dialects must differ, branch on
  *   `q.dialect`.
+ * - In `ON CONFLICT ... DO UPDATE SET`, qualify the existing row's columns with the table name
+ *   (`SET detections = findings.detections + 1`): PostgreSQL refuses a bare `detections` there as
+ *   ambiguous; SQLite accepts both.
+ * - A partial unique index is a valid conflict target on both when the statement repeats its
+ *   predicate: `ON CONFLICT (asset, mode) WHERE is_open = 1 DO UPDATE ...`.
+ * - BIGINT, COUNT(*) and SUM come back as JS numbers on both backends.
  */
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = readonly SqlValue[];
