@@ -175,14 +175,14 @@ describe('register core', function () {
     const bad = await repo.defineTypes([{ name: 'x', registers: [{ channel: 'a', register: 0, type: 'float16' }], channels: [{ channel: 'b', role: 'running' }] }], NOW);
     assert.deepStrictEqual(bad.errors, ['msg.payload[0].registers: register map row 1: type: expected one of int16, uint16, int32, uint32, float32, float64, bool']);
     await repo.importFile(toCsv(plantRows({ machines: 2, plcs: 1 })), { now: NOW });
-    migrateCmms(h.store);
-    h.store.run("INSERT INTO cmms_work_orders (asset, title, criticality, severity, last_severity, priority, status, is_open, source, created_at, updated_at) VALUES ('M-001', 't', 3, 'warning', 'warning', 2, 'open', 1, 'manual', 1, 1)");
+    await migrateCmms(h.db);
+    await h.db.run("INSERT INTO cmms_work_orders (asset, title, criticality, severity, last_severity, priority, status, is_open, source, created_at, updated_at) VALUES ('M-001', 't', 3, 'warning', 'warning', 2, 'open', 1, 'manual', 1, 1)");
     await assert.rejects(repo.remove('M-001'), /asset M-001 has 1 open work order: close or cancel it before removing the asset/);
     assert.ok(await repo.get('M-001'));
-    h.store.run("UPDATE cmms_work_orders SET is_open = 0, status = 'closed'");
+    await h.db.run("UPDATE cmms_work_orders SET is_open = 0, status = 'closed'");
     await repo.remove('M-001');
     assert.strictEqual(await repo.get('M-001'), undefined);
-    assert.strictEqual(h.store.get('SELECT asset_id FROM assets WHERE asset_id = ?', ['M-001']), undefined);
+    assert.strictEqual(await h.db.one('SELECT asset_id FROM assets WHERE asset_id = ?', ['M-001']), undefined);
     await assert.rejects(repo.remove('M-001'), /not in the register/);
   });
 
