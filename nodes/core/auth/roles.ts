@@ -1,0 +1,90 @@
+/**
+ * Roles on the floor pages and what each may do. A permission is `<area>.<verb>`; a node maps a
+ * msg.action to one (`permissionFor`), and the user's role must hold it. Reading (lists, boards,
+ * reports) needs no permission beyond being logged in.
+ */
+export const ROLES = ['operator', 'technician', 'planner', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const OPERATOR = ['andon.raise', 'wo.request'] as const;
+const TECHNICIAN = [...OPERATOR, 'andon.ack', 'andon.resolve', 'wo.start', 'wo.hold', 'wo.complete', 'spares.issue'] as const;
+const PLANNER = [
+  ...OPERATOR,
+  'andon.ack',
+  'wo.create',
+  'wo.assign',
+  'wo.close',
+  'wo.cancel',
+  'wo.detect',
+  'pm.plan',
+  'spares.receive',
+  'spares.define',
+  'spares.reserve',
+  'spares.adjust',
+] as const;
+const ADMIN_ONLY = ['users.manage', 'register.edit'] as const;
+
+/** Every permission there is. */
+export const PERMISSIONS = [...new Set<string>([...TECHNICIAN, ...PLANNER, ...ADMIN_ONLY])].sort();
+
+/** Role -> permitted actions. The admin holds every permission. */
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<string>>> = {
+  operator: new Set(OPERATOR),
+  technician: new Set(TECHNICIAN),
+  planner: new Set(PLANNER),
+  admin: new Set(PERMISSIONS),
+};
+
+export function isRole(v: unknown): v is Role {
+  return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
+}
+
+/** Whether a role holds a permission; the admin holds every one, including node actions not in the table. */
+export function permitted(role: Role, permission: string): boolean {
+  if (role === 'admin') return true;
+  return ROLE_PERMISSIONS[role]?.has(permission) ?? false;
+}
+
+/** The roles that hold a permission, for error messages ("technician, admin"). */
+export function rolesWith(permission: string): Role[] {
+  return ROLES.filter((r) => permitted(r, permission));
+}
+
+/**
+ * Which permission a node's msg.action needs; null for reading (get, list, board, ...) and for
+ * actions only flows send (timer ticks). Unknown node types and actions map to
+ * `<node>.<action>`, which no role but admin holds.
+ */
+const ACTION_PERMISSIONS: Record<string, Record<string, string | null>> = {
+  'rel-work-order': {
+    create: 'wo.request',
+    detect: 'wo.detect',
+    assign: 'wo.assign',
+    start: 'wo.start',
+    hold: 'wo.hold',
+    complete: 'wo.complete',
+    close: 'wo.close',
+    cancel: 'wo.cancel',
+    get: null,
+    list: null,
+  },
+  'rel-spares': {
+    define: 'spares.define',
+    receive: 'spares.receive',
+    issue: 'spares.issue',
+    reserve: 'spares.reserve',
+    release: 'spares.reserve',
+    adjust: 'spares.adjust',
+    get: null,
+    list: null,
+  },
+  'rel-andon': { raise: 'andon.raise', ack: 'andon.ack', resolve: 'andon.resolve', health: 'andon.raise', board: null, stats: null, tick: null },
+  'rel-pm': { plan: 'pm.plan', import: 'pm.plan', remove: 'pm.plan', meter: 'wo.start', condition: 'wo.detect', export: null, list: null, tick: null },
+  'rel-registry': { import: 'register.edit', remove: 'register.edit', export: null, list: null, get: null },
+};
+
+export function permissionFor(nodeType: string, action: string): string | null {
+  const table = Object.prototype.hasOwnProperty.call(ACTION_PERMISSIONS, nodeType) ? ACTION_PERMISSIONS[nodeType] : undefined;
+  if (table && Object.prototype.hasOwnProperty.call(table, action)) return table[action];
+  return `${nodeType}.${action}`;
+}

@@ -1,0 +1,96 @@
+/**
+ * nodes/shared/actor.ts (the actor and role check the node files call) and the rel-role node on a
+ * real Node-RED runtime (node-red-node-test-helper), with the shared bad-input harness.
+ */
+import assert from 'assert';
+import { actor, authorize, authorizePermission, msgUser } from '../../nodes/shared/actor';
+import { fuzzNode } from '../helpers/fuzz';
+import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, unloadFlow } from '../helpers/red';
+
+const user = (username: string, role: string, name = '') => ({ _client: { socketId: 's1', user: { username, role, name } } });
+
+describe('actor and role check (nodes/shared/actor)', () => {
+  it('the actor is the logged-in user, else what was typed', () => {
+    assert.strictEqual(actor({ ...user('tom', 'technician'), payload: { by: 'somebody else' } }, 'somebody else'), 'tom');
+    assert.strictEqual(actor({ payload: { by: 'Line PLC' } }, 'Line PLC'), 'Line PLC');
+    assert.strictEqual(actor({ _client: { socketId: 'x' } }, undefined), undefined, 'a dashboard msg without logins keeps the typed value (the node then checks it)');
+  });
+  it('a malformed user field is an error naming msg._client.user', () => {
+    for (const bad of [{ username: 'x', role: 'boss' }, { username: 42, role: 'admin' }, 'admin', { role: 'admin' }, { username: 'x'.repeat(65), role: 'admin' }]) {
+      assert.throws(() => msgUser({ _client: { user: bad } }), /^InputError: msg\._client\.user: expected a dashboard user \{ username, role \} set by the dashboard login, got /);
+    }
+    assert.strictEqual(msgUser({ _client: { user: null } }), undefined);
+    assert.strictEqual(msgUser(Object.create({ _client: { user: { username: 'proto', role: 'admin' } } })), undefined, 'inherited fields are not read');
+  });
+  it('authorize maps a node action to its permission and refuses with the roles that may', () => {
+    assert.deepStrictEqual(authorize(user('tom', 'technician', 'Tom'), 'rel-work-order', 'complete'), { username: 'tom', role: 'technician', name: 'Tom' });
+    assert.throws(
+      () => authorize(user('olga', 'operator'), 'rel-work-order', 'complete'),
+      (e: Error) => e.message === 'msg._client.user: expected a user whose role may complete (wo.complete: technician, admin), got the string "olga (operator)" (refused)',
+    );
+    assert.throws(() => authorize(user('tom', 'technician'), 'rel-spares', 'receive'), /may receive \(spares\.receive: planner, admin\)/);
+    assert.throws(() => authorize(user('pat', 'planner'), 'rel-andon', 'resolve'), /may resolve \(andon\.resolve: technician, admin\)/);
+    assert.ok(authorize(user('olga', 'operator'), 'rel-andon', 'raise'));
+    assert.ok(authorize(user('olga', 'operator'), 'rel-work-order', 'list'), 'reading is open');
+    assert.strictEqual(authorize({ payload: {} }, 'rel-work-order', 'complete'), undefined, 'no user: a flow message passes');
+    assert.throws(() => authorizePermission(user('tom', 'technician'), 'users.manage'), /holds users\.manage \(admin\)/);
+  });
+});
+
+describe('rel-role node', function () {
+  this.timeout(60_000);
+  const flow = (cfg: object) => [
+    { id: 'role', type: 'rel-role', name: '', target: 'rel-work-order', permission: '', requireUser: true, ...cfg, wires: [['out']] },
+    { id: 'out', type: 'helper' },
+  ];
+  afterEach(() => unloadFlow());
+
+  it('passes a permitted message unchanged and refuses others, naming user and roles', async () => {
+    await loadFlow(flow({}));
+    const permitted = { ...user('tom', 'technician'), action: 'complete', payload: { id: 1, by: 'tom' } };
+    const got = nextMessage('out');
+    assert.strictEqual(await receiveAndComplete('role', permitted), undefined);
+    assert.deepStrictEqual((await got).payload, { id: 1, by: 'tom' });
+    const refused = await receiveAndComplete('role', { ...user('olga', 'operator'), action: 'complete', payload: { id: 1 } });
+    assert.match(String(refused?.message), /msg\._client\.user: expected a user whose role may complete \(wo\.complete: technician, admin\), got the string "olga \(operator\)"/);
+    const anonymous = await receiveAndComplete('role', { action: 'complete', payload: { id: 1 } });
+    assert.match(String(anonymous?.message), /^msg\._client\.user: expected a logged-in dashboard user \(rel-users\), got nothing/);
+    const noAction = await receiveAndComplete('role', { ...user('tom', 'technician'), payload: {} });
+    assert.match(String(noAction?.message), /^msg\.action: expected the rel-work-order action to check, got nothing/);
+  });
+
+  it('one permission; without "require a user", flow messages pass', async () => {
+    await loadFlow(flow({ target: '', permission: 'spares.receive', requireUser: false }));
+    const got = nextMessage('out');
+    assert.strictEqual(await receiveAndComplete('role', { payload: 'from a PLC' }), undefined);
+    assert.strictEqual((await got).payload, 'from a PLC');
+    assert.match(String((await receiveAndComplete('role', { ...user('tom', 'technician'), payload: 1 }))?.message), /holds spares\.receive \(planner, admin\)/);
+  });
+
+  it('refuses a bad configuration with a logged error and ignores input', async () => {
+    await loadFlow(flow({ target: '', permission: 'everything' }));
+    const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'role' && e.level === 20).map((e: any) => String(e.msg));
+    assert.ok(logged.some((m: string) => /^permission: expected one of andon\.ack, .*users\.manage.*, got the string "everything"/.test(m)), logged.join('\n'));
+    let out = 0;
+    getNode('out').on('input', () => out++);
+    getNode('role').receive({ ...user('tom', 'technician'), payload: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.strictEqual(out, 0);
+  });
+
+  it('bad input: done once, errors name the property', async () => {
+    await fuzzNode({
+      flow: flow({ requireUser: false }),
+      nodeId: 'role',
+      keys: ['id', 'by'],
+      actions: ['create', 'complete', 'list', 'assign'],
+      runs: 400,
+      keepLoaded: true,
+      sanity: async () => {
+        const got = nextMessage('out');
+        assert.strictEqual(await receiveAndComplete('role', { ...user('tom', 'technician'), action: 'start', payload: { id: 1 } }), undefined);
+        assert.strictEqual((await got).action, 'start');
+      },
+    });
+  });
+});
