@@ -4,6 +4,7 @@
  * optional line-stop signal on the third; the board for dashboards; every call persisted with its
  * timestamps, response-time statistics, and open calls carry on escalating after a restart.
  */
+import { actor, authorize } from '../shared/actor';
 import { InputError } from '../core/errors';
 import { num, oneOf, optStr, own, str } from '../core/validate';
 import { cfgNum, eventAction, eventTs, healthEvent, iso, listConfig } from '../core/jit/events';
@@ -145,6 +146,7 @@ export = function (RED: RedApi) {
 
     async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
       const action = eventAction(msg, ACTIONS, [{ key: 'health', action: 'health' }]);
+      authorize(msg, 'rel-andon', action);
       const payload = msg.payload;
       const now = clock.now();
       const ts = eventTs(payload, now);
@@ -169,7 +171,7 @@ export = function (RED: RedApi) {
         case 'ack':
         case 'resolve': {
           const id = num(own(payload, 'id'), 'msg.payload.id', { min: 1, integer: true });
-          const by = str(own(payload, 'by'), 'msg.payload.by', { maxLength: 128 });
+          const by = str(actor(msg, own(payload, 'by')), 'msg.payload.by', { maxLength: 128 });
           if (action === 'ack') ev = { type: 'ack', id, by, ts };
           else ev = { type: 'resolve', id, by, ts, note: optStr(own(payload, 'note'), 'msg.payload.note', { maxLength: 2000 }) ?? null };
           break;

@@ -5,6 +5,7 @@
  * point (once per crossing, also when a work order's completion issued the parts), naming the
  * quantity to order. Optional last output (config `dashboard`): a `list` as ui-table rows.
  */
+import { actor, authorize } from '../shared/actor';
 import { SparesRepo, type PartStock, type PullSignal } from '../core/cmms/spares';
 import { InputError } from '../core/errors';
 import { num, object, optNum, optStr, own, str, time } from '../core/validate';
@@ -90,6 +91,7 @@ export = function (RED: RedApi) {
         work.run(async () => {
           await ready;
           const action = actionOf(msg, ACTIONS);
+          authorize(msg, 'rel-spares', action);
           const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
           const ts = eventTime(p, 'ts', () => clock.now());
           if (action === 'list') {
@@ -103,7 +105,7 @@ export = function (RED: RedApi) {
           const part = str(own(p, 'part'), 'msg.payload.part', { maxLength: 200 });
           const woRaw = own(p, 'wo');
           const wo = woRaw === undefined || woRaw === null ? undefined : num(woRaw, 'msg.payload.wo', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
-          const by = optStr(own(p, 'by'), 'msg.payload.by', { maxLength: 200 });
+          const by = optStr(actor(msg, own(p, 'by')), 'msg.payload.by', { maxLength: 200 });
           const note = optStr(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 });
           let result;
           switch (action) {

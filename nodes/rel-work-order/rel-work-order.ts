@@ -7,6 +7,7 @@
  * escalated work orders, for notification nodes; optional last output (config `dashboard`): a
  * `list` as ui-table rows.
  */
+import { actor, authorize } from '../shared/actor';
 import { TxBatcher } from '../core/cmms/batch';
 import { SEVERITIES, SOURCES, STATUSES, TRANSITION_ACTIONS, WorkOrderRepo, severityRank, type DetectResult, type Severity, type TransitionAction, type WorkOrder } from '../core/cmms/work-orders';
 import { InputError } from '../core/errors';
@@ -151,6 +152,7 @@ export = function (RED: RedApi) {
         const p = msg.payload;
         const fallback = isObject(p) && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined) ? 'detect' : undefined;
         const action: Action = actionOf(msg, ACTIONS, fallback);
+        authorize(msg, 'rel-work-order', action);
         const payload = action === 'list' && (p === undefined || p === null || p === '') ? {} : object(p, 'msg.payload');
         const ts = eventTime(payload, 'ts', () => clock.now());
 
@@ -195,7 +197,7 @@ export = function (RED: RedApi) {
             priority: optNum(own(payload, 'priority'), 'msg.payload.priority', { min: 1, max: 4, integer: true }),
             severity: sev === undefined ? undefined : oneOf(sev, 'msg.payload.severity', SEVERITIES),
             source: src === undefined ? 'manual' : oneOf(src, 'msg.payload.source', ['manual', 'andon'] as const),
-            by: optStr(own(payload, 'by'), 'msg.payload.by', { maxLength: 200 }),
+            by: optStr(actor(msg, own(payload, 'by')), 'msg.payload.by', { maxLength: 200 }),
             ts,
           };
           const wo = await batch.run((q) => repo.create(input, q));
@@ -230,7 +232,7 @@ export = function (RED: RedApi) {
         const input = {
           id: woId(own(payload, 'id'), 'msg.payload.id'),
           action: t,
-          by: str(own(payload, 'by'), 'msg.payload.by', { maxLength: 200 }),
+          by: str(actor(msg, own(payload, 'by')), 'msg.payload.by', { maxLength: 200 }),
           note: optStr(own(payload, 'note'), 'msg.payload.note', { maxLength: MAX_NOTE }),
           ts,
           assignee: t === 'assign' ? (optStr(own(payload, 'assignee'), 'msg.payload.assignee', { maxLength: 200 }) ?? optStr(own(payload, 'to'), 'msg.payload.to', { maxLength: 200 })) : undefined,
