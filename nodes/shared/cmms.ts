@@ -18,11 +18,10 @@ import { acquireStore, type StoreHandle } from './store';
  * migration that fails rejects it, and every message then fails with that error.
  */
 export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: Promise<Store> } {
-  const handle = acquireStore(RED, storeId, what);
+  // The cmms track on `db` (the configured backend), awaited with the core schema in `ready`.
+  const handle = acquireStore(RED, storeId, what, (_local, db) => migrateCmms(db));
   const db = handle.db;
-  // The core schema first (on PostgreSQL acquireStore applies it asynchronously, in its `ready`).
-  const core = (handle as { ready?: Promise<void> }).ready ?? Promise.resolve();
-  const ready = core.then(() => migrateCmms(db)).then(() => db);
+  const ready = handle.ready.then(() => db);
   ready.catch(() => undefined); // reported by the handlers that await it
   return { handle, db, ready };
 }

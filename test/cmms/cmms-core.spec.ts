@@ -1,13 +1,13 @@
 /**
- * The CMMS core on a real SQLite file: every formula against a hand-computed example, the
+ * The CMMS core on a real SQLite file and a real PostgreSQL database: every formula against a hand-computed example, the
  * work-order lifecycle, spares, PM scheduling and CSV import/export, and bad input.
  */
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import Database from 'better-sqlite3';
 import Papa from 'papaparse';
-import { openStore, migrateCore, type Query, type StoreHandle } from '../../nodes/core/store';
+import { migrateCoreAsync, type Query, type Store } from '../../nodes/core/store';
+import { forEachBackend } from '../helpers/backends';
 import {
   migrateCmms, WorkOrderRepo, SparesRepo, PmRepo, safetyStock, reorderPoint, dailyDemand, priorityOf, mtbf, mttr, inherentAvailability, computeKpi,
   calendarOccurrences, weekdayToCron, parseParts, TxBatcher, CMMS_MIGRATIONS,
@@ -20,20 +20,25 @@ const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <=
 /** A row's values as numbers (PostgreSQL hands BIGINT over as text). */
 const num = (r: Record<string, unknown> | undefined) => (r ? Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : Number(v)])) : r);
 
-describe('cmms core', function () {
-  let dir: string;
-  let h: StoreHandle;
+/** Every cmms table (and the asset register) emptied, ids starting at 1 again. */
+async function emptyCmms(s: Store): Promise<void> {
+  if (s.dialect === 'postgres') await s.run('TRUNCATE cmms_wo_history, cmms_stock_moves, cmms_reservations, cmms_parts, cmms_pm_plans, cmms_work_orders, assets RESTART IDENTITY');
+  else for (const t of ['cmms_wo_history', 'cmms_stock_moves', 'cmms_reservations', 'cmms_parts', 'cmms_pm_plans', 'cmms_work_orders', 'assets']) await s.run(`DELETE FROM ${t}`);
+}
+
+// The repositories on a real SQLite file and on a real PostgreSQL database (a fresh one per
+// suite), emptied before each test.
+forEachBackend('cmms core', (be) => {
+  let store: Store;
   let wo: WorkOrderRepo;
-  beforeEach(async () => {
-    dir = tmpDir('cmms-core-');
-    h = openStore(path.join(dir, 'cmms.db'));
-    migrateCore(h.store);
-    assert.strictEqual(await migrateCmms(h.db), CMMS_MIGRATIONS.length);
-    wo = new WorkOrderRepo(h.db);
+  before(async () => {
+    await migrateCoreAsync(be.store);
+    assert.strictEqual(await migrateCmms(be.store), CMMS_MIGRATIONS.length);
   });
-  afterEach(() => {
-    h.release();
-    fs.rmSync(dir, { recursive: true, force: true });
+  beforeEach(async () => {
+    store = be.store;
+    await emptyCmms(store);
+    wo = new WorkOrderRepo(store);
   });
 
   describe('formulas (hand-computed)', () => {
@@ -83,7 +88,7 @@ describe('cmms core', function () {
       // PM: 2 due in window, one done on time (downtime 60 min), one done 3 days late (downtime 0)
       await mk('pump-1', from + 7 * DAY + 3600e3, 60, 60, 'pm', from + 7 * DAY);
       await mk('pump-1', from + 17 * DAY, 30, 0, 'pm', from + 14 * DAY);
-      const k = await computeKpi(h.db, { asset: 'pump-1' }, { from, to });
+      const k = await computeKpi(store, { asset: 'pump-1' }, { from, to });
       close(k.scheduledH, 720);
       assert.strictEqual(k.failures, 3);
       close(k.repairH, 12);
@@ -102,8 +107,8 @@ describe('cmms core', function () {
       close(k.mttrChange!, (4 - 6) / 6);
       assert.strictEqual(k.benchmarks[1].pass, true, k.benchmarks[1].text); // down 33 % >= 30 %
       // 16 h/day scheduled: 480 h, unplanned 12/480 = 2.5 % still passes; 12 h/day: 3.33 % fails
-      assert.strictEqual((await computeKpi(h.db, { asset: 'pump-1' }, { from, to, hoursPerDay: 12 })).benchmarks[0].pass, false);
-      const line = await computeKpi(h.db, { line: 'L1' }, { from, to });
+      assert.strictEqual((await computeKpi(store, { asset: 'pump-1' }, { from, to, hoursPerDay: 12 })).benchmarks[0].pass, false);
+      const line = await computeKpi(store, { line: 'L1' }, { from, to });
       assert.deepStrictEqual(line.assets, ['pump-1']);
       assert.strictEqual(line.failures, 3);
     });
@@ -176,7 +181,7 @@ describe('cmms core', function () {
       assert.notStrictEqual(d.workOrder.id, id);
       await assert.rejects(() => wo.create({ asset: 'fan-1', title: 'dup', mode: 'imbalance', ts: T0 }), /already open for asset fan-1 and mode imbalance/);
       // the unique index is the last line of defence: a raw duplicate insert fails
-      await assert.rejects(() => h.db.run("UPDATE cmms_work_orders SET dedup_key = (SELECT dedup_key FROM cmms_work_orders WHERE id = ?) WHERE id = (SELECT MAX(id) FROM cmms_work_orders WHERE mode = 'misalignment')", [d.workOrder.id]), /UNIQUE|duplicate key/);
+      await assert.rejects(() => store.run("UPDATE cmms_work_orders SET dedup_key = (SELECT dedup_key FROM cmms_work_orders WHERE id = ?) WHERE id = (SELECT MAX(id) FROM cmms_work_orders WHERE mode = 'misalignment')", [d.workOrder.id]), /UNIQUE|duplicate key/);
     });
 
     it('stores SQL metacharacters in every text field verbatim', async () => {
@@ -193,7 +198,7 @@ describe('cmms core', function () {
       assert.strictEqual(t.history![1].by, evil);
       assert.strictEqual((await wo.detect({ asset: evil, mode: evil + '2', severity: 'alarm', evidence: evil, ts: T0 })).workOrder.evidence, evil);
       assert.strictEqual((await wo.list({ asset: evil })).length, 2);
-      assert.strictEqual(Number((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders'))?.n), 2);
+      assert.strictEqual(Number((await store.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders'))?.n), 2);
     });
 
     it('completion issues the parts used in the same transaction, or nothing when stock is short', async () => {
@@ -266,7 +271,7 @@ describe('cmms core', function () {
     });
 
     it('group commit: a failing write in a batch fails alone', async () => {
-      const b = new TxBatcher(h.db);
+      const b = new TxBatcher(store);
       const w = await wo.create({ asset: 'p', title: 't', ts: T0 });
       const ps = [
         b.run((q) => wo.detect({ asset: 'p', mode: 'm', severity: 'warning', ts: T0 }, q)),
@@ -280,7 +285,7 @@ describe('cmms core', function () {
 
     it('history cache: output history always equals the stored history (rollback, other repositories and connections, old rows)', async () => {
       const stored = async (id: number) =>
-        (await h.db.all<{ action: string; note: string }>('SELECT action, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id', [id])).map((x) => `${x.action}:${x.note}`);
+        (await store.all<{ action: string; note: string }>('SELECT action, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id', [id])).map((x) => `${x.action}:${x.note}`);
       const shown = (w: { history?: { action: string; note: string }[] }) => w.history!.map((x) => `${x.action}:${x.note}`);
       const d = (severity: 'watch' | 'warning' | 'alarm', evidence: string, q?: Query) => wo.detect({ asset: 'p', mode: 'm', severity, evidence, ts: T0 }, q);
       const first = (await d('watch', 'e1')).workOrder;
@@ -290,7 +295,7 @@ describe('cmms core', function () {
 
       // 1. An escalation in a transaction that rolls back leaves nothing behind in the cache.
       await assert.rejects(() =>
-        h.db.tx(async (q) => {
+        store.tx(async (q) => {
           assert.strictEqual(shown((await d('warning', 'rolled back', q)).workOrder).length, 2);
           throw new Error('abort');
         }),
@@ -303,24 +308,23 @@ describe('cmms core', function () {
       assert.deepStrictEqual(shown(w), ['detect:e1', 'escalate:severity watch -> warning; priority P4 -> P3; e4']);
 
       // 2. Another repository on the same store (another node) writes a transition.
-      const other = new WorkOrderRepo(h.db);
+      const other = new WorkOrderRepo(store);
       await other.transition({ id, action: 'assign', by: 'ann', ts: T0 });
       w = (await d('watch', 'e5')).workOrder;
       assert.deepStrictEqual(shown(w), await stored(id));
       assert.strictEqual(shown(w)[2], 'assign:assigned to ann');
 
       // 3. Another connection (another process) adds a history row the way the repository does.
-      const raw = new Database(h.db.location);
-      raw.prepare("INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, 'assign', 'assigned', 'assigned', 'bob', 'elsewhere')").run(id, T0);
-      raw.prepare('UPDATE cmms_work_orders SET history_rev = ? WHERE id = ?').run(-1, id);
+      const raw = await be.another('raw');
+      await raw.run("INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, 'assign', 'assigned', 'assigned', 'bob', 'elsewhere')", [id, T0]);
+      await raw.run('UPDATE cmms_work_orders SET history_rev = ? WHERE id = ?', [-1, id]);
       w = (await d('watch', 'e6')).workOrder;
       assert.deepStrictEqual(shown(w), await stored(id));
       assert.strictEqual(shown(w).length, 4);
 
       // 4. Orders from before migration 2 carry no token: read every time, still right.
-      raw.prepare("INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, 'assign', 'assigned', 'assigned', 'cy', 'old')").run(id, T0);
-      raw.prepare('UPDATE cmms_work_orders SET history_rev = NULL WHERE id = ?').run(id);
-      raw.close();
+      await raw.run("INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note) VALUES (?, ?, 'assign', 'assigned', 'assigned', 'cy', 'old')", [id, T0]);
+      await raw.run('UPDATE cmms_work_orders SET history_rev = NULL WHERE id = ?', [id]);
       assert.deepStrictEqual(shown((await d('watch', 'e7')).workOrder), await stored(id));
       w = (await d('alarm', 'e8')).workOrder;
       assert.deepStrictEqual(shown(w), await stored(id));
@@ -336,7 +340,7 @@ describe('cmms core', function () {
 
   describe('spares', () => {
     it('never goes negative, reservations per work order, adjust is the explicit way', async () => {
-      const sp = new SparesRepo(h.db);
+      const sp = new SparesRepo(store);
       await sp.define({ part: 'P', leadMeanDays: 10, leadSdDays: 3, demandPerDay: 4, demandSd: 2 }, T0);
       await assert.rejects(() => sp.issue({ part: 'P', qty: 1, ts: T0 }), /cannot issue 1, only 0 available/);
       await assert.rejects(() => sp.issue({ part: 'nope', qty: 1, ts: T0 }), /part "nope" not found/);
@@ -353,7 +357,7 @@ describe('cmms core', function () {
     });
 
     it('signals once per crossing of the reorder point, with the quantity to order', async () => {
-      const sp = new SparesRepo(h.db);
+      const sp = new SparesRepo(store);
       // D=4, sdD=2, L=10, sdL=3 -> ROP 62.38; lot = D*L = 40 -> order up to 102.38
       await sp.define({ part: 'P', leadMeanDays: 10, leadSdDays: 3, demandPerDay: 4, demandSd: 2 }, T0);
       await sp.receive({ part: 'P', qty: 100, ts: T0 });
@@ -373,7 +377,7 @@ describe('cmms core', function () {
     });
 
     it('estimates demand from issues when none is fixed', async () => {
-      const sp = new SparesRepo(h.db, 10);
+      const sp = new SparesRepo(store, 10);
       await sp.define({ part: 'Q', leadMeanDays: 2 }, T0);
       await sp.receive({ part: 'Q', qty: 100, ts: T0 });
       for (let d = 0; d < 10; d++) await sp.issue({ part: 'Q', qty: d % 2 ? 4 : 2, ts: T0 + d * DAY + 1000 });
@@ -384,7 +388,7 @@ describe('cmms core', function () {
     });
 
     it('estimated demand counts the issue just made: the crossing it causes is signalled by that issue', async () => {
-      const sp = new SparesRepo(h.db);
+      const sp = new SparesRepo(store);
       await sp.define({ part: 'SEAL', leadMeanDays: 30, leadSdDays: 0 }, T0);
       await sp.receive({ part: 'SEAL', qty: 70, ts: T0 });
       await sp.drainSignals(T0);
@@ -430,7 +434,7 @@ describe('cmms core', function () {
       await assert.rejects(() => sp.reserve({ part: 'BRG-6205', qty: 2, wo: a.id, ts: T0 + 4 }), /work order WO-000001 is closed: cannot reserve/);
       let s = await sp.get('BRG-6205', T0 + 4);
       assert.deepStrictEqual([s.onHand, s.reserved, s.available, (await sp.moves('BRG-6205')).length], [10, 0, 10, moves], 'nothing reserved, no move written');
-      assert.strictEqual(Number((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_reservations'))?.n), 0);
+      assert.strictEqual(Number((await store.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_reservations'))?.n), 0);
       // an order kept in another system: its number is not in the store, the reservation is taken
       s = await sp.reserve({ part: 'BRG-6205', qty: 3, wo: 4711, ts: T0 + 5 });
       assert.deepStrictEqual([s.reserved, s.available], [3, 7]);
@@ -444,7 +448,7 @@ describe('cmms core', function () {
   describe('PM', () => {
     const facts = (asset: string) => ({ asset, criticality: 3 });
     it('every 7 days over 60 days opens exactly the 8 occurrences, ticking hourly', async () => {
-      const pm = new PmRepo(h.db);
+      const pm = new PmRepo(store);
       await pm.upsert({ asset: 'pump-1', task: 'grease', trigger: 'calendar', every: 7, unit: 'days', lastDone: T0 }, T0);
       const opened: number[] = [];
       for (let t = T0; t <= T0 + 60 * DAY; t += 3600e3) for (const w of await pm.tick(t, { wo, facts })) opened.push(Date.parse(w.dueAt!));
@@ -460,7 +464,7 @@ describe('cmms core', function () {
       assert.deepStrictEqual(occ.map((t) => new Date(t).toISOString().slice(0, 13)), ['2024-01-01T06', '2024-01-08T06', '2024-01-15T06', '2024-01-22T06', '2024-01-29T06']);
     });
     it('meter plans: run hours with a counter reset, catch-up of several intervals', async () => {
-      const pm = new PmRepo(h.db);
+      const pm = new PmRepo(store);
       const H = 3600e3;
       await pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 1000 }, T0);
       assert.strictEqual((await pm.meterReading('comp-1', 'hours', 1400, T0 + H, { wo, facts })).opened.length, 0);
@@ -471,10 +475,10 @@ describe('cmms core', function () {
       assert.strictEqual((await pm.meterReading('comp-1', 'cycles', 99999, T0 + 5 * H, { wo, facts })).opened.length, 0, 'other meter');
     });
     it('meter plans: a late or redelivered reading is ignored, never a counter reset; a later lower reading is', async () => {
-      const pm = new PmRepo(h.db);
+      const pm = new PmRepo(store);
       const H = 3600e3;
       const plan = (await pm.upsert({ asset: 'comp-1', task: 'oil', trigger: 'meter', every: 500, unit: 'hours', lastDone: 12000 }, T0)).plan;
-      const pmOrders = async () => Number((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders WHERE plan_id = ?', [plan.id]))?.n);
+      const pmOrders = async () => Number((await store.one<{ n: number }>('SELECT COUNT(*) AS n FROM cmms_work_orders WHERE plan_id = ?', [plan.id]))?.n);
       for (const [i, v] of [12100, 12200, 12300].entries()) assert.strictEqual((await pm.meterReading('comp-1', 'hours', v, T0 + (i + 1) * H, { wo, facts })).opened.length, 0);
       // the 12200 of T0 + 2 h again (an MQTT QoS 1 resend, or a second source late)
       assert.strictEqual((await pm.meterReading('comp-1', 'hours', 12200, T0 + 2 * H, { wo, facts })).opened.length, 0, 'a late reading is not a reset');
@@ -485,7 +489,7 @@ describe('cmms core', function () {
       assert.deepStrictEqual([late.opened.length, late.ignored.map((x) => x.reason)], [0, ['older than the last reading']]);
       let p = await pm.get(plan.id);
       assert.deepStrictEqual([p.meterTotal - p.meterBase, p.occurrences], [300, 0], 'the ignored readings changed nothing');
-      assert.deepStrictEqual(num(await h.db.one('SELECT meter_raw, meter_ts FROM cmms_pm_plans WHERE id = ?', [plan.id])), { meter_raw: 12300, meter_ts: T0 + 3 * H });
+      assert.deepStrictEqual(num(await store.one('SELECT meter_raw, meter_ts FROM cmms_pm_plans WHERE id = ?', [plan.id])), { meter_raw: 12300, meter_ts: T0 + 3 * H });
       // a genuine reset: later in time, near 0 -> its whole value runs on the meter
       assert.strictEqual((await pm.meterReading('comp-1', 'hours', 5, T0 + 10 * H, { wo, facts })).opened.length, 0, '305 since last done');
       assert.strictEqual((await pm.meterReading('comp-1', 'hours', 150, T0 + 11 * H, { wo, facts })).opened.length, 0, '450');
@@ -499,7 +503,7 @@ describe('cmms core', function () {
       assert.deepStrictEqual([p.meterTotal - p.meterBase, p.occurrences, await pmOrders()], [560, 1, 1]);
     });
     it('condition plans open once per crossing', async () => {
-      const pm = new PmRepo(h.db);
+      const pm = new PmRepo(store);
       await pm.upsert({ asset: 'fan-1', task: 'inspect', trigger: 'condition', every: 70, unit: 'health' }, T0);
       assert.strictEqual((await pm.condition('fan-1', { health: 80 }, T0, { wo, facts })).length, 0);
       assert.strictEqual((await pm.condition('fan-1', { health: 65 }, T0, { wo, facts })).length, 1);
@@ -512,7 +516,7 @@ describe('cmms core', function () {
       assert.throws(() => parseParts('A:zero'), /quantity of A/);
     });
     it('exports CSV that a spreadsheet cannot execute, and re-imports it', async () => {
-      const pm = new PmRepo(h.db);
+      const pm = new PmRepo(store);
       await pm.upsert({ asset: 'pump-1', task: '=HYPERLINK("http://evil")', trigger: 'calendar', every: 7, unit: 'days', lastDone: T0 }, T0);
       await pm.upsert({ asset: 'pump-1', task: '+1+cmd|calc', trigger: 'calendar', every: 2, unit: 'weeks', lastDone: T0, parts: [{ part: '@SUM(A1)', qty: 1 }] }, T0);
       await pm.upsert({ asset: 'pump-1', task: '-2', trigger: 'meter', every: 100, unit: 'cycles' }, T0);
@@ -529,14 +533,10 @@ describe('cmms core', function () {
       assert.ok(rows.some((r) => r.task === "'=HYPERLINK(\"http://evil\")\nsecond line"), 'multi-line formula cell escaped');
       assert.ok(rows.some((r) => r.task === "'\tTab\nsecond line"), 'multi-line cell starting with a tab escaped');
       assert.ok(rows.some((r) => r.task === "'\tTab"), 'cell starting with a tab escaped');
-      const h2 = openStore(path.join(dir, 'other.db'));
-      try {
-        await migrateCmms(h2.db);
-        const rep = await new PmRepo(h2.db).importCsv(csv, () => true, T0);
-        assert.strictEqual(rep.imported.length, 7, JSON.stringify(rep.rejected));
-      } finally {
-        h2.release();
-      }
+      // into an empty database
+      await emptyCmms(store);
+      const rep = await new PmRepo(store).importCsv(csv, () => true, T0);
+      assert.strictEqual(rep.imported.length, 7, JSON.stringify(rep.rejected));
     });
 
     it('imports a realistic 200-row PM spreadsheet, rejecting each bad row with its reason', async () => {
@@ -566,7 +566,7 @@ describe('cmms core', function () {
       // duplicate task: the same asset and task again (case differs)
       lines.push(`${assets[0]};${tasks[0].toUpperCase()};calendar;1;weeks;2024-01-01;10;`);
       bad.set(202, /duplicate task: asset .* already has .* in row 2/);
-      const pm = new PmRepo(h.db);
+      const pm = new PmRepo(store);
       const rep = await pm.importCsv(lines.join('\r\n') + '\r\n', (id) => assets.includes(id), T0);
       assert.strictEqual(rep.rows, 201);
       assert.strictEqual(rep.imported.length, good, JSON.stringify(rep.rejected.filter((r) => !bad.has(r.row))));
