@@ -144,11 +144,11 @@ export = function (RED: RedApi) {
       return s;
     };
 
-    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+    async function handle(msg: NodeMessage, send: SendFn, arrived: number): Promise<void> {
       const action = eventAction(msg, ACTIONS, [{ key: 'health', action: 'health' }]);
       authorize(msg, 'rel-andon', action);
       const payload = msg.payload;
-      const now = clock.now();
+      const now = arrived;
       const ts = eventTs(payload, now);
       const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
       let ev: AndonEvent = { type: 'none' };
@@ -205,7 +205,11 @@ export = function (RED: RedApi) {
     }
 
     return {
-      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      // "now" is when the message arrived, not when its turn in the queue came
+      input: (msg: NodeMessage, send) => {
+        const arrived = clock.now();
+        return work.run(() => handle(msg, send, arrived));
+      },
       close: async () => {
         closed = true;
         if (timer !== undefined) clock.clearTimeout(timer);

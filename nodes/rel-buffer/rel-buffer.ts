@@ -115,7 +115,7 @@ export = function (RED: RedApi) {
       else status.ok(node, text);
     }
 
-    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+    async function handle(msg: NodeMessage, send: SendFn, arrived: number): Promise<void> {
       // A rel-oee report wired straight in keeps its action 'report': it is the gate.
       const fromOee = own(msg, 'action') === 'report' && isObject(own(msg.payload, 'oee'));
       const action = fromOee ? 'oee' : eventAction(msg, ACTIONS, [
@@ -123,7 +123,7 @@ export = function (RED: RedApi) {
         { key: 'oee', action: 'oee' },
       ]);
       const payload = msg.payload;
-      const ts = eventTs(payload, clock.now());
+      const ts = eventTs(payload, arrived);
       const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
       if (action === 'demand' || action === 'delivery' || action === 'advise') {
         const item = eventSubject(payload, 'item', fixedItem);
@@ -161,7 +161,11 @@ export = function (RED: RedApi) {
     }
 
     return {
-      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      // "now" is when the message arrived, not when its turn in the queue came
+      input: (msg: NodeMessage, send) => {
+        const arrived = clock.now();
+        return work.run(() => handle(msg, send, arrived));
+      },
       close: async () => {
         await work.idle();
         js.release();

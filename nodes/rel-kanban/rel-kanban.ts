@@ -109,10 +109,10 @@ export = function (RED: RedApi) {
       return tableMessage(rows, 'kanban', 3);
     }
 
-    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+    async function handle(msg: NodeMessage, send: SendFn, arrived: number): Promise<void> {
       const action = eventAction(msg, ACTIONS, [{ key: 'health', action: 'health' }]);
       const payload = msg.payload;
-      const ts = eventTs(payload, clock.now());
+      const ts = eventTs(payload, arrived);
       const pulls: NodeMessage[] = [];
       let results: { item: string; r: KanbanResult }[];
 
@@ -151,7 +151,11 @@ export = function (RED: RedApi) {
     }
 
     return {
-      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      // "now" is when the message arrived, not when its turn in the queue came
+      input: (msg: NodeMessage, send) => {
+        const arrived = clock.now();
+        return work.run(() => handle(msg, send, arrived));
+      },
       close: async () => {
         await work.idle();
         js.release();

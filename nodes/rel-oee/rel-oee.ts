@@ -101,10 +101,10 @@ export = function (RED: RedApi) {
       else status.warn(node, text);
     }
 
-    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+    async function handle(msg: NodeMessage, send: SendFn, arrived: number): Promise<void> {
       const action = eventAction(msg, ACTIONS);
       const payload = msg.payload;
-      const ts = eventTs(payload, clock.now());
+      const ts = eventTs(payload, arrived);
       const asset = eventSubject(payload, 'asset', fixedAsset);
       const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
       if (action === 'report') {
@@ -155,7 +155,11 @@ export = function (RED: RedApi) {
     }
 
     return {
-      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      // "now" is when the message arrived, not when its turn in the queue came
+      input: (msg: NodeMessage, send) => {
+        const arrived = clock.now();
+        return work.run(() => handle(msg, send, arrived));
+      },
       close: async () => {
         if (timer !== undefined) clock.clearTimeout(timer);
         timer = undefined;

@@ -64,10 +64,10 @@ export = function (RED: RedApi) {
       status.idle(node, `takt ${Math.round(shiftTakt(cal, clock.now(), params.demandPerShift).taktS * 10) / 10} s`);
     });
 
-    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+    async function handle(msg: NodeMessage, send: SendFn, arrived: number): Promise<void> {
       const action = eventAction(msg, ACTIONS);
       const payload = msg.payload;
-      const ts = eventTs(payload, clock.now());
+      const ts = eventTs(payload, arrived);
       const base = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as object) : {};
       if (action === 'demand') {
         const d = num(own(payload, 'demand'), 'msg.payload.demand', { min: 0, max: 1e9 });
@@ -110,7 +110,11 @@ export = function (RED: RedApi) {
     }
 
     return {
-      input: (msg: NodeMessage, send) => work.run(() => handle(msg, send)),
+      // "now" is when the message arrived, not when its turn in the queue came
+      input: (msg: NodeMessage, send) => {
+        const arrived = clock.now();
+        return work.run(() => handle(msg, send, arrived));
+      },
       close: async () => {
         await work.idle();
         js.release();

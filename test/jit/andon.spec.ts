@@ -35,11 +35,19 @@ async function send(action: string | undefined, payload: unknown) {
   return err;
 }
 
-/** Advance the fake clock and let the node's sends arrive. */
-async function advance(clock: FakeClock, ms: number) {
+/**
+ * Advance the fake clock and let the node's sends arrive: a timer's escalation is stored before it
+ * is sent, so when `until` is given, wait (at most 5 s) until it holds.
+ */
+async function advance(clock: FakeClock, ms: number, until?: () => boolean) {
   clock.advance(ms);
   await sleep(10);
+  for (const end = Date.now() + 5000; until && !until() && Date.now() < end; ) await sleep(5);
 }
+
+/** Errors the node logged so far. */
+const errorsOf = (id: string): string[] =>
+  helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === id && e.level === 20).map((e: any) => String(e.msg));
 
 describe('rel-andon', function () {
   let dir: string;
@@ -64,13 +72,13 @@ describe('rel-andon', function () {
     assert.strictEqual(c.out[0].payload.andon.length, 1);
     await advance(clock, 2 * M - 1);
     assert.strictEqual(c.esc.length, 0, 'nothing before 2 minutes');
-    await advance(clock, 1);
+    await advance(clock, 1, () => c.esc.length >= 1);
     assert.strictEqual(c.esc.length, 1);
     assert.strictEqual(c.esc[0].payload.level, 1);
     assert.strictEqual(c.esc[0].payload.escalatedAt, new Date(T0 + 2 * M).toISOString());
     await advance(clock, 3 * M - 1);
     assert.strictEqual(c.esc.length, 1);
-    await advance(clock, 1);
+    await advance(clock, 1, () => c.esc.length >= 2);
     assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.escalatedAt]), [
       [1, new Date(T0 + 2 * M).toISOString()],
       [2, new Date(T0 + 5 * M).toISOString()],
@@ -96,21 +104,21 @@ describe('rel-andon', function () {
     await loadFlow(flow(file));
     let c = collect();
     assert.strictEqual(await send('raise', { station: 'st-2', kind: 'machine', text: 'spindle noise' }), undefined);
-    await advance(clock, 3 * M);
+    await advance(clock, 3 * M, () => c.esc.length >= 1);
     assert.deepStrictEqual(c.esc.map((m) => m.payload.level), [1]);
     await unloadFlow();
     await loadFlow(flow(file));
     c = collect();
     await advance(clock, 2 * M - 1); // 4:59.999
     assert.strictEqual(c.esc.length, 0);
-    await advance(clock, 1); // 5:00
+    await advance(clock, 1, () => c.esc.length >= 1); // 5:00
     assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.escalatedAt]), [[2, new Date(T0 + 5 * M).toISOString()]]);
     // down across the 10-minute mark: level 3 fires once on start
     await unloadFlow();
     clock.t = T0 + 12 * M;
     await loadFlow(flow(file));
     c = collect();
-    await advance(clock, 0);
+    await advance(clock, 0, () => c.esc.length >= 1);
     assert.deepStrictEqual(c.esc.map((m) => m.payload.level), [3]);
     await advance(clock, 60 * M);
     assert.strictEqual(c.esc.length, 1);
@@ -134,19 +142,18 @@ describe('rel-andon', function () {
       assert.strictEqual(await send('raise', { station: 'st-1', kind: 'machine' }), undefined);
       const other = new Database(file);
       other.exec('ALTER TABLE jit_andon_call RENAME TO jit_andon_call_away');
-      await advance(clock, 2 * M); // the timer fires; its transaction fails
-      await sleep(20);
+      await advance(clock, 2 * M, () => errorsOf('andon').length > 0); // the timer fires; its transaction fails
       assert.strictEqual(c.esc.length, 0);
-      const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'andon' && e.level === 20);
-      assert.ok(logged.some((e: any) => /no such table: jit_andon_call/.test(String(e.msg))), JSON.stringify(logged));
+      const logged = errorsOf('andon');
+      assert.ok(logged.some((m) => /no such table: jit_andon_call/.test(m)), JSON.stringify(logged));
       assert.deepStrictEqual([shown[shown.length - 1]?.fill, /no such table/.test(shown[shown.length - 1]?.text)], ['red', true]);
       other.exec('ALTER TABLE jit_andon_call_away RENAME TO jit_andon_call');
       other.close();
       await advance(clock, 10_000 - 1);
       assert.strictEqual(c.esc.length, 0, 'no storm of retries');
-      await advance(clock, 1);
+      await advance(clock, 1, () => c.esc.length >= 1);
       assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.escalatedAt]), [[1, new Date(T0 + 2 * M + 10_000).toISOString()]]);
-      await advance(clock, 3 * M - 10_000); // level 2 back on its own time
+      await advance(clock, 3 * M - 10_000, () => c.esc.length >= 2); // level 2 back on its own time
       assert.deepStrictEqual(c.esc.map((m) => m.payload.level), [1, 2]);
       assert.strictEqual(shown[shown.length - 1]?.fill, 'yellow');
     } finally {
@@ -160,7 +167,7 @@ describe('rel-andon', function () {
     await loadFlow(flow(file, { lineStopLevel: 2 }));
     let c = collect();
     assert.strictEqual(await send('raise', { station: 'st-1', kind: 'material' }), undefined);
-    await advance(clock, 5 * M);
+    await advance(clock, 5 * M, () => c.esc.length >= 2);
     assert.deepStrictEqual(c.line.map((m) => [m.action, m.payload.reason]), [['line-stop', `call ${c.out[0].payload.call.id} at st-1 unacknowledged for level 2`]]);
     assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.lineStop]), [[1, false], [2, true]]);
     await unloadFlow();
@@ -242,7 +249,7 @@ describe('rel-andon', function () {
         const c = collect();
         assert.strictEqual(await send('raise', { station: 'sane', kind: 'machine' }), undefined);
         const id = c.out[0].payload.call.id;
-        await advance(clock, 2 * M);
+        await advance(clock, 2 * M, () => c.esc.some((m) => m.payload.id === id && m.payload.level === 1));
         assert.ok(c.esc.some((m) => m.payload.id === id && m.payload.level === 1));
       },
     });
