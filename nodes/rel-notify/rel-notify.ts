@@ -28,6 +28,7 @@ interface NotifyDef extends NodeDef {
   lang?: string;
   dashboardUrl?: string;
   webhookUrl?: string;
+  from?: string;
 }
 
 export = function (RED: RedApi) {
@@ -47,6 +48,7 @@ export = function (RED: RedApi) {
       lang: config.lang,
       dashboardUrl: config.dashboardUrl,
       webhookUrl: config.webhookUrl,
+      from: config.from,
     });
     const defaultLine = typeof config.line === 'string' && config.line.trim() !== '' ? config.line.trim() : undefined;
     let sent = 0;

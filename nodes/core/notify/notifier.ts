@@ -3,7 +3,7 @@
  * rules and the throttle. Pure: no Node-RED; rel-notify is the glue.
  */
 import { InputError } from '../errors';
-import { parseRoster, parseShifts, parseZone, localTime, whoIsOnCall, type Roster, type RosterEntry } from './roster';
+import { EMAIL, parseRoster, parseShifts, parseZone, localTime, whoIsOnCall, type Roster, type RosterEntry } from './roster';
 import { classify, parseChain, parseRoles, rolesFor, Throttle, DEFAULT_RULES, type NotifyEvent, type Rules } from './rules';
 import { render, LANGS, type Lang, type Notice } from './render';
 
@@ -22,12 +22,22 @@ export interface NotifierConfig {
   lang?: unknown;
   dashboardUrl?: unknown;
   webhookUrl?: unknown;
+  /** Sender address (msg.from); empty: the e-mail node's user id. */
+  from?: unknown;
 }
 
+/**
+ * For node-red-node-email's `e-mail` node: it sends `payload` as the HTML body when it contains
+ * tags, with `plaintext` as the text part (it does not read `msg.html`). So `payload` is the HTML
+ * body (every value escaped: a `<` in an evidence text can never become markup), `plaintext` the
+ * text body, and `html` the HTML body again for mail nodes that read it.
+ */
 export interface EmailOut {
   to: string;
+  from?: string;
   topic: string;
   payload: string;
+  plaintext: string;
   html: string;
 }
 export interface WebhookOut {
@@ -65,6 +75,7 @@ export class Notifier {
   readonly lang: Lang;
   readonly baseUrl: string;
   readonly webhookUrl: string;
+  readonly from: string;
   readonly workOrders: boolean;
   readonly woMaxPriority: number;
 
@@ -90,6 +101,9 @@ export class Notifier {
     this.lang = lang as Lang;
     this.baseUrl = urlOrEmpty(c.dashboardUrl, 'dashboardUrl');
     this.webhookUrl = urlOrEmpty(c.webhookUrl, 'webhookUrl');
+    const from = typeof c.from === 'string' ? c.from.trim() : c.from;
+    if (from !== undefined && from !== null && from !== '' && (typeof from !== 'string' || from.length > 254 || !EMAIL.test(from))) throw new InputError('from', 'an e-mail address or nothing', c.from);
+    this.from = (from as string | undefined) || '';
   }
 
   /** Replace the roster (same shifts and zone); the throttle keeps its memory. */
@@ -122,7 +136,7 @@ export class Notifier {
       line,
     });
     const emails = [...new Set(recipients.map((r) => r.email).filter((x): x is string => !!x))];
-    const email = emails.length ? { to: emails.join(', '), topic: notice.subject, payload: notice.text, html: notice.html } : null;
+    const email = emails.length ? { to: emails.join(', '), ...(this.from ? { from: this.from } : {}), topic: notice.subject, payload: notice.html, plaintext: notice.text, html: notice.html } : null;
     const body = {
       // Slack reads <...> as links and asks for &, <, > escaped; Teams shows the entities as characters
       text: notice.short.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
