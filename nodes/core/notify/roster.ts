@@ -309,6 +309,7 @@ export function parseRoster(source: unknown, shifts: Map<string, Shift>, zone: Z
     what = 'JSON';
   } else throw new InputError(path, 'a roster: CSV text or a JSON array of entries', source);
   if (!Array.isArray(rows)) throw new InputError(path, 'a JSON array of roster entries', rows);
+  if (rows.length === 0) throw new InputError(path, 'a roster with at least one entry', rows);
   if (rows.length > MAX_ROSTER_ENTRIES) throw new InputError(path, `at most ${MAX_ROSTER_ENTRIES} entries`, rows);
   const errs: RowError[] = [];
   const entries: RosterEntry[] = [];
