@@ -6,10 +6,11 @@
  * checked for recipient, subject and bodies; the POSTs for their JSON. Then the bad-input harness.
  */
 import assert from 'assert';
+import fs from 'fs';
 import http from 'http';
 import path from 'path';
 import type { AddressInfo } from 'net';
-import { helper, loadFlow, unloadFlow, getNode, nextMessage, receiveAndComplete, recordStatus, tmpDir, sleep } from '../helpers/red';
+import { ROOT, helper, loadFlow, unloadFlow, getNode, nextMessage, receiveAndComplete, recordStatus, tmpDir, sleep } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { FakeClock } from '../helpers/fake-clock';
 import { fuzzNode } from '../helpers/fuzz';
@@ -187,6 +188,23 @@ describe('rel-notify (runtime)', function () {
     // 4. A bad roster sent at runtime names the row and field and keeps the old one.
     const bad = await receiveAndComplete('notify', { action: 'roster', payload: 'name,role,email,lines\nZed,technician,zed@,L1' });
     assert.match(String(bad?.message), /roster: 1 problem: row 2 email: expected an e-mail address/);
+    await unloadFlow();
+  });
+
+  it('the example flow deploys and its injects notify', async function () {
+    // Monday 10:00 in Berlin: the example's roster has a technician and a planner on call then
+    helper.settings({ reliabilityClock: new FakeClock(T0) });
+    const file = path.join(ROOT, 'examples', 'rel-notify', '01 - Notify the on-call team.json');
+    const flow = JSON.parse(fs.readFileSync(file, 'utf8')).map((n: any) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z } : n));
+    await loadFlow([{ id: 'nt01', type: 'tab' }, ...flow], [...['20-inject.js', '90-comment.js'].map((f) => require(`@node-red/nodes/core/common/${f}`)), ...HTTP_NODES]);
+    const mail = nextMessage('nt-d1');
+    const toast = nextMessage('nt-d3');
+    getNode('nt-i1').receive({});
+    const [m, t] = await Promise.all([mail, toast]);
+    assert.match(m.topic, /^\[ALARM\] pump-7 \(line L2\): health 38$/);
+    assert.match(m.plaintext, /Evidence: health 38 \(warning -> alarm\)/);
+    assert.strictEqual(m.to, 'anna@plant.example, paula@plant.example');
+    assert.strictEqual(t.topic, m.topic);
     await unloadFlow();
   });
 
