@@ -191,6 +191,27 @@ describe('rel-notify (runtime)', function () {
     await unloadFlow();
   });
 
+  it('a P1 work order from rel-work-order notifies when work-order notices are on; a P3 does not', async function () {
+    helper.settings({ reliabilityClock: new FakeClock(T0) });
+    await loadFlow([
+      storeNode(path.join(tmpDir(), 'notify-wo.db')),
+      assetNode({ id: 'a1', assetId: 'pump-7', line: 'L2' }),
+      { id: 'wo', type: 'rel-work-order', store: 'store1', wires: [[], ['notify']] },
+      { id: 'notify', type: 'rel-notify', roster: rosterCsv('http://127.0.0.1:9'), shifts: SHIFTS, timeZone: 'UTC', workOrders: true, woMaxPriority: 1, minInterval: 15, wires: [['h-mail'], [], []] },
+      { id: 'h-mail', type: 'helper' },
+    ]);
+    const seen = recordStatus('notify');
+    const next = nextMessage('h-mail');
+    assert.strictEqual(await receiveAndComplete('wo', { action: 'create', payload: { asset: 'pump-7', title: 'Low priority check', priority: 3, ts: T0 } }), undefined);
+    assert.strictEqual(await receiveAndComplete('wo', { action: 'create', payload: { asset: 'pump-7', title: 'Replace DE bearing', priority: 1, ts: T0 + 60_000 } }), undefined);
+    const m = await next;
+    assert.strictEqual(m.topic, '[P1] New work order WO-000002: pump-7 - Replace DE bearing');
+    assert.strictEqual(m.to, 'anna@plant.example, paula@plant.example');
+    assert.match(m.plaintext, /^Work order WO-000002 for pump-7 \(line L2\) was opened with priority P1\. \(2026-12-07 09:01, UTC\)/);
+    assert.deepStrictEqual(seen.at(-1), { fill: 'green', shape: 'dot', text: '1 sent · 0 held back' });
+    await unloadFlow();
+  });
+
   it('the example flow deploys and its injects notify', async function () {
     // Monday 10:00 in Berlin: the example's roster has a technician and a planner on call then
     helper.settings({ reliabilityClock: new FakeClock(T0) });
