@@ -19,28 +19,31 @@ import { shortError, status } from './status';
 export const MAX_MSG_DEPTH = 100;
 
 /**
- * How deep `msg` nests, or Infinity once it passes `max` (a cycle counts as too deep). Iterative,
- * so a hostile message cannot overflow the stack here; typed arrays and Buffers are leaves.
+ * How deep `msg` nests, or Infinity once it passes `max`. Iterative, so a hostile message cannot
+ * overflow the stack here; each object is visited once (shared references and cycles cost
+ * nothing more: a graph like { a: o, list: [o] } repeated 50 times has 2^50 paths); typed arrays
+ * and Buffers are leaves.
  */
 export function nestingDepth(msg: unknown, max = MAX_MSG_DEPTH): number {
   if (msg === null || typeof msg !== 'object') return 0;
   let deepest = 1;
+  const seen = new Set<object>([msg as object]);
   const stack: [object, number][] = [[msg as object, 1]];
+  const visit = (v: unknown, depth: number) => {
+    if (v !== null && typeof v === 'object' && !seen.has(v)) {
+      seen.add(v);
+      stack.push([v, depth]);
+    }
+  };
   while (stack.length) {
     const [obj, depth] = stack.pop()!;
     if (depth > max) return Infinity;
     if (depth > deepest) deepest = depth;
     if (ArrayBuffer.isView(obj)) continue;
     if (Array.isArray(obj)) {
-      for (let i = 0; i < obj.length; i++) {
-        const v = obj[i];
-        if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
-      }
+      for (let i = 0; i < obj.length; i++) visit(obj[i], depth + 1);
     } else {
-      for (const k of Object.keys(obj)) {
-        const v = (obj as Record<string, unknown>)[k];
-        if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
-      }
+      for (const k of Object.keys(obj)) visit((obj as Record<string, unknown>)[k], depth + 1);
     }
   }
   return deepest;
@@ -140,13 +143,13 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
             }
           }
         };
-        // A message nested deeper than any real payload (hostile, or a cycle) is refused before any
+        // A message nested deeper than any real payload (hostile) is refused before any
         // work, with its payload replaced so Catch nodes can still be given a copy of it.
         if (nestingDepth(msg) > MAX_MSG_DEPTH) {
           const m = msg as NodeMessage & Record<string, unknown>;
           for (const k of Object.keys(m)) if (k !== '_msgid' && k !== 'topic') delete m[k];
           m.payload = null;
-          const e = new Error(`msg: expected a message nested at most ${MAX_MSG_DEPTH} levels deep (not circular), got a deeper one (its payload was dropped)`);
+          const e = new Error(`msg: expected a message nested at most ${MAX_MSG_DEPTH} levels deep, got a deeper one (its payload was dropped)`);
           e.name = 'InputError';
           return finish(e);
         }

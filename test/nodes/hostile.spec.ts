@@ -28,7 +28,12 @@ describe('hostile input', function () {
     assert.strictEqual(nestingDepth(deep(100_000)), Infinity, 'a 100,000-deep array is measured without a stack overflow');
     const cyclic: any = { a: {} };
     cyclic.a.b = cyclic;
-    assert.strictEqual(nestingDepth(cyclic), Infinity);
+    assert.strictEqual(nestingDepth(cyclic), 2, 'a cycle is walked once');
+    let dag: any = 1;
+    for (let i = 0; i < 45; i++) dag = { a: dag, list: [dag] };
+    const t0 = Date.now();
+    assert.strictEqual(nestingDepth(dag), 90, 'shared references are walked once (2^45 paths)');
+    assert.ok(Date.now() - t0 < 1000);
     assert.strictEqual(nestingDepth({ samples: new Float64Array(1 << 16) }), 2, 'typed arrays are leaves');
     assert.ok(MAX_MSG_DEPTH >= 64);
   });

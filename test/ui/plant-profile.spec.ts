@@ -46,7 +46,11 @@ describe('ui: the plant profile (npm start -- --plant)', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rel-plant-'));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+      stdio: 'ignore',
+      // Another library loaded in this test process (node-opcua) may leave OPENSSL_CONF set to a bad value.
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'OPENSSL_CONF')),
+    });
     const ca = fs.readFileSync(cert);
     const p = plantProfile({ NODE_RED_CREDENTIAL_SECRET: 's'.repeat(24), NODE_RED_ADMIN_PASSWORD: 'correct horse battery', TLS_KEY: key, TLS_CERT: cert, HOST: '127.0.0.1' });
     assert.deepStrictEqual(p.problems, []);
