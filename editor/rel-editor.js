@@ -164,7 +164,10 @@
       d.validate = num(type, k);
       def.defaults[k] = d;
     });
-    def.defaults.version = { value: lim().version };
+    // a form that declares its own version default keeps it (rel-store's config shape is numbered apart)
+    var own = def.defaults.version && def.defaults.version.value !== undefined ? def.defaults.version.value : undefined;
+    var versionOf = function () { return own !== undefined ? own : lim().version; };
+    def.defaults.version = { value: versionOf() };
     var prefix = def.category === 'config' ? '#node-config-input-' : '#node-input-';
     // palette label and node label from the message catalog (<type>.paletteLabel), else the given text
     var fallback = typeof def.paletteLabel === 'string' ? def.paletteLabel : type.replace(/^rel-/, '');
@@ -194,7 +197,7 @@
     var save = def.oneditsave;
     def.oneditsave = function () {
       var r = save ? save.apply(this, arguments) : undefined;
-      this.version = lim().version;
+      this.version = versionOf();
       if (def.baseOutputs !== undefined) this.outputs = def.baseOutputs + (dashboardOn() ? 1 : 0);
       return r;
     };
