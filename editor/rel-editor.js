@@ -14,7 +14,8 @@
  * and what it adds:
  * - validators built from the limits table for every numeric field (same rules as the runtime:
  *   checkField in nodes/core/limits.ts), with the limits' defaults;
- * - `version` (the shape the runtime expects, CONFIG_VERSION) as a default, written on save;
+ * - `version` (the shape the runtime expects, CONFIG_VERSION) as a default, written on save (a form
+ *   that declares its own `version` default, as rel-store does, keeps it);
  * - the repeated form rows from placeholders in the template: <div data-rel-row="store"></div>,
  *   <div data-rel-row="asset"></div>, <div data-rel-row="dashboard"></div> (a checkbox), or
  *   <div data-rel-row="dashboard" data-rel-choices="velocity,spectrum"></div> (a choice);
