@@ -14,7 +14,8 @@
  * and what it adds:
  * - validators built from the limits table for every numeric field (same rules as the runtime:
  *   checkField in nodes/core/limits.ts), with the limits' defaults;
- * - `version` (the shape the runtime expects, CONFIG_VERSION) as a default, written on save;
+ * - `version` (the shape the runtime expects, CONFIG_VERSION) as a default, written on save (a form
+ *   that declares its own `version` default, as rel-store does, keeps it);
  * - the repeated form rows from placeholders in the template: <div data-rel-row="store"></div>,
  *   <div data-rel-row="asset"></div>, <div data-rel-row="dashboard"></div> (a checkbox), or
  *   <div data-rel-row="dashboard" data-rel-choices="velocity,spectrum"></div> (a choice);
@@ -164,7 +165,10 @@
       d.validate = num(type, k);
       def.defaults[k] = d;
     });
-    def.defaults.version = { value: lim().version };
+    // a form that declares its own version default keeps it (rel-store's config shape is numbered apart)
+    var own = def.defaults.version && def.defaults.version.value !== undefined ? def.defaults.version.value : undefined;
+    var versionOf = function () { return own !== undefined ? own : lim().version; };
+    def.defaults.version = { value: versionOf() };
     var prefix = def.category === 'config' ? '#node-config-input-' : '#node-input-';
     // palette label and node label from the message catalog (<type>.paletteLabel), else the given text
     var fallback = typeof def.paletteLabel === 'string' ? def.paletteLabel : type.replace(/^rel-/, '');
@@ -194,7 +198,7 @@
     var save = def.oneditsave;
     def.oneditsave = function () {
       var r = save ? save.apply(this, arguments) : undefined;
-      this.version = lim().version;
+      this.version = versionOf();
       if (def.baseOutputs !== undefined) this.outputs = def.baseOutputs + (dashboardOn() ? 1 : 0);
       return r;
     };

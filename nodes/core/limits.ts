@@ -67,6 +67,13 @@ export const LIMITS: Record<string, NodeLimits> = {
     alarmBelow: { default: 70, min: 0, max: 100, optional: true },
     hysteresis: { default: 5, min: 0, max: 50, optional: true },
   },
+  'rel-ingest': {
+    fs: { default: '', gt: 0, max: 10_000_000, optional: true },
+    staleAfter: { default: 60, min: 0, max: 604800, optional: true },
+    plcPort: { default: 502, min: 1, max: 65535, integer: true, optional: true },
+    unitId: { default: '', min: 0, max: 255, integer: true, optional: true },
+    startAddress: { default: '', min: 0, max: 65535, integer: true, optional: true },
+  },
   'rel-kanban': {
     containerQty: { default: 50, gt: 0 },
     demand: { default: 400, gt: 0 },

@@ -122,14 +122,14 @@ export = function (RED: RedApi) {
     const staleS = config.staleAfter === undefined || config.staleAfter === '' ? 60 : Number(config.staleAfter);
     if (!(staleS >= 0 && staleS <= 86400 * 7)) problems.push('stale after: expected seconds from 0 (off) to 604800');
 
-    const whole = (v: unknown, dflt: number | undefined, max: number, what: string): number | undefined => {
+    const whole = (v: unknown, dflt: number | undefined, min: number, max: number, what: string): number | undefined => {
       if (v === undefined || v === null || v === '') return dflt;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > max) problems.push(`${what}: expected a whole number from 0 to ${max}`);
+      if (!Number.isInteger(n) || n < min || n > max) problems.push(`${what}: expected a whole number from ${min} to ${max}`);
       return n;
     };
     let reg: RegisterHandle | undefined;
-    const plc = { host: opt(config.plcHost) ?? '', port: whole(config.plcPort, 502, 65535, 'PLC port') as number, unit: whole(config.unitId, undefined, 255, 'unit id'), start: whole(config.startAddress, 0, 65535, 'start address') as number };
+    const plc = { host: opt(config.plcHost) ?? '', port: whole(config.plcPort, 502, 1, 65535, 'PLC port') as number, unit: whole(config.unitId, undefined, 0, 255, 'unit id'), start: whole(config.startAddress, 0, 0, 65535, 'start address') as number };
     if (source === 'register' && !plc.host) problems.push('PLC host: expected the host name or IP address of the PLC (as in the register)');
     let rows: RegisterRow[] = [];
     if (source === 'modbus') {

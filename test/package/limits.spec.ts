@@ -65,6 +65,8 @@ function baseConfig(type: string): Record<string, unknown> {
     if (l.when) c[l.when.field] = l.when.is;
   }
   if (type === 'rel-simulator') c.interval = 0;
+  // a source without a register map, so that only the field under test can fail
+  if (type === 'rel-ingest') c.source = 'mqtt';
   if (type === 'rel-asset') Object.assign(c, { assetId: 'a-1', bearing: 'custom', balls: 9, ballDiameter: 0.3, pitchDiameter: 1.5, contactAngle: 0 });
   return c;
 }
