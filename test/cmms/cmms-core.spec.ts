@@ -533,10 +533,28 @@ forEachBackend('cmms core', (be) => {
       assert.ok(rows.some((r) => r.task === "'=HYPERLINK(\"http://evil\")\nsecond line"), 'multi-line formula cell escaped');
       assert.ok(rows.some((r) => r.task === "'\tTab\nsecond line"), 'multi-line cell starting with a tab escaped');
       assert.ok(rows.some((r) => r.task === "'\tTab"), 'cell starting with a tab escaped');
+      // into the same database: a no-op (the apostrophe comes off again, no plan doubled)
+      const before = (await pm.list()).map((p) => [p.task, p.parts]);
+      const again = await new PmRepo(store).importCsv(csv, () => true, T0);
+      assert.deepStrictEqual(again.rejected, []);
+      const after = (await pm.list()).map((p) => [p.task, p.parts]);
+      assert.strictEqual(after.length, before.length, 'no plan doubled');
+      for (const t of ['=HYPERLINK("http://evil")', '+1+cmd|calc', '-2', '=HYPERLINK("http://evil")\nsecond line']) assert.ok(after.some(([task]) => task === t), `task ${JSON.stringify(t)} kept as it was`);
+      assert.ok(after.some(([, parts]) => JSON.stringify(parts) === JSON.stringify([{ part: '@SUM(A1)', qty: 1 }])), 'part name kept');
       // into an empty database
       await emptyCmms(store);
       const rep = await new PmRepo(store).importCsv(csv, () => true, T0);
       assert.strictEqual(rep.imported.length, 7, JSON.stringify(rep.rejected));
+    });
+
+    it('reads spreadsheet numbers and dates strictly: no hex, no bare epoch numbers', async () => {
+      const pm = new PmRepo(store);
+      const csv = ['asset,task,trigger,interval,unit,last done', 'pump-1,A,calendar,0x10,days,2026-01-05', 'pump-1,B,calendar,7,days,1765000000', 'pump-1,C,calendar,7,days,2026-01-05T06:00:00Z'].join('\n');
+      const rep = await pm.importCsv(csv, () => true, T0);
+      assert.deepStrictEqual(rep.imported.map((p: any) => p.task), ['C']);
+      assert.strictEqual(rep.rejected.length, 2, JSON.stringify(rep.rejected));
+      assert.match(JSON.stringify(rep.rejected), /interval: expected a number/);
+      assert.match(JSON.stringify(rep.rejected), /last done: expected a date/);
     });
 
     it('imports a realistic 200-row PM spreadsheet, rejecting each bad row with its reason', async () => {

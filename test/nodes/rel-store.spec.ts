@@ -119,11 +119,15 @@ describe('rel-store', function () {
     const file = path.join(dir, 'bad-init.db');
     for (let i = 0; i < 3; i++) {
       await loadFlow([storeNode(file), { id: 'pm', type: 'rel-pm', store: 'store1', plans: 'foo,bar\n1,2', wires: [[], []] }]);
-      const errors = helper
-        .log()
-        .args.map((x: any[]) => x[0])
-        .filter((e: any) => e && e.id === 'pm' && e.level === 20)
-        .map((e: any) => String(e.msg));
+      // The plans are imported asynchronously after deploy: wait (at most 5 s) for the error.
+      const errorsNow = () =>
+        helper
+          .log()
+          .args.map((x: any[]) => x[0])
+          .filter((e: any) => e && e.id === 'pm' && e.level === 20)
+          .map((e: any) => String(e.msg));
+      for (let t = 0; t < 100 && errorsNow().length === 0; t++) await new Promise((r) => setTimeout(r, 50));
+      const errors = errorsNow();
       assert.ok(errors.length >= 1, `deploy ${i}: the bad form still reports its error`);
       await unloadFlow();
       assert.deepStrictEqual(openConnections().filter((c) => c.file.endsWith('bad-init.db')), [], `deploy ${i}: connection left open`);

@@ -16,7 +16,7 @@
 import Papa from 'papaparse';
 import { CronExpressionParser } from 'cron-parser';
 import { InputError, StateError } from '../errors';
-import { MAX_TEXT } from '../validate';
+import { MAX_TEXT, parseDecimal } from '../validate';
 import type { Query, Store } from '../store/types';
 import type { AssetFacts, WorkOrder, WorkOrderRepo } from './work-orders';
 
@@ -177,7 +177,7 @@ export function parseParts(text: string): { part: string; qty: number }[] {
     const m = /^(.+?)(?:\s*[:x*]\s*([^:x*]+))?$/.exec(s);
     const part = (m?.[1] ?? s).trim();
     const qtyText = m?.[2]?.trim();
-    const qty = qtyText === undefined ? 1 : Number(qtyText);
+    const qty = qtyText === undefined ? 1 : parseDecimal(qtyText);
     if (!part) throw new Error(`parts: empty part name in "${s}"`);
     if (!Number.isFinite(qty) || qty <= 0) throw new Error(`parts: quantity of ${part} must be a number > 0, got "${qtyText}"`);
     out.push({ part, qty });
@@ -185,9 +185,18 @@ export function parseParts(text: string): { part: string; qty: number }[] {
   return out;
 }
 
+/**
+ * The export puts an apostrophe before a cell that a spreadsheet would run as a formula
+ * (= + - @ tab CR first); the import takes it off again, so export -> import is a no-op.
+ */
+export function unescapeFormula(v: string): string {
+  return /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v;
+}
+
 function numberCell(v: string, name: string, o: { gt?: number; min?: number }): number {
   const t = v.trim();
-  const n = Number(t.replace(',', '.'));
+  // Decimal notation only (a decimal comma is read as a point): "0x10" is not 16.
+  const n = parseDecimal(t.replace(',', '.'));
   if (t === '' || !Number.isFinite(n)) throw new Error(`${name}: expected a number, got "${v}"`);
   if (o.gt !== undefined && !(n > o.gt)) throw new Error(`${name}: expected a number > ${o.gt}, got ${t}`);
   if (o.min !== undefined && n < o.min) throw new Error(`${name}: expected a number >= ${o.min}, got ${t}`);
@@ -200,16 +209,17 @@ function dateCell(v: string): number {
   if (m) return Date.UTC(+m[1], +m[2] - 1, +m[3]);
   m = /^(\d{1,2})[./](\d{1,2})[./](\d{4})$/.exec(t); // 31.12.2024 or 31/12/2024 (day first)
   if (m && +m[2] >= 1 && +m[2] <= 12 && +m[1] >= 1 && +m[1] <= 31) return Date.UTC(+m[3], +m[2] - 1, +m[1]);
-  const p = Date.parse(t);
-  if (t !== '' && Number.isFinite(p)) return p;
-  throw new Error(`last done: expected a date (2024-05-31 or 31.05.2024), got "${v}"`);
+  // ISO 8601 with a time (2024-05-31T06:00:00Z); a bare number (seconds or ms since 1970) is refused.
+  const p = /^\d{4}-\d{2}-\d{2}T/.test(t) ? Date.parse(t) : NaN;
+  if (Number.isFinite(p)) return p;
+  throw new Error(`last done: expected a date (2024-05-31, 31.05.2024 or 2024-05-31T06:00:00Z), got "${v}"`);
 }
 
 const UNIT_ALIASES: Record<string, string> = { day: 'days', d: 'days', days: 'days', week: 'weeks', w: 'weeks', wk: 'weeks', weeks: 'weeks', hour: 'hours', h: 'hours', hours: 'hours', 'run hours': 'hours', cycle: 'cycles', cycles: 'cycles', cron: 'cron', weekday: 'weekday' };
 
 /** One spreadsheet row -> a plan, or an Error whose message says why not. */
 export function rowToPlan(r: Record<string, string>, knownAsset: (id: string) => boolean, now: number): PlanInput {
-  const cell = (k: string) => (typeof r[k] === 'string' ? r[k] : '').trim();
+  const cell = (k: string) => unescapeFormula(typeof r[k] === 'string' ? r[k] : '').trim();
   const asset = cell('asset');
   const task = cell('task');
   if (!asset) throw new Error('asset: missing');
