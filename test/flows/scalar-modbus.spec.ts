@@ -4,7 +4,8 @@
  * runtime with node-red-contrib-modbus and Dashboard 2.0, reading a real Modbus TCP server
  * (jsmodbus) that serves a scripted pump: running normally (learned), stopped (run bit 0,
  * current 0), running again with 5.2 mm/s. No work order while stopped; then one P1 or P2 work
- * order whose evidence names the velocity and ISO 10816 zone D.
+ * order whose evidence names the velocity and ISO 10816 zone D. Debian's chromium (playwright-core,
+ * never a downloaded browser) reads the Dashboard 2.0 tile at each step.
  */
 import assert from 'assert';
 import fs from 'fs';
@@ -13,8 +14,13 @@ import path from 'path';
 import Database from 'better-sqlite3';
 import { ROOT, admin, sleep, startRed, statuses, waitFor, type RunningRed } from '../ui/nodered';
 
+import type { Browser, Page } from 'playwright-core';
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const Modbus = require('jsmodbus');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { chromium } = require('playwright-core');
+const CHROMIUM = '/usr/bin/chromium';
 
 /** The pump's holding registers, as the template's register map reads them. */
 interface Pump {
@@ -80,8 +86,10 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
   let red: RunningRed | undefined;
   const plc = new PumpPlc();
   let timer: NodeJS.Timeout | undefined;
+  let browser: Browser | undefined;
 
   after(async () => {
+    if (browser) await browser.close();
     if (timer) clearInterval(timer);
     if (red) await red.stop();
     await plc.stop();
@@ -127,6 +135,22 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
         d.close();
       }
     };
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
+    browser = (await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })) as Browser;
+    const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${red.url}/dashboard/pump`);
+    const tile = async () => {
+      const el = page.locator('.sc-tile');
+      if ((await el.count()) === 0) return { state: '', text: '' };
+      return { state: (await el.first().getAttribute('data-state')) ?? '', text: (await el.first().innerText()).replace(/\s+/g, ' ') };
+    };
+    const tileIs = (state: string, re: RegExp) => waitFor(`the tile ${state} ${re}`, async () => {
+      const t = await tile();
+      return t.state === state && re.test(t.text) ? t : null;
+    }, 20_000, 500);
     const healthText = async () => (await statuses(red!, 400))['sc-health']?.text ?? '';
 
     // 1. running normally: learns 300 polls, then scores.
@@ -136,6 +160,8 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
     }, 120_000, 1000);
     console.log(`      learned: rel-health status "${learned}"`);
     assert.deepStrictEqual(orders(), [], 'no work order while running normally');
+    const t1 = await tileIs('normal', /Pump 1 normal \d+ health ISO 10816 zone B velocity 1\.\d\d mm\/s baseline 1\.\d\d/);
+    console.log(`      tile: ${t1.text}`);
 
     // 2. stopped: run bit 0, current 0, no vibration.
     phase = 'stop';
@@ -143,6 +169,8 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
     await sleep(5000);
     assert.strictEqual(await healthText(), 'stopped');
     assert.deepStrictEqual(orders(), [], 'no work order while stopped');
+    const t2 = await tileIs('stopped', /Pump 1 stopped -- health/);
+    assert.doesNotMatch(t2.text, /Work order/);
 
     // 3. running again with 5.2 mm/s (ISO 10816-3 group 2 rigid: zone D).
     phase = 'fault';
@@ -156,6 +184,8 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
     assert.match(all[0].evidence, /velocity/, 'the evidence names the velocity');
     assert.match(all[0].evidence, /zone D/, 'the evidence names ISO zone D');
     assert.match(await healthText(), /^alarm: health \d+ zone D$/);
+    const t3 = await tileIs('alarm', new RegExp(`Pump 1 alarm \\d+ health ISO 10816 zone D velocity 5\\.\\d\\d mm/s .*Work order #${all[0].id} P${all[0].priority} \\(open\\)`));
+    console.log(`      tile: ${t3.text}`);
     const errors = red.log().split('\n').filter((l) => /\[error\]/.test(l));
     assert.deepStrictEqual(errors, [], 'no errors in the log');
   });
