@@ -89,6 +89,7 @@ const TEMPLATES = {
   'modbus-line.json': '03 - Modbus line.json',
   'mqtt-line.json': '04 - MQTT line.json',
   'cmms-only.json': '05 - Maintenance only (CMMS).json',
+  'scalar-modbus.json': '06 - Scalar Modbus machine.json',
 };
 const tplDir = path.join(root, 'examples', 'templates');
 fs.rmSync(tplDir, { recursive: true, force: true });

@@ -99,7 +99,10 @@ function findings(p: Record<string, unknown>, minSeverity: Severity): { mode: st
     const score = optNum(own(h, 'score'), 'msg.payload.health.score', { min: 0, max: 100 });
     const c = own(h, 'contributors');
     const names = Array.isArray(c) ? c.slice(0, 5).map((x) => (isObject(x) ? text(own(x, 'feature')) || text(own(x, 'channel')) || text(own(x, 'name')) : text(x))).filter(Boolean) : [];
-    const ev = `health ${score === undefined ? '?' : Math.round(score)} (${state})${names.length ? `; contributors: ${names.join(', ')}` : ''}`;
+    // rel-health's own evidence (values with units, baselines, deviations, the ISO zone) when it
+    // sends one; else a short one from the contributors' names.
+    const given = optStr(own(p, 'evidence'), 'msg.payload.evidence', { maxLength: MAX_NOTE });
+    const ev = given || `health ${score === undefined ? '?' : Math.round(score)} (${state})${names.length ? `; contributors: ${names.join(', ')}` : ''}`;
     return [{ mode: 'health', severity: state, evidence: ev }];
   }
   return [

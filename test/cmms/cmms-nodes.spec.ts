@@ -110,9 +110,14 @@ describe('cmms nodes', function () {
       const hw = (await hm).payload;
       assert.strictEqual(hw.mode, 'health');
       assert.match(hw.evidence, /health 42 \(alarm\); contributors: kurtosis, rms/);
+      // rel-health's second output carries its own evidence (values, baseline, zone): kept as it is
+      const he = nextMessage('out1');
+      const evidence = 'machine health 12 (normal -> alarm): ISO 10816 zone D; velocity 5.2 mm/s (baseline 1.8, +35 sd)';
+      getNode('wo').receive({ payload: { asset: 'pump-2', channel: 'machine', state: 'alarm', severity: 'alarm', evidence, health: { score: 12, state: 'alarm', isoZone: 'D' } } });
+      assert.strictEqual((await he).payload.evidence, evidence);
       // a normal health state opens nothing
       assert.strictEqual(await receiveAndComplete('wo', { payload: { asset: 'pump-1', health: { score: 95, state: 'normal' } } }), undefined);
-      assert.strictEqual(count(file, 'SELECT COUNT(*) AS n FROM cmms_work_orders'), 3);
+      assert.strictEqual(count(file, 'SELECT COUNT(*) AS n FROM cmms_work_orders'), 4);
       // an asset that is not deployed: criticality from the payload
       const u = nextMessage('out1');
       getNode('wo').receive({ action: 'detect', payload: { asset: 'mixer-9', criticality: 1, mode: 'imbalance', severity: 'warning' } });
