@@ -219,7 +219,13 @@ const UNIT_ALIASES: Record<string, string> = { day: 'days', d: 'days', days: 'da
 
 /** One spreadsheet row -> a plan, or an Error whose message says why not. */
 export function rowToPlan(r: Record<string, string>, knownAsset: (id: string) => boolean, now: number): PlanInput {
-  const cell = (k: string) => unescapeFormula(typeof r[k] === 'string' ? r[k] : '').trim();
+  // An escaped cell is taken as it was exported (its leading tab or CR is part of the text);
+  // any other cell is trimmed.
+  const cell = (k: string) => {
+    const raw = typeof r[k] === 'string' ? r[k] : '';
+    const un = unescapeFormula(raw);
+    return un !== raw ? un.replace(/\s+$/, '') : raw.trim();
+  };
   const asset = cell('asset');
   const task = cell('task');
   if (!asset) throw new Error('asset: missing');
