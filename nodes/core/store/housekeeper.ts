@@ -34,38 +34,43 @@ export class Housekeeper {
   disk: DiskStatus | undefined;
   lastBackup: { file: string; at: number } | undefined;
   lastPass: { at: number; complete: boolean; deleted: number; rolledUp: number } | undefined;
-  private timers: unknown[] = [];
+  /** The pending timer of each loop (one entry per loop, replaced at each tick). */
+  private readonly timers = new Map<string, unknown>();
   private closed = false;
-  private running: Promise<unknown> = Promise.resolve();
+  /** Every job under way (a pass may still run while the disk check ticks). */
+  private readonly running = new Set<Promise<unknown>>();
   private readonly lastError = new Map<string, number>();
 
   constructor(private readonly o: HousekeeperOptions) {}
 
   start(): void {
     this.checkDisk();
-    this.loop(() => this.checkDisk(), this.o.diskEveryMs ?? 60_000);
-    this.loop(() => this.pass(), this.o.everyMs ?? 3_600_000, 30_000);
-    if (this.o.backup) this.loop(() => this.backup(), this.o.backup.everyHours * 3_600_000);
+    this.loop('disk', () => this.checkDisk(), this.o.diskEveryMs ?? 60_000);
+    this.loop('pass', () => this.pass(), this.o.everyMs ?? 3_600_000, 30_000);
+    if (this.o.backup) this.loop('backup', () => this.backup(), this.o.backup.everyHours * 3_600_000);
   }
 
   /** Stop the timers and wait for a pass or backup under way. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) this.o.clock.clearTimeout(t);
-    await this.running.catch(() => undefined);
+    for (const t of this.timers.values()) this.o.clock.clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.running]);
   }
 
-  private loop(fn: () => unknown, every: number, first = every): void {
+  private loop(name: string, fn: () => unknown, every: number, first = every): void {
     const tick = () => {
       if (this.closed) return;
-      this.running = Promise.resolve()
+      const job: Promise<unknown> = Promise.resolve()
         .then(fn)
         .catch(() => undefined)
         .then(() => {
-          if (!this.closed) this.timers.push(this.o.clock.setTimeout(tick, every));
+          this.running.delete(job);
+          if (!this.closed) this.timers.set(name, this.o.clock.setTimeout(tick, every));
         });
+      this.running.add(job);
     };
-    this.timers.push(this.o.clock.setTimeout(tick, first));
+    this.timers.set(name, this.o.clock.setTimeout(tick, first));
   }
 
   private fail(kind: 'disk' | 'housekeeping' | 'backup', e: unknown): void {
