@@ -23,6 +23,7 @@ export interface NodeRedAdminAuth {
   type: 'credentials';
   users(username: string): Promise<{ username: string; permissions: string } | null>;
   authenticate(username: string, password: string): Promise<{ username: string; permissions: string } | null>;
+  close(): void;
 }
 
 export function editorAuth(o: EditorAuthOptions): NodeRedAdminAuth {
@@ -32,7 +33,9 @@ export function editorAuth(o: EditorAuthOptions): NodeRedAdminAuth {
     if (!isRole(r) || (p !== '*' && p !== 'read')) throw new Error(`editorAuth: roles.${r} must be '*' or 'read' for one of operator, technician, planner, admin`);
   }
   let svc: Promise<AuthService> | undefined;
-  const service = () => (svc ??= AuthService.open(openStore(o.file).db));
+  let handle: ReturnType<typeof openStore> | undefined;
+  // Opened at the first login and kept for the life of the process (settings.js has no close).
+  const service = () => (svc ??= AuthService.open((handle = openStore(o.file)).db));
   const grant = (u: AuthUser | undefined) => {
     const p = u ? roles[u.role] : undefined;
     return u && p ? { username: u.username, permissions: p } : null;
@@ -45,6 +48,12 @@ export function editorAuth(o: EditorAuthOptions): NodeRedAdminAuth {
     async authenticate(username, password) {
       const r = await (await service()).check(username, password);
       return r.ok ? grant(r.user) : null;
+    },
+    /** Give the store connection back (tests, or a runtime that reloads its settings). */
+    close() {
+      handle?.release();
+      handle = undefined;
+      svc = undefined;
     },
   };
 }

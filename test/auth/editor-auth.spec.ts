@@ -2,6 +2,7 @@
  * The editor with the same users: editorAuth() as Node-RED's adminAuth, checked directly and in a
  * real Node-RED (settings.js requires it), where the editor's token endpoint answers by role.
  */
+import { openConnections } from '../../nodes/core/store';
 import assert from 'assert';
 import fs from 'fs';
 import os from 'os';
@@ -44,7 +45,11 @@ describe('editor logins with the dashboard users (editorAuth)', function () {
       assert.strictEqual(await auth.users('old'), null);
       assert.strictEqual(await auth.users('<bad name>'), null);
       assert.throws(() => editorAuth({ file, roles: { boss: '*' } as never }), /roles\.boss must be/);
-      assert.deepStrictEqual(await editorAuth({ file }).authenticate('pat', 'plan-pass-1'), null, 'by default only admins');
+      const admins = editorAuth({ file });
+      assert.deepStrictEqual(await admins.authenticate('pat', 'plan-pass-1'), null, 'by default only admins');
+      auth.close();
+      admins.close();
+      assert.deepStrictEqual(openConnections().filter((c) => c.file.endsWith('users.db')), [], 'connections given back');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
