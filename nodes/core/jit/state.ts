@@ -1,25 +1,17 @@
 /**
  * Small node state that must survive a restart (Kanban loops, takt windows, buffer observations,
- * OEE asset states), in the core `node_state` table, through the asynchronous Store: the same SQL
- * as the synchronous loadState/saveState of core-schema.ts, taking a Query so it runs inside a
- * caller's `store.tx(async (q) => ...)` or alone.
+ * OEE asset states), in the core `node_state` table, through the asynchronous Store (the core
+ * schema's getState/putState), taking a Query so it runs inside a caller's `store.tx(async (q) =>
+ * ...)` or alone.
  */
 import type { Query, Store } from '../store/types';
+import { getState, putState } from '../store/core-schema';
 
-/** A JSON state value, or undefined. */
-export async function loadState<T>(q: Query, scope: string, key: string): Promise<T | undefined> {
-  const row = await q.one<{ value: string }>('SELECT value FROM node_state WHERE scope = ? AND state_key = ?', [scope, key]);
-  return row ? (JSON.parse(row.value) as T) : undefined;
-}
+/** A JSON state value, or undefined (the core schema's getState under the JIT names). */
+export const loadState = getState;
 
-/** Write a JSON state value (insert or replace). */
-export async function saveState(q: Query, scope: string, key: string, value: unknown, now: number): Promise<void> {
-  await q.run(
-    `INSERT INTO node_state (scope, state_key, value, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (scope, state_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    [scope, key, JSON.stringify(value), now],
-  );
-}
+/** Write a JSON state value (insert or replace): the core schema's putState. */
+export const saveState: (q: Query, scope: string, key: string, value: unknown, now: number) => Promise<void> = putState;
 
 /** The keys stored under a scope, sorted, at most `limit`. */
 export async function stateKeys(q: Query, scope: string, limit = 10_000): Promise<string[]> {
