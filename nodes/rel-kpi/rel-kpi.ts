@@ -75,7 +75,7 @@ export = function (RED: RedApi) {
   defineNode<KpiDef>(RED, 'rel-kpi', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const { handle: h, ready } = acquireCmmsStore(RED, config.store, 'rel-kpi');
+    const { handle: h, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-kpi');
     const work = inFlight();
     const windowDays = cfgNum(config.windowDays, 30, 1 / 24, 3650);
     const baseline = cfgNum(config.baselineMttrH, NaN, 0, 1e6);
@@ -89,7 +89,7 @@ export = function (RED: RedApi) {
     return {
       input: (msg, send) =>
         work.run(async () => {
-          const db = await ready;
+          const db = await ready();
           const p = msg.payload === undefined || msg.payload === null || msg.payload === '' || typeof msg.payload === 'number' ? {} : object(msg.payload, 'msg.payload');
           const to = eventTime(p, 'to', () => clock.now());
           const days = optNum(own(p, 'windowDays'), 'msg.payload.windowDays', { gt: 0, max: 3650 }) ?? windowDays;
@@ -130,7 +130,7 @@ export = function (RED: RedApi) {
       close: async () => {
         try {
           await work.idle();
-          await ready.catch(() => undefined);
+          await settled;
         } finally {
           h.release();
         }

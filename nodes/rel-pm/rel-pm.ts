@@ -141,7 +141,7 @@ export = function (RED: RedApi) {
   defineNode<PmDef, PmNode>(RED, 'rel-pm', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-pm');
+    const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-pm');
     const pm = new PmRepo(db);
     const wo = new WorkOrderRepo(db);
     const catchup: Catchup = config.catchup === 'one' ? 'one' : 'each';
@@ -170,7 +170,7 @@ export = function (RED: RedApi) {
     const serial = <T>(fn: () => Promise<T>): Promise<T> =>
       work.run(() => {
         const p = chain.then(async () => {
-          await ready;
+          await ready();
           return fn();
         });
         chain = p.catch(() => undefined);
@@ -282,7 +282,7 @@ export = function (RED: RedApi) {
         try {
           // What was queued before the close (ticks that came due, messages) still runs.
           await work.idle();
-          await ready.catch(() => undefined);
+          await settled;
         } finally {
           closed = true;
           h.release();

@@ -43,7 +43,7 @@ export = function (RED: RedApi) {
   defineNode<SparesDef>(RED, 'rel-spares', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-spares');
+    const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-spares');
     const win = Number(config.demandWindowDays);
     const repo = new SparesRepo(db, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
     let closed = false;
@@ -69,7 +69,7 @@ export = function (RED: RedApi) {
       const now = clock.now();
       checks = checks.then(async () => {
         try {
-          await ready;
+          await ready();
           if (closed) return;
           await repo.recheck(now);
           const sig = await repo.drainSignals(now);
@@ -82,14 +82,14 @@ export = function (RED: RedApi) {
         }
       });
     }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
-    ready.then(showStatus).catch((e) => {
+    ready().then(showStatus).catch((e) => {
       if (!closed) status.error(node, e instanceof Error ? e.message : String(e));
     });
 
     return {
       input: (msg, send) =>
         work.run(async () => {
-          await ready;
+          await ready();
           const action = actionOf(msg, ACTIONS);
           authorize(msg, 'rel-spares', action);
           const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
@@ -147,7 +147,7 @@ export = function (RED: RedApi) {
           // Checks that came due and messages received before the close still run.
           await checks;
           await work.idle();
-          await ready.catch(() => undefined);
+          await settled;
         } finally {
           closed = true;
           h.release();

@@ -117,7 +117,7 @@ function findings(p: Record<string, unknown>, minSeverity: Severity): { mode: st
 export = function (RED: RedApi) {
   defineNode<WoDef>(RED, 'rel-work-order', (node, config) => {
     const clock = getClock(RED);
-    const { handle: h, db, ready } = acquireCmmsStore(RED, config.store, 'rel-work-order');
+    const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-work-order');
     const repo = new WorkOrderRepo(db);
     // Each commit publishes the history the repository cached in that transaction.
     const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
@@ -133,7 +133,7 @@ export = function (RED: RedApi) {
     let closed = false;
     const paint = () => {
       if (closed) return;
-      ready
+      ready()
         .then(() => repo.countOpen())
         .then(
           (n) => {
@@ -151,7 +151,7 @@ export = function (RED: RedApi) {
 
     return {
       input: async (msg: NodeMessage, send) => {
-        await ready;
+        await ready();
         const p = msg.payload;
         const fallback = isObject(p) && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined) ? 'detect' : undefined;
         const action: Action = actionOf(msg, ACTIONS, fallback);
@@ -259,7 +259,7 @@ export = function (RED: RedApi) {
         shown.close();
         try {
           await batch.drain();
-          await ready.catch(() => undefined);
+          await settled;
         } finally {
           h.release();
         }

@@ -13,17 +13,18 @@ import type { NodeMessage, RedApi } from './red';
 import { acquireStore, type StoreHandle } from './store';
 
 /**
- * The node's store handle and `ready`, which resolves with the asynchronous store (`handle.db`)
- * once the core schema and the cmms migrations are applied there. Handlers await `ready` before any query; a
- * migration that fails rejects it, and every message then fails with that error.
+ * The node's store handle and `ready()`, which resolves with the asynchronous store (`handle.db`)
+ * once the core schema and the cmms migrations are applied there, applying them again when the
+ * last attempt failed (a PostgreSQL server away at deploy): handlers call it before any query, and
+ * a message fails with the migration's error while it cannot succeed. `settled` settles with the
+ * first attempt (close waits for it).
  */
-export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: Promise<Store> } {
-  // The cmms track on `db` (the configured backend), awaited with the core schema in `ready`.
+export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: () => Promise<Store>; settled: Promise<void> } {
+  // The cmms track on `db` (the configured backend), with the core schema.
   const handle = acquireStore(RED, storeId, what, (_local, db) => migrateCmms(db));
   const db = handle.db;
-  const ready = handle.ready.then(() => db);
-  ready.catch(() => undefined); // reported by the handlers that await it
-  return { handle, db, ready };
+  const ready = () => handle.ensure().then(() => db);
+  return { handle, db, ready, settled: handle.ready.catch(() => undefined) };
 }
 
 /** Facts of the asset a message is about (the configured asset wins, then a deployed one, then the payload). */
