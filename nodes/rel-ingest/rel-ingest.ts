@@ -14,6 +14,7 @@ import type { AssetConfigNode } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { defineNode, evalTyped, guard } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import { plcResolver } from '../shared/modbus-source';
 import { acquireRegister, type RegisterHandle } from '../shared/register';
 import { status } from '../shared/status';
 
@@ -89,6 +90,8 @@ export = function (RED: RedApi) {
       return checkAssetId(v, s.assetType === 'msg' ? `msg.${s.assetExpr}` : 'msg.payload.asset');
     }
 
+    const plcOf = plcResolver(RED, s.plc);
+
     return {
       input: async (msg, send) => {
         const sig = sourceSignal(msg);
@@ -107,7 +110,7 @@ export = function (RED: RedApi) {
         let badRows: { row: number; error: string }[] = [];
         if (machines && reg) {
           await reg.ready;
-          if (s.source === 'register') readings = machines.modbus(msg, s.plc, now);
+          if (s.source === 'register') readings = machines.modbus(msg, plcOf(msg), now);
           else {
             const r = machines.routed(s.source as 'mqtt' | 'opcua', msg, s.fields, now, s.fs);
             readings = r.readings;

@@ -98,4 +98,14 @@ describe('ingest core: MQTT topic and OPC UA node-id patterns', () => {
     assert.strictEqual(rm.routed('mqtt', { topic: 'plant/L1/asset/Z-9/temp', payload: 1 }, DEFAULT_FIELDS, 8).readings.length, 1);
     assert.throws(() => rm.routed('mqtt', { payload: 1 }, DEFAULT_FIELDS, 8), /msg\.topic: expected the MQTT topic/);
   });
+
+  it('one RegisteredMachines serves several PLCs: each read decodes the machines of its own PLC', () => {
+    const type = { registers: [{ channel: 't', register: 0, type: 'uint16' as const, wordOrder: 'BE' as const, byteOrder: 'BE' as const, scale: 1, offset: 0 }] };
+    const on = (host: string) => [{ asset: { asset: host === 'a' ? 'A-1' : 'B-1', baseAddress: 0 }, type, channels: [] }];
+    const rm = new RegisteredMachines(() => ({ version: 1, machinesOn: (h) => on(h), byPattern: () => [] }));
+    const read = (v: number) => ({ payload: [v], input: { payload: { address: 0, unitid: 1 } } });
+    assert.deepStrictEqual(rm.modbus(read(5), { host: 'a', port: 502, start: 0 }, 1).map((r) => [r.asset, r.value]), [['A-1', 5]]);
+    assert.deepStrictEqual(rm.modbus(read(6), { host: 'b', port: 502, start: 0 }, 1).map((r) => [r.asset, r.value]), [['B-1', 6]]);
+    assert.deepStrictEqual(rm.modbus(read(7), { host: 'A', port: 502, start: 0 }, 1).map((r) => [r.asset, r.value]), [['A-1', 7]]);
+  });
 });

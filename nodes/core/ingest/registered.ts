@@ -26,8 +26,8 @@ export interface RegisterView {
 
 export class RegisteredMachines {
   readonly unknown = new UnknownTopics();
-  private maps: MachineMap[] = [];
-  private mapsKey = '';
+  /** Per PLC and unit (one node may serve several PLCs): the maps and the register version they follow. */
+  private maps = new Map<string, { version: number; maps: MachineMap[] }>();
   private router?: PatternRouter;
   private routerVersion = -1;
 
@@ -36,13 +36,14 @@ export class RegisteredMachines {
   /** The machines of this PLC and unit, rebuilt when the register changed. */
   machineMaps(host: string, port: number, unit: number): MachineMap[] {
     const v = this.view();
-    const key = `${v.version}:${unit}`;
-    if (key !== this.mapsKey) {
-      const on = v.machinesOn(host, port, unit);
-      this.maps = expandMachines(on.map((m) => ({ asset: m.asset.asset, base: m.asset.baseAddress as number, rows: m.type.registers, channels: m.channels })));
-      this.mapsKey = key;
-    }
-    return this.maps;
+    const key = `${host.toLowerCase()}:${port}:${unit}`;
+    const hit = this.maps.get(key);
+    if (hit && hit.version === v.version) return hit.maps;
+    const on = v.machinesOn(host, port, unit);
+    const maps = expandMachines(on.map((m) => ({ asset: m.asset.asset, base: m.asset.baseAddress as number, rows: m.type.registers, channels: m.channels })));
+    if (this.maps.size >= 4096) this.maps.clear();
+    this.maps.set(key, { version: v.version, maps });
+    return maps;
   }
 
   /** A Modbus read of one PLC: every machine it covers. */

@@ -96,7 +96,6 @@ export function ingestSettings(c: IngestForm): { settings: IngestSettings; probl
     return n;
   };
   const plc = { host: opt(c.plcHost) ?? '', port: whole(c.plcPort, 502, 1, 65535, 'PLC port') as number, unit: whole(c.unitId, undefined, 0, 255, 'unit id'), start: whole(c.startAddress, 0, 0, 65535, 'start address') as number };
-  if (source === 'register' && !plc.host) problems.push('PLC host: expected the host name or IP address of the PLC (as in the register)');
   let rows: RegisterRow[] = [];
   if (source === 'modbus') {
     const m = checkRegisterMap(c.registers ?? []);
