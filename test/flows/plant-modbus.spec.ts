@@ -78,7 +78,6 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
       { ...read, id: `pl-read${p + 1}`, name: `read PLC ${p + 1}`, server: `pl-plc${p + 1}`, y: read.y + 40 * p },
     ]);
     const deployed = [...flow.filter((x) => x.id !== 'pl-plc1' && x.id !== 'pl-read1'), ...copies];
-    byId('pl-status').scope = copies.filter((c) => c.type === 'modbus-read').map((c) => c.id);
     Object.assign(byId('pl-health'), { learnMode: 'frames', learnFrames: 20, startupMinutes: 0 });
 
     red = await startRed({ flow: [], excludes: [] });
