@@ -185,6 +185,7 @@ describe('plant view: every line on one page from the plant events on MQTT', fun
           { line: 'L3', assets: ['filler-3 normal'], orders: [], andon: ['st-3 open'], stop: true, oee: 1 },
         ],
       );
+      if (process.env.PLANT_SHOT) await page.screenshot({ path: process.env.PLANT_SHOT, fullPage: true });
       for (const [i, l] of got.lines.entries()) assert.ok(shown[i].oee[0].includes(pct(l.oee[0].oee)), `${l.line}: the page shows OEE ${pct(l.oee[0].oee)}: ${shown[i].oee[0]}`);
     } finally {
       await browser.close();
