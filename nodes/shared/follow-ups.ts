@@ -15,6 +15,19 @@ interface Hooks {
   remove(id: string): void;
 }
 
+/**
+ * The runtime's hooks when the node API does not hand them over (node-red-node-test-helper builds
+ * its own API object): the same module the runtime uses, if it can be found.
+ */
+function runtimeHooks(): Hooks | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('@node-red/util') as { hooks?: Hooks }).hooks;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Delivered follow-ups are kept this long (then pruned on start). */
 const KEEP_MS = 30 * 86_400_000;
 
@@ -30,7 +43,7 @@ export interface FollowUpGlue {
  * applied; then every undelivered follow-up goes out.
  */
 export function followUpGlue(RED: RedApi, node: RedNode, o: { db: Store; ready: () => Promise<unknown>; origin: string; outputs: Partial<Record<FollowUpKind, number>>; count: number; resendMs?: number }): FollowUpGlue {
-  const hooks = (RED as unknown as { hooks?: Hooks }).hooks;
+  const hooks = (RED as unknown as { hooks?: Hooks }).hooks ?? runtimeHooks();
   const wires = (node as unknown as { wires?: string[][] }).wires ?? [];
   const label = `relFollowUps_${node.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   let closed = false;
