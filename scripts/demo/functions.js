@@ -292,22 +292,6 @@ exports.afterWorkOrder = function () {
 };
 
 /**
- * A new work order (output 2 of rel-work-order, topic work-order/new): reserve the spare part the
- * failure mode needs and raise an Andon call at the asset. Outputs: 1 rel-spares, 2 rel-andon.
- */
-exports.onNewWorkOrder = function () {
-  const wo = msg.payload;
-  if (!wo || typeof wo !== 'object' || msg.topic !== 'work-order/new') return null;
-  const a = ASSETS.find((x) => x.assetId === wo.asset);
-  const bearingPart = a && a.bearing === '6203-2RS' ? 'SKF-6203-2RS' : 'SKF-6205-2RS';
-  const PARTS = { 'bearing-outer-race': bearingPart, 'bearing-inner-race': bearingPart, 'bearing-ball': bearingPart, 'bearing-cage': bearingPart, imbalance: 'BALANCE-KIT', misalignment: 'SHIM-SET', looseness: 'BOLT-KIT-M12' };
-  const part = PARTS[wo.mode];
-  const reserve = part ? { action: 'reserve', payload: { part, qty: 1, wo: wo.id, by: 'cmms', note: `${wo.number} ${wo.mode}` } } : null;
-  const andon = wo.source === 'pm' ? null : { action: 'raise', payload: { station: wo.asset, kind: 'machine', text: `${wo.number} ${wo.title}`.slice(0, 200), source: 'work-order' } };
-  return [reserve, andon];
-};
-
-/**
  * Every few seconds and after every work-order transition: ask the nodes for their figures (OEE,
  * takt and buffer advice at the asset's simulated time, which lives in flow context).
  */
