@@ -84,15 +84,16 @@ export function followUpGlue(RED: RedApi, node: RedNode, o: { db: Store; ready: 
       dispatcher.ack(fu.id).catch(fail);
     });
   }
-  const ms = dispatcher.resendMs;
-  const timer = systemClock.setInterval(() => void dispatcher.kick().catch(fail), ms);
   const start = o
     .ready()
     .then(() => new FollowUpRepo(o.db).prune(systemClock.now() - KEEP_MS))
     .then(() => dispatcher.kick(true))
     .catch(fail);
+  const kick = () => void start.then(() => dispatcher.kick()).catch(fail);
+  // Sent and not acknowledged: again after resendMs (the store may have been away at the start too).
+  const timer = systemClock.setInterval(kick, dispatcher.resendMs);
   return {
-    kick: () => void start.then(() => dispatcher.kick()).catch(fail),
+    kick,
     close: async () => {
       closed = true;
       systemClock.clearInterval(timer);
