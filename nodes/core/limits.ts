@@ -32,8 +32,12 @@ export interface FieldLimit {
 
 export type NodeLimits = Record<string, FieldLimit>;
 
-/** Current shape of every node's saved config (the `version` property). 0.1.0 flows have none. */
-export const CONFIG_VERSION = 1;
+/**
+ * Current shape of every node's saved config (the `version` property). 0.1.0 flows have none.
+ * 2: rel-simulator has `kind` (waveform / scalar) and the scalar machine's fields; a version 1
+ * simulator is a waveform machine (its migrate hook, migrateSimulatorConfig).
+ */
+export const CONFIG_VERSION = 2;
 
 export const LIMITS: Record<string, NodeLimits> = {
   'rel-andon': {

@@ -10,7 +10,7 @@
 import { InputError } from '../core/errors';
 import { BEARINGS } from '../core/signal/bearing';
 import { DEFAULT_MACHINE } from '../core/signal/simulator';
-import { formNum, simulatorSetup, type SimAssetFacts, type SimulatorForm } from '../core/signal/sim-config';
+import { formNum, migrateSimulatorConfig, simulatorSetup, type SimAssetFacts, type SimulatorForm } from '../core/signal/sim-config';
 import { SIM_ACTIONS, SimRunner, type SavedSimulator, type SimStatus } from '../core/signal/sim-runner';
 import { CORE_MIGRATIONS } from '../core/store';
 import { getState, putState } from '../core/state';
@@ -128,5 +128,5 @@ export = function (RED: RedApi) {
         }
       },
     };
-  });
+  }, { migrate: migrateSimulatorConfig });
 };

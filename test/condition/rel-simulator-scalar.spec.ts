@@ -42,7 +42,7 @@ describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-or
   });
 
   const sim = (extra: object = {}) => ({
-    id: 's1', type: 'rel-simulator', kind: 'scalar', version: 2, asset: 'a3', seed: 5, interval: 0, timeScale: 1, runHours: 1, stopMinutes: 15, shiftAtHours: 5.5, shiftVelocity: 3.5, store: 'store1', startEvent: true,
+    id: 's1', type: 'rel-simulator', kind: 'scalar', asset: 'a3', seed: 5, interval: 0, timeScale: 1, runHours: 1, stopMinutes: 15, shiftAtHours: 5.5, shiftVelocity: 3.5, store: 'store1', startEvent: true,
     wires: [['h1', 'polls'], ['tags'], ['events']], ...extra,
   });
 
@@ -135,11 +135,11 @@ describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-or
 
   it('config: a flow saved before version 2 (no kind) is a waveform machine; scalar fields are checked', () => {
     assert.strictEqual(migrateSimulatorConfig({ version: 1 } as SimulatorForm).kind, 'waveform');
-    assert.strictEqual(migrateSimulatorConfig({} as SimulatorForm).kind, 'waveform');
+    assert.strictEqual(migrateSimulatorConfig({ version: 1, kind: 'scalar' } as SimulatorForm).kind, 'scalar');
     assert.strictEqual(simulatorSetup({ version: 1 }, { assetId: 'x', rpm: 1500 }).kind, 'waveform');
-    const s = simulatorSetup({ kind: 'scalar', version: 2, shiftAtHours: 3, shiftVelocity: 2 }, { assetId: 'x', rpm: 1500 });
+    const s = simulatorSetup({ kind: 'scalar', shiftAtHours: 3, shiftVelocity: 2 }, { assetId: 'x', rpm: 1500 });
     assert.deepStrictEqual(s.scalar!.shifts, [{ atHours: 3, velocityFactor: 2, currentFactor: 1 }]);
-    assert.throws(() => simulatorSetup({ kind: 'scalar', version: 2, velocityMmS: 0 }, { assetId: 'x', rpm: 1500 }), /velocityMmS/);
-    assert.throws(() => simulatorSetup({ kind: 'other', version: 2 }, { assetId: 'x', rpm: 1500 }), /kind: expected waveform or scalar/);
+    assert.throws(() => simulatorSetup({ kind: 'scalar', velocityMmS: 0 }, { assetId: 'x', rpm: 1500 }), /velocityMmS/);
+    assert.throws(() => simulatorSetup({ kind: 'other' }, { assetId: 'x', rpm: 1500 }), /kind: expected waveform or scalar/);
   });
 });

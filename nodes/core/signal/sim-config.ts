@@ -2,8 +2,8 @@
  * rel-simulator's form -> the machine it runs: a waveform machine (SimMachine) or a scalar-only
  * machine (ScalarSimMachine, PLC tags). Pure: the node resolves the asset and passes its facts.
  *
- * Config shape: version 2 added `kind` and the scalar fields. A config saved before (version 1 or
- * none) has no `kind`: it is a waveform machine (`migrateSimulatorConfig`).
+ * Config shape: version 2 (CONFIG_VERSION) added `kind` and the scalar fields. A config saved
+ * before has no `kind`: it is a waveform machine (`migrateSimulatorConfig`).
  */
 import { invalidFields, LIMITS } from '../limits';
 import type { BearingGeometry } from './bearing';
@@ -12,8 +12,6 @@ import { DEFAULT_MACHINE, type MachineOptions, type SimFault } from './simulator
 
 export const SIM_KINDS = ['waveform', 'scalar'] as const;
 export type SimKind = (typeof SIM_KINDS)[number];
-/** The shape of rel-simulator's saved config that this code reads. */
-export const SIMULATOR_CONFIG_VERSION = 2;
 
 export interface SimulatorForm {
   kind?: string;
@@ -62,11 +60,12 @@ export interface SimSetup {
   configKey: string;
 }
 
-/** Upgrade a config saved before version 2 (no `kind`: a waveform machine). Returns a copy. */
+/**
+ * Upgrade a config saved before version 2 (rel-simulator's migrate hook, run by defineNode for a
+ * config from an older version): without `kind` it is a waveform machine. Returns a copy.
+ */
 export function migrateSimulatorConfig<C extends SimulatorForm>(c: C): C {
-  const v = Number(c.version);
-  if (Number.isInteger(v) && v >= SIMULATOR_CONFIG_VERSION) return c;
-  return { ...c, kind: c.kind === 'scalar' ? 'scalar' : 'waveform', version: SIMULATOR_CONFIG_VERSION };
+  return c.kind === undefined || c.kind === null || c.kind === '' ? { ...c, kind: 'waveform' } : c;
 }
 
 /** A form value as a number, the default when empty; problems are collected, not thrown one by one. */
