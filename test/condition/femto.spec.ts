@@ -109,6 +109,11 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         width.push((r.high - r.low) * 60);
         err.push(Math.abs(r.hours - truth) * 60);
       }
+      // rel-rul's estimates after the level rule's alarm (same runtime messages)
+      const after = ruls.slice(r0).filter((m) => lvl8.index >= 0 && idxOf(m.payload.health.ts) >= lvl8.index);
+      const est = after.filter((m) => m.payload.rul);
+      const covL = est.filter((m) => m.payload.rul.low <= (tEnd - m.payload.health.ts) / 3.6e6 && (tEnd - m.payload.health.ts) / 3.6e6 <= m.payload.rul.high).length;
+      const widthL = est.map((m) => (m.payload.rul.high - m.payload.rul.low) * 60);
       const row = {
         id: rec.id,
         snapshots: snaps.length,
@@ -131,7 +136,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       };
       const line = `      ${row.id}: ${row.snapshots} snapshots (${row.fed} fed); onset #${row.onset}; technician alarm #${row.techAlarm} (lead ${row.techLead} s); rel-health first warning #${row.firstWarn}, first alarm #${row.first} (lead ${row.lead} s), alarms before onset ${row.early}, warnings before onset ${row.earlyWarn}; rel-rul after the alarm: ${row.n} estimates, ${row.nulls} null, coverage ${(100 * row.cov).toFixed(0)} % (level 90 %), median width ${row.medWidth.toFixed(1)} min, median |error| ${row.medErr.toFixed(1)} min`;
       console.log(line);
-      console.log(`        level rule on RMS (mean ${lim.mean.toFixed(3)} g, sd ${lim.sd.toFixed(4)} g over 100 snapshots): 1 false episode per 8 h -> limit ${lvl8.limit.toFixed(3)} g (alpha ${lim.alpha.toExponential(2)}), fires #${lvl8.index} (lead ${lead(lvl8.index)} s); per 168 h -> ${lvl168.limit.toFixed(3)} g, fires #${lvl168.index} (lead ${lead(lvl168.index)} s); technician #${tech.alarm} (lead ${lead(tech.alarm)} s)`);
+      console.log(`        level rule on RMS (mean ${lim.mean.toFixed(3)} g, sd ${lim.sd.toFixed(4)} g over 100 snapshots): 1 false episode per 8 h -> limit ${lvl8.limit.toFixed(3)} g (alpha ${lim.alpha.toExponential(2)}), fires #${lvl8.index} (lead ${lead(lvl8.index)} s); per 168 h -> ${lvl168.limit.toFixed(3)} g, fires #${lvl168.index} (lead ${lead(lvl168.index)} s); technician #${tech.alarm} (lead ${lead(tech.alarm)} s); rel-rul after it: ${after.length} points, ${est.length} estimates, coverage ${est.length ? ((100 * covL) / est.length).toFixed(0) : '-'} %, median width ${widthL.length ? median(widthL).toFixed(1) : '-'} min`);
       if (alarms.length) console.log(`        first alarm evidence: ${alarms[0].payload.evidence}`);
       rows.push(row);
     }
