@@ -90,7 +90,8 @@ const TEMPLATES = {
   'mqtt-line.json': '04 - MQTT line.json',
   'cmms-only.json': '05 - Maintenance only (CMMS).json',
   'scalar-modbus.json': '06 - Scalar Modbus machine.json',
-  'plant-modbus.json': '07 - Plant from the asset register (Modbus).json',
+  'plant-view.json': '07 - Plant view of every line (MQTT, Dashboard 2.0).json',
+  'plant-modbus.json': '08 - Plant from the asset register (Modbus).json',
 };
 const tplDir = path.join(root, 'examples', 'templates');
 fs.rmSync(tplDir, { recursive: true, force: true });
