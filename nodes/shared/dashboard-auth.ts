@@ -115,9 +115,15 @@ export function loginsRequired(): boolean {
   if (state.realm) return true;
   if (state.flowsHaveUsers === undefined) {
     let found = false;
-    state.RED?.nodes.eachNode?.((n: NodeDef) => {
-      if (n.type === 'rel-users' && !n.d) found = true;
-    });
+    try {
+      state.RED?.nodes.eachNode?.((n: NodeDef) => {
+        if (n.type === 'rel-users' && !n.d) found = true;
+      });
+    } catch {
+      // No flows active (the runtime's eachNode throws before flows first start): nobody gets in
+      // until they are; look again next time.
+      return true;
+    }
     state.flowsHaveUsers = found;
   }
   return state.flowsHaveUsers;
