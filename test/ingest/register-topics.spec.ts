@@ -56,7 +56,7 @@ function freePort(): Promise<number> {
 }
 
 describe('rel-ingest register mode: every registered machine by MQTT topic and OPC UA node-id pattern', function () {
-  this.timeout(120000);
+  this.timeout(240000);
   let dir: string;
   beforeEach(() => (dir = tmpDir('rel-ingest-topics-')));
   afterEach(async () => {
@@ -207,7 +207,7 @@ describe('rel-ingest register mode: every registered machine by MQTT topic and O
         const m = new Map<string, any>();
         for (const g of got) if (g.msg.payload.quality === 'good') m.set(g.msg.topic, g.msg.payload);
         return m.size >= N * 2 && warned.length ? m : undefined;
-      }, 60000);
+      }, 150000);
       for (let i = 0; i < N; i++) {
         const t = latest.get(`${id(i)}/temp`);
         assert.deepStrictEqual([t.asset, t.channel, t.value, t.quantity, t.unit, t.source], [id(i), 'temp', value(i, 'temp'), 'temperature', 'degC', 'opcua']);
