@@ -11,6 +11,7 @@ import { actor, authorize } from '../shared/actor';
 import { TxBatcher } from '../core/cmms/batch';
 import { SEVERITIES, SOURCES, STATUSES, TRANSITION_ACTIONS, WorkOrderRepo, severityRank, type DetectResult, type Severity, type TransitionAction, type WorkOrder } from '../core/cmms/work-orders';
 import { InputError } from '../core/errors';
+import { ChecklistRepo } from '../core/floor/checklist';
 import { isObject, num, object, oneOf, optNum, optStr, own, str, time } from '../core/validate';
 import { acquireCmmsStore, eventTime, actionOf, assetFacts } from '../shared/cmms';
 import { getClock, systemClock } from '../shared/clock';
@@ -119,6 +120,7 @@ export = function (RED: RedApi) {
     const clock = getClock(RED);
     const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-work-order');
     const repo = new WorkOrderRepo(db);
+    const checklists = new ChecklistRepo();
     // Each commit publishes the history the repository cached in that transaction.
     const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
@@ -249,7 +251,11 @@ export = function (RED: RedApi) {
           if (f !== undefined && typeof f !== 'boolean') throw new InputError('msg.payload.failure', 'true or false', f);
           input.failure = f as boolean | undefined;
         }
-        const wo: WorkOrder = await batch.run((q) => repo.transition(input, q));
+        // Completing is refused while a required checklist step is not ticked (same transaction).
+        const wo: WorkOrder = await batch.run(async (q) => {
+          if (t === 'complete') await checklists.assertCompletable(q, input.id);
+          return repo.transition(input, q);
+        });
         msg.payload = wo;
         send(emit(msg, null));
         showStatus();
