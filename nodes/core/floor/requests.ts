@@ -179,6 +179,17 @@ export class RequestRepo {
     });
   }
 
+  /** The assets of the store's asset register, for labels. */
+  async registerAssets(q: Query = this.store): Promise<{ id: string; name: string; line: string }[]> {
+    const rows = await q.all<{ asset_id: string; name: string; line: string }>('SELECT asset_id, name, line FROM assets ORDER BY line, asset_id');
+    return rows.map((r) => ({ id: r.asset_id, name: r.name, line: r.line }));
+  }
+
+  async registerAsset(id: string, q: Query = this.store): Promise<{ id: string; name: string; line: string } | undefined> {
+    const r = await q.one<{ asset_id: string; name: string; line: string }>('SELECT asset_id, name, line FROM assets WHERE asset_id = ?', [id]);
+    return r ? { id: r.asset_id, name: r.name, line: r.line } : undefined;
+  }
+
   /** What the technician page needs of an order: checklist, photos, parts reserved for it. */
   async orderDetail(orderId: number, q: Query = this.store): Promise<{ order: number; checklist: Awaited<ReturnType<ChecklistRepo['orderSteps']>>; photos: PhotoInfo[]; reserved: { part: string; qty: number }[]; planned: { part: string; qty: number }[]; request: number | null }> {
     const w = await q.one<{ parts: string }>('SELECT parts FROM cmms_work_orders WHERE id = ?', [orderId]);
