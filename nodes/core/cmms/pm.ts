@@ -652,7 +652,10 @@ export class PmRepo {
 
   /** The plans as a spreadsheet, safe to open in Excel: text cells starting with = + - @ tab or CR get a leading '. */
   async exportCsv(tz = 'UTC'): Promise<string> {
-    const rows = (await this.list(undefined, tz)).map((p) => ({
+    const plans = await this.list(undefined, tz);
+    // The checklist column only when a plan has steps (a sheet without it keeps them on import).
+    const withSteps = plans.some((p) => p.checklist.length > 0);
+    const rows = plans.map((p) => ({
       asset: p.asset,
       task: p.task,
       trigger: p.trigger,
@@ -661,10 +664,11 @@ export class PmRepo {
       'last done': p.trigger === 'calendar' ? new Date(p.lastDue).toISOString().slice(0, 10) : p.trigger === 'meter' ? p.meterBase + (p.every ?? 0) * p.occurrences : '',
       duration: p.durationMin,
       parts: p.parts.map((x) => `${x.part}:${x.qty}`).join('; '),
-      checklist: formatChecklist(p.checklist),
+      ...(withSteps ? { checklist: formatChecklist(p.checklist) } : {}),
       'next due': p.nextDue === null ? '' : new Date(p.nextDue).toISOString(),
       occurrences: p.occurrences,
     }));
-    return Papa.unparse({ fields: [...CSV_COLUMNS, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: /^[=+\-@\t\r]/, newline: '\r\n' });
+    const cols = CSV_COLUMNS.filter((c) => withSteps || c !== 'checklist');
+    return Papa.unparse({ fields: [...cols, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: /^[=+\-@\t\r]/, newline: '\r\n' });
   }
 }
