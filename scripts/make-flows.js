@@ -263,6 +263,11 @@ function demoLine(variant = 'd2') {
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
   add({ id: 'kpi', type: 'rel-kpi', z: T1, name: 'MTBF, MTTR, availability', store: STORE, windowDays: 30, hoursPerDay: 24, downtimeLimit: 3, mttrReduction: 30, baselineMttrH: '', x: 1700, y: 560, wires: [['line-state']] });
   add({ id: 'pm', type: 'rel-pm', z: T1, name: 'preventive maintenance', store: STORE, catchup: 'one', tickInterval: 60, tz: 'UTC', plans: '', x: 1720, y: 500, wires: [['line-state'], ['report-triggers']] });
+  // Work requests from the floor (docs/requests.md): QR labels at /floor/labels, the request form
+  // a QR code opens, the planner's list at /floor/requests; the technician page reads checklists,
+  // photos and reserved parts through the same node.
+  add({ id: 'requests', type: 'rel-request', z: T1, name: 'work requests', store: STORE, baseUrl: '', x: 1720, y: 580, wires: [[], ['report-triggers']] });
+  c('c-requests', 1720, 620, 'Work requests: /floor/labels (QR labels), /floor/request?asset=ID, /floor/requests (approve / reject)', 'rel-request serves the floor routes. With a rel-users node deployed, the request form records the logged-in operator, approving needs a planner and photos are served to logged-in users only.', T1);
   c('c-cmms', 1100, 320, 'Maintenance: work orders, spare parts, PM', 'rel-work-order opens one order per asset and failure mode from the diagnosis (later frames count as detections). A new order reserves the spare part and raises an Andon call. Starting the repair stops the asset (OEE); completing it repairs the simulated machine.');
 
   // JIT

@@ -8,45 +8,16 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { Readable } from 'stream';
-import zlib from 'zlib';
 import { migrateCoreAsync, type Store } from '../../nodes/core/store';
 import { migrateCmms, PmRepo, WorkOrderRepo } from '../../nodes/core/cmms';
 import { ChecklistRepo, checklistFrom, completionRefusal, formatChecklist, labelSheet, MAX_PHOTO_BYTES, migrateFloor, parseChecklist, PhotoError, PhotoRepo, photoDir, readCapped, RequestRepo, requestForm, sniffImage } from '../../nodes/core/floor';
 import { InputError, StateError } from '../../nodes/core/errors';
 import { forEachBackend } from '../helpers/backends';
 import { tmpDir } from '../helpers/red';
+import { tinyPng } from './png';
 
 const T0 = Date.UTC(2026, 0, 5, 6, 0, 0);
 const DAY = 86_400_000;
-
-/** A real 2x2 PNG (signature, IHDR, IDAT, IEND with their CRCs). */
-export function tinyPng(): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0);
-  ihdr.writeUInt32BE(2, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const raw = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 describe('floor: checklist text form and photos (pure)', () => {
   it('parses steps, * marks a required one, and formats back to the same text', () => {
