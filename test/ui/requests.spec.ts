@@ -208,6 +208,7 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     await page.click(`[data-act="complete-${number}"]`);
     await waitFor('the refusal naming the step', async () => /cannot be completed: required checklist step 1\. "Check belt tension" not ticked/.test((await page.textContent('[data-notice]').catch(() => '')) ?? ''), 15_000);
     assert.strictEqual((await cmd(red, 'wo', 'get', { id })).status, 'in-progress');
+    assert.strictEqual(await page.locator('[data-health-feedback]').count(), 0, 'no health feedback for a refused completion');
     await noOverflow(page, 'technician page');
     await page.screenshot({ path: path.join(shots, 'tech-390-checklist.png'), fullPage: true });
     await card.locator('[data-step="1"] input').check();
