@@ -10,11 +10,12 @@
  * the machine hold the cores: the load average is printed beside them.
  *
  * Printed per simulated hour: RSS and its slope (MB per plant hour, least squares over the
- * second half so far), event-loop delay p99, open file descriptors (/proc/self/fd), store size
+ * second half so far), the V8 heap in use (after a full GC when node runs with --expose-gc: RSS
+ * alone follows the collector's sawtooth), event-loop delay p99, open file descriptors (/proc/self/fd), store size
  * (file + WAL), readings per wall second.
  *
  *   npm run bench -- soak [--hours N] [--machines M] [--minutes W]
- *   default: 24 plant hours, 6 machines, at most 4 minutes of wall time (it stops at whichever
+ *   default: 24 plant hours, 4 machines, at most 5 minutes of wall time (it stops at whichever
  *   comes first and says so).
  */
 import fs from 'fs';
@@ -58,8 +59,8 @@ function sizeOf(file: string): number {
 
 export async function run(): Promise<void> {
   const hours = arg('hours', 24);
-  const machines = Math.round(arg('machines', 6));
-  const wallMinutes = arg('minutes', 4);
+  const machines = Math.round(arg('machines', 4));
+  const wallMinutes = arg('minutes', 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rel-soak-'));
   const file = path.join(dir, 'reliability.db');
   const t0 = Date.UTC(2026, 11, 7, 0);
@@ -102,8 +103,9 @@ export async function run(): Promise<void> {
   const wallStart = Date.now();
   const xs: number[] = [];
   const rss: number[] = [];
+  const heap: number[] = [];
   console.log(`  ${machines} machines, a reading and a count per machine every ${STEP_MS / 1000} s of plant time; up to ${hours} plant hours or ${wallMinutes} min of wall time`);
-  console.log('  plant h  RSS MB  slope MB/h  loop p99 ms  fds  store MB  msgs/s  load');
+  console.log('  plant h  RSS MB  slope MB/h  heap MB  loop p99 ms  fds  store MB  msgs/s  load');
   let step = 0;
   let raised = 0;
   let hourWall = Date.now();
@@ -139,7 +141,10 @@ export async function run(): Promise<void> {
     // every call with its arguments, messages included): emptied every hour, so what is measured is
     // the runtime and the nodes, not the harness
     (helper._sandbox ?? helper.log()).resetHistory();
-    const mem = process.memoryUsage().rss / 1024 ** 2;
+    (globalThis as { gc?: () => void }).gc?.();
+    const mu = process.memoryUsage();
+    const mem = mu.rss / 1024 ** 2;
+    heap.push(mu.heapUsed / 1024 ** 2);
     xs.push(h);
     rss.push(mem);
     const half = Math.floor(xs.length / 2);
@@ -152,7 +157,7 @@ export async function run(): Promise<void> {
     hourWall = now;
     hourSent = sent;
     console.log(
-      `  ${String(h).padStart(7)}  ${mem.toFixed(1).padStart(6)}  ${(xs.length >= 4 ? s.toFixed(2) : '-').padStart(10)}  ${p99.toFixed(1).padStart(11)}  ${String(fds).padStart(3)}  ${(sizeOf(file) / 1024 ** 2).toFixed(2).padStart(8)}  ${rate.toFixed(0).padStart(6)}  ${os.loadavg()[0].toFixed(1).padStart(4)}`,
+      `  ${String(h).padStart(7)}  ${mem.toFixed(1).padStart(6)}  ${(xs.length >= 4 ? s.toFixed(2) : '-').padStart(10)}  ${heap[heap.length - 1]!.toFixed(1).padStart(7)}  ${p99.toFixed(1).padStart(11)}  ${String(fds).padStart(3)}  ${(sizeOf(file) / 1024 ** 2).toFixed(2).padStart(8)}  ${rate.toFixed(0).padStart(6)}  ${os.loadavg()[0].toFixed(1).padStart(4)}`,
     );
     if ((now - wallStart) / 60_000 >= wallMinutes && h < hours) {
       stoppedBy = `the wall-time limit (${wallMinutes} min)`;
@@ -166,7 +171,7 @@ export async function run(): Promise<void> {
   const backups = fs.existsSync(path.join(dir, 'backups')) ? fs.readdirSync(path.join(dir, 'backups')).length : 0;
   console.log(
     `  ${xs.length} plant hours in ${((Date.now() - wallStart) / 1000).toFixed(0)} s (stopped by ${stoppedBy}); ${sent.toLocaleString('en-US')} messages, ${failed} failed; ` +
-      `RSS ${rss[0]?.toFixed(1)} -> ${rss[rss.length - 1]?.toFixed(1)} MB, slope over the second half ${xs.length >= 4 ? `${slope(xs.slice(half), rss.slice(half)).toFixed(2)} MB per plant hour` : '- (fewer than 4 hours)'}; ` +
+      `RSS ${rss[0]?.toFixed(1)} -> ${rss[rss.length - 1]?.toFixed(1)} MB (max ${Math.max(...rss).toFixed(1)}), heap ${heap[0]?.toFixed(1)} -> ${heap[heap.length - 1]?.toFixed(1)} MB (slope over the second half ${xs.length >= 4 ? slope(xs.slice(half), heap.slice(half)).toFixed(2) : '-'} MB/h), slope over the second half ${xs.length >= 4 ? `${slope(xs.slice(half), rss.slice(half)).toFixed(2)} MB per plant hour` : '- (fewer than 4 hours)'}; ` +
       `fds ${fds0} -> ${fdsEnd}; store ${(sizeOf(file) / 1024 ** 2).toFixed(2)} MB; ${backups} backup copies kept`,
   );
   await unloadFlow();

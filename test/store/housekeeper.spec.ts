@@ -17,7 +17,7 @@ import { FakeClock } from '../helpers/fake-clock';
 import { helper, getNode, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 
 const until = async (what: string, ok: () => boolean) => {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(ok(), what);
 };
 
@@ -60,6 +60,7 @@ describe('store housekeeper', function () {
       await until(`backup ${d}`, () => reports.filter((r) => r.startsWith('backup info')).length >= d);
     }
     assert.strictEqual(listBackups(file, path.join(dir, 'backups')).length, 2, 'the newest 2 kept');
+    assert.strictEqual(fs.readdirSync(path.join(dir, 'backups')).length, 2, 'nothing else beside them (no -wal or -shm of a copy)');
     await hk.close();
     assert.strictEqual(clock.pending, 0, 'no timer left');
     fs.rmSync(dir, { recursive: true, force: true });

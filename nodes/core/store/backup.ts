@@ -48,12 +48,17 @@ export async function backupSqlite(dbFile: string, dir: string, o: { keep?: numb
   } finally {
     src.close();
   }
-  const check = new Database(tmp, { readonly: true });
+  // The copy is in WAL mode like its source: switched to a rollback journal, it is one
+  // self-contained file (a read-only open of a WAL copy left <copy>-wal and -shm beside it, two
+  // more files per backup that the pruning below never removed).
+  const check = new Database(tmp);
   try {
+    check.pragma('journal_mode = DELETE');
     const r = check.pragma('quick_check', { simple: true });
     if (r !== 'ok') throw new Error(`backup of ${dbFile}: the copy failed its check (${String(r)})`);
   } finally {
     check.close();
+    for (const ext of ['-wal', '-shm', '-journal']) fs.rmSync(tmp + ext, { force: true });
   }
   fs.renameSync(tmp, dest);
   const all = listBackups(dbFile, dir);
