@@ -1,7 +1,8 @@
 /**
  * Runs every benchmark in bench/ (files named *.bench.ts exporting `run()`), one after the other,
  * in this process. `npm run bench` (all but the soak) or `npm run bench -- vibration` (names containing
- * it); `npm run bench -- soak --hours 48` passes its options on (bench/soak.bench.ts).
+ * it): cmms, rul, simulator, store (the CMMS hot paths on SQLite and PostgreSQL vs raw SQL),
+ * vibration; `npm run bench -- soak --hours 48` runs the soak with its options (bench/soak.bench.ts).
  */
 import fs from 'fs';
 import path from 'path';

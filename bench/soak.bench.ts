@@ -104,6 +104,8 @@ export async function run(): Promise<void> {
   const xs: number[] = [];
   const rss: number[] = [];
   const heap: number[] = [];
+  /** Warnings and errors of the runtime log. */
+  const problems: string[] = [];
   console.log(`  ${machines} machines, a reading and a count per machine every ${STEP_MS / 1000} s of plant time; up to ${hours} plant hours or ${wallMinutes} min of wall time`);
   console.log('  plant h  RSS MB  slope MB/h  heap MB  loop p99 ms  fds  store MB  msgs/s  load');
   let step = 0;
@@ -140,6 +142,10 @@ export async function run(): Promise<void> {
     // the test helper spies on the runtime log and on every node's send/status/log (its sandbox keeps
     // every call with its arguments, messages included): emptied every hour, so what is measured is
     // the runtime and the nodes, not the harness
+    for (const a of helper.log().args) {
+      const e = a[0];
+      if (e && e.id && typeof e.level === 'number' && e.level <= 30) problems.push(`${e.level === 20 ? 'error' : 'warn'} [${e.type}:${e.id}] ${e.msg}`);
+    }
     (helper._sandbox ?? helper.log()).resetHistory();
     (globalThis as { gc?: () => void }).gc?.();
     const mu = process.memoryUsage();
@@ -168,11 +174,11 @@ export async function run(): Promise<void> {
   hooks.remove('onComplete.soak');
   const half = Math.floor(xs.length / 2);
   const fdsEnd = fs.readdirSync('/proc/self/fd').length;
-  const backups = fs.existsSync(path.join(dir, 'backups')) ? fs.readdirSync(path.join(dir, 'backups')).length : 0;
+  const backups = fs.existsSync(path.join(dir, 'backups')) ? fs.readdirSync(path.join(dir, 'backups')) : [];
   console.log(
     `  ${xs.length} plant hours in ${((Date.now() - wallStart) / 1000).toFixed(0)} s (stopped by ${stoppedBy}); ${sent.toLocaleString('en-US')} messages, ${failed} failed; ` +
       `RSS ${rss[0]?.toFixed(1)} -> ${rss[rss.length - 1]?.toFixed(1)} MB (max ${Math.max(...rss).toFixed(1)}), heap ${heap[0]?.toFixed(1)} -> ${heap[heap.length - 1]?.toFixed(1)} MB (slope over the second half ${xs.length >= 4 ? slope(xs.slice(half), heap.slice(half)).toFixed(2) : '-'} MB/h), slope over the second half ${xs.length >= 4 ? `${slope(xs.slice(half), rss.slice(half)).toFixed(2)} MB per plant hour` : '- (fewer than 4 hours)'}; ` +
-      `fds ${fds0} -> ${fdsEnd}; store ${(sizeOf(file) / 1024 ** 2).toFixed(2)} MB; ${backups} backup copies kept`,
+      `fds ${fds0} -> ${fdsEnd}; store ${(sizeOf(file) / 1024 ** 2).toFixed(2)} MB; backups folder: ${backups.join(', ') || 'empty'}; ${problems.length} warnings/errors in the log${problems.length ? `: ${problems.slice(0, 5).join(' | ')}` : ''}`,
   );
   await unloadFlow();
   helper.settings({});
