@@ -31,8 +31,7 @@ describe('plant tier: three Node-RED boxes on one PostgreSQL', function () {
 
   before(async () => {
     const cluster = await pgCluster();
-    // connect_timeout 60 s: a box's pool queue counts against it (see b)
-    url = `${await cluster.createDatabase(`plant_boxes_${process.pid}`)}?connect_timeout=60`;
+    url = await cluster.createDatabase(`plant_boxes_${process.pid}`);
     dir = tmp('rel-plant-');
     const pkgDir = shim(dir);
     const flow = boxFlow({ assets: ASSETS });

@@ -403,8 +403,19 @@ export function workedMinutesOf(history: readonly { to: WoStatus; ts: number }[]
 /** A transition's compare-and-set lost to another writer more often than this: give up. */
 const MAX_CAS_TRIES = 5;
 
+/**
+ * What a new or escalated order causes (reserve its parts, raise an Andon call, notify), written
+ * in the transaction that wrote the order, so a crash can never leave an order without them
+ * (follow-ups.ts). `wo` is the order as that transaction wrote it.
+ */
+export interface WorkOrderFollowUps {
+  record(q: Query, wo: WorkOrder, change: 'new' | 'escalated'): Promise<void>;
+}
+
 export class WorkOrderRepo {
   readonly spares: SparesRepo;
+  /** Follow-ups recorded with every new and escalated order (none when not given). */
+  followUps?: WorkOrderFollowUps;
   /**
    * The history of open orders, each with the `history_rev` it belongs to, holding only committed
    * history: used only when the order's row (as read) carries the same token. History read or
@@ -414,8 +425,9 @@ export class WorkOrderRepo {
    */
   private readonly historyCache = new Map<number, CacheEntry>();
   private readonly staged = new WeakMap<Query, Map<number, CacheEntry>>();
-  constructor(readonly store: Store) {
+  constructor(readonly store: Store, opts: { followUps?: WorkOrderFollowUps } = {}) {
     this.spares = new SparesRepo(store);
+    this.followUps = opts.followUps;
   }
 
   /** Run fn in the caller's transaction `q`, or in a new one (publishing the cache after its commit). */
@@ -538,6 +550,7 @@ export class WorkOrderRepo {
     this.stage(q, r.id, r.rev, entries);
     const wo = toWorkOrder(await this.need(q, r.id));
     wo.history = copyHistory(entries);
+    if (this.followUps) await this.followUps.record(q, wo, 'new');
     return wo;
   }
 
@@ -591,6 +604,7 @@ export class WorkOrderRepo {
         this.stage(t, r.id, rev, entries);
         const wo = toWorkOrder(r);
         wo.history = copyHistory(entries);
+        if (this.followUps) await this.followUps.record(t, wo, 'new');
         return { workOrder: wo, created: true, escalated: false };
       }
       const escalated = severityRank(r.severity) > severityRank(r.prev_severity as Severity);
@@ -603,6 +617,7 @@ export class WorkOrderRepo {
       } else entries = await this.historyOfRow(t, r);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
+      if (escalated && this.followUps) await this.followUps.record(t, wo, 'escalated');
       return { workOrder: wo, created: false, escalated };
     });
   }
