@@ -120,8 +120,8 @@ export function loginsRequired(): boolean {
         if (n.type === 'rel-users' && !n.d) found = true;
       });
     } catch {
-      // No flows active (the runtime's eachNode throws before flows first start): nobody gets in
-      // until they are; look again next time.
+      // the flows are not loaded yet (a request or socket during start-up): nobody gets in until
+      // they are, and the answer is not kept
       return true;
     }
     state.flowsHaveUsers = found;
