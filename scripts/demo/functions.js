@@ -360,7 +360,8 @@ exports.fillerKanban = function () {
         // delivered: the loop no longer lists it
         const o = before.find((x) => x.orderId === id);
         const ordered = o ? Date.parse(o.orderedAt) : NaN;
-        if (ts !== null && Number.isFinite(ordered) && ts > ordered) buffer.push({ action: 'delivery', payload: { item: ITEM, leadTimeDays: (ts - ordered) / DAY, ts } });
+        // rel-buffer takes events in time order: never before a demand already sent to it
+        if (ts !== null && Number.isFinite(ordered) && ts > ordered) buffer.push({ action: 'delivery', payload: { item: ITEM, leadTimeDays: (ts - ordered) / DAY, ts: Math.max(ts, context.get('bufferTs') || 0) } });
         delete sent[id];
       } else if (seq > sent[id]) delete sent[id]; // handled after the delivery and still on the way: send it again
     }
@@ -389,7 +390,10 @@ exports.fillerKanban = function () {
       context.set('sent', sent);
     }
   }
-  if (p.good > 0) buffer.push({ action: 'demand', payload: { item: ITEM, qty: p.good, ts: p.ts } });
+  if (p.good > 0) {
+    buffer.push({ action: 'demand', payload: { item: ITEM, qty: p.good, ts: p.ts } });
+    context.set('bufferTs', Math.max(p.ts, context.get('bufferTs') || 0));
+  }
   const carry = (context.get('caps') || 0) + p.good;
   const containers = Math.floor(carry / 250);
   context.set('caps', carry - containers * 250);
