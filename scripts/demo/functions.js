@@ -354,14 +354,15 @@ exports.fillerKanban = function () {
     const open = {};
     for (const o of k.openOrders) open[o.orderId] = true;
     const buffer = [];
-    const ts = typeof p.ts === 'number' ? p.ts : null;
+    // The delivery reaches rel-buffer at the filler's time (its last count; the loop's answers may
+    // carry a later time from another asset's health change): rel-buffer takes events in order.
+    const ts = context.get('bufferTs') || null;
     for (const id of Object.keys(sent)) {
       if (!open[id]) {
         // delivered: the loop no longer lists it
         const o = before.find((x) => x.orderId === id);
         const ordered = o ? Date.parse(o.orderedAt) : NaN;
-        // rel-buffer takes events in time order: never before a demand already sent to it
-        if (ts !== null && Number.isFinite(ordered) && ts > ordered) buffer.push({ action: 'delivery', payload: { item: ITEM, leadTimeDays: (ts - ordered) / DAY, ts: Math.max(ts, context.get('bufferTs') || 0) } });
+        if (ts !== null && Number.isFinite(ordered) && ts > ordered) buffer.push({ action: 'delivery', payload: { item: ITEM, leadTimeDays: (ts - ordered) / DAY, ts } });
         delete sent[id];
       } else if (seq > sent[id]) delete sent[id]; // handled after the delivery and still on the way: send it again
     }
