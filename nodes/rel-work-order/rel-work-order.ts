@@ -14,6 +14,7 @@ import { TxBatcher } from '../core/cmms/batch';
 import { SEVERITIES, WorkOrderRepo, type DetectResult, type Severity, type WorkOrder } from '../core/cmms/work-orders';
 import { ANDON_SOURCES, FollowUps, PartsPlan } from '../core/cmms/follow-ups';
 import { WO_ACTIONS, createInput, findings, listFilter, transitionInput, woId, type WoAction } from '../core/cmms/work-order-input';
+import { ChecklistRepo } from '../core/floor/checklist';
 import { ANDON_KINDS } from '../core/jit/andon';
 import { isObject, object, oneOf, own } from '../core/validate';
 import { acquireCmmsStore, eventTime, actionOf, assetFacts } from '../shared/cmms';
@@ -51,6 +52,7 @@ export = function (RED: RedApi) {
     const origin = boxScope(boxId(RED), `rel-work-order:${node.id}`);
     const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-work-order');
     const repo = new WorkOrderRepo(db, { followUps: new FollowUps(db, { origin, parts, andon: andonKind ? { kind: andonKind, sources: ANDON_SOURCES } : null }) });
+    const checklists = new ChecklistRepo();
     // Each commit publishes the history the repository cached in that transaction.
     const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
@@ -131,7 +133,11 @@ export = function (RED: RedApi) {
           return;
         }
         const input = transitionInput(action, payload, by(), ts);
-        const wo: WorkOrder = await batch.run((q) => repo.transition(input, q));
+        // Completing is refused while a required checklist step is not ticked (same transaction).
+        const wo: WorkOrder = await batch.run(async (q) => {
+          if (action === 'complete') await checklists.assertCompletable(q, input.id);
+          return repo.transition(input, q);
+        });
         msg.payload = wo;
         send(emit(msg));
         showStatus();

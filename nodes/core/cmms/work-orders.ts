@@ -311,11 +311,26 @@ const NEW_PRIORITY = (() => {
   return `(CASE WHEN ${score} >= 12 THEN 1 WHEN ${score} >= 8 THEN 2 WHEN ${score} >= 4 THEN 3 ELSE 4 END)`;
 })();
 
+/** Between the first finding and the latest one in an order's evidence. */
+export const LATEST_EVIDENCE = '\nlatest: ';
+
+/**
+ * The evidence of an open order after a new finding: the FIRST finding stays (what opened the
+ * order), the latest one follows it after LATEST_EVIDENCE (replacing the previous latest); the
+ * same text as the first is not repeated.
+ */
+export function withLatestEvidence(stored: string, latest: string): string {
+  const i = stored.indexOf(LATEST_EVIDENCE);
+  const first = i < 0 ? stored : stored.slice(0, i);
+  if (!first) return latest;
+  return latest === first || !latest ? first : `${first}${LATEST_EVIDENCE}${latest}`;
+}
+
 /**
  * A detection in one statement: insert the open order for (asset, mode), or, when the partial
  * unique index on the open order's dedup key is hit, count it on the stored one: detections + 1,
  * last seen and updated at never moved back, severity raised never lowered (the incoming one in
- * last_severity), priority raised with it, evidence replaced when the finding carries one, a new
+ * last_severity), priority raised with it, the finding's evidence added as the latest (withLatestEvidence), a new
  * history token on escalation. The severity and priority before it land in prev_severity and
  * prev_priority (NULL on insert), so the returned row says what happened.
  */
@@ -331,7 +346,7 @@ const DETECT_SQL = `INSERT INTO cmms_work_orders (asset, line, mode, title, desc
      severity = CASE WHEN ${RAISE} THEN excluded.severity ELSE cmms_work_orders.severity END,
      last_severity = excluded.last_severity,
      priority = CASE WHEN ${RAISE} AND ${NEW_PRIORITY} < cmms_work_orders.priority THEN ${NEW_PRIORITY} ELSE cmms_work_orders.priority END,
-     evidence = CASE WHEN ? = 1 THEN excluded.evidence ELSE cmms_work_orders.evidence END,
+     evidence = CASE WHEN ? = 1 THEN ? WHEN ? = 2 THEN cmms_work_orders.evidence || ? || excluded.evidence ELSE cmms_work_orders.evidence END,
      history_rev = CASE WHEN ${RAISE} THEN excluded.history_rev ELSE cmms_work_orders.history_rev END
    RETURNING *`;
 
@@ -558,7 +573,7 @@ export class WorkOrderRepo {
 
   /**
    * A condition finding: open a work order for (asset, mode) or update the open one (detections,
-   * last seen, evidence; severity raised with an `escalate` history entry, never lowered: a lower
+   * last seen, evidence: the first finding kept, the latest added; severity raised with an `escalate` history entry, never lowered: a lower
    * severity is kept in `lastSeverity`), all in one upsert on the partial unique index.
    */
   async detect(i: DetectInput, q?: Query): Promise<DetectResult> {
@@ -567,9 +582,19 @@ export class WorkOrderRepo {
       const p = priorityOf(crit, i.severity);
       const rev = nextRev();
       const key = dedupKey(i.asset, i.mode);
+      // The first finding stays in the evidence and the latest follows it: composed from the open
+      // order's evidence when there is one; else (none yet, or another box opens it meanwhile) the
+      // upsert appends the latest to what is stored.
+      let how = 0;
+      let composed = '';
+      if (i.evidence !== undefined) {
+        const open = await t.one<{ evidence: string }>('SELECT evidence FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [key]);
+        if (open) (how = 1), (composed = withLatestEvidence(String(open.evidence ?? ''), i.evidence));
+        else how = 2;
+      }
       const row = await t.one<WoRow>(DETECT_SQL, [
         i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts, rev,
-        i.evidence !== undefined ? 1 : 0,
+        how, composed, how, LATEST_EVIDENCE,
       ]);
       if (!row) throw new Error('store: the detection upsert returned no row');
       const r = norm(row);
