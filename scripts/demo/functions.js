@@ -354,7 +354,9 @@ exports.fillerKanban = function () {
     const open = {};
     for (const o of k.openOrders) open[o.orderId] = true;
     const buffer = [];
-    const ts = typeof p.ts === 'number' ? p.ts : null;
+    // The delivery reaches rel-buffer at the filler's time (its last count; the loop's answers may
+    // carry a later time from another asset's health change): rel-buffer takes events in order.
+    const ts = context.get('bufferTs') || null;
     for (const id of Object.keys(sent)) {
       if (!open[id]) {
         // delivered: the loop no longer lists it
@@ -389,7 +391,10 @@ exports.fillerKanban = function () {
       context.set('sent', sent);
     }
   }
-  if (p.good > 0) buffer.push({ action: 'demand', payload: { item: ITEM, qty: p.good, ts: p.ts } });
+  if (p.good > 0) {
+    buffer.push({ action: 'demand', payload: { item: ITEM, qty: p.good, ts: p.ts } });
+    context.set('bufferTs', Math.max(p.ts, context.get('bufferTs') || 0));
+  }
   const carry = (context.get('caps') || 0) + p.good;
   const containers = Math.floor(carry / 250);
   context.set('caps', carry - containers * 250);

@@ -133,7 +133,9 @@ forEachBackend('work-order follow-ups', (b) => {
     got.length = 0;
     await b.store.run('UPDATE cmms_follow_ups SET sent_at = ? WHERE id = ?', [now, ids[0]!]);
     assert.strictEqual(await d.kick(), 0);
-    assert.strictEqual(await d.kick(true), 1);
+    await b.store.run('UPDATE cmms_follow_ups SET attempts = 7 WHERE id = ?', [ids[0]!]);
+    assert.strictEqual(await d.kick(true), 1, 'on start: sent whatever its attempts (crashes cut them short)');
+    assert.strictEqual((await fu.get(ids[0]!))!.attempts, 1, 'a new series of attempts');
     assert.ok((await fu.get(ids[0]!))!.deliveredAt !== null, 'applied at once: delivered');
     // another origin's follow-ups are not this dispatcher's
     const other = new FollowUpDispatcher(fu, { origin: 'box-b:wo', now: () => now, send: () => assert.fail('not mine') });

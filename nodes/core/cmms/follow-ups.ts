@@ -10,7 +10,7 @@
  *   asset) and `notify` (the new / escalated announcement). A `FollowUpDispatcher` delivers them
  *   at least once: after each commit, on start (everything undelivered of its origin, also what
  *   was in flight when the process died), and again when a sent one is not acknowledged within
- *   `resendMs` (at most `maxAttempts` times, then it is marked failed). The follow-up id is the
+ *   `resendMs` (at most `maxAttempts` times since the process started, then it is marked failed). The follow-up id is the
  *   idempotency key (`followUpKey`): the Andon board records it with the call, so a second
  *   delivery raises nothing.
  *
@@ -172,8 +172,9 @@ export class FollowUpRepo {
     return rows.map(toFollowUp);
   }
 
-  async markSent(ids: readonly number[], ts: number, q: Query = this.store): Promise<void> {
-    for (const id of ids) await q.run('UPDATE cmms_follow_ups SET sent_at = ?, attempts = attempts + 1 WHERE id = ? AND delivered_at IS NULL', [ts, id]);
+  /** Sent now: one more attempt, or the first of a new series (`restart`: sent by a process that just started). */
+  async markSent(ids: readonly number[], ts: number, q: Query = this.store, restart = false): Promise<void> {
+    for (const id of ids) await q.run('UPDATE cmms_follow_ups SET sent_at = ?, attempts = CASE WHEN ? = 1 THEN 1 ELSE attempts + 1 END WHERE id = ? AND delivered_at IS NULL', [ts, restart ? 1 : 0, id]);
   }
 
   /** True when this call marked it (false: already delivered, or unknown). */
@@ -331,7 +332,9 @@ export class FollowUpDispatcher {
       after = batch[batch.length - 1]!.id;
       const out: FollowUp[] = [];
       for (const f of batch) {
-        if (f.attempts < this.maxAttempts) {
+        // On start every undelivered one goes out and its attempts count again from 1: sends cut
+        // short by crashes are not the receiver's failures to acknowledge.
+        if (all || f.attempts < this.maxAttempts) {
           out.push(f);
           continue;
         }
@@ -341,10 +344,10 @@ export class FollowUpDispatcher {
       }
       if (out.length) {
         // Marked sent before it goes out: a crash in between sends it again on start.
-        await this.repo.markSent(out.map((f) => f.id), now);
+        await this.repo.markSent(out.map((f) => f.id), now, undefined, all);
         for (const f of out) {
           f.sentAt = now;
-          f.attempts += 1;
+          f.attempts = all ? 1 : f.attempts + 1;
         }
         const applied = await this.o.send(out);
         for (const id of applied) await this.repo.markDelivered(id, this.o.now());
