@@ -7,7 +7,7 @@
  *   it, and its close waits for the pool to end. Per-box state stays in the local SQLite file.
  */
 import { defineNode } from '../shared/node';
-import { resolveDbPath, pgSettings, gatedStore, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
+import { resolveDbPath, pgSettings, gatedStore, closeOutbox, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
 import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync, type Store } from '../core/store';
 import { Housekeeper } from '../core/store/housekeeper';
 import { retentionSettings } from '../core/store/housekeeping';
@@ -58,6 +58,8 @@ export = function (RED: RedApi) {
     'rel-store',
     (node, config) => {
       const backend = config.backend === undefined || config.backend === '' ? 'sqlite' : config.backend;
+      // Events waiting for the PostgreSQL server in the local file (always 0 on SQLite).
+      node.queued = () => node.outbox?.pending() ?? 0;
       try {
         if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`rel-store: backend: expected sqlite or postgres, got ${JSON.stringify(backend)}`);
         node.backend = backend;
@@ -95,6 +97,8 @@ export = function (RED: RedApi) {
         close: async () => {
           closed = true;
           await stopHk();
+          // The outbox's replay stops (what waits stays in the local file) before the pool ends.
+          await closeOutbox(node);
           return pg.release();
         },
       };
@@ -120,7 +124,7 @@ export = function (RED: RedApi) {
     if (backend === 'postgres') {
       if (!cfg?.pg) return res.json({ backend, deployed: false, versions: {} });
       const db = cfg.pg.db;
-      const base = { backend, location: db.location, localFile: cfg.file, deployed: true, users: cfg.users?.() ?? 0 };
+      const base = { backend, location: db.location, localFile: cfg.file, deployed: true, users: cfg.users?.() ?? 0, queued: cfg.queued?.() ?? 0 };
       try {
         await migrateCoreAsync(db);
         return res.json({ ...base, server: await db.serverVersion(), versions: await db.versions() });

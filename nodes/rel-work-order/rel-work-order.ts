@@ -12,7 +12,7 @@ import { TxBatcher } from '../core/cmms/batch';
 import { SEVERITIES, SOURCES, STATUSES, TRANSITION_ACTIONS, WorkOrderRepo, severityRank, type DetectResult, type Severity, type TransitionAction, type WorkOrder } from '../core/cmms/work-orders';
 import { InputError } from '../core/errors';
 import { isObject, num, object, oneOf, optNum, optStr, own, str, time } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf, assetFacts } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, assetFacts, applyDetect, applyTransition, notApplied, paintStatus, CMMS_EVENTS } from '../shared/cmms';
 import { getClock, systemClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
@@ -117,7 +117,7 @@ function findings(p: Record<string, unknown>, minSeverity: Severity): { mode: st
 export = function (RED: RedApi) {
   defineNode<WoDef>(RED, 'rel-work-order', (node, config) => {
     const clock = getClock(RED);
-    const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-work-order');
+    const { handle: h, db, ready, settled, writes } = acquireCmmsStore(RED, config.store, 'rel-work-order');
     const repo = new WorkOrderRepo(db);
     // Each commit publishes the history the repository cached in that transaction.
     const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
@@ -131,30 +131,27 @@ export = function (RED: RedApi) {
     // it is only the display).
     const shown = throttledStatus(systemClock, STATUS_MS);
     let closed = false;
+    // While the plant database is away: "plant database offline · 12 queued" (shared/cmms.ts).
     const paint = () => {
       if (closed) return;
-      ready()
-        .then(() => repo.countOpen())
-        .then(
-          (n) => {
-            if (!closed) status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
-          },
-          (e) => {
-            if (!closed) status.error(node, e instanceof Error ? e.message : String(e));
-          },
-        );
+      paintStatus(node, writes, async () => {
+        const n = await ready().then(() => repo.countOpen());
+        if (!closed) status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
+      }, () => closed);
     };
     const showStatus = () => {
       if (!closed) shown.show('open', paint);
     };
+    const unwatch = writes.onPending(showStatus);
     paint();
 
     return {
       input: async (msg: NodeMessage, send) => {
-        await ready();
         const p = msg.payload;
         const fallback = isObject(p) && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined) ? 'detect' : undefined;
         const action: Action = actionOf(msg, ACTIONS, fallback);
+        // Detections and transitions also go on while the plant database is away (queued).
+        if (action !== 'detect' && !(TRANSITION_ACTIONS as readonly string[]).includes(action)) await ready();
         authorize(msg, 'rel-work-order', action);
         const payload = action === 'list' && (p === undefined || p === null || p === '') ? {} : object(p, 'msg.payload');
         const ts = eventTime(payload, 'ts', () => clock.now());
@@ -216,11 +213,14 @@ export = function (RED: RedApi) {
             showStatus();
             return;
           }
-          const results: DetectResult[] = await batch.run(async (q) => {
-            const out: DetectResult[] = [];
-            for (const f of found) out.push(await repo.detect({ ...facts, ...f, ts }, q));
-            return out;
-          });
+          const ev = { facts, found, ts };
+          const w = await writes.write(msg, CMMS_EVENTS.detect, ev, (fn) => batch.run(fn), (q) => applyDetect(repo, ev, q));
+          if (!w.applied) {
+            send(emit(notApplied(msg, w), null));
+            showStatus();
+            return;
+          }
+          const results: DetectResult[] = w.value;
           const announce = results
             .filter((r) => r.created || r.escalated)
             .map((r) => ({ topic: `work-order/${r.created ? 'new' : 'escalated'}`, event: r.created ? 'new' : 'escalated', payload: r.workOrder }));
@@ -249,13 +249,20 @@ export = function (RED: RedApi) {
           if (f !== undefined && typeof f !== 'boolean') throw new InputError('msg.payload.failure', 'true or false', f);
           input.failure = f as boolean | undefined;
         }
-        const wo: WorkOrder = await batch.run((q) => repo.transition(input, q));
+        const w = await writes.write(msg, CMMS_EVENTS.transition, input, (fn) => batch.run(fn), (q) => applyTransition(repo, input, q));
+        if (!w.applied) {
+          send(emit(notApplied(msg, w), null));
+          showStatus();
+          return;
+        }
+        const wo: WorkOrder = w.value;
         msg.payload = wo;
         send(emit(msg, null));
         showStatus();
       },
       close: async () => {
         closed = true;
+        unwatch();
         shown.close();
         try {
           await batch.drain();

@@ -1,7 +1,9 @@
 /** Config lookup for the store: resolve a node's `store` property to a shared connection. */
 import fs from 'fs';
 import path from 'path';
-import { openStore, migrateCore, migrateCoreAsync, GatedStore, type SyncStore as Store, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
+import { randomBytes } from 'crypto';
+import { openStore, migrateCore, migrateCoreAsync, GatedStore, Outbox, type OutboxHandler, type SyncStore as Store, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
+import { boxId } from './box';
 import { onInitFailure } from './node';
 import type { NodeDef, RedApi, RedNode } from './red';
 
@@ -29,6 +31,128 @@ export interface StoreConfigNode extends RedNode {
   register?(user: string): void;
   deregister?(user: string): void;
   users?(): number;
+  /** The offline outbox of this store (backend postgres, created by the first node that writes through it). */
+  outbox?: StoreOutbox;
+  /**
+   * Events waiting in the box's local file for the PostgreSQL server (0 on SQLite, or when nothing
+   * waits): for dashboards, `RED.nodes.getNode(storeId).queued()`.
+   */
+  queued?(): number;
+}
+
+/**
+ * The event kinds an area queues while the plant database is away: handlers that apply one event
+ * with the transaction's `q` (the same domain functions the online path calls), and the
+ * migrations they need on `db`. Registered when the area's module loads, so an outbox created for
+ * any node finds the handlers of events a previous run left queued.
+ */
+export interface OutboxArea {
+  handlers: (db: AsyncStore) => Record<string, OutboxHandler>;
+  prepare?: (db: AsyncStore) => Promise<unknown>;
+}
+const outboxAreas = new Map<string, OutboxArea>();
+
+export function registerOutboxArea(area: string, def: OutboxArea): void {
+  outboxAreas.set(area, def);
+}
+
+/** Pause between replays while the server is away. */
+export const OUTBOX_RETRY_MS = 2000;
+
+/**
+ * The outbox of one rel-store (backend postgres): events go to the PostgreSQL server while it
+ * answers and wait in the box's local file (table `outbox`) while it does not, replayed in order
+ * once it is back (nodes/core/store/outbox.ts). Event keys: `<box id>:<start id>:<sequence>`
+ * (box id from settings `reliabilityBoxId` or env RELIABILITY_BOX_ID, else `box`; the start id
+ * is new for each deploy), or one the source gave.
+ */
+export class StoreOutbox {
+  readonly outbox: Outbox;
+  /** Settles when the local queue is open (rejects if the local file cannot be used). */
+  readonly ready: Promise<void>;
+  private readonly listeners = new Set<(pending: number) => void>();
+  private readonly local: StoreHandle;
+  private readonly prefix: string;
+  private seq = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(cfg: StoreConfigNode, box: string) {
+    this.local = openStore(cfg.file);
+    const db = cfg.shared!;
+    const handlers: Record<string, OutboxHandler> = {};
+    const prepares: ((db: AsyncStore) => Promise<unknown>)[] = [];
+    for (const a of outboxAreas.values()) {
+      Object.assign(handlers, a.handlers(db));
+      if (a.prepare) prepares.push(a.prepare);
+    }
+    this.prefix = `${box || 'box'}:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
+    this.outbox = new Outbox({
+      db,
+      local: this.local.db,
+      handlers,
+      retryMs: OUTBOX_RETRY_MS,
+      prepare: () => Promise.all(prepares.map((p) => p(db))),
+      onPending: (n) => {
+        for (const l of this.listeners) l(n);
+      },
+      onFailed: (key, e) => cfg.warn?.(`offline outbox: event ${key} could not be applied and is set aside: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    this.ready = this.outbox.init();
+    this.ready.catch((e) => cfg.error?.(`offline outbox: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** A new event key, unique for the plant. */
+  nextKey(): string {
+    return `${this.prefix}${++this.seq}`;
+  }
+
+  pending(): number {
+    return this.outbox.pending();
+  }
+
+  /** Call fn whenever the number of waiting events changes; returns the unsubscribe. */
+  onPending(fn: (pending: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Stop replaying (what waits stays in the local file for the next deploy) and release the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.listeners.clear();
+      try {
+        await this.ready.catch(() => undefined);
+        await this.outbox.close();
+      } finally {
+        this.local.release();
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * The offline outbox of the node's rel-store: created on first use for a postgres backend
+ * (undefined for SQLite: a local file is always there, nothing is queued). Owned by the rel-store
+ * node, closed by `closeOutbox` when it closes.
+ */
+export function storeOutbox(RED: RedApi, storeId: unknown): StoreOutbox | undefined {
+  if (typeof storeId !== 'string' || storeId === '') return undefined;
+  const cfg = RED.nodes.getNode(storeId) as StoreConfigNode | null;
+  if (!cfg || cfg.backend !== 'postgres' || !cfg.pg || typeof cfg.file !== 'string') return undefined;
+  if (!cfg.shared) cfg.shared = gatedStore(cfg.pg.db);
+  if (!cfg.outbox) {
+    cfg.outbox = new StoreOutbox(cfg, boxId(RED));
+    cfg.queued = () => cfg.outbox?.pending() ?? 0;
+  }
+  return cfg.outbox;
+}
+
+/** Close the rel-store's outbox (its close handler, before the pool ends). */
+export async function closeOutbox(cfg: StoreConfigNode): Promise<void> {
+  const o = cfg.outbox;
+  if (!o) return;
+  await o.close();
 }
 
 /**
