@@ -100,6 +100,13 @@ export type Written<T> = { applied: true; value: T } | { applied: false; queued:
 
 export const MAX_EVENT_ID = 150;
 
+/** `msg.eventId`: an idempotency key the source gives an event (a string of 1-150 characters), or undefined. */
+function eventIdOf(msg: NodeMessage): string | undefined {
+  const id = own(msg, 'eventId');
+  if (id === undefined || id === null || id === '') return undefined;
+  return str(id, 'msg.eventId', { maxLength: MAX_EVENT_ID });
+}
+
 /**
  * The writes of one node: on SQLite straight to the store; on PostgreSQL through the rel-store's
  * offline outbox. While the server answers and nothing waits, a write runs in the node's own
@@ -125,9 +132,8 @@ export class CmmsWrites {
 
   /** The event's key: `<kind>:<msg.eventId>` when the message names one, else a new one of this box. */
   keyOf(msg: NodeMessage, kind: string, outbox: StoreOutbox): string {
-    const id = own(msg, 'eventId');
-    if (id === undefined || id === null || id === '') return outbox.nextKey();
-    return `${kind}:${str(id, 'msg.eventId', { maxLength: MAX_EVENT_ID })}`;
+    const id = eventIdOf(msg);
+    return id === undefined ? outbox.nextKey() : `${kind}:${id}`;
   }
 
   /**
@@ -137,6 +143,7 @@ export class CmmsWrites {
   async write<T>(msg: NodeMessage, kind: string, event: unknown, tx: <R>(fn: (q: Query) => Promise<R>) => Promise<R>, online: (q: Query) => Promise<T>): Promise<Written<T>> {
     const o = this.outbox;
     if (!o) {
+      eventIdOf(msg); // checked on every backend; a SQLite store never queues, so it needs no key
       await this.ready();
       return { applied: true, value: await tx(online) };
     }
