@@ -99,7 +99,13 @@ export class StoreOutbox {
     });
     this.ready = this.outbox.init();
     this.ready.catch((e) => cfg.error?.(`offline outbox: ${e instanceof Error ? e.message : String(e)}`));
+    // Applied keys are remembered for 30 days: forget older ones at start and once a day.
+    const prune = () => void this.ready.then(() => this.outbox.prune()).catch(() => undefined);
+    prune();
+    this.pruner = setInterval(prune, 86_400_000);
+    this.pruner.unref?.();
   }
+  private readonly pruner: NodeJS.Timeout;
 
   /** A new event key, unique for the plant. */
   nextKey(): string {
@@ -120,6 +126,7 @@ export class StoreOutbox {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.listeners.clear();
+      clearInterval(this.pruner);
       try {
         await this.ready.catch(() => undefined);
         await this.outbox.close();
