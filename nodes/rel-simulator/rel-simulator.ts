@@ -15,7 +15,7 @@ import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
 import { shortError, status } from '../shared/status';
-import { acquireStore, type StoreHandle } from '../shared/store';
+import { acquireStore, type AcquiredStore } from '../shared/store';
 
 interface SimulatorDef extends NodeDef {
   asset?: string;
@@ -128,7 +128,7 @@ export = function (RED: RedApi) {
     if (!(opts.countStepS >= 0 && opts.countStepS <= 86400)) problems.push('count every: expected 0 (one count per emission) to 1440 minutes');
     if (problems.length) throw new Error(`rel-simulator: ${problems.join('; ')}`);
     const startEvent = config.startEvent === true || config.startEvent === 'true';
-    const h: StoreHandle | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;
+    const h: AcquiredStore | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;
     const key = node.id;
     const configKey = JSON.stringify([opts.fault, opts.seed, opts.onsetHours, opts.failureHours, opts.growth]);
     // The deploy time: the clock starts here, also when the saved state arrives a moment later.

@@ -8,7 +8,7 @@
  */
 import { defineNode } from '../shared/node';
 import { resolveDbPath, pgSettings, gatedStore, closeOutbox, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
-import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync, type Store } from '../core/store';
+import { openConnections, openStore, openPostgres, migrateCoreAsync, type Store } from '../core/store';
 import { Housekeeper } from '../core/store/housekeeper';
 import { retentionSettings } from '../core/store/housekeeping';
 import { getClock } from '../shared/clock';
@@ -142,8 +142,8 @@ export = function (RED: RedApi) {
     try {
       const h = openStore(cfg.file);
       try {
-        migrateCore(h.store);
-        const users = openConnections().find((c) => c.file === h.store.file)?.users ?? 1;
+        await migrateCoreAsync(h.db);
+        const users = openConnections().find((c) => c.file === h.db.location)?.users ?? 1;
         res.json({ backend, file, deployed: true, server: await h.db.serverVersion(), versions: await h.db.versions(), users: users - 1 });
       } finally {
         h.release();

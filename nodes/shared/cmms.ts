@@ -14,7 +14,7 @@ import { isObject, optStr, num, own, str, time } from '../core/validate';
 import { findAsset, resolveAsset } from './assets';
 import type { NodeMessage, RedApi, RedNode } from './red';
 import { status } from './status';
-import { acquireStore, registerOutboxArea, storeOutbox, type StoreHandle, type StoreOutbox } from './store';
+import { acquireStore, registerOutboxArea, storeOutbox, type AcquiredStore, type StoreOutbox } from './store';
 
 // ------------------------------------------------------------------------------------------------
 // The writes that go on while the plant database is away. Each is one function of (repository,
@@ -213,9 +213,9 @@ export function paintStatus(node: RedNode, writes: CmmsWrites, normal: () => Pro
  * a message fails with the migration's error while it cannot succeed. `settled` settles with the
  * first attempt (close waits for it).
  */
-export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: () => Promise<Store>; settled: Promise<void>; writes: CmmsWrites } {
+export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: AcquiredStore; db: Store; ready: () => Promise<Store>; settled: Promise<void>; writes: CmmsWrites } {
   // The cmms track on `db` (the configured backend), with the core schema.
-  const handle = acquireStore(RED, storeId, what, (_local, db) => migrateCmms(db));
+  const handle = acquireStore(RED, storeId, what, (db) => migrateCmms(db));
   const db = handle.db;
   const ready = () => handle.ensure().then(() => db);
   // The rel-store's offline outbox (postgres only): detections, transitions and stock moves queue there while the server is away.

@@ -2,13 +2,13 @@
 import fs from 'fs';
 import path from 'path';
 import { randomBytes } from 'crypto';
-import { openStore, migrateCore, migrateCoreAsync, GatedStore, Outbox, type OutboxHandler, type SyncStore as Store, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
+import { openStore, migrateCoreAsync, GatedStore, Outbox, type OutboxHandler, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
 import { boxId } from './box';
 import { onInitFailure } from './node';
 import type { NodeDef, RedApi, RedNode } from './red';
 
 export const DEFAULT_DB_FILE = 'reliability.db';
-/** The per-box SQLite file (`handle.local`, and the deprecated `handle.store`) when the backend is PostgreSQL. */
+/** The per-box SQLite file (`handle.local`) when the backend is PostgreSQL. */
 export const DEFAULT_LOCAL_FILE = 'reliability-local.db';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -179,10 +179,16 @@ export function resolveDbPath(RED: RedApi, file: unknown, fallback = DEFAULT_DB_
   return abs;
 }
 
-/** A migration step for acquireStore: the synchronous local store (deprecated) and the async `db`; may return a promise (awaited in `ready`). */
-export type MigrateStep = (store: Store, db: AsyncStore) => unknown;
+/** A migration step for acquireStore, on `db` (e.g. `(db) => db.migrate('cmms', CMMS_MIGRATIONS)`); may return a promise (awaited in `ready`). */
+export type MigrateStep = (db: AsyncStore) => unknown;
 
-export interface AcquiredStore extends StoreHandle {
+export interface AcquiredStore {
+  /** The configured backend: the SQLite file, or the PostgreSQL server of the rel-store node. */
+  db: AsyncStore;
+  /** This box's SQLite file (the same store as `db` on a SQLite backend). */
+  local: AsyncStore;
+  /** Give the handle back (the file closes after its last user). */
+  release(): void;
   /**
    * Settles when the core schema and the given migration steps are applied on `db`. On SQLite it
    * is already resolved; on PostgreSQL it rejects (StoreUnavailableError) while the server cannot
@@ -217,11 +223,11 @@ export function gatedStore(db: AsyncStore): GatedStore {
  * handler; the database closes after its last user has released it. Acquired while a node's init
  * runs (defineNode), the handle is also released if that init throws later on.
  *
- * Backend sqlite: `db`, `local` and `store` are one connection on the configured file. Backend
- * postgres: `db` is the PostgreSQL store of the rel-store node (its pool), `local` and `store` are
- * the per-box SQLite file (`localFile`). Each migration step gets the synchronous store (applied
- * at once, on the local file) and `db`; a step that returns a promise (e.g.
- * `(_s, db) => db.migrate('cmms', CMMS_MIGRATIONS)`) is awaited in `ready`.
+ * Backend sqlite: `db` and `local` are one connection on the configured file. Backend postgres:
+ * `db` is the PostgreSQL store of the rel-store node (its pool), `local` the per-box SQLite file
+ * (`localFile`). The core schema on both and each migration step on `db` (e.g.
+ * `(db) => db.migrate('cmms', CMMS_MIGRATIONS)`) are awaited in `ready`; statements on `local`
+ * run after its core schema (the file's statements run in the order they are issued).
  */
 export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...migrate: MigrateStep[]): AcquiredStore {
   if (typeof storeId !== 'string' || storeId === '') throw new Error(`${what}: no rel-store selected; add a store configuration node in the node's settings`);
@@ -235,10 +241,9 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
   const db = postgres ? cfg.shared! : local.db;
   const user = `${what}#${++userSeq}`;
   const steps = (): Promise<void> => {
-    const pending: unknown[] = [];
-    migrateCore(local.store);
+    const pending: unknown[] = [migrateCoreAsync(local.db)];
     if (postgres) pending.push(cfg.shared!.ready());
-    for (const m of migrate) pending.push(m(local.store, db));
+    for (const m of migrate) pending.push(m(db));
     // Settle every step before reporting the first failure, so a retry never joins an attempt
     // still running against a server that was away.
     const all = Promise.allSettled(pending).then((rs) => {
@@ -279,10 +284,10 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
     if (postgres) cfg.deregister?.(user);
   };
   onInitFailure(release);
-  return { db, local: local.db, store: local.store, release, ready, ensure };
+  return { db, local: local.db, release, ready, ensure };
 }
 
-export type { Store, StoreHandle, NodeDef };
+export type { StoreHandle, NodeDef };
 
 /** The rel-store properties (flow) and credentials that describe a PostgreSQL connection. */
 export interface PgSettingsDef {

@@ -235,7 +235,7 @@ describe('rel-store on PostgreSQL', function () {
       assert.strictEqual(h.db.location, `127.0.0.1:${cluster.port}/relstore`);
       assert.strictEqual(h.local.backend, 'sqlite');
       assert.strictEqual(h.local.location, path.join(fs.realpathSync(dir), 'reliability-local.db'), 'the local file defaults to the user directory');
-      assert.strictEqual(h.store.file, h.local.location, 'the deprecated sync store is the local file');
+      assert.strictEqual((h as unknown as Record<string, unknown>).store, undefined, 'no synchronous store any more');
       await putState(h.db, 'kanban', 'loop-1', { cards: 3 });
       await putState(h.local, 'kanban', 'loop-1', { cards: 9 });
       const c = new Client({ connectionString: url });
@@ -267,7 +267,7 @@ describe('rel-store on PostgreSQL', function () {
 
   it('migration steps get the async db and are awaited in ready', async () => {
     await loadFlow([pgStore()], [], { pg1: { url } });
-    const h = acquireStore(RED, 'pg1', 'test', (_s, db) =>
+    const h = acquireStore(RED, 'pg1', 'test', (db) =>
       db.migrate('probe', [{ version: 1, description: 'probe', up: ['CREATE TABLE probe (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE probe (id INTEGER PRIMARY KEY)'] }]),
     );
     try {
@@ -375,7 +375,7 @@ describe('rel-store on PostgreSQL', function () {
     await cluster.stop();
     try {
       await loadFlow([pgStore('pgL')], [], { pgL: { url: url2 } });
-      const h = acquireStore(RED, 'pgL', 'test', (_s, db) =>
+      const h = acquireStore(RED, 'pgL', 'test', (db) =>
         db.migrate('late', [{ version: 1, description: 'late', up: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'] }]),
       );
       try {
