@@ -8,7 +8,7 @@
  *   RelEditor.registerType('rel-x', {
  *     category: 'reliability', ...,
  *     defaults: { name: { value: '' }, ... },   // numeric fields of LIMITS['rel-x'] are added
- *     baseOutputs: 2,                           // outputs without the dashboard output
+ *     baseOutputs: 2,                           // outputs without the dashboard output (or a function of the saved node)
  *   });
  *
  * and what it adds:
@@ -199,7 +199,7 @@
     def.oneditsave = function () {
       var r = save ? save.apply(this, arguments) : undefined;
       this.version = versionOf();
-      if (def.baseOutputs !== undefined) this.outputs = def.baseOutputs + (dashboardOn() ? 1 : 0);
+      if (def.baseOutputs !== undefined) this.outputs = (typeof def.baseOutputs === 'function' ? def.baseOutputs.call(this) : def.baseOutputs) + (dashboardOn() ? 1 : 0);
       return r;
     };
     if (!expandTemplate(type)) setTimeout(function () { expandTemplate(type); }, 0);

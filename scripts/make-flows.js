@@ -20,7 +20,7 @@ const ASSETS = [
 ];
 
 /** Shape of the saved node configs (CONFIG_VERSION in nodes/core/limits.ts; test/package/migrate.spec.ts checks they agree). */
-const CONFIG_VERSION = 1;
+const CONFIG_VERSION = 2;
 
 /** Demo timing: one real second is 1440 simulated seconds (24 simulated hours per real minute). */
 const TIME_SCALE = 1440;
@@ -165,7 +165,7 @@ const PARTS = [
   { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
   { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
   { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
-  // The parts the imbalance, misalignment and looseness orders reserve (scripts/demo/functions.js, onNewWorkOrder).
+  // The parts the imbalance, misalignment and looseness orders reserve (WO_PARTS, rel-work-order's parts rules).
   { part: 'BALANCE-KIT', name: 'Balancing weight kit', unitCost: 35, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
   { part: 'SHIM-SET', name: 'Stainless shim set for motor alignment', unitCost: 48, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
   { part: 'BOLT-KIT-M12', name: 'Foundation bolt kit M12, grade 8.8', unitCost: 12, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.02, demandSd: 0.03, qty: 4 },
@@ -190,8 +190,33 @@ function setupJsonata() {
 }
 const SETUP_JSONATA = setupJsonata();
 
+/** rel-work-order's parts rules: the bearing of the asset for bearing faults, a kit for the others. */
+const BEARING_MODES = ['bearing-outer-race', 'bearing-inner-race', 'bearing-ball', 'bearing-cage'];
+const WO_PARTS = [
+  ...BEARING_MODES.flatMap((m) => [`${m}: SKF-6205-2RS`, ...ASSETS.filter((a) => a.bearing === '6203-2RS').map((a) => `${a.assetId}/${m}: SKF-6203-2RS`)]),
+  'imbalance: BALANCE-KIT',
+  'misalignment: SHIM-SET',
+  'looseness: BOLT-KIT-M12',
+].join('\n');
+
 // ---------------------------------------------------------------------------------------------
 // The demo line (Node-RED 4.1 + Dashboard 2.0)
+/**
+ * A fifth machine seen only through PLC tags (docs/demo.md): a rel-simulator of kind scalar (run
+ * bit, part counter, 4-20 mA velocity, motor and bearing temperature, current; planned stops; its
+ * velocity x3.2 from simulated hour 30, zone D) -> its poll array -> rel-health in machine mode ->
+ * state changes to rel-work-order. It is not in ASSETS (no waveform chain, no tile yet).
+ */
+const SCALAR = { assetId: 'press-1', name: 'Capper press', criticality: 4, machineClass: 'iso10816-3:group2:rigid' };
+function scalarMachine(add, c, T1, STORE) {
+  const a = SCALAR;
+  add({ id: `asset-${a.assetId}`, type: 'rel-asset', name: a.name, assetId: a.assetId, line: 'packaging-1', criticality: a.criticality, machineClass: a.machineClass, rpm: 1480, bearing: '6205-2RS', balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
+  // one poll every 6 simulated minutes (0.25 s at the demo's time scale)
+  add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: 30, shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 200, y: 460, wires: [[`health-${a.assetId}`], [], []] });
+  add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [[], ['wo']] });
+  c('c-scalar', 200, 420, 'A machine with PLC tags only (replace by rel-ingest, Output: array)', 'The capper press has no accelerometer: a 4-20 mA velocity transmitter, motor and bearing temperatures, motor current, the run bit and the part counter, polled as one array. rel-health in machine mode learns 12 running hours (over its planned stops), is quiet while it is stopped and, when the velocity rises into ISO zone D at simulated hour 30, opens a P1 work order naming the channels, their baselines and the zone.');
+}
+
 function demoLine(variant = 'd2') {
   const flow = [];
   // every reliability node as the editor saves it now: with its config version
@@ -255,10 +280,13 @@ function demoLine(variant = 'd2') {
   add({ id: 'rul', type: 'rel-rul', z: T1, name: 'remaining life', asset: '', store: STORE, indicator: 'feature', feature: 'rms', threshold: 0.3, thresholdLow: '', thresholdHigh: '', plateauHours: 0, direction: 'above', level: 0.9, windowHours: 0, minPoints: 10, historyMinutes: 10, x: 1570, y: 180, wires: [['line-state', 'wo']] });
   c('c-chain', 1040, 130, 'Condition monitoring: features -> diagnosis -> health -> RUL', 'One chain serves the whole line: the nodes have no asset selected, so each frame uses the rel-asset named by msg.payload.asset. rel-vibration sends decimated spectrum and envelope arrays (600 and 2048 points, max-hold) for the charts.');
 
+  scalarMachine(add, c, T1, STORE);
+
   // CMMS
-  add({ id: 'wo', type: 'rel-work-order', z: T1, name: 'work orders', store: STORE, asset: '', minSeverity: 'warning', criticality: 3, x: 1100, y: 380, wires: [['after-wo', 'line-state'], ['on-new-wo']] });
+  // A new order reserves the part of its failure mode and raises a machine Andon call at the asset,
+  // both written with the order (output 3 straight to rel-andon: acknowledged once it holds the call).
+  add({ id: 'wo', type: 'rel-work-order', z: T1, name: 'work orders', store: STORE, asset: '', minSeverity: 'warning', criticality: 3, parts: WO_PARTS, andonKind: 'machine', outputs: 3, x: 1100, y: 380, wires: [['after-wo', 'line-state'], [], ['andon']] });
   add({ id: 'after-wo', type: 'function', z: T1, name: 'after a transition', func: withAssets(F.afterWorkOrder), outputs: 5, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee state', 'simulator reset', 'andon resolve', 'refresh lists', 'notice'], x: 1340, y: 360, wires: [['oee'], ['route-sim'], ['andon'], ['report-triggers'], ['to-notices']] });
-  add({ id: 'on-new-wo', type: 'function', z: T1, name: 'new WO: reserve part, raise Andon', func: withAssets(F.onNewWorkOrder), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-spares reserve', 'rel-andon raise'], x: 1380, y: 440, wires: [['spares'], ['andon']] });
   add({ id: 'route-sim', type: 'switch', z: T1, name: 'to the asset\'s simulator', property: 'payload.asset', propertyType: 'msg', rules: ASSETS.map((a) => ({ t: 'eq', v: a.assetId, vt: 'str' })), checkall: 'false', repair: false, outputs: ASSETS.length, x: 1660, y: 340, wires: sims.map((s) => [s]) });
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
   add({ id: 'kpi', type: 'rel-kpi', z: T1, name: 'MTBF, MTTR, availability', store: STORE, windowDays: 30, hoursPerDay: 24, downtimeLimit: 3, mttrReduction: 30, baselineMttrH: '', x: 1700, y: 560, wires: [['line-state']] });
@@ -267,17 +295,17 @@ function demoLine(variant = 'd2') {
 
   // JIT
   add({ id: 'by-action', type: 'switch', z: T1, name: 'by action', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'state', vt: 'str' }, { t: 'eq', v: 'count', vt: 'str' }, { t: 'eq', v: 'cycle', vt: 'str' }], checkall: 'false', repair: false, outputs: 3, x: 480, y: 620, wires: [['oee'], ['oee', 'filler-kanban'], ['takt']] });
-  add({ id: 'filler-kanban', type: 'function', z: T1, name: 'filler: caps Kanban and supplier', func: withAssets(F.fillerKanban), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-kanban consume / deliver', 'rel-buffer demand / delivery'], x: 500, y: 700, wires: [['kanban'], ['buffer']] });
+  add({ id: 'filler-kanban', type: 'function', z: T1, name: 'filler: caps Kanban and supplier', func: withAssets(F.fillerKanban), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-kanban consume / deliver / status', 'rel-buffer demand / delivery'], x: 500, y: 700, wires: [['kanban'], ['buffer']] });
   add({ id: 'oee', type: 'rel-oee', z: T1, name: 'OEE', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, idealCycleS: 28.5, rollingHours: 24, criticalAssets: 'conveyor-1, filler-1', rule85Days: 30, rule85Oee: 0.85, bufferDays: 3, x: 740, y: 580, wires: [['line-state', 'oee-reports']] });
   add({ id: 'oee-reports', type: 'switch', z: T1, name: 'reports only', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'report', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 900, y: 720, wires: [['buffer']] });
   add({ id: 'buffer', type: 'rel-buffer', z: T1, name: 'caps buffer advice', store: STORE, item: 'caps-38mm', serviceZ: 1.65, windowDays: 30, targetDays: 1, floorDays: 3, cvThreshold: 0.2, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, healthDaysMax: 2, utcOffset: '', x: 740, y: 760, wires: [['line-state']] });
   add({ id: 'takt', type: 'rel-takt', z: T1, name: 'takt', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, demand: 2600, window: 50, creepAlert: 0.95, minCycles: 5, x: 740, y: 640, wires: [['line-state'], []] });
-  add({ id: 'kanban', type: 'rel-kanban', z: T1, name: 'caps Kanban', store: STORE, item: 'caps-38mm', containerQty: 250, demand: 2900, leadTime: 0.25, learn: false, alpha: 0.1, healthAlpha: 0.3, supplierAlpha: 0.2, trigger: 1, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, cvThreshold: 0.2, x: 740, y: 700, wires: [['line-state'], ['line-state', 'filler-kanban']] });
+  add({ id: 'kanban', type: 'rel-kanban', z: T1, name: 'caps Kanban', store: STORE, item: 'caps-38mm', containerQty: 250, demand: 2900, leadTime: 0.25, learn: false, alpha: 0.1, healthAlpha: 0.3, supplierAlpha: 0.2, trigger: 1, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, cvThreshold: 0.2, x: 740, y: 700, wires: [['line-state', 'filler-kanban'], ['line-state']] });
   // A health state change -> the loop's and the buffer's health action. The frame went through the analysis chain, so a
   // production event of another asset may have reached the loop meanwhile with a later time: never send it an earlier one.
   add({ id: 'health-to-kanban', type: 'change', z: T1, name: 'health change -> Kanban, buffer', rules: [{ t: 'set', p: 'action', pt: 'msg', to: 'health', tot: 'str' }, { t: 'set', p: 'payload.ts', pt: 'msg', to: '$max([payload.ts, $flowContext("kanbanTs")])', tot: 'jsonata' }, { t: 'set', p: 'kanbanTs', pt: 'flow', to: 'payload.ts', tot: 'msg' }], action: '', property: '', from: '', to: '', reg: false, x: 1400, y: 240, wires: [['kanban', 'buffer']] });
   add({ id: 'andon', type: 'rel-andon', z: T1, name: 'Andon', store: STORE, levels: '0.5, 1, 2', stations: '', lineStopKinds: '', lineStopLevel: 0, statsDays: 30, x: 1700, y: 580, wires: [['line-state'], ['line-state'], []] });
-  c('c-jit', 480, 560, 'Production: OEE, takt, Kanban, buffers, Andon', 'The simulators send state, cycle and count events (a switch routes them by action); the filler\'s good count consumes cap containers; a pull signal is delivered when the simulated clock reaches its due time (the supplier lead time of the loop). rel-buffer learns the caps demand and the observed lead times and advises the WIP buffer in days; a health change of a critical asset raises the Kanban safety factor and the buffer, and the OEE reports gate the buffer cut (Rule of 85).');
+  c('c-jit', 480, 560, 'Production: OEE, takt, Kanban, buffers, Andon', 'The simulators send state, cycle and count events (a switch routes them by action); the filler\'s good count consumes cap containers; an order on the way (rel-kanban\'s stored state, sent back with each of its answers) is delivered when the simulated clock reaches its due time (the supplier lead time of the loop). rel-buffer learns the caps demand and the observed lead times and advises the WIP buffer in days; a health change of a critical asset raises the Kanban safety factor and the buffer, and the OEE reports gate the buffer cut (Rule of 85).');
 
   // Line state and triggers
   add({ id: 'tick', type: 'inject', z: T1, name: 'every 1 s', props: [{ p: 'topic', vt: 'str' }], repeat: '1', crontab: '', once: true, onceDelay: '2', topic: 'tick', x: 1090, y: 820, wires: [['line-state']] });
@@ -314,4 +342,4 @@ console.log('make-flows: wrote flows/demo-line.json');
 fs.writeFileSync(path.join(ROOT, 'flows', 'dashboard-v1.json'), JSON.stringify(demoLine('v1'), null, 2) + '\n');
 console.log('make-flows: wrote flows/dashboard-v1.json');
 
-module.exports = { ASSETS, TIME_SCALE, INTERVAL_S, CONFIG_VERSION };
+module.exports = { ASSETS, SCALAR, TIME_SCALE, INTERVAL_S, CONFIG_VERSION };

@@ -32,8 +32,12 @@ export interface FieldLimit {
 
 export type NodeLimits = Record<string, FieldLimit>;
 
-/** Current shape of every node's saved config (the `version` property). 0.1.0 flows have none. */
-export const CONFIG_VERSION = 1;
+/**
+ * Current shape of every node's saved config (the `version` property). 0.1.0 flows have none.
+ * 2: rel-simulator has `kind` (waveform / scalar) and the scalar machine's fields; a version 1
+ * simulator is a waveform machine (its migrate hook, migrateSimulatorConfig).
+ */
+export const CONFIG_VERSION = 2;
 
 export const LIMITS: Record<string, NodeLimits> = {
   'rel-andon': {
@@ -130,6 +134,15 @@ export const LIMITS: Record<string, NodeLimits> = {
     resonanceHz: { default: 3000, gt: 0, optional: true },
     cycleTimeS: { default: 30, gt: 0, optional: true },
     countStepMin: { default: '', min: 0, max: 1440, optional: true },
+    // scalar-only machines (kind = scalar, config version 2)
+    velocityMmS: { default: 1.6, gt: 0, max: 100, optional: true, when: { field: 'kind', is: 'scalar' } },
+    rangeMmS: { default: 25, gt: 0, max: 1000, optional: true, when: { field: 'kind', is: 'scalar' } },
+    runHours: { default: 4, min: 0, max: 8760, optional: true, when: { field: 'kind', is: 'scalar' } },
+    stopMinutes: { default: 20, min: 0, max: 10080, optional: true, when: { field: 'kind', is: 'scalar' } },
+    partsPerMin: { default: 6, min: 0, max: 100000, optional: true, when: { field: 'kind', is: 'scalar' } },
+    shiftAtHours: { default: '', min: 0, max: 1000000, optional: true, when: { field: 'kind', is: 'scalar' } },
+    shiftVelocity: { default: 2.5, gt: 0, max: 100, optional: true, when: { field: 'kind', is: 'scalar' } },
+    shiftCurrent: { default: 1, gt: 0, max: 100, optional: true, when: { field: 'kind', is: 'scalar' } },
   },
   'rel-spares': {
     demandWindowDays: { default: 90, min: 1, max: 3650, optional: true },

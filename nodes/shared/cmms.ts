@@ -32,6 +32,19 @@ export interface DetectEvent {
   facts: AssetFacts;
   found: Finding[];
   ts: number;
+  /** The rel-work-order node that accepted it (box-scoped), whose repository (and follow-ups) the replay uses while it is deployed. */
+  origin?: string;
+}
+
+/** Work-order repositories of deployed rel-work-order nodes, by origin: a replayed event goes through its node's (follow-ups included). */
+const replayRepos = new Map<string, WorkOrderRepo>();
+
+/** Replay this node's queued events through `repo` while it is deployed; returns the unregister (call it in close). */
+export function replayWith(origin: string, repo: WorkOrderRepo): () => void {
+  replayRepos.set(origin, repo);
+  return () => {
+    if (replayRepos.get(origin) === repo) replayRepos.delete(origin);
+  };
 }
 
 export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query): Promise<DetectResult[]> {
@@ -82,10 +95,11 @@ registerOutboxArea('cmms', {
     };
     return {
       [CMMS_EVENTS.detect]: async (q, e: DetectEvent) => {
-        await applyDetect(wo, e, q);
+        await applyDetect((e.origin && replayRepos.get(e.origin)) || wo, e, q);
       },
-      [CMMS_EVENTS.transition]: async (q, t: TransitionInput) => {
-        await applyTransition(wo, t, q);
+      [CMMS_EVENTS.transition]: async (q, e: TransitionInput & { origin?: string }) => {
+        const { origin, ...t } = e;
+        await applyTransition((origin && replayRepos.get(origin)) || wo, t, q);
       },
       [CMMS_EVENTS.move]: async (q, e: MoveEvent) => {
         await applyMove(sparesFor(Number(e.window) || 90), e, q);

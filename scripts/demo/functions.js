@@ -292,22 +292,6 @@ exports.afterWorkOrder = function () {
 };
 
 /**
- * A new work order (output 2 of rel-work-order, topic work-order/new): reserve the spare part the
- * failure mode needs and raise an Andon call at the asset. Outputs: 1 rel-spares, 2 rel-andon.
- */
-exports.onNewWorkOrder = function () {
-  const wo = msg.payload;
-  if (!wo || typeof wo !== 'object' || msg.topic !== 'work-order/new') return null;
-  const a = ASSETS.find((x) => x.assetId === wo.asset);
-  const bearingPart = a && a.bearing === '6203-2RS' ? 'SKF-6203-2RS' : 'SKF-6205-2RS';
-  const PARTS = { 'bearing-outer-race': bearingPart, 'bearing-inner-race': bearingPart, 'bearing-ball': bearingPart, 'bearing-cage': bearingPart, imbalance: 'BALANCE-KIT', misalignment: 'SHIM-SET', looseness: 'BOLT-KIT-M12' };
-  const part = PARTS[wo.mode];
-  const reserve = part ? { action: 'reserve', payload: { part, qty: 1, wo: wo.id, by: 'cmms', note: `${wo.number} ${wo.mode}` } } : null;
-  const andon = wo.source === 'pm' ? null : { action: 'raise', payload: { station: wo.asset, kind: 'machine', text: `${wo.number} ${wo.title}`.slice(0, 200), source: 'work-order' } };
-  return [reserve, andon];
-};
-
-/**
  * Every few seconds and after every work-order transition: ask the nodes for their figures (OEE,
  * takt and buffer advice at the asset's simulated time, which lives in flow context).
  */
@@ -345,56 +329,76 @@ exports.reportTriggers = function () {
 /**
  * The caps Kanban loop and its buffer advice, fed by the filler's good count (the "by action"
  * switch sends every count here; the other assets' are ignored): one container of caps per 250
- * good units is consumed, and the loop's pull signals are delivered by a simulated supplier when
+ * good units is consumed, and the orders on the way are delivered by a simulated supplier when
  * the filler's simulated clock reaches their due time. Each delivery also tells rel-buffer its
- * observed lead time, each count its demand. Outputs: 1 rel-kanban (consume / deliver),
+ * observed lead time, each count its demand. Outputs: 1 rel-kanban (consume / deliver / status),
  * 2 rel-buffer (demand / delivery).
+ *
+ * The orders on the way live in one place: rel-kanban's stored state, which comes back here with
+ * every answer of the loop (its output 1: `kanban.openOrders`). This function only remembers, in
+ * memory, which orders it has sent a delivery for; an order that a later answer (of a message
+ * sent after that delivery) still lists was not delivered (a failed write, a restart) and goes
+ * again. After a restart the first count asks the loop for its status.
  */
 exports.fillerKanban = function () {
   const p = msg.payload || {};
   const DAY = 86400000;
-  // Pull signals on order survive a restart (the "persistent" store, else the default one).
-  let store = 'persistent';
-  function getPending() {
-    try {
-      return context.get('pending', store) || [];
-    } catch (e) {
-      store = undefined;
-      return context.get('pending') || [];
+  const ITEM = 'caps-38mm';
+  const k = p.kanban;
+  if (k && typeof k === 'object' && !Array.isArray(k) && k.item === ITEM && Array.isArray(k.openOrders)) {
+    // An answer of rel-kanban: its orders on the way, as stored. Answers to this function's own
+    // messages carry their sequence number.
+    const seq = typeof msg.fillerSeq === 'number' ? msg.fillerSeq : -1;
+    const sent = context.get('sent') || {};
+    const before = context.get('orders') || [];
+    const open = {};
+    for (const o of k.openOrders) open[o.orderId] = true;
+    const buffer = [];
+    const ts = typeof p.ts === 'number' ? p.ts : null;
+    for (const id of Object.keys(sent)) {
+      if (!open[id]) {
+        // delivered: the loop no longer lists it
+        const o = before.find((x) => x.orderId === id);
+        const ordered = o ? Date.parse(o.orderedAt) : NaN;
+        if (ts !== null && Number.isFinite(ordered) && ts > ordered) buffer.push({ action: 'delivery', payload: { item: ITEM, leadTimeDays: (ts - ordered) / DAY, ts } });
+        delete sent[id];
+      } else if (seq > sent[id]) delete sent[id]; // handled after the delivery and still on the way: send it again
     }
-  }
-  function setPending(v) {
-    if (store) context.set('pending', v, store);
-    else context.set('pending', v);
-  }
-  if (p.item && p.containers && p.dueAt && msg.action !== 'count') {
-    // A pull signal from rel-kanban: the supplier delivers at its due time (simulated clock).
-    const pending = getPending();
-    pending.push({ item: p.item, containers: p.containers, due: Date.parse(p.dueAt) || 0, ordered: Date.parse(p.orderedAt) || null });
-    setPending(pending.slice(-100));
-    return null;
+    context.set('sent', sent);
+    context.set('orders', k.openOrders);
+    return [null, buffer.length ? buffer : null];
   }
   if (msg.action !== 'count' || p.asset !== 'filler-1' || typeof p.good !== 'number' || typeof p.ts !== 'number') return null;
   const kanban = [];
   const buffer = [];
-  const pending = getPending();
-  const due = pending.filter((x) => x.due <= p.ts);
-  if (due.length) {
-    setPending(pending.filter((x) => x.due > p.ts));
-    for (const d of due) {
-      kanban.push({ action: 'deliver', payload: { item: d.item, containers: d.containers, ts: p.ts } });
-      if (d.ordered && p.ts > d.ordered) buffer.push({ action: 'delivery', payload: { item: d.item, leadTimeDays: (p.ts - d.ordered) / DAY, ts: p.ts } });
+  let seq = context.get('seq') || 0;
+  const orders = context.get('orders');
+  const sent = context.get('sent') || {};
+  if (!orders) kanban.push({ action: 'status', fillerSeq: ++seq, payload: { item: ITEM, ts: p.ts } });
+  else {
+    // The loop delivers first in, first out: the due orders in order, up to the first one not due.
+    const due = [];
+    for (const o of orders) {
+      if (sent[o.orderId] !== undefined) continue;
+      if (!(Date.parse(o.dueAt) <= p.ts)) break;
+      due.push(o);
+    }
+    if (due.length) {
+      kanban.push({ action: 'deliver', fillerSeq: ++seq, payload: { item: ITEM, containers: due.reduce((a, o) => a + o.containers, 0), ts: p.ts } });
+      for (const o of due) sent[o.orderId] = seq;
+      context.set('sent', sent);
     }
   }
-  if (p.good > 0) buffer.push({ action: 'demand', payload: { item: 'caps-38mm', qty: p.good, ts: p.ts } });
+  if (p.good > 0) buffer.push({ action: 'demand', payload: { item: ITEM, qty: p.good, ts: p.ts } });
   const carry = (context.get('caps') || 0) + p.good;
   const containers = Math.floor(carry / 250);
   context.set('caps', carry - containers * 250);
-  if (containers > 0) kanban.push({ action: 'consume', payload: { item: 'caps-38mm', containers, ts: p.ts } });
+  if (containers > 0) kanban.push({ action: 'consume', fillerSeq: ++seq, payload: { item: ITEM, containers, ts: p.ts } });
+  context.set('seq', seq);
   // The loop also hears health changes from the analysis chain: keep its events in time order.
-  for (const k of kanban) {
-    k.payload.ts = Math.max(k.payload.ts, flow.get('kanbanTs') || 0);
-    flow.set('kanbanTs', k.payload.ts);
+  for (const m of kanban) {
+    m.payload.ts = Math.max(m.payload.ts, flow.get('kanbanTs') || 0);
+    flow.set('kanbanTs', m.payload.ts);
   }
   return [kanban.length ? kanban : null, buffer.length ? buffer : null];
 };

@@ -58,7 +58,7 @@ describe('cmms migrations on existing data', () => {
       const same = await wo.detect({ asset: 'fan-1', mode: 'imbalance', severity: 'watch', ts: T0 + 1000 });
       assert.deepStrictEqual([same.created, same.escalated, same.workOrder.id, same.workOrder.detections, same.workOrder.status], [false, false, 1, 8, 'assigned']);
       const up = await wo.detect({ asset: 'fan-1', mode: 'imbalance', severity: 'alarm', evidence: 'new', ts: T0 + 2000 });
-      assert.deepStrictEqual([up.created, up.escalated, up.workOrder.detections, up.workOrder.priority, up.workOrder.evidence], [false, true, 9, 1, 'new']);
+      assert.deepStrictEqual([up.created, up.escalated, up.workOrder.detections, up.workOrder.priority, up.workOrder.evidence], [false, true, 9, 1, 'old\nlatest: new'], 'the first finding stays, the latest follows');
       assert.deepStrictEqual(
         up.workOrder.history!.map((x) => [x.action, x.note]),
         [['detect', 'old'], ['escalate', 'severity warning -> alarm; priority P2 -> P1; new']],

@@ -6,6 +6,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
+import { levelLimit, levelRuleFires, type LevelRuleConfig } from '../../nodes/core/condition/level-rule';
 import { median } from '../../nodes/core/condition/robust';
 import { DATA, getNode, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
@@ -71,6 +72,15 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         v1.receive({ payload: { asset: rec.id, ts: tsOf(i), samples: snaps[i], fs: fsHz, unit: 'g', quantity: 'acceleration' } });
         await got;
       }
+      // the one-sided level rule on rel-vibration's RMS (as the runtime computed it), limits from
+      // false-alarm budgets: 1 per 8 h and 1 per 168 h of healthy running, 3 in a row (rel-health's
+      // dwell), learned over the first 100 snapshots (rel-health's learning), 360 readings an hour
+      const vibRms: number[] = ruls.slice(r0).map((m) => m.payload.features.rms);
+      assert.strictEqual(vibRms.length, fed.length);
+      const rule = (perHour: number): LevelRuleConfig => ({ perHour, persistence: 3, learn: 100, perHourReadings: 3600 / man.snapshot_interval_s });
+      const lvl8 = levelRuleFires(vibRms, rule(1 / 8));
+      const lvl168 = levelRuleFires(vibRms, rule(1 / 168));
+      const lim = levelLimit(vibRms.slice(0, 100), rule(1 / 8));
       const mine = changes.slice(c0).filter((c) => c.payload.asset === rec.id);
       const idxOf = (ts: number) => Math.round((ts - T0) / dt);
       const alarms = mine.filter((c) => c.payload.to === 'alarm');
@@ -99,6 +109,11 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         width.push((r.high - r.low) * 60);
         err.push(Math.abs(r.hours - truth) * 60);
       }
+      // rel-rul's estimates after the level rule's alarm (same runtime messages)
+      const after = ruls.slice(r0).filter((m) => lvl8.index >= 0 && idxOf(m.payload.health.ts) >= lvl8.index);
+      const est = after.filter((m) => m.payload.rul);
+      const covL = est.filter((m) => m.payload.rul.low <= (tEnd - m.payload.health.ts) / 3.6e6 && (tEnd - m.payload.health.ts) / 3.6e6 <= m.payload.rul.high).length;
+      const widthL = est.map((m) => (m.payload.rul.high - m.payload.rul.low) * 60);
       const row = {
         id: rec.id,
         snapshots: snaps.length,
@@ -116,9 +131,12 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         cov: n ? cov / n : 0,
         medWidth: width.length ? median(width) : NaN,
         medErr: err.length ? median(err) : NaN,
+        lvl8: lvl8.index,
+        lvl168: lvl168.index,
       };
       const line = `      ${row.id}: ${row.snapshots} snapshots (${row.fed} fed); onset #${row.onset}; technician alarm #${row.techAlarm} (lead ${row.techLead} s); rel-health first warning #${row.firstWarn}, first alarm #${row.first} (lead ${row.lead} s), alarms before onset ${row.early}, warnings before onset ${row.earlyWarn}; rel-rul after the alarm: ${row.n} estimates, ${row.nulls} null, coverage ${(100 * row.cov).toFixed(0)} % (level 90 %), median width ${row.medWidth.toFixed(1)} min, median |error| ${row.medErr.toFixed(1)} min`;
       console.log(line);
+      console.log(`        level rule on RMS (mean ${lim.mean.toFixed(3)} g, sd ${lim.sd.toFixed(4)} g over 100 snapshots): 1 false episode per 8 h -> limit ${lvl8.limit.toFixed(3)} g (alpha ${lim.alpha.toExponential(2)}), fires #${lvl8.index} (lead ${lead(lvl8.index)} s); per 168 h -> ${lvl168.limit.toFixed(3)} g, fires #${lvl168.index} (lead ${lead(lvl168.index)} s); technician #${tech.alarm} (lead ${lead(tech.alarm)} s); rel-rul after it: ${after.length} points, ${est.length} estimates, coverage ${est.length ? ((100 * covL) / est.length).toFixed(0) : '-'} %, median width ${widthL.length ? median(widthL).toFixed(1) : '-'} min`);
       if (alarms.length) console.log(`        first alarm evidence: ${alarms[0].payload.evidence}`);
       rows.push(row);
     }
@@ -139,6 +157,12 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     assert.ok(b31.firstWarn >= b31.onset && b31.firstWarn <= b31.techAlarm + 3, `Bearing3_1 first warning #${b31.firstWarn}`);
     assert.ok(b12.early <= 3 && b32.early <= 4, `alarms before the onset: Bearing1_2 ${b12.early}, Bearing3_2 ${b32.early}`);
     assert.ok(b12.first >= 100 && b32.first >= 100, 'no alarm while learning');
+    // The level rule (docs/validation.md, FEMTO): never before the onset on any bearing, at either
+    // budget; at 1 per 8 h no later than the technician on Bearing1_2, 2_2 and 3_1, one snapshot
+    // (10 s) after him on Bearing3_2; at 1 per 168 h later than him except on Bearing1_2.
+    for (const r of rows) assert.ok(r.lvl8 >= r.onset && r.lvl168 >= r.onset, `${r.id}: level rule before the onset (#${r.lvl8}, #${r.lvl168} < #${r.onset})`);
+    for (const r of [b12, b22, b31]) assert.ok(r.lvl8 <= r.techAlarm, `${r.id}: level rule #${r.lvl8} after the technician #${r.techAlarm}`);
+    assert.ok(b32.lvl8 <= b32.techAlarm + 1, `Bearing3_2: level rule #${b32.lvl8}`);
     // rel-rul after the first alarm (node defaults: failure at health 10, range 5-15, level 0.9)
     assert.ok(b22.n >= 300 && b22.cov >= 0.9 && b22.medWidth <= 200, `Bearing2_2 RUL: ${b22.n} estimates, coverage ${b22.cov}, width ${b22.medWidth} min`);
     assert.ok(b12.n >= 50 && b12.cov >= 0.2, `Bearing1_2 RUL: ${b12.n} estimates, coverage ${b12.cov}`);

@@ -120,6 +120,41 @@ describe('rel-health machine mode (scalar tags, real runtime)', function () {
     assert.match(JSON.stringify(opened[opened.length - 1].payload), /velocity/);
   });
 
+  it('warning -> alarm on one open work order: priority P2 -> P1, the first finding kept and the latest added (values with units, baselines, deviations, ISO zone)', async () => {
+    const file = path.join(dir, 'esc.db');
+    await loadFlow([
+      storeNode(file),
+      assetNode({ id: 'a7', assetId: 'pump-7', criticality: 4, machineClass: 'iso10816-3:group2:rigid' }),
+      { id: 'h1', type: 'rel-health', store: 'store1', asset: 'a7', mode: 'machine', learnMode: 'frames', learnFrames: 400, wires: [[], ['wo', 'changes']] },
+      { id: 'wo', type: 'rel-work-order', store: 'store1', wires: [['woOut'], []] },
+      { id: 'woOut', type: 'helper' },
+      { id: 'changes', type: 'helper' },
+    ]);
+    const woOut = collect('woOut');
+    const changes = collect('changes');
+    const sim = new ScalarMachine('pump-7');
+    let t = T0;
+    for (let i = 0; i < 450; i++, t += S) await send('h1', { payload: sim.poll(t, { running: true }) });
+    // bearing wear: the velocity creeps up from 1.2 mm/s (2 mm/s an hour) until the alarm
+    for (let i = 0; i < 1500 && !changes.some((c) => c.payload.to === 'alarm'); i++, t += S) await send('h1', { payload: sim.poll(t, { running: true, velocity: 1.2 + (2 * i) / 3600 }) });
+    const to = changes.map((c) => c.payload.to);
+    assert.deepStrictEqual(to.slice(0, 2), ['warning', 'alarm'], `state changes ${to.join(', ')}`);
+    const orders = woOut.map((m) => m.payload).filter((p) => p && p.mode === 'health');
+    assert.strictEqual(new Set(orders.map((o) => o.id)).size, 1, 'one open order for the machine');
+    const [first, last] = [orders[0], orders[orders.length - 1]];
+    console.log(`      opened P${first.priority} (${first.severity}), now P${last.priority} (${last.severity}); evidence:\n        ${String(last.evidence).replace(/\n/g, '\n        ')}`);
+    assert.deepStrictEqual([first.priority, first.severity], [2, 'warning'], 'criticality 4 x warning = P2');
+    assert.deepStrictEqual([last.priority, last.severity, last.detections], [1, 'alarm', orders.length], 'criticality 4 x alarm = P1');
+    assert.ok(last.history.some((hh: any) => hh.action === 'escalate' && /priority P2 -> P1/.test(hh.note)), 'the escalation is in the history');
+    // the first finding stays, the latest follows it; both name each channel's value and unit,
+    // baseline and deviation, and the ISO zone
+    const [firstEv, latestEv] = String(last.evidence).split('\nlatest: ');
+    assert.strictEqual(firstEv, changes[0].payload.evidence, 'the first finding (the warning) is kept');
+    assert.strictEqual(latestEv, changes[changes.length - 1].payload.evidence, 'the latest finding is added');
+    assert.match(firstEv, /\(normal -> warning\): ISO 10816 zone [A-D].*velocity [\d.]+ mm\/s \(baseline [\d.]+, \+[\d.]+ sd/);
+    assert.match(latestEv, /\(warning -> alarm\): ISO 10816 zone [A-D].*velocity [\d.]+ mm\/s \(baseline [\d.]+, \+[\d.]+ sd/);
+  });
+
   it('a restart (redeploy) continues with the stored baseline', async () => {
     const file = path.join(dir, 'r.db');
     await loadFlow(flow(file));

@@ -4,3 +4,4 @@ export * from './spares';
 export * from './pm';
 export * from './kpi';
 export * from './batch';
+export * from './follow-ups';

@@ -311,11 +311,26 @@ const NEW_PRIORITY = (() => {
   return `(CASE WHEN ${score} >= 12 THEN 1 WHEN ${score} >= 8 THEN 2 WHEN ${score} >= 4 THEN 3 ELSE 4 END)`;
 })();
 
+/** Between the first finding and the latest one in an order's evidence. */
+export const LATEST_EVIDENCE = '\nlatest: ';
+
+/**
+ * The evidence of an open order after a new finding: the FIRST finding stays (what opened the
+ * order), the latest one follows it after LATEST_EVIDENCE (replacing the previous latest); the
+ * same text as the first is not repeated.
+ */
+export function withLatestEvidence(stored: string, latest: string): string {
+  const i = stored.indexOf(LATEST_EVIDENCE);
+  const first = i < 0 ? stored : stored.slice(0, i);
+  if (!first) return latest;
+  return latest === first || !latest ? first : `${first}${LATEST_EVIDENCE}${latest}`;
+}
+
 /**
  * A detection in one statement: insert the open order for (asset, mode), or, when the partial
  * unique index on the open order's dedup key is hit, count it on the stored one: detections + 1,
  * last seen and updated at never moved back, severity raised never lowered (the incoming one in
- * last_severity), priority raised with it, evidence replaced when the finding carries one, a new
+ * last_severity), priority raised with it, the finding's evidence added as the latest (withLatestEvidence), a new
  * history token on escalation. The severity and priority before it land in prev_severity and
  * prev_priority (NULL on insert), so the returned row says what happened.
  */
@@ -331,7 +346,7 @@ const DETECT_SQL = `INSERT INTO cmms_work_orders (asset, line, mode, title, desc
      severity = CASE WHEN ${RAISE} THEN excluded.severity ELSE cmms_work_orders.severity END,
      last_severity = excluded.last_severity,
      priority = CASE WHEN ${RAISE} AND ${NEW_PRIORITY} < cmms_work_orders.priority THEN ${NEW_PRIORITY} ELSE cmms_work_orders.priority END,
-     evidence = CASE WHEN ? = 1 THEN excluded.evidence ELSE cmms_work_orders.evidence END,
+     evidence = CASE WHEN ? = 1 THEN ? WHEN ? = 2 THEN cmms_work_orders.evidence || ? || excluded.evidence ELSE cmms_work_orders.evidence END,
      history_rev = CASE WHEN ${RAISE} THEN excluded.history_rev ELSE cmms_work_orders.history_rev END
    RETURNING *`;
 
@@ -388,8 +403,19 @@ export function workedMinutesOf(history: readonly { to: WoStatus; ts: number }[]
 /** A transition's compare-and-set lost to another writer more often than this: give up. */
 const MAX_CAS_TRIES = 5;
 
+/**
+ * What a new or escalated order causes (reserve its parts, raise an Andon call, notify), written
+ * in the transaction that wrote the order, so a crash can never leave an order without them
+ * (follow-ups.ts). `wo` is the order as that transaction wrote it.
+ */
+export interface WorkOrderFollowUps {
+  record(q: Query, wo: WorkOrder, change: 'new' | 'escalated'): Promise<void>;
+}
+
 export class WorkOrderRepo {
   readonly spares: SparesRepo;
+  /** Follow-ups recorded with every new and escalated order (none when not given). */
+  followUps?: WorkOrderFollowUps;
   /**
    * The history of open orders, each with the `history_rev` it belongs to, holding only committed
    * history: used only when the order's row (as read) carries the same token. History read or
@@ -399,8 +425,9 @@ export class WorkOrderRepo {
    */
   private readonly historyCache = new Map<number, CacheEntry>();
   private readonly staged = new WeakMap<Query, Map<number, CacheEntry>>();
-  constructor(readonly store: Store) {
+  constructor(readonly store: Store, opts: { followUps?: WorkOrderFollowUps } = {}) {
     this.spares = new SparesRepo(store);
+    this.followUps = opts.followUps;
   }
 
   /** Run fn in the caller's transaction `q`, or in a new one (publishing the cache after its commit). */
@@ -523,6 +550,7 @@ export class WorkOrderRepo {
     this.stage(q, r.id, r.rev, entries);
     const wo = toWorkOrder(await this.need(q, r.id));
     wo.history = copyHistory(entries);
+    if (this.followUps) await this.followUps.record(q, wo, 'new');
     return wo;
   }
 
@@ -545,7 +573,7 @@ export class WorkOrderRepo {
 
   /**
    * A condition finding: open a work order for (asset, mode) or update the open one (detections,
-   * last seen, evidence; severity raised with an `escalate` history entry, never lowered: a lower
+   * last seen, evidence: the first finding kept, the latest added; severity raised with an `escalate` history entry, never lowered: a lower
    * severity is kept in `lastSeverity`), all in one upsert on the partial unique index.
    */
   async detect(i: DetectInput, q?: Query): Promise<DetectResult> {
@@ -554,9 +582,19 @@ export class WorkOrderRepo {
       const p = priorityOf(crit, i.severity);
       const rev = nextRev();
       const key = dedupKey(i.asset, i.mode);
+      // The first finding stays in the evidence and the latest follows it: composed from the open
+      // order's evidence when there is one; else (none yet, or another box opens it meanwhile) the
+      // upsert appends the latest to what is stored.
+      let how = 0;
+      let composed = '';
+      if (i.evidence !== undefined) {
+        const open = await t.one<{ evidence: string }>('SELECT evidence FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [key]);
+        if (open) (how = 1), (composed = withLatestEvidence(String(open.evidence ?? ''), i.evidence));
+        else how = 2;
+      }
       const row = await t.one<WoRow>(DETECT_SQL, [
         i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts, rev,
-        i.evidence !== undefined ? 1 : 0,
+        how, composed, how, LATEST_EVIDENCE,
       ]);
       if (!row) throw new Error('store: the detection upsert returned no row');
       const r = norm(row);
@@ -566,6 +604,7 @@ export class WorkOrderRepo {
         this.stage(t, r.id, rev, entries);
         const wo = toWorkOrder(r);
         wo.history = copyHistory(entries);
+        if (this.followUps) await this.followUps.record(t, wo, 'new');
         return { workOrder: wo, created: true, escalated: false };
       }
       const escalated = severityRank(r.severity) > severityRank(r.prev_severity as Severity);
@@ -578,6 +617,7 @@ export class WorkOrderRepo {
       } else entries = await this.historyOfRow(t, r);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
+      if (escalated && this.followUps) await this.followUps.record(t, wo, 'escalated');
       return { workOrder: wo, created: false, escalated };
     });
   }

@@ -100,7 +100,7 @@ export function machineConfig(c: MachineForm): MachineConfig {
 export function machineEvidence(h: MachineHealth, from: string, to: string): string {
   if (to === 'normal') return `machine health back to ${h.score ?? '-'} (${from} cleared)`;
   const parts: string[] = [];
-  if (h.isoZone === 'C' || h.isoZone === 'D') parts.push(`ISO 10816 zone ${h.isoZone}`);
+  if (h.isoZone) parts.push(`ISO 10816 zone ${h.isoZone}`);
   if (h.driver?.startsWith('limit:')) parts.push(`${h.driver.slice(6)} past its ${to} limit`);
   const top = h.contributors.filter((c) => c.scored && (c.share ?? 0) >= 0.1).slice(0, 3);
   if (top.length) parts.push(top.map((c) => `${c.channel} ${c.value === null ? '-' : Number(c.value.toPrecision(4))}${c.unit ? ` ${c.unit}` : ''} (baseline ${c.baseline}, ${c.deviation! > 0 ? '+' : ''}${c.deviation} sd, ${Math.round((c.share ?? 0) * 100)} %)`).join(', '));

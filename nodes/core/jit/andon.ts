@@ -151,7 +151,7 @@ export interface AndonConfig {
 
 /** One event on the board; `none` only escalates (board, stats, tick, the timer). */
 export type AndonEvent =
-  | { type: 'raise'; station: string; kind: AndonKind; text: string; source: string; ts: number }
+  | { type: 'raise'; station: string; kind: AndonKind; text: string; source: string; ts: number; key?: string }
   | { type: 'health'; station: string; score: number; state: string; ts: number }
   | { type: 'ack'; id: number; by: string; ts: number }
   | { type: 'resolve'; id: number; by: string; note: string | null; ts: number }
