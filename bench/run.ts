@@ -1,7 +1,8 @@
 /**
  * Runs every benchmark in bench/ (files named *.bench.ts exporting `run()`), one after the other,
- * in this process. `npm run bench` (all) or `npm run bench -- vibration` (names containing it):
- * cmms, rul, simulator, store (the CMMS hot paths on SQLite and PostgreSQL vs raw SQL), vibration.
+ * in this process. `npm run bench` (all but the soak) or `npm run bench -- vibration` (names containing
+ * it): cmms, rul, simulator, store (the CMMS hot paths on SQLite and PostgreSQL vs raw SQL),
+ * vibration; `npm run bench -- soak --hours 48` runs the soak with its options (bench/soak.bench.ts).
  */
 import fs from 'fs';
 import path from 'path';
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   const filter = process.argv[2];
   const files = fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.bench.js') && (!filter || f.includes(filter)))
+    // the soak runs for minutes: only when named (npm run bench -- soak [--hours N])
+    .filter((f) => f.endsWith('.bench.js') && (filter ? f.includes(filter) : !f.startsWith('soak.')))
     .sort();
   if (!files.length) throw new Error(`no benchmark matches ${filter ?? '*'}`);
   for (const f of files) {

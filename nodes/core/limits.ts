@@ -148,6 +148,19 @@ export const LIMITS: Record<string, NodeLimits> = {
     demandWindowDays: { default: 90, min: 1, max: 3650, optional: true },
     checkInterval: { default: 60, min: 1, max: 86400, optional: true },
   },
+  // rel-store's storage fields: empty = the plant default (settings.js reliabilityStorage, else
+  // the built-in one); days 0 = kept forever; checked by nodes/core/store/housekeeping-config.ts
+  'rel-store': {
+    rawHistoryDays: { default: '', min: 0, max: 36525, integer: true, optional: true },
+    hourlyHistoryDays: { default: '', min: 0, max: 36525, integer: true, optional: true },
+    conditionEventDays: { default: '', min: 0, max: 36525, integer: true, optional: true },
+    rulPointDays: { default: '', min: 0, max: 36525, integer: true, optional: true },
+    andonDays: { default: '', min: 0, max: 36525, integer: true, optional: true },
+    oeeShiftDays: { default: '', min: 0, max: 36525, integer: true, optional: true },
+    backupEveryHours: { default: '', min: 1, max: 8760, zero: true, optional: true },
+    backupKeep: { default: '', min: 1, max: 1000, integer: true, optional: true },
+    diskWarnPercent: { default: '', min: 1, max: 90, optional: true },
+  },
   'rel-takt': {
     demand: { default: 450, gt: 0 },
     window: { default: 50, min: 3, max: 10000, integer: true, optional: true },

@@ -14,6 +14,7 @@ import type { AndonStep } from '../core/jit/andon';
 import { defineNode } from '../shared/node';
 import { shortError, status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { guardWrites } from '../shared/store-writes';
 import { tableMessage } from '../shared/dashboard';
 import { NodeWork, acquireJitStore } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
@@ -84,7 +85,7 @@ export = function (RED: RedApi) {
       escalator.schedule();
     }
 
-    return {
+    return guardWrites(node, clock, 'rel-andon', {
       // "now" is when the message arrived, not when its turn in the queue came
       input: (msg: NodeMessage, send) => {
         const arrived = clock.now();
@@ -95,6 +96,6 @@ export = function (RED: RedApi) {
         await work.idle();
         js.release();
       },
-    };
+    });
   });
 };

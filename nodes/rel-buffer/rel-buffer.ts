@@ -25,6 +25,7 @@ import {
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { guardWrites } from '../shared/store-writes';
 import { tableMessage } from '../shared/dashboard';
 import { NodeWork, acquireJitStore, eventSubject } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
@@ -160,7 +161,7 @@ export = function (RED: RedApi) {
       if (first) show(first.wipDays);
     }
 
-    return {
+    return guardWrites(node, clock, 'rel-buffer', {
       // "now" is when the message arrived, not when its turn in the queue came
       input: (msg: NodeMessage, send) => {
         const arrived = clock.now();
@@ -170,6 +171,6 @@ export = function (RED: RedApi) {
         await work.idle();
         js.release();
       },
-    };
+    });
   });
 };

@@ -17,6 +17,7 @@ import { shortError, status } from '../shared/status';
 import { acquireStore } from '../shared/store';
 import { numberMessages } from '../shared/dashboard';
 import { machineMode } from './machine-mode';
+import { guardWrites } from '../shared/store-writes';
 
 interface HealthDef extends NodeDef {
   asset?: string;
@@ -112,7 +113,7 @@ export = function (RED: RedApi) {
     const h = acquireStore(RED, config.store, 'rel-health');
     if (config.mode === 'machine') {
       const m = machineMode(RED, node, config, h.local, clock, cfg.historyMs, dash);
-      return { input: m.input, close: async () => (await m.close(), h.release()) };
+      return guardWrites(node, clock, 'rel-health', { input: m.input, close: async () => (await m.close(), h.release()) });
     }
     // per-box high-rate state: the local store (a SQLite file on this box)
     const mon = new HealthMonitor(h.local, cfg, () => clock.now());
@@ -121,7 +122,7 @@ export = function (RED: RedApi) {
       status.error(node, shortError(e));
       node.error(`rel-health: ${e instanceof Error ? e.message : String(e)}`);
     });
-    return {
+    return guardWrites(node, clock, 'rel-health', {
       input: async (msg, send) => {
         const rawAction = own(msg, 'action');
         const action = rawAction === undefined ? 'score' : oneOf(rawAction, 'msg.action', ACTIONS);
@@ -187,6 +188,6 @@ export = function (RED: RedApi) {
         await mon.drain();
         h.release();
       },
-    };
+    });
   });
 };

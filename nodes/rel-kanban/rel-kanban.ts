@@ -21,6 +21,7 @@ import { KanbanLoops } from '../core/jit/kanban-loops';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { guardWrites } from '../shared/store-writes';
 import { tableMessage } from '../shared/dashboard';
 import { NodeWork, acquireJitStore, eventSubject } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
@@ -150,7 +151,7 @@ export = function (RED: RedApi) {
       if (shown) showStatus(shown);
     }
 
-    return {
+    return guardWrites(node, clock, 'rel-kanban', {
       // "now" is when the message arrived, not when its turn in the queue came
       input: (msg: NodeMessage, send) => {
         const arrived = clock.now();
@@ -160,6 +161,6 @@ export = function (RED: RedApi) {
         await work.idle();
         js.release();
       },
-    };
+    });
   });
 };

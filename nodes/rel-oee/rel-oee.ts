@@ -11,6 +11,7 @@ import { OeeTracker } from '../core/jit/oee-tracker';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { guardWrites } from '../shared/store-writes';
 import { findAsset } from '../shared/assets';
 import { numberMessages } from '../shared/dashboard';
 import { NodeWork, acquireJitStore, eventSubject, calendarFromConfig } from '../shared/jit';
@@ -154,7 +155,7 @@ export = function (RED: RedApi) {
       show(current);
     }
 
-    return {
+    return guardWrites(node, clock, 'rel-oee', {
       // "now" is when the message arrived, not when its turn in the queue came
       input: (msg: NodeMessage, send) => {
         const arrived = clock.now();
@@ -166,6 +167,6 @@ export = function (RED: RedApi) {
         await work.idle();
         js.release();
       },
-    };
+    });
   });
 };

@@ -12,6 +12,7 @@ import { channelOf, historyQuery, optChannel, refuseBadQuality } from '../core/c
 import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
+import { guardWrites } from '../shared/store-writes';
 import { defineNode } from '../shared/node';
 import { numberMessages } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
@@ -106,7 +107,7 @@ export = function (RED: RedApi) {
       status.error(node, shortError(e));
       node.error(`rel-rul: ${e instanceof Error ? e.message : String(e)}`);
     });
-    return {
+    return guardWrites(node, clock, 'rel-rul', {
       input: async (msg, send) => {
         const rawAction = own(msg, 'action');
         // rel-health's state-change msgs carry action "detect": treat them as readings too.
@@ -177,6 +178,6 @@ export = function (RED: RedApi) {
         await tracker.drain();
         h.release();
       },
-    };
+    });
   });
 };

@@ -10,31 +10,28 @@ import { defineNode } from '../shared/node';
 import { resolveDbPath, pgSettings, gatedStore, closeOutbox, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
 import { openConnections, openStore, openPostgres, migrateCoreAsync, type Store } from '../core/store';
 import { Housekeeper } from '../core/store/housekeeper';
-import { retentionSettings } from '../core/store/housekeeping';
+import { migrateStoreConfig, storageSettings, type PlantStorage, type StorageSettings } from '../core/store/housekeeping-config';
+import path from 'path';
 import { getClock } from '../shared/clock';
 import type { NodeDef, RedApi, RedNode } from '../shared/red';
 
 /**
- * Housekeeping of a store from settings.js `reliabilityStorage` (docs/deployment.md): retention
- * (days per kind, defaults in housekeeping.ts), `backup: { dir, everyHours, keep }` for the SQLite
- * file, `housekeeping: false` to switch it off. Returns the housekeeper's close.
+ * Housekeeping of a store: retention, backups and the disk warning from the node's form over
+ * settings.js `reliabilityStorage` (which wins: housekeeping-config.ts, docs/deployment.md).
+ * Returns the housekeeper's close.
  */
-function startHousekeeping(RED: RedApi, node: RedNode & { housekeeper?: Housekeeper }, file: string, shared?: Store): () => Promise<void> {
-  const cfg = ((RED.settings as Record<string, unknown>).reliabilityStorage ?? {}) as { housekeeping?: boolean; retention?: Record<string, unknown>; backup?: { dir?: string; everyHours?: number; keep?: number } };
-  if (cfg.housekeeping === false) return async () => undefined;
-  const retention = retentionSettings(cfg.retention ?? {});
-  const b = cfg.backup;
-  const backup = b && b.dir ? { file, dir: resolveDbPath(RED, b.dir), everyHours: Number(b.everyHours ?? 24), keep: Number(b.keep ?? 7) } : undefined;
-  if (backup && !(backup.everyHours > 0)) throw new Error(`rel-store: reliabilityStorage.backup.everyHours: expected hours > 0, got ${JSON.stringify(b?.everyHours)}`);
+function startHousekeeping(RED: RedApi, node: RedNode & { housekeeper?: Housekeeper }, s: StorageSettings, file: string, shared?: Store): () => Promise<void> {
+  if (!s.housekeeping) return async () => undefined;
   const hk = new Housekeeper({
     // The local file is opened for a pass and released after it; a PostgreSQL store is the node's own.
     stores: () => {
       const h = openStore(file);
       return { stores: shared ? [shared, h.db] : [h.db], release: () => h.release() };
     },
-    retention,
-    dir: require('path').dirname(file),
-    backup,
+    retention: s.retention,
+    dir: path.dirname(file),
+    disk: s.disk,
+    backup: s.backup && { file, dir: resolveDbPath(RED, s.backup.dir), everyHours: s.backup.everyHours, keep: s.backup.keep },
     clock: getClock(RED),
     report: (kind, level, text) => (level === 'error' ? node.error(`${kind}: ${text}`) : level === 'warn' ? node.warn(`${kind}: ${text}`) : node.log(`${kind}: ${text}`)),
   });
@@ -42,6 +39,8 @@ function startHousekeeping(RED: RedApi, node: RedNode & { housekeeper?: Housekee
   hk.start();
   return () => hk.close();
 }
+
+const plantStorage = (RED: RedApi) => ((RED.settings as Record<string, unknown>).reliabilityStorage ?? {}) as PlantStorage;
 
 interface StoreDef extends NodeDef {
   backend?: string;
@@ -56,16 +55,19 @@ export = function (RED: RedApi) {
   defineNode<StoreDef, StoreConfigNode>(
     RED,
     'rel-store',
-    (node, config) => {
+    (node, saved) => {
+      const config = migrateStoreConfig(saved).config;
       const backend = config.backend === undefined || config.backend === '' ? 'sqlite' : config.backend;
       // Events waiting for the PostgreSQL server in the local file (always 0 on SQLite).
       node.queued = () => node.outbox?.pending() ?? 0;
+      let storage: StorageSettings;
       try {
+        storage = storageSettings(config as unknown as Record<string, unknown>, plantStorage(RED));
         if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`rel-store: backend: expected sqlite or postgres, got ${JSON.stringify(backend)}`);
         node.backend = backend;
         if (backend === 'sqlite') {
           node.file = resolveDbPath(RED, config.file);
-          const stop = startHousekeeping(RED, node, node.file);
+          const stop = startHousekeeping(RED, node, storage, node.file);
           return { close: stop };
         }
         const settings = pgSettings(RED, config, (node as unknown as { credentials?: PgCredentials }).credentials);
@@ -84,7 +86,7 @@ export = function (RED: RedApi) {
       const pg = node.pg;
       node.shared = gatedStore(pg.db);
       let closed = false;
-      const stopHk = startHousekeeping(RED, node, node.file, node.shared);
+      const stopHk = startHousekeeping(RED, node, storage, node.file, node.shared);
       // Check the server now so a wrong address shows in the log at deploy, not at the first write.
       node.shared
         .ready()
@@ -119,6 +121,17 @@ export = function (RED: RedApi) {
   RED.httpAdmin.get('/rel-store/:id/info', RED.auth.needsPermission('rel-store.read'), async (req: any, res: any) => {
     const id = String(req.params.id);
     const cfg = RED.nodes.getNode(id) as StoreConfigNode | null;
+    // what an empty storage field of the form means on this Node-RED (settings.js, else built in)
+    let storage: unknown;
+    try {
+      const plant = plantStorage(RED);
+      const d = storageSettings({}, plant);
+      storage = { lock: plant.lock === true, housekeeping: d.housekeeping, retention: d.retention, backup: d.backup ?? null, diskWarnPercent: d.diskWarnPercent ?? null };
+    } catch (e) {
+      storage = { error: e instanceof Error ? e.message : String(e) };
+    }
+    const json = res.json.bind(res);
+    res.json = (body: Record<string, unknown>) => json({ ...body, storage });
     const backend = cfg?.backend ?? (req.query.backend === 'postgres' ? 'postgres' : 'sqlite');
     if (cfg && typeof cfg.file !== 'string') return res.json({ backend, file: null, deployed: true, versions: {}, error: cfg.problem ?? 'not started' });
     if (backend === 'postgres') {

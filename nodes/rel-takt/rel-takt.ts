@@ -11,6 +11,7 @@ import { figures, newTaktState, recordCycle, shiftTakt, taktTime, type TaktParam
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
 import { getClock } from '../shared/clock';
+import { guardWrites } from '../shared/store-writes';
 import { numberMessages } from '../shared/dashboard';
 import { NodeWork, acquireJitStore, eventSubject, calendarFromConfig } from '../shared/jit';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
@@ -109,7 +110,7 @@ export = function (RED: RedApi) {
       show(r.figures, r.state.alerting);
     }
 
-    return {
+    return guardWrites(node, clock, 'rel-takt', {
       // "now" is when the message arrived, not when its turn in the queue came
       input: (msg: NodeMessage, send) => {
         const arrived = clock.now();
@@ -119,6 +120,6 @@ export = function (RED: RedApi) {
         await work.idle();
         js.release();
       },
-    };
+    });
   });
 };

@@ -115,9 +115,15 @@ export function loginsRequired(): boolean {
   if (state.realm) return true;
   if (state.flowsHaveUsers === undefined) {
     let found = false;
-    state.RED?.nodes.eachNode?.((n: NodeDef) => {
-      if (n.type === 'rel-users' && !n.d) found = true;
-    });
+    try {
+      state.RED?.nodes.eachNode?.((n: NodeDef) => {
+        if (n.type === 'rel-users' && !n.d) found = true;
+      });
+    } catch {
+      // the flows are not loaded yet (a request or socket during start-up): nobody gets in until
+      // they are, and the answer is not kept
+      return true;
+    }
     state.flowsHaveUsers = found;
   }
   return state.flowsHaveUsers;

@@ -34,6 +34,7 @@ const CONTEXT: Record<string, Record<string, unknown>> = {
   'rel-vibration.envHigh': { envLow: 1e-7 },
   'rel-buffer.floorDays': { targetDays: 0 },
   'rel-buffer.targetDays': { floorDays: 365 },
+  'rel-store.rawHistoryDays': { hourlyHistoryDays: 0 },
 };
 
 /** Values just inside and just outside a limit. */
@@ -82,6 +83,8 @@ describe('limits: the runtime refuses exactly what the forms refuse', function (
     const isConfig = config.type === 'rel-asset' || config.type === 'rel-users';
     const node: Record<string, unknown> = { ...config };
     if (isConfig) for (const k of ['z', 'x', 'y', 'wires', ...(config.type === 'rel-users' ? [] : ['store'])]) delete node[k];
+    // the storage fields of a store of its own
+    if (config.type === 'rel-store') node.file = path.join(dir, 'limits-n.db');
     await loadFlow([{ id: 't', type: 'tab' }, { id: 's', type: 'rel-store', file: path.join(dir, 'limits.db') }, node]);
     // a node that reads its saved state first (rel-simulator with a store) checks its config then
     await sleep(100);

@@ -11,11 +11,13 @@ import { openStore, openConnections } from '../../nodes/core/store';
 import { Housekeeper } from '../../nodes/core/store/housekeeper';
 import { DAY_MS, DEFAULT_RETENTION } from '../../nodes/core/store/housekeeping';
 import { listBackups } from '../../nodes/core/store/backup';
+import { storageSettings, migrateStoreConfig, STORE_CONFIG_VERSION, STORAGE_FIELDS } from '../../nodes/core/store/housekeeping-config';
+import { invalidFields } from '../../nodes/core/limits';
 import { FakeClock } from '../helpers/fake-clock';
-import { tmpDir } from '../helpers/red';
+import { helper, getNode, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 
 const until = async (what: string, ok: () => boolean) => {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
   assert.ok(ok(), what);
 };
 
@@ -58,6 +60,7 @@ describe('store housekeeper', function () {
       await until(`backup ${d}`, () => reports.filter((r) => r.startsWith('backup info')).length >= d);
     }
     assert.strictEqual(listBackups(file, path.join(dir, 'backups')).length, 2, 'the newest 2 kept');
+    assert.strictEqual(fs.readdirSync(path.join(dir, 'backups')).length, 2, 'nothing else beside them (no -wal or -shm of a copy)');
     await hk.close();
     assert.strictEqual(clock.pending, 0, 'no timer left');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -85,5 +88,70 @@ describe('store housekeeper', function () {
     assert.strictEqual(errors.length, 3, errors.join('\n'));
     await hk.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('storage settings: the form wins over settings.js, an empty field takes settings.js, then the built-in default; lock and housekeeping: false are the plant\'s', () => {
+    const plant = { retention: { rawHistoryDays: 30, andonDays: 400 }, backup: { dir: 'plant-backups', everyHours: 12 }, diskWarnPercent: 15 };
+    const s = storageSettings({ rawHistoryDays: '60', oeeShiftDays: '0', backupKeep: 3, diskWarnPercent: '' }, plant);
+    assert.deepStrictEqual(s.retention, { ...DEFAULT_RETENTION, rawHistoryDays: 60, andonDays: 400, oeeShiftDays: 0 });
+    assert.deepStrictEqual(s.backup, { dir: 'plant-backups', everyHours: 12, keep: 3 });
+    assert.strictEqual(s.diskWarnPercent, 15);
+    assert.strictEqual(s.disk.lowShare, 0.15);
+    assert.deepStrictEqual([s.source.rawHistoryDays, s.source.andonDays, s.source.hourlyHistoryDays, s.source.backupKeep], ['form', 'settings', 'default', 'form']);
+    const locked = storageSettings({ rawHistoryDays: '60', hourlyHistoryDays: '100' }, { ...plant, lock: true });
+    assert.strictEqual(locked.retention.rawHistoryDays, 30, 'lock: settings.js wins');
+    assert.strictEqual(locked.retention.hourlyHistoryDays, 100, 'what settings.js leaves open stays the form\'s');
+    assert.strictEqual(storageSettings({ backupDir: 'b', backupEveryHours: 0 }, plant).backup, undefined, 'every 0 hours: no backups');
+    assert.strictEqual(storageSettings({}, {}).backup, undefined, 'no folder anywhere: no backups');
+    assert.strictEqual(storageSettings({}, { housekeeping: false }).housekeeping, false);
+    assert.throws(() => storageSettings({ rulPointDays: '1.5' }), /^Error: rel-store: rulPointDays: expected a whole number from 0 to 36525, got "1.5"$/);
+    assert.throws(() => storageSettings({}, { retention: { andonDays: -2 } }), /^Error: reliabilityStorage\.retention\.andonDays: expected a whole number/);
+    assert.throws(() => storageSettings({ rawHistoryDays: 100, hourlyHistoryDays: 50 }), /rel-store: retention hourlyHistoryDays \(50\) must be at least rawHistoryDays \(100\)/);
+    assert.throws(() => storageSettings({ diskWarnPercent: 95 }), /rel-store: diskWarnPercent: expected a number from 1 to 90/);
+  });
+
+  it('saved rel-store configs are upgraded to version 3: storage fields empty (the plant default, what the node did before), backend sqlite before version 2', () => {
+    const v2 = { id: 's', type: 'rel-store', version: 2, backend: 'postgres', file: 'x.db' };
+    const m = migrateStoreConfig(v2);
+    assert.strictEqual(m.from, 2);
+    assert.strictEqual(m.config.version, STORE_CONFIG_VERSION);
+    assert.deepStrictEqual(m.changed, [...STORAGE_FIELDS]);
+    assert.ok(STORAGE_FIELDS.every((k) => (m.config as Record<string, unknown>)[k] === ''));
+    assert.strictEqual(m.config.backend, 'postgres');
+    assert.strictEqual(v2.version, 2, 'input untouched');
+    assert.deepStrictEqual(invalidFields('rel-store', m.config), []);
+    assert.deepStrictEqual(storageSettings(m.config).retention, DEFAULT_RETENTION);
+    const v0 = migrateStoreConfig({ id: 's', type: 'rel-store', file: 'x.db' });
+    assert.strictEqual((v0.config as Record<string, unknown>).backend, 'sqlite');
+    const cur = { id: 's', type: 'rel-store', version: 3, rawHistoryDays: 5 };
+    assert.strictEqual(migrateStoreConfig(cur).config, cur, 'current: unchanged');
+  });
+
+  describe('rel-store node', () => {
+    afterEach(async () => {
+      await unloadFlow();
+      helper.settings({});
+    });
+
+    it('runs the housekeeper with the form\'s values over settings.js; a bad field refuses the node naming it', async () => {
+      const dir = tmpDir('rel-hkn-');
+      helper.settings({ reliabilityStorage: { retention: { rawHistoryDays: 30, andonDays: 400 }, backup: { dir: path.join(dir, 'plant-b'), everyHours: 12 } } });
+      await loadFlow([
+        { id: 'a', type: 'rel-store', version: 2, file: path.join(dir, 'a.db') },
+        { id: 'b', type: 'rel-store', version: 3, file: path.join(dir, 'b.db'), rawHistoryDays: '60', backupDir: path.join(dir, 'form-b'), backupKeep: '3', diskWarnPercent: '99.5' },
+        { id: 'c', type: 'rel-store', version: 3, file: path.join(dir, 'c.db'), rawHistoryDays: '7', diskWarnPercent: '20' },
+      ]);
+      const hk = (id: string) => getNode(id).housekeeper as Housekeeper;
+      assert.deepStrictEqual(hk('a').o.retention, { ...DEFAULT_RETENTION, rawHistoryDays: 30, andonDays: 400 }, 'a version 2 flow: settings.js, as before');
+      assert.deepStrictEqual(hk('a').o.backup, { file: path.join(dir, 'a.db'), dir: path.join(dir, 'plant-b'), everyHours: 12, keep: 7 });
+      assert.strictEqual(getNode('b').housekeeper, undefined, 'refused');
+      const errs = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.level === 20 && e.id === 'b').map((e: any) => String(e.msg));
+      assert.deepStrictEqual(errs, ['rel-store: diskWarnPercent: expected a number from 1 to 90, got "99.5"']);
+      assert.strictEqual(hk('c').o.retention.rawHistoryDays, 7, 'the form wins');
+      assert.strictEqual(hk('c').o.retention.andonDays, 400, 'empty: settings.js');
+      assert.strictEqual(hk('c').o.disk!.lowShare, 0.2);
+      await unloadFlow();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
   });
 });

@@ -6,7 +6,7 @@
  */
 import path from 'path';
 import { backupSqlite } from './backup';
-import { diskStatus, type DiskStatus } from './disk';
+import { diskStatus, type DiskLimits, type DiskStatus } from './disk';
 import { housekeep, type RetentionSettings } from './housekeeping';
 import type { Store } from './types';
 
@@ -22,6 +22,8 @@ export interface HousekeeperOptions {
   retention: RetentionSettings;
   /** Folder whose free space is watched (the store file's folder). */
   dir: string;
+  /** Disk levels (default: the automatic ones of disk.ts). */
+  disk?: DiskLimits;
   /** SQLite file to back up, with where and how often; undefined = no backups. */
   backup?: { file: string; dir: string; everyHours: number; keep: number };
   everyMs?: number;
@@ -41,7 +43,8 @@ export class Housekeeper {
   private readonly running = new Set<Promise<unknown>>();
   private readonly lastError = new Map<string, number>();
 
-  constructor(private readonly o: HousekeeperOptions) {}
+  /** The options it runs with (read by the editor info and tests). */
+  constructor(readonly o: HousekeeperOptions) {}
 
   start(): void {
     this.checkDisk();
@@ -82,7 +85,7 @@ export class Housekeeper {
 
   checkDisk(): DiskStatus | undefined {
     try {
-      const d = diskStatus(this.o.dir);
+      const d = diskStatus(this.o.dir, this.o.disk);
       if (d.level !== this.disk?.level) this.o.report('disk', d.level === 'ok' ? 'info' : d.level === 'low' ? 'warn' : 'error', `disk ${d.level}: ${d.text} at ${this.o.dir}`);
       this.disk = d;
       return d;
