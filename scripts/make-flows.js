@@ -203,18 +203,21 @@ const WO_PARTS = [
 // The demo line (Node-RED 4.1 + Dashboard 2.0)
 /**
  * A fifth machine seen only through PLC tags (docs/demo.md): a rel-simulator of kind scalar (run
- * bit, part counter, 4-20 mA velocity, motor and bearing temperature, current; planned stops; its
- * velocity x3.2 from simulated hour 30, zone D) -> its poll array -> rel-health in machine mode ->
- * state changes to rel-work-order. It is not in ASSETS (no waveform chain, no tile yet).
+ * bit, part counter, 4-20 mA velocity, motor and bearing temperature, current; planned stops) ->
+ * its poll array -> rel-health in machine mode -> state changes to rel-work-order. Its bearing
+ * wear (velocity x3.2, zone D) is started by hand (an inject), so the waveform story of the demo
+ * runs as before. It is not in ASSETS (no waveform chain, no tile yet).
  */
 const SCALAR = { assetId: 'press-1', name: 'Capper press', criticality: 4, machineClass: 'iso10816-3:group2:rigid' };
 function scalarMachine(add, c, T1, STORE) {
   const a = SCALAR;
   add({ id: `asset-${a.assetId}`, type: 'rel-asset', name: a.name, assetId: a.assetId, line: 'packaging-1', criticality: a.criticality, machineClass: a.machineClass, rpm: 1480, bearing: '6205-2RS', balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
   // one poll every 6 simulated minutes (0.25 s at the demo's time scale)
-  add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: 30, shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 200, y: 460, wires: [[`health-${a.assetId}`], [], []] });
+  add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: '', shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 240, y: 460, wires: [[`health-${a.assetId}`], [], []] });
+  add({ id: `wear-${a.assetId}`, type: 'inject', z: T1, name: 'press: bearing wear (velocity x3.2)', props: [{ p: 'action', v: 'set', vt: 'str' }, { p: 'payload', v: '{"velocityFactor":3.2}', vt: 'json' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 150, y: 500, wires: [[`sim-${a.assetId}`]] });
+  add({ id: `repair-${a.assetId}`, type: 'inject', z: T1, name: 'press: repaired (reset)', props: [{ p: 'action', v: 'reset', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 130, y: 540, wires: [[`sim-${a.assetId}`]] });
   add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [[], ['wo']] });
-  c('c-scalar', 200, 420, 'A machine with PLC tags only (replace by rel-ingest, Output: array)', 'The capper press has no accelerometer: a 4-20 mA velocity transmitter, motor and bearing temperatures, motor current, the run bit and the part counter, polled as one array. rel-health in machine mode learns 12 running hours (over its planned stops), is quiet while it is stopped and, when the velocity rises into ISO zone D at simulated hour 30, opens a P1 work order naming the channels, their baselines and the zone.');
+  c('c-scalar', 200, 420, 'A machine with PLC tags only (replace by rel-ingest, Output: array)', 'The capper press has no accelerometer: a 4-20 mA velocity transmitter, motor and bearing temperatures, motor current, the run bit and the part counter, polled as one array. rel-health in machine mode learns 12 running hours (over its planned stops) and is quiet while it is stopped. Click "press: bearing wear": the velocity rises 3.2 times into ISO zone D and, one simulated hour later, rel-health opens a P1 work order naming the channels, their baselines and the zone. "press: repaired" takes the wear back.');
 }
 
 function demoLine(variant = 'd2') {
@@ -291,6 +294,11 @@ function demoLine(variant = 'd2') {
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
   add({ id: 'kpi', type: 'rel-kpi', z: T1, name: 'MTBF, MTTR, availability', store: STORE, windowDays: 30, hoursPerDay: 24, downtimeLimit: 3, mttrReduction: 30, baselineMttrH: '', x: 1700, y: 560, wires: [['line-state']] });
   add({ id: 'pm', type: 'rel-pm', z: T1, name: 'preventive maintenance', store: STORE, catchup: 'one', tickInterval: 60, tz: 'UTC', plans: '', x: 1720, y: 500, wires: [['line-state'], ['report-triggers']] });
+  // Work requests from the floor (docs/requests.md): QR labels at /floor/labels, the request form
+  // a QR code opens, the planner's list at /floor/requests; the technician page reads checklists,
+  // photos and reserved parts through the same node.
+  add({ id: 'requests', type: 'rel-request', z: T1, name: 'work requests', store: STORE, baseUrl: '', x: 1720, y: 580, wires: [[], ['report-triggers']] });
+  c('c-requests', 1720, 620, 'Work requests: /floor/labels (QR labels), /floor/request?asset=ID, /floor/requests (approve / reject)', 'rel-request serves the floor routes. With a rel-users node deployed, the request form records the logged-in operator, approving needs a planner and photos are served to logged-in users only.', T1);
   c('c-cmms', 1100, 320, 'Maintenance: work orders, spare parts, PM', 'rel-work-order opens one order per asset and failure mode from the diagnosis (later frames count as detections). A new order reserves the spare part and raises an Andon call. Starting the repair stops the asset (OEE); completing it repairs the simulated machine.');
 
   // JIT

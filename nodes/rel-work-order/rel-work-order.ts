@@ -136,6 +136,7 @@ export = function (RED: RedApi) {
           return;
         }
         const input = transitionInput(action, payload, by(), ts);
+        // Completing is refused while a required checklist step is not ticked (same transaction; applyTransition).
         const w = await writes.write(msg, CMMS_EVENTS.transition, { ...input, origin }, (fn) => batch.run(fn), (q) => applyTransition(repo, input, q));
         if (!w.applied) {
           send(emit(notApplied(msg, w)));

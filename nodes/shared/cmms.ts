@@ -9,6 +9,7 @@ import { migrateCmms } from '../core/cmms/schema';
 import { StoreUnavailableError, type Query, type Store } from '../core/store/types';
 import { WorkOrderRepo, type AssetFacts, type DetectResult, type Severity, type TransitionInput, type WorkOrder } from '../core/cmms/work-orders';
 import { SparesRepo, type MoveInput, type PartStock } from '../core/cmms/spares';
+import { ChecklistRepo } from '../core/floor/checklist';
 import { InputError } from '../core/errors';
 import { isObject, optStr, num, own, str, time } from '../core/validate';
 import { findAsset, resolveAsset } from './assets';
@@ -53,7 +54,11 @@ export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query)
   return out;
 }
 
-export function applyTransition(repo: WorkOrderRepo, t: TransitionInput, q: Query): Promise<WorkOrder> {
+const checklists = new ChecklistRepo();
+
+/** A transition; completing is refused while a required checklist step of the order is not ticked (in the same transaction). */
+export async function applyTransition(repo: WorkOrderRepo, t: TransitionInput, q: Query): Promise<WorkOrder> {
+  if (t.action === 'complete') await checklists.assertCompletable(q, t.id);
   return repo.transition(t, q);
 }
 

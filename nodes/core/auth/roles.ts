@@ -81,6 +81,7 @@ const ACTION_PERMISSIONS: Record<string, Record<string, string | null>> = {
   'rel-andon': { raise: 'andon.raise', ack: 'andon.ack', resolve: 'andon.resolve', health: 'andon.raise', board: null, stats: null, tick: null },
   'rel-pm': { plan: 'pm.plan', import: 'pm.plan', remove: 'pm.plan', meter: 'wo.start', condition: 'wo.detect', export: null, list: null, tick: null },
   'rel-registry': { import: 'register.edit', remove: 'register.edit', export: null, list: null, get: null },
+  'rel-request': { request: 'wo.request', approve: 'wo.create', reject: 'wo.cancel', tick: 'wo.complete', checklist: 'wo.assign', list: null, get: null, order: null },
 };
 
 export function permissionFor(nodeType: string, action: string): string | null {

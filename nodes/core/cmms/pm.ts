@@ -19,6 +19,7 @@ import { InputError, StateError } from '../errors';
 import { MAX_TEXT, parseDecimal } from '../validate';
 import type { Query, Store } from '../store/types';
 import type { AssetFacts, WorkOrder, WorkOrderRepo } from './work-orders';
+import { ChecklistRepo, formatChecklist, parseChecklist, type Step } from '../floor/checklist';
 
 export const TRIGGERS = ['calendar', 'meter', 'condition'] as const;
 export type TriggerKind = (typeof TRIGGERS)[number];
@@ -46,6 +47,8 @@ export interface PlanInput {
   durationMin?: number;
   parts?: { part: string; qty: number }[];
   catchup?: Catchup;
+  /** Checklist steps copied to every order the plan opens; undefined keeps the plan's steps. */
+  checklist?: Step[];
 }
 
 export interface Plan {
@@ -67,6 +70,8 @@ export interface Plan {
   parts: { part: string; qty: number }[];
   catchup: Catchup;
   active: boolean;
+  /** Steps copied to each order the plan opens (floor domain). */
+  checklist: Step[];
 }
 
 export interface PlanRow {
@@ -162,7 +167,7 @@ export interface ImportReport {
   rows: number;
 }
 
-export const CSV_COLUMNS = ['asset', 'task', 'trigger', 'interval', 'unit', 'last done', 'duration', 'parts'] as const;
+export const CSV_COLUMNS = ['asset', 'task', 'trigger', 'interval', 'unit', 'last done', 'duration', 'parts', 'checklist'] as const;
 
 function normHeader(h: string): string {
   return h.trim().toLowerCase().replace(/[\s_-]+/g, ' ').replace(/^lastdone$/, 'last done').replace(/ \(.*\)$/, '');
@@ -240,7 +245,9 @@ export function rowToPlan(r: Record<string, string>, knownAsset: (id: string) =>
   const durationMin = durationText === '' ? 0 : numberCell(durationText, 'duration', { min: 0 });
   let parts: { part: string; qty: number }[];
   parts = parseParts(cell('parts'));
-  const base = { asset, task, trigger, durationMin, parts };
+  // A sheet without the column keeps each plan's checklist; an empty cell clears it.
+  const checklist = Object.prototype.hasOwnProperty.call(r, 'checklist') ? parseChecklist(cell('checklist')) : undefined;
+  const base = { asset, task, trigger, durationMin, parts, ...(checklist ? { checklist } : {}) };
   if (trigger === 'calendar') {
     const unit = UNIT_ALIASES[unitRaw.toLowerCase()];
     if (unit !== 'days' && unit !== 'weeks' && unit !== 'cron' && unit !== 'weekday') throw new Error(`unit: a calendar plan needs days, weeks, weekday or cron, got "${unitRaw}"`);
@@ -343,7 +350,14 @@ function norm(r: PlanRow): PlanRow {
 }
 
 export class PmRepo {
+  readonly checklists = new ChecklistRepo();
   constructor(readonly store: Store) {}
+
+  /** The plan with its checklist read through q. */
+  private async withSteps(q: Query, p: Plan): Promise<Plan> {
+    p.checklist = await this.checklists.planSteps(q, p.id);
+    return p;
+  }
 
   private toPlan(r: PlanRow, tz = 'UTC'): Plan {
     let nextDue: number | null = null;
@@ -367,6 +381,7 @@ export class PmRepo {
       parts: JSON.parse(r.parts),
       catchup: r.catchup,
       active: r.active === 1,
+      checklist: [],
     };
   }
 
@@ -398,14 +413,18 @@ export class PmRepo {
          ON CONFLICT (asset, task) DO NOTHING`,
         [p.asset, p.task, p.trigger, every, unit, cron, feature, limit, direction, anchor, anchor, meter ?? 0, meter ?? 0, meter, p.durationMin ?? 0, parts, catchup, ts, ts],
       );
-      if (id !== undefined) return { plan: this.toPlan((await this.row(t, Number(id)))!), created: true };
+      if (id !== undefined) {
+        if (p.checklist !== undefined) await this.checklists.setPlanSteps(t, Number(id), p.checklist);
+        return { plan: await this.withSteps(t, this.toPlan((await this.row(t, Number(id)))!)), created: true };
+      }
       const old = await t.one<{ id: number; duration_min: number }>('SELECT id, duration_min FROM cmms_pm_plans WHERE asset = ? AND task = ?', [p.asset, p.task]);
       if (!old) throw new StateError(`PM plan ${p.asset} / ${p.task} not found`);
       await t.run(
         `UPDATE cmms_pm_plans SET trigger_kind = ?, every = ?, unit = ?, cron = ?, feature = ?, limit_value = ?, direction = ?, duration_min = ?, parts = ?, catchup = ?, active = 1, updated_at = ? WHERE id = ?`,
         [p.trigger, every, unit, cron, feature, limit, direction, p.durationMin ?? old.duration_min, parts, catchup, ts, old.id],
       );
-      return { plan: this.toPlan((await this.row(t, Number(old.id)))!), created: false };
+      if (p.checklist !== undefined) await this.checklists.setPlanSteps(t, Number(old.id), p.checklist);
+      return { plan: await this.withSteps(t, this.toPlan((await this.row(t, Number(old.id)))!)), created: false };
     };
     return q ? run(q) : this.store.tx(run);
   }
@@ -413,7 +432,7 @@ export class PmRepo {
   async get(id: number, tz = 'UTC', q: Query = this.store): Promise<Plan> {
     const r = await this.row(q, id);
     if (!r) throw new StateError(`PM plan ${id} not found`);
-    return this.toPlan(r, tz);
+    return this.withSteps(q, this.toPlan(r, tz));
   }
 
   async list(asset?: string, tz = 'UTC', q: Query = this.store): Promise<Plan[]> {
@@ -421,7 +440,12 @@ export class PmRepo {
       asset === undefined
         ? await q.all<PlanRow>('SELECT * FROM cmms_pm_plans WHERE active = 1 ORDER BY asset, task')
         : await q.all<PlanRow>('SELECT * FROM cmms_pm_plans WHERE active = 1 AND asset = ? ORDER BY task', [asset]);
-    return rows.map((r) => this.toPlan(norm(r), tz));
+    const steps = await this.checklists.allPlanSteps(q);
+    return rows.map((r) => {
+      const p = this.toPlan(norm(r), tz);
+      p.checklist = steps.get(p.id) ?? [];
+      return p;
+    });
   }
 
   /** Active plans (for status). */
@@ -471,7 +495,11 @@ export class PmRepo {
         },
         q,
       );
-      if (w) out.push(w);
+      if (w) {
+        // The plan's checklist goes with the order, in the same transaction.
+        if (await this.checklists.copyToOrder(q, r.id, w.id)) (w as WorkOrder & { checklist?: unknown }).checklist = await this.checklists.orderSteps(q, w.id);
+        out.push(w);
+      }
     };
     if (r.catchup === 'one' && dues.length > 1) await mk(r.seq + dues.length, dues[dues.length - 1], dues.length - 1);
     else for (const [i, d] of dues.entries()) await mk(r.seq + i + 1, d, 0);
@@ -624,7 +652,10 @@ export class PmRepo {
 
   /** The plans as a spreadsheet, safe to open in Excel: text cells starting with = + - @ tab or CR get a leading '. */
   async exportCsv(tz = 'UTC'): Promise<string> {
-    const rows = (await this.list(undefined, tz)).map((p) => ({
+    const plans = await this.list(undefined, tz);
+    // The checklist column only when a plan has steps (a sheet without it keeps them on import).
+    const withSteps = plans.some((p) => p.checklist.length > 0);
+    const rows = plans.map((p) => ({
       asset: p.asset,
       task: p.task,
       trigger: p.trigger,
@@ -633,9 +664,11 @@ export class PmRepo {
       'last done': p.trigger === 'calendar' ? new Date(p.lastDue).toISOString().slice(0, 10) : p.trigger === 'meter' ? p.meterBase + (p.every ?? 0) * p.occurrences : '',
       duration: p.durationMin,
       parts: p.parts.map((x) => `${x.part}:${x.qty}`).join('; '),
+      ...(withSteps ? { checklist: formatChecklist(p.checklist) } : {}),
       'next due': p.nextDue === null ? '' : new Date(p.nextDue).toISOString(),
       occurrences: p.occurrences,
     }));
-    return Papa.unparse({ fields: [...CSV_COLUMNS, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: /^[=+\-@\t\r]/, newline: '\r\n' });
+    const cols = CSV_COLUMNS.filter((c) => withSteps || c !== 'checklist');
+    return Papa.unparse({ fields: [...cols, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: /^[=+\-@\t\r]/, newline: '\r\n' });
   }
 }

@@ -6,6 +6,7 @@
  * Portable DDL: INTEGER ms times, TEXT JSON, partial indexes (SQLite and PostgreSQL both have them).
  */
 import type { Migration, Store } from '../store/types';
+import { migrateFloor } from '../floor/schema';
 
 /** A work order's number as people read it: WO-000012. */
 export function woNumber(id: number): string {
@@ -332,6 +333,9 @@ export const CMMS_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export function migrateCmms(store: Store): Promise<number> {
-  return store.migrate('cmms', CMMS_MIGRATIONS);
+export async function migrateCmms(store: Store): Promise<number> {
+  const version = await store.migrate('cmms', CMMS_MIGRATIONS);
+  // The floor track too: PM plans keep their checklists there and completing an order checks them.
+  await migrateFloor(store);
+  return version;
 }

@@ -1,0 +1,54 @@
+/**
+ * The floor routes of rel-request on Node-RED's HTTP node app (httpNodeRoot), installed once per
+ * runtime: they answer for the rel-request node deployed last (none deployed: passed on). The
+ * user is the dashboard session's (rel-users), read from the cookie through the auth service.
+ */
+import { isTokenShape, readCookie } from '../core/auth';
+import { handleFloor, type FloorDeps, type FloorReq, type FloorRes, type FloorUser } from '../core/floor';
+import { activeRealm, loginsRequired } from '../shared/dashboard-auth';
+import type { RedApi } from '../shared/red';
+
+const live: FloorDeps[] = [];
+let installed: RedApi | undefined;
+
+/** The session's user of a request, or undefined (no cookie, ended session, logins off). */
+export async function sessionUser(req: FloorReq): Promise<FloorUser | undefined> {
+  const h = req.headers.cookie;
+  const token = readCookie(Array.isArray(h) ? h[0] : h);
+  const realm = activeRealm();
+  if (!isTokenShape(token) || !realm) return undefined;
+  const svc = await realm.ready;
+  const u = await svc.validate(token);
+  return u ? { username: u.username, name: u.name, role: u.role } : undefined;
+}
+
+export const loginsOn = loginsRequired;
+
+/** Serve the floor routes with `deps` until the returned function is called (the node's close). */
+export function serveFloor(RED: RedApi, deps: FloorDeps): () => void {
+  live.push(deps);
+  if (installed !== RED && RED.settings.httpNodeRoot !== false) {
+    installed = RED;
+    const app = (RED as unknown as { httpNode?: { use(fn: (req: FloorReq, res: FloorRes, next: () => void) => void): void } }).httpNode;
+    app?.use((req, res, next) => {
+      const d = live[live.length - 1];
+      if (!d || !/^\/floor\//.test(new URL(req.url ?? '/', 'http://x').pathname)) return next();
+      handleFloor(d, req, res).then(
+        (handled) => {
+          if (!handled) next();
+        },
+        (e) => {
+          RED.log.warn(`[rel-request] ${e instanceof Error ? e.message : String(e)}`);
+          if (!res.headersSent) {
+            res.statusCode = 500;
+            res.end();
+          }
+        },
+      );
+    });
+  }
+  return () => {
+    const i = live.indexOf(deps);
+    if (i >= 0) live.splice(i, 1);
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * The floor domain without Node-RED, on a real SQLite file and a real PostgreSQL database:
+ * checklists (text form, PM plan -> order copy, ticking, completion refused naming the step),
+ * work requests (create with a photo, approve into a work order once, reject with a reason),
+ * photos (magic bytes, size cap before reading, files beside the store), the label sheet.
+ */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { Readable } from 'stream';
+import { migrateCoreAsync, type Store } from '../../nodes/core/store';
+import { migrateCmms, PmRepo, WorkOrderRepo } from '../../nodes/core/cmms';
+import { ChecklistRepo, checklistFrom, completionRefusal, formatChecklist, labelSheet, MAX_PHOTO_BYTES, migrateFloor, parseChecklist, PhotoError, PhotoRepo, photoDir, readCapped, RequestRepo, requestForm, sniffImage } from '../../nodes/core/floor';
+import { InputError, StateError } from '../../nodes/core/errors';
+import { forEachBackend } from '../helpers/backends';
+import { tmpDir } from '../helpers/red';
+import { tinyPng } from './png';
+
+const T0 = Date.UTC(2026, 0, 5, 6, 0, 0);
+const DAY = 86_400_000;
+
+describe('floor: checklist text form and photos (pure)', () => {
+  it('parses steps, * marks a required one, and formats back to the same text', () => {
+    const steps = parseChecklist('*Lock out and tag out; Grease both bearings | *Check belt tension\nWipe down');
+    assert.deepStrictEqual(steps, [
+      { text: 'Lock out and tag out', required: true },
+      { text: 'Grease both bearings', required: false },
+      { text: 'Check belt tension', required: true },
+      { text: 'Wipe down', required: false },
+    ]);
+    assert.deepStrictEqual(parseChecklist(formatChecklist(steps)), steps);
+    assert.deepStrictEqual(parseChecklist(''), []);
+    assert.throws(() => parseChecklist('*; a'), /a step marked \* has no text/);
+    assert.throws(() => checklistFrom([{ text: '', required: true }], 'msg.payload.checklist'), (e: Error) => e instanceof InputError && /msg\.payload\.checklist\[0\]\.text/.test(e.message));
+    assert.throws(() => checklistFrom(42, 'msg.payload.checklist'), /msg\.payload\.checklist: expected an array of at most 50 steps/);
+    assert.deepStrictEqual(checklistFrom(['a', { text: 'b', required: true }], 'x'), [{ text: 'a', required: false }, { text: 'b', required: true }]);
+  });
+
+  it('names every required step not ticked', () => {
+    const s = (index: number, text: string, required: boolean, done: boolean) => ({ index, text, required, done, doneBy: null, doneAt: null });
+    assert.strictEqual(completionRefusal('WO-000001', [s(0, 'a', true, true), s(1, 'b', false, false)]), undefined);
+    assert.strictEqual(completionRefusal('WO-000001', [s(0, 'a', true, false), s(1, 'b', true, false)]), 'WO-000001 cannot be completed: required checklist steps 1. "a", 2. "b" not ticked');
+  });
+
+  it('tells JPEG, PNG and WebP by their first bytes, nothing else', () => {
+    assert.strictEqual(sniffImage(tinyPng()), 'image/png');
+    assert.strictEqual(sniffImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])), 'image/jpeg');
+    assert.strictEqual(sniffImage(Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1')), 'image/webp');
+    assert.strictEqual(sniffImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>')), undefined);
+    assert.strictEqual(sniffImage(Buffer.from('GIF89a')), undefined);
+  });
+
+  it('refuses a body declared over the cap before reading any of it, and stops one that grows over it', async () => {
+    let read = false;
+    const declared = Object.assign(
+      new Readable({
+        read() {
+          read = true;
+          this.push(null);
+        },
+      }),
+      { headers: { 'content-length': String(MAX_PHOTO_BYTES + 1) } },
+    );
+    await assert.rejects(readCapped(declared), (e: unknown) => e instanceof PhotoError && e.status === 413 && /at most 5242880/.test(e.message));
+    assert.strictEqual(read, false, 'nothing read');
+    const chunks = [...Array(6)].map(() => Buffer.alloc(1024 * 1024));
+    const big = Object.assign(Readable.from(chunks), { headers: {} });
+    await assert.rejects(readCapped(big), (e: unknown) => e instanceof PhotoError && e.status === 413);
+    const ok = Object.assign(Readable.from([tinyPng()]), { headers: {} });
+    assert.deepStrictEqual(await readCapped(ok), tinyPng());
+  });
+
+  it('puts the photo folder beside a SQLite file, in the user directory for PostgreSQL', () => {
+    assert.strictEqual(photoDir('/data/nr/reliability.db', 'sqlite', '/home/nr/.node-red'), '/data/nr/reliability-photos');
+    assert.strictEqual(photoDir('db.plant:5432/rel', 'postgres', '/home/nr/.node-red'), '/home/nr/.node-red/reliability-photos');
+  });
+
+  it('label sheet: one label per asset with its name, id and a QR code of the request link; user text escaped', () => {
+    const html = labelSheet([{ id: 'press-01', name: 'Press <1>', line: 'L1' }, { id: 'conv-02', name: 'Conveyor' }], (id) => `http://box:1880/floor/request?asset=${id}`, 'en', '/');
+    assert.strictEqual((html.match(/class="label"/g) ?? []).length, 2);
+    assert.strictEqual((html.match(/<svg/g) ?? []).length, 2);
+    assert.match(html, /Press &lt;1&gt;/);
+    assert.doesNotMatch(html, /Press <1>/);
+    assert.match(html, /size:A4/);
+    const de = requestForm({ asset: 'press-01', assetName: 'Presse', known: true, photosAllowed: true, lang: 'de', root: '/' });
+    assert.match(de, /Was ist los\?/);
+    assert.match(de, /accept="image\/\*" capture="environment"/);
+    assert.doesNotMatch(de, /<script>/, 'no inline script');
+  });
+});
+
+forEachBackend('floor core', (be) => {
+  let store: Store;
+  let wo: WorkOrderRepo;
+  let dir: string;
+  before(async () => {
+    store = be.store;
+    await migrateCoreAsync(store);
+    await migrateCmms(store);
+    assert.strictEqual(await migrateFloor(store), 1);
+    assert.strictEqual(await migrateFloor(store), 1, 'idempotent');
+    wo = new WorkOrderRepo(store);
+    dir = path.join(tmpDir('rel-floor-'), 'photos');
+  });
+
+  it('a PM plan with a required step opens an order with its checklist; completing is refused until the step is ticked', async () => {
+    const pm = new PmRepo(store);
+    const csv = 'asset,task,trigger,interval,unit,last done,checklist\r\npress-01,Grease bearings,calendar,7,days,2026-01-01,"*Lock out; Grease DE and NDE; *Check belt tension"\r\n';
+    const rep = await pm.importCsv(csv, () => true, T0);
+    assert.deepStrictEqual(rep.rejected, []);
+    const plan = await pm.get(rep.imported[0].plan);
+    assert.deepStrictEqual(plan.checklist.map((s) => [s.text, s.required]), [['Lock out', true], ['Grease DE and NDE', false], ['Check belt tension', true]]);
+    assert.match(await pm.exportCsv(), /\*Lock out; Grease DE and NDE; \*Check belt tension/);
+    // Export -> import keeps the steps; a sheet without the column keeps them too.
+    await pm.importCsv('asset,task,trigger,interval,unit\r\npress-01,Grease bearings,calendar,7,days\r\n', () => true, T0);
+    assert.strictEqual((await pm.get(plan.id)).checklist.length, 3);
+
+    const opened = await pm.tick(Date.UTC(2026, 0, 8, 0, 0, 1), { wo });
+    assert.strictEqual(opened.length, 1);
+    const id = opened[0].id;
+    const cl = new ChecklistRepo();
+    const steps = await cl.orderSteps(store, id);
+    assert.deepStrictEqual(steps.map((s) => [s.index, s.text, s.required, s.done]), [[0, 'Lock out', true, false], [1, 'Grease DE and NDE', false, false], [2, 'Check belt tension', true, false]]);
+    await wo.transition({ id, action: 'assign', by: 'pete', assignee: 'tom', ts: T0 + DAY });
+    await wo.transition({ id, action: 'start', by: 'tom', ts: T0 + DAY });
+    const complete = () =>
+      store.tx(async (q) => {
+        await cl.assertCompletable(q, id);
+        return wo.transition({ id, action: 'complete', by: 'tom', ts: T0 + DAY + 60_000, repairMin: 30 }, q);
+      });
+    await assert.rejects(complete(), (e: Error) => e instanceof StateError && e.message === `WO-${String(id).padStart(6, '0')} cannot be completed: required checklist steps 1. "Lock out", 3. "Check belt tension" not ticked`);
+    assert.strictEqual((await wo.get(id)).status, 'in-progress', 'refused: nothing changed');
+    await store.tx((q) => cl.tick(q, id, 0, 'tom', T0 + DAY + 1000));
+    await assert.rejects(complete(), /required checklist step 3\. "Check belt tension" not ticked/);
+    const after = await store.tx((q) => cl.tick(q, id, 2, 'tom', T0 + DAY + 2000));
+    assert.deepStrictEqual([after[2].done, after[2].doneBy, after[2].doneAt], [true, 'tom', new Date(T0 + DAY + 2000).toISOString()]);
+    await assert.rejects(store.tx((q) => cl.tick(q, id, 7, 'tom', T0)), /msg\.payload\.step: expected a step number from 1 to 3/);
+    assert.strictEqual((await complete()).status, 'done');
+    await assert.rejects(store.tx((q) => cl.tick(q, id, 1, 'tom', T0)), /is done: its checklist can no longer change/);
+  });
+
+  it('a request with a photo becomes a work order once; the photo goes with it; a rejection needs a reason', async () => {
+    const photos = new PhotoRepo(dir);
+    const repo = new RequestRepo(store, photos);
+    const png = tinyPng();
+    const p = await store.tx((q) => photos.save(q, png, 'olga', T0));
+    assert.match(p.name, /^[0-9a-f]{32}\.png$/);
+    assert.deepStrictEqual(fs.readFileSync(path.join(dir, p.name)), png);
+    await assert.rejects(store.tx((q) => photos.save(q, Buffer.from('<svg onload=alert(1)>'), 'olga', T0)), (e: unknown) => e instanceof PhotoError && e.status === 415);
+    // Only the uploader may attach an unattached photo.
+    await assert.rejects(repo.create({ asset: 'press-01', text: 'Leaking oil', by: 'mallory', ts: T0, photos: [p.name] }), /not an unattached photo uploaded by mallory/);
+    const r = await repo.create({ asset: 'press-01', text: 'Leaking oil at the gearbox\nsince the morning shift', by: 'olga', ts: T0, photos: [p.name] });
+    assert.deepStrictEqual([r.status, r.requestedBy, r.photos.map((x) => x.name)], ['new', 'olga', [p.name]]);
+    const { request, order } = await repo.approve({ id: r.id, by: 'pete', ts: T0 + 1000 }, wo);
+    assert.deepStrictEqual([request.status, request.order, order.title, order.source, order.asset], ['approved', order.id, 'Leaking oil at the gearbox', 'manual', 'press-01']);
+    const detail = await repo.orderDetail(order.id);
+    assert.deepStrictEqual(detail.photos.map((x) => x.name), [p.name]);
+    assert.strictEqual(detail.request, r.id);
+    assert.deepStrictEqual((await photos.read(store, p.name))!.body, png);
+    await assert.rejects(repo.approve({ id: r.id, by: 'pete', ts: T0 }, wo), /is already approved \(by pete\)/);
+    const r2 = await repo.create({ asset: 'press-01', text: 'Noise', by: 'olga', ts: T0 });
+    await assert.rejects(repo.reject({ id: r2.id, by: 'pete', ts: T0, reason: '  ' }), /msg\.payload\.reason/);
+    const rej = await repo.reject({ id: r2.id, by: 'pete', ts: T0, reason: 'Normal noise of the new gearbox' });
+    assert.deepStrictEqual([rej.status, rej.reason, rej.order], ['rejected', 'Normal noise of the new gearbox', null]);
+    assert.deepStrictEqual((await repo.list({ status: 'new' })).length, 0);
+    await assert.rejects(repo.create({ asset: 'press-01', text: '   ', by: 'olga', ts: T0 }), /msg\.payload\.text/);
+  });
+});
