@@ -1,7 +1,8 @@
 /**
  * Runs every benchmark in bench/ (files named *.bench.ts exporting `run()`), one after the other,
  * in this process. `npm run bench` (all but the soak) or `npm run bench -- vibration` (names containing
- * it): cmms, rul, simulator, store (the CMMS hot paths on SQLite and PostgreSQL vs raw SQL),
+ * it): cmms, plant (N registered machines through ingest, vibration, health and work orders in real
+ * time), rul, simulator, store (the CMMS hot paths on SQLite and PostgreSQL vs raw SQL),
  * vibration; `npm run bench -- soak --hours 48` runs the soak with its options (bench/soak.bench.ts).
  */
 import fs from 'fs';

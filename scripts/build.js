@@ -91,6 +91,7 @@ const TEMPLATES = {
   'cmms-only.json': '05 - Maintenance only (CMMS).json',
   'scalar-modbus.json': '06 - Scalar Modbus machine.json',
   'plant-view.json': '07 - Plant view of every line (MQTT, Dashboard 2.0).json',
+  'plant-modbus.json': '08 - Plant from the asset register (Modbus).json',
 };
 const tplDir = path.join(root, 'examples', 'templates');
 fs.rmSync(tplDir, { recursive: true, force: true });

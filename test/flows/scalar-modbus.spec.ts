@@ -9,15 +9,13 @@
  */
 import assert from 'assert';
 import fs from 'fs';
-import net from 'net';
 import path from 'path';
 import Database from 'better-sqlite3';
+import { ModbusTestServer } from '../helpers/modbus';
 import { ROOT, admin, sleep, startRed, statuses, waitFor, type RunningRed } from '../ui/nodered';
 
 import type { Browser, Page } from 'playwright-core';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const Modbus = require('jsmodbus');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { chromium } = require('playwright-core');
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,36 +40,11 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-class PumpPlc {
-  holding = Buffer.alloc(2 * 16);
-  private server?: net.Server;
-  private sockets = new Set<net.Socket>();
-  port = 0;
-  start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const srv = net.createServer();
-      srv.on('connection', (s) => {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-      });
-      new Modbus.server.TCP(srv, { holding: this.holding, coils: Buffer.alloc(8), discrete: Buffer.alloc(8) });
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        this.port = (srv.address() as net.AddressInfo).port;
-        this.server = srv;
-        resolve(this.port);
-      });
-    });
+class PumpPlc extends ModbusTestServer {
+  constructor() {
+    super({ registers: 16 });
   }
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      for (const s of this.sockets) s.destroy();
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server = undefined;
-    });
-  }
-  write(p: Pump): void {
+  writePump(p: Pump): void {
     const mA = 4 + (16 * Math.max(0, Math.min(20, p.velocity))) / 20;
     this.holding.writeUInt16BE(Math.round(mA * 100), 0);
     this.holding.writeInt16BE(Math.round(p.temp * 10), 2);
@@ -106,7 +79,7 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
       if (phase !== 'stop') parts++;
       temp = phase === 'stop' ? Math.max(40, temp - 0.05) : Math.min(55, temp + 0.05);
       const v = phase === 'fault' ? 5.2 + noise(0.05) : phase === 'run' ? 1.8 + noise(0.1) : 0;
-      plc.write({ velocity: v, temp: temp + noise(0.3), current: phase === 'stop' ? 0 : 12 + noise(0.3), running: phase !== 'stop', parts });
+      plc.writePump({ velocity: v, temp: temp + noise(0.3), current: phase === 'stop' ? 0 : 12 + noise(0.3), running: phase !== 'stop', parts });
     };
     tick();
     timer = setInterval(tick, 50);

@@ -7,7 +7,6 @@
  */
 import assert from 'assert';
 import fs from 'fs';
-import net from 'net';
 import path from 'path';
 import { getNode, loadFlow, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode } from '../helpers/fixtures';
@@ -15,8 +14,7 @@ import { collect, statuses, waitFor } from './collect';
 import { wordsOf } from './registers';
 import type { RegisterType } from '../../nodes/core/ingest';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const Modbus = require('jsmodbus');
+import { ModbusTestServer } from '../helpers/modbus';
 const CONTRIB = [
   require('node-red-contrib-modbus/modbus/modbus-client.js'),
   require('node-red-contrib-modbus/modbus/modbus-read.js'),
@@ -65,44 +63,13 @@ function plan(): { cases: Case[]; rows: object[]; words: number[] } {
   return { cases, rows, words };
 }
 
-class Plc {
-  holding = Buffer.alloc(2 * 200);
-  coils = Buffer.alloc(64);
-  discrete = Buffer.alloc(64);
-  private server?: net.Server;
-  private sockets = new Set<net.Socket>();
-  port = 0;
-  start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const srv = net.createServer();
-      srv.on('connection', (s) => {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-      });
-      new Modbus.server.TCP(srv, { holding: this.holding, coils: this.coils, discrete: this.discrete });
-      srv.once('error', reject);
-      srv.listen(this.port, '127.0.0.1', () => {
-        this.port = (srv.address() as net.AddressInfo).port;
-        this.server = srv;
-        resolve(this.port);
-      });
-    });
+/** The test PLC: 200 holding registers, 64 coils and inputs; write() fills registers from 0. */
+class Plc extends ModbusTestServer {
+  constructor() {
+    super({ registers: 200, bits: 512 });
   }
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      for (const s of this.sockets) s.destroy();
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server = undefined;
-    });
-  }
-  write(words: number[]): void {
-    words.forEach((w, i) => this.holding.writeUInt16BE(w, 2 * i));
-  }
-  /** Set bits on as on the wire: bit i is bit (i % 8) of byte i / 8 (Modbus, LSB first). */
-  static bits(buf: Buffer, on: number[]): void {
-    buf.fill(0);
-    for (const i of on) buf[i >> 3] |= 1 << (i & 7);
+  writeFrom0(words: number[]): void {
+    this.write(0, words);
   }
 }
 
@@ -120,7 +87,7 @@ describe('rel-ingest: Modbus TCP through node-red-contrib-modbus', function () {
   for (const withStatus of [true, false]) {
   it(`decodes every type and order, marks the outage bad and resumes after the server restarts (${withStatus ? 'Status node + watchdog' : 'watchdog alone'})`, async () => {
     const { cases, rows, words } = plan();
-    plc.write(words);
+    plc.writeFrom0(words);
     const port = await plc.start();
     await loadFlow(
       [
@@ -183,7 +150,7 @@ describe('rel-ingest: Modbus TCP through node-red-contrib-modbus', function () {
 
     // 3. Restart with a new value: the same flow resumes with real values.
     words.splice(0, 1, ...wordsOf(4321, 'int16', 'AB'));
-    plc.write(words);
+    plc.writeFrom0(words);
     await plc.start();
     const back = await waitFor('readings after the restart', () => got.find((g) => g.at > tRestart && g.msg.payload.channel === 'int16-AB' && g.msg.payload.quality === 'good'), 20000);
     assert.strictEqual(back.msg.payload.value, 4321);
@@ -199,8 +166,8 @@ describe('rel-ingest: Modbus TCP through node-red-contrib-modbus', function () {
     // 16 coils (2 bytes on the wire) and 8 discrete inputs (1 byte); the map reads each as a bool.
     const coilsOn = [5, 9, 15];
     const inputsOn = [0, 3, 7];
-    Plc.bits(plc.coils, coilsOn);
-    Plc.bits(plc.discrete, inputsOn);
+    ModbusTestServer.bits(plc.coils, coilsOn);
+    ModbusTestServer.bits(plc.discrete, inputsOn);
     const port = await plc.start();
     const coilRows = boolRows('coil', 16);
     const inputRows = boolRows('di', 8);
@@ -225,7 +192,7 @@ describe('rel-ingest: Modbus TCP through node-red-contrib-modbus', function () {
 
   it('reads holding registers when an IO file names the payload (useIOForPayload)', async () => {
     const words = [725, ...wordsOf(12.25, 'float32', 'ABCD'), 54321];
-    plc.write(words);
+    plc.writeFrom0(words);
     const port = await plc.start();
     const dir = tmpDir('rel-modbus-io-');
     const ioFile = path.join(dir, 'plc.json');

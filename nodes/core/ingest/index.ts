@@ -6,3 +6,6 @@ export * from './opcua';
 export * from './csv';
 export * from './watchdog';
 export * from './machines';
+export * from './patterns';
+export * from './steps';
+export * from './registered';

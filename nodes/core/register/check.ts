@@ -3,6 +3,7 @@
  * the row and the column of every problem. Pure: no Node-RED.
  */
 import { checkAsset, type AssetSpec } from '../asset';
+import { patternProblem } from '../ingest/patterns';
 import { checkRegisterMap, REGISTER_WORDS, MAX_REGISTERS } from '../ingest/modbus';
 import { bearingProblems } from '../signal/bearing';
 import { MACHINE_CLASSES, type MachineClass } from '../signal/iso10816';
@@ -221,7 +222,7 @@ export function checkRow(cells: Partial<Record<Column, Cell>>, ctx: RowContext):
   const plcPort = numField('plcPort', { min: 1, max: 65535, integer: true });
   const unitId = numField('unitId', { min: 0, max: 255, integer: true });
   const baseAddress = numField('baseAddress', { min: 0, max: MAX_REGISTERS - 1, integer: true });
-  if (machineType) {
+  if (machineType && (!type || type.registers.length)) {
     if (plcHost === '' && !errors.some((e) => e.field === 'plcHost')) err('plcHost', `required with a machine type: the PLC's host name or IP address`);
     if (isEmpty(cells.baseAddress)) err('baseAddress', 'required with a machine type: the first register of this machine');
     else if (type && baseAddress !== null && baseAddress + typeSpan(type) > MAX_REGISTERS)
@@ -309,9 +310,20 @@ export function checkMachineType(raw: unknown, at: string): { type?: MachineType
   const errors: string[] = [];
   const name = own(raw, 'name');
   if (typeof name !== 'string' || !ID_RE.test(name)) errors.push(`${at}.name: expected 1-64 letters, digits, - _ . or :, starting with a letter or digit`);
-  const m = checkRegisterMap(own(raw, 'registers'));
+  // Topic patterns: a type may publish by MQTT or OPC UA instead of (or beside) a register map.
+  const patterns: { mqtt?: string; opcua?: string } = {};
+  for (const kind of ['mqtt', 'opcua'] as const) {
+    const p = own(raw, kind);
+    if (p === undefined || p === null || p === '') continue;
+    const problem = patternProblem(kind, p);
+    if (problem) errors.push(`${at}.${kind}: ${problem}`);
+    else patterns[kind] = (p as string).trim();
+  }
+  const hasPattern = patterns.mqtt !== undefined || patterns.opcua !== undefined;
+  const rawRegisters = own(raw, 'registers');
+  const m = hasPattern && (rawRegisters === undefined || rawRegisters === null) ? { rows: [], errors: [] } : checkRegisterMap(rawRegisters);
   errors.push(...m.errors.map((e) => `${at}.registers: ${e}`));
-  if (!m.errors.length && !m.rows.length) errors.push(`${at}.registers: expected at least one row (channel, register, type)`);
+  if (!m.errors.length && !m.rows.length && !hasPattern) errors.push(`${at}.registers: expected at least one row (channel, register, type), or an mqtt or opcua topic pattern`);
   for (const r of m.rows) {
     const e = checkChannelName(r.channel);
     if (e) errors.push(`${at}.registers: ${e}`);
@@ -327,14 +339,14 @@ export function checkMachineType(raw: unknown, at: string): { type?: MachineType
       const r = channelOf({ channel: own(c, 'channel'), quantity: own(c, 'quantity'), unit: own(c, 'unit'), role: own(c, 'role'), lo: own(c, 'lo'), hi: own(c, 'hi') });
       if (r.error) return void errors.push(`${at}.channels[${i}]: ${r.error}`);
       const ch = r.channel as RegisterChannel;
-      if (!m.errors.length && !mapped.has(ch.channel)) return void errors.push(`${at}.channels[${i}]: channel ${ch.channel} has no row in the register map`);
+      if (!m.errors.length && !hasPattern && !mapped.has(ch.channel)) return void errors.push(`${at}.channels[${i}]: channel ${ch.channel} has no row in the register map`);
       if (seen.has(ch.channel)) return void errors.push(`${at}.channels[${i}]: channel ${ch.channel} is listed twice`);
       seen.add(ch.channel);
       channels.push(ch);
     });
   }
   if (errors.length) return { errors };
-  return { type: { name: name as string, registers: m.rows, channels }, errors };
+  return { type: { name: name as string, registers: m.rows, channels, ...patterns }, errors };
 }
 
 /** Every channel of a machine: its type's mapped channels (role and limits from the type), then its own, its own winning. */
@@ -348,6 +360,8 @@ export function machineChannels(a: RegisteredAsset, type: MachineType | undefine
       if (r.unit && !c.unit) c.unit = r.unit;
       out.set(r.channel, c);
     }
+    // Channels a type publishes by topic pattern, without a register row.
+    for (const c of type.channels) if (!out.has(c.channel)) out.set(c.channel, { ...c });
   }
   for (const c of a.channels) out.set(c.channel, { ...out.get(c.channel), ...c });
   return [...out.values()];

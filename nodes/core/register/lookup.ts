@@ -72,6 +72,17 @@ export class RegisterIndex {
   }
 }
 
+/** Machines whose type carries a topic pattern of this kind (MQTT or OPC UA), sorted by id. */
+export function patternMachinesOf(index: RegisterIndex, kind: 'mqtt' | 'opcua'): PlcMachine[] {
+  const out: PlcMachine[] = [];
+  for (const id of index.ids()) {
+    const a = index.get(id) as RegisteredAsset;
+    const type = a.machineType ? index.type(a.machineType) : undefined;
+    if (type && type[kind]) out.push({ asset: a, type, channels: machineChannels(a, type) });
+  }
+  return out.sort((x, y) => (x.asset.asset < y.asset.asset ? -1 : 1));
+}
+
 /** The live indexes, one per store (by its location), with how many users hold each. */
 const live = new Map<string, { index: RegisterIndex; users: number }>();
 

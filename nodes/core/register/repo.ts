@@ -115,7 +115,11 @@ export class RegisterRepo {
 
   async types(q: Query = this.store): Promise<MachineType[]> {
     const rows = await q.all<{ name: string; registers: string; channels: string }>('SELECT name, registers, channels FROM register_types ORDER BY name');
-    return rows.map((r) => ({ name: r.name, registers: JSON.parse(r.registers), channels: JSON.parse(r.channels) }));
+    return rows.map((r) => {
+      // The channels column holds the channel list, or {channels, mqtt?, opcua?} for a type with topic patterns.
+      const c = JSON.parse(r.channels) as MachineType['channels'] | { channels: MachineType['channels']; mqtt?: string; opcua?: string };
+      return Array.isArray(c) ? { name: r.name, registers: JSON.parse(r.registers), channels: c } : { name: r.name, registers: JSON.parse(r.registers), ...c };
+    });
   }
 
   /** Everything, for the in-memory index. */
@@ -153,7 +157,7 @@ export class RegisterRepo {
         await q.run(
           `INSERT INTO register_types (name, registers, channels, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET registers = excluded.registers, channels = excluded.channels, updated_at = excluded.updated_at`,
-          [t.name, JSON.stringify(t.registers), JSON.stringify(t.channels), now],
+          [t.name, JSON.stringify(t.registers), JSON.stringify(t.mqtt || t.opcua ? { channels: t.channels, mqtt: t.mqtt, opcua: t.opcua } : t.channels), now],
         );
       }
     });

@@ -57,6 +57,10 @@ export interface MachineType {
   registers: RegisterRow[];
   /** Roles and limits of the mapped channels (a mapped channel without an entry is a measure). */
   channels: RegisterChannel[];
+  /** MQTT topic pattern of this type's machines, e.g. `plant/{line}/asset/{asset}/{channel}`. */
+  mqtt?: string;
+  /** OPC UA node-id pattern of this type's machines, e.g. `ns=2;s={asset}.{channel}`. */
+  opcua?: string;
 }
 
 /** The columns of the register file, in export order. */

@@ -1,0 +1,162 @@
+/**
+ * flows/plant-modbus.json as a new plant would use it, in a real Node-RED runtime with
+ * node-red-contrib-modbus and Dashboard 2.0: 15 real Modbus TCP servers (jsmodbus), 8 pump-skids
+ * each; the PLC block of the template copied once per PLC with only the client's address changed
+ * (what the editor's copy/paste and one form field do); the register of 120 machines uploaded as
+ * CSV through the rel-registry upload route (what the node's file button sends), dry run then
+ * apply. Changed for a test that runs in minutes: the learning length and the start-up minutes. Debian's chromium reads the page: every registered machine has a tile with its
+ * own values (so every reading arrived named right), then one machine driven to 12 mm/s (zone D)
+ * gets exactly one work order.
+ */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import Database from 'better-sqlite3';
+import { ModbusTestServer } from '../helpers/modbus';
+import { plantRows, toCsv } from '../register/plant';
+import { ROOT, admin, startRed, statuses, waitFor, type RunningRed } from '../ui/nodered';
+
+import type { Browser } from 'playwright-core';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { chromium } = require('playwright-core');
+const CHROMIUM = '/usr/bin/chromium';
+const PLCS = 15;
+const MACHINES = 120;
+const ALARM = 41; // M-042 is driven into zone D
+const base = (k: number, p: number) => 3 + p + 12 * k;
+const asset = (i: number) => `M-${String(i + 1).padStart(3, '0')}`;
+/** Each machine's own temperature (so a reading under the wrong name shows). */
+const tempOf = (i: number) => 30 + i * 0.4;
+
+describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through one rel-ingest, rel-health, work orders and the plant page', function () {
+  this.timeout(420_000);
+  let red: RunningRed | undefined;
+  const plcs: ModbusTestServer[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let browser: Browser | undefined;
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (timer) clearInterval(timer);
+    if (red) await red.stop();
+    for (const p of plcs) await p.stop();
+  });
+
+  it('every machine reads under its own name, one work order for the machine in zone D', async () => {
+    const ports: number[] = [];
+    for (let p = 0; p < PLCS; p++) {
+      plcs.push(new ModbusTestServer({ registers: 256 }));
+      ports.push(await plcs[p].start());
+    }
+    let fault = false;
+    let n = 0;
+    const tick = () => {
+      n++;
+      for (let i = 0; i < MACHINES; i++) {
+        const p = i % PLCS;
+        const k = Math.floor(i / PLCS);
+        const wobble = ((n * 7 + i * 13) % 11) / 100 - 0.05;
+        const vel = fault && i === ALARM ? 12 : 1.5 + wobble;
+        const count = 1000 * i + n;
+        plcs[p].write(base(k, p), [1, count >>> 16, count & 0xffff, Math.round(vel * 100), Math.round((tempOf(i) + wobble) * 10)]);
+      }
+    };
+    tick();
+    timer = setInterval(tick, 250);
+
+    // The template as shipped, its PLC block copied per PLC; per copy one change: the client's address.
+    const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'plant-modbus.json'), 'utf8')) as Record<string, any>[];
+    const byId = (id: string) => flow.find((x) => x.id === id)!;
+    assert.strictEqual(flow[1].type, 'comment', 'the template starts (after its tab) with the per-plant comment');
+    for (const x of flow.filter((y) => String(y.type).startsWith('rel-'))) assert.strictEqual(x.version, 1, `${x.type} ${x.id} carries its config version`);
+    assert.deepStrictEqual([byId('pl-ingest').source, byId('pl-ingest').plcHost, byId('pl-ingest').output], ['register', '', 'array']);
+    const client = byId('pl-plc1');
+    const read = byId('pl-read1');
+    const copies: Record<string, any>[] = ports.flatMap((port, p) => [
+      { ...client, id: `pl-plc${p + 1}`, name: `PLC ${p + 1}`, tcpHost: '127.0.0.1', tcpPort: String(port) },
+      { ...read, id: `pl-read${p + 1}`, name: `read PLC ${p + 1}`, server: `pl-plc${p + 1}`, y: read.y + 40 * p },
+    ]);
+    const deployed = [...flow.filter((x) => x.id !== 'pl-plc1' && x.id !== 'pl-read1'), ...copies];
+    Object.assign(byId('pl-health'), { learnMode: 'frames', learnFrames: 20, startupMinutes: 0 });
+
+    red = await startRed({ flow: [], excludes: [] });
+    const res = await admin(red, 'POST', '/flows', { flows: deployed }, { 'Node-RED-Deployment-Type': 'full' });
+    assert.ok(res.rev, 'deployed');
+    // The machine types inject runs on deploy; the register's file button then sends the CSV.
+    const rows = plantRows({ machines: MACHINES, plcs: PLCS, plc: (p) => ['127.0.0.1', ports[p]], base });
+    const csv = toCsv(rows);
+    const upload = (dryRun: boolean) => admin(red!, 'POST', '/rel-registry/pl-registry/import', { name: 'plant.csv', data: Buffer.from(csv).toString('base64'), dryRun, partial: false });
+    const dry = await waitFor('the dry run (after the machine types are defined)', async () => {
+      const r = await upload(true);
+      return r.errors.length === 0 ? r : null;
+    }, 30_000, 500);
+    assert.deepStrictEqual([dry.added, dry.applied], [MACHINES, false]);
+    const applied = await upload(false);
+    assert.deepStrictEqual([applied.added, applied.applied, applied.errors], [MACHINES, true, []]);
+
+    const db = path.join(red.userDir, 'reliability.db');
+    const orders = () => {
+      const d = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        const has = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cmms_work_orders'").get();
+        return has ? (d.prepare('SELECT id, asset, priority, severity, evidence, is_open FROM cmms_work_orders').all() as { id: number; asset: string; priority: number; severity: string; evidence: string; is_open: number }[]) : [];
+      } finally {
+        d.close();
+      }
+    };
+
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
+    browser = (await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })) as Browser;
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    await page.goto(`${red.url}/dashboard/plant`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    const tiles = async () =>
+      page.$$eval('.pl-tile', (els) => els.map((e) => ({ asset: e.getAttribute('data-asset') ?? '', state: e.getAttribute('data-state') ?? '', text: (e as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ') })));
+
+    // Every registered machine has a tile, live (a state past waiting) and showing its own temperature.
+    const t0 = Date.now();
+    let seen: { asset: string; state: string; text: string }[] = [];
+    const live = await waitFor('120 live tiles with their own values', async () => {
+      const t = (seen = await tiles());
+      const ok = t.filter((x) => /^M-\d{3}$/.test(x.asset) && x.state !== 'waiting' && /motor-temp/.test(x.text));
+      return ok.length >= MACHINES ? t : null;
+    }, 180_000, 2000).catch(async (e) => {
+      const st = await statuses(red!, 1500);
+      throw new Error(`${e.message}: ${seen.length} tiles, e.g. ${JSON.stringify(seen.slice(0, 3))}; statuses ${JSON.stringify(st)}; log: ${red!.log().split('\n').filter((l) => /\[(warn|error)\]/.test(l)).slice(0, 10).join(' | ')}`);
+    });
+    console.log(`      all ${MACHINES} tiles live ${Math.round((Date.now() - t0) / 1000)} s after the register upload`);
+    assert.strictEqual(live.length, MACHINES, 'one tile per registered machine, no other');
+    for (let i = 0; i < MACHINES; i++) {
+      const t = live.find((x) => x.asset === asset(i));
+      assert.ok(t, `${asset(i)} has no tile`);
+      const m = /motor-temp (\d+(?:\.\d+)?) degC/.exec(t.text);
+      assert.ok(m, `${asset(i)}: ${t.text}`);
+      assert.ok(Math.abs(Number(m[1]) - tempOf(i)) <= 0.15, `${asset(i)} shows ${m[1]} degC, its PLC holds ${tempOf(i)}: ${t.text}`);
+      assert.match(t.text, /DE-vel 1\.\d+ mm\/s/, `${asset(i)}: ${t.text}`);
+      assert.ok(/line-\d/.test(t.text), `${asset(i)} shows its line: ${t.text}`);
+    }
+    assert.deepStrictEqual(orders(), [], 'no work order while every machine runs normally');
+
+    // Learned (20 polls), then one machine into ISO 10816 zone D.
+    await waitFor('every machine learned', async () => ((await tiles()).filter((x) => x.state === 'normal').length >= MACHINES ? true : null), 120_000, 2000);
+    fault = true;
+    const wo = await waitFor('a work order', () => orders()[0], 60_000, 500);
+    const alarmTile = await waitFor(`the ${asset(ALARM)} tile in alarm with its work order`, async () => {
+      const t = (await tiles()).find((x) => x.asset === asset(ALARM));
+      return t && t.state === 'alarm' && /Work order #\d+ P\d/.test(t.text) ? t : null;
+    }, 30_000, 1000);
+    console.log(`      ${alarmTile.text}`);
+    console.log(`      work order: P${wo.priority} ${wo.severity}: ${wo.evidence}`);
+    const all = orders();
+    assert.strictEqual(all.length, 1, `one work order, got ${all.map((o) => o.asset).join(', ')}`);
+    assert.strictEqual(all[0].asset, asset(ALARM));
+    assert.match(all[0].evidence, /zone D/);
+    const st = await statuses(red, 1500);
+    assert.match(st['pl-ingest']?.text ?? '', /readings/, JSON.stringify(st['pl-ingest']));
+    const errors = red.log().split('\n').filter((l) => /\[error\]/.test(l));
+    assert.deepStrictEqual(errors, [], 'no errors in the log');
+  });
+});
