@@ -21,7 +21,7 @@ import os from 'os';
 import path from 'path';
 import { EventEmitter } from 'events';
 import Database from 'better-sqlite3';
-import { openStore, migrateCore } from '../nodes/core/store';
+import { openStore, migrateCoreAsync } from '../nodes/core/store';
 import { migrateCmms, dedupKey } from '../nodes/core/cmms';
 
 /** Just enough of the Node-RED runtime to construct a node and feed it messages. */
@@ -136,7 +136,7 @@ async function freshFile(name: string): Promise<string> {
   const file = path.join(dir, name);
   const h = openStore(file);
   try {
-    migrateCore(h.store);
+    await migrateCoreAsync(h.db);
     await migrateCmms(h.db);
   } finally {
     h.release();

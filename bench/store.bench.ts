@@ -24,7 +24,7 @@ import path from 'path';
 import { EventEmitter } from 'events';
 import Database from 'better-sqlite3';
 import { Pool, Client } from 'pg';
-import { openStore, migrateCore } from '../nodes/core/store';
+import { openStore, migrateCoreAsync } from '../nodes/core/store';
 import { openPostgres, type PgHandle } from '../nodes/core/store/postgres';
 import { migrateCmms, dedupKey } from '../nodes/core/cmms';
 import { pgCluster, type PgCluster } from '../test/helpers/pg';
@@ -149,7 +149,7 @@ async function sqliteDb(): Promise<Db> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-bench-'));
   const file = path.join(dir, 'bench.db');
   const h = openStore(file);
-  migrateCore(h.store);
+  await migrateCoreAsync(h.db);
   await migrateCmms(h.db);
   h.release();
   const raw = new Database(file);

@@ -20,7 +20,7 @@ import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
 import { shortError, status } from '../shared/status';
-import { acquireStore, type StoreHandle } from '../shared/store';
+import { acquireStore, type AcquiredStore } from '../shared/store';
 
 interface SimulatorDef extends NodeDef, SimulatorForm {
   asset?: string;
@@ -55,7 +55,7 @@ export = function (RED: RedApi) {
     const clock = getClock(RED);
     const asset = simAsset(RED, config);
     const setup = simulatorSetup(config, asset);
-    const h: StoreHandle | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;
+    const h: AcquiredStore | undefined = typeof config.store === 'string' && config.store ? acquireStore(RED, config.store, 'rel-simulator') : undefined;
     const port = h && {
       // per-box state: the local store
       load: () => h.local.migrate('core', CORE_MIGRATIONS).then(() => getState<SavedSimulator>(h.local, 'simulator', node.id)),

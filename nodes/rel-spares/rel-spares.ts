@@ -9,7 +9,7 @@ import { actor, authorize } from '../shared/actor';
 import { SparesRepo, type PartStock, type PullSignal } from '../core/cmms/spares';
 import { InputError } from '../core/errors';
 import { num, object, optNum, optStr, own, str, time } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf, inFlight } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, inFlight, unavailable, applyMove, notApplied, paintStatus, CMMS_EVENTS, MOVE_ACTIONS, type MoveEvent } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
@@ -43,17 +43,22 @@ export = function (RED: RedApi) {
   defineNode<SparesDef>(RED, 'rel-spares', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-spares');
+    const { handle: h, db, ready, settled, writes } = acquireCmmsStore(RED, config.store, 'rel-spares');
     const win = Number(config.demandWindowDays);
-    const repo = new SparesRepo(db, Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90);
+    const window = Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90;
+    const repo = new SparesRepo(db, window);
     let closed = false;
-    const showStatus = async () => {
-      const parts = await repo.list(clock.now());
-      if (closed) return;
-      const below = parts.filter((p) => p.belowReorderPoint).length;
-      if (below) status.warn(node, `${parts.length} parts, ${below} to order`);
-      else status.ok(node, `${parts.length} parts`);
-    };
+    // While the plant database is away: "plant database offline · 12 queued" (shared/cmms.ts).
+    const showStatus = async () =>
+      paintStatus(node, writes, async () => {
+        await ready();
+        const parts = await repo.list(clock.now());
+        if (closed) return;
+        const below = parts.filter((p) => p.belowReorderPoint).length;
+        if (below) status.warn(node, `${parts.length} parts, ${below} to order`);
+        else status.ok(node, `${parts.length} parts`);
+      }, () => closed);
+    const unwatch = writes.onPending(() => void showStatus());
     const fail = (e: unknown) => {
       if (!closed) node.error(e instanceof Error ? e.message : String(e));
     };
@@ -78,19 +83,21 @@ export = function (RED: RedApi) {
             await showStatus();
           }
         } catch (e) {
-          fail(e);
+          // While the plant database is away the status says so; the next check catches up.
+          if (unavailable(e)) void showStatus();
+          else fail(e);
         }
       });
     }, (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
-    ready().then(showStatus).catch((e) => {
-      if (!closed) status.error(node, e instanceof Error ? e.message : String(e));
-    });
+    void showStatus();
 
     return {
       input: (msg, send) =>
         work.run(async () => {
-          await ready();
           const action = actionOf(msg, ACTIONS);
+          // Stock moves also go on while the plant database is away (queued).
+          const move = (MOVE_ACTIONS as readonly string[]).includes(action);
+          if (!move) await ready();
           authorize(msg, 'rel-spares', action);
           const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
           const ts = eventTime(p, 'ts', () => clock.now());
@@ -125,15 +132,21 @@ export = function (RED: RedApi) {
                 ts,
               );
               break;
-            case 'adjust':
-              result = await repo.adjust({ part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts });
-              break;
             case 'get':
               result = await repo.get(part, ts);
               break;
             default: {
-              const m = { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts };
-              result = await (action === 'receive' ? repo.receive(m) : action === 'issue' ? repo.issue(m) : action === 'reserve' ? repo.reserve(m) : repo.release(m));
+              const ev: MoveEvent =
+                action === 'adjust'
+                  ? { action, move: { part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts }, window }
+                  : { action: action as Exclude<MoveEvent['action'], 'adjust'>, move: { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts }, window };
+              const w = await writes.write(msg, CMMS_EVENTS.move, ev, (fn) => db.tx(fn), (q) => applyMove(repo, ev, q));
+              if (!w.applied) {
+                send([notApplied(msg, w), null] as never);
+                await showStatus();
+                return;
+              }
+              result = w.value;
             }
           }
           msg.payload = result;
@@ -143,6 +156,7 @@ export = function (RED: RedApi) {
         }),
       close: async () => {
         clock.clearInterval(timer);
+        unwatch();
         try {
           // Checks that came due and messages received before the close still run.
           await checks;

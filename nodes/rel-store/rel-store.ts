@@ -7,8 +7,8 @@
  *   it, and its close waits for the pool to end. Per-box state stays in the local SQLite file.
  */
 import { defineNode } from '../shared/node';
-import { resolveDbPath, pgSettings, gatedStore, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
-import { openConnections, openStore, openPostgres, migrateCore, migrateCoreAsync, type Store } from '../core/store';
+import { resolveDbPath, pgSettings, gatedStore, closeOutbox, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
+import { openConnections, openStore, openPostgres, migrateCoreAsync, type Store } from '../core/store';
 import { Housekeeper } from '../core/store/housekeeper';
 import { migrateStoreConfig, storageSettings, type PlantStorage, type StorageSettings } from '../core/store/housekeeping-config';
 import path from 'path';
@@ -58,6 +58,8 @@ export = function (RED: RedApi) {
     (node, saved) => {
       const config = migrateStoreConfig(saved).config;
       const backend = config.backend === undefined || config.backend === '' ? 'sqlite' : config.backend;
+      // Events waiting for the PostgreSQL server in the local file (always 0 on SQLite).
+      node.queued = () => node.outbox?.pending() ?? 0;
       let storage: StorageSettings;
       try {
         storage = storageSettings(config as unknown as Record<string, unknown>, plantStorage(RED));
@@ -97,6 +99,8 @@ export = function (RED: RedApi) {
         close: async () => {
           closed = true;
           await stopHk();
+          // The outbox's replay stops (what waits stays in the local file) before the pool ends.
+          await closeOutbox(node);
           return pg.release();
         },
       };
@@ -133,7 +137,7 @@ export = function (RED: RedApi) {
     if (backend === 'postgres') {
       if (!cfg?.pg) return res.json({ backend, deployed: false, versions: {} });
       const db = cfg.pg.db;
-      const base = { backend, location: db.location, localFile: cfg.file, deployed: true, users: cfg.users?.() ?? 0 };
+      const base = { backend, location: db.location, localFile: cfg.file, deployed: true, users: cfg.users?.() ?? 0, queued: cfg.queued?.() ?? 0 };
       try {
         await migrateCoreAsync(db);
         return res.json({ ...base, server: await db.serverVersion(), versions: await db.versions() });
@@ -151,8 +155,8 @@ export = function (RED: RedApi) {
     try {
       const h = openStore(cfg.file);
       try {
-        migrateCore(h.store);
-        const users = openConnections().find((c) => c.file === h.store.file)?.users ?? 1;
+        await migrateCoreAsync(h.db);
+        const users = openConnections().find((c) => c.file === h.db.location)?.users ?? 1;
         res.json({ backend, file, deployed: true, server: await h.db.serverVersion(), versions: await h.db.versions(), users: users - 1 });
       } finally {
         h.release();

@@ -11,13 +11,12 @@
  */
 import { actor, authorize } from '../shared/actor';
 import { TxBatcher } from '../core/cmms/batch';
-import { SEVERITIES, WorkOrderRepo, type DetectResult, type Severity, type WorkOrder } from '../core/cmms/work-orders';
+import { SEVERITIES, TRANSITION_ACTIONS, WorkOrderRepo, type DetectResult, type Severity, type WorkOrder } from '../core/cmms/work-orders';
 import { ANDON_SOURCES, FollowUps, PartsPlan } from '../core/cmms/follow-ups';
 import { WO_ACTIONS, createInput, findings, listFilter, transitionInput, woId, type WoAction } from '../core/cmms/work-order-input';
-import { ChecklistRepo } from '../core/floor/checklist';
 import { ANDON_KINDS } from '../core/jit/andon';
 import { isObject, object, oneOf, own } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf, assetFacts } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, assetFacts, applyDetect, applyTransition, notApplied, paintStatus, replayWith, CMMS_EVENTS } from '../shared/cmms';
 import { followUpGlue } from '../shared/follow-ups';
 import { boxId, boxScope } from '../shared/box';
 import { getClock, systemClock } from '../shared/clock';
@@ -50,9 +49,10 @@ export = function (RED: RedApi) {
     const parts = PartsPlan.parse(config.parts, 'parts');
     const andonKind = config.andonKind ? oneOf(config.andonKind, 'andonKind', ANDON_KINDS) : undefined;
     const origin = boxScope(boxId(RED), `rel-work-order:${node.id}`);
-    const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-work-order');
+    const { handle: h, db, ready, settled, writes } = acquireCmmsStore(RED, config.store, 'rel-work-order');
     const repo = new WorkOrderRepo(db, { followUps: new FollowUps(db, { origin, parts, andon: andonKind ? { kind: andonKind, sources: ANDON_SOURCES } : null }) });
-    const checklists = new ChecklistRepo();
+    // Events this node queued while the plant database was away replay through this repository (its follow-ups).
+    const unreplay = replayWith(origin, repo);
     // Each commit publishes the history the repository cached in that transaction.
     const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
     const minSeverity = (SEVERITIES as readonly string[]).includes(String(config.minSeverity)) ? (config.minSeverity as Severity) : 'warning';
@@ -71,24 +71,25 @@ export = function (RED: RedApi) {
     // once, later ones within the interval are folded into one trailing paint.
     const shown = throttledStatus(systemClock, STATUS_MS);
     let closed = false;
+    // While the plant database is away: "plant database offline · 12 queued" (shared/cmms.ts).
     const paint = () => {
       if (closed) return;
-      ready()
-        .then(() => repo.countOpen())
-        .then(
-          (n) => !closed && status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`),
-          (e) => !closed && status.error(node, e instanceof Error ? e.message : String(e)),
-        );
+      paintStatus(node, writes, async () => {
+        const n = await ready().then(() => repo.countOpen());
+        if (!closed) status.ok(node, `${n} open WO${n === 1 ? '' : 's'}`);
+      }, () => closed);
     };
     const showStatus = () => !closed && shown.show('open', paint);
+    const unwatch = writes.onPending(showStatus);
     paint();
 
     return {
       input: async (msg: NodeMessage, send) => {
-        await ready();
         const p = msg.payload;
         const fallback = isObject(p) && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined) ? 'detect' : undefined;
         const action: WoAction = actionOf(msg, WO_ACTIONS, fallback);
+        // Detections and transitions also go on while the plant database is away (queued).
+        if (action !== 'detect' && !(TRANSITION_ACTIONS as readonly string[]).includes(action)) await ready();
         authorize(msg, 'rel-work-order', action);
         const payload = action === 'list' && (p === undefined || p === null || p === '') ? {} : object(p, 'msg.payload');
         const ts = eventTime(payload, 'ts', () => clock.now());
@@ -120,11 +121,13 @@ export = function (RED: RedApi) {
           const facts = assetFacts(RED, config.asset, msg, payload, defaultCrit);
           const found = findings(payload, minSeverity);
           if (!found.length) return void showStatus();
-          const results: DetectResult[] = await batch.run(async (q) => {
-            const out: DetectResult[] = [];
-            for (const f of found) out.push(await repo.detect({ ...facts, ...f, ts }, q));
-            return out;
-          });
+          const ev = { facts, found, ts, origin };
+          const w = await writes.write(msg, CMMS_EVENTS.detect, ev, (fn) => batch.run(fn), (q) => applyDetect(repo, ev, q));
+          if (!w.applied) {
+            send(emit(notApplied(msg, w)));
+            return void showStatus();
+          }
+          const results: DetectResult[] = w.value;
           msg.payload = results[0]!.workOrder;
           if (results.length > 1) msg.workOrders = results.map((r) => r.workOrder);
           send(emit(msg));
@@ -133,17 +136,21 @@ export = function (RED: RedApi) {
           return;
         }
         const input = transitionInput(action, payload, by(), ts);
-        // Completing is refused while a required checklist step is not ticked (same transaction).
-        const wo: WorkOrder = await batch.run(async (q) => {
-          if (action === 'complete') await checklists.assertCompletable(q, input.id);
-          return repo.transition(input, q);
-        });
+        // Completing is refused while a required checklist step is not ticked (same transaction; applyTransition).
+        const w = await writes.write(msg, CMMS_EVENTS.transition, { ...input, origin }, (fn) => batch.run(fn), (q) => applyTransition(repo, input, q));
+        if (!w.applied) {
+          send(emit(notApplied(msg, w)));
+          return void showStatus();
+        }
+        const wo: WorkOrder = w.value;
         msg.payload = wo;
         send(emit(msg));
         showStatus();
       },
       close: async () => {
         closed = true;
+        unwatch();
+        unreplay();
         shown.close();
         try {
           await batch.drain();

@@ -1,16 +1,229 @@
 /**
  * Glue shared by the CMMS nodes (rel-work-order, rel-pm, rel-spares, rel-kpi): open the
- * asynchronous store and apply the cmms migrations there, and the asset facts a work order needs (line, criticality) from the
- * deployed rel-asset, else from the message, else defaults.
+ * asynchronous store and apply the cmms migrations there, the asset facts a work order needs (line, criticality) from the
+ * deployed rel-asset, else from the message, else defaults, and the writes that go on while the
+ * plant database (PostgreSQL) is away: detections, work-order transitions and stock moves queue in
+ * the box's offline outbox and are replayed in order when it is back (`CmmsWrites`).
  */
 import { migrateCmms } from '../core/cmms/schema';
-import type { Store } from '../core/store/types';
-import type { AssetFacts } from '../core/cmms/work-orders';
+import { StoreUnavailableError, type Query, type Store } from '../core/store/types';
+import { WorkOrderRepo, type AssetFacts, type DetectResult, type Severity, type TransitionInput, type WorkOrder } from '../core/cmms/work-orders';
+import { SparesRepo, type MoveInput, type PartStock } from '../core/cmms/spares';
+import { ChecklistRepo } from '../core/floor/checklist';
 import { InputError } from '../core/errors';
-import { optStr, num, own, str, time } from '../core/validate';
+import { isObject, optStr, num, own, str, time } from '../core/validate';
 import { findAsset, resolveAsset } from './assets';
-import type { NodeMessage, RedApi } from './red';
-import { acquireStore, type StoreHandle } from './store';
+import type { NodeMessage, RedApi, RedNode } from './red';
+import { status } from './status';
+import { acquireStore, registerOutboxArea, storeOutbox, type AcquiredStore, type StoreOutbox } from './store';
+
+// ------------------------------------------------------------------------------------------------
+// The writes that go on while the plant database is away. Each is one function of (repository,
+// event, q), called by the node's online path in its own transaction and by the outbox's replay
+// in the outbox transaction: the same code either way.
+
+/** One finding of a detect message (rel-work-order's reading of a finding, a diagnosis or a health state). */
+export interface Finding {
+  mode: string;
+  severity: Severity;
+  evidence: string;
+}
+/** A detect message as an event: the asset facts, its findings and its time. */
+export interface DetectEvent {
+  facts: AssetFacts;
+  found: Finding[];
+  ts: number;
+  /** The rel-work-order node that accepted it (box-scoped), whose repository (and follow-ups) the replay uses while it is deployed. */
+  origin?: string;
+}
+
+/** Work-order repositories of deployed rel-work-order nodes, by origin: a replayed event goes through its node's (follow-ups included). */
+const replayRepos = new Map<string, WorkOrderRepo>();
+
+/** Replay this node's queued events through `repo` while it is deployed; returns the unregister (call it in close). */
+export function replayWith(origin: string, repo: WorkOrderRepo): () => void {
+  replayRepos.set(origin, repo);
+  return () => {
+    if (replayRepos.get(origin) === repo) replayRepos.delete(origin);
+  };
+}
+
+export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query): Promise<DetectResult[]> {
+  const out: DetectResult[] = [];
+  for (const f of e.found) out.push(await repo.detect({ ...e.facts, ...f, ts: e.ts }, q));
+  return out;
+}
+
+const checklists = new ChecklistRepo();
+
+/** A transition; completing is refused while a required checklist step of the order is not ticked (in the same transaction). */
+export async function applyTransition(repo: WorkOrderRepo, t: TransitionInput, q: Query): Promise<WorkOrder> {
+  if (t.action === 'complete') await checklists.assertCompletable(q, t.id);
+  return repo.transition(t, q);
+}
+
+export const MOVE_ACTIONS = ['receive', 'issue', 'reserve', 'release', 'adjust'] as const;
+export type MoveAction = (typeof MOVE_ACTIONS)[number];
+/** A stock move as an event (`adjust` carries `count` instead of `qty`); `window` is the node's demand window in days. */
+export type MoveEvent =
+  | { action: Exclude<MoveAction, 'adjust'>; move: MoveInput; window: number }
+  | { action: 'adjust'; move: Omit<MoveInput, 'qty'> & { count: number }; window: number };
+
+export function applyMove(repo: SparesRepo, e: MoveEvent, q: Query): Promise<PartStock> {
+  switch (e.action) {
+    case 'receive':
+      return repo.receive(e.move, q);
+    case 'issue':
+      return repo.issue(e.move, q);
+    case 'reserve':
+      return repo.reserve(e.move, q);
+    case 'release':
+      return repo.release(e.move, q);
+    case 'adjust':
+      return repo.adjust(e.move, q);
+    default:
+      throw new Error(`cmms: unknown stock move ${JSON.stringify((e as { action: unknown }).action)}`);
+  }
+}
+
+/** Event kinds of the cmms area in the offline outbox. */
+export const CMMS_EVENTS = { detect: 'cmms.detect', transition: 'cmms.transition', move: 'cmms.move' } as const;
+
+registerOutboxArea('cmms', {
+  handlers: (db) => {
+    const wo = new WorkOrderRepo(db);
+    const spares = new Map<number, SparesRepo>();
+    const sparesFor = (window: number) => {
+      let r = spares.get(window);
+      if (!r) spares.set(window, (r = new SparesRepo(db, window)));
+      return r;
+    };
+    return {
+      [CMMS_EVENTS.detect]: async (q, e: DetectEvent) => {
+        await applyDetect((e.origin && replayRepos.get(e.origin)) || wo, e, q);
+      },
+      [CMMS_EVENTS.transition]: async (q, e: TransitionInput & { origin?: string }) => {
+        const { origin, ...t } = e;
+        await applyTransition((origin && replayRepos.get(origin)) || wo, t, q);
+      },
+      [CMMS_EVENTS.move]: async (q, e: MoveEvent) => {
+        await applyMove(sparesFor(Number(e.window) || 90), e, q);
+      },
+    };
+  },
+  prepare: (db) => migrateCmms(db),
+});
+
+/** What a write came to: applied now (with the domain's answer), or queued / found applied before (no answer yet). */
+export type Written<T> = { applied: true; value: T } | { applied: false; queued: boolean; duplicate: boolean; key: string; pending: number };
+
+export const MAX_EVENT_ID = 150;
+
+/** `msg.eventId`: an idempotency key the source gives an event (a string of 1-150 characters), or undefined. */
+function eventIdOf(msg: NodeMessage): string | undefined {
+  const id = own(msg, 'eventId');
+  if (id === undefined || id === null || id === '') return undefined;
+  return str(id, 'msg.eventId', { maxLength: MAX_EVENT_ID });
+}
+
+/**
+ * The writes of one node: on SQLite straight to the store; on PostgreSQL through the rel-store's
+ * offline outbox. While the server answers and nothing waits, a write runs in the node's own
+ * transaction (group commit) and records its event key there; when the server cannot be reached
+ * (StoreUnavailableError), or events already wait (their order is kept), it is queued in the box's
+ * local file and acknowledged as queued.
+ */
+export class CmmsWrites {
+  constructor(
+    private readonly outbox: StoreOutbox | undefined,
+    private readonly ready: () => Promise<unknown>,
+  ) {}
+
+  /** Events waiting for the plant database (0 on SQLite). */
+  pending(): number {
+    return this.outbox?.pending() ?? 0;
+  }
+
+  /** Call fn when the number of waiting events changes; returns the unsubscribe. */
+  onPending(fn: (pending: number) => void): () => void {
+    return this.outbox ? this.outbox.onPending(fn) : () => undefined;
+  }
+
+  /** The event's key: `<kind>:<msg.eventId>` when the message names one, else a new one of this box. */
+  keyOf(msg: NodeMessage, kind: string, outbox: StoreOutbox): string {
+    const id = eventIdOf(msg);
+    return id === undefined ? outbox.nextKey() : `${kind}:${id}`;
+  }
+
+  /**
+   * Apply one event: `online(q)` in a transaction from `tx` (the node's batcher or the store),
+   * or queue `event` (JSON) for the outbox handler of `kind`, which makes the same change.
+   */
+  async write<T>(msg: NodeMessage, kind: string, event: unknown, tx: <R>(fn: (q: Query) => Promise<R>) => Promise<R>, online: (q: Query) => Promise<T>): Promise<Written<T>> {
+    const o = this.outbox;
+    if (!o) {
+      eventIdOf(msg); // checked on every backend; a SQLite store never queues, so it needs no key
+      await this.ready();
+      return { applied: true, value: await tx(online) };
+    }
+    const key = this.keyOf(msg, kind, o);
+    await o.ready;
+    const ob = o.outbox;
+    const queue = async (away: boolean): Promise<Written<T>> => {
+      const r = await ob.enqueue(kind, key, event, { away });
+      return { applied: false, queued: r === 'queued', duplicate: r === 'duplicate', key, pending: ob.pending() };
+    };
+    if (!ob.direct()) return queue(false);
+    try {
+      await this.ready();
+      await ob.ready();
+      const r = await tx(async (q) => ((await ob.record(q, key)) ? { value: await online(q) } : undefined));
+      if (r) return { applied: true, value: r.value };
+      return { applied: false, queued: false, duplicate: true, key, pending: ob.pending() };
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      return queue(true);
+    }
+  }
+}
+
+/**
+ * A write that was not applied now: the message goes on with `msg.queued` (true: waiting in the
+ * box's outbox; false with `msg.duplicate`: its key was applied before), `msg.eventKey`, and the
+ * same in `msg.payload` (the incoming payload, plus `queued`, `duplicate`, `eventKey` and
+ * `pending`, the number of events waiting).
+ */
+export function notApplied(msg: NodeMessage, w: Extract<Written<unknown>, { applied: false }>): NodeMessage {
+  msg.queued = w.queued;
+  msg.eventKey = w.key;
+  if (w.duplicate) msg.duplicate = true;
+  const p = isObject(msg.payload) ? msg.payload : {};
+  msg.payload = { ...p, queued: w.queued, ...(w.duplicate ? { duplicate: true } : {}), eventKey: w.key, pending: w.pending };
+  return msg;
+}
+
+/** Whether an error means the plant database cannot be reached (a status shows it offline, not failed). */
+export function unavailable(e: unknown): boolean {
+  return e instanceof StoreUnavailableError;
+}
+
+/**
+ * Paint a cmms node's status: the offline ring while events wait ("plant database offline · 12
+ * queued"), else `normal()`; when that fails because the server cannot be reached, the ring
+ * without a count, else the error.
+ */
+export function paintStatus(node: RedNode, writes: CmmsWrites, normal: () => Promise<void>, isClosed: () => boolean): void {
+  const n = writes.pending();
+  if (n > 0) {
+    status.offline(node, n);
+    return;
+  }
+  normal().catch((e) => {
+    if (isClosed()) return;
+    if (unavailable(e)) status.offline(node, writes.pending());
+    else status.error(node, e instanceof Error ? e.message : String(e));
+  });
+}
 
 /**
  * The node's store handle and `ready()`, which resolves with the asynchronous store (`handle.db`)
@@ -19,12 +232,14 @@ import { acquireStore, type StoreHandle } from './store';
  * a message fails with the migration's error while it cannot succeed. `settled` settles with the
  * first attempt (close waits for it).
  */
-export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: StoreHandle; db: Store; ready: () => Promise<Store>; settled: Promise<void> } {
+export function acquireCmmsStore(RED: RedApi, storeId: unknown, what: string): { handle: AcquiredStore; db: Store; ready: () => Promise<Store>; settled: Promise<void>; writes: CmmsWrites } {
   // The cmms track on `db` (the configured backend), with the core schema.
-  const handle = acquireStore(RED, storeId, what, (_local, db) => migrateCmms(db));
+  const handle = acquireStore(RED, storeId, what, (db) => migrateCmms(db));
   const db = handle.db;
   const ready = () => handle.ensure().then(() => db);
-  return { handle, db, ready, settled: handle.ready.catch(() => undefined) };
+  // The rel-store's offline outbox (postgres only): detections, transitions and stock moves queue there while the server is away.
+  const writes = new CmmsWrites(storeOutbox(RED, storeId), ready);
+  return { handle, db, ready, settled: handle.ready.catch(() => undefined), writes };
 }
 
 /** Facts of the asset a message is about (the configured asset wins, then a deployed one, then the payload). */

@@ -8,7 +8,7 @@
 import { joinIndex, RegisterRepo, type RegisterIndex } from '../core/register';
 import { onInitFailure } from './node';
 import type { RedApi } from './red';
-import { acquireStore, type StoreHandle } from './store';
+import { acquireStore, type AcquiredStore } from './store';
 
 export const REFRESH_MS = 30_000;
 /** How long the index stays after its last user left (a redeploy closes, then starts, the nodes). */
@@ -17,7 +17,7 @@ export const GRACE_MS = 5_000;
 export interface RegisterHandle {
   repo: RegisterRepo;
   index: RegisterIndex;
-  store: StoreHandle;
+  store: AcquiredStore;
   /** Resolves when the schema is migrated and the index loaded (rejects with why not). */
   ready: Promise<void>;
   /** Reload the index from the store (after a commit). */

@@ -13,6 +13,11 @@ export const status = {
   error: (node: RedNode, text: string) => node.status({ fill: 'red', shape: 'dot', text: clip(text) }),
   idle: (node: RedNode, text: string) => node.status({ fill: 'grey', shape: 'ring', text: clip(text) }),
   clear: (node: RedNode) => node.status({}),
+  /**
+   * The plant database (PostgreSQL) cannot be reached and writes wait in the box's local outbox:
+   * a yellow ring, "plant database offline · 12 queued" (not clipped: the count is the point).
+   */
+  offline: (node: RedNode, queued: number) => node.status({ fill: 'yellow', shape: 'ring', text: queued > 0 ? `plant database offline · ${queued} queued` : 'plant database offline' }),
 };
 
 /** A short form of an error message for a status dot: the property path and the expectation. */

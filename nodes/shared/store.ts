@@ -1,12 +1,14 @@
 /** Config lookup for the store: resolve a node's `store` property to a shared connection. */
 import fs from 'fs';
 import path from 'path';
-import { openStore, migrateCore, migrateCoreAsync, GatedStore, type SyncStore as Store, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
+import { randomBytes } from 'crypto';
+import { openStore, migrateCoreAsync, GatedStore, Outbox, type OutboxHandler, type Store as AsyncStore, type StoreHandle, type PgHandle } from '../core/store';
+import { boxId } from './box';
 import { onInitFailure } from './node';
 import type { NodeDef, RedApi, RedNode } from './red';
 
 export const DEFAULT_DB_FILE = 'reliability.db';
-/** The per-box SQLite file (`handle.local`, and the deprecated `handle.store`) when the backend is PostgreSQL. */
+/** The per-box SQLite file (`handle.local`) when the backend is PostgreSQL. */
 export const DEFAULT_LOCAL_FILE = 'reliability-local.db';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -29,6 +31,135 @@ export interface StoreConfigNode extends RedNode {
   register?(user: string): void;
   deregister?(user: string): void;
   users?(): number;
+  /** The offline outbox of this store (backend postgres, created by the first node that writes through it). */
+  outbox?: StoreOutbox;
+  /**
+   * Events waiting in the box's local file for the PostgreSQL server (0 on SQLite, or when nothing
+   * waits): for dashboards, `RED.nodes.getNode(storeId).queued()`.
+   */
+  queued?(): number;
+}
+
+/**
+ * The event kinds an area queues while the plant database is away: handlers that apply one event
+ * with the transaction's `q` (the same domain functions the online path calls), and the
+ * migrations they need on `db`. Registered when the area's module loads, so an outbox created for
+ * any node finds the handlers of events a previous run left queued.
+ */
+export interface OutboxArea {
+  handlers: (db: AsyncStore) => Record<string, OutboxHandler>;
+  prepare?: (db: AsyncStore) => Promise<unknown>;
+}
+const outboxAreas = new Map<string, OutboxArea>();
+
+export function registerOutboxArea(area: string, def: OutboxArea): void {
+  outboxAreas.set(area, def);
+}
+
+/** Pause between replays while the server is away. */
+export const OUTBOX_RETRY_MS = 2000;
+
+/**
+ * The outbox of one rel-store (backend postgres): events go to the PostgreSQL server while it
+ * answers and wait in the box's local file (table `outbox`) while it does not, replayed in order
+ * once it is back (nodes/core/store/outbox.ts). Event keys: `<box id>:<start id>:<sequence>`
+ * (box id from settings `reliabilityBoxId` or env RELIABILITY_BOX_ID, else `box`; the start id
+ * is new for each deploy), or one the source gave.
+ */
+export class StoreOutbox {
+  readonly outbox: Outbox;
+  /** Settles when the local queue is open (rejects if the local file cannot be used). */
+  readonly ready: Promise<void>;
+  private readonly listeners = new Set<(pending: number) => void>();
+  private readonly local: StoreHandle;
+  private readonly prefix: string;
+  private seq = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(cfg: StoreConfigNode, box: string) {
+    this.local = openStore(cfg.file);
+    const db = cfg.shared!;
+    const handlers: Record<string, OutboxHandler> = {};
+    const prepares: ((db: AsyncStore) => Promise<unknown>)[] = [];
+    for (const a of outboxAreas.values()) {
+      Object.assign(handlers, a.handlers(db));
+      if (a.prepare) prepares.push(a.prepare);
+    }
+    this.prefix = `${box || 'box'}:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`;
+    this.outbox = new Outbox({
+      db,
+      local: this.local.db,
+      handlers,
+      retryMs: OUTBOX_RETRY_MS,
+      prepare: () => Promise.all(prepares.map((p) => p(db))),
+      onPending: (n) => {
+        for (const l of this.listeners) l(n);
+      },
+      onFailed: (key, e) => cfg.warn?.(`offline outbox: event ${key} could not be applied and is set aside: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    this.ready = this.outbox.init();
+    this.ready.catch((e) => cfg.error?.(`offline outbox: ${e instanceof Error ? e.message : String(e)}`));
+    // Applied keys are remembered for 30 days: forget older ones at start and once a day.
+    const prune = () => void this.ready.then(() => this.outbox.prune()).catch(() => undefined);
+    prune();
+    this.pruner = setInterval(prune, 86_400_000);
+    this.pruner.unref?.();
+  }
+  private readonly pruner: NodeJS.Timeout;
+
+  /** A new event key, unique for the plant. */
+  nextKey(): string {
+    return `${this.prefix}${++this.seq}`;
+  }
+
+  pending(): number {
+    return this.outbox.pending();
+  }
+
+  /** Call fn whenever the number of waiting events changes; returns the unsubscribe. */
+  onPending(fn: (pending: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Stop replaying (what waits stays in the local file for the next deploy) and release the file. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.listeners.clear();
+      clearInterval(this.pruner);
+      try {
+        await this.ready.catch(() => undefined);
+        await this.outbox.close();
+      } finally {
+        this.local.release();
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * The offline outbox of the node's rel-store: created on first use for a postgres backend
+ * (undefined for SQLite: a local file is always there, nothing is queued). Owned by the rel-store
+ * node, closed by `closeOutbox` when it closes.
+ */
+export function storeOutbox(RED: RedApi, storeId: unknown): StoreOutbox | undefined {
+  if (typeof storeId !== 'string' || storeId === '') return undefined;
+  const cfg = RED.nodes.getNode(storeId) as StoreConfigNode | null;
+  if (!cfg || cfg.backend !== 'postgres' || !cfg.pg || typeof cfg.file !== 'string') return undefined;
+  if (!cfg.shared) cfg.shared = gatedStore(cfg.pg.db);
+  if (!cfg.outbox) {
+    cfg.outbox = new StoreOutbox(cfg, boxId(RED));
+    cfg.queued = () => cfg.outbox?.pending() ?? 0;
+  }
+  return cfg.outbox;
+}
+
+/** Close the rel-store's outbox (its close handler, before the pool ends). */
+export async function closeOutbox(cfg: StoreConfigNode): Promise<void> {
+  const o = cfg.outbox;
+  if (!o) return;
+  await o.close();
 }
 
 /**
@@ -48,10 +179,16 @@ export function resolveDbPath(RED: RedApi, file: unknown, fallback = DEFAULT_DB_
   return abs;
 }
 
-/** A migration step for acquireStore: the synchronous local store (deprecated) and the async `db`; may return a promise (awaited in `ready`). */
-export type MigrateStep = (store: Store, db: AsyncStore) => unknown;
+/** A migration step for acquireStore, on `db` (e.g. `(db) => db.migrate('cmms', CMMS_MIGRATIONS)`); may return a promise (awaited in `ready`). */
+export type MigrateStep = (db: AsyncStore) => unknown;
 
-export interface AcquiredStore extends StoreHandle {
+export interface AcquiredStore {
+  /** The configured backend: the SQLite file, or the PostgreSQL server of the rel-store node. */
+  db: AsyncStore;
+  /** This box's SQLite file (the same store as `db` on a SQLite backend). */
+  local: AsyncStore;
+  /** Give the handle back (the file closes after its last user). */
+  release(): void;
   /**
    * Settles when the core schema and the given migration steps are applied on `db`. On SQLite it
    * is already resolved; on PostgreSQL it rejects (StoreUnavailableError) while the server cannot
@@ -86,11 +223,11 @@ export function gatedStore(db: AsyncStore): GatedStore {
  * handler; the database closes after its last user has released it. Acquired while a node's init
  * runs (defineNode), the handle is also released if that init throws later on.
  *
- * Backend sqlite: `db`, `local` and `store` are one connection on the configured file. Backend
- * postgres: `db` is the PostgreSQL store of the rel-store node (its pool), `local` and `store` are
- * the per-box SQLite file (`localFile`). Each migration step gets the synchronous store (applied
- * at once, on the local file) and `db`; a step that returns a promise (e.g.
- * `(_s, db) => db.migrate('cmms', CMMS_MIGRATIONS)`) is awaited in `ready`.
+ * Backend sqlite: `db` and `local` are one connection on the configured file. Backend postgres:
+ * `db` is the PostgreSQL store of the rel-store node (its pool), `local` the per-box SQLite file
+ * (`localFile`). The core schema on both and each migration step on `db` (e.g.
+ * `(db) => db.migrate('cmms', CMMS_MIGRATIONS)`) are awaited in `ready`; statements on `local`
+ * run after its core schema (the file's statements run in the order they are issued).
  */
 export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...migrate: MigrateStep[]): AcquiredStore {
   if (typeof storeId !== 'string' || storeId === '') throw new Error(`${what}: no rel-store selected; add a store configuration node in the node's settings`);
@@ -104,10 +241,9 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
   const db = postgres ? cfg.shared! : local.db;
   const user = `${what}#${++userSeq}`;
   const steps = (): Promise<void> => {
-    const pending: unknown[] = [];
-    migrateCore(local.store);
+    const pending: unknown[] = [migrateCoreAsync(local.db)];
     if (postgres) pending.push(cfg.shared!.ready());
-    for (const m of migrate) pending.push(m(local.store, db));
+    for (const m of migrate) pending.push(m(db));
     // Settle every step before reporting the first failure, so a retry never joins an attempt
     // still running against a server that was away.
     const all = Promise.allSettled(pending).then((rs) => {
@@ -148,10 +284,10 @@ export function acquireStore(RED: RedApi, storeId: unknown, what = 'store', ...m
     if (postgres) cfg.deregister?.(user);
   };
   onInitFailure(release);
-  return { db, local: local.db, store: local.store, release, ready, ensure };
+  return { db, local: local.db, release, ready, ensure };
 }
 
-export type { Store, StoreHandle, NodeDef };
+export type { StoreHandle, NodeDef };
 
 /** The rel-store properties (flow) and credentials that describe a PostgreSQL connection. */
 export interface PgSettingsDef {

@@ -6,7 +6,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { openStore, migrateCore, type StoreHandle } from '../../nodes/core/store';
+import { openStore, migrateCoreAsync, type StoreHandle } from '../../nodes/core/store';
 import { CMMS_MIGRATIONS, migrateCmms, SparesRepo, WorkOrderRepo, dedupKey } from '../../nodes/core/cmms';
 import { tmpDir } from '../helpers/red';
 
@@ -15,10 +15,10 @@ const T0 = Date.UTC(2024, 0, 1);
 describe('cmms migrations on existing data', () => {
   let dir: string;
   let h: StoreHandle;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tmpDir('cmms-migrate-');
     h = openStore(path.join(dir, 'old.db'));
-    migrateCore(h.store);
+    await migrateCoreAsync(h.db);
   });
   afterEach(() => {
     h.release();

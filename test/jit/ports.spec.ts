@@ -84,8 +84,13 @@ describe('jit store ports (async Store, no Node-RED)', function () {
     assert.deepStrictEqual(await andon.get(h.local, stored.id), stored);
     assert.deepStrictEqual((await oee.getMany(h.local, 'press-1', [rec.shift, 'nope'])).get(rec.shift), rec);
     assert.deepStrictEqual(await loadState(h.local, 'kanban:k', 'bolt'), { n: 2 });
-    // the synchronous face sees the same rows (one file)
-    assert.strictEqual(h.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM jit_andon_call')!.n, 1);
+    // another connection on the file sees the committed rows
+    const raw = new Database(h.local.location, { readonly: true });
+    try {
+      assert.strictEqual((raw.prepare('SELECT COUNT(*) AS n FROM jit_andon_call').get() as { n: number }).n, 1);
+    } finally {
+      raw.close();
+    }
   });
 
   it('a StateBook keeps a value in memory only once it is stored', async () => {

@@ -3,7 +3,7 @@ import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { openStore, openConnections, openPools, migrateCore, CORE_MIGRATIONS, loadState, saveState, getState, putState, StoreUnavailableError } from '../../nodes/core/store';
+import { openStore, openConnections, openPools, migrateCoreAsync, CORE_MIGRATIONS, getState, putState, StoreUnavailableError } from '../../nodes/core/store';
 import { acquireStore } from '../../nodes/shared/store';
 import { getNode, helper, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
@@ -31,34 +31,34 @@ describe('rel-store', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates the schema in an empty file, in WAL mode with synchronous=FULL', () => {
+  it('creates the schema in an empty file, in WAL mode with synchronous=FULL', async () => {
     const file = path.join(dir, 'fresh.db');
     const h = openStore(file);
     try {
-      assert.strictEqual(migrateCore(h.store), CORE_MIGRATIONS.length);
-      assert.deepStrictEqual(h.store.versions(), { core: 2 });
-      assert.strictEqual(h.store.get<{ journal_mode: string }>('PRAGMA journal_mode')?.journal_mode, 'wal');
-      assert.strictEqual(h.store.get<{ synchronous: number }>('PRAGMA synchronous')?.synchronous, 2); // 2 = FULL
+      assert.strictEqual(await migrateCoreAsync(h.db), CORE_MIGRATIONS.length);
+      assert.deepStrictEqual(await h.db.versions(), { core: 2 });
+      assert.strictEqual((await h.db.one<{ journal_mode: string }>('PRAGMA journal_mode'))?.journal_mode, 'wal');
+      assert.strictEqual((await h.db.one<{ synchronous: number }>('PRAGMA synchronous'))?.synchronous, 2); // 2 = FULL
     } finally {
       h.release();
     }
   });
 
-  it('migrates a file from the previous schema version without losing its data', () => {
+  it('migrates a file from the previous schema version without losing its data', async () => {
     const file = path.join(dir, 'old.db');
     const h1 = openStore(file);
-    h1.store.migrate('core', CORE_MIGRATIONS.slice(0, 1));
-    saveState(h1.store, 'kanban', 'loop-1', { cards: 7 });
-    assert.deepStrictEqual(h1.store.versions(), { core: 1 });
+    await h1.db.migrate('core', CORE_MIGRATIONS.slice(0, 1));
+    await putState(h1.db, 'kanban', 'loop-1', { cards: 7 });
+    assert.deepStrictEqual(await h1.db.versions(), { core: 1 });
     h1.release();
     assert.strictEqual(openConnections().length, 0);
 
     const h2 = openStore(file);
     try {
-      assert.strictEqual(migrateCore(h2.store), 2);
-      assert.deepStrictEqual(loadState(h2.store, 'kanban', 'loop-1'), { cards: 7 });
-      h2.store.run('INSERT INTO assets (asset_id, name, criticality, machine_class, updated_at) VALUES (?, ?, ?, ?, ?)', ['a', 'A', 3, 'iso10816-1:class1', 1]);
-      assert.strictEqual(migrateCore(h2.store), 2, 'migrating twice is a no-op');
+      assert.strictEqual(await migrateCoreAsync(h2.db), 2);
+      assert.deepStrictEqual(await getState(h2.db, 'kanban', 'loop-1'), { cards: 7 });
+      await h2.db.run('INSERT INTO assets (asset_id, name, criticality, machine_class, updated_at) VALUES (?, ?, ?, ?, ?)', ['a', 'A', 3, 'iso10816-1:class1', 1]);
+      assert.strictEqual(await migrateCoreAsync(h2.db), 2, 'migrating twice is a no-op');
     } finally {
       h2.release();
     }
@@ -69,14 +69,14 @@ describe('rel-store', function () {
     raw.close();
   });
 
-  it('binds parameters: SQL metacharacters are stored verbatim', () => {
+  it('binds parameters: SQL metacharacters are stored verbatim', async () => {
     const h = openStore(path.join(dir, 'sql.db'));
     try {
-      migrateCore(h.store);
+      await migrateCoreAsync(h.db);
       const evil = "x'); DROP TABLE node_state; --";
-      saveState(h.store, evil, evil, { evil });
-      assert.deepStrictEqual(loadState(h.store, evil, evil), { evil });
-      assert.ok(h.store.get("SELECT name FROM sqlite_master WHERE name = 'node_state'"));
+      await putState(h.db, evil, evil, { evil });
+      assert.deepStrictEqual(await getState(h.db, evil, evil), { evil });
+      assert.ok(await h.db.one("SELECT name FROM sqlite_master WHERE name = 'node_state'"));
     } finally {
       h.release();
     }
@@ -99,7 +99,7 @@ describe('rel-store', function () {
     assert.deepStrictEqual(res.body.versions, { core: 2 });
     assert.strictEqual(res.body.users, 2);
     const h = openStore(file);
-    assert.strictEqual(h.store.all('SELECT asset_id FROM assets ORDER BY asset_id').length, 2);
+    assert.strictEqual((await h.db.all('SELECT asset_id FROM assets ORDER BY asset_id')).length, 2);
     h.release();
   });
 
@@ -183,7 +183,7 @@ describe('rel-store', function () {
     const res = await helper.request().get('/rel-store/storeB/info').expect(200);
     assert.strictEqual(res.body.users, 2);
     const h = openStore(path.join(link, 'x.db'));
-    assert.deepStrictEqual(h.store.all('SELECT asset_id FROM assets ORDER BY asset_id'), [{ asset_id: 'fan-1' }, { asset_id: 'pump-1' }]);
+    assert.deepStrictEqual(await h.db.all('SELECT asset_id FROM assets ORDER BY asset_id'), [{ asset_id: 'fan-1' }, { asset_id: 'pump-1' }]);
     h.release();
     await unloadFlow();
     assert.deepStrictEqual(openConnections(), []);
@@ -235,7 +235,7 @@ describe('rel-store on PostgreSQL', function () {
       assert.strictEqual(h.db.location, `127.0.0.1:${cluster.port}/relstore`);
       assert.strictEqual(h.local.backend, 'sqlite');
       assert.strictEqual(h.local.location, path.join(fs.realpathSync(dir), 'reliability-local.db'), 'the local file defaults to the user directory');
-      assert.strictEqual(h.store.file, h.local.location, 'the deprecated sync store is the local file');
+      assert.strictEqual((h as unknown as Record<string, unknown>).store, undefined, 'no synchronous store any more');
       await putState(h.db, 'kanban', 'loop-1', { cards: 3 });
       await putState(h.local, 'kanban', 'loop-1', { cards: 9 });
       const c = new Client({ connectionString: url });
@@ -267,7 +267,7 @@ describe('rel-store on PostgreSQL', function () {
 
   it('migration steps get the async db and are awaited in ready', async () => {
     await loadFlow([pgStore()], [], { pg1: { url } });
-    const h = acquireStore(RED, 'pg1', 'test', (_s, db) =>
+    const h = acquireStore(RED, 'pg1', 'test', (db) =>
       db.migrate('probe', [{ version: 1, description: 'probe', up: ['CREATE TABLE probe (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE probe (id INTEGER PRIMARY KEY)'] }]),
     );
     try {
@@ -375,7 +375,7 @@ describe('rel-store on PostgreSQL', function () {
     await cluster.stop();
     try {
       await loadFlow([pgStore('pgL')], [], { pgL: { url: url2 } });
-      const h = acquireStore(RED, 'pgL', 'test', (_s, db) =>
+      const h = acquireStore(RED, 'pgL', 'test', (db) =>
         db.migrate('late', [{ version: 1, description: 'late', up: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'], postgres: ['CREATE TABLE late (id INTEGER PRIMARY KEY)'] }]),
       );
       try {

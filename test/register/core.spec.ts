@@ -6,7 +6,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { openStore, migrateCore, type StoreHandle } from '../../nodes/core/store';
+import { openStore, migrateCoreAsync, type StoreHandle } from '../../nodes/core/store';
 import { migrateCmms } from '../../nodes/core/cmms';
 import { RegisterRepo, RegisterIndex, joinIndex, findRegistered, escapeCell, unescapeCell, parseChannels, formatChannels, MAX_FILE_BYTES, type ImportReport } from '../../nodes/core/register';
 import { tmpDir } from '../helpers/red';
@@ -28,7 +28,7 @@ describe('register core', function () {
   beforeEach(async () => {
     dir = tmpDir('register-core-');
     h = openStore(path.join(dir, 'r.db'));
-    migrateCore(h.store);
+    await migrateCoreAsync(h.db);
     repo = new RegisterRepo(h.db);
     assert.strictEqual(await repo.migrate(), 1);
     const t = await repo.defineTypes([PUMP_TYPE], NOW);
@@ -130,11 +130,11 @@ describe('register core', function () {
   });
 
   it('applies a file in one transaction: a failure on row 51 leaves nothing of rows 2-50', async () => {
-    h.store.run("CREATE TRIGGER fail_m050 BEFORE INSERT ON register_assets WHEN NEW.asset_id = 'M-050' BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END");
+    await h.db.run("CREATE TRIGGER fail_m050 BEFORE INSERT ON register_assets WHEN NEW.asset_id = 'M-050' BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END");
     await assert.rejects(repo.importFile(toCsv(plantRows({ machines: 120, plcs: 15 })), { now: NOW }), /disk full \(test\)/);
     assert.strictEqual(await count(), 0);
     assert.strictEqual((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM assets'))?.n, 0);
-    h.store.run('DROP TRIGGER fail_m050');
+    await h.db.run('DROP TRIGGER fail_m050');
     assert.strictEqual((await repo.importFile(toCsv(plantRows({ machines: 120, plcs: 15 })), { now: NOW })).added, 120);
   });
 

@@ -185,6 +185,61 @@ describe('store: offline outbox on PostgreSQL', function () {
   });
 });
 
+describe('store: offline outbox, the writer-side API (record, enqueue, direct, onPending)', function () {
+  this.timeout(120_000);
+  it('a writer applies in its own transaction with record() while the server answers, enqueues while it is away; the count is reported at each change', async () => {
+    const cluster = await pgCluster();
+    await cluster.start();
+    const url = await cluster.createDatabase(`outbox_w${Date.now() % 100000}`);
+    const pg = openPostgres({ url, poolSize: 4, connectTimeoutMs: 1000 });
+    const dir = tmpDir('rel-outbox-w-');
+    const local = openStore(path.join(dir, 'local.db'));
+    try {
+      await pg.db.migrate('events', MIGRATIONS);
+      const counts: number[] = [];
+      const outbox = new Outbox({ db: pg.db, local: local.db, handlers, retryMs: 100, onPending: (n) => counts.push(n) });
+      await outbox.init();
+      await outbox.ready();
+      assert.strictEqual(outbox.direct(), true);
+      // Direct: the key and the change in the writer's transaction; a second record of the key says no.
+      const direct = async (key: string, n: number) =>
+        pg.db.tx(async (q) => {
+          if (!(await outbox.record(q, key))) return false;
+          await handlers.count(q, { n }, { key, kind: 'count' });
+          return true;
+        });
+      assert.strictEqual(await direct('w1', 1), true);
+      assert.strictEqual(await direct('w1', 1), false, 'a key recorded before is not applied again');
+      // The server goes away: the writer's attempt fails with StoreUnavailableError and it queues.
+      await cluster.stop();
+      await assert.rejects(direct('w2', 2), StoreUnavailableError);
+      assert.strictEqual(await outbox.enqueue('count', 'w2', { n: 2 }, { away: true }), 'queued');
+      assert.strictEqual(outbox.direct(), false, 'not direct while the server is away');
+      assert.strictEqual(outbox.offline(), true);
+      assert.strictEqual(await outbox.enqueue('count', 'w3', { n: 3 }), 'queued');
+      assert.strictEqual(await outbox.enqueue('count', 'w3', { n: 3 }), 'duplicate');
+      assert.deepStrictEqual(counts, [1, 2]);
+      await assert.rejects(outbox.enqueue('count', 'x'.repeat(201), {}), /key: expected a string of 1-200 characters, got 201 characters/);
+      await cluster.start();
+      await until('drained', () => outbox.pending() === 0 && outbox.direct());
+      assert.strictEqual(counts[counts.length - 1], 0, 'told when the queue is empty');
+      assert.strictEqual(outbox.offline(), false);
+      assert.deepStrictEqual(await pg.db.all('SELECT event_key, n FROM events ORDER BY id'), [
+        { event_key: 'w1', n: 1 },
+        { event_key: 'w2', n: 2 },
+        { event_key: 'w3', n: 3 },
+      ]);
+      await outbox.close();
+      await assert.rejects(outbox.enqueue('count', 'w4', {}), /outbox: closed/);
+    } finally {
+      await cluster.start();
+      local.release();
+      await pg.release();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('store: offline outbox on SQLite (one file: always applied at once)', () => {
   it('applies directly and refuses a key twice', async () => {
     const dir = tmpDir('rel-outbox-sqlite-');

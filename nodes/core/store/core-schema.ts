@@ -3,7 +3,7 @@
  * restart (a Kanban loop, a learned baseline's metadata) and the asset registry, so reports and
  * dashboards can join on an asset's line and criticality.
  */
-import type { Migration, Query, Store as AsyncStore, SyncStore as Store } from './types';
+import type { Migration, Query, Store as AsyncStore } from './types';
 
 export const CORE_MIGRATIONS: readonly Migration[] = [
   {
@@ -57,32 +57,6 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     ],
   },
 ];
-
-/** @deprecated the synchronous form (SyncStore); use migrateCoreAsync. */
-export function migrateCore(store: Store): number {
-  return store.migrate('core', CORE_MIGRATIONS);
-}
-
-/** Read a JSON state value, or undefined. @deprecated the synchronous form; use getState. */
-export function loadState<T>(store: Store, scope: string, key: string): T | undefined {
-  const row = store.get<{ value: string }>('SELECT value FROM node_state WHERE scope = ? AND state_key = ?', [scope, key]);
-  return row ? (JSON.parse(row.value) as T) : undefined;
-}
-
-/** Write a JSON state value (insert or replace). @deprecated the synchronous form; use putState. */
-export function saveState(store: Store, scope: string, key: string, value: unknown, now = Date.now()): void {
-  store.run(
-    `INSERT INTO node_state (scope, state_key, value, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (scope, state_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    [scope, key, JSON.stringify(value), now],
-  );
-}
-
-/** @deprecated the synchronous form; use dropState. */
-export function deleteState(store: Store, scope: string, key?: string): void {
-  if (key === undefined) store.run('DELETE FROM node_state WHERE scope = ?', [scope]);
-  else store.run('DELETE FROM node_state WHERE scope = ? AND state_key = ?', [scope, key]);
-}
 
 // The asynchronous forms, on any Store (SQLite or PostgreSQL) or a transaction's Query.
 

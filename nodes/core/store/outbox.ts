@@ -9,6 +9,10 @@
  *   await outbox.init();
  *   await outbox.submit('wo.detect', `${boxId}:${seq}`, { asset, mode });   // 'applied' | 'queued' | 'duplicate'
  *   ...
+ *   // or, for a writer that applies in its own (group-committed) transaction while the server answers:
+ *   if (outbox.direct()) await db.tx(async (q) => { if (await outbox.record(q, key)) await change(q); });
+ *   else await outbox.enqueue('wo.detect', key, payload);          // 'queued' | 'duplicate'
+ *   ...
  *   await outbox.close();
  *
  * - Every event carries an idempotency key, unique for the plant (e.g. box id + a local sequence,
@@ -25,6 +29,10 @@
  *   replay goes on with the next one; `failed()` lists them and `retry()` puts them back.
  * - Handlers run inside the transaction and may be re-run (serialisation failure, deadlock, replay
  *   after an unknown outcome): no side effects outside `q`.
+ * - `record(q, key)` lets a writer apply an event in its own transaction on `db` while the server
+ *   answers (recording the key there, so an event whose COMMIT answer was lost and that is then
+ *   queued is not applied twice); `enqueue` queues one locally whatever the server's state. Use
+ *   `direct()` to choose: false while events wait or the server is known to be away.
  * - `outbox_applied` keeps keys for `keepAppliedMs` (default 30 days, pruned by `prune()`); a key
  *   must not be reused within that time.
  */
@@ -87,6 +95,10 @@ export interface OutboxOptions {
   now?: () => number;
   /** Told about an event that failed for a reason other than the server being away. */
   onFailed?: (key: string, error: unknown) => void;
+  /** Run before events are applied on `db` (the migrations the handlers need); may run often, so make it cheap once done. */
+  prepare?: () => Promise<unknown>;
+  /** Told whenever the number of waiting events changes (status dots, dashboards). */
+  onPending?: (pending: number) => void;
 }
 
 export type SubmitResult = 'applied' | 'queued' | 'duplicate';
@@ -114,6 +126,7 @@ export class Outbox {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private away = false;
+  private rerun = false;
 
   constructor(private readonly opts: OutboxOptions) {
     this.retryMs = opts.retryMs ?? 2000;
@@ -128,12 +141,68 @@ export class Outbox {
     await this.remoteReady().catch((e) => {
       if (!(e instanceof StoreUnavailableError)) throw e;
     });
-    this.queued = (await this.opts.local.one<{ n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE failed_at IS NULL'))?.n ?? 0;
+    this.setQueued((await this.opts.local.one<{ n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE failed_at IS NULL'))?.n ?? 0);
     if (this.queued > 0) this.schedule(0);
   }
 
-  private remoteReady(): Promise<number> {
-    return this.opts.db.migrate('outbox', OUTBOX_MIGRATIONS);
+  private async remoteReady(): Promise<void> {
+    await this.opts.db.migrate('outbox', OUTBOX_MIGRATIONS);
+    if (this.opts.prepare) await this.opts.prepare();
+  }
+
+  /** The outbox tables (and `prepare`) on `db`; rejects with StoreUnavailableError while the server is away. */
+  ready(): Promise<void> {
+    return this.remoteReady();
+  }
+
+  private setQueued(n: number): void {
+    const before = this.queued;
+    this.queued = Math.max(0, n);
+    if (this.queued !== before) this.opts.onPending?.(this.queued);
+  }
+
+  /** Whether a new event may be applied directly on `db`: nothing waits locally and the server is not known to be away. */
+  direct(): boolean {
+    return this.queued === 0 && !this.away && !this.closed;
+  }
+
+  /** Whether the last attempt to reach `db` failed with StoreUnavailableError (cleared when the queue has drained). */
+  offline(): boolean {
+    return this.away;
+  }
+
+  /**
+   * Record the event's key on `db` in the caller's transaction `q` (before applying its change
+   * there). False when the key was applied before: skip the change. Call `ready()` first.
+   */
+  async record(q: Query, key: string): Promise<boolean> {
+    this.checkKey(key);
+    const r = await q.run('INSERT INTO outbox_applied (event_key, applied_at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING', [key, this.now()]);
+    return r.changes > 0;
+  }
+
+  private checkKey(key: string): void {
+    if (typeof key !== 'string' || key === '' || key.length > MAX_EVENT_KEY) throw new Error(`outbox: key: expected a string of 1-${MAX_EVENT_KEY} characters, got ${typeof key === 'string' ? `${key.length} characters` : typeof key}`);
+  }
+
+  private checkEvent(kind: string, key: string, payload: unknown): string {
+    if (this.closed) throw new Error('outbox: closed');
+    if (!Object.prototype.hasOwnProperty.call(this.opts.handlers, kind)) throw new Error(`outbox: no handler for event kind ${JSON.stringify(kind)}`);
+    this.checkKey(key);
+    const json = JSON.stringify(payload ?? null);
+    if (json.length > MAX_PAYLOAD_CHARS) throw new Error(`outbox: payload: expected at most ${MAX_PAYLOAD_CHARS} characters of JSON, got ${json.length}`);
+    return json;
+  }
+
+  /**
+   * Queue the event in the local file whatever the server's state (a writer whose direct attempt
+   * failed with StoreUnavailableError passes `away: true`, so the replay waits `retryMs`).
+   * 'duplicate' when the key is already queued.
+   */
+  async enqueue(kind: string, key: string, payload: unknown, o: { away?: boolean } = {}): Promise<'queued' | 'duplicate'> {
+    const json = this.checkEvent(kind, key, payload);
+    if (o.away) this.away = true;
+    return this.queue(kind, key, json);
   }
 
   /** Events waiting in the local file (not counting failed ones). */
@@ -148,11 +217,7 @@ export class Outbox {
    * reason (the event is not kept) or the local file cannot take it.
    */
   async submit(kind: string, key: string, payload: unknown): Promise<SubmitResult> {
-    if (this.closed) throw new Error('outbox: closed');
-    if (!Object.prototype.hasOwnProperty.call(this.opts.handlers, kind)) throw new Error(`outbox: no handler for event kind ${JSON.stringify(kind)}`);
-    if (typeof key !== 'string' || key === '' || key.length > MAX_EVENT_KEY) throw new Error(`outbox: key: expected a string of 1-${MAX_EVENT_KEY} characters, got ${typeof key === 'string' ? `${key.length} characters` : typeof key}`);
-    const json = JSON.stringify(payload ?? null);
-    if (json.length > MAX_PAYLOAD_CHARS) throw new Error(`outbox: payload: expected at most ${MAX_PAYLOAD_CHARS} characters of JSON, got ${json.length}`);
+    const json = this.checkEvent(kind, key, payload);
     if (this.queued === 0 && !this.draining && !this.away) {
       try {
         return (await this.apply(kind, key, json)) ? 'applied' : 'duplicate';
@@ -161,14 +226,14 @@ export class Outbox {
         this.away = true;
       }
     }
-    return this.enqueue(kind, key, json);
+    return this.queue(kind, key, json);
   }
 
-  private async enqueue(kind: string, key: string, json: string): Promise<SubmitResult> {
+  private async queue(kind: string, key: string, json: string): Promise<'queued' | 'duplicate'> {
     if (this.queued >= this.maxQueued) throw new Error(`outbox: ${this.queued} events are waiting for ${this.opts.db.location}; the local queue is full (at most ${this.maxQueued})`);
     const r = await this.opts.local.run('INSERT INTO outbox (event_key, kind, payload, queued_at) VALUES (?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING', [key, kind, json, this.now()]);
     if (r.changes === 0) return 'duplicate';
-    this.queued++;
+    this.setQueued(this.queued + 1);
     this.schedule(this.away ? this.retryMs : 0);
     return 'queued';
   }
@@ -202,7 +267,12 @@ export class Outbox {
    * replayed one by one, so only that event is set aside.
    */
   drain(): Promise<number> {
-    if (this.draining) return this.draining;
+    if (this.draining) {
+      // Asked again while running (an event queued meanwhile): run once more after this one.
+      this.rerun = true;
+      return this.draining;
+    }
+    this.rerun = false;
     const run = (async () => {
       let done = 0;
       const local = this.opts.local;
@@ -210,6 +280,8 @@ export class Outbox {
         if (this.closed) return done;
         const batch = await local.all<QueuedRow>('SELECT id, event_key, kind, payload, queued_at FROM outbox WHERE failed_at IS NULL ORDER BY id LIMIT ?', [REPLAY_BATCH]);
         if (batch.length === 0) {
+          // Nothing left (another outbox on the same file may have replayed some): the count is 0.
+          this.setQueued(0);
           this.away = false;
           return done;
         }
@@ -228,7 +300,7 @@ export class Outbox {
           } catch (e) {
             if (e instanceof StoreUnavailableError) return this.wentAway(row, done);
             await local.run('UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?', [this.now(), String(e instanceof Error ? e.message : e).slice(0, 2000), row.id]);
-            this.queued--;
+            this.setQueued(this.queued - 1);
             this.opts.onFailed?.(row.event_key, e);
             continue;
           }
@@ -241,7 +313,8 @@ export class Outbox {
     run
       .finally(() => {
         this.draining = undefined;
-        if (this.queued > 0) this.schedule(this.away ? this.retryMs : 0);
+        if (this.queued > 0 || this.rerun) this.schedule(this.away ? this.retryMs : 0);
+        this.rerun = false;
       })
       .catch(() => undefined);
     return run;
@@ -265,7 +338,7 @@ export class Outbox {
     await this.opts.local.tx(async (q) => {
       for (const row of rows) await q.run('DELETE FROM outbox WHERE id = ?', [row.id]);
     });
-    this.queued -= rows.length;
+    this.setQueued(this.queued - rows.length);
   }
 
   private async wentAway(row: QueuedRow, done: number): Promise<number> {
@@ -286,7 +359,7 @@ export class Outbox {
     let n = 0;
     if (keys === undefined) n = (await this.opts.local.run('UPDATE outbox SET failed_at = NULL WHERE failed_at IS NOT NULL')).changes;
     else for (const k of keys) n += (await this.opts.local.run('UPDATE outbox SET failed_at = NULL WHERE event_key = ? AND failed_at IS NOT NULL', [k])).changes;
-    this.queued += n;
+    this.setQueued(this.queued + n);
     if (n > 0) this.schedule(0);
     return n;
   }

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import path from 'path';
 import fs from 'fs';
 import { AsyncLocalStorage } from 'async_hooks';
-import type { Migration, Query, SqlParams, SqlValue, Store, SyncStore } from './types';
+import type { Migration, Query, SqlParams, SqlValue, Store } from './types';
 
 interface Shared {
   db: Database.Database;
@@ -24,8 +24,8 @@ const MAX_CACHED = 500;
 
 type LegacyParams = SqlParams | Record<string, SqlValue>;
 
-/** The deprecated synchronous face (see SyncStore), on the same connection. */
-class SqliteStore implements SyncStore {
+/** The connection's synchronous core (better-sqlite3), wrapped by the asynchronous store; not exported. */
+class SqliteStore {
   readonly dialect = 'sqlite' as const;
   private readonly cache = new Map<string, Database.Statement>();
   private readonly migrated = new Set<string>();
@@ -247,8 +247,6 @@ export interface StoreHandle {
    * configured backend is SQLite.
    */
   local: Store;
-  /** @deprecated the synchronous face on the same connection, while the areas move to `db`. */
-  store: SyncStore;
   /** Give the connection back; the file closes when its last user releases it. Idempotent. */
   release(): void;
 }
@@ -286,7 +284,6 @@ export function openStore(file: string): StoreHandle {
   return {
     db: s.async,
     local: s.async,
-    store: s.store,
     release() {
       if (released) return;
       released = true;

@@ -81,18 +81,4 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/**
- * The synchronous SQLite-only interface of the first release, kept while the domain areas move
- * to `Store`; nothing new may use it, and it goes when the last area has moved.
- * @deprecated use Store
- */
-export interface SyncStore {
-  readonly file: string;
-  readonly dialect: 'sqlite';
-  run(sql: string, params?: SqlParams | Record<string, SqlValue>): { changes: number; lastInsertRowid: number | bigint };
-  get<T = Record<string, unknown>>(sql: string, params?: SqlParams | Record<string, SqlValue>): T | undefined;
-  all<T = Record<string, unknown>>(sql: string, params?: SqlParams | Record<string, SqlValue>): T[];
-  tx<T>(fn: () => T): T;
-  migrate(domain: string, migrations: readonly Migration[]): number;
-  versions(): Record<string, number>;
-}
+
