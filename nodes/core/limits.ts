@@ -92,6 +92,10 @@ export const LIMITS: Record<string, NodeLimits> = {
     mttrReduction: { default: 30, min: 0, max: 100, optional: true },
     baselineMttrH: { default: '', min: 0, max: 1e6, optional: true },
   },
+  'rel-view': {
+    staleAfter: { default: 120, min: 5, max: 86400, optional: true },
+    interval: { default: 1, min: 0, max: 3600, optional: true },
+  },
   'rel-oee': {
     idealCycleS: { default: 30, gt: 0, max: 1e6, optional: true },
     rollingHours: { default: 24, gt: 0, max: 8784, optional: true },
