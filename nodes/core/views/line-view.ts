@@ -74,6 +74,8 @@ export interface Tile {
   name: string;
   line: string;
   criticality: number | null;
+  /** The bearing designation (6205-2RS ...), '' when not known. */
+  bearing: string;
   /** learning, normal, warning, alarm, stopped, or: stale (no data for staleMs), nodata (none yet). */
   state: string;
   /** The machine's own state while it is stale or without data. */
@@ -286,6 +288,7 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
       name: a.name || a.id,
       line: a.line,
       criticality: a.criticality ?? null,
+      bearing: a.bearing ?? '',
       state,
       lastState: f && !fresh ? f.state : null,
       health: f && f.health !== null ? Math.round(f.health) : null,
