@@ -119,7 +119,7 @@ exports.lineState = function () {
         S.buffer[b.item] = { item: b.item, wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6) };
       }
       S.dirty = true;
-    } else if (p.features && typeof id === 'string') {
+    } else if (p.features && typeof id === 'string' && !p.kanban) {
       // One analysed frame: vibration features, diagnosis, health, RUL.
       const s = asset(id);
       const f = p.features;

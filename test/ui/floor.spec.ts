@@ -196,6 +196,29 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     console.log(`      ${report.join('\n      ')}`);
   });
 
+  it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency \d+\s?Hz stands (\d+x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz \d+\s?Hz steht (\d+x|über 1000x) über dem Rauschen/]] as const) {
+      await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
+      await page.locator('[data-pick="conveyor-1"]').click();
+      const sentence = await waitFor(`the ${lang} fault sentence`, async () => {
+        const f = page.locator('[data-fault="bearing-outer-race"] .rel-fault-sentence');
+        return (await f.count()) ? ((await f.innerText()) ?? '').trim() : null;
+      }, 90_000);
+      assert.match(sentence, re);
+      const details = page.locator('[data-fault="bearing-outer-race"] details');
+      assert.strictEqual(await details.evaluate((d: any) => d.open), false, 'the detail is closed');
+      assert.match((await details.textContent()) ?? '', /bearing-outer-race.*(BPFO|Envelope)/s, 'the raw evidence is behind Details');
+    }
+    await page.goto(`${red.url}/dashboard/line?lang=en`);
+    const tiles = (await page.evaluate(`[...document.querySelectorAll('[data-asset]')].map((t) => ({ h: t.querySelector('.rel-health-num').textContent.trim(), rul: t.querySelector('.rel-rul').textContent.trim(), band: t.querySelector('.rel-rul + small').textContent.trim() }))`)) as { h: string; rul: string; band: string }[];
+    for (const t of tiles) {
+      assert.doesNotMatch(`${t.rul} ${t.band}`, />999|\d{5,}/, JSON.stringify(t));
+      if (Number(t.h) >= 70) assert.doesNotMatch(t.rul, /^0(\.0)?\s?h$/, JSON.stringify(t));
+    }
+    await page.close();
+  });
+
   it('the language toggle is kept per screen (localStorage) and the clock is the plant\'s', async function () {
     const page = await browser.newPage({ viewport: SIZES['390'] });
     await page.goto(`${red.url}/dashboard/kanban?lang=en`);

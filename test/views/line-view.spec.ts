@@ -91,6 +91,17 @@ describe('views: the line view model', () => {
     assert.strictEqual(v.orders['1'], undefined);
   });
 
+  it('an older frame, or a node\'s answer that carries the frame beside its result, changes nothing', () => {
+    const figs = new LineFigures();
+    const bad = { primary: 'bearing-outer-race', faults: [{ mode: 'bearing-outer-race', confidence: 0.9, severity: 'alarm', evidence: EVIDENCE }] };
+    figs.take({ ...frame('A', 20, 'alarm'), ts: 2000, diagnosis: bad }, T0);
+    assert.strictEqual(figs.take({ ...frame('A', 90, 'normal'), ts: 1000 }, T0 + 1000), false);
+    assert.strictEqual(figs.take({ ...frame('A', 90, 'normal'), ts: 3000, kanban: { item: 'caps', cards: 5 } }, T0 + 1000), false);
+    const t = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0 + 2000).groups[0].tiles[0];
+    assert.strictEqual(t.health, 20);
+    assert.strictEqual(t.text.en.faults.length, 1);
+  });
+
   it('takes OEE (rolling window first) and takt reports', () => {
     const figs = new LineFigures();
     figs.take({ asset: 'A', oee: { asset: 'A', oee: 0.5, availability: 1, performance: 0.5, quality: 1, rolling: { hours: 24, oee: 0.912, availability: 1, performance: 0.93, quality: 0.98 } } }, T0);

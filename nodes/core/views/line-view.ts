@@ -51,6 +51,8 @@ export interface Figures {
   takt: { taktS: number | null; cycleMedianS: number | null; overTakt: boolean; creep: number | null } | null;
   /** When condition data last arrived (ms, the view's clock). */
   seenAt: number | null;
+  /** The event time of the latest frame (older ones are ignored). */
+  ts: number | null;
 }
 
 /** Texts of a tile in one language. */
@@ -118,7 +120,7 @@ const numOr = (x: unknown): number | null => (typeof x === 'number' && Number.is
 const str = (x: unknown, max = 200): string => (typeof x === 'string' ? x.slice(0, max) : '');
 
 function empty(): Figures {
-  return { health: null, state: 'learning', learned: null, isoZone: null, isoLimits: null, velocityRms: null, rul: null, rulReason: null, primary: null, faults: [], oee: null, takt: null, seenAt: null };
+  return { health: null, state: 'learning', learned: null, isoZone: null, isoLimits: null, velocityRms: null, rul: null, rulReason: null, primary: null, faults: [], oee: null, takt: null, seenAt: null, ts: null };
 }
 
 /** Natural order: "M-2" before "M-10". */
@@ -152,9 +154,18 @@ export class LineFigures {
     const features = get(payload, 'features');
     const diagnosis = get(payload, 'diagnosis');
     const hasRul = Object.prototype.hasOwnProperty.call(payload, 'rul');
-    if (typeof id === 'string' && id && (isObj(health) || isObj(features) || isObj(diagnosis) || hasRul)) {
+    // Nodes that answer a health event with their own result (rel-kanban, rel-buffer, rel-oee ...)
+    // pass the frame on beside it: that is their result, not a new frame.
+    const echo = ['kanban', 'buffer', 'oee', 'takt', 'andon', 'kpi'].some((k) => get(payload, k) !== undefined);
+    if (!echo && typeof id === 'string' && id && (isObj(health) || isObj(features) || isObj(diagnosis) || hasRul)) {
       const f = this.of(id);
       if (!f) return false;
+      // an older frame (a replay, a message that took a longer path) changes nothing
+      const ts = numOr(get(payload, 'ts'));
+      if (ts !== null) {
+        if (f.ts !== null && ts < f.ts) return false;
+        f.ts = ts;
+      }
       f.seenAt = now;
       if (typeof get(payload, 'channel') === 'string') f.channel = str(get(payload, 'channel'), 64);
       if (isObj(features)) {
