@@ -37,7 +37,10 @@ export = function (RED: RedApi) {
     const intervalMs = cfgNum(config.interval, 'interval', 1, 0, 3600) * 1000;
     const topic = typeof config.topic === 'string' && config.topic ? config.topic : 'line-view';
     const reg: RegisterHandle | null = config.store ? acquireRegister(RED, config.store, 'rel-view') : null;
-    reg?.ready.catch((e) => node.error(`rel-view: register not loaded: ${e instanceof Error ? e.message : String(e)}`));
+    // An index kept from a redeploy may belong to a database file that was replaced meanwhile: migrate and load once more.
+    reg?.ready
+      .catch(() => reg.repo.migrate().then(() => reg.refresh()))
+      .catch((e) => node.error(`rel-view: register not loaded: ${e instanceof Error ? e.message : String(e)}`));
     const figs = new LineFigures();
     let last = '';
 
