@@ -1,6 +1,7 @@
 /**
  * Runs every benchmark in bench/ (files named *.bench.ts exporting `run()`), one after the other,
- * in this process. `npm run bench` (all) or `npm run bench -- vibration` (names containing it).
+ * in this process. `npm run bench` (all) or `npm run bench -- vibration` (names containing it):
+ * cmms, rul, simulator, store (the CMMS hot paths on SQLite and PostgreSQL vs raw SQL), vibration.
  */
 import fs from 'fs';
 import path from 'path';

@@ -90,6 +90,7 @@ const TEMPLATES = {
   'mqtt-line.json': '04 - MQTT line.json',
   'cmms-only.json': '05 - Maintenance only (CMMS).json',
   'scalar-modbus.json': '06 - Scalar Modbus machine.json',
+  'plant-view.json': '07 - Plant view of every line (MQTT, Dashboard 2.0).json',
 };
 const tplDir = path.join(root, 'examples', 'templates');
 fs.rmSync(tplDir, { recursive: true, force: true });

@@ -96,6 +96,10 @@ export const LIMITS: Record<string, NodeLimits> = {
     staleAfter: { default: 120, min: 5, max: 86400, optional: true },
     interval: { default: 1, min: 0, max: 3600, optional: true },
   },
+  'rel-notify': {
+    woMaxPriority: { default: 1, min: 1, max: 4, integer: true },
+    minInterval: { default: 15, min: 0, max: 10080, optional: true },
+  },
   'rel-oee': {
     idealCycleS: { default: 30, gt: 0, max: 1e6, optional: true },
     rollingHours: { default: 24, gt: 0, max: 8784, optional: true },
@@ -140,6 +144,11 @@ export const LIMITS: Record<string, NodeLimits> = {
     window: { default: 50, min: 3, max: 10000, integer: true, optional: true },
     creepAlert: { default: 0.95, gt: 0, max: 2, optional: true },
     minCycles: { default: 5, min: 1, max: 10000, integer: true, optional: true },
+  },
+  'rel-users': {
+    sessionHours: { default: 12, min: 0.05, max: 744 },
+    maxFailures: { default: 5, min: 1, max: 100, integer: true },
+    lockMinutes: { default: 15, min: 0.05, max: 1440 },
   },
   'rel-vibration': {
     bandLow: { default: 10, gt: 0, max: 100000 },

@@ -32,12 +32,12 @@ export = function (RED: RedApi) {
     RED,
     'rel-users',
     (node, config) => {
-      if (!installedRuntime()) {
-        throw new Error('rel-users: the dashboard login plugin (rel-dashboard-auth) is not loaded, so logins would not be enforced; install the package so Node-RED loads its plugins');
-      }
       const sessionHours = num(config.sessionHours ?? 12, 'sessionHours', { min: 0.05, max: 24 * 31 });
       const maxFailures = num(config.maxFailures ?? 5, 'maxFailures', { min: 1, max: 100, integer: true });
       const lockMinutes = num(config.lockMinutes ?? 15, 'lockMinutes', { min: 0.05, max: 24 * 60 });
+      if (!installedRuntime()) {
+        throw new Error('rel-users: the dashboard login plugin (rel-dashboard-auth) is not loaded, so logins would not be enforced; install the package so Node-RED loads its plugins');
+      }
       const h = acquireStore(RED, config.store, 'rel-users');
       const creds = node.credentials ?? {};
       const sessionMs = sessionHours * 3600_000;

@@ -19,7 +19,7 @@
  */
 import fs from 'fs';
 import { AsyncLocalStorage } from 'async_hooks';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Client, Pool, type ClientConfig, type PoolClient, type PoolConfig } from 'pg';
 import { StoreUnavailableError, type Migration, type Query, type SqlParams, type Store } from './types';
 
 /** How a pool reaches its server: `url`, the separate fields, or both (a field given overrides the URL's part). */
@@ -151,7 +151,7 @@ function withReturningId(sql: string): string {
 // Errors
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
-const UNAVAILABLE_TEXT = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection refused/i;
+const UNAVAILABLE_TEXT = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Connection refused|^timeout expired$/i; // 'timeout expired': pg's Client connect timeout
 
 /** Whether an error from pg means the server cannot be reached (rather than a bad statement). */
 export function isUnavailable(e: unknown): boolean {
@@ -414,6 +414,18 @@ function parseUrl(url: string): { host?: string; port?: number; database?: strin
   return out;
 }
 
+/** How long a statement may wait for a free connection of the box's pool before it fails. */
+export const POOL_QUEUE_WAIT_MS = 120_000;
+
+/** pg's Client with its own connect timeout (the pool's setting then bounds only the queue). */
+function clientWithConnectTimeout(ms: number): typeof Client {
+  return class extends Client {
+    constructor(c?: string | ClientConfig) {
+      super({ ...(typeof c === 'string' ? { connectionString: c } : c), connectionTimeoutMillis: ms });
+    }
+  };
+}
+
 /**
  * The pool configuration: the URL's parts, overridden by the separate fields when given. TLS is
  * the stronger of the `tls` setting and the URL's sslmode, so neither silently weakens the other.
@@ -438,7 +450,14 @@ function poolConfig(config: PgConfig): { cfg: PoolConfig; location: string; key:
   const size = config.poolSize ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > 500) throw new Error(`store: pool size must be an integer 1-500 (got ${size})`);
   cfg.max = size;
-  cfg.connectionTimeoutMillis = config.connectTimeoutMs ?? fromUrl.connectTimeoutMs ?? 5000;
+  // Two different waits, which pg's pool bounds with one setting: opening a connection to the
+  // server (connect timeout: a server that does not answer is unavailable) and waiting for a free
+  // connection of this box's pool (a burst queued behind a row lock, the server answering). The
+  // connection gets the connect timeout; the queue waits longer, so a busy box is not taken for a
+  // server that is away (which would send its writes to the offline outbox).
+  const connectMs = config.connectTimeoutMs ?? fromUrl.connectTimeoutMs ?? 5000;
+  cfg.connectionTimeoutMillis = Math.max(POOL_QUEUE_WAIT_MS, connectMs);
+  cfg.Client = clientWithConnectTimeout(connectMs);
   cfg.idleTimeoutMillis = 30_000;
   cfg.keepAlive = true;
   cfg.keepAliveInitialDelayMillis = 10_000;
