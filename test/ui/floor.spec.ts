@@ -144,6 +144,11 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     await page.goto(`${red.url}/dashboard/line?lang=de`);
     await waitFor('the German stale text', async () => /^seit \d+\s(s|min) keine Daten$/.test((await page.locator(`[data-asset="${SILENT}"] [data-stale]`).innerText().catch(() => '')).trim()), 20_000);
     await page.screenshot({ path: path.join(SHOTS, 'line-register-de-1920.png') });
+    // a floor TV pages through the lines by itself (?tv=5: one screen height every 5 s)
+    await page.goto(`${red.url}/dashboard/line?lang=de&tv=5`);
+    await page.locator(`[data-asset="${SILENT}"]`).waitFor({ timeout: 30_000 });
+    assert.strictEqual(await page.evaluate('document.scrollingElement.scrollTop'), 0);
+    await waitFor('the TV turned a page', async () => ((await page.evaluate('document.scrollingElement.scrollTop')) as number) > 500, 15_000);
     await page.close();
   });
 

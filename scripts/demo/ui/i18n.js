@@ -4,7 +4,8 @@
     // else the browser's language.
     t (k) {
       const d = (this.dict && this.dict[this.lang]) || {}
-      return Object.prototype.hasOwnProperty.call(d, k) ? d[k] : ((this.dict && this.dict.en && this.dict.en[k]) || k)
+      // a key the dictionary lacks (a new Andon kind, a new work-order source) shows its last part
+      return Object.prototype.hasOwnProperty.call(d, k) ? d[k] : ((this.dict && this.dict.en && this.dict.en[k]) || String(k).slice(String(k).lastIndexOf('.') + 1))
     },
     initLang () {
       let l = null
