@@ -31,20 +31,26 @@ function body(fn) {
   return s.slice(s.indexOf('{') + 1, s.lastIndexOf('}')).replace(/^\n/, '').replace(/\n\s*$/, '\n');
 }
 function withAssets(fn) {
+  // The floor functions take the machines from rel-view (the rel-asset nodes and the register); a
+  // function that still names ASSETS gets the list prepended.
+  if (!/\bASSETS\b/.test(body(fn))) return `// Generated from scripts/demo/functions.js (run node scripts/make-flows.js after editing it there).\n${body(fn)}`;
   const assets = ASSETS.map(({ assetId, name, role, bearing, criticality }) => ({ assetId, name, role, bearing, criticality }));
   return `// Generated from scripts/demo/functions.js (run node scripts/make-flows.js after editing it there).\nconst ASSETS = ${JSON.stringify(assets)};\n${body(fn)}`;
 }
 function vue(name) {
   const common = fs.readFileSync(path.join(DEMO, 'ui', 'common.css'), 'utf8');
   const src = fs.readFileSync(path.join(DEMO, 'ui', `${name}.vue`), 'utf8');
-  return src.replace('<style>\n', `<style>\n${common}`);
+  // The floor pages' shared methods and their dictionary (en, de): see scripts/demo/ui/i18n.js.
+  const i18n = fs.readFileSync(path.join(DEMO, 'ui', 'i18n.js'), 'utf8');
+  const dict = JSON.stringify(require('../nodes/core/text/dashboard.json'));
+  return src.replace('<style>\n', `<style>\n${common}`).replace('/*@i18n-methods*/', () => i18n.trim()).replace('/*@i18n-dict*/ null', () => dict);
 }
 
 function dashboard2(add, c, T2) {
   // Dashboard 2.0
   const BASE = 'ui-base-rel';
   const THEME = 'ui-theme-rel';
-  add({ id: BASE, type: 'ui-base', name: 'Reliability', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false });
+  add({ id: BASE, type: 'ui-base', name: 'Reliability', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'temporary', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false });
   add({ id: THEME, type: 'ui-theme', name: 'Plant floor', colors: { surface: '#263238', primary: '#0d74ce', bgPage: '#eceff1', groupBg: '#ffffff', groupOutline: '#cfd8dc' }, sizes: { density: 'default', pagePadding: '10px', groupGap: '10px', groupBorderRadius: '6px', widgetGap: '10px' } });
   const pages = [
     { key: 'line', name: 'Line overview', path: '/line', icon: 'factory', tpl: 'line', feed: 'line-in' },
@@ -132,6 +138,20 @@ function stockWidgets(flow, add, c, T1) {
   vib.wires.push(['w-env-conveyor']);
   sw('w-env-conveyor', 'conveyor', 'asset', ['conveyor-1'], 420, Y + 600, [['w-env-chart']]);
   add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Conveyor envelope spectrum', label: 'Conveyor envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: 1, removeOlderUnit: '3600', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
+}
+
+/**
+ * rel-view: the machines of the line (the rel-asset nodes and the register of the demo store) as
+ * tiles for the pages. It hears what the line state hears (every node wired to the line state,
+ * except the tick) and sends its view to the line state, which hands it to the pages.
+ */
+function floorView(flow, add, c, T1, STORE) {
+  const view = add({ id: 'view', type: 'rel-view', z: T1, name: 'floor view (tiles by line)', store: STORE, staleAfter: 120, interval: 1, topic: 'line-view', x: 1090, y: 880, wires: [['line-state']] });
+  for (const n of flow) {
+    if (n === view || n.type === 'inject' || !Array.isArray(n.wires)) continue;
+    n.wires = n.wires.map((w) => (w.includes('line-state') && !w.includes('view') ? w.concat('view') : w));
+  }
+  c('c-view', 1090, 930, 'Floor view: the machines as tiles', 'rel-view lists the machines of the rel-asset nodes and of the asset register (rel-registry on the demo store), groups them by site, area and line and words their figures in English and German; a machine without data for 2 min turns grey. It hears what the line state hears.');
 }
 
 function v1tpl(name) {
@@ -258,7 +278,7 @@ function demoLine(variant = 'd2') {
   ].join('\n'));
   c('c-adapt', 200, 80, 'To adapt to a real line: read me', [
     'Replace each rel-simulator by your source: rel-ingest behind a Modbus, MQTT, OPC UA or HTTP node (see flows/modbus-line.json and flows/mqtt-line.json).',
-    'Change the four rel-asset config nodes (id, rpm, bearing, ISO class, criticality) and the ASSETS list at the top of the function nodes (generated from scripts/demo/functions.js).',
+    'Change the four rel-asset config nodes (id, rpm, bearing, ISO class, criticality), or import your asset register (rel-registry on the demo store): the floor view (rel-view) lists them for the pages; no function node holds an asset list.',
     'Production events (cycle, count, state) come from the PLC in a real plant; the simulator sends them here.',
     'Set the Andon escalation levels (minutes) in rel-andon: 0.5, 1, 2 here so the demo escalates quickly; 2, 5, 10 is a common plant setting.',
     'Dashboards: the Dashboards tab; each custom page is one ui-template fed by the "line state" function. The Widgets page (/dashboard/widgets) is made of stock widgets wired straight from the nodes\' dashboard outputs (bottom of this tab).',
@@ -337,6 +357,7 @@ function demoLine(variant = 'd2') {
   add({ id: 'to-dash-detail', type: 'link out', z: T1, name: 'detail view', mode: 'link', links: ['detail-in'], x: 1500, y: 840, wires: [] });
   c('c-ui', 380, 960, 'Commands from the dashboards', 'Buttons and forms send {action, payload}; bad input (no name, text in a number field, a malformed parts list) goes back as a visible notice, and errors of the nodes (an illegal transition, short stock) too.');
 
+  floorView(flow, add, c, T1, STORE);
   if (variant === 'd2') {
     dashboard2(add, c, T2);
     stockWidgets(flow, add, c, T1);

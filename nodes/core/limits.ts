@@ -96,6 +96,10 @@ export const LIMITS: Record<string, NodeLimits> = {
     mttrReduction: { default: 30, min: 0, max: 100, optional: true },
     baselineMttrH: { default: '', min: 0, max: 1e6, optional: true },
   },
+  'rel-view': {
+    staleAfter: { default: 120, min: 5, max: 86400, optional: true },
+    interval: { default: 1, min: 0, max: 3600, optional: true },
+  },
   'rel-notify': {
     woMaxPriority: { default: 1, min: 1, max: 4, integer: true },
     minInterval: { default: 15, min: 0, max: 10080, optional: true },

@@ -2,7 +2,8 @@
 // Function-node bodies of the demo line (flows/demo-line.json). Each export is a function whose
 // BODY becomes a Node-RED function node's code (scripts/make-flows.js extracts it), so the code
 // is written and linted as plain JavaScript here. Inside them `msg`, `node`, `flow`, `env` are the
-// Node-RED function-node globals; ASSETS is prepended by the generator.
+// Node-RED function-node globals. The machines come from rel-view (the rel-asset nodes and the
+// asset register): the line state keeps its list in flow context (`assets`) for the others.
 'use strict';
 
 /**
@@ -17,13 +18,16 @@ exports.lineState = function () {
   const S = flow.get('lineState') || { assets: {}, wos: [], andon: [], oee: {}, takt: {}, kanban: {}, pulls: [], spares: [], pm: [], dirty: true, heavyDirty: true, notice: null };
   if (!S.kpi) S.kpi = {};
   if (!S.buffer) S.buffer = {};
+  if (!S.list) S.list = [];
   const simTs = flow.get('simTs') || {};
   const p = msg.payload;
+  // The plant's time zone (settings or the flow's env TZ): every time on the pages is shown in it.
+  const TZ = env.get('TZ') || 'UTC';
   const own = (o, k) => (o && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
   function asset(id) {
     if (!S.assets[id]) {
-      const a = ASSETS.find((x) => x.assetId === id) || { assetId: id, name: id };
-      S.assets[id] = { id, name: a.name, role: a.role || '', health: null, state: 'learning', learned: 0, isoZone: null, velocityRms: null, rul: null, rulReason: null, diagnosis: null, trend: [], spectrum: null, envelope: null, defects: [], isoLimits: null, temp: null, current: null, ts: null };
+      const a = S.list.find((x) => x.id === id) || { id, name: id };
+      S.assets[id] = { id, name: a.name, health: null, state: 'learning', learned: 0, isoZone: null, velocityRms: null, rul: null, rulReason: null, diagnosis: null, trend: [], spectrum: null, envelope: null, defects: [], isoLimits: null, temp: null, current: null, ts: null };
     }
     return S.assets[id];
   }
@@ -57,30 +61,47 @@ exports.lineState = function () {
 
   if (msg.topic === 'tick') {
     const out = [null, null];
+    // The line's clock for simulated machines (pull signals are due in line time): the latest machine time.
+    const lineNow = Math.max(0, ...Object.values(simTs));
+    const tiles = {};
+    if (S.view) for (const g of S.view.groups) for (const t of g.tiles) tiles[t.id] = t;
     if (S.dirty) {
-      const assets = ASSETS.map((a) => {
-        const s = asset(a.assetId);
-        const open = S.wos.filter((w) => w.asset === a.assetId && ['open', 'assigned', 'in-progress', 'on-hold'].includes(w.status));
-        return { id: s.id, name: s.name, role: s.role, health: s.health, state: s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, oee: S.oee[a.assetId] || null, takt: S.takt[a.assetId] || null };
+      // Every machine of the view (maintenance, phone and v1 pages name them); figures for those with data.
+      const assets = S.list.map((a) => {
+        const s = S.assets[a.id] || { id: a.id, name: a.name, health: null, state: 'nodata', learned: 0, isoZone: null, velocityRms: null, rul: null, rulReason: null, diagnosis: null, temp: null, current: null };
+        const open = S.wos.filter((w) => w.asset === a.id && ['open', 'assigned', 'in-progress', 'on-hold'].includes(w.status));
+        return { id: a.id, name: a.name, line: a.line, health: s.health, state: tiles[a.id] ? tiles[a.id].state : s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, oee: S.oee[a.id] || null, takt: S.takt[a.id] || null };
       });
-      const kpi = ASSETS.filter((a) => S.kpi[a.assetId]).map((a) => Object.assign({ id: a.assetId, name: a.name }, S.kpi[a.assetId]));
-      out[0] = { topic: 'line', payload: { assets, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, kpi, buffer: Object.values(S.buffer), updatedAt: new Date().toISOString() } };
+      const kpi = S.list.filter((a) => S.kpi[a.id]).map((a) => Object.assign({ id: a.id, name: a.name }, S.kpi[a.id]));
+      out[0] = { topic: 'line', payload: { assets, view: S.view || null, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, kpi, buffer: Object.values(S.buffer), tz: TZ, lineNow: lineNow || null, updatedAt: new Date().toISOString() } };
       S.dirty = false;
     }
     if (S.heavyDirty) {
+      // Machines with analysed frames, in the view's order (the asset detail page).
+      const order = S.list.map((a) => a.id).filter((id) => S.assets[id] && S.assets[id].ts);
       const detail = {};
-      for (const a of ASSETS) {
-        const s = asset(a.assetId);
-        detail[a.assetId] = { id: s.id, name: s.name, health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts };
+      for (const id of order) {
+        const s = S.assets[id];
+        const t = tiles[id];
+        detail[id] = { id: s.id, name: s.name, health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null };
       }
-      out[1] = { topic: 'detail', payload: { assets: detail, order: ASSETS.map((a) => a.assetId), updatedAt: new Date().toISOString() } };
+      out[1] = { topic: 'detail', payload: { assets: detail, order, tz: TZ, updatedAt: new Date().toISOString() } };
       S.heavyDirty = false;
     }
     flow.set('lineState', S);
     return out;
   }
 
-  if (p && typeof p === 'object' && !Array.isArray(p)) {
+  if (msg.topic === 'line-view' && p && Array.isArray(p.groups)) {
+    // rel-view: the machines (rel-assets and the register) as tiles by line, worded in en and de.
+    S.view = p;
+    S.list = [];
+    for (const g of p.groups) for (const t of g.tiles) S.list.push({ id: t.id, name: t.name, line: t.line, bearing: t.bearing || '' });
+    for (const a of S.list) if (S.assets[a.id]) S.assets[a.id].name = a.name;
+    flow.set('assets', S.list);
+    S.dirty = true;
+    S.heavyDirty = true;
+  } else if (p && typeof p === 'object' && !Array.isArray(p)) {
     const id = own(p, 'asset');
     if (typeof id === 'string' && typeof own(p, 'ts') === 'number' && own(p, 'source') === 'simulator') {
       simTs[id] = Math.max(simTs[id] || 0, p.ts);
@@ -98,7 +119,7 @@ exports.lineState = function () {
         S.buffer[b.item] = { item: b.item, wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6) };
       }
       S.dirty = true;
-    } else if (p.features && typeof id === 'string') {
+    } else if (p.features && typeof id === 'string' && !p.kanban) {
       // One analysed frame: vibration features, diagnosis, health, RUL.
       const s = asset(id);
       const f = p.features;
@@ -299,15 +320,17 @@ exports.reportTriggers = function () {
   const simTs = flow.get('simTs') || {};
   const oee = [];
   const takt = [];
-  for (const a of ASSETS) {
-    const ts = simTs[a.assetId];
+  // The machines that run here (those with a simulated clock); the register may list many more.
+  const running = Object.keys(simTs).sort();
+  for (const id of running) {
+    const ts = simTs[id];
     if (!ts) continue;
-    oee.push({ action: 'report', payload: { asset: a.assetId, ts } });
-    takt.push({ action: 'report', payload: { asset: a.assetId, ts } });
+    oee.push({ action: 'report', payload: { asset: id, ts } });
+    takt.push({ action: 'report', payload: { asset: id, ts } });
   }
-  // rel-kpi works on the work orders (real time); one report per asset, so every asset has a row.
+  // rel-kpi works on the work orders (real time); one report per running asset, so each has a row.
   // The report of all assets (payload without asset) feeds the stock KPI table of the Widgets page.
-  const kpi = ASSETS.map((a) => ({ topic: 'kpi', payload: { asset: a.assetId } })).concat([{ topic: 'kpi', payload: {} }]);
+  const kpi = running.map((id) => ({ topic: 'kpi', payload: { asset: id } })).concat([{ topic: 'kpi', payload: {} }]);
   // rel-buffer advises as of the filler's simulated day (its demand is counted in simulated days).
   const fillerTs = simTs['filler-1'];
   return [

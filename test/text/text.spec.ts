@@ -4,12 +4,16 @@
  * outer-race fault through the real vibration analysis and diagnosis.
  */
 import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import DICT from '../../nodes/core/text/dashboard.json';
 import { bearingMultiples, BEARINGS } from '../../nodes/core/signal/bearing';
 import { diagnose, readFeatures } from '../../nodes/core/signal/diagnose';
 import { ISO_LIMITS } from '../../nodes/core/signal/iso10816';
 import { DEFAULT_MACHINE, SimMachine } from '../../nodes/core/signal/simulator';
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import {
+  localTime, rulShort, staleText,
   duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, withUnit, workOrderTitle,
 } from '../../nodes/core/text';
 
@@ -117,5 +121,52 @@ describe('text: end to end on a simulated outer-race fault', () => {
     const s = faultSentence(f, { channel: w.channel });
     assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency \d+(\.\d)?\u00a0Hz stands (\d+(\.\d)?x|over 1000x) above the noise/);
     assert.match(faultSentence(f, { channel: w.channel, lang: 'de' }), /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz \d+(,\d)?\u00a0Hz steht/);
+  });
+});
+
+describe('text: floor screens (times, stale data, RUL on a tile, page dictionary)', () => {
+  it('gives the plant\'s local time', () => {
+    const t = Date.UTC(2026, 11, 6, 13, 5, 9);
+    assert.strictEqual(localTime(t, 'en', 'Europe/Berlin'), '14:05:09');
+    assert.strictEqual(localTime(t, 'de', 'America/Chicago'), '07:05:09');
+    assert.strictEqual(localTime(t, 'en', 'No/Such_Zone'), '13:05:09');
+    assert.strictEqual(localTime(t, 'de', 'Europe/Berlin', { date: true }), '6. Dez. 2026, 14:05');
+    assert.strictEqual(localTime(t, 'en', 'UTC', { date: true }), '6 Dec 2026, 13:05');
+  });
+
+  it('says how long a machine has been silent', () => {
+    assert.deepStrictEqual([40_000, 120_000, 3_599_000, 9_000_000].map((ms) => staleText(ms)), ['no data for 40\u00a0s', 'no data for 2\u00a0min', 'no data for 59\u00a0min', 'no data for 2.5\u00a0h']);
+    assert.strictEqual(staleText(125_000, 'de'), 'seit 2\u00a0min keine Daten');
+  });
+
+  it('shows a RUL on a tile without absurd figures', () => {
+    assert.deepStrictEqual(rulShort({ hours: 0, low: 0, high: 0 }, 'en', { health: 100 }), { value: 'not enough trend yet', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 14156, low: 3968, high: 3968241 }), { value: 'more than 1,000\u00a0h', band: '', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 35.2, low: 20, high: 459 }, 'de'), { value: '35\u00a0h', band: '20\u00a0h bis etwa 3 Wochen', figure: true });
+    assert.strictEqual(rulShort(null, 'en', { reason: 'asset normal' }).value, 'no wear trend');
+    assert.strictEqual(rulShort(null, 'de', { reason: 'too little data: 3 of 10 points' }).value, 'noch zu wenig Trend');
+  });
+
+  it('the page dictionary has every key in English and in German, none empty', () => {
+    const en = Object.keys(DICT.en).sort();
+    const de = Object.keys(DICT.de).sort();
+    assert.deepStrictEqual(en.filter((k) => !de.includes(k)), [], 'keys missing in de');
+    assert.deepStrictEqual(de.filter((k) => !en.includes(k)), [], 'keys missing in en');
+    for (const l of ['en', 'de'] as const) for (const [k, v] of Object.entries(DICT[l])) assert.ok(typeof v === 'string' && v.trim() !== '', `${l} ${k}`);
+    assert.ok(en.length > 100);
+  });
+
+  it('every t(\'key\') in the floor pages is in the dictionary', () => {
+    const dir = path.join(__dirname, '..', '..', '..', 'scripts', 'demo', 'ui');
+    const used = new Set<string>();
+    for (const f of ['line', 'asset', 'maintenance', 'kanban']) {
+      const src = fs.readFileSync(path.join(dir, `${f}.vue`), 'utf8');
+      for (const m of src.matchAll(/\bt\('([\w.-]+)'\)/g)) used.add(m[1]);
+      // t('state.' + a.state): the prefix names a family of keys
+      for (const m of src.matchAll(/\bt\('([\w.-]+\.)' \+/g)) assert.ok(Object.keys(DICT.en).some((k) => k.startsWith(m[1])), `${f}: no key ${m[1]}*`);
+    }
+    assert.ok(used.size > 50, `${used.size} keys used`);
+    assert.deepStrictEqual([...used].filter((k) => !(k in DICT.en)), []);
+    for (const s of ['learning', 'normal', 'warning', 'alarm', 'stopped', 'stale', 'nodata']) assert.ok(`state.${s}` in DICT.en, `state.${s}`);
   });
 });

@@ -78,7 +78,7 @@ describe('ui: npm start prepares the Node-RED user directory', function () {
       assert.strictEqual(s.store, of('rel-store')[0].id, `${s.id} resumes from the store`);
       assert.strictEqual(s.startEvent, true);
       const type = (id: string) => demo.find((n: any) => n.id === id)?.type;
-      assert.deepStrictEqual(s.wires.map((w: string[]) => w.map(type)), [['rel-vibration'], ['function'], ['switch']], `${s.id}: waveforms to rel-vibration, readings to the line state, production events to a switch`);
+      assert.deepStrictEqual(s.wires.map((w: string[]) => w.map(type)), [['rel-vibration'], ['function', 'rel-view'], ['switch']], `${s.id}: waveforms to rel-vibration, readings to the line state (and the floor view), production events to a switch`);
       assert.ok(!fnIds.has(s.wires[0][0]) && !fnIds.has(s.wires[2][0]));
     }
     assert.ok(!of('function').some((n: any) => /continue the clock/.test(n.name)), 'no clock work-around');

@@ -80,3 +80,28 @@ export function duration(hours: number, lang: Lang = 'en'): string {
   const months = Math.round(days / 30.4);
   return de ? `etwa ${months} Monate` : `about ${months} months`;
 }
+
+/**
+ * A time of day in the plant's time zone (an IANA name such as `Europe/Berlin`; an unknown or
+ * empty zone falls back to UTC): "14:05:09" (24 h in both languages, as a floor screen shows it);
+ * with `date`, "6 Dec 2026, 14:05" / "6. Dez. 2026, 14:05".
+ */
+export function localTime(ts: number, lang: Lang = 'en', tz?: string, opts: { date?: boolean; seconds?: boolean } = {}): string {
+  if (!Number.isFinite(ts)) return '-';
+  const o: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  if (opts.seconds ?? !opts.date) o.second = '2-digit';
+  if (opts.date) Object.assign(o, { day: 'numeric', month: 'short', year: 'numeric' });
+  const locale = lang === 'de' ? 'de-DE' : 'en-GB';
+  try {
+    return new Date(ts).toLocaleString(locale, { ...o, timeZone: tz || 'UTC' });
+  } catch {
+    return new Date(ts).toLocaleString(locale, { ...o, timeZone: 'UTC' });
+  }
+}
+
+/** How long there has been no data: "no data for 2 min" / "seit 2 min keine Daten" (40 s, 2 min, 3.5 h, 2.1 days). */
+export function staleText(ageMs: number, lang: Lang = 'en'): string {
+  const s = Math.max(0, ageMs) / 1000;
+  const age = s < 60 ? `${Math.floor(s)}\u00a0s` : s < 7200 ? `${Math.floor(s / 60)}\u00a0min` : duration(s / 3600, lang);
+  return lang === 'de' ? `seit ${age} keine Daten` : `no data for ${age}`;
+}

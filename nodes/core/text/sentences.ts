@@ -9,6 +9,9 @@
  */
 import { duration, hz, num, times, withUnit, type Lang } from './format';
 
+/** Above this many hours a forecast is shown as "more than 1,000 h" (no interval). */
+export const RUL_CAP_H = 1000;
+
 export type FaultMode = 'bearing-outer-race' | 'bearing-inner-race' | 'bearing-ball' | 'bearing-cage' | 'imbalance' | 'misalignment' | 'looseness';
 export type Severity = 'watch' | 'warning' | 'alarm';
 export type HealthState = 'learning' | 'normal' | 'warning' | 'alarm' | 'stopped';
@@ -192,4 +195,44 @@ export function workOrderTitle(assetName: string, fault: { mode: FaultMode | str
   const name = faultName(fault.mode, lang, opts.location ?? locationOf(opts.channel));
   // German nouns keep their capital; English continues the sentence in lower case
   return `${assetName}: ${lang === 'de' ? name : name.charAt(0).toLowerCase() + name.slice(1)}`;
+}
+
+/** The RUL as a tile shows it: a value and an interval, or a short reason, never an absurd figure. */
+export interface RulShort {
+  /** "35 h", "3.1 days", "more than 1,000 h", "not enough trend yet", "no wear trend". */
+  value: string;
+  /** "20 h to 5.2 days", "" when there is none to show. */
+  band: string;
+  /** true when value is a figure (not a reason). */
+  figure: boolean;
+}
+
+/** rel-rul's reason (which may carry detail after a colon) as a short phrase. */
+export function rulReasonShort(reason: string | null | undefined, lang: Lang = 'en'): string {
+  const r = typeof reason === 'string' ? reason.toLowerCase() : '';
+  const de = lang === 'de';
+  if (r.startsWith('asset normal') || r.startsWith('no significant trend') || r.startsWith('plateau')) return de ? 'kein Verschleißtrend' : 'no wear trend';
+  if (r.startsWith('machine stopped')) return de ? 'Maschine steht' : 'machine stopped';
+  return de ? 'noch zu wenig Trend' : 'not enough trend yet';
+}
+
+/**
+ * The remaining useful life for a tile. Rules: no estimate -> the reason ("not enough trend yet");
+ * an estimate of 0 h next to a healthy machine (health >= 70: after a repair the old trend still
+ * crosses the limit) -> "not enough trend yet"; 1,000 h or more -> "more than 1,000 h" with no
+ * interval; an interval end above 1,000 h reads "more than 1,000 h".
+ */
+export function rulShort(rul: { hours: number; low?: number | null; high?: number | null } | null | undefined, lang: Lang = 'en', ctx: { health?: number | null; reason?: string | null } = {}): RulShort {
+  const de = lang === 'de';
+  if (!rul || typeof rul.hours !== 'number' || !Number.isFinite(rul.hours) || rul.hours < 0) return { value: rulReasonShort(ctx.reason, lang), band: '', figure: false };
+  const healthy = typeof ctx.health === 'number' && ctx.health >= 70;
+  if (rul.hours < 0.5 && healthy) return { value: de ? 'noch zu wenig Trend' : 'not enough trend yet', band: '', figure: false };
+  const more = de ? `mehr als ${num(RUL_CAP_H, lang, { decimals: 0 })}\u00a0h` : `more than ${num(RUL_CAP_H, lang, { decimals: 0 })}\u00a0h`;
+  if (rul.hours >= RUL_CAP_H) return { value: more, band: '', figure: true };
+  const value = rul.hours < 48 ? `${num(rul.hours, lang, { decimals: rul.hours < 10 ? 1 : 0 })}\u00a0h` : duration(rul.hours, lang);
+  const lo = typeof rul.low === 'number' && Number.isFinite(rul.low) && rul.low >= 0 && rul.low <= rul.hours ? rul.low : undefined;
+  const hi = typeof rul.high === 'number' && Number.isFinite(rul.high) && rul.high >= rul.hours ? rul.high : undefined;
+  if (lo === undefined || hi === undefined || hi - lo < 0.05) return { value, band: '', figure: true };
+  const end = (h: number) => (h >= RUL_CAP_H ? more : h < 48 ? `${num(h, lang, { decimals: h < 10 ? 1 : 0 })}\u00a0h` : duration(h, lang));
+  return { value, band: `${end(lo)} ${de ? 'bis' : 'to'} ${end(hi)}`, figure: true };
 }

@@ -1,0 +1,40 @@
+    // Shared by the floor pages: scripts/make-flows.js pastes this into the methods of line, asset,
+    // maintenance and kanban, and the dictionary (nodes/core/text/dashboard.json) into data.dict.
+    // Language per screen: ?lang=de in the URL (a floor TV), else the toggle kept in localStorage,
+    // else the browser's language.
+    t (k) {
+      const d = (this.dict && this.dict[this.lang]) || {}
+      // a key the dictionary lacks (a new Andon kind, a new work-order source) shows its last part
+      return Object.prototype.hasOwnProperty.call(d, k) ? d[k] : ((this.dict && this.dict.en && this.dict.en[k]) || String(k).slice(String(k).lastIndexOf('.') + 1))
+    },
+    initLang () {
+      let l = null
+      try {
+        const q = new URLSearchParams(window.location.search).get('lang')
+        if (q === 'de' || q === 'en') { l = q; window.localStorage.setItem('rel-lang', q) }
+      } catch (e) { /* no URL */ }
+      if (!l) try { l = window.localStorage.getItem('rel-lang') } catch (e) { /* private mode */ }
+      if (!l) l = String((window.navigator && window.navigator.language) || 'en').toLowerCase().startsWith('de') ? 'de' : 'en'
+      this.lang = l === 'de' ? 'de' : 'en'
+    },
+    toggleLang () {
+      this.lang = this.lang === 'de' ? 'en' : 'de'
+      try { window.localStorage.setItem('rel-lang', this.lang) } catch (e) { /* private mode */ }
+      try {
+        const u = new URL(window.location.href)
+        if (u.searchParams.has('lang')) { u.searchParams.set('lang', this.lang); window.history.replaceState(window.history.state, '', u.toString()) }
+      } catch (e) { /* no URL */ }
+      this.$nextTick(() => { if (this.fixSvg) this.fixSvg() })
+    },
+    /** A number in the screen's language: d decimals, grouped from 10,000. */
+    n (x, d) {
+      if (typeof x !== 'number' || !isFinite(x)) return '-'
+      return x.toLocaleString(this.lang === 'de' ? 'de-DE' : 'en-US', { minimumFractionDigits: d, maximumFractionDigits: d, useGrouping: Math.abs(x) >= 10000 })
+    },
+    /** A time in the plant's time zone (tz of the line state): "14:05:09", or with the date. */
+    clock (t, withDate) {
+      if (!t) return '-'
+      const o = withDate ? { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
+      const loc = this.lang === 'de' ? 'de-DE' : 'en-GB'
+      try { return new Date(t).toLocaleString(loc, Object.assign({ timeZone: this.tz || 'UTC' }, o)) } catch (e) { return new Date(t).toLocaleString(loc, Object.assign({ timeZone: 'UTC' }, o)) }
+    },

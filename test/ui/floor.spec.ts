@@ -1,0 +1,243 @@
+/**
+ * The floor pages (line overview, asset detail, maintenance, Kanban) in a real browser: Node-RED
+ * (started like `npm start`, 127.0.0.1, free port, temporary user directory) runs the demo line
+ * accelerated, plus a register of 120 machines on 8 lines imported as CSV through rel-registry in
+ * the runtime; Debian's chromium (playwright-core) loads every page in English and German at
+ * 1920x1080 and 390x844: no horizontal overflow, no element wider than the viewport, screenshots
+ * in test-output/screenshots/<page>-<lang>-<size>.png.
+ */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, start, startRed, waitFor, type RunningRed } from './nodered';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
+const PAGES = ['line', 'asset', 'maintenance', 'kanban'] as const;
+const LINES = 8;
+const MACHINES = 120;
+/** Seconds without data before a tile is stale, shortened for the test (the demo: 120 s). */
+const STALE_S = 12;
+const SILENT = 'M-007';
+
+/** 120 machines on 8 lines in 2 areas, as a maintenance manager's spreadsheet (CSV). */
+function registerCsv(): string {
+  const rows = ['asset,name,site,area,line,criticality,machineClass,rpm,bearing'];
+  for (let i = 1; i <= MACHINES; i++) {
+    const line = ((i - 1) % LINES) + 1;
+    rows.push(`M-${String(i).padStart(3, '0')},Press ${i},Plant Nord,${line <= 4 ? 'Hall 1' : 'Hall 2'},Line ${line},${(i % 5) + 1},iso10816-3:group2:rigid,1480,6205-2RS`);
+  }
+  return rows.join('\n');
+}
+
+/** The demo line accelerated, with the register import and a feed of figures for the 120 machines. */
+function testFlow(): any[] {
+  const flow = start.readFlow('demo-line.json');
+  for (const n of flow) {
+    if (n.type === 'rel-simulator') Object.assign(n, { timeScale: 3600, interval: 1 });
+    if (n.id === 'view') n.staleAfter = STALE_S;
+  }
+  const z = 'tab-demo-line';
+  flow.push(
+    { id: 't-reg', type: 'rel-registry', z, name: 'register', store: 'demo-store', version: 1, x: 200, y: 1400, wires: [[]] },
+    { id: 't-csv', type: 'inject', z, name: 'import 120 machines', props: [{ p: 'payload', v: registerCsv(), vt: 'str' }, { p: 'action', v: 'import', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 200, y: 1440, wires: [['t-reg']] },
+    // POST /floor-feed {frames: [...]}: one message per frame into the floor view, as rel-health would send them.
+    { id: 't-feed', type: 'http in', z, name: '', url: '/floor-feed', method: 'post', upload: false, swaggerDoc: '', x: 200, y: 1480, wires: [['t-split', 't-ok']] },
+    { id: 't-split', type: 'function', z, name: 'frames', func: 'return [msg.payload.frames.map((f) => ({ payload: f }))];', outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 400, y: 1480, wires: [['view']] },
+    { id: 't-ok', type: 'http response', z, name: '', statusCode: '200', headers: {}, x: 400, y: 1520, wires: [] },
+  );
+  return flow;
+}
+
+async function feed(red: RunningRed, ids: string[]): Promise<void> {
+  const frames = ids.map((asset, i) => ({ asset, channel: 'DE-vel', features: { velocityRms: 1 + (i % 7) / 10, isoZone: 'A' }, health: { score: 80 + (i % 20), state: i % 17 === 3 ? 'warning' : 'normal', learned: 1 } }));
+  const res = await fetch(`${red.url}/floor-feed`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ frames }) });
+  assert.strictEqual(res.status, 200);
+}
+
+/** Horizontal overflow: the page's scroll width and every visible element reaching past the viewport. */
+async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; wide: string[] }> {
+  return (await page.evaluate(`(() => {
+    const w = window.innerWidth;
+    const wide = [];
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const st = getComputedStyle(e);
+      if (st.visibility === 'hidden' || st.display === 'none') continue;
+      if (r.width > w + 0.5 || r.right > w + 0.5) wide.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+    }
+    return { scrollWidth: document.scrollingElement.scrollWidth, innerWidth: w, wide: wide.slice(0, 12) };
+  })()`)) as { scrollWidth: number; innerWidth: number; wide: string[] };
+}
+
+describe('ui: the floor pages in English and German, on a TV and a phone', function () {
+  this.timeout(420_000);
+  let red: RunningRed;
+  let browser: Browser;
+  let stop = false;
+  let feeding: Promise<void> | null = null;
+  const others = Array.from({ length: MACHINES }, (_, i) => `M-${String(i + 1).padStart(3, '0')}`);
+
+  before(async function () {
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
+    red = await startRed({ flow: testFlow() });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async function () {
+    stop = true;
+    await feeding?.catch(() => undefined);
+    if (browser) await browser.close();
+    if (red) await red.stop();
+  });
+
+  it('a register of 120 machines on 8 lines: the line overview shows 120 tiles grouped by line, a silent one grey', async function () {
+    const res = await fetch(`${red.url}/inject/t-csv`, { method: 'POST' });
+    assert.strictEqual(res.status, 200);
+    // figures for every machine, then for all but one: that one turns stale after STALE_S
+    await waitFor('the register imported (the feed finds the machines)', async () => {
+      await feed(red, others);
+      return true;
+    }, 20_000);
+    feeding = (async () => {
+      while (!stop) {
+        await feed(red, others.filter((id) => id !== SILENT)).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    })();
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    await page.goto(`${red.url}/dashboard/line?lang=en`);
+    const count = async () =>
+      (await page.evaluate(`(() => [...document.querySelectorAll('[data-group]')].filter((g) => /Line \\d/.test(g.getAttribute('data-group'))).map((g) => [g.getAttribute('data-group'), g.querySelectorAll('[data-asset]').length]))()`)) as [string, number][];
+    const groups = await waitFor('8 register lines with 120 tiles', async () => {
+      const g = await count();
+      return g.length === LINES && g.reduce((n, [, k]) => n + k, 0) === MACHINES ? g : null;
+    }, 60_000);
+    assert.deepStrictEqual(groups.map(([k]) => k), Array.from({ length: LINES }, (_, i) => `Plant Nord / ${i < 4 ? 'Hall 1' : 'Hall 2'} / Line ${i + 1}`));
+    assert.ok(groups.every(([, k]) => k === MACHINES / LINES), JSON.stringify(groups));
+    // the demo's four assets (rel-asset nodes) are a group of their own
+    assert.strictEqual(await page.locator('[data-group="packaging-1"] [data-asset]').count(), 4);
+    const silent = page.locator(`[data-asset="${SILENT}"]`);
+    await waitFor(`${SILENT} stale`, async () => (await silent.getAttribute('data-state')) === 'stale', (STALE_S + 30) * 1000);
+    // grey (after the tile's colour transition)
+    await waitFor(`${SILENT} grey`, async () => (await silent.evaluate((e: unknown) => (globalThis as any).getComputedStyle(e).backgroundColor as string)) === 'rgb(144, 164, 174)', 5000, 100);
+    assert.match(await silent.locator('[data-stale]').innerText(), /^no data for \d+\s(s|min)$/);
+    assert.strictEqual(await page.locator('[data-asset="M-008"]').getAttribute('data-state'), 'normal', 'the machines still fed stay fresh');
+    assert.notStrictEqual(await page.locator('[data-asset="M-008"]').evaluate((e: unknown) => (globalThis as any).getComputedStyle(e).backgroundColor as string), 'rgb(144, 164, 174)');
+    // on the TV layout the secondary text is at least 16 px
+    const small = await page.evaluate(`Math.min(...[...document.querySelectorAll('.rel-tile-grid small, .rel-tile-state, .rel-health-unit')].map((e) => parseFloat(getComputedStyle(e).fontSize)))`);
+    assert.ok((small as number) >= 16, `secondary text ${small} px`);
+    const o = await overflow(page);
+    assert.ok(o.scrollWidth <= o.innerWidth && !o.wide.length, JSON.stringify(o));
+    await page.screenshot({ path: path.join(SHOTS, 'line-register-en-1920.png') });
+    // German: the same tile says so in German
+    await page.goto(`${red.url}/dashboard/line?lang=de`);
+    await waitFor('the German stale text', async () => /^seit \d+\s(s|min) keine Daten$/.test((await page.locator(`[data-asset="${SILENT}"] [data-stale]`).innerText().catch(() => '')).trim()), 20_000);
+    await page.screenshot({ path: path.join(SHOTS, 'line-register-de-1920.png') });
+    // a floor TV pages through the lines by itself (?tv=5: one screen height every 5 s)
+    await page.goto(`${red.url}/dashboard/line?lang=de&tv=5`);
+    await page.locator(`[data-asset="${SILENT}"]`).waitFor({ timeout: 30_000 });
+    assert.strictEqual(await page.evaluate('document.scrollingElement.scrollTop'), 0);
+    await waitFor('the TV turned a page', async () => ((await page.evaluate('document.scrollingElement.scrollTop')) as number) > 500, 15_000);
+    await page.close();
+  });
+
+  it('every floor page in both languages at 1920x1080 and 390x844: no horizontal overflow; German and English text', async function () {
+    // the demo's machines have learned (tiles with a health number) before the screenshots
+    const probe = await browser.newPage({ viewport: SIZES['1920'] });
+    await probe.goto(`${red.url}/dashboard/line?lang=en`);
+    await waitFor('the conveyor learned', async () => /^\d+$/.test(((await probe.locator('[data-asset="conveyor-1"] .rel-health-num').textContent().catch(() => '')) ?? '').trim()), 120_000);
+    await probe.close();
+    const report: string[] = [];
+    for (const [size, viewport] of Object.entries(SIZES)) {
+      const page = await browser.newPage({ viewport });
+      for (const lang of ['en', 'de'] as const) {
+        for (const p of PAGES) {
+          await page.goto(`${red.url}/dashboard/${p}?lang=${lang}`);
+          const toggle = page.locator('[data-lang-toggle]');
+          await toggle.waitFor({ timeout: 30_000 });
+          // the toggle offers the other language; the page is in this one
+          assert.strictEqual((await toggle.innerText()).trim(), lang === 'de' ? 'English' : 'Deutsch', `${p} ${lang} ${size}`);
+          if (p === 'asset') await page.locator('[data-chart="health"] polyline').first().waitFor({ timeout: 30_000 });
+          else if (p === 'kanban') await page.locator('[data-loop]').first().waitFor({ timeout: 30_000 });
+          else await page.locator(p === 'line' ? '[data-asset="conveyor-1"]' : '[data-part]').first().waitFor({ timeout: 30_000 });
+          await page.waitForTimeout(600);
+          const text = await page.locator('#app').innerText();
+          const words: Record<string, [RegExp, RegExp]> = {
+            line: [/health/, /Zustand/],
+            asset: [/Diagnosis/, /Befund/],
+            maintenance: [/Spare parts/, /Ersatzteile/],
+            kanban: [/Buffer advice/, /Pufferempfehlung/],
+          };
+          assert.match(text, words[p][lang === 'en' ? 0 : 1], `${p} in ${lang}`);
+          assert.doesNotMatch(text, words[p][lang === 'en' ? 1 : 0], `${p} in ${lang}: no word of the other language`);
+          const o = await overflow(page);
+          report.push(`${p}-${lang}-${size}: scrollWidth ${o.scrollWidth} / ${o.innerWidth}`);
+          assert.ok(o.scrollWidth <= o.innerWidth, `${p} ${lang} ${size}: page ${o.scrollWidth} px wide in a ${o.innerWidth} px window`);
+          assert.deepStrictEqual(o.wide, [], `${p} ${lang} ${size}: elements wider than the viewport`);
+          if (p === 'asset') {
+            // chart axes at least 12 px on screen; at most 3 charts side by side on the TV
+            const sizes = (await page.evaluate(`[...document.querySelectorAll('[data-chart] svg text')].map((t) => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a)`)) as number[];
+            assert.ok(sizes.length && Math.min(...sizes) >= 12, `axis labels ${Math.min(...sizes)} px`);
+            const tops = (await page.evaluate(`[...document.querySelectorAll('[data-chart]')].map((c) => Math.round(c.getBoundingClientRect().top))`)) as number[];
+            const perRow = Math.max(...tops.map((t) => tops.filter((x) => x === t).length));
+            assert.ok(perRow <= 3, `${perRow} charts in a row`);
+          }
+          await page.screenshot({ path: path.join(SHOTS, `${p}-${lang}-${size}.png`), fullPage: true });
+        }
+      }
+      await page.close();
+    }
+    console.log(`      ${report.join('\n      ')}`);
+  });
+
+  it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency \d+\s?Hz stands (\d+x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz \d+\s?Hz steht (\d+x|über 1000x) über dem Rauschen/]] as const) {
+      await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
+      await page.locator('[data-pick="conveyor-1"]').click();
+      const sentence = await waitFor(`the ${lang} fault sentence`, async () => {
+        const f = page.locator('[data-fault="bearing-outer-race"] .rel-fault-sentence');
+        return (await f.count()) ? ((await f.innerText()) ?? '').trim() : null;
+      }, 90_000);
+      assert.match(sentence, re);
+      const details = page.locator('[data-fault="bearing-outer-race"] details');
+      assert.strictEqual(await details.evaluate((d: any) => d.open), false, 'the detail is closed');
+      assert.match((await details.textContent()) ?? '', /bearing-outer-race.*(BPFO|Envelope)/s, 'the raw evidence is behind Details');
+    }
+    await page.goto(`${red.url}/dashboard/line?lang=en`);
+    const tiles = (await page.evaluate(`[...document.querySelectorAll('[data-asset]')].map((t) => ({ h: t.querySelector('.rel-health-num').textContent.trim(), rul: t.querySelector('.rel-rul').textContent.trim(), band: t.querySelector('.rel-rul + small').textContent.trim() }))`)) as { h: string; rul: string; band: string }[];
+    for (const t of tiles) {
+      assert.doesNotMatch(`${t.rul} ${t.band}`, />999|\d{5,}/, JSON.stringify(t));
+      if (Number(t.h) >= 70) assert.doesNotMatch(t.rul, /^0(\.0)?\s?h$/, JSON.stringify(t));
+    }
+    await page.close();
+  });
+
+  it('the language toggle is kept per screen (localStorage) and the clock is the plant\'s', async function () {
+    const page = await browser.newPage({ viewport: SIZES['390'] });
+    await page.goto(`${red.url}/dashboard/kanban?lang=en`);
+    await page.locator('[data-lang-toggle]').click();
+    await waitFor('German after the toggle', async () => (await page.locator('[data-lang-toggle]').innerText()).trim() === 'English', 10_000);
+    await page.goto(`${red.url}/dashboard/maintenance`);
+    await waitFor('German kept on another page', async () => /Ersatzteile/.test(await page.locator('#app').innerText()), 20_000);
+    // one clock, 24 h, in the plant's time zone (UTC here: the runtime has no TZ)
+    const shown = (await page.locator('[data-clock]').innerText()).trim();
+    assert.match(shown, /^\d\d:\d\d:\d\d$/);
+    const now = new Date();
+    const [h, m] = shown.split(':').map(Number);
+    const diff = Math.abs((h * 60 + m) - (now.getUTCHours() * 60 + now.getUTCMinutes()));
+    assert.ok(diff <= 2 || diff >= 24 * 60 - 2, `clock ${shown} is UTC (now ${now.toISOString()})`);
+    await page.close();
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * The floor view model (nodes/core/views): machines from rel-assets and the register, the latest
+ * figures -> tiles grouped by site / area / line, stale tiles, plain language in en and de.
+ */
+import assert from 'assert';
+import { buildLineView, LineFigures, type ViewAsset } from '../../nodes/core/views';
+
+const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
+const EVIDENCE = 'outer race defect: Envelope spectrum peak at 107.4 Hz (BPFO expected 107.4 Hz), 66x the local noise floor (0.012 over 0.000182 g); harmonics 2xBPFO at 214.8 Hz (12x).';
+
+function frame(asset: string, score: number | null, state: string, extra: Record<string, unknown> = {}) {
+  return { asset, channel: 'DE-accel', ts: 1, features: { velocityRms: 4.4871, isoZone: 'C', isoLimits: { ab: 1.4, bc: 2.8, cd: 4.5 } }, health: { score, state, learned: 1 }, diagnosis: { primary: 'normal', faults: [] }, ...extra };
+}
+
+function register(n: number, lines: number): ViewAsset[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `M-${i + 1}`, name: `Machine ${i + 1}`, site: 'Plant A', area: i % lines < 4 ? 'Hall 1' : 'Hall 2', line: `L${(i % lines) + 1}`, criticality: 3 }));
+}
+
+describe('views: the line view model', () => {
+  it('groups 120 registered machines by site, area and line, tiles in natural id order', () => {
+    const v = buildLineView(register(120, 8), new LineFigures(), T0);
+    assert.strictEqual(v.total, 120);
+    assert.strictEqual(v.groups.length, 8);
+    assert.deepStrictEqual(v.groups.map((g) => g.key), ['Plant A / Hall 1 / L1', 'Plant A / Hall 1 / L2', 'Plant A / Hall 1 / L3', 'Plant A / Hall 1 / L4', 'Plant A / Hall 2 / L5', 'Plant A / Hall 2 / L6', 'Plant A / Hall 2 / L7', 'Plant A / Hall 2 / L8']);
+    assert.ok(v.groups.every((g) => g.tiles.length === 15 && g.counts.nodata === 15));
+    assert.deepStrictEqual(v.groups[0].tiles.slice(0, 3).map((t) => t.id), ['M-1', 'M-9', 'M-17']);
+    assert.strictEqual(v.groups[0].tiles[0].state, 'nodata');
+  });
+
+  it('a rel-asset wins over a register row of the same id', () => {
+    const v = buildLineView([{ id: 'pump-1', name: 'Pump', line: 'packaging-1' }, { id: 'pump-1', name: 'Other', line: 'L9' }], new LineFigures(), T0);
+    assert.strictEqual(v.total, 1);
+    assert.strictEqual(v.groups[0].tiles[0].name, 'Pump');
+  });
+
+  it('rounds with units and speaks both languages; a machine silent for 2 min turns grey "no data for 2 min"', () => {
+    const figs = new LineFigures();
+    assert.ok(figs.take({ ...frame('M-1', 61.6, 'warning'), diagnosis: { primary: 'bearing-outer-race', faults: [{ mode: 'bearing-outer-race', confidence: 0.9, severity: 'warning', evidence: EVIDENCE }] }, rul: { hours: 35.24, low: 20.1, high: 459 } }, T0));
+    assert.ok(figs.take(frame('M-2', 99.2, 'normal', { rul: null, reason: 'too little data: 3 of 10 points' }), T0 + 60_000));
+    assert.ok(!figs.take({ something: 'else' }, T0));
+    const v = buildLineView(register(2, 1), figs, T0 + 120_000);
+    const [m1, m2] = v.groups[0].tiles;
+    assert.strictEqual(m1.state, 'stale');
+    assert.strictEqual(m1.lastState, 'warning');
+    assert.strictEqual(m1.text.en.stale, 'no data for 2\u00a0min');
+    assert.strictEqual(m1.text.de.stale, 'seit 2\u00a0min keine Daten');
+    assert.strictEqual(m1.health, 62);
+    assert.strictEqual(m1.text.en.velocity, '4.49\u00a0mm/s');
+    assert.strictEqual(m1.text.de.velocity, '4,49\u00a0mm/s');
+    assert.strictEqual(m1.text.en.rul, '35\u00a0h');
+    assert.strictEqual(m1.text.en.rulBand, '20\u00a0h to about 3 weeks');
+    assert.strictEqual(m1.text.de.rulBand, '20\u00a0h bis etwa 3 Wochen');
+    assert.strictEqual(m1.text.en.fault, 'Outer ring of the bearing damaged');
+    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency 107\u00a0Hz stands 66x above the noise']);
+    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz 107\u00a0Hz steht 66x über dem Rauschen/);
+    assert.strictEqual(m2.state, 'normal');
+    assert.strictEqual(m2.text.en.stale, '');
+    assert.strictEqual(m2.text.en.rul, 'not enough trend yet');
+    assert.strictEqual(m2.text.de.rul, 'noch zu wenig Trend');
+    assert.match(m2.text.en.zone, /^4\.49\u00a0mm\/s is in zone C \(2\.8 to 4\.5 mm\/s\)/);
+    // a configurable limit
+    assert.strictEqual(buildLineView(register(2, 1), figs, T0 + 69_000, { staleMs: 10_000 }).groups[0].tiles[1].state, 'normal');
+    assert.strictEqual(buildLineView(register(2, 1), figs, T0 + 71_000, { staleMs: 10_000 }).groups[0].tiles[1].state, 'stale');
+  });
+
+  it('RUL: after a repair never "0 h (0-0 h)" next to health 100; a healthy machine never an absurd interval', () => {
+    const figs = new LineFigures();
+    figs.take(frame('A', 100, 'normal', { rul: { hours: 0, low: 0, high: 0 } }), T0);
+    figs.take(frame('B', 98, 'normal', { rul: { hours: 14156, low: 3968, high: 3968241 } }), T0);
+    figs.take(frame('C', 40, 'alarm', { rul: { hours: 0, low: 0, high: 0 } }), T0);
+    figs.take(frame('D', 80, 'normal', { rul: { hours: 200, low: 50, high: 3_968_241 } }), T0);
+    const t = buildLineView(['A', 'B', 'C', 'D'].map((id) => ({ id, name: id, line: 'L' })), figs, T0).groups[0].tiles;
+    assert.deepStrictEqual([t[0].text.en.rul, t[0].text.en.rulBand], ['not enough trend yet', '']);
+    assert.deepStrictEqual([t[1].text.en.rul, t[1].text.en.rulBand], ['more than 1,000\u00a0h', '']);
+    assert.deepStrictEqual([t[1].text.de.rul, t[1].text.de.rulBand], ['mehr als 1.000\u00a0h', '']);
+    assert.deepStrictEqual([t[2].text.en.rul, t[2].text.en.rulBand], ['0.0\u00a0h', '']);
+    assert.deepStrictEqual([t[3].text.en.rul, t[3].text.en.rulBand], ['8.3\u00a0days', '2.1\u00a0days to more than 1,000\u00a0h']);
+  });
+
+  it('counts open work orders from lists and transitions, and words their findings', () => {
+    const figs = new LineFigures();
+    figs.take([{ id: 1, number: 'WO-000001', asset: 'A', status: 'open', mode: 'bearing-outer-race', evidence: EVIDENCE }, { id: 2, number: 'WO-000002', asset: 'A', status: 'assigned', mode: '' }], T0);
+    figs.take([{ id: 3, number: 'WO-000003', asset: 'A', status: 'done', mode: 'imbalance' }], T0);
+    let v = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0);
+    assert.strictEqual(v.groups[0].tiles[0].openWos, 2);
+    assert.match(v.orders['1'].en, /^Outer ring of the bearing damaged: the defect frequency 107\u00a0Hz/);
+    assert.strictEqual(v.orders['3'].de, 'Unwucht am Rotor');
+    figs.take({ id: 1, number: 'WO-000001', asset: 'A', status: 'closed' }, T0);
+    v = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0);
+    assert.strictEqual(v.groups[0].tiles[0].openWos, 1);
+    assert.strictEqual(v.orders['1'], undefined);
+  });
+
+  it('an older frame, or a node\'s answer that carries the frame beside its result, changes nothing', () => {
+    const figs = new LineFigures();
+    const bad = { primary: 'bearing-outer-race', faults: [{ mode: 'bearing-outer-race', confidence: 0.9, severity: 'alarm', evidence: EVIDENCE }] };
+    figs.take({ ...frame('A', 20, 'alarm'), ts: 2000, diagnosis: bad }, T0);
+    assert.strictEqual(figs.take({ ...frame('A', 90, 'normal'), ts: 1000 }, T0 + 1000), false);
+    assert.strictEqual(figs.take({ ...frame('A', 90, 'normal'), ts: 3000, kanban: { item: 'caps', cards: 5 } }, T0 + 1000), false);
+    const t = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0 + 2000).groups[0].tiles[0];
+    assert.strictEqual(t.health, 20);
+    assert.strictEqual(t.text.en.faults.length, 1);
+  });
+
+  it('takes OEE (rolling window first) and takt reports', () => {
+    const figs = new LineFigures();
+    figs.take({ asset: 'A', oee: { asset: 'A', oee: 0.5, availability: 1, performance: 0.5, quality: 1, rolling: { hours: 24, oee: 0.912, availability: 1, performance: 0.93, quality: 0.98 } } }, T0);
+    figs.take({ takt: { asset: 'A', taktS: 33.2, cycleMedianS: 30, overTakt: false, creep: 0.9 } }, T0);
+    const f = figs.figures.get('A');
+    assert.strictEqual(f?.oee?.oee, 0.912);
+    assert.strictEqual(f?.takt?.taktS, 33.2);
+    // OEE and takt are not condition data: the tile has no data yet
+    const t = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0).groups[0].tiles[0];
+    assert.strictEqual(t.state, 'nodata');
+    assert.strictEqual(t.text.de.oee, '91,2\u00a0%');
+  });
+});
