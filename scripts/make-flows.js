@@ -226,7 +226,8 @@ const WO_PARTS = [
  * bit, part counter, 4-20 mA velocity, motor and bearing temperature, current; planned stops) ->
  * its poll array -> rel-health in machine mode -> state changes to rel-work-order. Its bearing
  * wear (velocity x3.2, zone D) is started by hand (an inject), so the waveform story of the demo
- * runs as before. It is not in ASSETS (no waveform chain, no tile yet).
+ * runs as before. It is not in ASSETS (no waveform chain); its health goes to the floor view
+ * (rel-view), which gives it a tile.
  */
 const SCALAR = { assetId: 'press-1', name: 'Capper press', criticality: 4, machineClass: 'iso10816-3:group2:rigid' };
 function scalarMachine(add, c, T1, STORE) {
@@ -236,7 +237,7 @@ function scalarMachine(add, c, T1, STORE) {
   add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: '', shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 240, y: 460, wires: [[`health-${a.assetId}`], [], []] });
   add({ id: `wear-${a.assetId}`, type: 'inject', z: T1, name: 'press: bearing wear (velocity x3.2)', props: [{ p: 'action', v: 'set', vt: 'str' }, { p: 'payload', v: '{"velocityFactor":3.2}', vt: 'json' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 150, y: 500, wires: [[`sim-${a.assetId}`]] });
   add({ id: `repair-${a.assetId}`, type: 'inject', z: T1, name: 'press: repaired (reset)', props: [{ p: 'action', v: 'reset', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 130, y: 540, wires: [[`sim-${a.assetId}`]] });
-  add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [[], ['wo']] });
+  add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [['view'], ['wo']] });
   c('c-scalar', 200, 420, 'A machine with PLC tags only (replace by rel-ingest, Output: array)', 'The capper press has no accelerometer: a 4-20 mA velocity transmitter, motor and bearing temperatures, motor current, the run bit and the part counter, polled as one array. rel-health in machine mode learns 12 running hours (over its planned stops) and is quiet while it is stopped. Click "press: bearing wear": the velocity rises 3.2 times into ISO zone D and, one simulated hour later, rel-health opens a P1 work order naming the channels, their baselines and the zone. "press: repaired" takes the wear back.');
 }
 
