@@ -8,7 +8,8 @@
  *
  *   node follow-ups-child.js <sqlite file (Andon calls; also cmms without a url)> [postgres url for cmms] [finish]
  *
- * stdout: `ready`, `dup <key>` for a raise the board had already applied, `done <detections>`.
+ * stdout: `ready`, `ack <i>` after each detection, `dup <key>` for a raise the board had already
+ * applied, `done <detections>`.
  */
 import fs from 'fs';
 import { openStore, openPostgres, migrateCoreAsync, type Store } from '../../nodes/core/store';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   let i = Number((await db.one<{ n: number }>('SELECT COALESCE(SUM(detections), 0) AS n FROM cmms_work_orders'))!.n);
   for (; i < BURST; i++) {
     const r = await repo.detect({ ...detection(i), criticality: 3, evidence: `detection ${i}`, ts: Date.now() });
+    out(`ack ${i}`);
     if (r.created || r.escalated) void dispatcher.kick();
     if (r.workOrder.detections >= PER_ORDER) await cancelDue();
   }

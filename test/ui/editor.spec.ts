@@ -131,8 +131,9 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
     const v = await page.evaluate(`(() => { const out = {}; for (const t of ${JSON.stringify(Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes))}) { const d = RED.nodes.getType(t); out[t] = d && d.defaults.version ? d.defaults.version.value : null; } return out; })()`) as Record<string, number | null>;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const cur = require('../../nodes/core/limits').CONFIG_VERSION;
-    // rel-store numbers its config shape apart (2: the backend and PostgreSQL fields); saved flows carry it
-    const own: Record<string, number> = { 'rel-store': 2 };
+    // rel-store numbers its config shape apart (2: the backend and PostgreSQL fields, 3: the storage
+    // section); saved flows carry it
+    const own: Record<string, number> = { 'rel-store': 3 };
     assert.deepStrictEqual(Object.entries(v).filter(([t, x]) => x !== (own[t] ?? cur)), []);
     assert.ok(Object.keys(v).length >= 17);
   });

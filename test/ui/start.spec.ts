@@ -61,13 +61,16 @@ describe('ui: npm start prepares the Node-RED user directory', function () {
     assert.deepStrictEqual(JSON.parse(fs.readFileSync(first.flowFile, 'utf8')), demo);
   });
 
-  it('the demo flow holds one rel-store, four rel-assets and one simulator per asset, one degrading', function () {
+  it('the demo flow holds one rel-store, five rel-assets and one simulator per asset, one degrading, one with PLC tags only', function () {
     const demo = start.readFlow('demo-line.json');
     const of = (t: string) => demo.filter((n: any) => n.type === t);
     assert.strictEqual(of('rel-store').length, 1);
     assert.strictEqual(of('rel-store')[0].file, 'reliability.db');
-    assert.deepStrictEqual(of('rel-asset').map((n: any) => n.name), ['Conveyor drive', 'Pump', 'Compressor', 'Filler motor']);
-    const sims = of('rel-simulator');
+    assert.deepStrictEqual(of('rel-asset').map((n: any) => n.name), ['Conveyor drive', 'Pump', 'Compressor', 'Filler motor', 'Capper press']);
+    // four waveform machines and the capper press with PLC tags only (its own chain: rel-health machine mode)
+    const scalar = of('rel-simulator').filter((n: any) => n.kind === 'scalar');
+    assert.deepStrictEqual(scalar.map((n: any) => [n.assetId, n.wires[0].map((id: string) => demo.find((x: any) => x.id === id)?.type)]), [['press-1', ['rel-health']]]);
+    const sims = of('rel-simulator').filter((n: any) => n.kind !== 'scalar');
     assert.strictEqual(sims.length, 4);
     assert.deepStrictEqual(sims.filter((n: any) => n.fault !== 'none').map((n: any) => [n.assetId, n.fault]), [['conveyor-1', 'bearing-outer-race']]);
     for (const s of sims) assert.ok(Number(s.timeScale) > 1, 'accelerated clock');
