@@ -1,5 +1,24 @@
 /** Test helpers for the ingest specs: collect every message at a helper node, wait for conditions. */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import { getNode, sleep } from '../helpers/red';
+
+let pkiHome: string | undefined;
+/**
+ * node-red-contrib-opcua keeps its client PKI under env-paths' config folder ($XDG_CONFIG_HOME),
+ * and works out that folder once per process: every OPC UA spec of a test run must point
+ * XDG_CONFIG_HOME at the same folder, kept until the process ends (a spec that removed its own
+ * folder left the next spec's client without its certificate: it never connected). Out of $HOME.
+ */
+export function opcuaConfigHome(): string {
+  if (!pkiHome) {
+    pkiHome = fs.mkdtempSync(path.join(os.tmpdir(), 'rel-opcua-pki-'));
+    const dir = pkiHome;
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return pkiHome;
+}
 
 export interface Got {
   at: number;

@@ -11,7 +11,7 @@ import net from 'net';
 import path from 'path';
 import { getNode, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode } from '../helpers/fixtures';
-import { collect, waitFor } from './collect';
+import { collect, opcuaConfigHome, waitFor } from './collect';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -34,7 +34,7 @@ describe('rel-ingest: OPC UA through node-red-contrib-opcua and a node-opcua ser
   before(async () => {
     dir = tmpDir('rel-ingest-opcua-');
     // The contrib client keeps its PKI under env-paths' config folder: keep it out of $HOME.
-    process.env.XDG_CONFIG_HOME = dir;
+    process.env.XDG_CONFIG_HOME = opcuaConfigHome();
     opcua = require('node-opcua');
     const port = await freePort();
     server = new opcua.OPCUAServer({

@@ -15,7 +15,7 @@ import path from 'path';
 import { getNode, loadFlow, nextMessage, receiveAndComplete, recordStatus, tmpDir, unloadFlow } from '../helpers/red';
 import { storeNode } from '../helpers/fixtures';
 import { HEADER, toCsv } from '../register/plant';
-import { collect, waitFor } from './collect';
+import { collect, opcuaConfigHome, waitFor } from './collect';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Aedes } = require('aedes');
@@ -158,7 +158,7 @@ describe('rel-ingest register mode: every registered machine by MQTT topic and O
 
   it('OPC UA (node-opcua server): one client, one rel-ingest, every machine read by node id', async () => {
     const xdgBefore = process.env.XDG_CONFIG_HOME;
-    process.env.XDG_CONFIG_HOME = dir;
+    process.env.XDG_CONFIG_HOME = opcuaConfigHome();
     const opcua = require('node-opcua');
     const port = await freePort();
     const server = new opcua.OPCUAServer({
