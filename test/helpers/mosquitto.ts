@@ -8,6 +8,7 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+import { freePort } from './net';
 
 const BIN = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => fs.existsSync(p));
 
@@ -18,16 +19,6 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startMosquitto(): Promise<Mosquitto> {
   if (!BIN) throw new Error('mosquitto is not installed: apt-get install -y mosquitto (the MQTT integration tests need a real broker)');

@@ -7,21 +7,12 @@
  */
 import assert from 'assert';
 import fs from 'fs';
-import net from 'net';
 import path from 'path';
 import { getNode, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode } from '../helpers/fixtures';
 import { collect, opcuaConfigHome, waitFor } from './collect';
+import { freePort } from '../helpers/net';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe('rel-ingest: OPC UA through node-red-contrib-opcua and a node-opcua server', function () {
   this.timeout(90000);

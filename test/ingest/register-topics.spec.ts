@@ -16,6 +16,7 @@ import { getNode, loadFlow, nextMessage, receiveAndComplete, recordStatus, tmpDi
 import { storeNode } from '../helpers/fixtures';
 import { HEADER, toCsv } from '../register/plant';
 import { collect, opcuaConfigHome, waitFor } from './collect';
+import { freePort } from '../helpers/net';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Aedes } = require('aedes');
@@ -45,15 +46,6 @@ async function send(nodeId: string, msg: any, out: string): Promise<any> {
   return got;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe('rel-ingest register mode: every registered machine by MQTT topic and OPC UA node-id pattern', function () {
   this.timeout(240000);

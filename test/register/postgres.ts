@@ -8,11 +8,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
-import net from 'net';
 import os from 'os';
 import path from 'path';
 import { Pool, type PoolClient } from 'pg';
 import type { Migration, Query, SqlParams, Store } from '../../nodes/core/store/types';
+import { freePort } from '../helpers/net';
 
 function binDir(): string | undefined {
   const root = '/usr/lib/postgresql';
@@ -21,16 +21,6 @@ function binDir(): string | undefined {
   return v ? path.join(root, v, 'bin') : undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Postgres {
   port: number;
