@@ -565,11 +565,12 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     await admin(red, 'POST', '/flows', { flows: v1 }, { 'Node-RED-Deployment-Type': 'full' });
     const page = await browser.newPage({ viewport: DESKTOP });
     await page.goto(`${red.url}/ui/#!/0`);
-    const tiles = await waitFor('four v1 tiles, learned ones with a number', async () => {
+    const tiles = await waitFor('five v1 tiles, learned ones with a number', async () => {
       const t = await v1Tiles(page);
-      return t.length === 4 && t.every((x) => /^(\d+|--)$/.test(x.health)) && t.some((x) => /^\d+$/.test(x.health)) ? t : null;
+      return t.length === 5 && t.every((x) => /^(\d+|--)$/.test(x.health)) && t.some((x) => /^\d+$/.test(x.health)) ? t : null;
     }, 60_000);
-    assert.deepStrictEqual(tiles.map((t) => t.name), ['Compressor', 'Conveyor drive', 'Filler motor', 'Pump']);
+    // the four waveform machines and the capper press (PLC tags only), in the order of their ids
+    assert.deepStrictEqual(tiles.map((t) => t.name), ['Compressor', 'Conveyor drive', 'Filler motor', 'Capper press', 'Pump']);
     // Live: the update time moves.
     const t1 = await textOf(page, '.v1-updated');
     await waitFor('a newer update', async () => (await textOf(page, '.v1-updated')) !== t1, 10_000);
@@ -590,7 +591,7 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     const reach = async () => (await phone.evaluate(`Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll('md-card, .v1-line, .v1-wo-page, .v1-tile, .v1-panel, .v1-col, .v1-wo')].map((e) => Math.ceil(e.getBoundingClientRect().right)))`)) as number;
     const wide: string[] = [];
     await phone.goto(`${red.url}/ui/#!/0`);
-    await waitFor('v1 on the phone', async () => (await v1Tiles(phone)).length === 4, 30_000);
+    await waitFor('v1 on the phone', async () => (await v1Tiles(phone)).length === 5, 30_000);
     await phone.waitForTimeout(1500);
     await shot(phone, 'v1-line-390');
     if ((await reach()) > PHONE.width) wide.push(`line: ${await reach()} px`);

@@ -125,8 +125,8 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     }, 60_000);
     assert.deepStrictEqual(groups.map(([k]) => k), Array.from({ length: LINES }, (_, i) => `Plant Nord / ${i < 4 ? 'Hall 1' : 'Hall 2'} / Line ${i + 1}`));
     assert.ok(groups.every(([, k]) => k === MACHINES / LINES), JSON.stringify(groups));
-    // the demo's four assets (rel-asset nodes) are a group of their own
-    assert.strictEqual(await page.locator('[data-group="packaging-1"] [data-asset]').count(), 4);
+    // the demo's five machines (rel-asset nodes, the capper press with PLC tags only) are a group of their own
+    assert.strictEqual(await page.locator('[data-group="packaging-1"] [data-asset]').count(), 5);
     const silent = page.locator(`[data-asset="${SILENT}"]`);
     await waitFor(`${SILENT} stale`, async () => (await silent.getAttribute('data-state')) === 'stale', (STALE_S + 30) * 1000);
     // grey (after the tile's colour transition)
