@@ -19,46 +19,10 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { EventEmitter } from 'events';
+import { fakeRed } from './fake-red';
 import Database from 'better-sqlite3';
 import { openStore, migrateCoreAsync } from '../nodes/core/store';
 import { migrateCmms, dedupKey } from '../nodes/core/cmms';
-
-/** Just enough of the Node-RED runtime to construct a node and feed it messages. */
-function fakeRed(file: string) {
-  const types = new Map<string, Function>();
-  const nodes = new Map<string, unknown>([['store1', { id: 'store1', file }]]);
-  const RED: any = {
-    nodes: {
-      createNode(node: any, def: any) {
-        Object.assign(node, new EventEmitter(), { id: def.id, type: def.type });
-        Object.setPrototypeOf(node, EventEmitter.prototype);
-        EventEmitter.call(node);
-        node.status = () => {};
-        node.error = (e: unknown) => console.error(e);
-        node.warn = () => {};
-        node.log = () => {};
-        node.send = () => {};
-      },
-      registerType: (t: string, ctor: Function) => types.set(t, ctor),
-      getNode: (id: string) => nodes.get(id) ?? null,
-    },
-    util: { cloneMessage: (m: unknown) => m, evaluateNodeProperty: () => {} },
-    settings: {},
-    httpAdmin: { get() {}, post() {} },
-    auth: { needsPermission: () => () => {} },
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-  };
-  return {
-    RED,
-    create(type: string, def: Record<string, unknown>): any {
-      const Ctor = types.get(type) as any;
-      const n = {};
-      Ctor.call(n, { id: `${type}-1`, type, ...def });
-      return n;
-    },
-  };
-}
 
 /** Send msgs into a node in bursts of `burst`, resolving when every one has called done. */
 function feed(node: any, msgs: any[], burst: number): Promise<number> {
@@ -174,8 +138,7 @@ interface Contestant {
 /** A fresh rel-work-order node on a fresh file. */
 async function nodeContestant(msgs: any[], burst: number): Promise<Contestant> {
   const file = await freshFile('node.db');
-  const { RED, create } = fakeRed(file);
-  (require('../nodes/rel-work-order/rel-work-order') as (r: unknown) => void)(RED);
+  const { create } = fakeRed({ store1: { id: 'store1', file } }, [require.resolve('../nodes/rel-work-order/rel-work-order')]);
   const node = create('rel-work-order', { store: 'store1' });
   return {
     file,
@@ -302,8 +265,7 @@ async function benchList(rows: number): Promise<void> {
   const tf = process.hrtime.bigint();
   fill(file, rows);
   const fillS = Number(process.hrtime.bigint() - tf) / 1e9;
-  const { RED, create } = fakeRed(file);
-  (require('../nodes/rel-work-order/rel-work-order') as (r: unknown) => void)(RED);
+  const { create } = fakeRed({ store1: { id: 'store1', file } }, [require.resolve('../nodes/rel-work-order/rel-work-order')]);
   const node = create('rel-work-order', { store: 'store1' });
   const db = rawDb(file);
   const sel = db.prepare('SELECT * FROM cmms_work_orders WHERE asset = ? AND is_open = 1 ORDER BY id LIMIT ?');
@@ -379,8 +341,7 @@ async function benchIssue(): Promise<void> {
   const CHUNK = 200;
   const nodeFile = await freshFile('issue-node.db');
   const rawFile = await freshFile('issue-raw.db');
-  const { RED, create } = fakeRed(nodeFile);
-  (require('../nodes/rel-spares/rel-spares') as (r: unknown) => void)(RED);
+  const { create } = fakeRed({ store1: { id: 'store1', file: nodeFile } }, [require.resolve('../nodes/rel-spares/rel-spares')]);
   const node = create('rel-spares', { store: 'store1' });
   const send = (msg: any) =>
     new Promise<any>((resolve, reject) => {

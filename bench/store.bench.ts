@@ -21,7 +21,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { EventEmitter } from 'events';
+import { fakeRed } from './fake-red';
 import Database from 'better-sqlite3';
 import { Pool, Client } from 'pg';
 import { openStore, migrateCoreAsync } from '../nodes/core/store';
@@ -40,41 +40,11 @@ const origQuery = Client.prototype.query;
 
 type Backend = 'sqlite' | 'postgres';
 
-/** Just enough of the Node-RED runtime to construct nodes on given rel-store configurations and feed them messages. */
-function fakeRed(stores: Record<string, unknown>) {
-  const types = new Map<string, Function>();
-  const nodes = new Map<string, unknown>(Object.entries(stores));
-  const RED: any = {
-    nodes: {
-      createNode(node: any, def: any) {
-        Object.assign(node, new EventEmitter(), { id: def.id, type: def.type });
-        Object.setPrototypeOf(node, EventEmitter.prototype);
-        EventEmitter.call(node);
-        node.status = () => {};
-        node.error = (e: unknown) => console.error(e);
-        node.warn = () => {};
-        node.log = () => {};
-        node.send = () => {};
-      },
-      registerType: (t: string, ctor: Function) => types.set(t, ctor),
-      getNode: (id: string) => nodes.get(id) ?? null,
-    },
-    util: { cloneMessage: (m: unknown) => m, evaluateNodeProperty: () => {} },
-    settings: {},
-    httpAdmin: { get() {}, post() {} },
-    auth: { needsPermission: () => () => {} },
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-  };
-  (require('../nodes/rel-work-order/rel-work-order') as (r: unknown) => void)(RED);
-  (require('../nodes/rel-spares/rel-spares') as (r: unknown) => void)(RED);
-  let seq = 0;
-  return (type: string, def: Record<string, unknown>): any => {
-    const Ctor = types.get(type) as any;
-    const n = {};
-    Ctor.call(n, { id: `${type}-${++seq}`, type, ...def });
-    return n;
-  };
-}
+/** rel-work-order and rel-spares on the given rel-store configurations. */
+const cmmsNodes = (stores: Record<string, unknown>) => {
+  const { create } = fakeRed(stores, [require.resolve('../nodes/rel-work-order/rel-work-order'), require.resolve('../nodes/rel-spares/rel-spares')]);
+  return create;
+};
 
 const close = (node: any) => new Promise<void>((r) => node.emit('close', false, r));
 
@@ -301,7 +271,7 @@ async function benchDetect(make: () => Promise<Db>, backend: Backend, N: number,
     const dbNode = await make();
     const dbRaw = await make();
     const s = dbNode.storeNode('node');
-    const create = fakeRed({ store: s.cfg });
+    const create = cmmsNodes({ store: s.cfg });
     const node = create('rel-work-order', { store: 'store' });
     let tNode = 0;
     let tRaw = 0;
@@ -344,7 +314,7 @@ async function benchDetect(make: () => Promise<Db>, backend: Backend, N: number,
 async function roundTripsAlone(make: () => Promise<Db>): Promise<number> {
   const db = await make();
   const s = db.storeNode('alone');
-  const node = fakeRed({ store: s.cfg })('rel-work-order', { store: 'store' });
+  const node = cmmsNodes({ store: s.cfg })('rel-work-order', { store: 'store' });
   const msgs = detectMsgs(300, 'alone');
   await ask(node, msgs[0]); // the schema gate and status paint out of the way
   const rt0 = roundTrips;
@@ -363,7 +333,7 @@ async function roundTripsAlone(make: () => Promise<Db>): Promise<number> {
 async function boxesRate(make: () => Promise<Db>, backend: Backend, boxes: number, N: number): Promise<number> {
   const db = await make();
   const stores = Array.from({ length: boxes }, (_, i) => db.storeNode(`box${i}`));
-  const nodes = stores.map((s) => fakeRed({ store: s.cfg })('rel-work-order', { store: 'store' }));
+  const nodes = stores.map((s) => cmmsNodes({ store: s.cfg })('rel-work-order', { store: 'store' }));
   await Promise.all(nodes.map((n, i) => feed(n, detectMsgs(200, `warm${i}`, 50), 100)));
   const per = Math.floor(N / boxes);
   const t0 = process.hrtime.bigint();
@@ -383,7 +353,7 @@ async function benchIssue(make: () => Promise<Db>, backend: Backend, N: number):
   const dbNode = await make();
   const dbRaw = await make();
   const s = dbNode.storeNode('issue');
-  const node = fakeRed({ store: s.cfg })('rel-spares', { store: 'store' });
+  const node = cmmsNodes({ store: s.cfg })('rel-spares', { store: 'store' });
   await ask(node, { action: 'define', payload: { part: 'BRG-6205', leadMeanDays: 10, leadSdDays: 2, demandPerDay: 4, demandSd: 1 } });
   await ask(node, { action: 'receive', payload: { part: 'BRG-6205', qty: 1e6 } });
   await dbRaw.raw.tx((q) => q("INSERT INTO cmms_parts (part, on_hand, lead_mean_days, lead_sd_days, demand_per_day, demand_sd, updated_at) VALUES ('BRG-6205', 1000000, 10, 2, 4, 1, 0)", []));
