@@ -13,12 +13,9 @@ import os from 'os';
 import path from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
-import { OUT, admin, sleep, start, waitFor, type RunningRed } from '../ui/nodered';
+import { OUT, admin, sleep, start, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 import { ADMIN, BUTTON, authFlow } from './auth-flow';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Received {
   all: { payload: unknown; topic: string; user: { username: string; name: string; role: string } | null; socketId: string | null }[];
@@ -95,16 +92,12 @@ describe('dashboard logins (real Node-RED, Dashboard 2.0, chromium)', function (
   let browser: Browser;
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     red = await startAuthRed();
     await deploy(red, authFlow());
     await waitFor('the admin bootstrapped', async () => (await fetch(`${red.url}/dashboard-login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=${ADMIN.username}&password=${ADMIN.password}` })).status === 303, 30_000);
     await admin(red, 'POST', '/rel-users/users', { action: 'add', username: 'tom', password: 'spanner-42', role: 'technician', name: 'Tom Technician' });
     await admin(red, 'POST', '/rel-users/users', { action: 'add', username: 'olga', password: 'andon-pass', role: 'operator', name: 'Olga Operator' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   after(async function () {

@@ -14,13 +14,10 @@ import path from 'path';
 import Database from 'better-sqlite3';
 import { ModbusTestServer } from '../helpers/modbus';
 import { plantRows, toCsv } from '../register/plant';
-import { ROOT, admin, startRed, statuses, waitFor, type RunningRed } from '../ui/nodered';
+import { ROOT, admin, startRed, statuses, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 
 import type { Browser } from 'playwright-core';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 const PLCS = 15;
 const MACHINES = 120;
 const ALARM = 41; // M-042 is driven into zone D
@@ -106,11 +103,7 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
       }
     };
 
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
-    browser = (await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })) as Browser;
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
     await page.goto(`${red.url}/dashboard/plant`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
     const tiles = async () =>

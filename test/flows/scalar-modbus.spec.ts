@@ -12,13 +12,10 @@ import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
 import { ModbusTestServer } from '../helpers/modbus';
-import { ROOT, admin, sleep, startRed, statuses, waitFor, type RunningRed } from '../ui/nodered';
+import { ROOT, admin, sleep, startRed, statuses, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 
 import type { Browser, Page } from 'playwright-core';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 
 /** The pump's holding registers, as the template's register map reads them. */
 interface Pump {
@@ -108,11 +105,7 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
         d.close();
       }
     };
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
-    browser = (await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })) as Browser;
+    browser = await launchChromium();
     const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${red.url}/dashboard/pump`);
     const tile = async () => {

@@ -15,14 +15,13 @@ import { helper, loadFlow, unloadFlow, receiveAndComplete, tmpDir, sleep } from 
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { FakeClock } from '../helpers/fake-clock';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
-import { startRed, waitFor, type RunningRed } from '../ui/nodered';
+import { startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 import { ROOT } from './box-process';
 
 // the page's DOM, inside page.evaluate
 declare const document: any;
 
 const MQTT_NODES = [require('@node-red/nodes/core/network/10-mqtt.js')];
-const CHROMIUM = '/usr/bin/chromium';
 const T0 = Date.UTC(2026, 11, 7, 6, 0, 0);
 const MIN = 60_000;
 
@@ -158,10 +157,8 @@ describe('plant view: every line on one page from the plant events on MQTT', fun
     console.log(`      view: ${got.lines.map((l: any) => `${l.line}: ${l.assets.map((a: any) => `${a.asset} ${a.state}`).join(', ')}, ${l.orders.length} open WO, ${l.andon.length} Andon${l.lineStop ? ', line stopped' : ''}, OEE ${l.oee.map((x: any) => `${Math.round(x.oee * 1000) / 10} %`).join(', ')}`).join(' | ')}`);
 
     // The page in a real browser: Debian's chromium, never a downloaded one.
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { chromium } = require('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${view!.url}/dashboard/plant`);

@@ -8,12 +8,9 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
-import { startRed, type RunningRed } from '../ui/nodered';
+import { startRed, type RunningRed, launchChromium } from '../ui/nodered';
 import { plantRows, toCsv, toXlsx, PUMP_TYPE } from './plant';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('rel-registry: upload from the editor in a real browser', function () {
   this.timeout(180_000);
@@ -21,7 +18,6 @@ describe('rel-registry: upload from the editor in a real browser', function () {
   let browser: any;
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     red = await startRed({
       flow: [
         { id: 'tab1', type: 'tab', label: 'register' },
@@ -30,7 +26,7 @@ describe('rel-registry: upload from the editor in a real browser', function () {
         { id: 'reg', type: 'rel-registry', z: 'tab1', name: 'register', store: 'store1', version: 1, x: 320, y: 60, wires: [[]] },
       ],
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   });
   after(async function () {
     if (browser) await browser.close();

@@ -5,13 +5,10 @@
 import assert from 'assert';
 import fs from 'fs';
 import type { Browser, Page } from 'playwright-core';
-import { admin, startRed, waitFor, type RunningRed } from '../ui/nodered';
+import { admin, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 import { assetNode } from '../helpers/fixtures';
 import { pgCluster, type PgCluster } from '../helpers/pg';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('rel-store edit dialog (Node-RED editor in chromium)', function () {
   this.timeout(300_000);
@@ -22,7 +19,6 @@ describe('rel-store edit dialog (Node-RED editor in chromium)', function () {
   let page: Page;
 
   before(async () => {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     cluster = await pgCluster();
     url = await cluster.createDatabase('editor');
     red = await startRed({ flow: [] });
@@ -38,10 +34,7 @@ describe('rel-store edit dialog (Node-RED editor in chromium)', function () {
       },
       { 'Node-RED-Deployment-Type': 'full' },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(red.url);
     await waitFor('the editor with the deployed store', () => page.evaluate(`!!(window.RED && RED.nodes && RED.nodes.node('pgs'))`), 60_000);

@@ -7,11 +7,8 @@
 import assert from 'assert';
 import fs from 'fs';
 import type { Browser, Page } from 'playwright-core';
-import { admin, startRed, waitFor, type RunningRed } from '../ui/nodered';
+import { admin, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('rel-store storage section (Node-RED editor in chromium)', function () {
   this.timeout(300_000);
@@ -20,12 +17,8 @@ describe('rel-store storage section (Node-RED editor in chromium)', function () 
   let page: Page;
 
   before(async () => {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     red = await startRed({ flow: [{ id: 's', type: 'rel-store', name: 'line store', version: 2, backend: 'sqlite', file: 'reliability.db' }] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
     await page.goto(red.url);
     await waitFor('the editor with the deployed store', () => page.evaluate(`!!(window.RED && RED.nodes && RED.nodes.node('s'))`), 60_000);

@@ -11,12 +11,9 @@ import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { woNumber } from '../../nodes/core/cmms/work-orders';
-import { ROOT, admin, problems, start, startRed, waitFor, type RunningRed } from './nodered';
+import { ROOT, admin, problems, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'ui');
 /** A title no dashboard may interpret: HTML, a Vue/Angular expression, an attribute breakout. */
 const XSS = '<img src=x onerror="window.__relXss=1">{{ 7*7 }} {{constructor.constructor(\'window.__relXss=2\')()}} \"><b>bold</b>';
@@ -103,12 +100,8 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
   let floor: Page;
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     red = await startRed({ flow: acceleratedDemo() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     floor = await browser.newPage({ viewport: DESKTOP });
   });
 

@@ -9,12 +9,9 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, start, startRed, type RunningRed } from './nodered';
+import { ROOT, start, startRed, type RunningRed, launchChromium } from './nodered';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
 
-const CHROMIUM = '/usr/bin/chromium';
 const PKG = '@jidoka/node-red-reliability';
 
 /** Open the editor in `lang` and wait until the flows are loaded. */
@@ -52,12 +49,8 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
   let page: Page;
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     red = await startRed({ flow: start.readFlow('demo-line.json') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await openEditor(browser, red.url, 'en-US');
   });
 

@@ -10,12 +10,9 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, start, startRed, waitFor, type RunningRed } from './nodered';
+import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
 const PAGES = ['line', 'asset', 'maintenance', 'kanban'] as const;
@@ -85,12 +82,8 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
   const others = Array.from({ length: MACHINES }, (_, i) => `M-${String(i + 1).padStart(3, '0')}`);
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     red = await startRed({ flow: testFlow() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     fs.mkdirSync(SHOTS, { recursive: true });
   });
 

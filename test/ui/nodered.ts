@@ -23,6 +23,18 @@ interface StartScript {
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 export const start: StartScript = require(path.join(ROOT, 'scripts', 'start.js'));
 
+/** Debian's chromium: the tests drive it through playwright-core and never download a browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Start Debian's chromium headless with the flags every browser test uses. */
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { chromium } = require('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
 export interface RunningRed {
   url: string;
   userDir: string;

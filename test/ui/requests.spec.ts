@@ -16,12 +16,9 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { admin, OUT, ROOT, start, waitFor, type RunningRed } from './nodered';
+import { admin, OUT, ROOT, start, waitFor, type RunningRed, launchChromium } from './nodered';
 import { tinyPng } from '../floor/png';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { chromium } = require('playwright-core');
-const CHROMIUM = '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
 const ADMIN = { username: 'admin', password: 'admin-pass-1' };
 const USERS = [
@@ -94,7 +91,6 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
   const shots = path.join(ROOT, 'test-output', 'ui');
 
   before(async function () {
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (the tests never download a browser)`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rel-rq-ui-'));
     const pkgDir = path.join(dir, 'pkg');
     start.shimPackage(pkgDir, OUT);
@@ -105,7 +101,7 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     await waitFor('the admin bootstrapped', async () => (await fetch(`${red.url}/dashboard-login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=${ADMIN.username}&password=${ADMIN.password}` })).status === 303, 30_000);
     for (const u of USERS) await admin(red, 'POST', '/rel-users/users', { action: 'add', ...u });
     fs.mkdirSync(shots, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   });
 
   after(async function () {
