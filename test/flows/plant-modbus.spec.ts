@@ -11,12 +11,12 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import Database from 'better-sqlite3';
 import { ModbusTestServer } from '../helpers/modbus';
 import { plantRows, toCsv } from '../register/plant';
 import { ROOT, admin, startRed, statuses, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 
 import type { Browser } from 'playwright-core';
+import { storedWorkOrders } from '../helpers/fixtures';
 
 const PLCS = 15;
 const MACHINES = 120;
@@ -93,15 +93,7 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
     assert.deepStrictEqual([applied.added, applied.applied, applied.errors], [MACHINES, true, []]);
 
     const db = path.join(red.userDir, 'reliability.db');
-    const orders = () => {
-      const d = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        const has = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cmms_work_orders'").get();
-        return has ? (d.prepare('SELECT id, asset, priority, severity, evidence, is_open FROM cmms_work_orders').all() as { id: number; asset: string; priority: number; severity: string; evidence: string; is_open: number }[]) : [];
-      } finally {
-        d.close();
-      }
-    };
+    const orders = () => storedWorkOrders(db);
 
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });

@@ -10,11 +10,11 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import Database from 'better-sqlite3';
 import { ModbusTestServer } from '../helpers/modbus';
 import { ROOT, admin, sleep, startRed, statuses, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 
 import type { Browser, Page } from 'playwright-core';
+import { storedWorkOrders } from '../helpers/fixtures';
 
 
 /** The pump's holding registers, as the template's register map reads them. */
@@ -95,16 +95,7 @@ describe('flows/scalar-modbus.json: a scalar Modbus pump through rel-ingest, rel
     const res = await admin(red, 'POST', '/flows', { flows: flow }, { 'Node-RED-Deployment-Type': 'full' });
     assert.ok(res.rev, 'deployed');
     const db = path.join(red.userDir, 'reliability.db');
-    const orders = () => {
-      if (!fs.existsSync(db)) return [];
-      const d = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        const has = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cmms_work_orders'").get();
-        return has ? (d.prepare('SELECT id, asset, priority, severity, evidence, is_open FROM cmms_work_orders').all() as { id: number; asset: string; priority: number; severity: string; evidence: string; is_open: number }[]) : [];
-      } finally {
-        d.close();
-      }
-    };
+    const orders = () => storedWorkOrders(db);
     browser = await launchChromium();
     const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${red.url}/dashboard/pump`);

@@ -2,6 +2,8 @@
  * Config nodes every node spec needs: one builder for the store and the asset, so a spec is the
  * flow plus the assertions.
  */
+import Database from 'better-sqlite3';
+import fs from 'fs';
 import path from 'path';
 
 export function storeNode(file: string, id = 'store1'): object {
@@ -38,3 +40,27 @@ export function assetNode(o: AssetFixture = {}): object {
 
 /** A tab node so flows look like exported ones. */
 export const TAB = { id: 'tab1', type: 'tab', label: 'test' };
+
+export interface StoredWorkOrder {
+  id: number;
+  asset: string;
+  priority: number;
+  severity: string;
+  evidence: string;
+  is_open: number;
+}
+
+/**
+ * The work orders in a runtime's SQLite file, read from outside the runtime (read-only); none while
+ * the file or the CMMS tables do not exist yet.
+ */
+export function storedWorkOrders(file: string): StoredWorkOrder[] {
+  if (!fs.existsSync(file)) return [];
+  const d = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const has = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cmms_work_orders'").get();
+    return has ? (d.prepare('SELECT id, asset, priority, severity, evidence, is_open FROM cmms_work_orders').all() as StoredWorkOrder[]) : [];
+  } finally {
+    d.close();
+  }
+}
