@@ -196,7 +196,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
 
   it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
-    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency \d+\s?Hz stands (\d+x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz \d+\s?Hz steht (\d+x|über 1000x) über dem Rauschen/]] as const) {
+    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency \d+\s?Hz stands (\d+(\.\d)?x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz \d+\s?Hz steht (\d+(,\d)?x|über 1000x) über dem Rauschen/]] as const) {
       await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
       await page.locator('[data-pick="conveyor-1"]').click();
       const sentence = await waitFor(`the ${lang} fault sentence`, async () => {
