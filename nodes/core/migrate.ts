@@ -32,6 +32,19 @@ const V0_TO_V1: Record<string, (c: Config, changed: string[]) => void> = {
   },
 };
 
+/**
+ * Per type, what version 3 added to a version 1 or 2 config (and so to a 0.1.0 one): rel-work-order
+ * and rel-andon write their texts in `language`; a config saved before keeps English.
+ */
+const TO_V3: Record<string, (c: Config, changed: string[]) => void> = {
+  'rel-work-order': (c, changed) => {
+    if (c.language === undefined || c.language === null || c.language === '') (c.language = 'en'), changed.push('language');
+  },
+  'rel-andon': (c, changed) => {
+    if (c.language === undefined || c.language === null || c.language === '') (c.language = 'en'), changed.push('language');
+  },
+};
+
 /** Checkboxes a 0.1.0 flow may hold as the strings 'true' / 'false'. */
 const BOOLEANS = ['dashboard', 'startEvent', 'learn'];
 
@@ -64,6 +77,7 @@ export function migrateConfig<C extends Config>(type: string, config: C): Migrat
     }
     V0_TO_V1[type]?.(c, changed);
   }
+  if (from < 3) TO_V3[type]?.(c, changed);
   c.version = CONFIG_VERSION;
   return { config: c as C, from, changed };
 }

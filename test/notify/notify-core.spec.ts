@@ -215,5 +215,15 @@ describe('notify core', function () {
       assert.strictEqual(wo.line, 'L2', 'the work order says its line');
       assert.strictEqual(wo.email!.topic, '[P1] New work order WO-000007: pump-7 - Bearing outer race');
     });
+    it('a work order notice names the failure mode in words (its code after it), in the notice language', function () {
+      const msg = (mode: string) => ({ event: 'new', payload: { number: 'WO-000008', asset: 'conveyor-1', line: 'L1', priority: 1, mode, title: 'Outer ring of the bearing damaged – Conveyor 1', createdAt: '2026-12-07T10:00:00.000Z' } });
+      const en = new Notifier({ roster: CSV, shifts: SHIFTS, workOrders: true, minInterval: 0 }).handle(msg('bearing-outer-race'), 0, () => 'L1');
+      assert.match(en.notice!.text, /\nFailure mode: Outer ring of the bearing damaged \(bearing-outer-race\)\n/);
+      const de = new Notifier({ roster: CSV, shifts: SHIFTS, workOrders: true, lang: 'de', minInterval: 0 }).handle(msg('misalignment'), 0, () => 'L1');
+      assert.match(de.notice!.text, /\nSchadensbild: Wellen an der Kupplung nicht fluchtend \(misalignment\)\n/);
+      // a mode without a phrase stays its code
+      const own = new Notifier({ roster: CSV, shifts: SHIFTS, workOrders: true, minInterval: 0 }).handle(msg('oil-temp-high'), 0, () => 'L1');
+      assert.match(own.notice!.text, /\nFailure mode: oil-temp-high\n/);
+    });
   });
 });

@@ -56,6 +56,19 @@ describe('migrations: flows saved by 0.1.0', function () {
     assert.strictEqual(migrateConfig<Record<string, unknown>>('rel-kanban', { id: 'k', type: 'rel-kanban' }).config.containerQty, undefined);
   });
 
+  it('version 3: rel-work-order and rel-andon saved before get language en (what they wrote); a set language is kept', () => {
+    for (const type of ['rel-work-order', 'rel-andon']) {
+      for (const version of [undefined, 1, 2]) {
+        const old: Record<string, unknown> = { id: 'n', type, ...(version === undefined ? {} : { version }) };
+        const m = migrateConfig(type, old);
+        assert.deepStrictEqual([m.config.language, m.config.version, m.changed.includes('language')], ['en', CONFIG_VERSION, true], `${type} version ${version}`);
+        assert.strictEqual(old.language, undefined, 'the saved config is not modified');
+      }
+      assert.strictEqual(migrateConfig(type, { id: 'n', type, version: 2, language: 'de' }).config.language, 'de');
+    }
+    assert.strictEqual(migrateConfig<Record<string, unknown>>('rel-kanban', { id: 'k', type: 'rel-kanban', version: 2 }).config.language, undefined, 'only the nodes that write texts');
+  });
+
   it('passes a current or newer config through unchanged', () => {
     const cur = { id: 'a', type: 'rel-vibration', version: CONFIG_VERSION, averages: 4 };
     const m = migrateConfig('rel-vibration', cur);
