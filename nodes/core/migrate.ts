@@ -45,6 +45,12 @@ const TO_V3: Record<string, (c: Config, changed: string[]) => void> = {
   },
 };
 
+/**
+ * Config nodes that version their own form (rel-store: STORE_CONFIG_VERSION, upgraded by
+ * migrateStoreConfig): passed through untouched, so their own upgrade still sees the saved version.
+ */
+const OWN_VERSION = new Set(['rel-store']);
+
 /** Checkboxes a 0.1.0 flow may hold as the strings 'true' / 'false'. */
 const BOOLEANS = ['dashboard', 'startEvent', 'learn'];
 
@@ -61,7 +67,7 @@ export function configVersion(config: Config): number {
  */
 export function migrateConfig<C extends Config>(type: string, config: C): Migrated<C> {
   const from = configVersion(config);
-  if (from >= CONFIG_VERSION) return { config, from, changed: [] };
+  if (from >= CONFIG_VERSION || OWN_VERSION.has(type)) return { config, from, changed: [] };
   const c: Config = { ...config };
   const changed: string[] = [];
   if (from < 1) {
