@@ -136,6 +136,11 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
     assert.strictEqual(isoZoneText('C', 'en', 4.4871, lim), '4.49\u00a0mm/s is in zone C (2.8 to 4.5 mm/s): not for long-term operation: plan a repair');
     assert.strictEqual(isoZoneText('A', 'de', 0.91, lim), '0,910\u00a0mm/s liegt in Zone A (unter 1.4 mm/s): so gut wie eine neue Maschine'.replace('1.4', '1,4'));
     assert.strictEqual(isoZoneText('D'), 'Zone D: severe enough to damage the machine: act now');
+    // a machine in warning or alarm with a low overall level is not "as good as a new machine"
+    assert.strictEqual(isoZoneText('A', 'en', 0.793, lim, { state: 'alarm' }), '0.793\u00a0mm/s is in zone A (below 1.4 mm/s): the overall vibration is still low; the fault shows in the spectrum before the level rises');
+    assert.match(isoZoneText('B', 'de', 2, lim, { state: 'warning' }), /: die Gesamtschwingung ist noch niedrig; der Schaden zeigt sich im Spektrum/);
+    assert.match(isoZoneText('A', 'en', 0.793, lim, { state: 'normal' }), /as good as a new machine$/);
+    assert.match(isoZoneText('D', 'en', 12, lim, { state: 'alarm' }), /severe enough to damage the machine: act now$/);
   });
 
   it('says the remaining life, or why there is none', () => {
@@ -187,6 +192,10 @@ describe('text: floor screens (times, stale data, RUL on a tile, page dictionary
     assert.deepStrictEqual(rulShort({ hours: 14156, low: 3968, high: 3968241 }), { value: 'more than 1,000\u00a0h', band: '', figure: true });
     assert.deepStrictEqual(rulShort({ hours: 35.2, low: 20, high: 459 }, 'de'), { value: '35\u00a0h', band: '20\u00a0h bis etwa 3 Wochen', figure: true });
     assert.strictEqual(rulShort(null, 'en', { reason: 'asset normal' }).value, 'no wear trend');
+    // at the failure level on a machine in alarm: words, not "0.0 h"
+    assert.deepStrictEqual(rulShort({ hours: 0.01, low: 0, high: 0.02 }, 'en', { health: 8 }), { value: 'due now', band: 'failure level reached', figure: false });
+    assert.strictEqual(rulShort({ hours: 0 }, 'de', { health: 8 }).value, 'jetzt fällig');
+    assert.strictEqual(rulShort(null, 'de', { reason: 'asset normal' }).value, 'kein Verschleiß\u00adtrend', 'a soft hyphen where a narrow tile may break the word');
     assert.strictEqual(rulShort(null, 'de', { reason: 'too little data: 3 of 10 points' }).value, 'noch zu wenig Trend');
   });
 

@@ -73,7 +73,9 @@ describe('views: the line view model', () => {
     assert.deepStrictEqual([t[0].text.en.rul, t[0].text.en.rulBand], ['not enough trend yet', '']);
     assert.deepStrictEqual([t[1].text.en.rul, t[1].text.en.rulBand], ['more than 1,000\u00a0h', '']);
     assert.deepStrictEqual([t[1].text.de.rul, t[1].text.de.rulBand], ['mehr als 1.000\u00a0h', '']);
-    assert.deepStrictEqual([t[2].text.en.rul, t[2].text.en.rulBand], ['0.0\u00a0h', '']);
+    // a machine in alarm at the failure level: words, not "0.0 h"
+    assert.deepStrictEqual([t[2].text.en.rul, t[2].text.en.rulBand], ['due now', 'failure level reached']);
+    assert.deepStrictEqual([t[2].text.de.rul, t[2].text.de.rulBand], ['jetzt fällig', 'Ausfallgrenze erreicht']);
     assert.deepStrictEqual([t[3].text.en.rul, t[3].text.en.rulBand], ['8.3\u00a0days', '2.1\u00a0days to more than 1,000\u00a0h']);
   });
 

@@ -174,13 +174,21 @@ const ZONE: Record<Lang, Record<Zone, string>> = {
   },
 };
 
+const LOW_BUT_TROUBLED: Record<Lang, string> = {
+  en: 'the overall vibration is still low; the fault shows in the spectrum before the level rises',
+  de: 'die Gesamtschwingung ist noch niedrig; der Schaden zeigt sich im Spektrum, bevor der Pegel steigt',
+};
+
 /**
  * An ISO 10816 zone explained; with the velocity and the class limits (mm/s RMS at A/B, B/C,
  * C/D) it names where the value stands: "4.49 mm/s is in zone C (2.8 to 4.5 mm/s): not for
  * long-term operation: plan a repair".
  */
-export function isoZoneText(zone: Zone | string, lang: Lang = 'en', velocity?: number, limits?: { ab: number; bc: number; cd: number }): string {
-  const what = ZONE[lang][zone as Zone];
+export function isoZoneText(zone: Zone | string, lang: Lang = 'en', velocity?: number, limits?: { ab: number; bc: number; cd: number }, opts: { state?: string } = {}): string {
+  // A machine in warning or alarm with a low overall level (a bearing fault shows in the envelope
+  // long before the velocity rises): say that, instead of "as good as a new machine".
+  const troubled = (opts.state === 'warning' || opts.state === 'alarm') && (zone === 'A' || zone === 'B');
+  const what = troubled ? LOW_BUT_TROUBLED[lang] : ZONE[lang][zone as Zone];
   if (!what) return lang === 'de' ? `Zone ${zone}` : `zone ${zone}`;
   if (velocity === undefined || !Number.isFinite(velocity)) return `${lang === 'de' ? 'Zone' : 'Zone'} ${zone}: ${what}`;
   const v = withUnit(velocity, 'mm/s', lang);
@@ -266,7 +274,7 @@ export interface RulShort {
 export function rulReasonShort(reason: string | null | undefined, lang: Lang = 'en'): string {
   const r = typeof reason === 'string' ? reason.toLowerCase() : '';
   const de = lang === 'de';
-  if (r.startsWith('asset normal') || r.startsWith('no significant trend') || r.startsWith('plateau')) return de ? 'kein Verschleißtrend' : 'no wear trend';
+  if (r.startsWith('asset normal') || r.startsWith('no significant trend') || r.startsWith('plateau')) return de ? 'kein Verschleiß\u00adtrend' : 'no wear trend';
   if (r.startsWith('machine stopped')) return de ? 'Maschine steht' : 'machine stopped';
   return de ? 'noch zu wenig Trend' : 'not enough trend yet';
 }
@@ -282,6 +290,8 @@ export function rulShort(rul: { hours: number; low?: number | null; high?: numbe
   if (!rul || typeof rul.hours !== 'number' || !Number.isFinite(rul.hours) || rul.hours < 0) return { value: rulReasonShort(ctx.reason, lang), band: '', figure: false };
   const healthy = typeof ctx.health === 'number' && ctx.health >= 70;
   if (rul.hours < 0.5 && healthy) return { value: de ? 'noch zu wenig Trend' : 'not enough trend yet', band: '', figure: false };
+  // At the failure level ("0.0 h"): the machine may still run, but the forecast says its time is up.
+  if (rul.hours < 0.05) return { value: de ? 'jetzt fällig' : 'due now', band: de ? 'Ausfallgrenze erreicht' : 'failure level reached', figure: false };
   const more = de ? `mehr als ${num(RUL_CAP_H, lang, { decimals: 0 })}\u00a0h` : `more than ${num(RUL_CAP_H, lang, { decimals: 0 })}\u00a0h`;
   if (rul.hours >= RUL_CAP_H) return { value: more, band: '', figure: true };
   const value = rul.hours < 48 ? `${num(rul.hours, lang, { decimals: rul.hours < 10 ? 1 : 0 })}\u00a0h` : duration(rul.hours, lang);

@@ -270,7 +270,7 @@ function tileText(f: Figures | undefined, state: string, lang: Lang, now: number
     fault: main ? faultName(main, lang, undefined) : '',
     faults: faults.map((x) => faultSentence({ mode: x.mode, evidence: x.evidence }, { lang, channel: f.channel })),
     health: f.seenAt === null ? '' : healthSentence({ score: f.health, state: f.state, learned: f.learned ?? undefined }, lang),
-    zone: f.isoZone ? isoZoneText(f.isoZone, lang, f.velocityRms ?? undefined, f.isoLimits ?? undefined) : '',
+    zone: f.isoZone ? isoZoneText(f.isoZone, lang, f.velocityRms ?? undefined, f.isoLimits ?? undefined, { state: f.state }) : '',
     oee: f.oee && f.oee.oee !== null ? `${num(f.oee.oee * 100, lang, { decimals: 1 })}\u00a0%` : '-',
     stale: (state === 'stale' || state === 'nodata') && f.seenAt !== null ? staleText(now - f.seenAt, lang) : '',
   };
