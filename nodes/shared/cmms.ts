@@ -268,6 +268,17 @@ export function unavailable(e: unknown): boolean {
 }
 
 /**
+ * The error of a message whose work waits for the plant database (rel-pm, rel-kpi): the same
+ * StoreUnavailableError (code STORE_UNAVAILABLE), its text saying what happens meanwhile, e.g.
+ * `plant database offline: PM plans are checked when it is back; nothing was changed (store:
+ * PostgreSQL at ... is unavailable: ...)`. Other errors pass unchanged.
+ */
+export function offlineError(e: unknown, meanwhile: string): unknown {
+  if (!unavailable(e)) return e;
+  return new StoreUnavailableError(`plant database offline: ${meanwhile} (${e instanceof Error ? e.message : String(e)})`, e);
+}
+
+/**
  * Paint a cmms node's status: the offline ring while events wait ("plant database offline · 12
  * queued"), else `normal()`; when that fails because the server cannot be reached, the ring
  * without a count, else the error.
