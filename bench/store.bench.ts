@@ -5,10 +5,13 @@
  *     output msg with the order and its history) vs the raw upsert (INSERT ... ON CONFLICT ... DO
  *     UPDATE ... RETURNING *, a history row when it opened or escalated), one transaction per
  *     burst of 100 on both sides; on a SQLite file (WAL, synchronous=FULL) and on a PostgreSQL 15
- *     throwaway cluster (Debian's server binaries, test/helpers/pg.ts); node and raw alternate
- *     over several rounds on fresh databases; the median ratio is printed.
+ *     throwaway cluster (Debian's server binaries, test/helpers/pg.ts); node and raw on fresh
+ *     databases take turns every 500 messages (so both see the same machine load), the raw
+ *     SQLite connection with the store's settings (WAL, synchronous=FULL, foreign_keys=ON);
+ *     several rounds, the median ratio is printed.
  *  2. Round trips per detect on PostgreSQL: every statement sent through any pg client of this
- *     process is counted (pg's Client.prototype.query wrapped), BEGIN and COMMIT included.
+ *     process is counted (pg's Client.prototype.query wrapped), BEGIN and COMMIT included, also
+ *     the follow-up dispatcher's and the status count's; in bursts and one message at a time.
  *  3. detects/s for 1 box and for 3 boxes (3 rel-store configurations, 3 pools on PostgreSQL,
  *     each with its own rel-work-order node, fed at once, each its own assets).
  *  4. `issue` of one part through rel-spares vs the raw conditional UPDATE ... RETURNING and the
@@ -123,8 +126,11 @@ async function sqliteDb(): Promise<Db> {
   await migrateCmms(h.db);
   h.release();
   const raw = new Database(file);
+  // The connection settings of the store's own connection (nodes/core/store/sqlite.ts).
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
   const cache = new Map<string, Database.Statement>();
   const st = (sql: string) => {
     let s = cache.get(sql);
@@ -262,6 +268,9 @@ async function rawFeed(db: Db, msgs: any[], burst: number): Promise<number> {
 
 async function benchDetect(make: () => Promise<Db>, backend: Backend, N: number, ROUNDS: number): Promise<{ nodeRate: number; ratio: number; rtPerDetect?: number }> {
   const BURST = 100;
+  // Node and raw take turns every CHUNK messages, so both see the same machine load (other
+  // processes on a shared machine swing absolute rates by 2-4x within seconds).
+  const CHUNK = 500;
   const msgs = detectMsgs(N, 'asset');
   const rows: { node: number; raw: number; rt?: number }[] = [];
   const copy = (m: any[]) => m.map((x) => ({ action: x.action, payload: { ...x.payload } }));
@@ -275,21 +284,24 @@ async function benchDetect(make: () => Promise<Db>, backend: Backend, N: number,
     const node = create('rel-work-order', { store: 'store' });
     let tNode = 0;
     let tRaw = 0;
-    const runNode = async () => {
-      const rt0 = roundTrips;
-      tNode = await feed(node, copy(use), BURST);
-      return roundTrips - rt0;
-    };
-    const runRaw = async () => {
-      tRaw = await rawFeed(dbRaw, use, BURST);
-    };
     let rt = 0;
-    if (r % 2) {
-      await runRaw();
-      rt = await runNode();
-    } else {
-      rt = await runNode();
-      await runRaw();
+    for (let c = 0; c * CHUNK < use.length; c++) {
+      const part = use.slice(c * CHUNK, (c + 1) * CHUNK);
+      const runNode = async () => {
+        const rt0 = roundTrips;
+        tNode += await feed(node, copy(part), BURST);
+        rt += roundTrips - rt0;
+      };
+      const runRaw = async () => {
+        tRaw += await rawFeed(dbRaw, part, BURST);
+      };
+      if ((c + r) % 2) {
+        await runRaw();
+        await runNode();
+      } else {
+        await runNode();
+        await runRaw();
+      }
     }
     await close(node);
     await s.release();

@@ -8,7 +8,7 @@
 import { computeKpi, computeKpiAll, type Kpi, type KpiOptions } from '../core/cmms/kpi';
 import { InputError } from '../core/errors';
 import { object, optNum, optStr, own } from '../core/validate';
-import { acquireCmmsStore, eventTime, inFlight } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, inFlight, offlineError } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { numberMessages, tableMessage } from '../shared/dashboard';
@@ -126,6 +126,8 @@ export = function (RED: RedApi) {
             if (fail) status.warn(node, text);
             else status.ok(node, text);
           }
+        }).catch((e) => {
+          throw offlineError(e, 'KPIs are computed when it is back');
         }),
       close: async () => {
         try {

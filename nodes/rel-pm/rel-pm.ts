@@ -13,7 +13,7 @@ import { importText, PM_ACTIONS, planRows, pmAction } from '../core/cmms/pm-msg'
 import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
 import { isObject, own } from '../core/validate';
 import { deployedAssets, findAsset } from '../shared/assets';
-import { acquireCmmsStore, eventTime, actionOf, inFlight } from '../shared/cmms';
+import { acquireCmmsStore, eventTime, actionOf, inFlight, offlineError, unavailable } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
@@ -88,15 +88,25 @@ export = function (RED: RedApi) {
         for (const bad of r.rejected) node.warn(`PM plans row ${bad.row} (${bad.asset} / ${bad.task}): ${bad.reason}`);
       }).catch((e) => node.error(e instanceof Error ? e.message : String(e)));
     }
-    // Catch up on what came due while Node-RED was down, then keep ticking.
+    // Catch up on what came due while Node-RED was down, then keep ticking. While the plant
+    // database is away a tick changes nothing: the next one after it is back opens every
+    // occurrence that came due meanwhile (derived from each plan's progress), each once.
+    const OFFLINE = 'PM plans are checked when it is back';
+    let away = false;
     const tickAt = (now: number) =>
       serial(async () => {
         if (closed) return;
         const opened = await pm.tick(now, ctx);
+        if (away && !closed) node.log('plant database back: PM plans checked');
+        away = false;
         if (opened.length && !closed) node.send([null, announce(opened)] as never);
         await showStatus();
       }).catch((e) => {
-        if (!closed) node.error(e instanceof Error ? e.message : String(e));
+        if (closed) return;
+        if (!unavailable(e)) return node.error(e instanceof Error ? e.message : String(e));
+        status.offline(node, 0);
+        if (!away) node.warn(String((offlineError(e, OFFLINE) as Error).message)); // once per outage
+        away = true;
       });
     tickAt(clock.now());
     const sec = Number(config.tickInterval);
@@ -130,6 +140,8 @@ export = function (RED: RedApi) {
           send((table ? [msg, announced, table] : [msg, announced]) as never);
           if (lateNote) status.warn(node, lateNote);
           else await showStatus();
+        }).catch((e) => {
+          throw offlineError(e, `${OFFLINE}; nothing was changed`);
         }),
       close: async () => {
         clock.clearInterval(timer);

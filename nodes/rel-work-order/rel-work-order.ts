@@ -11,13 +11,13 @@
  */
 import { actor, authorize } from '../shared/actor';
 import { TxBatcher } from '../core/cmms/batch';
-import { SEVERITIES, TRANSITION_ACTIONS, WorkOrderRepo, type DetectResult, type Severity, type WorkOrder } from '../core/cmms/work-orders';
+import { SEVERITIES, WorkOrderRepo, type DetectResult, type Severity, type WorkOrder } from '../core/cmms/work-orders';
 import { ANDON_SOURCES, FollowUps, PartsPlan } from '../core/cmms/follow-ups';
 import { WO_ACTIONS, createInput, findings, listFilter, titleFindings, transitionInput, woId, type WoAction } from '../core/cmms/work-order-input';
 import { ANDON_KINDS } from '../core/jit/andon';
 import { isObject, object, oneOf, own } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf, assetFacts, applyDetect, applyTransition, notApplied, paintStatus, replayWith, CMMS_EVENTS } from '../shared/cmms';
-import { followUpGlue } from '../shared/follow-ups';
+import { acquireCmmsStore, eventTime, actionOf, assetFacts, applyCreate, applyDetect, applyTransition, detectWrite, notApplied, paintStatus, replayWith, CMMS_EVENTS } from '../shared/cmms';
+import { deliveredAtSend, followUpGlue } from '../shared/follow-ups';
 import { findAsset } from '../shared/assets';
 import { configLanguage } from '../core/text';
 import { boxId, boxScope } from '../shared/box';
@@ -55,7 +55,10 @@ export = function (RED: RedApi) {
     const lang = configLanguage(config.language);
     const origin = boxScope(boxId(RED), `rel-work-order:${node.id}`);
     const { handle: h, db, ready, settled, writes } = acquireCmmsStore(RED, config.store, 'rel-work-order');
-    const repo = new WorkOrderRepo(db, { followUps: new FollowUps(db, { origin, parts, andon: andonKind ? { kind: andonKind, sources: ANDON_SOURCES } : null }) });
+    // Follow-up outputs: notifications on 2, Andon raises on 3 (when configured); those wired to nothing are delivered as they are sent.
+    const fuOutputs = { notify: 1, ...(andonKind ? { andon: 2 } : {}) };
+    const delivered = deliveredAtSend(RED, node, fuOutputs);
+    const repo = new WorkOrderRepo(db, { followUps: new FollowUps(db, { origin, parts, andon: andonKind ? { kind: andonKind, sources: ANDON_SOURCES } : null, delivered }) });
     // Events this node queued while the plant database was away replay through this repository (its follow-ups).
     const unreplay = replayWith(origin, repo);
     // Each commit publishes the history the repository cached in that transaction.
@@ -70,7 +73,7 @@ export = function (RED: RedApi) {
       if (dash) out[count - 1] = dashboard;
       return out as never;
     };
-    const followUps = followUpGlue(RED, node, { db, ready, origin, outputs: { notify: 1, ...(andonKind ? { andon: 2 } : {}) }, count });
+    const followUps = followUpGlue(RED, node, { db, ready, origin, outputs: fuOutputs, count });
     const defaultCrit = Number.isInteger(Number(config.criticality)) && Number(config.criticality) >= 1 && Number(config.criticality) <= 5 ? Number(config.criticality) : 3;
     // The status (open orders, one COUNT) at most once per STATUS_MS: the first change paints at
     // once, later ones within the interval are folded into one trailing paint.
@@ -93,8 +96,8 @@ export = function (RED: RedApi) {
         const p = msg.payload;
         const fallback = isObject(p) && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined) ? 'detect' : undefined;
         const action: WoAction = actionOf(msg, WO_ACTIONS, fallback);
-        // Detections and transitions also go on while the plant database is away (queued).
-        if (action !== 'detect' && !(TRANSITION_ACTIONS as readonly string[]).includes(action)) await ready();
+        // Creations, detections and transitions also go on while the plant database is away (queued).
+        if (action === 'get' || action === 'list') await ready();
         authorize(msg, 'rel-work-order', action);
         const payload = action === 'list' && (p === undefined || p === null || p === '') ? {} : object(p, 'msg.payload');
         const ts = eventTime(payload, 'ts', () => clock.now());
@@ -115,8 +118,13 @@ export = function (RED: RedApi) {
           return;
         }
         if (action === 'create') {
-          const input = createInput(payload, assetFacts(RED, config.asset, msg, payload, defaultCrit), by(), ts);
-          msg.payload = await batch.run((q) => repo.create(input, q));
+          const ev = { ...createInput(payload, assetFacts(RED, config.asset, msg, payload, defaultCrit), by(), ts), origin };
+          const w = await writes.write(msg, CMMS_EVENTS.create, ev, (fn) => batch.run(fn), (q) => applyCreate(repo, ev, q));
+          if (!w.applied) {
+            send(emit(notApplied(msg, w)));
+            return void showStatus();
+          }
+          msg.payload = w.value;
           send(emit(msg));
           followUps.kick();
           showStatus();
@@ -128,7 +136,7 @@ export = function (RED: RedApi) {
           const found = titleFindings(payload, findings(payload, minSeverity), { asset: facts.asset, assetName: findAsset(facts.asset)?.name, lang });
           if (!found.length) return void showStatus();
           const ev = { facts, found, ts, origin };
-          const w = await writes.write(msg, CMMS_EVENTS.detect, ev, (fn) => batch.run(fn), (q) => applyDetect(repo, ev, q));
+          const w = await writes.write(msg, CMMS_EVENTS.detect, ev, (fn, solo) => batch.run(fn, solo), (q) => applyDetect(repo, ev, q), detectWrite(repo, ev));
           if (!w.applied) {
             send(emit(notApplied(msg, w)));
             return void showStatus();

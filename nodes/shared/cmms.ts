@@ -7,7 +7,7 @@
  */
 import { migrateCmms } from '../core/cmms/schema';
 import { StoreUnavailableError, type Query, type Store } from '../core/store/types';
-import { WorkOrderRepo, type AssetFacts, type DetectResult, type Severity, type TransitionInput, type WorkOrder } from '../core/cmms/work-orders';
+import { WorkOrderRepo, type AssetFacts, type CreateInput, type DetectResult, type Severity, type TransitionInput, type WorkOrder } from '../core/cmms/work-orders';
 import { SparesRepo, type MoveInput, type PartStock } from '../core/cmms/spares';
 import { ChecklistRepo } from '../core/floor/checklist';
 import { InputError } from '../core/errors';
@@ -58,6 +58,41 @@ export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query)
   return out;
 }
 
+/**
+ * A detect event applied once per event key, the key recorded with the first finding's upsert (on
+ * PostgreSQL in the same statement). `solo`: a single finding that is one statement there runs on
+ * its own, without BEGIN and COMMIT, when it is alone in its batch.
+ */
+export function detectWrite(repo: WorkOrderRepo, e: DetectEvent): KeyedWrite<DetectResult[]> {
+  const input = (f: Finding) => ({ ...e.facts, ...f, ts: e.ts });
+  const one = e.found.length === 1 && repo.oneStatement(e.facts.asset, e.found[0]!.mode);
+  return {
+    run: async (q, key) => {
+      const out: DetectResult[] = [];
+      for (const [n, f] of e.found.entries()) {
+        const r = n === 0 ? await repo.detectOnce(input(f), key, q) : await repo.detect(input(f), q);
+        if (!r) return undefined; // applied before
+        out.push(r);
+      }
+      return { value: out };
+    },
+    solo: one
+      ? async (key) => {
+          const r = await repo.detectOnce(input(e.found[0]!), key);
+          return r ? { value: [r] } : undefined;
+        }
+      : undefined,
+  };
+}
+
+/** A manual work order as an event (rel-work-order `create`): queued like the others while the plant database is away. */
+export type CreateEvent = CreateInput & { origin?: string };
+
+export function applyCreate(repo: WorkOrderRepo, e: CreateEvent, q: Query): Promise<WorkOrder> {
+  const { origin: _origin, ...input } = e;
+  return repo.create(input, q);
+}
+
 const checklists = new ChecklistRepo();
 
 /** A transition; completing is refused while a required checklist step of the order is not ticked (in the same transaction). */
@@ -91,7 +126,7 @@ export function applyMove(repo: SparesRepo, e: MoveEvent, q: Query): Promise<Par
 }
 
 /** Event kinds of the cmms area in the offline outbox. */
-export const CMMS_EVENTS = { detect: 'cmms.detect', transition: 'cmms.transition', move: 'cmms.move' } as const;
+export const CMMS_EVENTS = { detect: 'cmms.detect', transition: 'cmms.transition', move: 'cmms.move', create: 'cmms.create' } as const;
 
 registerOutboxArea('cmms', {
   handlers: (db) => {
@@ -113,6 +148,9 @@ registerOutboxArea('cmms', {
       [CMMS_EVENTS.move]: async (q, e: MoveEvent) => {
         await applyMove(sparesFor(Number(e.window) || 90), e, q);
       },
+      [CMMS_EVENTS.create]: async (q, e: CreateEvent) => {
+        await applyCreate((e.origin && replayRepos.get(e.origin)) || wo, e, q);
+      },
     };
   },
   prepare: (db) => migrateCmms(db),
@@ -122,6 +160,16 @@ registerOutboxArea('cmms', {
 export type Written<T> = { applied: true; value: T } | { applied: false; queued: boolean; duplicate: boolean; key: string; pending: number };
 
 export const MAX_EVENT_ID = 150;
+
+/**
+ * A write that records its event key itself (in the same transaction, or the same statement):
+ * `run(q, key)` resolves undefined when the key was applied before; `solo(key)`, when given, is
+ * the same change as one statement on its own (no transaction).
+ */
+export interface KeyedWrite<T> {
+  run(q: Query, key: string): Promise<{ value: T } | undefined>;
+  solo?: (key: string) => Promise<{ value: T } | undefined>;
+}
 
 /** `msg.eventId`: an idempotency key the source gives an event (a string of 1-150 characters), or undefined. */
 function eventIdOf(msg: NodeMessage): string | undefined {
@@ -163,7 +211,14 @@ export class CmmsWrites {
    * Apply one event: `online(q)` in a transaction from `tx` (the node's batcher or the store),
    * or queue `event` (JSON) for the outbox handler of `kind`, which makes the same change.
    */
-  async write<T>(msg: NodeMessage, kind: string, event: unknown, tx: <R>(fn: (q: Query) => Promise<R>) => Promise<R>, online: (q: Query) => Promise<T>): Promise<Written<T>> {
+  async write<T>(
+    msg: NodeMessage,
+    kind: string,
+    event: unknown,
+    tx: <R>(fn: (q: Query) => Promise<R>, solo?: () => Promise<R>) => Promise<R>,
+    online: (q: Query) => Promise<T>,
+    keyed?: KeyedWrite<T>,
+  ): Promise<Written<T>> {
     const o = this.outbox;
     if (!o) {
       eventIdOf(msg); // checked on every backend; a SQLite store never queues, so it needs no key
@@ -181,7 +236,12 @@ export class CmmsWrites {
     try {
       await this.ready();
       await ob.ready();
-      const r = await tx(async (q) => ((await ob.record(q, key)) ? { value: await online(q) } : undefined));
+      const r = keyed
+        ? await tx(
+            (q) => keyed.run(q, key),
+            keyed.solo ? () => keyed.solo!(key) : undefined,
+          )
+        : await tx(async (q) => ((await ob.record(q, key)) ? { value: await online(q) } : undefined));
       if (r) return { applied: true, value: r.value };
       return { applied: false, queued: false, duplicate: true, key, pending: ob.pending() };
     } catch (e) {
@@ -209,6 +269,17 @@ export function notApplied(msg: NodeMessage, w: Extract<Written<unknown>, { appl
 /** Whether an error means the plant database cannot be reached (a status shows it offline, not failed). */
 export function unavailable(e: unknown): boolean {
   return e instanceof StoreUnavailableError;
+}
+
+/**
+ * The error of a message whose work waits for the plant database (rel-pm, rel-kpi): the same
+ * StoreUnavailableError (code STORE_UNAVAILABLE), its text saying what happens meanwhile, e.g.
+ * `plant database offline: PM plans are checked when it is back; nothing was changed (store:
+ * PostgreSQL at ... is unavailable: ...)`. Other errors pass unchanged.
+ */
+export function offlineError(e: unknown, meanwhile: string): unknown {
+  if (!unavailable(e)) return e;
+  return new StoreUnavailableError(`plant database offline: ${meanwhile} (${e instanceof Error ? e.message : String(e)})`, e);
 }
 
 /**

@@ -38,6 +38,19 @@ export interface FollowUpGlue {
 }
 
 /**
+ * The kinds of follow-up whose sending from `node` is their delivery: no node is wired to its
+ * output (or the runtime gives no hooks to hear an acknowledgement). FollowUpPolicy.delivered.
+ */
+export function deliveredAtSend(RED: RedApi, node: RedNode, outputs: Partial<Record<FollowUpKind, number>>): FollowUpKind[] {
+  const hooks = (RED as unknown as { hooks?: Hooks }).hooks ?? runtimeHooks();
+  const wires = (node as unknown as { wires?: string[][] }).wires ?? [];
+  return (['andon', 'notify'] as const).filter((k) => {
+    const at = outputs[k];
+    return at !== undefined && (!hooks || !wires[at]?.length);
+  });
+}
+
+/**
  * Start delivering the follow-ups of `origin` from `node`: `outputs` maps a kind to its output
  * index, `count` is the node's number of outputs. `ready` resolves once the cmms migrations are
  * applied; then every undelivered follow-up goes out.
@@ -50,18 +63,23 @@ export function followUpGlue(RED: RedApi, node: RedNode, o: { db: Store; ready: 
   const fail = (e: unknown) => {
     if (!closed) node.error(`follow-ups: ${e instanceof Error ? e.message : String(e)}`);
   };
+  const atOnce = (kind: FollowUpKind) => {
+    const at = o.outputs[kind];
+    return at === undefined || !hooks || !wires[at]?.length;
+  };
   const dispatcher = new FollowUpDispatcher(new FollowUpRepo(o.db), {
     origin: o.origin,
     now: () => systemClock.now(),
     resendMs: o.resendMs,
     onFailed: (f, why) => node.warn(`follow-up ${f.id} (${f.kind} of work order ${f.wo}) given up: ${why}`),
+    // Nothing wired (or no such output, or no hooks to hear from the receiver): delivered as sent.
+    atOnce: (f) => atOnce(f.kind),
     send: (batch: FollowUp[]) => {
       const out: NodeMessage[][] = Array.from({ length: o.count }, () => []);
       const applied: number[] = [];
       for (const f of batch) {
         const at = o.outputs[f.kind];
-        // Nothing wired (or no such output, or no hooks to hear from the receiver): delivered as sent.
-        if (at === undefined || !hooks || !(wires[at]?.length)) applied.push(f.id);
+        if (atOnce(f.kind)) applied.push(f.id);
         if (at === undefined) continue;
         const m = followUpMessage(f);
         out[at]!.push({ ...m, followUp: { ...m.followUp, from: node.id } } as NodeMessage);

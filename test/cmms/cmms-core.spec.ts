@@ -283,6 +283,29 @@ forEachBackend('cmms core', (be) => {
       assert.strictEqual((await wo.findOpen('p', 'm'))!.detections, 2);
     });
 
+    it('group commit: a write alone in its batch runs its one-statement form (no transaction); with others, the transaction form', async () => {
+      const b = new TxBatcher(store);
+      const ran: string[] = [];
+      const write = (n: number) =>
+        b.run(
+          (q) => (ran.push(`tx ${n}`), wo.detect({ asset: 'solo', mode: 'm', severity: 'warning', ts: T0 + n }, q)),
+          () => (ran.push(`solo ${n}`), wo.detect({ asset: 'solo', mode: 'm', severity: 'warning', ts: T0 + n })),
+        );
+      await write(1);
+      assert.deepStrictEqual([ran, b.commits, b.writes], [['solo 1'], 0, 1]);
+      await Promise.all([write(2), write(3)]);
+      assert.deepStrictEqual([ran, b.commits, b.writes], [['solo 1', 'tx 2', 'tx 3'], 1, 3]);
+      assert.strictEqual((await wo.findOpen('solo', 'm'))!.detections, 3);
+      const failing = b.run(
+        async () => 'never',
+        async () => {
+          throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        },
+      );
+      assert.strictEqual(await failing, 'never', 'a deadlock of the one statement runs the transaction form');
+      await assert.rejects(b.run(async () => 'never', async () => Promise.reject(new Error('bad'))), /bad/);
+    });
+
     it('history cache: output history always equals the stored history (rollback, other repositories and connections, old rows)', async () => {
       const stored = async (id: number) =>
         (await store.all<{ action: string; note: string }>('SELECT action, note FROM cmms_wo_history WHERE wo_id = ? ORDER BY id', [id])).map((x) => `${x.action}:${x.note}`);

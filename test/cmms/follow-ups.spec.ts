@@ -9,7 +9,8 @@ import path from 'path';
 import { forEachBackend } from '../helpers/backends';
 import { tmpDir } from '../helpers/red';
 import { openStore, migrateCoreAsync } from '../../nodes/core/store';
-import { ANDON_SOURCES, FollowUpDispatcher, FollowUpRepo, FollowUps, PartsPlan, WorkOrderRepo, followUpKey, followUpMessage, migrateCmms, type FollowUp } from '../../nodes/core/cmms';
+import { ANDON_SOURCES, FollowUpDispatcher, FollowUpRepo, FollowUps, PartsPlan, WorkOrderRepo, followUpKey, followUpMessage, migrateCmms, withLatestEvidence, type FollowUp } from '../../nodes/core/cmms';
+import { OUTBOX_MIGRATIONS } from '../../nodes/core/store/outbox';
 import { migrateJit } from '../../nodes/core/jit/repo';
 import { AndonBoard } from '../../nodes/core/jit/andon-board';
 import { InputError } from '../../nodes/core/errors';
@@ -190,6 +191,97 @@ describe('follow-ups: the Andon board applies a keyed raise once', () => {
       assert.strictEqual(Number((await h.db.one<{ n: number }>("SELECT COUNT(*) AS n FROM jit_andon_call WHERE scope = 'andon:a'"))!.n), 3);
     } finally {
       h.release();
+    }
+  });
+});
+
+forEachBackend('detections with follow-ups and nothing to reserve (one statement on PostgreSQL)', (b) => {
+  let repo: WorkOrderRepo;
+  let fu: FollowUpRepo;
+  const origin = 'box-c:wo';
+  before(async () => {
+    await migrateCoreAsync(b.store);
+    await migrateCmms(b.store);
+    await b.store.migrate('outbox', OUTBOX_MIGRATIONS);
+    repo = new WorkOrderRepo(b.store, { followUps: new FollowUps(b.store, { origin, andon: { kind: 'machine', sources: ANDON_SOURCES } }) });
+    fu = new FollowUpRepo(b.store);
+  });
+
+  it('is one statement on PostgreSQL only, and then needs no transaction', () => {
+    assert.strictEqual(repo.oneStatement('fan-1', 'imbalance'), b.dialect === 'postgres');
+    const withParts = new WorkOrderRepo(b.store, { followUps: new FollowUps(b.store, { origin, parts: PartsPlan.parse('imbalance: BAL-KIT') }) });
+    assert.strictEqual(withParts.oneStatement('fan-1', 'imbalance'), false, 'parts to reserve: record() in a transaction');
+    assert.strictEqual(withParts.oneStatement('fan-1', 'looseness'), b.dialect === 'postgres');
+  });
+
+  it('the dispatcher sends the order as stored, with its history; the stored payloads are the sent ones', async () => {
+    const got: FollowUp[] = [];
+    const d = new FollowUpDispatcher(fu, { origin, now: () => T0, send: (batch) => (got.push(...batch), batch.map((f) => f.id)) });
+    const r = await repo.detect({ asset: 'fan-1', mode: 'imbalance', severity: 'warning', evidence: '1x 4.1 mm/s', ts: T0 });
+    assert.ok(r.created);
+    assert.strictEqual(await d.kick(), 2);
+    const stored = await repo.get(r.workOrder.id);
+    assert.deepStrictEqual(got.map((f) => f.kind), ['andon', 'notify']);
+    assert.deepStrictEqual(got[0]!.payload, { station: 'fan-1', kind: 'machine', text: `${stored.number} imbalance on fan-1`, source: 'work-order', wo: stored.number });
+    assert.deepStrictEqual(got[1]!.payload, { event: 'new', workOrder: stored, reserved: [], short: [] });
+    assert.deepStrictEqual(stored.history!.map((h) => [h.action, h.note]), [['detect', '1x 4.1 mm/s']]);
+    const rows = await fu.forOrder(r.workOrder.id);
+    assert.deepStrictEqual(rows.map((f) => [f.payload, f.attempts, f.deliveredAt]), got.map((f) => [f.payload, 1, T0]));
+
+    const again = await repo.detect({ asset: 'fan-1', mode: 'imbalance', severity: 'warning', evidence: '1x 4.3 mm/s', ts: T0 + 1000 });
+    assert.ok(!again.created && !again.escalated);
+    const up = await repo.detect({ asset: 'fan-1', mode: 'imbalance', severity: 'alarm', evidence: '1x 7.9 mm/s', ts: T0 + 2000 });
+    assert.ok(up.escalated);
+    got.length = 0;
+    assert.strictEqual(await d.kick(), 1);
+    const after = await repo.get(r.workOrder.id);
+    assert.deepStrictEqual(up.workOrder.history, after.history, 'the escalation answers with the stored history');
+    assert.deepStrictEqual(after.history!.map((h) => h.action), ['detect', 'escalate']);
+    assert.strictEqual(after.history![1]!.note, 'severity warning -> alarm; priority P3 -> P2; 1x 7.9 mm/s');
+    assert.deepStrictEqual(got[0]!.payload, { event: 'escalated', workOrder: after });
+    assert.deepStrictEqual((await fu.forOrder(r.workOrder.id)).map((f) => f.payload), [rows[0]!.payload, rows[1]!.payload, got[0]!.payload]);
+  });
+
+  it('a process that stops before the first send: the follow-ups are built from the stored order on start', async () => {
+    const r = await repo.detect({ asset: 'fan-2', mode: 'imbalance', severity: 'warning', evidence: 'e1', ts: T0 + 5000 });
+    // No dispatcher ran; a new one starts (kick(true): the table, not what this process handed over).
+    const got: FollowUp[] = [];
+    const d = new FollowUpDispatcher(fu, { origin, now: () => T0 + 9000, send: (batch) => (got.push(...batch), batch.map((f) => f.id)) });
+    assert.strictEqual(await d.kick(true), 2);
+    const stored = await repo.get(r.workOrder.id);
+    assert.deepStrictEqual(got.map((f) => f.payload), [
+      { station: 'fan-2', kind: 'machine', text: `${stored.number} imbalance on fan-2`, source: 'work-order', wo: stored.number },
+      { event: 'new', workOrder: stored, reserved: [], short: [] },
+    ]);
+    assert.deepStrictEqual((await fu.forOrder(r.workOrder.id)).map((f) => [f.payload, f.deliveredAt]), got.map((f) => [f.payload, T0 + 9000]));
+    assert.strictEqual(await d.kick(), 0);
+  });
+
+  it('applied once per event key; the key and the order commit together', async () => {
+    const i = { asset: 'fan-3', mode: 'looseness', severity: 'warning' as const, evidence: 'x', ts: T0 };
+    const first = await repo.detectOnce(i, 'box-c:1');
+    assert.ok(first?.created);
+    assert.strictEqual(await repo.detectOnce({ ...i, ts: T0 + 1 }, 'box-c:1'), undefined, 'the same key again: nothing');
+    assert.strictEqual((await repo.detectOnce({ ...i, ts: T0 + 2 }, 'box-c:2'))?.workOrder.detections, 2);
+    await assert.rejects(
+      b.store.tx(async (q) => {
+        assert.ok(await repo.detectOnce({ ...i, ts: T0 + 3 }, 'box-c:3', q));
+        throw new Error('rolled back');
+      }),
+      /rolled back/,
+    );
+    assert.strictEqual((await repo.detectOnce({ ...i, ts: T0 + 4 }, 'box-c:3'))?.workOrder.detections, 3, 'a rolled-back key is not applied');
+    assert.strictEqual(Number((await b.store.one<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_applied WHERE event_key LIKE 'box-c:%'"))!.n), 3);
+  });
+
+  it('evidence: the first finding kept, the latest replaced, as withLatestEvidence says', async () => {
+    let model = '';
+    const steps: (string | undefined)[] = ['first 4.1', 'second', 'third', '', 'first 4.1', undefined, "it's 'quoted' \\ %", 'x'];
+    for (const [k, ev] of steps.entries()) {
+      const r = await repo.detect({ asset: 'fan-4', mode: 'misalignment', severity: 'watch', evidence: ev, ts: T0 + k });
+      model = k === 0 ? (ev ?? '') : ev === undefined ? model : withLatestEvidence(model, ev);
+      assert.strictEqual(r.workOrder.evidence, model, `after ${JSON.stringify(ev)}`);
+      assert.strictEqual((await repo.get(r.workOrder.id, false)).evidence, model);
     }
   });
 });

@@ -1,9 +1,9 @@
 /**
  * The plant tier without its server: two boxes (two rel-store configurations on one PostgreSQL
- * database, each with its own local file) keep accepting detections, work-order transitions and
- * stock moves while the PostgreSQL server is stopped for 60 s in the middle of a burst, queue
- * them in their local outbox, show it on the status dot, and replay them when the server is back:
- * every event a node acknowledged is in the database exactly once.
+ * database, each with its own local file) keep accepting detections, manual work orders,
+ * work-order transitions and stock moves while the PostgreSQL server is stopped for 60 s in the
+ * middle of a burst, queue them in their local outbox, show it on the status dot, and replay them
+ * when the server is back: every event a node acknowledged is in the database exactly once.
  */
 import assert from 'assert';
 import fs from 'fs';
@@ -54,7 +54,7 @@ describe('offline outbox in the nodes: the PostgreSQL server stopped for 60 s mi
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('detections, transitions and stock moves on two boxes: acknowledged while the server is away (queued, yellow ring with the count), each in the database exactly once after the drain, one open order per (asset, mode)', async () => {
+  it('detections, manual work orders, transitions and stock moves on two boxes: acknowledged while the server is away (queued, yellow ring with the count), each in the database exactly once after the drain, one open order per (asset, mode)', async () => {
     await loadFlow(
       [
         pgStore('pgA', 'a-local.db'),
@@ -92,7 +92,7 @@ describe('offline outbox in the nodes: the PostgreSQL server stopped for 60 s mi
 
     // The burst: five lanes, each waiting for its node's acknowledgement before its next event.
     let stop = false;
-    const acked = { detections: new Map<string, number>(), transitions: new Map<number, string[]>(), moves: { receive: 0, issue: 0 }, queued: 0, direct: 0 };
+    const acked = { detections: new Map<string, number>(), transitions: new Map<number, string[]>(), moves: { receive: 0, issue: 0 }, creates: [] as string[], createsQueued: 0, queued: 0, direct: 0 };
     const note = (out: any) => (out?.queued === true ? acked.queued++ : acked.direct++);
     const pairs = [
       ['pump-1', 'imbalance'],
@@ -138,7 +138,18 @@ describe('offline outbox in the nodes: the PostgreSQL server stopped for 60 s mi
         await sleep(150);
       }
     };
-    const lanes = Promise.all([detectLane('A'), detectLane('B'), transitionLane('A'), transitionLane('B'), sparesLane()]);
+    const createLane = async () => {
+      for (let i = 0; !stop; i++) {
+        const title = `rebuild ${i}`;
+        const out = await send(i % 2 ? 'woB' : 'woA', { action: 'create', payload: { asset: `conveyor-${i}`, title, by: 'planner' } });
+        note(out);
+        if (out?.queued === true) acked.createsQueued++;
+        else assert.strictEqual(out.payload.title, title, 'applied at once: the order');
+        acked.creates.push(title);
+        await sleep(300);
+      }
+    };
+    const lanes = Promise.all([detectLane('A'), detectLane('B'), transitionLane('A'), transitionLane('B'), sparesLane(), createLane()]);
     const failed = lanes.then(
       () => undefined,
       (e) => {
@@ -208,6 +219,13 @@ describe('offline outbox in the nodes: the PostgreSQL server stopped for 60 s mi
     }
     assert.ok(transitions > 100, `transitions acknowledged: ${transitions}`);
 
+    // Manual work orders: every acknowledged one once, with its creation in its history (queued ones too).
+    const made = await query<{ title: string; n: number; h: number }>(
+      "SELECT w.title, COUNT(DISTINCT w.id)::int AS n, COUNT(h.id)::int AS h FROM cmms_work_orders w LEFT JOIN cmms_wo_history h ON h.wo_id = w.id WHERE w.title LIKE 'rebuild %' GROUP BY w.title",
+    );
+    assert.deepStrictEqual(made.map((r) => [r.title, r.n, r.h]).sort(), acked.creates.map((t) => [t, 1, 1]).sort());
+    assert.ok(acked.createsQueued > 5, `manual work orders queued during the outage: ${acked.createsQueued}`);
+
     // Stock moves: every acknowledged move once, the stock agrees.
     const moves = await query<{ kind: string; n: number }>("SELECT kind, COUNT(*)::int AS n FROM cmms_stock_moves WHERE part = 'brg-6205' GROUP BY kind ORDER BY kind");
     assert.deepStrictEqual(moves, [
@@ -219,8 +237,8 @@ describe('offline outbox in the nodes: the PostgreSQL server stopped for 60 s mi
 
     // Each event's key once on the server; nothing left or set aside in either local file.
     const keys = await query<{ n: number }>("SELECT COUNT(*)::int AS n FROM outbox_applied WHERE event_key LIKE 'line3-box:%'");
-    const writes = [...acked.detections.values()].reduce((a, b) => a + b, 0) + transitions + acked.moves.receive + acked.moves.issue;
-    assert.strictEqual(keys[0].n, writes + 1, 'one applied key per acknowledged write (and the first receive)');
+    const writes = [...acked.detections.values()].reduce((a, b) => a + b, 0) + transitions + acked.moves.receive + acked.moves.issue + acked.creates.length;
+    assert.strictEqual(keys[0].n, writes + 1 + 80, 'one applied key per acknowledged write (and the first receive and the 80 orders made before the burst)');
     for (const f of ['a-local.db', 'b-local.db']) {
       const Database = require('better-sqlite3');
       const db = new Database(`${dir}/${f}`, { readonly: true });
@@ -231,6 +249,6 @@ describe('offline outbox in the nodes: the PostgreSQL server stopped for 60 s mi
       }
     }
     // eslint-disable-next-line no-console
-    console.log(`      ${writes} writes acknowledged (${acked.queued} queued, ${acked.direct} applied at once); largest queue ${queuedSeen}; status counts up to ${Math.max(...offlineCounts)}`);
+    console.log(`      ${writes} writes acknowledged (${acked.queued} queued, ${acked.direct} applied at once; ${acked.creates.length} manual work orders, ${acked.createsQueued} of them queued); largest queue ${queuedSeen}; status counts up to ${Math.max(...offlineCounts)}`);
   });
 });

@@ -5,11 +5,17 @@
  * is rolled back and every write re-runs alone in its own transaction, so only the bad one fails.
  * Order is kept: batches run one after the other. `afterCommit(q)` runs after each commit (a
  * repository publishing what it cached in that transaction), before the writes' promises resolve.
+ *
+ * A write may also give a `solo` form: the same change as ONE statement, atomic on its own (the
+ * one-statement detection on PostgreSQL). When it is alone in its batch, that runs instead, with
+ * no BEGIN and COMMIT: one round trip instead of three. A deadlock or serialisation failure of it
+ * (nothing applied) runs the transaction form, which is retried.
  */
 import type { Query, Store } from '../store/types';
 
 interface Item {
   fn: (q: Query) => Promise<unknown>;
+  solo?: () => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -40,9 +46,9 @@ export class TxBatcher {
     this.afterCommit = o.afterCommit;
   }
 
-  run<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+  run<T>(fn: (q: Query) => Promise<T>, solo?: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, solo, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         this.defer(() => void this.flush());
@@ -63,6 +69,24 @@ export class TxBatcher {
   }
 
   private async runBatch(batch: Item[]): Promise<void> {
+    const only = batch.length === 1 ? batch[0]! : undefined;
+    if (only?.solo) {
+      try {
+        let r: unknown;
+        try {
+          r = await only.solo();
+        } catch (e) {
+          const code = (e as { code?: unknown } | null)?.code;
+          if (code !== '40001' && code !== '40P01') throw e;
+          r = await this.commit(only.fn);
+        }
+        this.writes++;
+        only.resolve(r);
+      } catch (e) {
+        only.reject(e);
+      }
+      return;
+    }
     let results: unknown[] | undefined;
     try {
       results = await this.commit(async (q) => {

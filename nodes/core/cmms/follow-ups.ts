@@ -19,7 +19,9 @@
 import { InputError, StateError } from '../errors';
 import type { Query, Store } from '../store/types';
 import { SparesRepo } from './spares';
-import type { WoSource, WorkOrder, WorkOrderFollowUps } from './work-orders';
+import { WorkOrderRepo, type WoSource, type WorkOrder, type WorkOrderFollowUps } from './work-orders';
+
+export { PLACEHOLDER } from './work-orders';
 
 export const FOLLOW_UP_KINDS = ['andon', 'notify'] as const;
 export type FollowUpKind = (typeof FOLLOW_UP_KINDS)[number];
@@ -93,6 +95,12 @@ export interface FollowUpPolicy {
   andon?: { kind: string; sources: readonly WoSource[] } | null;
   /** Announce new and escalated orders (default true). */
   notify?: boolean;
+  /**
+   * Kinds whose sending is their delivery (nothing is wired to acknowledge them): written as
+   * sent and delivered with the order, then sent once after the commit; no statement marks them
+   * later (a process that stops in between had nothing to deliver them to).
+   */
+  delivered?: readonly FollowUpKind[];
 }
 
 export interface FollowUp {
@@ -107,6 +115,16 @@ export interface FollowUp {
   deliveredAt: number | null;
   failedAt: number | null;
   lastError: string | null;
+  /**
+   * Not stored: the payload's JSON, built after the row was written (a placeholder is stored, see
+   * `PLACEHOLDER`), to be written with the row's first send.
+   */
+  fill?: string;
+}
+
+/** The placeholder payload of an Andon follow-up written by the one-statement detection (its kind of call); see PLACEHOLDER. */
+export function andonPlaceholder(kind: string): string {
+  return JSON.stringify({ render: true, kind });
 }
 
 interface FollowUpRow {
@@ -151,7 +169,14 @@ export class FollowUpRepo {
   constructor(readonly store: Store) {}
 
   async add(q: Query, f: { wo: number; kind: FollowUpKind; origin: string; payload: unknown; ts: number }): Promise<number> {
-    const id = await q.insert('INSERT INTO cmms_follow_ups (wo_id, kind, origin, payload, created_at) VALUES (?, ?, ?, ?, ?)', [f.wo, f.kind, f.origin, JSON.stringify(f.payload), f.ts]);
+    return this.addJson(q, { wo: f.wo, kind: f.kind, origin: f.origin, json: JSON.stringify(f.payload), ts: f.ts });
+  }
+
+  /** add() with the payload already as JSON text. */
+  async addJson(q: Query, f: { wo: number; kind: FollowUpKind; origin: string; json: string; ts: number; delivered?: boolean }): Promise<number> {
+    const id = f.delivered
+      ? await q.insert('INSERT INTO cmms_follow_ups (wo_id, kind, origin, payload, created_at, sent_at, attempts, delivered_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)', [f.wo, f.kind, f.origin, f.json, f.ts, f.ts, f.ts])
+      : await q.insert('INSERT INTO cmms_follow_ups (wo_id, kind, origin, payload, created_at) VALUES (?, ?, ?, ?, ?)', [f.wo, f.kind, f.origin, f.json, f.ts]);
     if (id === undefined) throw new Error('store: the follow-up was not stored');
     return Number(id);
   }
@@ -174,7 +199,57 @@ export class FollowUpRepo {
 
   /** Sent now: one more attempt, or the first of a new series (`restart`: sent by a process that just started). */
   async markSent(ids: readonly number[], ts: number, q: Query = this.store, restart = false): Promise<void> {
-    for (const id of ids) await q.run('UPDATE cmms_follow_ups SET sent_at = ?, attempts = CASE WHEN ? = 1 THEN 1 ELSE attempts + 1 END WHERE id = ? AND delivered_at IS NULL', [ts, restart ? 1 : 0, id]);
+    await this.claim(ids.map((id) => ({ id })), ts, { restart }, q);
+  }
+
+  /**
+   * Mark follow-ups sent in one statement (one commit, one round trip), writing the payload of
+   * those that carry one (`fill`), and delivered at once those in `delivered`. `unsent`: only
+   * those never sent (the rows a transaction just wrote; a scan may have sent one meanwhile).
+   * Resolves with the ids it marked (a delivered one, or one already sent with `unsent`, is left out).
+   */
+  async claim(rows: readonly { id: number; payload?: string }[], ts: number, o: { restart?: boolean; unsent?: boolean; delivered?: readonly number[] } = {}, q: Query = this.store): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < rows.length; i += 200) {
+      const chunk = rows.slice(i, i + 200);
+      const params: (string | number)[] = [ts, o.restart ? 1 : 0];
+      const filled = chunk.filter((r) => r.payload !== undefined);
+      const delivered = o.delivered?.length ? chunk.filter((r) => o.delivered!.includes(r.id)) : [];
+      let sets = 'sent_at = ?, attempts = CASE WHEN ? = 1 THEN 1 ELSE attempts + 1 END';
+      if (delivered.length) {
+        sets += `, delivered_at = CASE WHEN id IN (${delivered.map(() => '?').join(', ')}) THEN ? ELSE delivered_at END`;
+        params.push(...delivered.map((r) => r.id), ts);
+      }
+      if (filled.length) {
+        sets += `, payload = CASE id${filled.map(() => ' WHEN ? THEN ?').join('')} ELSE payload END`;
+        for (const r of filled) params.push(r.id, r.payload as string);
+      }
+      params.push(...chunk.map((r) => r.id));
+      const sql = `UPDATE cmms_follow_ups SET ${sets} WHERE id IN (${chunk.map(() => '?').join(', ')}) AND delivered_at IS NULL${o.unsent ? ' AND sent_at IS NULL' : ''} RETURNING id`;
+      for (const r of await q.all<{ id: number }>(sql, params)) out.push(Number(r.id));
+    }
+    return out;
+  }
+
+  /** Mark follow-ups delivered in one statement; the ids it marked. */
+  async markDeliveredAll(ids: readonly number[], ts: number, q: Query = this.store): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await q.all<{ id: number }>(`UPDATE cmms_follow_ups SET delivered_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')}) AND delivered_at IS NULL RETURNING id`, [ts, ...chunk]);
+      for (const r of rows) out.push(Number(r.id));
+    }
+    return out;
+  }
+
+  /**
+   * The payload of a follow-up stored with a placeholder (PLACEHOLDER), built from the order as it
+   * is stored now; undefined for a follow-up stored with its payload.
+   */
+  async render(f: FollowUp, q: Query = this.store): Promise<Record<string, unknown> | undefined> {
+    if (f.payload.render !== true) return undefined;
+    const wo = await new WorkOrderRepo(this.store).get(f.wo, true, q);
+    return f.kind === 'andon' ? andonPayload(wo, String(f.payload.kind ?? '')) : notifyPayload(wo, f.payload.event === 'escalated' ? 'escalated' : 'new');
   }
 
   /** True when this call marked it (false: already delivered, or unknown). */
@@ -209,14 +284,58 @@ export class FollowUpRepo {
 /** Sources of new orders that raise an Andon call by default (PM work is planned; an order from an Andon call has one). */
 export const ANDON_SOURCES: readonly WoSource[] = ['condition', 'manual'];
 
+/** The payload of an Andon follow-up of `wo`. */
+export function andonPayload(wo: WorkOrder, kind: string): Record<string, unknown> {
+  return { station: wo.asset, kind, text: `${wo.number} ${wo.title}`.slice(0, 200), source: 'work-order', wo: wo.number };
+}
+
+/** The payload of a notify follow-up of `wo` (`reserved` and `short` for a new one). */
+export function notifyPayload(wo: WorkOrder, change: 'new' | 'escalated', reserved: PartNeed[] = [], short: (PartNeed & { reason: string })[] = []): Record<string, unknown> {
+  return { event: change, workOrder: wo, ...(change === 'new' ? { reserved, short } : {}) };
+}
+
+/**
+ * Follow-ups committed by this process and not yet sent, per origin: the dispatcher of that origin
+ * sends them without reading them back (FollowUpDispatcher.kick). Bounded: what falls off (no
+ * dispatcher running for an origin) is found by the dispatcher's next scan of the table.
+ */
+const fresh = new Map<string, FollowUp[]>();
+const MAX_FRESH = 2000;
+
+function publish(rows: readonly FollowUp[]): void {
+  for (const f of rows) {
+    let list = fresh.get(f.origin);
+    if (!list) fresh.set(f.origin, (list = []));
+    list.push(f);
+    if (list.length > MAX_FRESH) list.splice(0, list.length - MAX_FRESH);
+  }
+}
+
+function takeFresh(origin: string): FollowUp[] {
+  const list = fresh.get(origin);
+  if (!list) return [];
+  fresh.delete(origin);
+  return list;
+}
+
+/** What a one-statement detection writes itself (WorkOrderRepo.detect on PostgreSQL). */
+export interface InlineFollowUps {
+  origin: string;
+  /** The Andon call kind for a new order, when one is raised. */
+  andon?: string;
+  notify: boolean;
+}
+
 /**
  * The follow-ups of a policy: give it to `new WorkOrderRepo(store, { followUps })`, and every new
  * or escalated order written through that repository (with or without a caller's `q`) records
- * them in its own transaction.
+ * them in its own transaction. What a transaction recorded is handed to the origin's dispatcher
+ * after its commit (`committed(q)`, called by the repository).
  */
 export class FollowUps implements WorkOrderFollowUps {
   readonly repo: FollowUpRepo;
   private readonly spares: SparesRepo;
+  private readonly staged = new WeakMap<Query, FollowUp[]>();
 
   constructor(
     readonly store: Store,
@@ -226,11 +345,62 @@ export class FollowUps implements WorkOrderFollowUps {
     this.spares = new SparesRepo(store);
   }
 
+  private stage(q: Query, rows: FollowUp[]): void {
+    if (q === this.store) return publish(rows);
+    const list = this.staged.get(q);
+    if (list) list.push(...rows);
+    else this.staged.set(q, rows);
+  }
+
+  /** The transaction of `q` has committed: what it recorded goes to the dispatcher. */
+  committed(q: Query): void {
+    const list = this.staged.get(q);
+    if (!list) return;
+    this.staged.delete(q);
+    publish(list);
+  }
+
+  /** The follow-up as the dispatcher gets it: its own copy of the payload (the order object also goes out on the node's output). */
+  private row(id: number, wo: WorkOrder, kind: FollowUpKind, json: string, ts: number, fill: boolean): FollowUp {
+    const payload = JSON.parse(json) as Record<string, unknown>;
+    return { id, wo: wo.id, kind, origin: this.policy.origin, payload, createdAt: ts, sentAt: null, attempts: 0, deliveredAt: null, failedAt: null, lastError: null, ...(fill ? { fill: json } : {}) };
+  }
+
+  /**
+   * What a detection of (asset, mode) records when it can be written by the detection statement
+   * itself: nothing to reserve (no parts rule for it). Undefined when it needs `record`.
+   */
+  inline(asset: string, mode: string, source: WoSource): InlineFollowUps | undefined {
+    const p = this.policy;
+    if ((p.parts ?? PartsPlan.EMPTY).partsFor(asset, mode).length) return undefined;
+    const a = p.andon;
+    return { origin: p.origin, andon: a && a.sources.includes(source) ? a.kind : undefined, notify: p.notify !== false };
+  }
+
+  /** The rows a detection statement wrote for `wo` (placeholders): their payloads, handed to the dispatcher after the commit. */
+  written(q: Query, wo: WorkOrder, change: 'new' | 'escalated', rows: readonly { id: number; kind: FollowUpKind }[]): void {
+    const ts = Date.parse(wo.updatedAt);
+    const a = this.policy.andon;
+    this.stage(
+      q,
+      rows.map((r) => this.row(r.id, wo, r.kind, JSON.stringify(r.kind === 'andon' ? andonPayload(wo, a?.kind ?? '') : notifyPayload(wo, change)), ts, true)),
+    );
+  }
+
   async record(q: Query, wo: WorkOrder, change: 'new' | 'escalated'): Promise<void> {
     const p = this.policy;
     const ts = Date.parse(wo.updatedAt);
     const reserved: PartNeed[] = [];
     const short: (PartNeed & { reason: string })[] = [];
+    const rows: FollowUp[] = [];
+    const add = async (kind: FollowUpKind, payload: Record<string, unknown>) => {
+      const json = JSON.stringify(payload);
+      const delivered = p.delivered?.includes(kind) ?? false;
+      const id = await this.repo.addJson(q, { wo: wo.id, kind, origin: p.origin, json, ts, delivered });
+      const f = this.row(id, wo, kind, json, ts, false);
+      if (delivered) Object.assign(f, { sentAt: ts, attempts: 1, deliveredAt: ts });
+      rows.push(f);
+    };
     if (change === 'new') {
       for (const need of (p.parts ?? PartsPlan.EMPTY).partsFor(wo.asset, wo.mode)) {
         try {
@@ -244,10 +414,10 @@ export class FollowUps implements WorkOrderFollowUps {
         }
       }
       const a = p.andon;
-      if (a && a.sources.includes(wo.source))
-        await this.repo.add(q, { wo: wo.id, kind: 'andon', origin: p.origin, ts, payload: { station: wo.asset, kind: a.kind, text: `${wo.number} ${wo.title}`.slice(0, 200), source: 'work-order', wo: wo.number } });
+      if (a && a.sources.includes(wo.source)) await add('andon', andonPayload(wo, a.kind));
     }
-    if (p.notify !== false) await this.repo.add(q, { wo: wo.id, kind: 'notify', origin: p.origin, ts, payload: { event: change, workOrder: wo, ...(change === 'new' ? { reserved, short } : {}) } });
+    if (p.notify !== false) await add('notify', notifyPayload(wo, change, reserved, short));
+    if (rows.length) this.stage(q, rows);
   }
 }
 
@@ -272,6 +442,12 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** A follow-up given up after maxAttempts sends (marked failed; `retryFailed` puts it back). */
   onFailed?: (f: FollowUp, why: string) => void;
+  /**
+   * Whether sending `f` is its delivery (nothing is wired to wait for an acknowledgement): such
+   * a follow-up is marked sent and delivered in one statement before it goes out. When it is
+   * not given, `send`'s answer says which were applied.
+   */
+  atOnce?: (f: FollowUp) => boolean;
 }
 
 /**
@@ -283,6 +459,8 @@ export class FollowUpDispatcher {
   private next: Promise<number> | undefined;
   private wantAll = false;
   private closed = false;
+  /** When the table was last scanned (drain). */
+  private lastScan = 0;
   readonly resendMs: number;
   readonly maxAttempts: number;
   private readonly batchSize: number;
@@ -322,8 +500,20 @@ export class FollowUpDispatcher {
     return this.repo.markDelivered(id, this.o.now());
   }
 
+  /**
+   * One run. The follow-ups this process committed for the origin since the last run go out
+   * first, without reading them back (one statement marks them sent, writing the payloads built
+   * after their rows). The table is scanned on start (`all`), when nothing was handed over, and at
+   * least every `resendMs` (unacknowledged ones, and what another path wrote: replayed events).
+   */
   private async drain(all: boolean): Promise<number> {
     let sent = 0;
+    // On start the scan sends every undelivered one: what was handed over is among them.
+    const handed = takeFresh(this.o.origin);
+    if (handed.length && !all) sent += await this.deliver(handed, this.o.now(), false, true);
+    const now = this.o.now();
+    if (!all && handed.length && now - this.lastScan < this.resendMs) return sent;
+    this.lastScan = now;
     let after = 0;
     for (;;) {
       const now = this.o.now();
@@ -342,19 +532,55 @@ export class FollowUpDispatcher {
         await this.repo.markFailed(f.id, now, why);
         this.o.onFailed?.(f, why);
       }
-      if (out.length) {
-        // Marked sent before it goes out: a crash in between sends it again on start.
-        await this.repo.markSent(out.map((f) => f.id), now, undefined, all);
-        for (const f of out) {
-          f.sentAt = now;
-          f.attempts = all ? 1 : f.attempts + 1;
+      // Stored with a placeholder (the process stopped before the first send): built from the order now.
+      for (const f of out) {
+        let p: Record<string, unknown> | undefined;
+        try {
+          p = await this.repo.render(f);
+        } catch (e) {
+          if (!(e instanceof StateError)) throw e; // the order is gone: nothing to build it from
+          await this.repo.markFailed(f.id, now, `cannot build the follow-up: ${e.message}`);
+          this.o.onFailed?.(f, e.message);
+          f.failedAt = now;
+          continue;
         }
-        const applied = await this.o.send(out);
-        for (const id of applied) await this.repo.markDelivered(id, this.o.now());
-        sent += out.length;
+        if (p) {
+          f.payload = p;
+          f.fill = JSON.stringify(p);
+        }
       }
+      sent += await this.deliver(out.filter((f) => f.failedAt === null), now, all, false);
       if (batch.length < this.batchSize || this.closed) return sent;
     }
+  }
+
+  /**
+   * Mark sent (and delivered, those sent at once) in one statement, send, mark delivered what the
+   * send applied. `unsent`: rows a transaction just wrote, sent only if no scan sent them meanwhile.
+   */
+  private async deliver(rows: FollowUp[], now: number, restart: boolean, unsent: boolean): Promise<number> {
+    // Written delivered with the order (FollowUpPolicy.delivered): sent once, nothing to mark.
+    const written = unsent ? rows.filter((f) => f.deliveredAt !== null) : [];
+    if (written.length) {
+      await this.o.send(written);
+      rows = rows.filter((f) => f.deliveredAt === null);
+    }
+    if (!rows.length) return written.length;
+    const atOnce = this.o.atOnce ? rows.filter((f) => this.o.atOnce!(f)).map((f) => f.id) : [];
+    // Marked sent before it goes out: a crash in between sends it again on start.
+    const marked = new Set(await this.repo.claim(rows.map((f) => ({ id: f.id, payload: f.fill })), now, { restart, unsent, delivered: atOnce }));
+    const out = rows.filter((f) => marked.has(f.id));
+    if (!out.length) return written.length;
+    for (const f of out) {
+      f.sentAt = now;
+      f.attempts = restart || unsent ? 1 : f.attempts + 1;
+      delete f.fill;
+    }
+    const done = new Set(atOnce);
+    const applied = await this.o.send(out);
+    const left = applied.filter((id) => !done.has(id));
+    if (left.length) await this.repo.markDeliveredAll(left, this.o.now());
+    return written.length + out.length;
   }
 
   /** No new runs; resolves when the current one has finished. */

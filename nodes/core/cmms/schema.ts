@@ -331,6 +331,17 @@ export const CMMS_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS cmms_follow_ups_wo ON cmms_follow_ups (wo_id, id)`,
     ],
   },
+  {
+    version: 6,
+    description: 'work orders: history token before the last detection, so an escalation extends the cached history instead of reading it back',
+    up: [
+      // Written by the detection upsert with the row's history_rev before it (as prev_severity):
+      // when it equals the token of the history a repository holds, that history plus the
+      // escalation's row is the order's history. NULL: not detected again since this version.
+      `ALTER TABLE cmms_work_orders ADD COLUMN prev_history_rev INTEGER`,
+    ],
+    postgres: [`ALTER TABLE cmms_work_orders ADD COLUMN IF NOT EXISTS prev_history_rev BIGINT`],
+  },
 ];
 
 export async function migrateCmms(store: Store): Promise<number> {

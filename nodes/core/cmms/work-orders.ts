@@ -13,7 +13,8 @@
  * absent, the method opens its own.
  */
 import { StateError } from '../errors';
-import type { Query, SqlValue, Store } from '../store/types';
+import type { Dialect, Query, SqlValue, Store } from '../store/types';
+import { RECORD_KEY_SQL } from '../store/outbox';
 import { SparesRepo } from './spares';
 import { woNumber } from './schema';
 
@@ -133,6 +134,8 @@ interface WoRow {
   /** Severity and priority before the last detection (migration 4). */
   prev_severity?: Severity | null;
   prev_priority?: number | null;
+  /** history_rev before the last detection (migration 6). */
+  prev_history_rev?: number | null;
 }
 
 interface HistoryRow {
@@ -172,6 +175,7 @@ function norm(r: WoRow): WoRow {
   r.downtime_min = n(r.downtime_min);
   r.history_rev = n(r.history_rev);
   if (r.prev_priority !== undefined) r.prev_priority = n(r.prev_priority);
+  if (r.prev_history_rev !== undefined) r.prev_history_rev = n(r.prev_history_rev);
   return r;
 }
 
@@ -327,28 +331,106 @@ export function withLatestEvidence(stored: string, latest: string): string {
 }
 
 /**
- * A detection in one statement: insert the open order for (asset, mode), or, when the partial
- * unique index on the open order's dedup key is hit, count it on the stored one: detections + 1,
- * last seen and updated at never moved back, severity raised never lowered (the incoming one in
- * last_severity), priority raised with it, the finding's evidence added as the latest (withLatestEvidence), a new
- * history token on escalation. The severity and priority before it land in prev_severity and
- * prev_priority (NULL on insert), so the returned row says what happened.
+ * The one-statement detection on PostgreSQL (pgDetectSql) stores its follow-up rows with a
+ * placeholder payload `{"render":true,...}`: the full one (the order and its history) is built from
+ * the statement's answer in the same process and written with the first send
+ * (FollowUpDispatcher). If the process stops in between, the dispatcher builds it from the stored
+ * order when it sends it (FollowUpRepo.render).
  */
-const DETECT_SQL = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
-     source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)
-   VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)
-   ON CONFLICT (dedup_key) WHERE is_open = 1 DO UPDATE SET
+export const PLACEHOLDER = { notifyNew: '{"render":true,"event":"new"}', notifyEscalated: '{"render":true,"event":"escalated"}' } as const;
+
+/** The stored evidence's first finding (before LATEST_EVIDENCE), per dialect (the marker is a constant). */
+function firstEvidence(d: Dialect): string {
+  const e = `COALESCE(cmms_work_orders.evidence, '')`;
+  const pos = d === 'postgres' ? `strpos(${e}, '${LATEST_EVIDENCE}')` : `instr(${e}, '${LATEST_EVIDENCE}')`;
+  return `(CASE WHEN ${pos} > 0 THEN substr(${e}, 1, ${pos} - 1) ELSE ${e} END)`;
+}
+
+/**
+ * The upsert's conflict branch: count the detection on the stored open order: detections + 1,
+ * last seen and updated at never moved back, severity raised never lowered (the incoming one in
+ * last_severity), priority raised with it, the finding's evidence added as the latest (what
+ * withLatestEvidence does, in SQL: the bound flag is 0 when the detection carries no evidence),
+ * a new history token on escalation. The severity, priority and history token before it land in
+ * prev_severity, prev_priority and prev_history_rev (NULL on insert), so the returned row says
+ * what happened.
+ */
+function onConflict(d: Dialect): string {
+  const f = firstEvidence(d);
+  return `ON CONFLICT (dedup_key) WHERE is_open = 1 DO UPDATE SET
      detections = cmms_work_orders.detections + 1,
      last_seen = CASE WHEN cmms_work_orders.last_seen IS NULL OR excluded.last_seen > cmms_work_orders.last_seen THEN excluded.last_seen ELSE cmms_work_orders.last_seen END,
      updated_at = CASE WHEN excluded.updated_at > cmms_work_orders.updated_at THEN excluded.updated_at ELSE cmms_work_orders.updated_at END,
      prev_severity = cmms_work_orders.severity,
      prev_priority = cmms_work_orders.priority,
+     prev_history_rev = cmms_work_orders.history_rev,
      severity = CASE WHEN ${RAISE} THEN excluded.severity ELSE cmms_work_orders.severity END,
      last_severity = excluded.last_severity,
      priority = CASE WHEN ${RAISE} AND ${NEW_PRIORITY} < cmms_work_orders.priority THEN ${NEW_PRIORITY} ELSE cmms_work_orders.priority END,
-     evidence = CASE WHEN ? = 1 THEN ? WHEN ? = 2 THEN cmms_work_orders.evidence || ? || excluded.evidence ELSE cmms_work_orders.evidence END,
+     evidence = CASE WHEN ? = 0 THEN cmms_work_orders.evidence WHEN ${f} = '' THEN excluded.evidence WHEN excluded.evidence = ${f} OR excluded.evidence = '' THEN ${f} ELSE ${f} || '${LATEST_EVIDENCE}' || excluded.evidence END,
      history_rev = CASE WHEN ${RAISE} THEN excluded.history_rev ELSE cmms_work_orders.history_rev END
    RETURNING *`;
+}
+
+const DETECT_COLUMNS = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
+     source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)`;
+
+/**
+ * A detection in one upsert: insert the open order for (asset, mode), or, when the partial unique
+ * index on the open order's dedup key is hit, count it on the stored one (onConflict). Parameters:
+ * asset, line, mode, title, criticality, severity, severity, priority, dedup key, evidence,
+ * ts x 4, history token, evidence flag.
+ */
+const DETECT_SQL = { sqlite: '', postgres: '' };
+for (const d of ['sqlite', 'postgres'] as const) DETECT_SQL[d] = `${DETECT_COLUMNS}
+   VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)
+   ${onConflict(d)}`;
+/** SQLite: the upsert without RETURNING (SQLite's RETURNING * costs more than the statement), then the row read back by its key. */
+const DETECT_SQLITE_NR = DETECT_SQL.sqlite.replace(/\s*RETURNING \*$/, '');
+const OPEN_BY_KEY = 'SELECT * FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1';
+
+const escalatedSql = (row: string) => `${rankSql(`${row}.severity`)} > ${rankSql(`${row}.prev_severity`)}`;
+
+/**
+ * PostgreSQL: a whole detection in ONE statement (one round trip; atomic on its own, so it needs
+ * no BEGIN and COMMIT when it is all a write does): the event key recorded in outbox_applied
+ * (`key`: nothing happens when it was applied before), the upsert, the history row of a new or
+ * escalated order, and its follow-up rows (placeholders; FollowUps.written). Parameters: [key,
+ * applied at], the upsert's 16, then ts, detect note, incoming severity, escalate note suffix,
+ * then [origin, Andon placeholder, ts] and [origin, ts] for the follow-ups asked for. Returns the
+ * order's row and `follow_ups` ("id:kind,..."), or no row when the key was applied before.
+ */
+function pgDetectSql(o: { key: boolean; andon: boolean; notify: boolean }): string {
+  const cte: string[] = [];
+  if (o.key) cte.push(`rec AS (${RECORD_KEY_SQL} RETURNING event_key)`);
+  cte.push(`up AS (${DETECT_COLUMNS}
+   SELECT ?::text, ?::text, ?::text, ?::text, '', ?::integer, ?::text, ?::text, ?::integer, 'open', 1, ?::text, 'condition', 1, ?::text, ?::bigint, ?::bigint, '[]', ?::bigint, ?::bigint, ?::bigint${o.key ? ' FROM rec' : ''}
+   ${onConflict('postgres')})`);
+  const esc = escalatedSql('up');
+  cte.push(`h AS (INSERT INTO cmms_wo_history (wo_id, ts, action, from_status, to_status, actor, note)
+   SELECT up.id, ?::bigint, CASE WHEN up.prev_severity IS NULL THEN 'detect' ELSE 'escalate' END, CASE WHEN up.prev_severity IS NULL THEN NULL ELSE up.status END, up.status, 'condition',
+     CASE WHEN up.prev_severity IS NULL THEN ?::text ELSE 'severity ' || up.prev_severity || ' -> ' || ?::text || '; priority P' || up.prev_priority || ' -> P' || up.priority || ?::text END
+   FROM up WHERE up.prev_severity IS NULL OR ${esc})`);
+  const fu: string[] = [];
+  if (o.andon) fu.push(`SELECT up.id, 'andon', ?::text, ?::text, ?::bigint FROM up WHERE up.prev_severity IS NULL`);
+  if (o.notify)
+    fu.push(`SELECT up.id, 'notify', ?::text, CASE WHEN up.prev_severity IS NULL THEN '${PLACEHOLDER.notifyNew}' ELSE '${PLACEHOLDER.notifyEscalated}' END, ?::bigint FROM up WHERE up.prev_severity IS NULL OR ${esc}`);
+  if (fu.length) cte.push(`f AS (INSERT INTO cmms_follow_ups (wo_id, kind, origin, payload, created_at) ${fu.join(' UNION ALL ')} RETURNING id, kind)`);
+  return `WITH ${cte.join(',\n')}
+   SELECT up.*${fu.length ? `, (SELECT string_agg(f.id::text || ':' || f.kind, ',' ORDER BY f.id) FROM f) AS follow_ups` : ''} FROM up`;
+}
+const pgDetectCache = new Map<string, string>();
+function pgDetect(o: { key: boolean; andon: boolean; notify: boolean }): string {
+  const k = `${+o.key}${+o.andon}${+o.notify}`;
+  let sql = pgDetectCache.get(k);
+  if (!sql) pgDetectCache.set(k, (sql = pgDetectSql(o)));
+  return sql;
+}
+
+/** The note of an escalation's history row (the same text the one-statement detection writes in SQL). */
+function escalateNote(prevSeverity: string, severity: string, prevPriority: number | null | undefined, priority: number, evidence: string | undefined): string {
+  return `severity ${prevSeverity} -> ${severity}; priority P${prevPriority} -> P${priority}${evidence ? `; ${evidence}` : ''}`;
+}
 
 const INSERT_SQL = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
      source, detections, plan_id, occurrence, missed, due_at, parts, created_at, updated_at, history_rev)
@@ -410,6 +492,16 @@ const MAX_CAS_TRIES = 5;
  */
 export interface WorkOrderFollowUps {
   record(q: Query, wo: WorkOrder, change: 'new' | 'escalated'): Promise<void>;
+  /**
+   * What the one-statement detection on PostgreSQL should write itself for a detection of (asset,
+   * mode): the Andon call kind of a new order (if any) and whether to notify; undefined when the
+   * follow-ups need `record` (parts to reserve). Not implemented: always `record`.
+   */
+  inline?(asset: string, mode: string, source: WoSource): { origin: string; andon?: string; notify: boolean } | undefined;
+  /** The rows that statement wrote for `wo` (placeholder payloads): build their payloads. */
+  written?(q: Query, wo: WorkOrder, change: 'new' | 'escalated', rows: readonly { id: number; kind: 'andon' | 'notify' }[]): void;
+  /** The transaction of `q` has committed (what it recorded may go out). */
+  committed?(q: Query): void;
 }
 
 export class WorkOrderRepo {
@@ -444,6 +536,7 @@ export class WorkOrderRepo {
 
   /** The transaction of `q` has committed: what it staged for the history cache becomes visible. */
   committed(q: Query): void {
+    this.followUps?.committed?.(q);
     const m = this.staged.get(q);
     if (!m) return;
     this.staged.delete(q);
@@ -577,49 +670,114 @@ export class WorkOrderRepo {
    * severity is kept in `lastSeverity`), all in one upsert on the partial unique index.
    */
   async detect(i: DetectInput, q?: Query): Promise<DetectResult> {
-    return this.within(q, async (t) => {
-      const crit = i.criticality ?? 3;
-      const p = priorityOf(crit, i.severity);
-      const rev = nextRev();
-      const key = dedupKey(i.asset, i.mode);
-      // The first finding stays in the evidence and the latest follows it: composed from the open
-      // order's evidence when there is one; else (none yet, or another box opens it meanwhile) the
-      // upsert appends the latest to what is stored.
-      let how = 0;
-      let composed = '';
-      if (i.evidence !== undefined) {
-        const open = await t.one<{ evidence: string }>('SELECT evidence FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1', [key]);
-        if (open) (how = 1), (composed = withLatestEvidence(String(open.evidence ?? ''), i.evidence));
-        else how = 2;
-      }
-      const row = await t.one<WoRow>(DETECT_SQL, [
+    return this.within(q, async (t) => (await this.detectIn(t, i)) as DetectResult);
+  }
+
+  /**
+   * Whether a detection of (asset, mode) is ONE statement here (PostgreSQL, and follow-ups that
+   * need no parts reserved): then `detectOnce` without `q` runs it on its own, without BEGIN and
+   * COMMIT (one round trip).
+   */
+  oneStatement(asset: string, mode: string): boolean {
+    if (this.store.dialect !== 'postgres') return false;
+    const f = this.followUps;
+    return !f || (f.inline !== undefined && f.written !== undefined && f.inline(asset, mode, 'condition') !== undefined);
+  }
+
+  /**
+   * detect(), applied once per event key: the key is recorded in `outbox_applied` with the
+   * detection (the offline outbox's table, nodes/core/store/outbox.ts); undefined when it was
+   * applied before. Without `q`: on its own (one statement when `oneStatement`, else its own
+   * transaction).
+   */
+  async detectOnce(i: DetectInput, key: string, q?: Query): Promise<DetectResult | undefined> {
+    if (q) return this.detectIn(q, i, key);
+    if (this.oneStatement(i.asset, i.mode)) return this.detectIn(this.store, i, key);
+    return this.within(undefined, (t) => this.detectIn(t, i, key));
+  }
+
+  /** The order's history after an escalation row `entry`: the cached one plus it when the cache holds the history the row had before. */
+  private async escalatedHistory(q: Query, r: WoRow, entry: HistoryEntry): Promise<HistoryEntry[]> {
+    const c = this.staged.get(q)?.get(r.id) ?? this.historyCache.get(r.id);
+    if (c && r.prev_history_rev !== null && r.prev_history_rev !== undefined && c.rev === r.prev_history_rev) return [...c.entries, entry];
+    return this.history(q, r.id);
+  }
+
+  private async detectIn(t: Query, i: DetectInput, eventKey?: string): Promise<DetectResult | undefined> {
+    const crit = i.criticality ?? 3;
+    const p = priorityOf(crit, i.severity);
+    const rev = nextRev();
+    const key = dedupKey(i.asset, i.mode);
+    const evidence = i.evidence ?? '';
+    const upsert: SqlValue[] = [
         i.asset, i.line ?? '', i.mode, i.title ?? `${i.mode} on ${i.asset}`, crit, i.severity, i.severity, p.priority, key, i.evidence ?? '', i.ts, i.ts, i.ts, i.ts, rev,
-        how, composed, how, LATEST_EVIDENCE,
-      ]);
-      if (!row) throw new Error('store: the detection upsert returned no row');
+      i.evidence === undefined ? 0 : 1,
+    ];
+    const entryOf = (r: WoRow, created: boolean): HistoryEntry => {
+      const at = new Date(i.ts).toISOString();
+      return created
+        ? { ts: i.ts, at, action: 'detect', from: null, to: 'open', by: 'condition', note: evidence }
+        : { ts: i.ts, at, action: 'escalate', from: r.status, to: r.status, by: 'condition', note: escalateNote(r.prev_severity as string, i.severity, r.prev_priority, r.priority, i.evidence) };
+    };
+    const f = this.followUps;
+    if (t.dialect === 'postgres' && this.oneStatement(i.asset, i.mode)) {
+      // One statement: key, upsert, history row, follow-up rows.
+      const inline = f?.inline?.(i.asset, i.mode, 'condition');
+      const params: SqlValue[] = eventKey !== undefined ? [eventKey, Date.now(), ...upsert] : [...upsert];
+      params.push(i.ts, evidence, i.severity, i.evidence ? `; ${i.evidence}` : '');
+      if (inline?.andon !== undefined) params.push(inline.origin, JSON.stringify({ render: true, kind: inline.andon }), i.ts);
+      if (inline?.notify) params.push(inline.origin, i.ts);
+      const row = await t.one<WoRow & { follow_ups?: string | null }>(pgDetect({ key: eventKey !== undefined, andon: inline?.andon !== undefined, notify: !!inline?.notify }), params);
+      if (!row) {
+        if (eventKey !== undefined) return undefined; // applied before
+        throw new Error('store: the detection upsert returned no row');
+      }
       const r = norm(row);
       const created = r.prev_severity === null || r.prev_severity === undefined;
-      if (created) {
-        const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', i.evidence ?? '')];
-        this.stage(t, r.id, rev, entries);
-        const wo = toWorkOrder(r);
-        wo.history = copyHistory(entries);
-        if (this.followUps) await this.followUps.record(t, wo, 'new');
-        return { workOrder: wo, created: true, escalated: false };
-      }
-      const escalated = severityRank(r.severity) > severityRank(r.prev_severity as Severity);
+      const escalated = !created && severityRank(r.severity) > severityRank(r.prev_severity as Severity);
       let entries: HistoryEntry[];
-      if (escalated) {
-        const note = `severity ${r.prev_severity} -> ${i.severity}; priority P${r.prev_priority} -> P${r.priority}${i.evidence ? `; ${i.evidence}` : ''}`;
-        await this.addHistory(t, r.id, i.ts, 'escalate', r.status, r.status, 'condition', note);
-        entries = await this.history(t, r.id);
-        this.stage(t, r.id, rev, entries);
-      } else entries = await this.historyOfRow(t, r);
+      if (created) entries = [entryOf(r, true)];
+      else if (escalated) entries = await this.escalatedHistory(t, r, entryOf(r, false));
+      else entries = await this.historyOfRow(t, r);
+      if (created || escalated) this.stage(t, r.id, rev, entries);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
-      if (escalated && this.followUps) await this.followUps.record(t, wo, 'escalated');
-      return { workOrder: wo, created: false, escalated };
-    });
+      const fus = (row.follow_ups ?? '').split(',').filter(Boolean).map((x) => {
+        const [id, kind] = x.split(':');
+        return { id: Number(id), kind: kind as 'andon' | 'notify' };
+      });
+      if (fus.length && f?.written) f.written(t, wo, created ? 'new' : 'escalated', fus);
+      return { workOrder: wo, created, escalated };
+    }
+    if (eventKey !== undefined && (await t.run(RECORD_KEY_SQL, [eventKey, Date.now()])).changes === 0) return undefined;
+    let row: WoRow | undefined;
+    if (t.dialect === 'sqlite') {
+      await t.run(DETECT_SQLITE_NR, upsert);
+      row = await t.one<WoRow>(OPEN_BY_KEY, [key]);
+    } else row = await t.one<WoRow>(DETECT_SQL[t.dialect], upsert);
+    if (!row) throw new Error('store: the detection upsert returned no row');
+    const r = norm(row);
+    const created = r.prev_severity === null || r.prev_severity === undefined;
+    if (created) {
+      const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', evidence)];
+      this.stage(t, r.id, rev, entries);
+      const wo = toWorkOrder(r);
+      wo.history = copyHistory(entries);
+      if (f) await f.record(t, wo, 'new');
+      return { workOrder: wo, created: true, escalated: false };
+    }
+    const escalated = severityRank(r.severity) > severityRank(r.prev_severity as Severity);
+    let entries: HistoryEntry[];
+    if (escalated) {
+      const e = entryOf(r, false);
+      await this.addHistory(t, r.id, e.ts, e.action, e.from, e.to, e.by, e.note);
+      entries = await this.escalatedHistory(t, r, e);
+      this.stage(t, r.id, rev, entries);
+    } else entries = await this.historyOfRow(t, r);
+    const wo = toWorkOrder(r);
+    wo.history = copyHistory(entries);
+    if (escalated && f) await f.record(t, wo, 'escalated');
+    return { workOrder: wo, created: false, escalated };
   }
 
   /**

@@ -77,6 +77,9 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Record an event key as applied (parameters: key, applied at); changes nothing when it was applied before. */
+export const RECORD_KEY_SQL = 'INSERT INTO outbox_applied (event_key, applied_at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING';
+
 export type OutboxHandler = (q: Query, payload: any, meta: { key: string; kind: string; queuedAt?: number }) => Promise<void>;
 
 export interface OutboxOptions {
@@ -177,7 +180,7 @@ export class Outbox {
    */
   async record(q: Query, key: string): Promise<boolean> {
     this.checkKey(key);
-    const r = await q.run('INSERT INTO outbox_applied (event_key, applied_at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING', [key, this.now()]);
+    const r = await q.run(RECORD_KEY_SQL, [key, this.now()]);
     return r.changes > 0;
   }
 
@@ -244,7 +247,7 @@ export class Outbox {
     const handler = this.opts.handlers[kind];
     if (!handler) throw new Error(`outbox: no handler for event kind ${JSON.stringify(kind)}`);
     return this.opts.db.tx(async (q) => {
-      const r = await q.run('INSERT INTO outbox_applied (event_key, applied_at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING', [key, this.now()]);
+      const r = await q.run(RECORD_KEY_SQL, [key, this.now()]);
       if (r.changes === 0) return false;
       await handler(q, JSON.parse(json), { key, kind, queuedAt });
       return true;
@@ -327,7 +330,7 @@ export class Outbox {
       for (const row of rows) {
         const handler = this.opts.handlers[row.kind];
         if (!handler) throw new Error(`outbox: no handler for event kind ${JSON.stringify(row.kind)}`);
-        const r = await q.run('INSERT INTO outbox_applied (event_key, applied_at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING', [row.event_key, this.now()]);
+        const r = await q.run(RECORD_KEY_SQL, [row.event_key, this.now()]);
         if (r.changes > 0) await handler(q, JSON.parse(row.payload), { key: row.event_key, kind: row.kind, queuedAt: row.queued_at });
       }
     });
