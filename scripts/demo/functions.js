@@ -297,13 +297,15 @@ exports.afterWorkOrder = function () {
   const wo = msg.payload;
   if (!wo || typeof wo !== 'object' || Array.isArray(wo) || !['assign', 'start', 'hold', 'complete', 'close', 'cancel', 'create'].includes(a)) return null;
   const simTs = flow.get('simTs') || {};
-  const ts = simTs[wo.asset] || Date.now();
+  // The machine's simulated time; none yet (just deployed, its first frame still to come): no
+  // OEE state, since real time lies days behind the simulated clock rel-oee has seen.
+  const ts = simTs[wo.asset];
   const by = (wo.history && wo.history.length && wo.history[wo.history.length - 1].by) || '';
   const out = [null, null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: `${wo.number}: ${wo.status}${by ? ' (' + by + ')' : ''}`, at: new Date().toISOString() } }];
-  if (a === 'start') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
-  if (a === 'hold') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
+  if (ts && a === 'start') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
+  if (ts && a === 'hold') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
   if (a === 'complete') {
-    out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
+    if (ts) out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
     if (wo.source === 'condition') out[1] = { action: 'reset', topic: wo.asset, payload: { asset: wo.asset } };
     const state = flow.get('lineState');
     const calls = state && Array.isArray(state.andon) ? state.andon.filter((c) => c.station === wo.asset && c.state !== 'resolved') : [];
