@@ -18,7 +18,8 @@
  *   that declares its own `version` default, as rel-store does, keeps it);
  * - the repeated form rows from placeholders in the template: <div data-rel-row="store"></div>,
  *   <div data-rel-row="asset"></div>, <div data-rel-row="dashboard"></div> (a checkbox), or
- *   <div data-rel-row="dashboard" data-rel-choices="velocity,spectrum"></div> (a choice);
+ *   <div data-rel-row="dashboard" data-rel-choices="velocity,spectrum"></div> (a choice),
+ *   <div data-rel-row="language"></div> (en / de: the language of the text the node writes);
  *   their labels come from the "common" keys every node's message catalog holds;
  * - fields a saved flow does not have (added after it was saved) are shown with their default;
  * - on save: `version`, and `outputs` = baseOutputs + 1 when the dashboard output is on.
@@ -113,6 +114,12 @@
     name: function (el) {
       var id = prefixOf(el) + 'name';
       return '<div class="form-row"><label for="' + id + '"><i class="fa fa-tag"></i> <span data-i18n="common.name"></span></label><input type="text" id="' + id + '"></div>';
+    },
+    // the language of the text a node writes into records and messages (en / de)
+    language: function (el) {
+      var id = prefixOf(el) + 'language';
+      return '<div class="form-row"><label for="' + id + '"><i class="fa fa-language"></i> <span data-i18n="common.language"></span></label><select id="' + id + '"><option value="en">English</option><option value="de">Deutsch</option></select></div>' +
+        '<div class="form-tips" data-i18n="common.languageTip"></div>';
     },
     dashboard: function (el) {
       var choices = el.getAttribute('data-rel-choices');

@@ -20,7 +20,7 @@ const ASSETS = [
 ];
 
 /** Shape of the saved node configs (CONFIG_VERSION in nodes/core/limits.ts; test/package/migrate.spec.ts checks they agree). */
-const CONFIG_VERSION = 2;
+const CONFIG_VERSION = 3;
 
 /** Demo timing: one real second is 1440 simulated seconds (24 simulated hours per real minute). */
 const TIME_SCALE = 1440;
@@ -50,7 +50,7 @@ function dashboard2(add, c, T2) {
   // Dashboard 2.0
   const BASE = 'ui-base-rel';
   const THEME = 'ui-theme-rel';
-  add({ id: BASE, type: 'ui-base', name: 'Reliability', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'temporary', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false });
+  add({ id: BASE, type: 'ui-base', name: 'Reliability', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'none', navigationStyle: 'temporary', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false });
   add({ id: THEME, type: 'ui-theme', name: 'Plant floor', colors: { surface: '#263238', primary: '#0d74ce', bgPage: '#eceff1', groupBg: '#ffffff', groupOutline: '#cfd8dc' }, sizes: { density: 'default', pagePadding: '10px', groupGap: '10px', groupBorderRadius: '6px', widgetGap: '10px' } });
   const pages = [
     { key: 'line', name: 'Line overview', path: '/line', icon: 'factory', tpl: 'line', feed: 'line-in' },
@@ -67,6 +67,9 @@ function dashboard2(add, c, T2) {
     feeds[p.feed].push(`tpl-${p.key}`);
     if (p.notices) feeds['notices-in'].push(`tpl-${p.key}`);
   });
+  // The header title, the navigation entries and the tab title in the screen's language (the page
+  // names of the ui-page nodes are English): one ui-template of scope "ui", on every page.
+  add({ id: 'tpl-nav', type: 'ui-template', z: T2, group: '', page: '', ui: BASE, name: 'page titles (en, de)', order: 0, width: '0', height: '0', head: '', format: vue('nav'), storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'widget:ui', className: '', x: 520, y: 500, wires: [[]] });
   add({ id: 'line-in', type: 'link in', z: T2, name: 'line view', links: ['to-dash-line'], x: 200, y: 120, wires: [feeds['line-in']] });
   add({ id: 'detail-in', type: 'link in', z: T2, name: 'detail view', links: ['to-dash-detail'], x: 200, y: 200, wires: [feeds['detail-in']] });
   add({ id: 'notices-in', type: 'link in', z: T2, name: 'notices', links: ['to-notices'], x: 200, y: 280, wires: [feeds['notices-in']] });
@@ -309,7 +312,7 @@ function demoLine(variant = 'd2') {
   // CMMS
   // A new order reserves the part of its failure mode and raises a machine Andon call at the asset,
   // both written with the order (output 3 straight to rel-andon: acknowledged once it holds the call).
-  add({ id: 'wo', type: 'rel-work-order', z: T1, name: 'work orders', store: STORE, asset: '', minSeverity: 'warning', criticality: 3, parts: WO_PARTS, andonKind: 'machine', outputs: 3, x: 1100, y: 380, wires: [['after-wo', 'line-state'], [], ['andon']] });
+  add({ id: 'wo', type: 'rel-work-order', z: T1, name: 'work orders', store: STORE, asset: '', minSeverity: 'warning', criticality: 3, parts: WO_PARTS, andonKind: 'machine', language: 'en', outputs: 3, x: 1100, y: 380, wires: [['after-wo', 'line-state'], [], ['andon']] });
   add({ id: 'after-wo', type: 'function', z: T1, name: 'after a transition', func: withAssets(F.afterWorkOrder), outputs: 5, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee state', 'simulator reset', 'andon resolve', 'refresh lists', 'notice'], x: 1340, y: 360, wires: [['oee'], ['route-sim'], ['andon'], ['report-triggers'], ['to-notices']] });
   add({ id: 'route-sim', type: 'switch', z: T1, name: 'to the asset\'s simulator', property: 'payload.asset', propertyType: 'msg', rules: ASSETS.map((a) => ({ t: 'eq', v: a.assetId, vt: 'str' })), checkall: 'false', repair: false, outputs: ASSETS.length, x: 1660, y: 340, wires: sims.map((s) => [s]) });
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
@@ -333,7 +336,7 @@ function demoLine(variant = 'd2') {
   // A health state change -> the loop's and the buffer's health action. The frame went through the analysis chain, so a
   // production event of another asset may have reached the loop meanwhile with a later time: never send it an earlier one.
   add({ id: 'health-to-kanban', type: 'change', z: T1, name: 'health change -> Kanban, buffer', rules: [{ t: 'set', p: 'action', pt: 'msg', to: 'health', tot: 'str' }, { t: 'set', p: 'payload.ts', pt: 'msg', to: '$max([payload.ts, $flowContext("kanbanTs")])', tot: 'jsonata' }, { t: 'set', p: 'kanbanTs', pt: 'flow', to: 'payload.ts', tot: 'msg' }], action: '', property: '', from: '', to: '', reg: false, x: 1400, y: 240, wires: [['kanban', 'buffer']] });
-  add({ id: 'andon', type: 'rel-andon', z: T1, name: 'Andon', store: STORE, levels: '0.5, 1, 2', stations: '', lineStopKinds: '', lineStopLevel: 0, statsDays: 30, x: 1700, y: 580, wires: [['line-state'], ['line-state'], []] });
+  add({ id: 'andon', type: 'rel-andon', z: T1, name: 'Andon', store: STORE, levels: '0.5, 1, 2', stations: '', lineStopKinds: '', lineStopLevel: 0, statsDays: 30, language: 'en', x: 1700, y: 580, wires: [['line-state'], ['line-state'], []] });
   c('c-jit', 480, 560, 'Production: OEE, takt, Kanban, buffers, Andon', 'The simulators send state, cycle and count events (a switch routes them by action); the filler\'s good count consumes cap containers; an order on the way (rel-kanban\'s stored state, sent back with each of its answers) is delivered when the simulated clock reaches its due time (the supplier lead time of the loop). rel-buffer learns the caps demand and the observed lead times and advises the WIP buffer in days; a health change of a critical asset raises the Kanban safety factor and the buffer, and the OEE reports gate the buffer cut (Rule of 85).');
 
   // Line state and triggers

@@ -36,8 +36,10 @@ export type NodeLimits = Record<string, FieldLimit>;
  * Current shape of every node's saved config (the `version` property). 0.1.0 flows have none.
  * 2: rel-simulator has `kind` (waveform / scalar) and the scalar machine's fields; a version 1
  * simulator is a waveform machine (its migrate hook, migrateSimulatorConfig).
+ * 3: rel-work-order and rel-andon have `language` (en / de: the text they write into records and
+ * messages); an older config gets `en`, the language they wrote before (nodes/core/migrate.ts).
  */
-export const CONFIG_VERSION = 2;
+export const CONFIG_VERSION = 3;
 
 export const LIMITS: Record<string, NodeLimits> = {
   'rel-andon': {

@@ -32,6 +32,25 @@ const V0_TO_V1: Record<string, (c: Config, changed: string[]) => void> = {
   },
 };
 
+/**
+ * Per type, what version 3 added to a version 1 or 2 config (and so to a 0.1.0 one): rel-work-order
+ * and rel-andon write their texts in `language`; a config saved before keeps English.
+ */
+const TO_V3: Record<string, (c: Config, changed: string[]) => void> = {
+  'rel-work-order': (c, changed) => {
+    if (c.language === undefined || c.language === null || c.language === '') (c.language = 'en'), changed.push('language');
+  },
+  'rel-andon': (c, changed) => {
+    if (c.language === undefined || c.language === null || c.language === '') (c.language = 'en'), changed.push('language');
+  },
+};
+
+/**
+ * Config nodes that version their own form (rel-store: STORE_CONFIG_VERSION, upgraded by
+ * migrateStoreConfig): passed through untouched, so their own upgrade still sees the saved version.
+ */
+const OWN_VERSION = new Set(['rel-store']);
+
 /** Checkboxes a 0.1.0 flow may hold as the strings 'true' / 'false'. */
 const BOOLEANS = ['dashboard', 'startEvent', 'learn'];
 
@@ -48,7 +67,7 @@ export function configVersion(config: Config): number {
  */
 export function migrateConfig<C extends Config>(type: string, config: C): Migrated<C> {
   const from = configVersion(config);
-  if (from >= CONFIG_VERSION) return { config, from, changed: [] };
+  if (from >= CONFIG_VERSION || OWN_VERSION.has(type)) return { config, from, changed: [] };
   const c: Config = { ...config };
   const changed: string[] = [];
   if (from < 1) {
@@ -64,6 +83,7 @@ export function migrateConfig<C extends Config>(type: string, config: C): Migrat
     }
     V0_TO_V1[type]?.(c, changed);
   }
+  if (from < 3) TO_V3[type]?.(c, changed);
   c.version = CONFIG_VERSION;
   return { config: c as C, from, changed };
 }

@@ -17,6 +17,7 @@ import { getClock } from '../shared/clock';
 import { guardWrites } from '../shared/store-writes';
 import { tableMessage } from '../shared/dashboard';
 import { NodeWork, acquireJitStore } from '../shared/jit';
+import { findAsset } from '../shared/assets';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
 
 interface AndonDef extends NodeDef {
@@ -28,6 +29,8 @@ interface AndonDef extends NodeDef {
   statsDays?: number | string;
   /** One more output (the last) for stock dashboard widgets. */
   dashboard?: boolean | string;
+  /** Language of the texts the node writes (health calls, line reasons, escalations): en (default) or de. */
+  language?: string;
 }
 
 export = function (RED: RedApi) {
@@ -35,7 +38,9 @@ export = function (RED: RedApi) {
     const clock = getClock(RED);
     const cfg = andonConfig(config);
     const js = acquireJitStore(RED, config.store, 'rel-andon');
-    const board = new AndonBoard(js.store, js.scope(`andon:${node.id}`), { levels: cfg.levels, stopKinds: cfg.stopKinds, stopLevel: cfg.stopLevel, maxOpen: ANDON_MAX_OPEN });
+    // texts name a station by its asset's name when it is a known asset
+    const texts = { lang: cfg.lang, nameOf: (station: string) => findAsset(station)?.name };
+    const board = new AndonBoard(js.store, js.scope(`andon:${node.id}`), { levels: cfg.levels, stopKinds: cfg.stopKinds, stopLevel: cfg.stopLevel, maxOpen: ANDON_MAX_OPEN, ...texts });
 
     function show(): void {
       const [level, text] = boardStatus(board);
@@ -44,7 +49,7 @@ export = function (RED: RedApi) {
 
     /** The outputs of a step: [msg, escalations, line changes, (board table)]. */
     function outputs(msg: NodeMessage | null, step: AndonStep, at: number, now: number, andon: Record<string, unknown>[]): (NodeMessage | NodeMessage[] | null)[] {
-      const [esc, line] = stepMessages(step, at, now, cfg.levels);
+      const [esc, line] = stepMessages(step, at, now, cfg.levels, texts);
       const out: (NodeMessage | NodeMessage[] | null)[] = [msg, esc.length ? esc : null, line.length ? line : null];
       if (cfg.dashboard) out.push(tableMessage(andon, 'andon', 0));
       return out;

@@ -13,11 +13,13 @@ import { actor, authorize } from '../shared/actor';
 import { TxBatcher } from '../core/cmms/batch';
 import { SEVERITIES, TRANSITION_ACTIONS, WorkOrderRepo, type DetectResult, type Severity, type WorkOrder } from '../core/cmms/work-orders';
 import { ANDON_SOURCES, FollowUps, PartsPlan } from '../core/cmms/follow-ups';
-import { WO_ACTIONS, createInput, findings, listFilter, transitionInput, woId, type WoAction } from '../core/cmms/work-order-input';
+import { WO_ACTIONS, createInput, findings, listFilter, titleFindings, transitionInput, woId, type WoAction } from '../core/cmms/work-order-input';
 import { ANDON_KINDS } from '../core/jit/andon';
 import { isObject, object, oneOf, own } from '../core/validate';
 import { acquireCmmsStore, eventTime, actionOf, assetFacts, applyDetect, applyTransition, notApplied, paintStatus, replayWith, CMMS_EVENTS } from '../shared/cmms';
 import { followUpGlue } from '../shared/follow-ups';
+import { findAsset } from '../shared/assets';
+import { configLanguage } from '../core/text';
 import { boxId, boxScope } from '../shared/box';
 import { getClock, systemClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
@@ -36,6 +38,8 @@ interface WoDef extends NodeDef {
   andonKind?: string;
   /** One more output, the last: `list` results as ui-table rows. */
   dashboard?: boolean | string;
+  /** Language of the text written into work orders (titles of detected orders): en (default) or de. */
+  language?: string;
 }
 
 /** The columns a work order table shows (history, evidence, parts ... stay on output 1). */
@@ -48,6 +52,7 @@ export = function (RED: RedApi) {
     const clock = getClock(RED);
     const parts = PartsPlan.parse(config.parts, 'parts');
     const andonKind = config.andonKind ? oneOf(config.andonKind, 'andonKind', ANDON_KINDS) : undefined;
+    const lang = configLanguage(config.language);
     const origin = boxScope(boxId(RED), `rel-work-order:${node.id}`);
     const { handle: h, db, ready, settled, writes } = acquireCmmsStore(RED, config.store, 'rel-work-order');
     const repo = new WorkOrderRepo(db, { followUps: new FollowUps(db, { origin, parts, andon: andonKind ? { kind: andonKind, sources: ANDON_SOURCES } : null }) });
@@ -119,7 +124,8 @@ export = function (RED: RedApi) {
         }
         if (action === 'detect') {
           const facts = assetFacts(RED, config.asset, msg, payload, defaultCrit);
-          const found = findings(payload, minSeverity);
+          // titles in words, with the asset's name when a rel-asset or the register knows it
+          const found = titleFindings(payload, findings(payload, minSeverity), { asset: facts.asset, assetName: findAsset(facts.asset)?.name, lang });
           if (!found.length) return void showStatus();
           const ev = { facts, found, ts, origin };
           const w = await writes.write(msg, CMMS_EVENTS.detect, ev, (fn) => batch.run(fn), (q) => applyDetect(repo, ev, q));

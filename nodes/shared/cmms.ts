@@ -11,6 +11,7 @@ import { WorkOrderRepo, type AssetFacts, type DetectResult, type Severity, type 
 import { SparesRepo, type MoveInput, type PartStock } from '../core/cmms/spares';
 import { ChecklistRepo } from '../core/floor/checklist';
 import { InputError } from '../core/errors';
+import { workOrderTitle } from '../core/text';
 import { isObject, optStr, num, own, str, time } from '../core/validate';
 import { findAsset, resolveAsset } from './assets';
 import type { NodeMessage, RedApi, RedNode } from './red';
@@ -27,6 +28,8 @@ export interface Finding {
   mode: string;
   severity: Severity;
   evidence: string;
+  /** The title a new order gets (in words); events queued by an older version have none. */
+  title?: string;
 }
 /** A detect message as an event: the asset facts, its findings and its time. */
 export interface DetectEvent {
@@ -50,7 +53,8 @@ export function replayWith(origin: string, repo: WorkOrderRepo): () => void {
 
 export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query): Promise<DetectResult[]> {
   const out: DetectResult[] = [];
-  for (const f of e.found) out.push(await repo.detect({ ...e.facts, ...f, ts: e.ts }, q));
+  // an event queued before titles were written in words gets one now (English: the node's language is not in it)
+  for (const f of e.found) out.push(await repo.detect({ ...e.facts, ...f, title: f.title ?? workOrderTitle({ mode: f.mode, asset: e.facts.asset, assetName: findAsset(e.facts.asset)?.name }), ts: e.ts }, q));
   return out;
 }
 

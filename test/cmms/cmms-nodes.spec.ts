@@ -124,6 +124,52 @@ describe('cmms nodes', function () {
       assert.strictEqual((await u).payload.priority, 4);
     });
 
+    it('titles detected work orders in words, in the node\'s language, with the asset\'s name (else its id); msg.payload.title wins', async () => {
+      const stored = () => {
+        const db = new Database(file, { readonly: true });
+        try {
+          return Object.fromEntries((db.prepare('SELECT asset, mode, title FROM cmms_work_orders ORDER BY id').all() as { asset: string; mode: string; title: string }[]).map((r) => [`${r.asset} ${r.mode}`, r.title]));
+        } finally {
+          db.close();
+        }
+      };
+      await loadFlow([
+        ...woFlow(file),
+        assetNode({ id: 'asset2', assetId: 'conveyor-1', name: 'Förderband 1', criticality: 3, line: 'line-1' }),
+        { id: 'wode', type: 'rel-work-order', store: 'store1', language: 'de', wires: [['outde'], []] },
+        { id: 'outde', type: 'helper' },
+      ]);
+      const detect = async (node: string, out: string, payload: object) => {
+        const m = nextMessage(out);
+        getNode(node).receive({ action: 'detect', payload });
+        return (await m).payload;
+      };
+      // English (a flow saved before the setting has none: English), the rel-asset's name, the bearing position from the channel
+      const en = await detect('wo', 'out1', { asset: 'pump-1', channel: 'DE-accel', diagnosis: { faults: [{ mode: 'bearing-outer-race', confidence: 0.9, severity: 'alarm', evidence: 'BPFO' }] } });
+      assert.strictEqual(en.title, 'Outer ring of the drive-end bearing damaged – Test pump');
+      // German
+      const de = await detect('wode', 'outde', { asset: 'conveyor-1', channel: 'DE-accel', mode: 'bearing-outer-race', severity: 'warning' });
+      assert.strictEqual(de.title, 'Außenring des antriebsseitigen Lagers beschädigt – Förderband 1');
+      // a rel-health state with its score; an asset no rel-asset knows: its id
+      const h = await detect('wode', 'outde', { asset: 'press-1', health: { score: 8.6, state: 'alarm' } });
+      assert.strictEqual(h.title, 'Maschinenzustand unter normal – press-1 (Zustand 9 von 100)');
+      // an unknown mode reads as words
+      assert.strictEqual((await detect('wo', 'out1', { asset: 'mixer-9', mode: 'oil-temp-high', severity: 'warning' })).title, 'Oil temp high – mixer-9');
+      // an explicit title wins, and a later detection keeps the order's title
+      assert.strictEqual((await detect('wo', 'out1', { asset: 'pump-1', mode: 'imbalance', severity: 'warning', title: 'Check the fan blades' })).title, 'Check the fan blades');
+      assert.strictEqual((await detect('wo', 'out1', { asset: 'pump-1', mode: 'imbalance', severity: 'alarm' })).title, 'Check the fan blades');
+      assert.deepStrictEqual(stored(), {
+        'pump-1 bearing-outer-race': 'Outer ring of the drive-end bearing damaged – Test pump',
+        'conveyor-1 bearing-outer-race': 'Außenring des antriebsseitigen Lagers beschädigt – Förderband 1',
+        'press-1 health': 'Maschinenzustand unter normal – press-1 (Zustand 9 von 100)',
+        'mixer-9 oil-temp-high': 'Oil temp high – mixer-9',
+        'pump-1 imbalance': 'Check the fan blades',
+      });
+      // a title that is not text is refused, naming the field
+      const bad = await receiveAndComplete('wo', { action: 'detect', payload: { asset: 'pump-1', mode: 'imbalance', severity: 'warning', title: 7 } });
+      assert.match(String(bad?.message), /^msg\.payload\.title: expected a string/);
+    });
+
     it('runs the lifecycle through messages; illegal transitions and unknown ids are errors', async () => {
       await loadFlow(woFlow(file));
       const send = async (action: string, payload: any) => {

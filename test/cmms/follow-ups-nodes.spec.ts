@@ -82,7 +82,7 @@ describe('work-order follow-ups between nodes', function () {
     assert.strictEqual(note.payload.id, wo.id);
     assert.deepStrictEqual(note.reserved, [{ part: 'SHIM-SET', qty: 1 }, { part: 'BOLT-KIT-M12', qty: 4 }]);
     const c = (await call).payload.call;
-    assert.deepStrictEqual([c.station, c.kind, c.source, c.text], ['pump-1', 'machine', 'work-order', `${wo.number} misalignment on pump-1`]);
+    assert.deepStrictEqual([c.station, c.kind, c.source, c.text], ['pump-1', 'machine', 'work-order', `${wo.number} Shafts misaligned at the coupling – pump-1`]);
     await until('the Andon follow-up acknowledged by rel-andon', () => query<{ n: number }>(file, "SELECT COUNT(*) AS n FROM cmms_follow_ups WHERE kind = 'andon' AND delivered_at IS NOT NULL")[0]!.n === 1);
     // the test helper node never completes a message: the notification stays sent, unacknowledged
     assert.deepStrictEqual(query(file, "SELECT attempts, delivered_at FROM cmms_follow_ups WHERE kind = 'notify'"), [{ attempts: 1, delivered_at: null }]);

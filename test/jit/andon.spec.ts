@@ -4,7 +4,7 @@ import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
 import { getNode, helper, loadFlow, receiveAndComplete, recordStatus, sleep, tmpDir, unloadFlow } from '../helpers/red';
-import { storeNode } from '../helpers/fixtures';
+import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { FakeClock } from '../helpers/fake-clock';
 import { at } from './shift-script';
@@ -168,7 +168,7 @@ describe('rel-andon', function () {
     let c = collect();
     assert.strictEqual(await send('raise', { station: 'st-1', kind: 'material' }), undefined);
     await advance(clock, 5 * M, () => c.esc.length >= 2);
-    assert.deepStrictEqual(c.line.map((m) => [m.action, m.payload.reason]), [['line-stop', `call ${c.out[0].payload.call.id} at st-1 unacknowledged for level 2`]]);
+    assert.deepStrictEqual(c.line.map((m) => [m.action, m.payload.reason]), [['line-stop', `Call ${c.out[0].payload.call.id} (material call at st-1) not acknowledged: escalation level 2 reached`]]);
     assert.deepStrictEqual(c.esc.map((m) => [m.payload.level, m.payload.lineStop]), [[1, false], [2, true]]);
     await unloadFlow();
     await loadFlow(flow(file, { lineStopLevel: 2 }));
@@ -187,12 +187,45 @@ describe('rel-andon', function () {
     const id = c.out[0].payload.call.id;
     assert.strictEqual(await send(undefined, { asset: 'conveyor-1', health: { score: 42, state: 'alarm' } }), undefined);
     const h = c.out[1].payload.call;
-    assert.deepStrictEqual([h.station, h.kind, h.source, h.text], ['conveyor-1', 'machine', 'health', 'health 42 (alarm)']);
+    assert.deepStrictEqual([h.station, h.kind, h.source, h.text], ['conveyor-1', 'machine', 'health', 'Machine health alarm – conveyor-1 (health 42 of 100)']);
     // the same alarm again updates the open call instead of raising another
     assert.strictEqual(await send(undefined, { asset: 'conveyor-1', health: { score: 38, state: 'alarm' } }), undefined);
     assert.strictEqual(c.out[2].payload.andon.length, 2);
     assert.strictEqual(await send('resolve', { id, by: 'safety officer' }), undefined);
     assert.deepStrictEqual(c.line.map((m) => m.payload.stop), [true, false]);
+    assert.deepStrictEqual(c.line.map((m) => m.payload.reason), [`Safety call at st-1: guard open`, `Call ${id} (safety call at st-1) resolved by safety officer`]);
+  });
+
+  it('writes its texts in the node\'s language with the asset\'s name: health calls, escalations, line reasons (German)', async () => {
+    await loadFlow([
+      ...flow(path.join(dir, 'de.db'), { language: 'de', lineStopLevel: 2 }),
+      assetNode({ id: 'asset-c1', assetId: 'conveyor-1', name: 'Förderband 1' }),
+    ]);
+    const c = collect();
+    assert.strictEqual(await send(undefined, { asset: 'conveyor-1', health: { score: 9.4, state: 'alarm' } }), undefined);
+    const h = c.out[0].payload.call;
+    assert.strictEqual(h.text, 'Maschinenzustand Alarm – Förderband 1 (Zustand 9 von 100)');
+    // a later state updates the open call's text
+    assert.strictEqual(await send(undefined, { asset: 'conveyor-1', health: { score: 55, state: 'warning' } }), undefined);
+    assert.strictEqual(c.out[1].payload.call.text, 'Maschinenzustand Warnung – Förderband 1 (Zustand 55 von 100)');
+    await advance(clock, 5 * M, () => c.esc.length >= 2 && c.line.length >= 1);
+    assert.deepStrictEqual(c.esc.map((m) => m.payload.message), [
+      'Maschinenruf an Förderband 1 nach 2\u00a0min nicht quittiert: Eskalationsstufe 1. Maschinenzustand Warnung – Förderband 1 (Zustand 55 von 100)',
+      'Maschinenruf an Förderband 1 nach 5\u00a0min nicht quittiert: Eskalationsstufe 2. Maschinenzustand Warnung – Förderband 1 (Zustand 55 von 100)',
+    ]);
+    assert.deepStrictEqual(c.line.map((m) => m.payload.reason), [`Ruf ${h.id} (Maschinenruf an Förderband 1) nicht quittiert: Eskalationsstufe 2 erreicht`]);
+    assert.strictEqual(await send('resolve', { id: h.id, by: 'Maria' }), undefined);
+    assert.strictEqual(c.line[1].payload.reason, `Ruf ${h.id} (Maschinenruf an Förderband 1) von Maria erledigt`);
+  });
+
+  it('refuses a language it does not write (a red status naming the field) and writes English for a flow saved without one', async () => {
+    await loadFlow([...flow(path.join(dir, 'lang.db')), { id: 'andon-fr', type: 'rel-andon', store: 'store1', language: 'fr', wires: [] }]);
+    const logged = errorsOf('andon-fr');
+    assert.ok(logged.some((m) => /^language: expected en or de, got .*fr/.test(m)), JSON.stringify(logged));
+    const c = collect();
+    assert.strictEqual(await send('raise', { station: 'st-2', kind: 'machine' }), undefined);
+    await advance(clock, 2 * M, () => c.esc.length >= 1);
+    assert.strictEqual(c.esc[0].payload.message, 'Machine call at st-2 not acknowledged after 2\u00a0min: escalation level 1');
   });
 
   it('bad input: unknown station, unknown kind, unknown call, ack twice: clear errors, board unharmed', async () => {

@@ -9,6 +9,7 @@ import fs from 'fs';
 import path from 'path';
 import { CONFIG_VERSION, LIMITS, checkField, invalidFields } from '../../nodes/core/limits';
 import { configVersion, migrateConfig } from '../../nodes/core/migrate';
+import { STORE_CONFIG_VERSION, migrateStoreConfig } from '../../nodes/core/store/housekeeping-config';
 import { defineNode } from '../../nodes/shared/node';
 import type { NodeDef, RedApi } from '../../nodes/shared/red';
 import { ROOT, getNode, helper, loadFlow, sleep, tmpDir, unloadFlow } from '../helpers/red';
@@ -29,9 +30,10 @@ describe('migrations: flows saved by 0.1.0', function () {
     const bad: string[] = [];
     for (const [file, nodes] of Object.entries(SAVED)) {
       for (const n of nodes) {
-        const m = migrateConfig(n.type as string, n);
+        // rel-store versions its own form (migrateStoreConfig, as the node runs it)
+        const m = n.type === 'rel-store' ? migrateStoreConfig(n) : migrateConfig(n.type as string, n);
         assert.strictEqual(m.from, 0);
-        assert.strictEqual(m.config.version, CONFIG_VERSION);
+        assert.strictEqual(m.config.version, n.type === 'rel-store' ? STORE_CONFIG_VERSION : CONFIG_VERSION);
         const inv = invalidFields(n.type as string, m.config);
         if (inv.length) bad.push(`${file} ${n.type} ${n.id}: ${inv.join(', ')}`);
       }
@@ -56,6 +58,19 @@ describe('migrations: flows saved by 0.1.0', function () {
     assert.strictEqual(migrateConfig<Record<string, unknown>>('rel-kanban', { id: 'k', type: 'rel-kanban' }).config.containerQty, undefined);
   });
 
+  it('version 3: rel-work-order and rel-andon saved before get language en (what they wrote); a set language is kept', () => {
+    for (const type of ['rel-work-order', 'rel-andon']) {
+      for (const version of [undefined, 1, 2]) {
+        const old: Record<string, unknown> = { id: 'n', type, ...(version === undefined ? {} : { version }) };
+        const m = migrateConfig(type, old);
+        assert.deepStrictEqual([m.config.language, m.config.version, m.changed.includes('language')], ['en', CONFIG_VERSION, true], `${type} version ${version}`);
+        assert.strictEqual(old.language, undefined, 'the saved config is not modified');
+      }
+      assert.strictEqual(migrateConfig(type, { id: 'n', type, version: 2, language: 'de' }).config.language, 'de');
+    }
+    assert.strictEqual(migrateConfig<Record<string, unknown>>('rel-kanban', { id: 'k', type: 'rel-kanban', version: 2 }).config.language, undefined, 'only the nodes that write texts');
+  });
+
   it('passes a current or newer config through unchanged', () => {
     const cur = { id: 'a', type: 'rel-vibration', version: CONFIG_VERSION, averages: 4 };
     const m = migrateConfig('rel-vibration', cur);
@@ -65,6 +80,16 @@ describe('migrations: flows saved by 0.1.0', function () {
     assert.strictEqual(migrateConfig('rel-vibration', newer).config, newer);
     assert.strictEqual(configVersion({ version: '1' }), 1);
     assert.strictEqual(configVersion({ version: 'x' }), 0);
+  });
+
+  it('leaves rel-store to its own upgrade: a version-2 store still gets the storage fields of version 3', () => {
+    const saved = { id: 's', type: 'rel-store', version: 2, backend: 'sqlite', file: 'x.db' };
+    const shared = migrateConfig('rel-store', saved);
+    assert.strictEqual(shared.config, saved, 'the shared upgrade passes rel-store through');
+    const own = migrateStoreConfig(shared.config);
+    assert.strictEqual(own.from, 2);
+    assert.strictEqual(own.config.version, STORE_CONFIG_VERSION);
+    assert.ok(own.changed.length > 0 && own.changed.every((k) => (own.config as Record<string, unknown>)[k] === ''), own.changed.join(','));
   });
 
   it('the generated flows carry the current version on every reliability node, all fields valid', () => {

@@ -15,6 +15,7 @@ import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import {
   localTime, rulShort, staleText,
   duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, withUnit, workOrderTitle,
+  MAX_TITLE, type TitleInput, andonCallName, andonHealthText, configLanguage, escalationText, faultPhrase, lineReasonText, modeWords,
 } from '../../nodes/core/text';
 
 const EVIDENCE =
@@ -73,9 +74,51 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
     assert.strictEqual(faultName('something-new'), 'Finding: something-new');
   });
 
-  it('writes work-order titles', () => {
-    assert.strictEqual(workOrderTitle('Conveyor drive', { mode: 'bearing-inner-race' }, { channel: 'DE-accel' }), 'Conveyor drive: inner ring of the drive-end bearing damaged');
-    assert.strictEqual(workOrderTitle('Förderband', { mode: 'misalignment' }, { lang: 'de' }), 'Förderband: Wellen an der Kupplung nicht fluchtend');
+  it('writes work-order titles: what is wrong, then the machine by its name (else its id)', () => {
+    const t = (i: TitleInput, lang?: 'en' | 'de') => workOrderTitle(i, lang);
+    assert.strictEqual(t({ mode: 'bearing-outer-race', asset: 'conveyor-1', assetName: 'Conveyor 1', channel: 'DE-accel' }), 'Outer ring of the drive-end bearing damaged – Conveyor 1');
+    assert.strictEqual(t({ mode: 'bearing-outer-race', asset: 'conveyor-1', assetName: 'Förderband 1', channel: 'DE-accel' }, 'de'), 'Außenring des antriebsseitigen Lagers beschädigt – Förderband 1');
+    // no name known: the id; no channel: no bearing position
+    assert.strictEqual(t({ mode: 'bearing-inner-race', asset: 'conveyor-1' }), 'Inner ring of the bearing damaged – conveyor-1');
+    assert.strictEqual(t({ mode: 'bearing-ball', asset: 'fan-2', assetName: '  ', channel: 'NDE' }, 'de'), 'Wälzkörper des nicht antriebsseitigen Lagers beschädigt – fan-2');
+    assert.strictEqual(t({ mode: 'misalignment', asset: 'pump-1', assetName: 'Pump 1' }), 'Shafts misaligned at the coupling – Pump 1');
+    // a health finding with its score at the detection
+    assert.strictEqual(t({ mode: 'health', asset: 'press-1', assetName: 'Press 1', score: 8.6 }), 'Machine health below normal – Press 1 (health 9 of 100)');
+    assert.strictEqual(t({ mode: 'machine-health', asset: 'press-1', assetName: 'Presse 1', score: 62 }, 'de'), 'Maschinenzustand unter normal – Presse 1 (Zustand 62 von 100)');
+    // an unknown mode falls back to its code as words (in both languages), never "undefined"
+    assert.strictEqual(t({ mode: 'manual-test', asset: 'pump-1' }), 'Manual test – pump-1');
+    assert.strictEqual(t({ mode: 'oil_temp.high', asset: 'pump-1', assetName: 'Pumpe 1' }, 'de'), 'Oil temp high – Pumpe 1');
+    assert.strictEqual(modeWords('---'), '---');
+    assert.strictEqual(faultPhrase('imbalance', 'de'), 'Unwucht am Rotor');
+    // never longer than a work order stores
+    const long = t({ mode: 'x'.repeat(100), asset: 'a'.repeat(200) });
+    assert.strictEqual(long.length, MAX_TITLE);
+    assert.ok(long.endsWith('…'));
+    // the older call form gives the same text
+    assert.strictEqual(workOrderTitle('Conveyor drive', { mode: 'bearing-inner-race' }, { channel: 'DE-accel' }), 'Inner ring of the drive-end bearing damaged – Conveyor drive');
+    assert.strictEqual(workOrderTitle('Förderband', { mode: 'misalignment' }, { lang: 'de' }), 'Wellen an der Kupplung nicht fluchtend – Förderband');
+  });
+
+  it('reads a node\'s language setting: en, de, or empty (en); anything else names the field', () => {
+    assert.deepStrictEqual([undefined, null, '', 'en', 'de'].map((v) => configLanguage(v)), ['en', 'en', 'en', 'en', 'de']);
+    assert.throws(() => configLanguage('fr'), /language: expected en or de, got .*fr/);
+  });
+
+  it('writes Andon calls, line reasons and escalations in words', () => {
+    assert.strictEqual(andonHealthText({ station: 'press-1', name: 'Press 1', state: 'alarm', score: 9.2 }), 'Machine health alarm – Press 1 (health 9 of 100)');
+    assert.strictEqual(andonHealthText({ station: 'press-1', state: 'warning', score: 62 }, 'de'), 'Maschinenzustand Warnung – press-1 (Zustand 62 von 100)');
+    assert.deepStrictEqual(['machine', 'safety', 'help'].map((k) => andonCallName(k)), ['Machine call', 'Safety call', 'Help call']);
+    assert.deepStrictEqual(['quality', 'material', 'help'].map((k) => andonCallName(k, 'de')), ['Qualitätsruf', 'Materialruf', 'Ruf (help)']);
+    const call = { id: 3, kind: 'machine', station: 'press-1', text: 'Machine health alarm – Press 1 (health 9 of 100)' };
+    assert.strictEqual(lineReasonText(call, { why: 'raised' }, 'en', 'Press 1'), 'Machine call at Press 1: Machine health alarm – Press 1 (health 9 of 100)');
+    assert.strictEqual(lineReasonText({ ...call, text: '' }, { why: 'raised' }, 'de'), 'Maschinenruf an press-1');
+    assert.strictEqual(lineReasonText(call, { why: 'level', level: 2 }, 'en', 'Press 1'), 'Call 3 (machine call at Press 1) not acknowledged: escalation level 2 reached');
+    assert.strictEqual(lineReasonText(call, { why: 'level', level: 2 }, 'de', 'Presse 1'), 'Ruf 3 (Maschinenruf an Presse 1) nicht quittiert: Eskalationsstufe 2 erreicht');
+    assert.strictEqual(lineReasonText(call, { why: 'resolved', by: 'Maria' }, 'en'), 'Call 3 (machine call at press-1) resolved by Maria');
+    assert.strictEqual(lineReasonText(call, { why: 'resolved', by: 'Maria' }, 'de'), 'Ruf 3 (Maschinenruf an press-1) von Maria erledigt');
+    assert.strictEqual(escalationText({ kind: 'machine', station: 'press-1', name: 'Press 1', level: 2, afterMin: 5, text: call.text }), 'Machine call at Press 1 not acknowledged after 5\u00a0min: escalation level 2. Machine health alarm – Press 1 (health 9 of 100)');
+    assert.strictEqual(escalationText({ kind: 'safety', station: 'st-4', level: 1, afterMin: 0.5 }, 'de'), 'Sicherheitsruf an st-4 nach 30\u00a0s nicht quittiert: Eskalationsstufe 1');
+    assert.strictEqual(escalationText({ kind: 'quality', station: 'st-4', level: 3, afterMin: 150 }, 'de'), 'Qualitätsruf an st-4 nach 2,5\u00a0h nicht quittiert: Eskalationsstufe 3');
   });
 
   it('says what a severity and a health state ask of the technician', () => {

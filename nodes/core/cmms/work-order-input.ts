@@ -5,6 +5,7 @@
  * (the logged-in user or msg.payload.by) is passed in.
  */
 import { InputError } from '../errors';
+import { MAX_TITLE, workOrderTitle, type Lang } from '../text';
 import { isObject, num, object, oneOf, optNum, optStr, own, str } from '../validate';
 import { SEVERITIES, SOURCES, STATUSES, TRANSITION_ACTIONS, severityRank, type AssetFacts, type CreateInput, type ListFilter, type Severity, type TransitionAction, type TransitionInput } from './work-orders';
 
@@ -41,6 +42,33 @@ export interface Finding {
   mode: string;
   severity: Severity;
   evidence: string;
+  /** The title a new work order gets (in words: titleFindings); an open order keeps its own. */
+  title?: string;
+  /** rel-health's score at the detection (health findings; titleFindings writes it into the title). */
+  score?: number;
+}
+
+/** What the title of a detected work order is written with: the asset, its name when known, the node's language. */
+export interface TitleContext {
+  asset: string;
+  assetName?: string;
+  lang?: Lang;
+}
+
+/**
+ * The findings of a detect message with the titles their work orders get: `msg.payload.title`
+ * when the message gives one (it wins), else the finding in words with the asset's name
+ * (workOrderTitle: "Outer ring of the drive-end bearing damaged – Conveyor 1"); the channel
+ * (`msg.payload.channel`) tells the bearing position.
+ */
+export function titleFindings(p: Record<string, unknown>, found: Finding[], ctx: TitleContext): Finding[] {
+  const given = optStr(own(p, 'title'), 'msg.payload.title', { maxLength: MAX_TITLE });
+  const ch = own(p, 'channel');
+  const channel = typeof ch === 'string' ? ch.slice(0, 200) : undefined;
+  return found.map(({ score, ...f }) => ({
+    ...f,
+    title: given?.trim() ? given : workOrderTitle({ mode: f.mode, asset: ctx.asset, assetName: ctx.assetName, channel, score }, ctx.lang ?? 'en'),
+  }));
 }
 
 /** The findings in a detect message: explicit, rel-diagnose faults, or a rel-health state. */
@@ -76,7 +104,7 @@ export function findings(p: Record<string, unknown>, minSeverity: Severity): Fin
     // sends one; else a short one from the contributors' names.
     const given = optStr(own(p, 'evidence'), 'msg.payload.evidence', { maxLength: MAX_NOTE });
     const ev = given || `health ${score === undefined ? '?' : Math.round(score)} (${state})${names.length ? `; contributors: ${names.join(', ')}` : ''}`;
-    return [{ mode: 'health', severity: state, evidence: ev }];
+    return [{ mode: 'health', severity: state, evidence: ev, ...(score === undefined ? {} : { score }) }];
   }
   return [
     {

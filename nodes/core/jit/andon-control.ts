@@ -8,6 +8,7 @@ import { num, oneOf, optStr, own, str } from '../validate';
 import { cfgNum, healthEvent, iso, listConfig } from './events';
 import { ANDON_KINDS, boardEntry, lineReason, parseLevels, type AndonCall, type AndonEvent, type AndonKind, type AndonStep, type LineChange } from './andon';
 import type { AndonBoard } from './andon-board';
+import { configLanguage, escalationText, type Lang } from '../text';
 
 export const ANDON_ACTIONS = ['raise', 'ack', 'resolve', 'board', 'stats', 'tick', 'health'] as const;
 export type AndonAction = (typeof ANDON_ACTIONS)[number];
@@ -23,10 +24,18 @@ export interface AndonNodeConfig {
   stopLevel: number;
   statsDays: number;
   dashboard: boolean;
+  /** Language of the texts the node writes (health calls, line reasons, escalations). */
+  lang: Lang;
+}
+
+/** How texts name things: the language and a station's name (a known asset's), else its id. */
+export interface AndonTexts {
+  lang: Lang;
+  nameOf?: (station: string) => string | undefined;
 }
 
 /** The node form, checked (a bad field throws, naming it). */
-export function andonConfig(c: { levels?: unknown; stations?: unknown; lineStopKinds?: unknown; lineStopLevel?: unknown; statsDays?: unknown; dashboard?: unknown }): AndonNodeConfig {
+export function andonConfig(c: { levels?: unknown; stations?: unknown; lineStopKinds?: unknown; lineStopLevel?: unknown; statsDays?: unknown; dashboard?: unknown; language?: unknown }): AndonNodeConfig {
   const levels = parseLevels(c.levels ?? '2, 5, 10', 'levels');
   return {
     levels,
@@ -35,6 +44,7 @@ export function andonConfig(c: { levels?: unknown; stations?: unknown; lineStopK
     stopLevel: cfgNum(c.lineStopLevel, 'lineStopLevel', 0, { min: 0, max: levels.length, integer: true }),
     statsDays: cfgNum(c.statsDays, 'statsDays', 30, { gt: 0, max: 3660 }),
     dashboard: c.dashboard === true || c.dashboard === 'true',
+    lang: configLanguage(c.language),
   };
 }
 
@@ -85,19 +95,27 @@ export interface OutMsg {
   payload: Record<string, unknown>;
 }
 
-export function lineMessage(l: LineChange, at: number): OutMsg {
+export function lineMessage(l: LineChange, at: number, texts: AndonTexts = { lang: 'en' }): OutMsg {
   const c = l.call;
-  return { topic: 'andon/line', action: l.stop ? 'line-stop' : 'line-release', payload: { stop: l.stop, station: c.station, callId: c.id, kind: c.kind, reason: lineReason(l), at: iso(at) } };
+  return { topic: 'andon/line', action: l.stop ? 'line-stop' : 'line-release', payload: { stop: l.stop, station: c.station, callId: c.id, kind: c.kind, reason: lineReason(l, texts.lang, texts.nameOf?.(c.station)), at: iso(at) } };
 }
 
-/** The escalation and line messages of a step; escalations as of `at`, line changes as of `now`. */
-export function stepMessages(step: AndonStep, at: number, now: number, levels: readonly number[]): [OutMsg[], OutMsg[]] {
-  const esc = step.escalations.map((e) => ({
-    topic: `andon/${e.call.station}`,
-    action: 'escalate',
-    payload: { ...boardEntry(e.call, at), lineStop: e.lineStop, level: e.level, dueAt: iso(e.dueAt), escalatedAt: iso(at), afterMin: levels[e.level - 1]! / 60000 },
-  }));
-  return [esc, step.line.map((l) => lineMessage(l, now))];
+/**
+ * The escalation and line messages of a step; escalations as of `at`, line changes as of `now`.
+ * An escalation says itself in `message` ("Machine call at Press 1 not acknowledged after 5 min:
+ * escalation level 2. …").
+ */
+export function stepMessages(step: AndonStep, at: number, now: number, levels: readonly number[], texts: AndonTexts = { lang: 'en' }): [OutMsg[], OutMsg[]] {
+  const esc = step.escalations.map((e) => {
+    const afterMin = levels[e.level - 1]! / 60000;
+    const message = escalationText({ kind: e.call.kind, station: e.call.station, name: texts.nameOf?.(e.call.station), level: e.level, afterMin, text: e.call.text }, texts.lang);
+    return {
+      topic: `andon/${e.call.station}`,
+      action: 'escalate',
+      payload: { ...boardEntry(e.call, at), lineStop: e.lineStop, level: e.level, dueAt: iso(e.dueAt), escalatedAt: iso(at), afterMin, message },
+    };
+  });
+  return [esc, step.line.map((l) => lineMessage(l, now, texts))];
 }
 
 /** The open calls for a board: highest level first, then oldest. */

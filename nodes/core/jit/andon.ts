@@ -5,6 +5,7 @@
  */
 import { InputError, StateError } from '../errors';
 import { quantile, round, mean } from './stats';
+import { andonHealthText, lineReasonText, type Lang } from '../text';
 
 export const ANDON_KINDS = ['quality', 'machine', 'material', 'safety'] as const;
 export type AndonKind = (typeof ANDON_KINDS)[number];
@@ -147,6 +148,10 @@ export interface AndonConfig {
   /** Escalation level that stops the line (0 = none). */
   stopLevel: number;
   maxOpen: number;
+  /** Language of the texts the board writes (a health call's text): en (default) or de. */
+  lang?: Lang;
+  /** A station's name (a known asset's), for those texts; undefined: its id. */
+  nameOf?: (station: string) => string | undefined;
 }
 
 /** One event on the board; `none` only escalates (board, stats, tick, the timer). */
@@ -182,11 +187,9 @@ export interface AndonStep {
 /** The id a new call carries until it is stored (sorts after every stored one). */
 export const NEW_CALL_ID = Number.MAX_SAFE_INTEGER;
 
-export function lineReason(l: LineChange): string {
-  const c = l.call;
-  if (l.cause.why === 'raised') return `${c.kind} call at ${c.station}${c.text ? `: ${c.text}` : ''}`;
-  if (l.cause.why === 'level') return `call ${c.id} at ${c.station} unacknowledged for level ${l.cause.level}`;
-  return `call ${c.id} at ${c.station} resolved by ${l.cause.by}`;
+/** Why the line stops or runs again, in words: "Machine call at Press 1: …", "Call 3 (machine call at Press 1) resolved by Maria". */
+export function lineReason(l: LineChange, lang: Lang = 'en', name?: string): string {
+  return lineReasonText(l.call, l.cause, lang, name);
 }
 
 /**
@@ -227,7 +230,7 @@ export function decideAndon(openCalls: readonly AndonCall[], ev: AndonEvent, sto
       break;
     case 'health': {
       const existing = [...work.values()].find((c) => c.station === ev.station && c.source === 'health');
-      const text = `health ${Math.round(ev.score)} (${ev.state})`;
+      const text = andonHealthText({ station: ev.station, name: cfg.nameOf?.(ev.station), state: ev.state, score: ev.score }, cfg.lang ?? 'en');
       if (ev.state === 'warning' || ev.state === 'alarm') {
         if (existing) {
           callId = put({ ...existing, text }).id;

@@ -5,6 +5,7 @@
  */
 import type { NotifyEvent } from './rules';
 import type { RosterEntry } from './roster';
+import { faultName, isKnownFault, locationOf } from '../text';
 
 export type Lang = 'en' | 'de';
 export const LANGS: readonly Lang[] = ['en', 'de'];
@@ -139,7 +140,8 @@ export function render(e: NotifyEvent, recipients: RosterEntry[], o: RenderOptio
     subject = t.subjWo(e.event ?? 'new', e.priority ?? 1, u(e.number, 50), subj, u(e.title, 120));
     lead = `${t.woBody(e.event ?? 'new', u(e.number, 50), subj, lineTxt, e.priority ?? 1)} (${o.localTime}, ${o.zone})`;
     if (e.title) rows.push([t.title, u(e.title)]);
-    if (e.mode) rows.push([t.mode, u(e.mode, 100)]);
+    // the failure mode in words when it is a known one, its code after it
+    if (e.mode) rows.push([t.mode, isKnownFault(e.mode) ? `${faultName(e.mode, o.lang, locationOf(e.channel))} (${u(e.mode, 100)})` : u(e.mode, 100)]);
     if (e.evidence) rows.push([t.evidence, u(e.evidence, 1000)]);
   }
   const link = linkFor(e, o.baseUrl);

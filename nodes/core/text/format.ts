@@ -2,7 +2,21 @@
  * Numbers for people: sensible digits, units, durations, in English or German (decimal comma,
  * thin grouping as a technician reads it on a form). Pure, no Node-RED import.
  */
+import { InputError } from '../errors';
+
 export type Lang = 'en' | 'de';
+
+export const LANGUAGES: readonly Lang[] = ['en', 'de'];
+
+/**
+ * A node's `language` setting (the text it writes into records and messages): 'en' or 'de'; empty
+ * or missing (a flow saved before the setting) is 'en'; anything else is an InputError naming it.
+ */
+export function configLanguage(v: unknown, path = 'language'): Lang {
+  if (v === undefined || v === null || v === '') return 'en';
+  if (v === 'en' || v === 'de') return v;
+  throw new InputError(path, 'en or de', v);
+}
 
 /** 'en', 'en-US', 'de', 'de-DE', 'de_AT' ... -> 'en' | 'de' (anything else: 'en'). */
 export function langOf(locale: string | undefined | null): Lang {

@@ -1,3 +1,4 @@
-/** Plain language (en, de): formatting helpers and sentences. See format.ts and sentences.ts. */
+/** Plain language (en, de): formatting helpers and sentences. See format.ts, sentences.ts and andon.ts. */
 export * from './format';
 export * from './sentences';
+export * from './andon';

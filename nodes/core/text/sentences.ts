@@ -32,9 +32,35 @@ const BEARING_PART: Record<Lang, Record<string, string>> = {
   de: { 'bearing-outer-race': 'Außenring', 'bearing-inner-race': 'Innenring', 'bearing-ball': 'Wälzkörper', 'bearing-cage': 'Käfig' },
 };
 const OTHER: Record<Lang, Record<string, string>> = {
-  en: { imbalance: 'Rotor out of balance', misalignment: 'Shafts misaligned at the coupling', looseness: 'Mechanical looseness (mounting, bolts or bearing fit)' },
-  de: { imbalance: 'Unwucht am Rotor', misalignment: 'Wellen an der Kupplung nicht fluchtend', looseness: 'Mechanische Lose (Befestigung, Schrauben oder Lagersitz)' },
+  en: {
+    imbalance: 'Rotor out of balance', misalignment: 'Shafts misaligned at the coupling', looseness: 'Mechanical looseness (mounting, bolts or bearing fit)',
+    // rel-health's state changes (detect messages from rel-health, or a flow's `machine-health` finding)
+    health: 'Machine health below normal', 'machine-health': 'Machine health below normal',
+  },
+  de: {
+    imbalance: 'Unwucht am Rotor', misalignment: 'Wellen an der Kupplung nicht fluchtend', looseness: 'Mechanische Lose (Befestigung, Schrauben oder Lagersitz)',
+    health: 'Maschinenzustand unter normal', 'machine-health': 'Maschinenzustand unter normal',
+  },
 };
+
+/** Whether `mode` is one faultName words (else it falls back to the code). */
+export function isKnownFault(mode: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BEARING_PART.en, mode) || Object.prototype.hasOwnProperty.call(OTHER.en, mode);
+}
+
+/**
+ * A failure-mode code as readable words when no phrase is known for it: "manual-test" -> "Manual
+ * test", "temp_high" -> "Temp high" (the code is the plant's own word, the same in every language).
+ */
+export function modeWords(mode: string): string {
+  const w = mode.replace(/[-_.]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return w ? w.charAt(0).toUpperCase() + w.slice(1) : mode;
+}
+
+/** What is wrong, for titles and notices: the phrase of a known mode, else the code as words. */
+export function faultPhrase(mode: string, lang: Lang = 'en', location?: Location): string {
+  return isKnownFault(mode) ? faultName(mode, lang, location) : modeWords(mode);
+}
 
 /** What is wrong, as a short phrase: "Outer ring of the drive-end bearing damaged". */
 export function faultName(mode: FaultMode | string, lang: Lang = 'en', location?: Location): string {
@@ -189,12 +215,41 @@ export function rulSentence(rul: { hours: number; low?: number; high?: number | 
   return lang === 'de' ? `Noch ${main.startsWith('etwa') ? main : `etwa ${main}`}${range}` : `About ${main.replace(/^about /, '')} left${range}`;
 }
 
-/** A work-order title: "Conveyor drive: outer ring of the drive-end bearing damaged". */
-export function workOrderTitle(assetName: string, fault: { mode: FaultMode | string }, opts: { lang?: Lang; channel?: string; location?: Location } = {}): string {
-  const lang = opts.lang ?? 'en';
-  const name = faultName(fault.mode, lang, opts.location ?? locationOf(opts.channel));
-  // German nouns keep their capital; English continues the sentence in lower case
-  return `${assetName}: ${lang === 'de' ? name : name.charAt(0).toLowerCase() + name.slice(1)}`;
+/** What a work-order title is made of: the finding's mode, the asset (id and, when known, name), where the sensor sits. */
+export interface TitleInput {
+  mode: string;
+  /** The asset id (used when there is no name). */
+  asset: string;
+  /** The asset's name (rel-asset or the asset register), when known. */
+  assetName?: string;
+  /** The channel the finding came from ("DE-accel"): gives the bearing position. */
+  channel?: string;
+  location?: Location;
+  /** A health score (0-100) at the detection, for health findings. */
+  score?: number;
+}
+
+/** Longest title a work order stores (rel-work-order's `create` accepts the same). */
+export const MAX_TITLE = 200;
+
+/**
+ * A work-order title in words: what is wrong, then the machine (its name when known, else its
+ * id): "Outer ring of the drive-end bearing damaged – Conveyor 1" / "Außenring des
+ * antriebsseitigen Lagers beschädigt – Förderband 1"; a health finding with its score:
+ * "Machine health below normal – Press 1 (health 9 of 100)"; an unknown mode as words:
+ * "Manual test – pump-1". At most MAX_TITLE characters.
+ * (The older form `workOrderTitle(assetName, {mode}, {lang, channel})` gives the same text.)
+ */
+export function workOrderTitle(input: TitleInput, lang?: Lang): string;
+export function workOrderTitle(assetName: string, fault: { mode: FaultMode | string }, opts?: { lang?: Lang; channel?: string; location?: Location }): string;
+export function workOrderTitle(a: TitleInput | string, b?: Lang | { mode: FaultMode | string }, c: { lang?: Lang; channel?: string; location?: Location } = {}): string {
+  const i: TitleInput = typeof a === 'string' ? { asset: a, mode: (b as { mode: string }).mode, channel: c.channel, location: c.location } : a;
+  const lang: Lang = typeof a === 'string' ? (c.lang ?? 'en') : b === 'de' ? 'de' : 'en';
+  const what = faultPhrase(i.mode, lang, i.location ?? locationOf(i.channel));
+  const name = typeof i.assetName === 'string' && i.assetName.trim() ? i.assetName.trim() : i.asset;
+  const score = typeof i.score === 'number' && Number.isFinite(i.score) ? ` (${lang === 'de' ? 'Zustand' : 'health'} ${num(Math.round(i.score), lang, { decimals: 0 })} ${lang === 'de' ? 'von' : 'of'} 100)` : '';
+  const t = `${what} \u2013 ${name}${score}`;
+  return t.length > MAX_TITLE ? `${t.slice(0, MAX_TITLE - 1)}\u2026` : t;
 }
 
 /** The RUL as a tile shows it: a value and an interval, or a short reason, never an absurd figure. */
