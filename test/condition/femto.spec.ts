@@ -17,7 +17,7 @@ const STEP = 1;
 const T0 = Date.UTC(2012, 0, 1);
 
 describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)', function () {
-  this.timeout(900_000);
+  this.timeout(1_800_000);
   let dir: string;
   before(() => {
     dir = tmpDir('rel-cond-femto-');
