@@ -2,8 +2,9 @@
  * Which PLC a node-red-contrib-modbus read came from: modbus-read, modbus-getter and
  * modbus-flex-getter put their own id in `msg.sendingNodeId`; their saved config names the
  * `modbus-client` (`server`), whose config holds `tcpHost` and `tcpPort`. So one rel-ingest with
- * source register and no PLC host serves every PLC whose reads are wired to it, and a new PLC
- * needs only its client's address, typed once.
+ * source register and no PLC host serves every PLC whose reads are wired to it: a PLC whose read
+ * has its own client needs only that client's address (a read pasted in the editor keeps the
+ * copied read's client, so a further PLC needs a new client too).
  */
 import { InputError } from '../core/errors';
 import type { NodeDef, NodeMessage, RedApi } from './red';

@@ -1,10 +1,11 @@
 /**
  * flows/plant-modbus.json as a new plant would use it, in a real Node-RED runtime with
  * node-red-contrib-modbus and Dashboard 2.0: 15 real Modbus TCP servers (jsmodbus), 8 pump-skids
- * each; the PLC block of the template copied once per PLC with only the client's address changed
- * (what the editor's copy/paste and one form field do); the register of 120 machines uploaded as
- * CSV through the rel-registry upload route (what the node's file button sends), dry run then
- * apply. Changed for a test that runs in minutes: the learning length and the start-up minutes. Debian's chromium reads the page: every registered machine has a tile with its
+ * each. The template deployed as shipped first (its 15 PLC slots on their placeholder addresses
+ * stay quiet: no warning or error in the log); the register of 120 machines uploaded as CSV
+ * through the rel-registry upload route (what the node's file button sends), dry run then apply;
+ * then in each of the template's 15 PLC clients the host and port set (the form fields of the
+ * client) and deployed, nothing else changed. Changed for a test that runs in minutes: the learning length and the start-up minutes. Debian's chromium reads the page: every registered machine has a tile with its
  * own values (so every reading arrived named right), then one machine driven to 12 mm/s (zone D)
  * gets exactly one work order.
  */
@@ -13,7 +14,7 @@ import fs from 'fs';
 import path from 'path';
 import { ModbusTestServer } from '../helpers/modbus';
 import { plantRows, toCsv } from '../register/plant';
-import { ROOT, admin, startRed, statuses, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
+import { ROOT, admin, sleep, startRed, statuses, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 
 import type { Browser } from 'playwright-core';
 import { storedWorkOrders } from '../helpers/fixtures';
@@ -62,24 +63,30 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
     tick();
     timer = setInterval(tick, 250);
 
-    // The template as shipped, its PLC block copied per PLC; per copy one change: the client's address.
+    // The template as shipped: 15 PLC slots, each its own client and read, wired to the one rel-ingest.
     const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'plant-modbus.json'), 'utf8')) as Record<string, any>[];
     const byId = (id: string) => flow.find((x) => x.id === id)!;
     assert.strictEqual(flow[1].type, 'comment', 'the template starts (after its tab) with the per-plant comment');
     for (const x of flow.filter((y) => String(y.type).startsWith('rel-'))) assert.strictEqual(x.version, 1, `${x.type} ${x.id} carries its config version`);
     assert.deepStrictEqual([byId('pl-ingest').source, byId('pl-ingest').plcHost, byId('pl-ingest').output], ['register', '', 'array']);
-    const client = byId('pl-plc1');
-    const read = byId('pl-read1');
-    const copies: Record<string, any>[] = ports.flatMap((port, p) => [
-      { ...client, id: `pl-plc${p + 1}`, name: `PLC ${p + 1}`, tcpHost: '127.0.0.1', tcpPort: String(port) },
-      { ...read, id: `pl-read${p + 1}`, name: `read PLC ${p + 1}`, server: `pl-plc${p + 1}`, y: read.y + 40 * p },
-    ]);
-    const deployed = [...flow.filter((x) => x.id !== 'pl-plc1' && x.id !== 'pl-read1'), ...copies];
+    const clients = flow.filter((x) => x.type === 'modbus-client');
+    const reads = flow.filter((x) => x.type === 'modbus-read');
+    assert.deepStrictEqual(clients.map((c) => [c.name, c.tcpHost, c.tcpPort]), ports.map((_, p) => [`PLC ${p + 1}`, `192.0.2.${p + 1}`, '502']), '15 client slots on placeholder addresses');
+    assert.deepStrictEqual(reads.map((r) => [r.name, r.server, r.wires]), ports.map((_, p) => [`read PLC ${p + 1}`, `pl-plc${p + 1}`, [['pl-ingest'], []]]), 'one read per client, wired to the ingest');
+    assert.deepStrictEqual(byId('pl-plcs').nodes, reads.map((r) => r.id), 'the reads in the PLCs group');
     Object.assign(byId('pl-health'), { learnMode: 'frames', learnFrames: 20, startupMinutes: 0 });
 
     red = await startRed({ flow: [], excludes: [] });
-    const res = await admin(red, 'POST', '/flows', { flows: deployed }, { 'Node-RED-Deployment-Type': 'full' });
-    assert.ok(res.rev, 'deployed');
+    const deploy = async () => assert.ok((await admin(red!, 'POST', '/flows', { flows: flow }, { 'Node-RED-Deployment-Type': 'full' })).rev, 'deployed');
+    // Deployed as it is: the slots on their placeholder addresses wait without a warning or an error.
+    const from = red.log().length;
+    await deploy();
+    await sleep(12_000);
+    const quiet = red.log().slice(from).split('\n').filter((l) => /\[(warn|error)\]/.test(l));
+    assert.deepStrictEqual(quiet, [], 'the unconfigured PLC slots stay quiet in the log');
+    const waiting = await statuses(red, 500);
+    console.log(`      unconfigured slots, after 12 s: ${[...new Set(reads.map((r) => `${waiting[r.id]?.fill} "${waiting[r.id]?.text}"`))].join(', ')}; no warning or error in the log`);
+    assert.deepStrictEqual(reads.filter((r) => !waiting[r.id] || waiting[r.id].fill === 'red').map((r) => r.name), [], 'every unconfigured read shows a status, none red');
     // The machine types inject runs on deploy; the register's file button then sends the CSV.
     const rows = plantRows({ machines: MACHINES, plcs: PLCS, plc: (p) => ['127.0.0.1', ports[p]], base });
     const csv = toCsv(rows);
@@ -91,6 +98,13 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
     assert.deepStrictEqual([dry.added, dry.applied], [MACHINES, false]);
     const applied = await upload(false);
     assert.deepStrictEqual([applied.added, applied.applied, applied.errors], [MACHINES, true, []]);
+
+    // Per PLC slot, in its client: the host and the port (on a plant network on 502, only the host).
+    const template = JSON.stringify(flow);
+    clients.forEach((c, p) => Object.assign(c, { tcpHost: '127.0.0.1', tcpPort: String(ports[p]) }));
+    const changed = JSON.parse(template).flatMap((x: Record<string, any>) => Object.keys(x).filter((k) => JSON.stringify(x[k]) !== JSON.stringify(byId(x.id)[k])).map((k) => `${x.id}.${k}`));
+    assert.deepStrictEqual(changed, clients.flatMap((c) => [`${c.id}.tcpHost`, `${c.id}.tcpPort`]), 'two form fields per PLC changed, nothing else');
+    await deploy();
 
     const db = path.join(red.userDir, 'reliability.db');
     const orders = () => storedWorkOrders(db);
@@ -112,7 +126,7 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
       const st = await statuses(red!, 1500);
       throw new Error(`${e.message}: ${seen.length} tiles, e.g. ${JSON.stringify(seen.slice(0, 3))}; statuses ${JSON.stringify(st)}; log: ${red!.log().split('\n').filter((l) => /\[(warn|error)\]/.test(l)).slice(0, 10).join(' | ')}`);
     });
-    console.log(`      all ${MACHINES} tiles live ${Math.round((Date.now() - t0) / 1000)} s after the register upload`);
+    console.log(`      all ${MACHINES} tiles live ${Math.round((Date.now() - t0) / 1000)} s after the page opened (deployed with the PLC addresses)`);
     assert.strictEqual(live.length, MACHINES, 'one tile per registered machine, no other');
     for (let i = 0; i < MACHINES; i++) {
       const t = live.find((x) => x.asset === asset(i));
