@@ -56,7 +56,7 @@ describe('machine health group commit (SQLite file)', function () {
     return { h, mon };
   }
 
-  it('the polls of one turn share one commit; each resolves only once a second connection sees its state and history', async () => {
+  it('the polls of one tick share one commit; each resolves only once a second connection sees its state and history', async () => {
     const file = path.join(dir, 'gc.db');
     const { h, mon } = monitor(file);
     await migrateCondition(h.local);

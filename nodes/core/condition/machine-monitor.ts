@@ -4,10 +4,12 @@
  * (through a recorder the caller supplies: the condition repo's recordEvent / recordHistory).
  *
  * Group commit: a poll is scored at once (operations run one after the other per monitor) and its
- * writes (the machine's state taken at that moment, its event, its history) join the open batch;
- * the batch is committed in one transaction on the next event-loop turn, so the polls of every
- * machine that arrive together (one PLC read, one tick of a plant) cost one commit (one fsync on
- * SQLite with synchronous=FULL) instead of one each. A poll's promise resolves only after the
+ * writes (the machine's state taken at that moment, its event, its history) join the open batch.
+ * A monitor of one machine commits the batch on the next event-loop turn; a monitor of several
+ * keeps it open up to `flushMs` (MACHINE_FLUSH_MS, 50 ms) so the polls of a whole scan (every PLC
+ * read of the second) share one commit (one fsync on SQLite with synchronous=FULL, which
+ * better-sqlite3 waits for on the event loop) instead of one each; a batch of MAX_BATCH polls
+ * commits at once. A poll's promise resolves only after the
  * commit that holds its writes: nothing is acknowledged (sent, done) before it is stored. While a
  * batch commits, the next one collects. When a batch fails, its machines are tried again one
  * transaction each, so one bad write fails only its machine's polls; a machine whose write failed
@@ -53,6 +55,11 @@ export interface MachineChange {
   health: MachineHealth;
 }
 
+/** How long a monitor of several machines keeps a batch open for more polls (ms). */
+export const MACHINE_FLUSH_MS = 50;
+/** A batch this large commits without waiting. */
+export const MAX_BATCH = 2000;
+
 /** One poll's writes, waiting in a batch for its commit. */
 interface Entry {
   asset: string;
@@ -68,7 +75,9 @@ export class MachineMonitor {
   private chain: Promise<unknown> = Promise.resolve();
   /** Writes collecting for the next commit. */
   private open: Entry[] = [];
-  private scheduled = false;
+  /** The pending flush of the open batch: next turn (one machine) or flushMs (several). */
+  private timer: { kind: 'turn'; h: NodeJS.Immediate } | { kind: 'delay'; h: NodeJS.Timeout } | null = null;
+  private readonly flushMs: number;
   /** The commit running now (never rejects: failures go to the entries). */
   private flushing: Promise<void> | null = null;
   /** Per asset: writes staged and not yet committed or failed. */
@@ -80,8 +89,10 @@ export class MachineMonitor {
     readonly store: Store,
     readonly cfg: MachineConfig,
     private readonly recorder?: MachineRecorder,
+    opts: { flushMs?: number } = {},
   ) {
     this.repo = new MachineRepo(store);
+    this.flushMs = opts.flushMs ?? MACHINE_FLUSH_MS;
   }
 
   /** Run operations one after the other, in call order. */
@@ -129,13 +140,16 @@ export class MachineMonitor {
     return new Promise<void>((resolve, reject) => {
       this.open.push({ asset, staged, records, resolve, reject });
       this.unsettled.set(asset, (this.unsettled.get(asset) ?? 0) + 1);
-      if (!this.scheduled && !this.flushing) {
-        this.scheduled = true;
-        // the next turn: every poll delivered in this one (Node-RED delivers each message in its own setImmediate) joins
-        setImmediate(() => {
-          this.scheduled = false;
+      if (this.open.length >= MAX_BATCH) this.flush();
+      else if (!this.timer && !this.flushing) {
+        const go = () => {
+          this.timer = null;
           this.flush();
-        });
+        };
+        // Node-RED delivers each message in a setImmediate of its own: the next turn takes every
+        // poll delivered in this one; with several machines, the polls of the next few turns too
+        if (this.cache.size > 1 && this.flushMs > 0) this.timer = { kind: 'delay', h: setTimeout(go, this.flushMs) };
+        else this.timer = { kind: 'turn', h: setImmediate(go) };
       }
     });
   }
@@ -143,6 +157,11 @@ export class MachineMonitor {
   /** Start committing the open batch, unless a commit runs (it takes the open batch when it ends). */
   private flush(): void {
     if (this.flushing || !this.open.length) return;
+    if (this.timer) {
+      if (this.timer.kind === 'turn') clearImmediate(this.timer.h);
+      else clearTimeout(this.timer.h);
+      this.timer = null;
+    }
     const batch = this.open;
     this.open = [];
     this.flushing = this.commit(batch).finally(() => {
