@@ -50,7 +50,7 @@ function dashboard2(add, c, T2) {
   // Dashboard 2.0
   const BASE = 'ui-base-rel';
   const THEME = 'ui-theme-rel';
-  add({ id: BASE, type: 'ui-base', name: 'Reliability', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'temporary', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false });
+  add({ id: BASE, type: 'ui-base', name: 'Reliability', path: '/dashboard', appIcon: '', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'none', navigationStyle: 'temporary', titleBarStyle: 'default', showReconnectNotification: true, notificationDisplayTime: 1, showDisconnectNotification: true, allowInstall: false });
   add({ id: THEME, type: 'ui-theme', name: 'Plant floor', colors: { surface: '#263238', primary: '#0d74ce', bgPage: '#eceff1', groupBg: '#ffffff', groupOutline: '#cfd8dc' }, sizes: { density: 'default', pagePadding: '10px', groupGap: '10px', groupBorderRadius: '6px', widgetGap: '10px' } });
   const pages = [
     { key: 'line', name: 'Line overview', path: '/line', icon: 'factory', tpl: 'line', feed: 'line-in' },
@@ -67,6 +67,9 @@ function dashboard2(add, c, T2) {
     feeds[p.feed].push(`tpl-${p.key}`);
     if (p.notices) feeds['notices-in'].push(`tpl-${p.key}`);
   });
+  // The header title, the navigation entries and the tab title in the screen's language (the page
+  // names of the ui-page nodes are English): one ui-template of scope "ui", on every page.
+  add({ id: 'tpl-nav', type: 'ui-template', z: T2, group: '', page: '', ui: BASE, name: 'page titles (en, de)', order: 0, width: '0', height: '0', head: '', format: vue('nav'), storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'widget:ui', className: '', x: 520, y: 500, wires: [[]] });
   add({ id: 'line-in', type: 'link in', z: T2, name: 'line view', links: ['to-dash-line'], x: 200, y: 120, wires: [feeds['line-in']] });
   add({ id: 'detail-in', type: 'link in', z: T2, name: 'detail view', links: ['to-dash-detail'], x: 200, y: 200, wires: [feeds['detail-in']] });
   add({ id: 'notices-in', type: 'link in', z: T2, name: 'notices', links: ['to-notices'], x: 200, y: 280, wires: [feeds['notices-in']] });

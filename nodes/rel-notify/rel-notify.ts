@@ -44,7 +44,7 @@ export = function (RED: RedApi) {
       workOrders: config.workOrders,
       woRoles: config.woRoles,
       woMaxPriority: config.woMaxPriority,
-      minIntervalMin: config.minInterval,
+      minInterval: config.minInterval,
       lang: config.lang,
       dashboardUrl: config.dashboardUrl,
       webhookUrl: config.webhookUrl,

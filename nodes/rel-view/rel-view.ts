@@ -2,9 +2,10 @@
  * rel-view: the floor view model for dashboards. Takes whatever the analysis, OEE, takt and
  * work-order nodes send (unknown messages change nothing) and sends the plant's machines (the
  * deployed rel-asset nodes and, with a store, the asset register) as tiles grouped by site, area
- * and line, in English and German, stale machines flagged. Logic: nodes/core/views.
+ * and line, in English and German, stale machines flagged; with a rel-store on PostgreSQL, the
+ * plant database's banner while it is offline (records queued on this box). Logic: nodes/core/views.
  */
-import { buildLineView, LineFigures, STALE_MS, type LineViewModel, type ViewAsset } from '../core/views';
+import { buildLineView, LineFigures, STALE_MS, type LineViewModel, type StoreState, type ViewAsset } from '../core/views';
 import { InputError } from '../core/errors';
 import { deployedAssets } from '../shared/assets';
 import { getClock } from '../shared/clock';
@@ -12,6 +13,7 @@ import { defineNode, guard } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { acquireRegister, type RegisterHandle } from '../shared/register';
 import { status } from '../shared/status';
+import type { StoreConfigNode } from '../shared/store';
 
 interface ViewDef extends NodeDef {
   store?: string;
@@ -53,12 +55,19 @@ export = function (RED: RedApi) {
       }
       return out;
     }
+    /** The rel-store's plant database (PostgreSQL): offline, and records queued in the box's outbox. */
+    function storeState(): StoreState | null {
+      const cfg = config.store ? (RED.nodes.getNode(config.store) as StoreConfigNode | null) : null;
+      if (!cfg || cfg.backend !== 'postgres') return null;
+      return { offline: cfg.outbox?.outbox.offline() ?? false, queued: cfg.queued?.() ?? 0 };
+    }
     function view(): LineViewModel {
-      return buildLineView(assets(), figs, clock.now(), { staleMs });
+      return buildLineView(assets(), figs, clock.now(), { staleMs, store: storeState() });
     }
     function show(v: LineViewModel) {
       const stale = v.groups.reduce((n, g) => n + (g.counts.stale ?? 0), 0);
-      if (stale) status.warn(node, `${v.total} assets, ${stale} stale`);
+      if (v.store?.state === 'offline') status.offline(node, v.store.queued);
+      else if (stale) status.warn(node, `${v.total} assets, ${stale} stale`);
       else status.ok(node, `${v.total} assets`);
     }
     /** Send the view when it differs from the last one sent (or always when forced). */

@@ -156,9 +156,13 @@ describe('notify core', function () {
   });
 
   describe('notifier and rendering', function () {
+    it('names the form field of a bad repeat interval (minInterval, minutes)', function () {
+      assert.throws(() => new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'UTC', minInterval: -1 }), /^InputError: minInterval: expected minutes 0 to 10080 \(a week\), got the number -1/);
+      assert.throws(() => new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'UTC', minInterval: '10 min' }), /minInterval: expected minutes/);
+    });
     const change = (to: string, ts: number, evidence = 'velocity 5.2 mm/s') => ({ action: 'detect', payload: { asset: 'pump-7', channel: 'machine', ts, from: 'normal', to, state: to, severity: to, evidence, health: { score: 12.4, isoZone: 'D' } } });
     it('a flapping machine: one mail, then one with the count of held repeats', function () {
-      const n = new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'Europe/Berlin', minIntervalMin: 10, dashboardUrl: 'http://edge-1:1880/dashboard/', from: 'maint@plant.example' });
+      const n = new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'Europe/Berlin', minInterval: 10, dashboardUrl: 'http://edge-1:1880/dashboard/', from: 'maint@plant.example' });
       const base = utc(7, 9);
       const sent: string[] = [];
       for (let i = 0; i < 50; i++) {
@@ -180,7 +184,7 @@ describe('notify core', function () {
       assert.strictEqual(o.dashboard!.topic, o.email.topic);
     });
     it('German, escaping user text in HTML, one-line subjects', function () {
-      const n = new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'UTC', lang: 'de', minIntervalMin: 0, webhookUrl: 'https://teams.example/hook' });
+      const n = new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'UTC', lang: 'de', minInterval: 0, webhookUrl: 'https://teams.example/hook' });
       const o = n.handle(change('alarm', utc(7, 9), '<script>alert(1)</script> & "x"'), 0, () => 'L2');
       assert.strictEqual(o.email!.topic, '[ALARM] pump-7 (Linie L2): Zustand 12');
       assert.match(o.email!.plaintext, /ist von Normal auf Alarm gegangen um 2026-12-07 09:00 \(Werkszeit, UTC\)/);
@@ -196,7 +200,7 @@ describe('notify core', function () {
       assert.strictEqual(oneLine('a\r\nb\u2028c'), 'a b c');
     });
     it('Andon levels follow the chain; nobody on call still reaches the channel and the dashboard', function () {
-      const n = new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'UTC', minIntervalMin: 0 });
+      const n = new Notifier({ roster: CSV, shifts: SHIFTS, timeZone: 'UTC', minInterval: 0 });
       const esc = (level: number, ts: number) => n.handle({ action: 'escalate', payload: { id: 1, station: 'st-1', kind: 'safety', level } }, ts, () => 'L1');
       assert.deepStrictEqual(names(esc(1, utc(7, 9)).recipients), ['Anna Schmidt']);
       assert.deepStrictEqual(names(esc(3, utc(7, 9)).recipients), ['Anna Schmidt', 'Paula Planner', 'Max Manager']);

@@ -1,10 +1,12 @@
 /**
- * The floor pages (line overview, asset detail, maintenance, Kanban) in a real browser: Node-RED
+ * The floor pages (line overview, asset detail, maintenance, Kanban, technician; the work-request
+ * form and the planner's request list of rel-request) in a real browser: Node-RED
  * (started like `npm start`, 127.0.0.1, free port, temporary user directory) runs the demo line
  * accelerated, plus a register of 120 machines on 8 lines imported as CSV through rel-registry in
  * the runtime; Debian's chromium (playwright-core) loads every page in English and German at
- * 1920x1080 and 390x844: no horizontal overflow, no element wider than the viewport, screenshots
- * in test-output/screenshots/<page>-<lang>-<size>.png.
+ * 1920x1080 and 390x844: no horizontal overflow, no element wider than the viewport, the header
+ * title, the navigation and the tab title in the page's language, screenshots in
+ * test-output/screenshots/<page>-<lang>-<size>.png.
  */
 import assert from 'assert';
 import fs from 'fs';
@@ -15,7 +17,12 @@ import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from 
 
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
-const PAGES = ['line', 'asset', 'maintenance', 'kanban'] as const;
+const PAGES = ['line', 'asset', 'maintenance', 'kanban', 'tech'] as const;
+/** The dashboard's pages as the header and the navigation name them, in order. */
+const NAV: Record<'en' | 'de', string[]> = {
+  en: ['Line overview', 'Asset detail', 'Maintenance', 'Kanban', 'Technician', 'Widgets'],
+  de: ['Linienübersicht', 'Anlagendetail', 'Instandhaltung', 'Kanban-Tafel', 'Techniker', 'Standard-Widgets'],
+};
 const LINES = 8;
 const MACHINES = 120;
 /** Seconds without data before a tile is stale, shortened for the test (the demo: 120 s). */
@@ -163,17 +170,27 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
           assert.strictEqual((await toggle.innerText()).trim(), lang === 'de' ? 'English' : 'Deutsch', `${p} ${lang} ${size}`);
           if (p === 'asset') await page.locator('[data-chart="health"] polyline').first().waitFor({ timeout: 30_000 });
           else if (p === 'kanban') await page.locator('[data-loop]').first().waitFor({ timeout: 30_000 });
+          else if (p === 'tech') await page.locator('.rel-tech h3').first().waitFor({ timeout: 30_000 });
           else await page.locator(p === 'line' ? '[data-asset="conveyor-1"]' : '[data-part]').first().waitFor({ timeout: 30_000 });
           await page.waitForTimeout(600);
-          const text = await page.locator('#app').innerText();
           const words: Record<string, [RegExp, RegExp]> = {
             line: [/health/, /Zustand/],
             asset: [/Diagnosis/, /Befund/],
             maintenance: [/Spare parts/, /Ersatzteile/],
             kanban: [/Buffer advice/, /Pufferempfehlung/],
+            tech: [/My work orders/, /Meine Aufträge/],
           };
-          assert.match(text, words[p][lang === 'en' ? 0 : 1], `${p} in ${lang}`);
+          // (the technician page loads rel-request's strings for its language)
+          const text = await waitFor(`${p} in ${lang}`, async () => {
+            const t = await page.locator('#app').innerText();
+            return words[p][lang === 'en' ? 0 : 1].test(t) ? t : null;
+          }, 20_000);
           assert.doesNotMatch(text, words[p][lang === 'en' ? 1 : 0], `${p} in ${lang}: no word of the other language`);
+          if (p === 'tech') assert.doesNotMatch(text, lang === 'en' ? /Auftrag|Übernehmen|Quittieren|Offene/ : /Open Andon|Take it|Acknowledge|Unassigned|in-progress/, `tech in ${lang}`);
+          // the header, the tab title and (below) the navigation in the page's language
+          const title = NAV[lang][PAGES.indexOf(p)];
+          await waitFor(`the ${lang} header of ${p}`, async () => ((await page.locator('[data-page-title]').innerText().catch(() => '')) ?? '').trim() === title, 10_000);
+          assert.strictEqual(await page.title(), title);
           const o = await overflow(page);
           report.push(`${p}-${lang}-${size}: scrollWidth ${o.scrollWidth} / ${o.innerWidth}`);
           assert.ok(o.scrollWidth <= o.innerWidth, `${p} ${lang} ${size}: page ${o.scrollWidth} px wide in a ${o.innerWidth} px window`);
@@ -187,11 +204,64 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
             assert.ok(perRow <= 3, `${perRow} charts in a row`);
           }
           await page.screenshot({ path: path.join(SHOTS, `${p}-${lang}-${size}.png`), fullPage: true });
+          if (p === 'line') {
+            // the navigation (a drawer behind the menu button) names every page in this language
+            await page.locator('.v-app-bar-nav-icon').click();
+            const items = page.locator('[data-el="nav-drawer"] .v-list-item-title');
+            const names = await waitFor(`the ${lang} navigation`, async () => {
+              const n = (await items.allInnerTexts()).map((x) => x.trim());
+              return n.length === NAV[lang].length && n.every((x, i) => x === NAV[lang][i]) ? n : null;
+            }, 10_000);
+            assert.deepStrictEqual(names, NAV[lang]);
+            if (size === '390') await page.screenshot({ path: path.join(SHOTS, `nav-${lang}-${size}.png`) });
+          }
         }
       }
       await page.close();
     }
     console.log(`      ${report.join('\n      ')}`);
+  });
+
+  it('the work-request form and the planner\'s request list in both languages at 1920x1080 and 390x844: no horizontal overflow, the toggle keeps the choice', async function () {
+    // one request to decide (logins are off in the demo: the name is typed)
+    const res = await fetch(`${red.url}/floor/requests`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ asset: 'conveyor-1', by: 'Olga', text: 'Förderband quietscht seit der Frühschicht, the guard rattles too' }) });
+    assert.strictEqual(res.status, 201, await res.text());
+    const pages = {
+      request: { url: '/floor/request?asset=conveyor-1', ready: '#asset-name', words: [/Report a problem/, /Problem melden/] },
+      requests: { url: '/floor/requests', ready: '[data-approve]', words: [/Work requests/, /Arbeitsanforderungen/] },
+    } as const;
+    const report: string[] = [];
+    for (const [size, viewport] of Object.entries(SIZES)) {
+      const page = await browser.newPage({ viewport });
+      for (const lang of ['en', 'de'] as const) {
+        for (const [name, p] of Object.entries(pages)) {
+          await page.goto(`${red.url}${p.url}${p.url.includes('?') ? '&' : '?'}lang=${lang}`);
+          await page.locator(p.ready).first().waitFor({ timeout: 20_000 });
+          assert.strictEqual((await page.locator('[data-lang-toggle]').innerText()).trim(), lang === 'de' ? 'English' : 'Deutsch');
+          const text = await page.locator('body').innerText();
+          assert.match(text, p.words[lang === 'en' ? 0 : 1], `${name} in ${lang}`);
+          assert.doesNotMatch(text, p.words[lang === 'en' ? 1 : 0], `${name} in ${lang}: no word of the other language`);
+          if (name === 'requests') assert.match(text, lang === 'en' ? /Approve[\s\S]*Reject/ : /Freigeben[\s\S]*Ablehnen/);
+          if (name === 'request') assert.match(text, lang === 'en' ? /What is wrong\?[\s\S]*Send request/ : /Was ist los\?[\s\S]*Meldung senden/);
+          const o = await overflow(page);
+          report.push(`${name}-${lang}-${size}: scrollWidth ${o.scrollWidth} / ${o.innerWidth}`);
+          assert.ok(o.scrollWidth <= o.innerWidth, `${name} ${lang} ${size}: page ${o.scrollWidth} px wide in a ${o.innerWidth} px window`);
+          assert.deepStrictEqual(o.wide, [], `${name} ${lang} ${size}: elements wider than the viewport`);
+          await page.screenshot({ path: path.join(SHOTS, `${name}-${lang}-${size}.png`), fullPage: true });
+        }
+      }
+      await page.close();
+    }
+    console.log(`      ${report.join('\n      ')}`);
+    // The toggle switches the page and is kept for the screen: a page opened without ?lang follows it.
+    const page = await browser.newPage({ viewport: SIZES['390'] });
+    await page.goto(`${red.url}/floor/request?asset=conveyor-1&lang=en`);
+    await page.locator('[data-lang-toggle]').click();
+    await waitFor('the form in German', async () => /Problem melden/.test(await page.locator('h1').innerText().catch(() => '')), 10_000);
+    assert.match(page.url(), /[?&]lang=de\b/);
+    await page.goto(`${red.url}/floor/requests`);
+    await waitFor('the list in German (the screen\'s choice)', async () => /Arbeitsanforderungen/.test(await page.locator('h1').innerText().catch(() => '')), 10_000);
+    await page.close();
   });
 
   it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {

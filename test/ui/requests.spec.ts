@@ -1,7 +1,7 @@
 /**
  * Work requests from the floor, end to end: a real Node-RED (child process, 127.0.0.1, free port)
  * with dashboard logins (rel-users), rel-request, rel-work-order, rel-pm, rel-spares and the
- * technician page (scripts/demo/ui/tech.vue as a Dashboard 2.0 ui-template), driven by Debian's
+ * technician page (tpl-tech of flows/demo-line.json, made from scripts/demo/ui/tech.vue, as a Dashboard 2.0 ui-template), driven by Debian's
  * chromium (playwright-core) on a 390 x 844 phone viewport:
  * 1. an operator opens an asset's QR link, logs in, sends a request with a photo (a PNG made here);
  * 2. a planner approves it on the request list: the work order exists with the photo, which is
@@ -28,9 +28,11 @@ const USERS = [
 ];
 const pw = (u: string) => USERS.find((x) => x.username === u)!.password;
 
+/** The technician page as the demo ships it (scripts/demo/ui/tech.vue with the shared styles, language methods and dictionary). */
 function techTemplate(): string {
-  const common = fs.readFileSync(path.join(ROOT, 'scripts', 'demo', 'ui', 'common.css'), 'utf8');
-  return fs.readFileSync(path.join(ROOT, 'scripts', 'demo', 'ui', 'tech.vue'), 'utf8').replace('<style>\n', `<style>\n${common}`);
+  const tpl = start.readFlow('demo-line.json').find((n: any) => n.id === 'tpl-tech');
+  assert.ok(tpl && typeof tpl.format === 'string' && !tpl.format.includes('/*@i18n-methods*/'), 'flows/demo-line.json has the generated technician page');
+  return tpl.format;
 }
 
 /** The flow: the nodes under test, a tiny line state for the tech page, and POST /test/cmd to drive nodes. */

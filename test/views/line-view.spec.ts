@@ -3,7 +3,7 @@
  * figures -> tiles grouped by site / area / line, stale tiles, plain language in en and de.
  */
 import assert from 'assert';
-import { buildLineView, LineFigures, type ViewAsset } from '../../nodes/core/views';
+import { buildLineView, LineFigures, storeBanner, type ViewAsset } from '../../nodes/core/views';
 
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0);
 const EVIDENCE = 'outer race defect: Envelope spectrum peak at 107.4 Hz (BPFO expected 107.4 Hz), 66x the local noise floor (0.012 over 0.000182 g); harmonics 2xBPFO at 214.8 Hz (12x).';
@@ -113,5 +113,25 @@ describe('views: the line view model', () => {
     const t = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0).groups[0].tiles[0];
     assert.strictEqual(t.state, 'nodata');
     assert.strictEqual(t.text.de.oee, '91,2\u00a0%');
+  });
+
+  it('the plant database banner: offline with the count (en, de, plural, grouping), back and sending, nothing while it answers', () => {
+    assert.strictEqual(storeBanner(null), null, 'SQLite: no banner');
+    assert.strictEqual(storeBanner({ offline: false, queued: 0 }), null, 'online, nothing waits');
+    assert.deepStrictEqual(storeBanner({ offline: true, queued: 12 }), {
+      state: 'offline',
+      queued: 12,
+      text: { en: 'Plant database offline – 12 records queued, they are sent when it is back', de: 'Anlagendatenbank nicht erreichbar – 12 Datensätze warten, sie werden gesendet, sobald sie wieder da ist' },
+    });
+    assert.deepStrictEqual(storeBanner({ offline: true, queued: 1 })!.text, { en: 'Plant database offline – 1 record queued, it is sent when it is back', de: 'Anlagendatenbank nicht erreichbar – 1 Datensatz wartet, er wird gesendet, sobald sie wieder da ist' });
+    assert.match(storeBanner({ offline: true, queued: 0 })!.text.en, /^Plant database offline – new records wait on this box/);
+    assert.deepStrictEqual(storeBanner({ offline: true, queued: 12345 })!.text.en.slice(0, 42), 'Plant database offline – 12,345 records qu');
+    assert.match(storeBanner({ offline: true, queued: 12345 })!.text.de, /– 12\.345 Datensätze warten/);
+    const back = storeBanner({ offline: false, queued: 3 })!;
+    assert.deepStrictEqual([back.state, back.text.en, back.text.de], ['sending', 'Plant database back – sending 3 queued records', 'Anlagendatenbank wieder da – 3 wartende Datensätze werden gesendet']);
+    assert.strictEqual(storeBanner({ offline: false, queued: Number.NaN }), null);
+    // in the view model
+    assert.strictEqual(buildLineView(register(2, 1), new LineFigures(), T0).store, null);
+    assert.strictEqual(buildLineView(register(2, 1), new LineFigures(), T0, { store: { offline: true, queued: 7 } }).store!.queued, 7);
   });
 });

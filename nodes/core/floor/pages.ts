@@ -2,9 +2,13 @@
  * The floor's HTML: the printable label sheet (A4, one label per asset: name, asset id and a QR
  * code of the request link), the request form a QR code opens on a phone, and the planner's list
  * of new requests. Every user value is escaped; the pages run no inline script (their script is
- * served from the same origin, see floorScript) under a strict Content-Security-Policy.
+ * served from the same origin, see floorScript) under a strict Content-Security-Policy. Each page
+ * is in English or German (?lang=, else the browser's Accept-Language) and has the floor pages'
+ * language toggle: the choice is kept per screen (localStorage "rel-lang", as on the dashboards),
+ * and a page opened without ?lang follows it.
  */
 import qrcode from 'qrcode-generator';
+import DICT from '../text/dashboard.json';
 import { FLOOR_TEXT, fill, type FloorLang } from '../text/floor-requests';
 import type { WorkRequest } from './requests';
 
@@ -33,10 +37,14 @@ h1{font-size:1.3rem;margin:0 0 10px}.card{background:#fff;border:1px solid #cfd8
 label{display:block;font-weight:600;margin:10px 0 4px}textarea,input[type=text]{width:100%;font:inherit;padding:8px;border:1px solid #90a4ae;border-radius:6px}
 input[type=file]{max-width:100%}button{font:inherit;font-weight:600;padding:12px 16px;border:0;border-radius:6px;background:#0d74ce;color:#fff;min-height:44px}
 button.no{background:#b71c1c}.muted{color:#607d8b;font-size:.9rem}.ok{color:#1b5e20;font-weight:600}.err{color:#b71c1c;font-weight:600}
-img.ph{max-width:100%;max-height:180px;border-radius:6px;margin:4px 4px 0 0}.row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}`;
+img.ph{max-width:100%;max-height:180px;border-radius:6px;margin:4px 4px 0 0}.row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+main{max-width:760px;margin:0 auto}main.wide{max-width:none}.langbar{display:flex;justify-content:flex-end;margin:0 0 4px}
+button.lang{background:#fff;color:#0d74ce;border:1px solid #0d74ce;min-width:96px}@media print{.langbar{display:none}}`;
 
-function page(lang: FloorLang, title: string, root: string, body: string, extraCss = ''): string {
-  return `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}${extraCss}</style></head><body data-root="${esc(root)}" data-lang="${lang}">${body}<script src="${esc(root)}floor/floor.js"></script></body></html>`;
+function page(lang: FloorLang, title: string, root: string, body: string, extraCss = '', wide = false): string {
+  const other: FloorLang = lang === 'de' ? 'en' : 'de';
+  const toggle = `<div class="langbar"><button type="button" class="lang" id="lang" data-lang-toggle="1" data-to="${other}">${esc(DICT[lang]['lang.toggle'])}</button></div>`;
+  return `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}${extraCss}</style></head><body data-root="${esc(root)}" data-lang="${lang}"><main${wide ? ' class="wide"' : ''}>${toggle}${body}</main><script src="${esc(root)}floor/floor.js"></script></body></html>`;
 }
 
 /** The label sheet: A4, 3 x 7 labels of 70 x 42 mm, each with the asset's name, id and QR code. */
@@ -49,7 +57,7 @@ export function labelSheet(assets: readonly LabelAsset[], urlOf: (id: string) =>
 .label{display:flex;gap:3mm;align-items:center;padding:3mm;border:1px dashed #cfd8dc;overflow:hidden;break-inside:avoid}.qr{width:34mm;height:34mm;flex:none}.qr svg{width:100%;height:100%}
 .txt{display:flex;flex-direction:column;font-size:10pt;line-height:1.2;min-width:0}.id{font-family:monospace;font-size:9pt}
 @media print{body{padding:0;background:#fff}.noprint{display:none}.label{border:0}}`;
-  return page(lang, t.labels, root, `<div class="noprint"><h1>${esc(t.labels)} (${assets.length})</h1><p><button type="button" id="print">${esc(t.print)}</button></p></div><div class="sheet">${labels}</div>`, css);
+  return page(lang, t.labels, root, `<div class="noprint"><h1>${esc(t.labels)} (${assets.length})</h1><p><button type="button" id="print">${esc(t.print)}</button></p></div><div class="sheet">${labels}</div>`, css, true);
 }
 
 /** The request form of one asset (the page a QR code opens). */
@@ -97,6 +105,21 @@ export function requestList(reqs: readonly WorkRequest[], lang: FloorLang, root:
 export const FLOOR_SCRIPT = `(function () {
   'use strict';
   var root = document.body.getAttribute('data-root') || '/';
+  var lang = document.body.getAttribute('data-lang');
+  // The screen's language (localStorage "rel-lang", as on the dashboards): ?lang= sets it, a page without it follows it.
+  try {
+    var u = new URL(location.href);
+    var q = u.searchParams.get('lang');
+    var saved = localStorage.getItem('rel-lang');
+    if (q === 'de' || q === 'en') localStorage.setItem('rel-lang', q);
+    else if ((saved === 'de' || saved === 'en') && saved !== lang) { u.searchParams.set('lang', saved); location.replace(u.toString()); return; }
+  } catch (e) { /* private mode */ }
+  var lt = document.getElementById('lang');
+  if (lt) lt.addEventListener('click', function () {
+    var to = lt.getAttribute('data-to');
+    try { localStorage.setItem('rel-lang', to); } catch (e) { /* private mode */ }
+    var u = new URL(location.href); u.searchParams.set('lang', to); location.replace(u.toString());
+  });
   function fill(s, v) { return s.replace(/\\{(\\w+)\\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(v, k) ? String(v[k]) : m; }); }
   async function call(method, url, body, type) {
     var r = await fetch(root + url, { method: method, credentials: 'same-origin', headers: { 'content-type': type || 'application/json' }, body: body });

@@ -18,7 +18,7 @@ export interface NotifierConfig {
   woRoles?: unknown;
   woMaxPriority?: unknown;
   /** Minimum minutes between two notices of one (subject, kind). */
-  minIntervalMin?: unknown;
+  minInterval?: unknown;
   lang?: unknown;
   dashboardUrl?: unknown;
   webhookUrl?: unknown;
@@ -93,8 +93,8 @@ export class Notifier {
     const p = c.woMaxPriority === undefined || c.woMaxPriority === '' ? 1 : Number(c.woMaxPriority);
     if (!Number.isInteger(p) || p < 1 || p > 4) throw new InputError('woMaxPriority', 'a priority 1-4', c.woMaxPriority);
     this.woMaxPriority = p;
-    const min = c.minIntervalMin === undefined || c.minIntervalMin === '' ? 15 : Number(c.minIntervalMin);
-    if (!Number.isFinite(min) || min < 0 || min > 7 * 24 * 60) throw new InputError('minIntervalMin', 'minutes 0 to 10080 (a week)', c.minIntervalMin);
+    const min = c.minInterval === undefined || c.minInterval === '' ? 15 : Number(c.minInterval);
+    if (!Number.isFinite(min) || min < 0 || min > 7 * 24 * 60) throw new InputError('minInterval', 'minutes 0 to 10080 (a week)', c.minInterval);
     this.throttle = new Throttle(min * 60_000);
     const lang = c.lang === undefined || c.lang === '' ? 'en' : c.lang;
     if (!(LANGS as readonly unknown[]).includes(lang)) throw new InputError('lang', `one of ${LANGS.join(', ')}`, c.lang);

@@ -1,1 +1,2 @@
 export * from './line-view';
+export * from './store-banner';

@@ -3,10 +3,12 @@
  * the latest figures the nodes sent about them (rel-health / rel-rul / rel-diagnose frames, rel-oee
  * and rel-takt reports, work orders) -> tiles grouped by site, area and line, with every value
  * rounded, with its unit and as plain sentences in English and German (nodes/core/text). A machine
- * without condition data for `staleMs` (default 2 min) is a grey "no data for 2 min" tile.
+ * without condition data for `staleMs` (default 2 min) is a grey "no data for 2 min" tile. With the
+ * state of the plant database (`opts.store`), the view carries its banner (store-banner.ts).
  * Pure: no Node-RED; the rel-view node is glue over it.
  */
 import { faultName, faultSentence, healthSentence, isoZoneText, rulShort, staleText, withUnit, num, type Lang } from '../text';
+import { storeBanner, type StoreBanner, type StoreState } from './store-banner';
 
 export const LANGS: readonly Lang[] = ['en', 'de'];
 /** Default: a machine without condition data for 2 min is stale. */
@@ -109,6 +111,8 @@ export interface LineViewModel {
   /** Work-order sentences (id -> en / de) for the orders the view has seen with a mode. */
   orders: Record<string, Record<Lang, string>>;
   staleMs: number;
+  /** The plant database offline (records queued on this box) or back and sending them; null while it answers. */
+  store: StoreBanner | null;
   updatedAt: string;
   ts: number;
 }
@@ -276,7 +280,7 @@ function tileText(f: Figures | undefined, state: string, lang: Lang, now: number
  * The view of `assets` (their order does not matter: groups by site, area, line and tiles by id,
  * in natural order, so a tile keeps its place on a floor screen) at `now`.
  */
-export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, now: number, opts: { staleMs?: number } = {}): LineViewModel {
+export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, now: number, opts: { staleMs?: number; store?: StoreState | null } = {}): LineViewModel {
   const staleMs = opts.staleMs ?? STALE_MS;
   const groups = new Map<string, Group>();
   const seen = new Set<string>();
@@ -316,5 +320,5 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
   }
   const list = [...groups.values()].sort((x, y) => collator.compare(x.site, y.site) || collator.compare(x.area, y.area) || collator.compare(x.line, y.line));
   for (const g of list) g.tiles.sort((x, y) => collator.compare(x.id, y.id));
-  return { groups: list, total: seen.size, orders: figs.orderSentences(), staleMs, updatedAt: new Date(now).toISOString(), ts: now };
+  return { groups: list, total: seen.size, orders: figs.orderSentences(), staleMs, store: storeBanner(opts.store), updatedAt: new Date(now).toISOString(), ts: now };
 }

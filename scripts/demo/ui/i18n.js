@@ -1,5 +1,5 @@
     // Shared by the floor pages: scripts/make-flows.js pastes this into the methods of line, asset,
-    // maintenance and kanban, and the dictionary (nodes/core/text/dashboard.json) into data.dict.
+    // maintenance, kanban, tech and nav, and the dictionary (nodes/core/text/dashboard.json) into data.dict.
     // Language per screen: ?lang=de in the URL (a floor TV), else the toggle kept in localStorage,
     // else the browser's language.
     t (k) {
@@ -20,6 +20,8 @@
     toggleLang () {
       this.lang = this.lang === 'de' ? 'en' : 'de'
       try { window.localStorage.setItem('rel-lang', this.lang) } catch (e) { /* private mode */ }
+      // the header title and the navigation follow (nav.vue)
+      try { window.dispatchEvent(new CustomEvent('rel-lang', { detail: this.lang })) } catch (e) { /* no window */ }
       try {
         const u = new URL(window.location.href)
         if (u.searchParams.has('lang')) { u.searchParams.set('lang', this.lang); window.history.replaceState(window.history.state, '', u.toString()) }
