@@ -5,9 +5,10 @@
  *
  * Group commit: a poll is scored at once (operations run one after the other per monitor) and its
  * writes (the machine's state taken at that moment, its event, its history) join the open batch.
- * A monitor of one machine commits the batch on the next event-loop turn; a monitor of several
- * keeps it open up to `flushMs` (MACHINE_FLUSH_MS, 50 ms) so the polls of a whole scan (every PLC
- * read of the second) share one commit (one fsync on SQLite with synchronous=FULL, which
+ * The batch commits on the next event-loop turn, unless polls of more than one machine came in the
+ * last second (a plant scanning its machines, not one machine or a replay of one machine after
+ * another): then it stays open up to `flushMs` (MACHINE_FLUSH_MS, 50 ms) so the polls of a whole
+ * scan (every PLC read of the second) share one commit (one fsync on SQLite with synchronous=FULL, which
  * better-sqlite3 waits for on the event loop) instead of one each; a batch of MAX_BATCH polls
  * commits at once. A poll's promise resolves only after the
  * commit that holds its writes: nothing is acknowledged (sent, done) before it is stored. While a
@@ -82,6 +83,9 @@ export class MachineMonitor {
   private flushing: Promise<void> | null = null;
   /** Per asset: writes staged and not yet committed or failed. */
   private readonly unsettled = new Map<string, number>();
+  /** The asset of the last poll, and when (performance.now()) a poll last named another. */
+  private lastAsset = '';
+  private switchedAt = -Infinity;
   /** Commits done (batches, and the per-machine retries after a failed batch). */
   commits = 0;
 
@@ -140,6 +144,11 @@ export class MachineMonitor {
     return new Promise<void>((resolve, reject) => {
       this.open.push({ asset, staged, records, resolve, reject });
       this.unsettled.set(asset, (this.unsettled.get(asset) ?? 0) + 1);
+      const now = performance.now();
+      if (asset !== this.lastAsset) {
+        if (this.lastAsset) this.switchedAt = now;
+        this.lastAsset = asset;
+      }
       if (this.open.length >= MAX_BATCH) this.flush();
       else if (!this.timer && !this.flushing) {
         const go = () => {
@@ -147,8 +156,8 @@ export class MachineMonitor {
           this.flush();
         };
         // Node-RED delivers each message in a setImmediate of its own: the next turn takes every
-        // poll delivered in this one; with several machines, the polls of the next few turns too
-        if (this.cache.size > 1 && this.flushMs > 0) this.timer = { kind: 'delay', h: setTimeout(go, this.flushMs) };
+        // poll delivered in this one; while several machines poll, the polls of the next few turns too
+        if (this.flushMs > 0 && now - this.switchedAt < 1000) this.timer = { kind: 'delay', h: setTimeout(go, this.flushMs) };
         else this.timer = { kind: 'turn', h: setImmediate(go) };
       }
     });
