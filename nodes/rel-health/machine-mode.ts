@@ -2,7 +2,9 @@
  * rel-health's machine mode (config `mode: 'machine'`): one health per asset from all its
  * readings (rel-ingest's array output, single readings, rel-vibration features), quiet while the
  * machine is stopped, with the ISO 10816 zone of its velocity tag. Glue only: the logic is
- * nodes/core/condition/machine*.ts; state lives in the box's local store.
+ * nodes/core/condition/machine*.ts; state lives in the box's local store. The polls that arrive
+ * together are stored in one transaction (group commit, machine-monitor.ts); a poll's messages are
+ * sent, and done called, only after the commit that holds it.
  */
 import { InputError } from '../core/errors';
 import { object, oneOf, optTime, own, str, time } from '../core/validate';

@@ -54,7 +54,7 @@ describe('machine health persistence (async store, SQLite file)', function () {
 
 describe('machine monitor (async store)', function () {
   this.timeout(60_000);
-  it('one transaction per poll with the events and history; relearn forgets the baseline', async () => {
+  it('the events and history are stored with the state; relearn forgets the baseline', async () => {
     const { MachineMonitor } = await import('../../nodes/core/condition/machine-monitor');
     const h = openStore(path.join(tmpDir(), 'monitor.db'));
     assert.strictEqual(await migrateCondition(h.local), CONDITION_MIGRATIONS[CONDITION_MIGRATIONS.length - 1].version);

@@ -41,8 +41,24 @@ export const MACHINE_DDL_POSTGRES: readonly string[] = [
 
 type Frames = MachineState['bins'][string]['frames'];
 
+/**
+ * One write of a machine's state, taken at once (synchronously) from the scorer: the state JSON
+ * without the learning frames, and per bin the frames to append (or to rewrite from 0 after the
+ * scorer thinned or dropped them). Applying it is idempotent, so a staged write can wait for a
+ * group commit, and a transaction that runs again (PostgreSQL retry) writes the same rows.
+ */
+export interface StagedMachine {
+  asset: string;
+  state: string;
+  at: number;
+  bins: { key: string; reset: boolean; from: number; frames: string[] }[];
+}
+
 export class MachineRepo {
-  /** Per asset and bin: frames already stored and the stride they were stored at. */
+  /**
+   * Per asset and bin: frames written or staged so far and the stride they were taken at. Staging
+   * advances it; after a rolled-back transaction the caller calls forget(asset) and reloads.
+   */
   private readonly stored = new Map<string, { n: number; stride: number }>();
   constructor(readonly store: Store) {}
 
@@ -64,50 +80,56 @@ export class MachineRepo {
     return MachineScorer.restore(cfg, state);
   }
 
-  /**
-   * Write the scorer's state with `q` (inside the caller's transaction); new learning frames are
-   * appended. Returns the function to call after the commit (it updates the cache of stored frames).
-   */
-  async write(q: Query, m: MachineScorer, now: number): Promise<() => void> {
+  /** Take the scorer's state now (what `apply` will write), advancing the stored-frames marks. */
+  stage(m: MachineScorer, now: number): StagedMachine {
     const st = m.snapshot();
     const bins: Record<string, unknown> = {};
-    const next = new Map<string, { n: number; stride: number }>();
+    const out: StagedMachine['bins'] = [];
     for (const [key, bin] of Object.entries(st.bins)) {
       bins[key] = { ...bin, frames: [] };
       const id = `${st.asset}\u0000${key}`;
       const had = this.stored.get(id) ?? { n: 0, stride: 1 };
-      let from = had.n;
-      if (bin.stride !== had.stride || bin.frames.length < had.n) {
-        await q.run('DELETE FROM condition_machine_frames WHERE asset = ? AND bin = ?', [st.asset, key]);
-        from = 0;
-      }
-      for (let i = from; i < bin.frames.length; i++) {
-        await q.run('INSERT INTO condition_machine_frames (asset, bin, seq, frame) VALUES (?, ?, ?, ?) ON CONFLICT (asset, bin, seq) DO UPDATE SET frame = excluded.frame', [st.asset, key, i, JSON.stringify(bin.frames[i])]);
-      }
-      next.set(id, { n: bin.frames.length, stride: bin.stride });
+      const reset = bin.stride !== had.stride || bin.frames.length < had.n;
+      const from = reset ? 0 : had.n;
+      const frames: string[] = [];
+      for (let i = from; i < bin.frames.length; i++) frames.push(JSON.stringify(bin.frames[i]));
+      if (reset || frames.length) out.push({ key, reset, from, frames });
+      this.stored.set(id, { n: bin.frames.length, stride: bin.stride });
     }
-    await q.run('INSERT INTO condition_machines (asset, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at', [
-      st.asset,
-      JSON.stringify({ ...st, bins }),
-      now,
-    ]);
-    return () => {
-      for (const [id, v] of next) this.stored.set(id, v);
-    };
+    return { asset: st.asset, state: JSON.stringify({ ...st, bins }), at: now, bins: out };
+  }
+
+  /** Write a staged state with `q` (inside the caller's transaction). */
+  async apply(q: Query, s: StagedMachine): Promise<void> {
+    for (const b of s.bins) {
+      if (b.reset) await q.run('DELETE FROM condition_machine_frames WHERE asset = ? AND bin = ?', [s.asset, b.key]);
+      for (let i = 0; i < b.frames.length; i++) {
+        await q.run('INSERT INTO condition_machine_frames (asset, bin, seq, frame) VALUES (?, ?, ?, ?) ON CONFLICT (asset, bin, seq) DO UPDATE SET frame = excluded.frame', [s.asset, b.key, b.from + i, b.frames[i]]);
+      }
+    }
+    await q.run('INSERT INTO condition_machines (asset, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at', [s.asset, s.state, s.at]);
+  }
+
+  /**
+   * Write the scorer's state with `q` (inside the caller's transaction); new learning frames are
+   * appended. When the transaction rolls back, call forget(asset).
+   */
+  async write(q: Query, m: MachineScorer, now: number): Promise<void> {
+    await this.apply(q, this.stage(m, now));
   }
 
   /** Store the scorer's state in a transaction of its own. */
   async save(m: MachineScorer, now: number): Promise<void> {
+    const s = this.stage(m, now);
     try {
-      const commit = await this.store.tx((q) => this.write(q, m, now));
-      commit();
+      await this.store.tx((q) => this.apply(q, s));
     } catch (e) {
-      this.forget(m.snapshot().asset);
+      this.forget(s.asset);
       throw e;
     }
   }
 
-  /** Forget the cache of stored frames (after a rolled-back transaction). */
+  /** Forget the marks of stored frames (after a rolled-back transaction: the next load sets them). */
   forget(asset: string): void {
     for (const k of [...this.stored.keys()]) if (k.startsWith(`${asset}\u0000`)) this.stored.delete(k);
   }
