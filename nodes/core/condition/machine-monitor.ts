@@ -187,13 +187,7 @@ export class MachineMonitor {
 
   private async commit(batch: Entry[]): Promise<void> {
     try {
-      await this.store.tx(async (q) => {
-        for (const e of batch) {
-          await this.repo.apply(q, e.staged);
-          await e.records(q);
-        }
-      });
-      this.commits++;
+      await this.write(batch);
     } catch (err) {
       if (batch.length === 1) return this.failed(batch, err);
       // one transaction per machine, so a bad write fails only its machine's polls
@@ -205,25 +199,32 @@ export class MachineMonitor {
       }
       for (const list of byAsset.values()) {
         try {
-          await this.store.tx(async (q) => {
-            for (const e of list) {
-              await this.repo.apply(q, e.staged);
-              await e.records(q);
-            }
-          });
-          this.commits++;
+          await this.write(list);
         } catch (e) {
           this.failed(list, e);
           continue;
         }
-        for (const e of list) {
-          this.settled(e);
-          e.resolve();
-        }
+        this.acknowledge(list);
       }
       return;
     }
-    for (const e of batch) {
+    this.acknowledge(batch);
+  }
+
+  /** The staged writes of `list` in one transaction. */
+  private async write(list: readonly Entry[]): Promise<void> {
+    await this.store.tx(async (q) => {
+      for (const e of list) {
+        await this.repo.apply(q, e.staged);
+        await e.records(q);
+      }
+    });
+    this.commits++;
+  }
+
+  /** Polls whose writes committed: acknowledged now. */
+  private acknowledge(list: readonly Entry[]): void {
+    for (const e of list) {
       this.settled(e);
       e.resolve();
     }
