@@ -8,7 +8,7 @@
  * work orders also on PostgreSQL (the Andon calls stay in the box's SQLite file).
  */
 import assert from 'assert';
-import { spawn } from 'child_process';
+import { runKilledAfterAcks } from '../helpers/child';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
@@ -34,30 +34,11 @@ interface Run {
  * however fast the machine is; the kill still lands at a random point of the work under way
  * (a detection's transaction, a follow-up's delivery).
  */
-function runChild(file: string, url: string, killAfter: number | undefined): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const args = [path.join(__dirname, 'follow-ups-child.js'), file, url || '-', killAfter === undefined ? 'finish' : 'run'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let acks = 0;
-    let killed = false;
-    child.stdout.on('data', (d) => {
-      out += d;
-      acks += (String(d).match(/^ack /gm) ?? []).length;
-      if (killAfter !== undefined && !killed && acks >= killAfter) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    });
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (killAfter === undefined ? code !== 0 : signal !== 'SIGKILL') return reject(new Error(`child ended with ${code ?? signal}: ${err}`));
-      const lines = out.split('\n');
-      resolve({ dups: lines.filter((l) => l.startsWith('dup ')).length, done: lines.some((l) => l.startsWith('done ')) });
-    });
-  });
+async function runChild(file: string, url: string, killAfter: number | undefined): Promise<Run> {
+  const c = await runKilledAfterAcks([path.join(__dirname, 'follow-ups-child.js'), file, url || '-', killAfter === undefined ? 'finish' : 'run'], killAfter);
+  if (killAfter === undefined ? c.code !== 0 : c.signal !== 'SIGKILL') throw new Error(`child ended with ${c.code ?? c.signal}: ${c.err}`);
+  const lines = c.out.split('\n');
+  return { dups: lines.filter((l) => l.startsWith('dup ')).length, done: lines.some((l) => l.startsWith('done ')) };
 }
 
 forEachBackend('work-order follow-ups after SIGKILL', (b) => {

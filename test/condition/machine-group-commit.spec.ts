@@ -6,7 +6,7 @@
  * process is SIGKILLed at random moments to show that nothing acknowledged is lost.
  */
 import assert from 'assert';
-import { spawn } from 'child_process';
+import { runKilledAfterAcks } from '../helpers/child';
 import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
@@ -157,30 +157,13 @@ describe('machine health group commit (SQLite file)', function () {
     const TICKS = 80;
     const r = rng(Number(process.env.CRASH_SEED ?? 20261207));
     const acked = new Map<string, number>();
-    const run = (killAfter: number | undefined) =>
-      new Promise<{ killed: boolean; done?: [number, number] }>((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(__dirname, 'machine-crash-child.js'), file, String(TICKS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        let acks = 0;
-        let killed = false;
-        child.stdout.on('data', (d) => {
-          out += d;
-          acks += (String(d).match(/^ack /gm) ?? []).length;
-          if (killAfter !== undefined && !killed && acks >= killAfter) {
-            killed = true;
-            child.kill('SIGKILL');
-          }
-        });
-        child.stderr.on('data', (d) => (err += d));
-        child.on('error', reject);
-        child.on('exit', (code, signal) => {
-          for (const m of out.matchAll(/^ack (\S+) (\d+)$/gm)) acked.set(m[1], Math.max(acked.get(m[1]) ?? 0, Number(m[2])));
-          const done = /^done (\d+) (\d+)$/m.exec(out);
-          if (signal === 'SIGKILL' ? !killed : code !== 0) return reject(new Error(`child ended with ${code ?? signal}: ${err}`));
-          resolve({ killed: signal === 'SIGKILL', done: done ? [Number(done[1]), Number(done[2])] : undefined });
-        });
-      });
+    const run = async (killAfter: number | undefined): Promise<{ killed: boolean; done?: [number, number] }> => {
+      const c = await runKilledAfterAcks([path.join(__dirname, 'machine-crash-child.js'), file, String(TICKS)], killAfter);
+      for (const m of c.out.matchAll(/^ack (\S+) (\d+)$/gm)) acked.set(m[1], Math.max(acked.get(m[1]) ?? 0, Number(m[2])));
+      const done = /^done (\d+) (\d+)$/m.exec(c.out);
+      if (c.signal === 'SIGKILL' ? !c.killed : c.code !== 0) throw new Error(`child ended with ${c.code ?? c.signal}: ${c.err}`);
+      return { killed: c.signal === 'SIGKILL', done: done ? [Number(done[1]), Number(done[2])] : undefined };
+    };
     const check = () => {
       const db = new Database(file);
       try {
