@@ -19,6 +19,10 @@ const ASSETS = [
   { assetId: 'filler-1', name: 'Filler motor', role: 'rotary filler, the line\'s constraint', criticality: 4, machineClass: 'iso10816-1:class2', rpm: 1450, bearing: '6203-2RS', fault: 'none', seed: 44 },
 ];
 
+/** The demo line's name (rel-asset's line: the group heading on the floor pages) and its machines in line order. */
+const LINE_NAME = 'Packaging line 1';
+const LINE_ORDER = ['conveyor-1', 'pump-1', 'filler-1', 'press-1', 'compressor-1'];
+
 /** Shape of the saved node configs (CONFIG_VERSION in nodes/core/limits.ts; test/package/migrate.spec.ts checks they agree). */
 const CONFIG_VERSION = 3;
 
@@ -235,7 +239,7 @@ const WO_PARTS = [
 const SCALAR = { assetId: 'press-1', name: 'Capper press', criticality: 4, machineClass: 'iso10816-3:group2:rigid' };
 function scalarMachine(add, c, T1, STORE) {
   const a = SCALAR;
-  add({ id: `asset-${a.assetId}`, type: 'rel-asset', name: a.name, assetId: a.assetId, line: 'packaging-1', criticality: a.criticality, machineClass: a.machineClass, rpm: 1480, bearing: '6205-2RS', balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
+  add({ id: `asset-${a.assetId}`, type: 'rel-asset', name: a.name, assetId: a.assetId, line: LINE_NAME, criticality: a.criticality, machineClass: a.machineClass, rpm: 1480, bearing: '6205-2RS', balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
   // one poll every 6 simulated minutes (0.25 s at the demo's time scale)
   add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: '', shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 240, y: 460, wires: [[`health-${a.assetId}`], [], []] });
   add({ id: `wear-${a.assetId}`, type: 'inject', z: T1, name: 'press: bearing wear (velocity x3.2)', props: [{ p: 'action', v: 'set', vt: 'str' }, { p: 'payload', v: '{"velocityFactor":3.2}', vt: 'json' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 150, y: 500, wires: [[`sim-${a.assetId}`]] });
@@ -260,7 +264,7 @@ function demoLine(variant = 'd2') {
   const assetNode = {};
   for (const a of ASSETS) {
     assetNode[a.assetId] = `asset-${a.assetId}`;
-    add({ id: assetNode[a.assetId], type: 'rel-asset', name: a.name, assetId: a.assetId, line: 'packaging-1', criticality: a.criticality, machineClass: a.machineClass, rpm: a.rpm, bearing: a.bearing, balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
+    add({ id: assetNode[a.assetId], type: 'rel-asset', name: a.name, assetId: a.assetId, line: LINE_NAME, criticality: a.criticality, machineClass: a.machineClass, rpm: a.rpm, bearing: a.bearing, balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
   }
 
   const c = (id, x, y, name, info, z = T1) => add({ id, type: 'comment', z, name, info, x, y, wires: [] });
@@ -367,7 +371,12 @@ function demoLine(variant = 'd2') {
     stockWidgets(flow, add, c, T1);
   }
   else dashboard1(add, c, T2);
-  return flow;
+  // The rel-asset nodes in the line's order (the floor view orders the tiles as configured).
+  const cfg = flow.filter((n) => n.type === 'rel-asset');
+  const at = flow.indexOf(cfg[0]);
+  const rest = flow.filter((n) => n.type !== 'rel-asset');
+  rest.splice(at, 0, ...cfg.sort((x, y) => LINE_ORDER.indexOf(x.assetId) - LINE_ORDER.indexOf(y.assetId)));
+  return rest;
 }
 
 fs.writeFileSync(path.join(ROOT, 'flows', 'demo-line.json'), JSON.stringify(demoLine(), null, 2) + '\n');

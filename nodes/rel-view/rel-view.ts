@@ -46,9 +46,17 @@ export = function (RED: RedApi) {
     const figs = new LineFigures();
     let last = '';
 
-    /** rel-asset nodes first (they win over a register row of the same id), then the register. */
+    /**
+     * rel-asset nodes first (they win over a register row of the same id), each with its place in
+     * the flow (the line's configured order), then the register.
+     */
     function assets(): ViewAsset[] {
-      const out: ViewAsset[] = deployedAssets().map((s) => ({ id: s.assetId, name: s.name, line: s.line, criticality: s.criticality, bearing: s.bearingName }));
+      const place = new Map<string, number>();
+      RED.nodes.eachNode?.((n) => {
+        const id = n.type === 'rel-asset' ? (n as unknown as { assetId?: unknown }).assetId : undefined;
+        if (typeof id === 'string' && !place.has(id.trim())) place.set(id.trim(), place.size);
+      });
+      const out: ViewAsset[] = deployedAssets().map((s) => ({ id: s.assetId, name: s.name, line: s.line, criticality: s.criticality, bearing: s.bearingName, position: place.get(s.assetId) ?? place.size }));
       if (reg) for (const id of reg.index.ids()) {
         const a = reg.index.get(id);
         if (a) out.push({ id: a.asset, name: a.name, site: a.site, area: a.area, line: a.line, criticality: a.criticality, bearing: a.bearing });

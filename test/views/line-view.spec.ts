@@ -27,6 +27,50 @@ describe('views: the line view model', () => {
     assert.strictEqual(v.groups[0].tiles[0].state, 'nodata');
   });
 
+  it('tiles in the line\'s configured order (rel-asset position), then by name, never by the hidden id', () => {
+    const line = 'Packaging line 1';
+    const v = buildLineView(
+      [
+        { id: 'x-9', name: 'Press 10', line },
+        { id: 'compressor-1', name: 'Compressor', line, position: 4 },
+        { id: 'conveyor-1', name: 'Conveyor drive', line, position: 0 },
+        { id: 'x-1', name: 'Press 2', line },
+        { id: 'press-1', name: 'Capper press', line, position: 3 },
+        { id: 'filler-1', name: 'Filler motor', line, position: 2 },
+      ],
+      new LineFigures(),
+      T0,
+    );
+    assert.deepStrictEqual(v.groups[0].tiles.map((t) => t.name), ['Conveyor drive', 'Filler motor', 'Capper press', 'Compressor', 'Press 2', 'Press 10']);
+    assert.strictEqual(v.groups[0].key, line);
+  });
+
+  it('a machine seen through PLC tags: the zone beside the velocity it was judged on; no zone while stopped', () => {
+    const figs = new LineFigures();
+    const readings = [
+      { asset: 'press-1', channel: 'run', quantity: 'state', unit: '', value: 1 },
+      { asset: 'press-1', channel: 'DE-vel', quantity: 'velocity', unit: 'mm/s', value: 1.62 },
+      { asset: 'press-1', channel: 'motor-temp', quantity: 'temperature', unit: 'degC', value: 41.2 },
+    ];
+    const health = (state: string, score: number | null, isoZone?: string) => ({ asset: 'press-1', score, state, learned: 1, isoZone, contributors: [{ channel: 'DE-vel', value: 1.62, unit: 'mm/s' }, { channel: 'motor-temp', value: 41.2, unit: 'degC' }] });
+    figs.take({ asset: 'press-1', ts: 1000, readings, health: health('normal', 93, 'B') }, T0);
+    const tile = (now: number) => buildLineView([{ id: 'press-1', name: 'Capper press', line: 'L' }], figs, now).groups[0].tiles[0];
+    let t = tile(T0);
+    assert.deepStrictEqual([t.isoZone, t.text.en.velocity, t.text.de.velocity], ['B', '1.62\u00a0mm/s', '1,62\u00a0mm/s']);
+    assert.match(t.text.en.zone, /^1\.62\u00a0mm\/s is in zone B/);
+    // the velocity from the contributors when the frame has no readings
+    figs.take({ asset: 'press-1', ts: 2000, health: { ...health('normal', 92, 'B'), contributors: [{ channel: 'DE-vel', value: 1.7, unit: 'mm/s' }] } }, T0 + 1000);
+    assert.strictEqual(tile(T0 + 1000).text.en.velocity, '1.70\u00a0mm/s');
+    // stopped: health --, no zone, no velocity
+    figs.take({ asset: 'press-1', ts: 3000, readings: readings.map((r) => (r.channel === 'run' ? { ...r, value: 0 } : r)), health: health('stopped', null, 'A') }, T0 + 2000);
+    t = tile(T0 + 2000);
+    assert.deepStrictEqual([t.state, t.health, t.isoZone, t.text.en.velocity, t.text.en.zone], ['stopped', null, null, '-', '']);
+    // a zone without a velocity reading is not shown
+    figs.take({ asset: 'press-1', ts: 4000, readings: [readings[0]], health: { ...health('normal', 90, 'A'), contributors: [] } }, T0 + 3000);
+    t = tile(T0 + 3000);
+    assert.deepStrictEqual([t.isoZone, t.text.en.velocity, t.text.en.zone], [null, '-', '']);
+  });
+
   it('a rel-asset wins over a register row of the same id', () => {
     const v = buildLineView([{ id: 'pump-1', name: 'Pump', line: 'packaging-1' }, { id: 'pump-1', name: 'Other', line: 'L9' }], new LineFigures(), T0);
     assert.strictEqual(v.total, 1);

@@ -27,6 +27,11 @@ export interface ViewAsset {
   line: string;
   criticality?: number;
   bearing?: string;
+  /**
+   * The machine's place on its line (the order the rel-asset nodes are configured in); tiles with
+   * a position come first in that order, the others by name.
+   */
+  position?: number;
 }
 
 export interface Fault {
@@ -123,6 +128,30 @@ const get = (o: unknown, k: string): unknown => (isObj(o) && Object.prototype.ha
 const numOr = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 const str = (x: unknown, max = 200): string => (typeof x === 'string' ? x.slice(0, max) : '');
 
+/**
+ * The ISO 10816 velocity of a machine-mode frame of rel-health (PLC tags, no rel-vibration
+ * features): the largest reading of quantity velocity in mm/s (as rel-health picks it for the
+ * zone), else the largest contributor in mm/s; null when the frame has none.
+ */
+function tagVelocity(payload: Obj, health: Obj): number | null {
+  let v: number | null = null;
+  const readings = get(payload, 'readings');
+  if (Array.isArray(readings))
+    for (const r of readings.slice(0, 1000)) {
+      const x = numOr(get(r, 'value'));
+      const unit = get(r, 'unit');
+      if (get(r, 'quantity') === 'velocity' && (unit === undefined || unit === '' || unit === 'mm/s') && x !== null) v = Math.max(v ?? -Infinity, x);
+    }
+  if (v !== null) return v;
+  const contributors = get(health, 'contributors');
+  if (Array.isArray(contributors))
+    for (const c of contributors.slice(0, 1000)) {
+      const x = numOr(get(c, 'value'));
+      if (get(c, 'unit') === 'mm/s' && x !== null) v = Math.max(v ?? -Infinity, x);
+    }
+  return v;
+}
+
 function empty(): Figures {
   return { health: null, state: 'learning', learned: null, isoZone: null, isoLimits: null, velocityRms: null, rul: null, rulReason: null, primary: null, faults: [], oee: null, takt: null, seenAt: null, ts: null };
 }
@@ -184,7 +213,17 @@ export class LineFigures {
         f.state = str(get(health, 'state'), 32) || f.state;
         f.learned = numOr(get(health, 'learned'));
         const z = get(health, 'isoZone');
-        if (typeof z === 'string') f.isoZone = z;
+        if (!isObj(features) && (Array.isArray(get(health, 'contributors')) || Array.isArray(get(payload, 'readings')))) {
+          // rel-health in machine mode (PLC tags): the zone and the velocity it was judged on come
+          // together in this frame; without a velocity reading there is no zone
+          f.velocityRms = tagVelocity(payload, health);
+          f.isoZone = typeof z === 'string' && f.velocityRms !== null ? z : null;
+        } else if (typeof z === 'string') f.isoZone = z;
+        // A stopped machine has no operating vibration: no zone and no velocity until it runs again.
+        if (f.state === 'stopped') {
+          f.isoZone = null;
+          f.velocityRms = null;
+        }
       }
       if (isObj(diagnosis)) {
         f.primary = str(get(diagnosis, 'primary'), 64) || null;
@@ -206,8 +245,9 @@ export class LineFigures {
       const a = str(get(oee, 'asset') || id, 64);
       const f = a ? this.of(a) : undefined;
       if (!f) return false;
-      // the rolling window (24 h) is steadier than the current shift, which starts from zero
-      const r = isObj(oee.rolling) && typeof oee.rolling.oee === 'number' ? oee.rolling : oee;
+      // One basis: the rolling window (24 h) when rel-oee keeps one (steadier than the current
+      // shift, which starts from zero), even while it has no figure yet; else the shift.
+      const r = isObj(oee.rolling) ? oee.rolling : oee;
       f.oee = { oee: numOr(r.oee), availability: numOr(r.availability), performance: numOr(r.performance), quality: numOr(r.quality) };
       return true;
     }
@@ -270,23 +310,40 @@ function tileText(f: Figures | undefined, state: string, lang: Lang, now: number
     fault: main ? faultName(main, lang, undefined) : '',
     faults: faults.map((x) => faultSentence({ mode: x.mode, evidence: x.evidence }, { lang, channel: f.channel })),
     health: f.seenAt === null ? '' : healthSentence({ score: f.health, state: f.state, learned: f.learned ?? undefined }, lang),
-    zone: f.isoZone ? isoZoneText(f.isoZone, lang, f.velocityRms ?? undefined, f.isoLimits ?? undefined, { state: f.state }) : '',
+    zone: f.isoZone && f.velocityRms !== null ? isoZoneText(f.isoZone, lang, f.velocityRms ?? undefined, f.isoLimits ?? undefined, { state: f.state }) : '',
     oee: f.oee && f.oee.oee !== null ? `${num(f.oee.oee * 100, lang, { decimals: 1 })}\u00a0%` : '-',
     stale: (state === 'stale' || state === 'nodata') && f.seenAt !== null ? staleText(now - f.seenAt, lang) : '',
   };
 }
 
 /**
- * The view of `assets` (their order does not matter: groups by site, area, line and tiles by id,
- * in natural order, so a tile keeps its place on a floor screen) at `now`.
+ * Tile order on a line: the machines with a position (the configured order of the rel-asset
+ * nodes: the line's order) first, by position; then the others (register rows) by name in
+ * natural order ("Press 2" before "Press 10"), then by id. Never by the hidden id alone, and
+ * independent of the order the machines arrive in, so a tile keeps its place on a floor screen.
+ */
+function tileOrder(x: { name: string; id: string; position: number | null }, y: { name: string; id: string; position: number | null }): number {
+  if (x.position !== null || y.position !== null) {
+    if (x.position === null) return 1;
+    if (y.position === null) return -1;
+    if (x.position !== y.position) return x.position - y.position;
+  }
+  return collator.compare(x.name, y.name) || collator.compare(x.id, y.id);
+}
+
+/**
+ * The view of `assets` (groups by site, area and line in natural order; tiles as tileOrder says)
+ * at `now`.
  */
 export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, now: number, opts: { staleMs?: number; store?: StoreState | null } = {}): LineViewModel {
   const staleMs = opts.staleMs ?? STALE_MS;
   const groups = new Map<string, Group>();
   const seen = new Set<string>();
+  const positions = new Map<string, number | null>();
   for (const a of assets) {
     if (seen.has(a.id)) continue; // the first wins (rel-asset before the register)
     seen.add(a.id);
+    positions.set(a.id, typeof a.position === 'number' && Number.isFinite(a.position) ? a.position : null);
     const site = a.site ?? '';
     const area = a.area ?? '';
     const key = `${site}\u0000${area}\u0000${a.line}`;
@@ -308,7 +365,8 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
       lastState: f && !fresh ? f.state : null,
       health: f && f.health !== null ? Math.round(f.health) : null,
       learnedPct: f && f.learned !== null ? Math.round(f.learned * 100) : null,
-      isoZone: f?.isoZone ?? null,
+      // a zone only beside the velocity it was judged on
+      isoZone: f && f.velocityRms !== null ? f.isoZone : null,
       rulH: f?.rul ? Math.round(f.rul.hours * 10) / 10 : null,
       openWos: figs.openOrders(a.id),
       primary: f?.primary ?? null,
@@ -319,6 +377,6 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
     g.counts[state] = (g.counts[state] ?? 0) + 1;
   }
   const list = [...groups.values()].sort((x, y) => collator.compare(x.site, y.site) || collator.compare(x.area, y.area) || collator.compare(x.line, y.line));
-  for (const g of list) g.tiles.sort((x, y) => collator.compare(x.id, y.id));
+  for (const g of list) g.tiles.sort((x, y) => tileOrder({ ...x, position: positions.get(x.id) ?? null }, { ...y, position: positions.get(y.id) ?? null }));
   return { groups: list, total: seen.size, orders: figs.orderSentences(), staleMs, store: storeBanner(opts.store), updatedAt: new Date(now).toISOString(), ts: now };
 }
