@@ -124,6 +124,28 @@ describe('cmms nodes', function () {
       assert.strictEqual((await u).payload.priority, 4);
     });
 
+    it('a diagnosis with the machine\'s health follows the health: the open order escalates to alarm and P1 when the machine goes to alarm', async () => {
+      await loadFlow(woFlow(file));
+      // rel-diagnose -> rel-health -> rel-work-order: a bearing fault seen in the envelope (severity
+      // watch at a low overall level) while the health falls; criticality 5
+      const frame = (state: string, score: number, severity = 'watch') => ({ asset: 'pump-1', channel: 'DE-accel', diagnosis: { primary: 'bearing-outer-race', faults: [
+        { mode: 'bearing-outer-race', confidence: 0.95, severity, evidence: 'Envelope spectrum peak at 107.4 Hz (BPFO expected 107.8 Hz), 91x the local noise floor' },
+        { mode: 'imbalance', confidence: 0.4, severity: 'watch', evidence: '1X' },
+      ] }, health: { score, state, learned: 1 } });
+      const first = nextMessage('out1');
+      getNode('wo').receive({ payload: frame('warning', 55) });
+      const w = (await first).payload;
+      assert.deepStrictEqual([w.mode, w.severity, w.priority], ['bearing-outer-race', 'warning', 2], 'warning health: a warning order (5 x 2 = 10: P2)');
+      const second = nextMessage('out1');
+      getNode('wo').receive({ payload: frame('alarm', 8) });
+      const a = (await second).payload;
+      assert.deepStrictEqual([a.id, a.severity, a.priority], [w.id, 'alarm', 1], 'the same order, now alarm and P1 (5 x 3 = 15)');
+      // back to warning: the order keeps its alarm (severity is raised, never lowered)
+      assert.strictEqual(await receiveAndComplete('wo', { payload: frame('warning', 60) }), undefined);
+      assert.strictEqual(count(file, "SELECT COUNT(*) AS n FROM cmms_work_orders WHERE severity = 'alarm' AND priority = 1"), 1);
+      assert.strictEqual(count(file, 'SELECT COUNT(*) AS n FROM cmms_work_orders'), 1, 'the secondary fault (watch) opens nothing: only the primary follows the health');
+    });
+
     it('titles detected work orders in words, in the node\'s language, with the asset\'s name (else its id); msg.payload.title wins', async () => {
       const stored = () => {
         const db = new Database(file, { readonly: true });

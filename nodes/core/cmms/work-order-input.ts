@@ -71,7 +71,24 @@ export function titleFindings(p: Record<string, unknown>, found: Finding[], ctx:
   }));
 }
 
-/** The findings in a detect message: explicit, rel-diagnose faults, or a rel-health state. */
+/**
+ * The machine's health state in a frame that carries a diagnosis too (rel-diagnose -> rel-health
+ * -> rel-work-order): warning or alarm, else undefined.
+ */
+function healthLevel(p: Record<string, unknown>): 'warning' | 'alarm' | undefined {
+  const h = own(p, 'health');
+  if (!isObject(h)) return undefined;
+  const state = own(h, 'state');
+  return state === 'warning' || state === 'alarm' ? state : undefined;
+}
+
+/**
+ * The findings in a detect message: explicit, rel-diagnose faults, or a rel-health state. A
+ * diagnosis that arrives with the machine's health state (the frame went through rel-health)
+ * follows the health: the primary fault (the one that explains it) takes the health state's
+ * severity when that is higher, so a machine in alarm gets an alarm order (and its priority),
+ * and an open order escalates when the machine goes from warning to alarm.
+ */
 export function findings(p: Record<string, unknown>, minSeverity: Severity): Finding[] {
   const diagnosis = own(p, 'diagnosis');
   if (diagnosis !== undefined) {
@@ -79,12 +96,21 @@ export function findings(p: Record<string, unknown>, minSeverity: Severity): Fin
     const faults = own(d, 'faults');
     if (!Array.isArray(faults)) throw new InputError('msg.payload.diagnosis.faults', 'an array of {mode, confidence, severity, evidence}', faults);
     if (faults.length > MAX_FAULTS) throw new InputError('msg.payload.diagnosis.faults', `at most ${MAX_FAULTS} faults`, faults);
+    const level = healthLevel(p);
+    const primaryRaw = own(d, 'primary');
+    // the fault that explains the health: rel-diagnose's primary, else the first fault
+    const primary = typeof primaryRaw === 'string' && primaryRaw !== 'normal' && primaryRaw ? primaryRaw : undefined;
     const out: Finding[] = [];
+    let raised = false;
     faults.forEach((f, i) => {
       const path = `msg.payload.diagnosis.faults[${i}]`;
       object(f, path);
       const mode = str(own(f, 'mode'), `${path}.mode`, { maxLength: 100 });
-      const severity = oneOf(own(f, 'severity'), `${path}.severity`, SEVERITIES);
+      let severity = oneOf(own(f, 'severity'), `${path}.severity`, SEVERITIES);
+      if (level && !raised && mode !== 'normal' && (primary === undefined || primary === mode)) {
+        raised = true;
+        if (severityRank(level) > severityRank(severity)) severity = level;
+      }
       const conf = optNum(own(f, 'confidence'), `${path}.confidence`, { min: 0, max: 1 });
       const ev = optStr(own(f, 'evidence'), `${path}.evidence`, { maxLength: MAX_NOTE }) ?? '';
       if (severityRank(severity) >= severityRank(minSeverity)) out.push({ mode, severity, evidence: conf === undefined ? ev : `${ev}${ev ? ' ' : ''}(confidence ${Math.round(conf * 100)} %)` });
