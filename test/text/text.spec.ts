@@ -19,7 +19,7 @@ import {
 } from '../../nodes/core/text';
 
 const EVIDENCE =
-  'outer race defect: Envelope spectrum peak at 107.4 Hz (BPFO expected 107.4 Hz), 66x the local noise floor (0.012 over 0.000182 g); harmonics 2xBPFO at 214.8 Hz (12x); demodulated band 2000-4000 Hz; velocity 4.49 mm/s, ISO zone C.';
+  'outer race defect: Envelope spectrum peak at 107.4 Hz (BPFO expected 107.8 Hz), 66x the local noise floor (0.012 over 0.000182 g); harmonics 2xBPFO at 214.8 Hz (12x); demodulated band 2000-4000 Hz; velocity 4.49 mm/s, ISO zone C.';
 
 describe('text: numbers with sensible digits', () => {
   it('rounds to 3 significant digits, never below the integer part', () => {
@@ -59,15 +59,18 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
 
   it('turns a rel-diagnose fault into the sentence a technician checks on the spectrum', () => {
     const f = { mode: 'bearing-outer-race', severity: 'alarm' as const, evidence: EVIDENCE };
-    assert.deepStrictEqual(evidenceFigures(EVIDENCE), { hz: 107.4, prominence: 66, velocity: 4.49, zone: 'C' });
+    assert.deepStrictEqual(evidenceFigures(EVIDENCE), { hz: 107.4, expectedHz: 107.8, prominence: 66, velocity: 4.49, zone: 'C' });
+    // the measured peak and the frequency the chart marks (expected from the bearing's geometry), both named
     assert.strictEqual(
       faultSentence(f, { channel: 'DE-accel' }),
-      'Outer ring of the drive-end bearing damaged: the defect frequency 107\u00a0Hz stands 66x above the noise; vibration 4.49\u00a0mm/s, zone C',
+      'Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 108\u00a0Hz for the outer ring), stands 66x above the noise; vibration 4.49\u00a0mm/s, zone C',
     );
     assert.strictEqual(
       faultSentence(f, { channel: 'DE-accel', lang: 'de' }),
-      'Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz 107\u00a0Hz steht 66x über dem Rauschen; Schwinggeschwindigkeit 4,49\u00a0mm/s, Zone C',
+      'Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz (erwartet 108\u00a0Hz für den Außenring), steht 66x über dem Rauschen; Schwinggeschwindigkeit 4,49\u00a0mm/s, Zone C',
     );
+    // without the expected frequency in the evidence: the measured one only
+    assert.strictEqual(faultSentence({ mode: 'bearing-inner-race', evidence: 'Envelope spectrum peak at 162.3 Hz, 12x the local noise floor' }), 'Inner ring of the bearing damaged: the defect frequency 162\u00a0Hz stands 12x above the noise');
     assert.strictEqual(faultSentence({ mode: 'imbalance', evidence: '1X at 29.9 Hz is 6.1 mm/s peak, 83 % of the velocity energy, 40x the local floor; 2X is 12 % of 1X; ISO zone D.' }), 'Rotor out of balance: the line at 29.9\u00a0Hz stands 40x above the noise');
     assert.strictEqual(faultName('bearing-cage', 'de'), 'Käfig des Lagers beschädigt');
     assert.strictEqual(faultName('looseness', 'de'), 'Mechanische Lose (Befestigung, Schrauben oder Lagersitz)');
@@ -167,8 +170,9 @@ describe('text: end to end on a simulated outer-race fault', () => {
     assert.ok(fig.hz !== undefined && Math.abs(fig.hz - bpfo) / bpfo < 0.03, `the sentence's frequency ${fig.hz} is BPFO ${bpfo}`);
     assert.ok(fig.prominence !== undefined && fig.prominence >= 4);
     const s = faultSentence(f, { channel: w.channel });
-    assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency \d+(\.\d)?\u00a0Hz stands (\d+(\.\d)?x|over 1000x) above the noise/);
-    assert.match(faultSentence(f, { channel: w.channel, lang: 'de' }), /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz \d+(,\d)?\u00a0Hz steht/);
+    assert.ok(fig.expectedHz !== undefined && Math.abs(fig.expectedHz - bpfo) / bpfo < 0.01, `the expected frequency ${fig.expectedHz} is BPFO ${bpfo}`);
+    assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency, measured \d+(\.\d)?\u00a0Hz \(expected \d+(\.\d)?\u00a0Hz for the outer ring\), stands (\d+(\.\d)?x|over 1000x) above the noise/);
+    assert.match(faultSentence(f, { channel: w.channel, lang: 'de' }), /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen \d+(,\d)?\u00a0Hz \(erwartet \d+(,\d)?\u00a0Hz für den Außenring\), steht/);
   });
 });
 

@@ -95,8 +95,8 @@ describe('views: the line view model', () => {
     assert.strictEqual(m1.text.en.rulBand, '20\u00a0h to about 3 weeks');
     assert.strictEqual(m1.text.de.rulBand, '20\u00a0h bis etwa 3 Wochen');
     assert.strictEqual(m1.text.en.fault, 'Outer ring of the bearing damaged');
-    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency 107\u00a0Hz stands 66x above the noise']);
-    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz 107\u00a0Hz steht 66x über dem Rauschen/);
+    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 107\u00a0Hz for the outer ring), stands 66x above the noise']);
+    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz \(erwartet 107\u00a0Hz für den Außenring\), steht 66x über dem Rauschen/);
     assert.strictEqual(m2.state, 'normal');
     assert.strictEqual(m2.text.en.stale, '');
     assert.strictEqual(m2.text.en.rul, 'not enough trend yet');
@@ -129,7 +129,7 @@ describe('views: the line view model', () => {
     figs.take([{ id: 3, number: 'WO-000003', asset: 'A', status: 'done', mode: 'imbalance' }], T0);
     let v = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0);
     assert.strictEqual(v.groups[0].tiles[0].openWos, 2);
-    assert.match(v.orders['1'].en, /^Outer ring of the bearing damaged: the defect frequency 107\u00a0Hz/);
+    assert.match(v.orders['1'].en, /^Outer ring of the bearing damaged: the defect frequency, measured 107\u00a0Hz/);
     assert.strictEqual(v.orders['3'].de, 'Unwucht am Rotor');
     figs.take({ id: 1, number: 'WO-000001', asset: 'A', status: 'closed' }, T0);
     v = buildLineView([{ id: 'A', name: 'A', line: 'L' }], figs, T0);

@@ -82,6 +82,8 @@ export function faultName(mode: FaultMode | string, lang: Lang = 'en', location?
 export interface EvidenceFigures {
   /** Frequency of the peak found (Hz). */
   hz?: number;
+  /** The defect frequency the bearing's geometry predicts for it (Hz), when the sentence gives it. */
+  expectedHz?: number;
   /** How many times the peak stands above the local noise floor. */
   prominence?: number;
   /** Velocity RMS (mm/s) and ISO zone, when the sentence gives them. */
@@ -95,6 +97,8 @@ export function evidenceFigures(evidence: string | undefined): EvidenceFigures {
   if (typeof evidence !== 'string') return out;
   const f = /\bat (\d+(?:\.\d+)?) Hz/.exec(evidence);
   if (f) out.hz = Number(f[1]);
+  const e = /\((?:BPFO|BPFI|BSF|FTF) expected (\d+(?:\.\d+)?) Hz\)/.exec(evidence);
+  if (e) out.expectedHz = Number(e[1]);
   const p = /(over 1000|\d+(?:\.\d+)?)x (?:the local|or more above)/.exec(evidence);
   if (p) out.prominence = p[1] === 'over 1000' ? 1001 : Number(p[1]);
   const v = /velocity (\d+(?:\.\d+)?) mm\/s, ISO zone ([ABCD])/.exec(evidence);
@@ -105,11 +109,26 @@ export function evidenceFigures(evidence: string | undefined): EvidenceFigures {
   return out;
 }
 
-/** The evidence as a short clause: "the defect frequency 107 Hz stands 66x above the noise". */
+/** The bearing part a defect frequency belongs to, for "expected 108 Hz for the outer ring". */
+const FOR_PART: Record<Lang, Record<string, string>> = {
+  en: { 'bearing-outer-race': 'for the outer ring', 'bearing-inner-race': 'for the inner ring', 'bearing-ball': 'for the rolling elements', 'bearing-cage': 'for the cage' },
+  de: { 'bearing-outer-race': 'für den Außenring', 'bearing-inner-race': 'für den Innenring', 'bearing-ball': 'für die Wälzkörper', 'bearing-cage': 'für den Käfig' },
+};
+
+/**
+ * The evidence as a short clause: "the defect frequency, measured 107 Hz (expected 108 Hz for
+ * the outer ring), stands 66x above the noise" (the measured peak and the frequency the bearing's
+ * geometry predicts, which the envelope chart marks); without the expected one "the defect
+ * frequency 107 Hz stands 66x above the noise".
+ */
 export function evidenceClause(mode: FaultMode | string, fig: EvidenceFigures, lang: Lang = 'en'): string {
   const bearing = mode.startsWith('bearing-');
   const parts: string[] = [];
-  if (fig.hz !== undefined && fig.prominence !== undefined) {
+  const forPart = bearing && fig.expectedHz !== undefined ? FOR_PART[lang][mode] : undefined;
+  if (fig.hz !== undefined && fig.prominence !== undefined && forPart && fig.expectedHz !== undefined) {
+    if (lang === 'de') parts.push(`die Schadensfrequenz, gemessen ${hz(fig.hz, lang)} (erwartet ${hz(fig.expectedHz, lang)} ${forPart}), steht ${times(fig.prominence, lang)} über dem Rauschen`);
+    else parts.push(`the defect frequency, measured ${hz(fig.hz, lang)} (expected ${hz(fig.expectedHz, lang)} ${forPart}), stands ${times(fig.prominence, lang)} above the noise`);
+  } else if (fig.hz !== undefined && fig.prominence !== undefined) {
     if (lang === 'de') parts.push(`${bearing ? 'die Schadensfrequenz' : 'die Linie bei'} ${hz(fig.hz, lang)} steht ${times(fig.prominence, lang)} über dem Rauschen`);
     else parts.push(`${bearing ? 'the defect frequency' : 'the line at'} ${hz(fig.hz, lang)} stands ${times(fig.prominence, lang)} above the noise`);
   } else if (fig.hz !== undefined) parts.push(lang === 'de' ? `Linie bei ${hz(fig.hz, lang)}` : `line at ${hz(fig.hz, lang)}`);
