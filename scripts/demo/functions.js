@@ -83,7 +83,7 @@ exports.lineState = function () {
       for (const id of order) {
         const s = S.assets[id];
         const t = tiles[id];
-        detail[id] = { id: s.id, name: s.name, health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null };
+        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null };
       }
       out[1] = { topic: 'detail', payload: { assets: detail, order, tz: TZ, updatedAt: new Date().toISOString() } };
       S.heavyDirty = false;
@@ -150,6 +150,27 @@ exports.lineState = function () {
       if (s.trend.length > KEEP) s.trend.splice(0, s.trend.length - KEEP);
       S.dirty = true;
       S.heavyDirty = true;
+    } else if (p.health && typeof p.health === 'object' && typeof id === 'string' && Array.isArray(p.readings) && !p.kanban) {
+      // A machine seen through PLC tags only (rel-health in machine mode): its health, the ISO zone
+      // beside the velocity reading it was judged on (none while stopped), its temperature.
+      const s = asset(id);
+      const h = p.health;
+      const num = (r) => (r && typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : null);
+      const vel = p.readings.filter((r) => r && r.quantity === 'velocity' && (!r.unit || r.unit === 'mm/s')).map(num).filter((v) => v !== null);
+      const stopped = h.state === 'stopped';
+      s.kind = 'tags';
+      s.ts = p.ts;
+      s.health = h.score === null || h.score === undefined ? null : round(h.score, 1);
+      s.state = h.state;
+      s.learned = round(h.learned, 2);
+      s.velocityRms = stopped || !vel.length ? null : round(Math.max.apply(null, vel), 2);
+      s.isoZone = s.velocityRms === null ? null : h.isoZone || null;
+      const temp = p.readings.find((r) => r && r.channel === 'motor-temp');
+      if (temp && num(temp) !== null) s.temp = round(temp.value, 1);
+      s.trend.push([p.ts, s.health, null, null, null, s.velocityRms]);
+      if (s.trend.length > KEEP) s.trend.splice(0, s.trend.length - KEEP);
+      S.dirty = true;
+      S.heavyDirty = true;
     } else if (typeof id === 'string' && (p.channel === 'motor-temp' || p.channel === 'motor-current')) {
       const s = asset(id);
       if (p.channel === 'motor-temp') s.temp = round(p.value, 1);
@@ -157,10 +178,14 @@ exports.lineState = function () {
     } else if (p.oee && typeof p.oee === 'object') {
       const o = p.oee;
       const a = o.asset || id;
-      // The rolling window (24 h) is steadier than the current shift, which starts from zero.
-      const r = o.rolling && typeof o.rolling.oee === 'number' ? o.rolling : o;
-      S.oee[a] = { availability: round(r.availability, 3), performance: round(r.performance, 3), quality: round(r.quality, 3), oee: round(r.oee, 3), window: r === o ? 'shift' : `${o.rolling.hours} h`, state: o.state || null, shift: o.shift || null, shiftOee: round(o.oee, 3) };
-      S.dirty = true;
+      // One basis for the line's gauges: the rolling window (24 h) of rel-oee's reports, even while
+      // it has no figure yet (steadier than the current shift, which starts from zero). The answers
+      // to state and count events carry the current shift only: they change nothing here.
+      const r = o.rolling && typeof o.rolling === 'object' ? o.rolling : o;
+      if (r !== o || !S.oee[a] || S.oee[a].window === 'shift') {
+        S.oee[a] = { availability: round(r.availability, 3), performance: round(r.performance, 3), quality: round(r.quality, 3), oee: round(r.oee, 3), window: r === o ? 'shift' : `${o.rolling.hours} h`, state: o.state || null, shift: o.shift || null, shiftOee: round(o.oee, 3) };
+        S.dirty = true;
+      }
     } else if (p.takt && typeof p.takt === 'object') {
       const t = p.takt;
       const a = t.asset || id;
@@ -332,7 +357,10 @@ exports.reportTriggers = function () {
   }
   // rel-kpi works on the work orders (real time); one report per running asset, so each has a row.
   // The report of all assets (payload without asset) feeds the stock KPI table of the Widgets page.
-  const kpi = running.map((id) => ({ topic: 'kpi', payload: { asset: id } })).concat([{ topic: 'kpi', payload: {} }]);
+  // Also every machine with condition data (the capper press has PLC tags, no simulated clock here).
+  const withData = Object.keys(((flow.get('lineState') || {}).assets) || {});
+  const kpiIds = running.concat(withData.filter((id) => !running.includes(id))).sort();
+  const kpi = kpiIds.map((id) => ({ topic: 'kpi', payload: { asset: id } })).concat([{ topic: 'kpi', payload: {} }]);
   // rel-buffer advises as of the filler's simulated day (its demand is counted in simulated days).
   const fillerTs = simTs['filler-1'];
   return [

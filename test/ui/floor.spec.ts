@@ -13,6 +13,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
+import { storedWorkOrders } from '../helpers/fixtures';
 
 
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
@@ -125,8 +126,10 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     }, 60_000);
     assert.deepStrictEqual(groups.map(([k]) => k), Array.from({ length: LINES }, (_, i) => `Plant Nord / ${i < 4 ? 'Hall 1' : 'Hall 2'} / Line ${i + 1}`));
     assert.ok(groups.every(([, k]) => k === MACHINES / LINES), JSON.stringify(groups));
-    // the demo's five machines (rel-asset nodes, the capper press with PLC tags only) are a group of their own
-    assert.strictEqual(await page.locator('[data-group="packaging-1"] [data-asset]').count(), 5);
+    // the demo's five machines (rel-asset nodes, the capper press with PLC tags only) are a group of
+    // their own, headed by the line's name, in the line's configured order
+    assert.deepStrictEqual(await page.locator('[data-group="Packaging line 1"] [data-asset]').evaluateAll((ts) => ts.map((t) => t.getAttribute('data-asset'))), ['conveyor-1', 'pump-1', 'filler-1', 'press-1', 'compressor-1']);
+    assert.strictEqual((await page.locator('[data-group="Packaging line 1"] .rel-group-name').innerText()).trim(), 'Packaging line 1');
     const silent = page.locator(`[data-asset="${SILENT}"]`);
     await waitFor(`${SILENT} stale`, async () => (await silent.getAttribute('data-state')) === 'stale', (STALE_S + 30) * 1000);
     // grey (after the tile's colour transition)
@@ -266,7 +269,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
 
   it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
-    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency \d+\s?Hz stands (\d+(\.\d)?x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz \d+\s?Hz steht (\d+(,\d)?x|über 1000x) über dem Rauschen/]] as const) {
+    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency, measured \d+\s?Hz \(expected \d+\s?Hz for the outer ring\), stands (\d+(\.\d)?x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz, gemessen \d+\s?Hz \(erwartet \d+\s?Hz für den Außenring\), steht (\d+(,\d)?x|über 1000x) über dem Rauschen/]] as const) {
       await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
       await page.locator('[data-pick="conveyor-1"]').click();
       const sentence = await waitFor(`the ${lang} fault sentence`, async () => {
@@ -284,6 +287,94 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
       assert.doesNotMatch(`${t.rul} ${t.band}`, />999|\d{5,}/, JSON.stringify(t));
       if (Number(t.h) >= 70) assert.doesNotMatch(t.rul, /^0(\.0)?\s?h$/, JSON.stringify(t));
     }
+    await page.close();
+  });
+
+  it('a maintenance manager\'s reading: the capper press everywhere, a zone only with its velocity, the order follows the health, words for levels, priorities and defect lines', async function () {
+    const db = path.join(red.userDir, 'reliability.db');
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    await page.goto(`${red.url}/dashboard/line?lang=en`);
+    const press = page.locator('[data-asset="press-1"]');
+    await press.waitFor({ timeout: 30_000 });
+    // the capper press (PLC tags): an ISO zone only beside a measured velocity, none while stopped
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const st = await press.getAttribute('data-state');
+      const zone = (await press.locator('.rel-iso').innerText()).trim();
+      const vel = (await press.locator('.rel-vel').innerText()).trim();
+      seen.add(`${st} ${zone} ${vel}`);
+      if (zone !== '-') assert.match(vel, /^\d+\.\d+\s?mm\/\u2060?s$/, `zone ${zone} with the velocity "${vel}"`);
+      if (st === 'stopped') assert.strictEqual(zone, '-', 'no zone while stopped');
+      await page.waitForTimeout(1000);
+    }
+    console.log(`      capper press: ${[...seen].slice(0, 6).join(' | ')}`);
+    // the conveyor in alarm: its open order is an alarm, priority 1 (criticality 5 x alarm)
+    await waitFor('the conveyor in alarm', async () => (await page.locator('[data-asset="conveyor-1"]').getAttribute('data-state')) === 'alarm', 180_000, 1000);
+    const order = await waitFor('the conveyor\'s order escalated with its health', async () => storedWorkOrders(db).find((o) => o.asset === 'conveyor-1' && o.is_open && o.severity === 'alarm'), 30_000, 1000);
+    assert.strictEqual(order.priority, 1);
+    // sizes on the TV: the fault and the Andon texts are the largest words after the names and numbers
+    const px = async (sel: string) => (await page.evaluate(`Math.min(...[...document.querySelectorAll(${JSON.stringify(sel)})].map((e) => parseFloat(getComputedStyle(e).fontSize)))`)) as number;
+    // (with the register's 120 machines the tiles are compact: the fault at 18 px, above every label and figure but the health number)
+    const pxMax = async (sel: string) => (await page.evaluate(`Math.max(...[...document.querySelectorAll(${JSON.stringify(sel)})].map((e) => parseFloat(getComputedStyle(e).fontSize)))`)) as number;
+    await page.locator('[data-asset="conveyor-1"] .rel-fault').waitFor({ timeout: 60_000 });
+    const fault = await px('.rel-fault');
+    assert.ok(fault >= 18 && fault >= (await pxMax('.rel-tile-grid small, .rel-tile-grid b, .rel-vel')), `fault ${fault} px`);
+    assert.ok((await px('.rel-vel')) >= 16, `velocity ${await px('.rel-vel')} px`);
+    for (const sel of ['.rel-small', '.rel-lang', '.rel-group-head', '.rel-demo-clock']) assert.ok((await px(sel)) >= 16, `${sel} ${await px(sel)} px`);
+    // the Andon call's level in words, in both languages
+    await page.locator('[data-call] .rel-call-level').first().waitFor({ timeout: 120_000 });
+    assert.match((await page.locator('[data-call] .rel-call-level').first().innerText()).trim(), /^level \d \((not )?escalated\)$/);
+    assert.ok((await px('.rel-call-meta')) >= 18);
+    // one basis for the OEE title: the same over 8 s, and one colour per shown figure
+    const oeeTitle = async () => (await page.locator('.rel-gauges').locator('xpath=..').locator('.rel-panel-title').innerText()).trim();
+    await waitFor('an OEE figure', async () => /last 24\s?h/.test(await oeeTitle()), 60_000);
+    const titles = new Set<string>();
+    const colours = new Map<string, Set<string>>();
+    for (let i = 0; i < 8; i++) {
+      titles.add((await oeeTitle()).replace(/\s+/g, ' ').replace(/\(lowest machine: [^,]+, /, '('));
+      for (const g of (await page.evaluate(`[...document.querySelectorAll('[data-gauge]')].map((g) => [g.querySelector('text').textContent.trim(), (g.querySelectorAll('path')[1] || { getAttribute: () => '' }).getAttribute('stroke')])`)) as [string, string][]) {
+        if (!colours.has(g[0])) colours.set(g[0], new Set());
+        colours.get(g[0])!.add(g[1]);
+      }
+      await page.waitForTimeout(1000);
+    }
+    assert.deepStrictEqual([...titles], ['Line OEE (last 24 h)'], `OEE basis: ${[...titles].join(' | ')}`);
+    for (const [fig, c] of colours) assert.strictEqual(c.size, 1, `${fig} drawn in ${[...c].join(', ')}`);
+    await page.goto(`${red.url}/dashboard/line?lang=de`);
+    await page.locator('[data-call] .rel-call-level').first().waitFor({ timeout: 60_000 });
+    await waitFor('the German Andon level', async () => /^Stufe \d \((nicht )?eskaliert\)$/.test((await page.locator('[data-call] .rel-call-level').first().innerText()).trim()), 20_000);
+    // the menu: legible too
+    await page.locator('.v-app-bar-nav-icon').click();
+    await page.locator('[data-el="nav-drawer"] .v-list-item-title').first().waitFor({ timeout: 10_000 });
+    assert.ok((await px('[data-el="nav-drawer"] .v-list-item-title')) >= 16, `menu ${await px('[data-el="nav-drawer"] .v-list-item-title')} px`);
+
+    // the asset page: the capper press has a button and says why it has no diagnosis
+    await page.goto(`${red.url}/dashboard/asset?lang=en`);
+    await page.locator('[data-pick="press-1"]').click({ timeout: 60_000 });
+    await page.locator('[data-detail="press-1"]').waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('[data-tags-only]').innerText(), /PLC tags only/);
+    // the conveyor: the diagnosis names the measured and the expected frequency; the chart marks the expected one in words
+    await page.locator('[data-pick="conveyor-1"]').click();
+    const sentence = await waitFor('the fault sentence', async () => {
+      const f = page.locator('[data-fault="bearing-outer-race"] .rel-fault-sentence');
+      return (await f.count()) ? (await f.innerText()).trim() : null;
+    }, 60_000);
+    const expected = /expected (\d+)\s?Hz for the outer ring/.exec(sentence);
+    assert.ok(expected, sentence);
+    const mark = (await page.locator('[data-chart="envelope"] text[data-defect="BPFO"]').textContent())!.trim();
+    assert.strictEqual(mark, `outer ring ${expected[1]} Hz`, `the chart marks what the sentence calls expected: ${mark} / ${sentence}`);
+    assert.match(await page.locator('[data-chart="envelope"]').innerText(), /outer ring \(BPFO\), inner ring \(BPFI\), rolling elements \(BSF\), cage \(FTF\)/);
+    const chartPx = (await page.evaluate(`Math.min(...[...document.querySelectorAll('[data-chart] svg text')].map((t) => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))`)) as number;
+    assert.ok(chartPx >= 15, `chart texts ${chartPx} px`);
+
+    // the KPI table of the maintenance page has a row for the capper press
+    await page.goto(`${red.url}/dashboard/maintenance?lang=en`);
+    await page.locator('[data-kpi="press-1"]').waitFor({ timeout: 60_000 });
+    // the technician page: priorities and levels in words
+    await page.goto(`${red.url}/dashboard/tech?lang=de`);
+    const chip = page.locator('[data-priority]').first();
+    await chip.waitFor({ timeout: 60_000 });
+    assert.match((await chip.innerText()).trim(), /^Priorität [1-4] – /);
     await page.close();
   });
 

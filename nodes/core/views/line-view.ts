@@ -55,6 +55,8 @@ export interface Figures {
   faults: Fault[];
   channel?: string;
   oee: { oee: number | null; availability: number | null; performance: number | null; quality: number | null } | null;
+  /** Whether `oee` is rel-oee's rolling window (a report) rather than the current shift. */
+  oeeRolling?: boolean;
   takt: { taktS: number | null; cycleMedianS: number | null; overTakt: boolean; creep: number | null } | null;
   /** When condition data last arrived (ms, the view's clock). */
   seenAt: number | null;
@@ -248,6 +250,9 @@ export class LineFigures {
       // One basis: the rolling window (24 h) when rel-oee keeps one (steadier than the current
       // shift, which starts from zero), even while it has no figure yet; else the shift.
       const r = isObj(oee.rolling) ? oee.rolling : oee;
+      // the answers to state and count events carry the current shift only: they do not replace a report's window
+      if (r === oee && f.oeeRolling) return false;
+      f.oeeRolling = r !== oee;
       f.oee = { oee: numOr(r.oee), availability: numOr(r.availability), performance: numOr(r.performance), quality: numOr(r.quality) };
       return true;
     }
