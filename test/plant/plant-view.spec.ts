@@ -184,6 +184,16 @@ describe('plant view: every line on one page from the plant events on MQTT', fun
       );
       if (process.env.PLANT_SHOT) await page.screenshot({ path: process.env.PLANT_SHOT, fullPage: true });
       for (const [i, l] of got.lines.entries()) assert.ok(shown[i].oee[0].includes(pct(l.oee[0].oee)), `${l.line}: the page shows OEE ${pct(l.oee[0].oee)}: ${shown[i].oee[0]}`);
+      // the same page in German (?lang=de, as the floor pages): words, the header and the tab title too
+      await page.goto(`${view!.url}/dashboard/plant?lang=de`);
+      await page.waitForSelector('[data-line="L3"] [data-asset="filler-3"]', { timeout: 60_000 });
+      const de = ((await page.evaluate(() => document.body.innerText)) as string).replace(/\s+/g, ' ');
+      assert.match(de, /Offene Aufträge \(1\)/);
+      assert.match(de, /LINIE GESTOPPT an st-3/);
+      assert.match(de, /Alarm · Zustand \d+/);
+      assert.match(de, /OEE pro Schicht/);
+      assert.doesNotMatch(de, /Open work orders|no open calls|OEE per shift|LINE STOPPED/);
+      assert.strictEqual(await page.title(), 'Werk');
     } finally {
       await browser.close();
     }
