@@ -112,15 +112,23 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
     await page.goto(`${red.url}/dashboard/plant`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    // each tile: its state, its text, and per channel the label in words and the value with its unit
     const tiles = async () =>
-      page.$$eval('.pl-tile', (els) => els.map((e) => ({ asset: e.getAttribute('data-asset') ?? '', state: e.getAttribute('data-state') ?? '', text: (e as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ') })));
+      page.$$eval('.pl-tile', (els) =>
+        els.map((e) => ({
+          asset: e.getAttribute('data-asset') ?? '',
+          state: e.getAttribute('data-state') ?? '',
+          text: (e as unknown as { innerText: string }).innerText.replace(/\s+/g, ' '),
+          values: Object.fromEntries([...e.querySelectorAll('[data-channel]')].map((v) => [v.getAttribute('data-channel'), `${(v.querySelector('.pl-lbl')?.textContent ?? '').trim()} = ${(v.querySelector('.pl-num')?.textContent ?? '').replace(/\s+/g, ' ').trim()}`])) as Record<string, string>,
+        })),
+      );
 
     // Every registered machine has a tile, live (a state past waiting) and showing its own temperature.
     const t0 = Date.now();
-    let seen: { asset: string; state: string; text: string }[] = [];
+    let seen: { asset: string; state: string; text: string; values: Record<string, string> }[] = [];
     const live = await waitFor('120 live tiles with their own values', async () => {
       const t = (seen = await tiles());
-      const ok = t.filter((x) => /^M-\d{3}$/.test(x.asset) && x.state !== 'waiting' && /motor-temp/.test(x.text));
+      const ok = t.filter((x) => /^M-\d{3}$/.test(x.asset) && x.state !== 'waiting' && x.values['motor-temp']);
       return ok.length >= MACHINES ? t : null;
     }, 180_000, 2000).catch(async (e) => {
       const st = await statuses(red!, 1500);
@@ -131,10 +139,13 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
     for (let i = 0; i < MACHINES; i++) {
       const t = live.find((x) => x.asset === asset(i));
       assert.ok(t, `${asset(i)} has no tile`);
-      const m = /motor-temp (\d+(?:\.\d+)?) degC/.exec(t.text);
-      assert.ok(m, `${asset(i)}: ${t.text}`);
-      assert.ok(Math.abs(Number(m[1]) - tempOf(i)) <= 0.15, `${asset(i)} shows ${m[1]} degC, its PLC holds ${tempOf(i)}: ${t.text}`);
-      assert.match(t.text, /DE-vel 1\.\d+ mm\/s/, `${asset(i)}: ${t.text}`);
+      // channels in words, units as people write them (°C, not degC)
+      const m = /^motor temperature = (\d+(?:\.\d+)?) °C$/.exec(t.values['motor-temp'] ?? '');
+      assert.ok(m, `${asset(i)}: ${JSON.stringify(t.values)}`);
+      assert.ok(Math.abs(Number(m[1]) - tempOf(i)) <= 0.15, `${asset(i)} shows ${m[1]} °C, its PLC holds ${tempOf(i)}: ${t.text}`);
+      assert.match(t.values['DE-vel'] ?? '', /^vibration, drive end = 1\.\d+ mm\/s$/, `${asset(i)}: ${JSON.stringify(t.values)}`);
+      assert.doesNotMatch(t.text, /degC|DE-vel|motor-temp/, `${asset(i)}: no tag names: ${t.text}`);
+      assert.match(t.state === 'learning' ? t.text : 'learning 0 %', /learning \d+ %/, `${asset(i)}: state and figure apart: ${t.text}`);
       assert.ok(/line-\d/.test(t.text), `${asset(i)} shows its line: ${t.text}`);
     }
     assert.deepStrictEqual(orders(), [], 'no work order while every machine runs normally');
@@ -145,9 +156,26 @@ describe('flows/plant-modbus.json: 120 registered machines on 15 PLCs through on
     const wo = await waitFor('a work order', () => orders()[0], 60_000, 500);
     const alarmTile = await waitFor(`the ${asset(ALARM)} tile in alarm with its work order`, async () => {
       const t = (await tiles()).find((x) => x.asset === asset(ALARM));
-      return t && t.state === 'alarm' && /Work order #\d+ P\d/.test(t.text) ? t : null;
+      return t && t.state === 'alarm' && /Work order #\d+ · priority \d · open/.test(t.text) ? t : null;
     }, 30_000, 1000);
     console.log(`      ${alarmTile.text}`);
+    // the same page in German, on a TV and a phone: words, units, no horizontal overflow
+    for (const viewport of [{ width: 1920, height: 1080 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      await page.goto(`${red.url}/dashboard/plant?lang=de`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      const de = await waitFor('the German plant page', async () => {
+        const t = (await tiles()).find((x) => x.asset === asset(ALARM));
+        return t && /Auftrag #\d+ · Priorität \d · offen/.test(t.text) ? t : null;
+      }, 30_000, 1000);
+      assert.match(de.text, /Alarm · Zustand \d+/, de.text);
+      assert.match(de.values['motor-temp'] ?? '', /^Motortemperatur = \d+,\d+ °C$/);
+      const head = (await page.locator('[data-plant-summary]').innerText()).trim();
+      assert.match(head, /^120 Maschinen · \d+ senden Daten · 1 im Alarm · 1 offene Aufträge$/, head);
+      assert.strictEqual((await page.locator('[data-lang-toggle]').innerText()).trim(), 'English');
+      assert.strictEqual(await page.title(), 'Werk');
+      const over = (await page.evaluate(`(() => { const w = window.innerWidth; const wide = [...document.querySelectorAll('body *')].filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > w + 0.5; }).length; return [document.scrollingElement.scrollWidth, w, wide]; })()`)) as number[];
+      assert.ok(over[0] <= over[1] && over[2] === 0, `plant page ${viewport.width}: ${JSON.stringify(over)}`);
+    }
     console.log(`      work order: P${wo.priority} ${wo.severity}: ${wo.evidence}`);
     const all = orders();
     assert.strictEqual(all.length, 1, `one work order, got ${all.map((o) => o.asset).join(', ')}`);
