@@ -359,7 +359,8 @@ exports.reportTriggers = function () {
   // The report of all assets (payload without asset) feeds the stock KPI table of the Widgets page.
   // Also every machine with condition data (the capper press has PLC tags, no simulated clock here).
   const withData = Object.keys(((flow.get('lineState') || {}).assets) || {});
-  const kpiIds = running.concat(withData.filter((id) => !running.includes(id))).sort();
+  // (at most 50 rows: a plant's register belongs on the plant page, not in this demo's table)
+  const kpiIds = running.concat(withData.filter((id) => !running.includes(id))).sort().slice(0, 50);
   const kpi = kpiIds.map((id) => ({ topic: 'kpi', payload: { asset: id } })).concat([{ topic: 'kpi', payload: {} }]);
   // rel-buffer advises as of the filler's simulated day (its demand is counted in simulated days).
   const fillerTs = simTs['filler-1'];

@@ -562,8 +562,8 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
       const t = await v1Tiles(page);
       return t.length === 5 && t.every((x) => /^(\d+|--)$/.test(x.health)) && t.some((x) => /^\d+$/.test(x.health)) ? t : null;
     }, 60_000);
-    // the four waveform machines and the capper press (PLC tags only), in the order of their ids
-    assert.deepStrictEqual(tiles.map((t) => t.name), ['Compressor', 'Conveyor drive', 'Filler motor', 'Capper press', 'Pump']);
+    // the four waveform machines and the capper press (PLC tags only), in the line's configured order
+    assert.deepStrictEqual(tiles.map((t) => t.name), ['Conveyor drive', 'Pump', 'Filler motor', 'Capper press', 'Compressor']);
     // Live: the update time moves.
     const t1 = await textOf(page, '.v1-updated');
     await waitFor('a newer update', async () => (await textOf(page, '.v1-updated')) !== t1, 10_000);
