@@ -1,0 +1,105 @@
+/**
+ * rel-health's level rule (config rule "level") through HealthMonitor on a real SQLite file, and
+ * rel-rul's level indicator through RulTracker: limits from the false-alarm budget, only a rise
+ * counts, a stream learned under the profile is scored from its stored learning readings.
+ */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig } from '../../nodes/core/condition/health';
+import { levelHealth, levelLimit, levelLimits, levelRuleFires, LEVEL_FAILURE_RATIO } from '../../nodes/core/condition/level-rule';
+import { DEFAULT_RUL, LEVEL_FAILURE_TIMES, RulTracker, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
+import { Rng } from '../../nodes/core/signal/random';
+import { openStore, type StoreHandle } from '../../nodes/core/store';
+import { tmpDir } from '../helpers/red';
+
+const T0 = Date.UTC(2026, 0, 1);
+const DT = 10_000; // a reading every 10 s: 360 an hour
+
+
+describe('condition: rel-health level rule and rel-rul level indicator', () => {
+  let dir: string;
+  let h: StoreHandle;
+  before(() => {
+    dir = tmpDir('rel-cond-level-');
+    h = openStore(path.join(dir, 'level.db'));
+  });
+  after(() => {
+    h.release();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const LEVEL: HealthConfig = { ...DEFAULT_HEALTH, rule: 'level', levelEveryHours: 8 };
+
+  it('limits: one-sided prediction limits from the budget; health 85 / 70 / 10 at the warning limit, the alarm limit and 6.3 x the mean', () => {
+    const rng = new Rng(7);
+    const gauss = () => rng.gauss();
+    const xs = Array.from({ length: 100 }, () => 1 + 0.05 * gauss());
+    const m = { feature: 'rms', index: 0, mean: xs.reduce((a, b) => a + b, 0) / 100, sd: 0, n: 100, perHourReadings: 360 };
+    m.sd = Math.sqrt(xs.reduce((a, x) => a + (x - m.mean) ** 2, 0) / 99);
+    const l = levelLimits(m, 8, 3);
+    // the same limit as the offline rule of level-rule.ts (1 per 8 h, 3 in a row, 360 an hour)
+    const ref = levelLimit(xs, { perHour: 1 / 8, persistence: 3, learn: 100, perHourReadings: 360 });
+    assert.ok(Math.abs(l.alarmLimit - ref.limit) < 1e-12, `${l.alarmLimit} vs ${ref.limit}`);
+    assert.ok(Math.abs(l.alphaAlarm - 3 / (8 * 360)) < 1e-15 && Math.abs(l.alphaWarn - 30 / (8 * 360)) < 1e-15);
+    assert.ok(l.warnLimit < l.alarmLimit && l.warnLimit > m.mean);
+    assert.strictEqual(levelHealth(m, l, m.mean * 0.5), 100, 'a fall is no alarm');
+    assert.ok(Math.abs(levelHealth(m, l, l.warnLimit) - 85) < 1e-9);
+    assert.ok(Math.abs(levelHealth(m, l, l.alarmLimit) - 70) < 1e-9);
+    assert.ok(Math.abs(levelHealth(m, l, LEVEL_FAILURE_RATIO * m.mean) - 10) < 1e-9);
+    assert.strictEqual(levelHealth(m, l, 100 * m.mean), 0);
+    // a larger budget (1 per hour) gives a lower limit
+    assert.ok(levelLimits(m, 1, 3).alarmLimit < l.alarmLimit);
+  });
+
+  it('HealthMonitor with rule "level": no alarm on healthy noise or a fall, alarm at the 3rd reading in a row above the limit; rms missing is refused', async () => {
+    const mon = new HealthMonitor(h.local, LEVEL);
+    const rng = new Rng(11);
+    const gauss = () => rng.gauss();
+    const rms: number[] = [];
+    // 100 learning readings, 2 h of healthy running (720), a fall to 0.6 (1 h), then a rise to 2x
+    for (let i = 0; i < 100 + 720; i++) rms.push(1 + 0.05 * gauss());
+    for (let i = 0; i < 360; i++) rms.push(0.6 + 0.03 * gauss());
+    for (let i = 0; i < 60; i++) rms.push(2 + 0.05 * gauss());
+    const states: string[] = [];
+    let limits: any;
+    for (let i = 0; i < rms.length; i++) {
+      const o = await mon.reading('m1', 'features', { features: { rms: rms[i], kurtosis: 3 + 0.1 * gauss() } }, T0 + i * DT);
+      states.push(o.health.state);
+      if (o.health.level) limits = o.health.level;
+    }
+    const firstAlarm = states.indexOf('alarm');
+    const offline = levelRuleFires(rms, { perHour: 1 / 8, persistence: 3, learn: 100, perHourReadings: 360 });
+    assert.ok(limits && limits.feature === 'rms' && limits.alarmLimit > limits.warnLimit, JSON.stringify(limits));
+    assert.ok(states.slice(100, 100 + 720 + 360).every((s) => s === 'normal'), 'no warning on healthy noise nor on the fall');
+    assert.strictEqual(offline.index, 100 + 720 + 360 + 2, 'the offline rule fires at the third reading of the rise');
+    assert.strictEqual(firstAlarm, offline.index, 'the node alarms where the offline rule fires');
+    await assert.rejects(mon.reading('m2', 'features', { features: { kurtosis: 3 } }, T0), /msg\.payload\.features\.rms/);
+  });
+
+  it('a stream learned with the profile is scored by the level rule from its stored learning readings', async () => {
+    const rng = new Rng(5);
+    const gauss = () => rng.gauss();
+    const prof = new HealthMonitor(h.local, DEFAULT_HEALTH);
+    for (let i = 0; i < 100; i++) await prof.reading('m3', 'features', { features: { rms: 1 + 0.05 * gauss() } }, T0 + i * DT);
+    const lev = new HealthMonitor(h.local, LEVEL);
+    const o = await lev.reading('m3', 'features', { features: { rms: 1 } }, T0 + 100 * DT);
+    assert.ok(o.health.level && Math.abs(o.health.level.mean - 1) < 0.03, JSON.stringify(o.health.level));
+    assert.strictEqual(o.health.score, 100);
+  });
+
+  it('RulTracker, level indicator: failure at 6.3 x the learned mean (4.0-10), exponential model', async () => {
+    assert.deepStrictEqual(defaultThresholdRange('level', LEVEL_FAILURE_TIMES)!.map((v) => Math.round(v * 100) / 100), [3.98, 9.96]);
+    const tr = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'level', threshold: LEVEL_FAILURE_TIMES, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_TIMES), direction: 'above', models: ['exponential'] });
+    // RMS from 2 x the mean 0.5, doubling every hour: 6.3 x is reached after log2(3.15) = 1.66 h
+    let out: any;
+    for (let i = 0; i <= 60; i++) out = await tr.add('r1', 'features', T0 + i * 60_000, 0.5 * 2 * 2 ** (i / 60), true, 'alarm', 0.5);
+    assert.ok(out.rul, out.reason);
+    assert.strictEqual(out.rul.model, 'exponential');
+    assert.ok(Math.abs(out.rul.threshold - 3.15) < 1e-9);
+    assert.ok(Math.abs(out.rul.hours - Math.log2(3.15 / 2)) < 0.02, `${out.rul.hours}`);
+    assert.ok(out.rul.low <= Math.log2(3.98 / 2 / 2) + 0.02 && out.rul.high >= Math.log2(9.96 / 2 / 2) - 0.02, `${out.rul.low}-${out.rul.high}`);
+    const none = await tr.add('r2', 'features', T0, 1, true, 'alarm', undefined);
+    assert.strictEqual(none.rul, null);
+  });
+});
