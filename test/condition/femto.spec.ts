@@ -15,6 +15,20 @@ import { femtoManifest, loadFemto, rmsOf, technicianRule } from './femto';
 /** Every STEP-th snapshot is fed (1 = all of them, one every 10 s). */
 const STEP = 1;
 const T0 = Date.UTC(2012, 0, 1);
+/** Resident memory allowed while the four bearings run (checked every 100 snapshots). */
+const RSS_LIMIT = 1024 * 2 ** 20;
+
+/** What the figures read of a rel-rul output message. */
+function keepRul(m: any): any {
+  const p = m.payload;
+  return { payload: { health: { ts: p.health.ts, state: p.health.state, level: p.health.level }, features: { rms: p.features?.rms }, rul: p.rul, reason: p.reason } };
+}
+
+/** What the figures read of a rel-health state change message. */
+function keepChange(m: any): any {
+  const p = m.payload;
+  return { payload: { asset: p.asset, ts: p.ts, from: p.from, to: p.to, evidence: p.evidence, health: { level: p.health?.level, score: p.health?.score } } };
+}
 
 describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)', function () {
   this.timeout(1_800_000);
@@ -49,20 +63,22 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       { id: 'changes2', type: 'helper' },
       { id: 'rulOut2', type: 'helper' },
     ]);
+    // Only what the figures need is kept of each message, never the message: it carries the
+    // snapshot's samples (rel-vibration passes the payload on), 4,000 snapshots of them per run.
     const changes: any[] = [];
-    getNode('changes').on('input', (m: any) => changes.push(m));
+    getNode('changes').on('input', (m: any) => changes.push(keepChange(m)));
     const ruls: any[] = [];
     const waiters: ((m: any) => void)[] = [];
     getNode('rulOut').on('input', (m: any) => {
-      ruls.push(m);
+      ruls.push(keepRul(m));
       waiters.shift()?.(m);
     });
     const changes2: any[] = [];
-    getNode('changes2').on('input', (m: any) => changes2.push(m));
+    getNode('changes2').on('input', (m: any) => changes2.push(keepChange(m)));
     const ruls2: any[] = [];
     const waiters2: ((m: any) => void)[] = [];
     getNode('rulOut2').on('input', (m: any) => {
-      ruls2.push(m);
+      ruls2.push(keepRul(m));
       waiters2.shift()?.(m);
     });
     // a node error would leave a reading without output: fail at once with the error
@@ -75,6 +91,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     }
     const v1 = getNode('v1');
     const rows: any[] = [];
+    let maxRss = 0;
     for (const rec of man.records) {
       const snaps = loadFemto(DATA, rec, man.samples_per_snapshot);
       assert.strictEqual(snaps.length, rec.snapshot_count);
@@ -95,9 +112,16 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       const r20 = ruls2.length;
       for (const i of fed) {
         const got = Promise.all([new Promise((r) => waiters.push(r)), new Promise((r) => waiters2.push(r))]);
-        v1.receive({ payload: { asset: rec.id, ts: tsOf(i), samples: snaps[i], fs: fsHz, unit: 'g', quantity: 'acceleration' } });
+        // each snapshot in its own buffer, as an acquisition sends it: Node-RED clones a message
+        // wired to two nodes, and cloning a view copies the whole buffer under it (the file)
+        v1.receive({ payload: { asset: rec.id, ts: tsOf(i), samples: snaps[i].slice(), fs: fsHz, unit: 'g', quantity: 'acceleration' } });
         await got;
         assert.deepStrictEqual(errors, [], `snapshot #${i} of ${rec.id}`);
+        if (i % 100 === 0) {
+          const rss = process.memoryUsage.rss();
+          maxRss = Math.max(maxRss, rss);
+          assert.ok(rss < RSS_LIMIT, `snapshot #${i} of ${rec.id}: resident memory ${(rss / 2 ** 20).toFixed(0)} MB (limit ${RSS_LIMIT / 2 ** 20} MB)`);
+        }
       }
       // the one-sided level rule on rel-vibration's RMS (as the runtime computed it), limits from
       // false-alarm budgets: 1 per 8 h and 1 per 168 h of healthy running, 3 in a row (rel-health's
@@ -200,6 +224,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       if (alarms.length) console.log(`        first alarm evidence: ${alarms[0].payload.evidence}`);
       rows.push(row);
     }
+    console.log(`      largest resident memory seen: ${(maxRss / 2 ** 20).toFixed(0)} MB`);
     // rel-health rule "level" -> rel-rul level indicator, pooled over the bearings
     const pooledN = rows.reduce((a, r) => a + r.lv.rn, 0);
     const pooledCov = rows.reduce((a, r) => a + r.lv.rcovered, 0) / Math.max(1, pooledN);

@@ -8,7 +8,7 @@ import fs from 'fs';
 import path from 'path';
 import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig } from '../../nodes/core/condition/health';
 import { levelHealth, levelLimit, levelLimits, levelRuleFires, LEVEL_FAILURE_RATIO } from '../../nodes/core/condition/level-rule';
-import { DEFAULT_RUL, LEVEL_FAILURE_TIMES, RulTracker, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
+import { DEFAULT_RUL, LEVEL_FAILURE_TIMES, MAX_KEPT, RulTracker, decideRul, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
 import { Rng } from '../../nodes/core/signal/random';
 import { openStore, type StoreHandle } from '../../nodes/core/store';
 import { tmpDir } from '../helpers/red';
@@ -101,5 +101,34 @@ describe('condition: rel-health level rule and rel-rul level indicator', () => {
     assert.ok(out.rul.low <= Math.log2(3.98 / 2 / 2) + 0.02 && out.rul.high >= Math.log2(9.96 / 2 / 2) - 0.02, `${out.rul.low}-${out.rul.high}`);
     const none = await tr.add('r2', 'features', T0, 1, true, 'alarm', undefined);
     assert.strictEqual(none.rul, null);
+  });
+
+  it('state stays bounded over a long run: learning rows, RUL points and history do not grow per reading', async () => {
+    // 3,000 readings (8.3 h at one per 10 s), in alarm from reading 1,000 on: what is stored per
+    // stream must not grow with the readings (a plant runs for months)
+    const mon = new HealthMonitor(h.local, LEVEL);
+    const lvl = { ...DEFAULT_RUL, indicator: 'level' as const, threshold: LEVEL_FAILURE_TIMES, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_TIMES), direction: 'above' as const, models: ['exponential' as const] };
+    const tr = new RulTracker(h.local, { ...lvl, windowHours: 1 });
+    const rng = new Rng(13);
+    const N = 3000;
+    for (let i = 0; i < N; i++) {
+      const x = (i < 1000 ? 1 : 1.5 * Math.exp((i - 1000) / 4000)) * (1 + 0.03 * rng.gauss());
+      const o = await mon.reading('b1', 'features', { features: { rms: x } }, T0 + i * DT);
+      await tr.add('b1', 'features', T0 + i * DT, o.health.level ? o.health.level.value : null, o.health.state === 'warning' || o.health.state === 'alarm', o.health.state, o.health.level?.mean);
+      if (i === 999) assert.strictEqual(o.health.state, 'normal');
+    }
+    const count = async (sql: string) => (await h.local.one<{ n: number }>(sql, ['b1']))!.n;
+    assert.strictEqual(await count('SELECT COUNT(*) AS n FROM condition_learning WHERE asset = ?'), 100, 'learning rows: the learning window only');
+    // a 1 h window at one reading per 10 s: 361 points at most (both ends)
+    const kept = await count('SELECT COUNT(*) AS n FROM condition_rul_points WHERE asset = ?');
+    assert.ok(kept >= 300 && kept <= 361, `RUL points: the window only (${kept})`);
+    // history: one row per metric and 10 min bucket (health, anomaly; rul, rul_low, rul_high)
+    const buckets = Math.ceil((N * DT) / DEFAULT_HEALTH.historyMs) + 1;
+    assert.ok((await count('SELECT COUNT(*) AS n FROM condition_history WHERE asset = ?')) <= 5 * buckets, 'history: one row per bucket and metric');
+    // the since-onset window (no windowHours) is capped at MAX_KEPT points in memory and in the store
+    const pts = Array.from({ length: MAX_KEPT }, (_, i) => ({ ts: T0 + i * DT, y: 2 }));
+    const d = decideRul(pts, lvl, 'level', T0 + MAX_KEPT * DT, 2, true, 'alarm', 1);
+    assert.strictEqual(d.points.length, MAX_KEPT);
+    assert.deepStrictEqual(d.writes.cutBefore, [T0 + DT]);
   });
 });
