@@ -69,8 +69,8 @@ function rulConfig(c: RulDef): RulConfig {
     windowHours: cfgNum(c.windowHours, 0, 'windowHours', { min: 0, max: 24 * 365 }),
     minPoints: cfgNum(c.minPoints, DEFAULT_RUL.minPoints, 'minPoints', { min: 3, max: 1000, integer: true }),
     maxPoints: DEFAULT_RUL.maxPoints,
-    // Gebraeel's exponential degradation model for the level (log level linear in time)
-    models: indicator === 'level' ? ['exponential'] : undefined,
+    // the level: Gebraeel's exponential model on the defect's power above the healthy level (rul.ts)
+    models: indicator === 'level' ? ['excess'] : undefined,
     historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Proof on real runs to failure with raw waveforms: FEMTO / PRONOSTIA (IEEE PHM 2012 learning set,
  * 4 bearings), every snapshot fed in time order through rel-vibration -> rel-health -> rel-rul in a
- * real Node-RED runtime with a real SQLite file. Every node runs with its defaults.
+ * real Node-RED runtime with real SQLite files: one chain with every node's defaults, one with the
+ * level rule (rel-vibration "not a power of two: zero-pad", rel-health "Alarm on: the RMS level",
+ * rel-rul "level" indicator).
  */
 import assert from 'assert';
 import fs from 'fs';
@@ -51,13 +53,17 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       // the second rel-health keeps its own streams (same asset and channel): its own store file
       storeNode(path.join(dir, 'femto-level.db'), 'store2'),
       ...man.records.map((r, k) => assetNode({ id: `a${k}`, assetId: r.id, name: r.id, rpm: r.rpm, bearing: 'none' })),
-      { id: 'v1', type: 'rel-vibration', wires: [['h1', 'h2']] },
+      { id: 'v1', type: 'rel-vibration', wires: [['h1']] },
+      // the level chain: frames of 2,560 samples zero-padded, so the RMS is over every sample
+      // (trimmed to 2,048 it would leave a fifth of each snapshot out)
+      { id: 'v2', type: 'rel-vibration', frameMode: 'pad', wires: [['h2']] },
       { id: 'h1', type: 'rel-health', store: 'store1', wires: [['rul1'], ['changes']] },
       { id: 'rul1', type: 'rel-rul', store: 'store1', wires: [['rulOut']] },
       { id: 'changes', type: 'helper' },
       { id: 'rulOut', type: 'helper' },
       // rel-health with "Alarm on: the RMS level" (its default budget, 1 false alarm per 8 running
-      // hours), then rel-rul on that level (failure at 6.3 x the learned mean, 4.0-10: ISO 10816)
+      // hours), then rel-rul on that level (failure at 6.3 x the learned mean, 4.0-10: ISO 10816;
+      // Gebraeel's exponential model on the defect's power above the healthy level)
       { id: 'h2', type: 'rel-health', store: 'store2', rule: 'level', wires: [['rul2'], ['changes2']] },
       { id: 'rul2', type: 'rel-rul', store: 'store2', indicator: 'level', wires: [['rulOut2']] },
       { id: 'changes2', type: 'helper' },
@@ -83,13 +89,14 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     });
     // a node error would leave a reading without output: fail at once with the error
     const errors: string[] = [];
-    for (const id of ['v1', 'h1', 'h2', 'rul1', 'rul2']) {
+    for (const id of ['v1', 'v2', 'h1', 'h2', 'rul1', 'rul2']) {
       getNode(id).on('call:error', (call: any) => {
         errors.push(`${id}: ${call.firstArg}`);
         for (const w of [...waiters.splice(0), ...waiters2.splice(0)]) w(null);
       });
     }
     const v1 = getNode('v1');
+    const v2 = getNode('v2');
     const rows: any[] = [];
     let maxRss = 0;
     for (const rec of man.records) {
@@ -114,7 +121,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         const got = Promise.all([new Promise((r) => waiters.push(r)), new Promise((r) => waiters2.push(r))]);
         // each snapshot in its own buffer, as an acquisition sends it: Node-RED clones a message
         // wired to two nodes, and cloning a view copies the whole buffer under it (the file)
-        v1.receive({ payload: { asset: rec.id, ts: tsOf(i), samples: snaps[i].slice(), fs: fsHz, unit: 'g', quantity: 'acceleration' } });
+        for (const v of [v1, v2]) v.receive({ payload: { asset: rec.id, ts: tsOf(i), samples: snaps[i].slice(), fs: fsHz, unit: 'g', quantity: 'acceleration' } });
         await got;
         assert.deepStrictEqual(errors, [], `snapshot #${i} of ${rec.id}`);
         if (i % 100 === 0) {
@@ -126,7 +133,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       // the one-sided level rule on rel-vibration's RMS (as the runtime computed it), limits from
       // false-alarm budgets: 1 per 8 h and 1 per 168 h of healthy running, 3 in a row (rel-health's
       // dwell), learned over the first 100 snapshots (rel-health's learning), 360 readings an hour
-      const vibRms: number[] = ruls.slice(r0).map((m) => m.payload.features.rms);
+      const vibRms: number[] = ruls2.slice(r20).map((m) => m.payload.features.rms);
       assert.strictEqual(vibRms.length, fed.length);
       const rule = (perHour: number): LevelRuleConfig => ({ perHour, persistence: 3, learn: 100, perHourReadings: 3600 / man.snapshot_interval_s });
       const lvl8 = levelRuleFires(vibRms, rule(1 / 8));
@@ -247,22 +254,19 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     assert.ok(b31.firstWarn >= b31.onset && b31.firstWarn <= b31.techAlarm + 3, `Bearing3_1 first warning #${b31.firstWarn}`);
     assert.ok(b12.early <= 3 && b32.early <= 4, `alarms before the onset: Bearing1_2 ${b12.early}, Bearing3_2 ${b32.early}`);
     assert.ok(b12.first >= 100 && b32.first >= 100, 'no alarm while learning');
-    // The level rule (docs/validation.md, FEMTO): never before the onset on any bearing, at either
-    // budget; at 1 per 8 h no later than the technician on Bearing1_2, 2_2 and 3_1, one snapshot
-    // (10 s) after him on Bearing3_2; at 1 per 168 h later than him except on Bearing1_2.
+    // The level rule (docs/validation.md, FEMTO) on the zero-padded chain's RMS: never before the
+    // onset on any bearing, at either budget; at 1 per 8 h no later than the technician on all four.
     for (const r of rows) assert.ok(r.lvl8 >= r.onset && r.lvl168 >= r.onset, `${r.id}: level rule before the onset (#${r.lvl8}, #${r.lvl168} < #${r.onset})`);
-    for (const r of [b12, b22, b31]) assert.ok(r.lvl8 <= r.techAlarm, `${r.id}: level rule #${r.lvl8} after the technician #${r.techAlarm}`);
-    assert.ok(b32.lvl8 <= b32.techAlarm + 1, `Bearing3_2: level rule #${b32.lvl8}`);
+    for (const r of rows) assert.ok(r.lvl8 <= r.techAlarm, `${r.id}: level rule #${r.lvl8} after the technician #${r.techAlarm}`);
     // rel-health with rule "level" (through the node, default budget 1 per 8 h): no alarm before
-    // the onset on any bearing; no later than the technician on Bearing1_2, 2_2 and 3_1, one
-    // snapshot (10 s) after him on Bearing3_2
+    // the onset on any bearing, and no later than the technician on all four
     for (const r of rows) assert.ok(r.lv.early === 0 && r.lv.first >= r.onset, `${r.id}: rule "level" alarm #${r.lv.first} before the onset #${r.onset}`);
-    for (const r of [b12, b22, b31]) assert.ok(r.lv.first >= 0 && r.lv.first <= r.techAlarm, `${r.id}: rule "level" alarm #${r.lv.first} after the technician #${r.techAlarm}`);
-    assert.ok(b32.lv.first >= 0 && b32.lv.first <= b32.techAlarm + 1, `Bearing3_2: rule "level" alarm #${b32.lv.first}`);
-    // rel-rul on the level after that alarm (failure at 6.3 x the learned mean, 4.0-10, level 0.9):
-    // 86-100 % per bearing with estimates, none on Bearing3_1 (20 points, no significant trend)
+    for (const r of rows) assert.ok(r.lv.first >= 0 && r.lv.first <= r.techAlarm, `${r.id}: rule "level" alarm #${r.lv.first} after the technician #${r.techAlarm}`);
+    // rel-rul on the level after that alarm (failure at 6.3 x the learned mean, 4.0-10, level 0.9,
+    // the excess model): 81 % pooled (Bearing2_2 78 % at 1.1 x the remaining time, Bearing1_2 and
+    // 3_2 100 %), none on Bearing3_1 (20 points, no significant trend)
     assert.ok(pooledN >= 400 && pooledCov >= 0.8, `pooled: ${pooledN} estimates, coverage ${pooledCov}`);
-    assert.ok(b22.lv.rn >= 350 && b22.lv.rcov >= 0.8 && b22.lv.rrel <= 2.5, `Bearing2_2 level RUL: ${b22.lv.rn}, ${b22.lv.rcov}, ${b22.lv.rrel}`);
+    assert.ok(b22.lv.rn >= 350 && b22.lv.rcov >= 0.75 && b22.lv.rrel <= 1.5, `Bearing2_2 level RUL: ${b22.lv.rn}, ${b22.lv.rcov}, ${b22.lv.rrel}`);
     assert.ok(b12.lv.rn >= 20 && b12.lv.rcov >= 0.9 && b32.lv.rn >= 15 && b32.lv.rcov >= 0.9, `level RUL: Bearing1_2 ${b12.lv.rcov} of ${b12.lv.rn}, Bearing3_2 ${b32.lv.rcov} of ${b32.lv.rn}`);
     assert.strictEqual(b31.lv.rn, 0, 'Bearing3_1: no level RUL estimate');
     // rel-rul after the first alarm (node defaults: failure at health 10, range 5-15, level 0.9)

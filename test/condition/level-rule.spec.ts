@@ -9,6 +9,7 @@ import path from 'path';
 import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig } from '../../nodes/core/condition/health';
 import { levelHealth, levelLimit, levelLimits, levelRuleFires, LEVEL_FAILURE_RATIO } from '../../nodes/core/condition/level-rule';
 import { DEFAULT_RUL, LEVEL_FAILURE_TIMES, MAX_KEPT, RulTracker, decideRul, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
+import { estimateRul } from '../../nodes/core/condition/rul';
 import { Rng } from '../../nodes/core/signal/random';
 import { openStore, type StoreHandle } from '../../nodes/core/store';
 import { tmpDir } from '../helpers/red';
@@ -101,6 +102,27 @@ describe('condition: rel-health level rule and rel-rul level indicator', () => {
     assert.ok(out.rul.low <= Math.log2(3.98 / 2 / 2) + 0.02 && out.rul.high >= Math.log2(9.96 / 2 / 2) - 0.02, `${out.rul.low}-${out.rul.high}`);
     const none = await tr.add('r2', 'features', T0, 1, true, 'alarm', undefined);
     assert.strictEqual(none.rul, null);
+  });
+
+  it('RulTracker, level indicator with the excess model (the node default): the defect power above the healthy level grows exponentially', async () => {
+    const tr = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'level', threshold: LEVEL_FAILURE_TIMES, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_TIMES), direction: 'above', models: ['excess'] });
+    // healthy RMS 0.5 plus a defect whose own RMS doubles every hour from 1 (powers add): after 1 h
+    // the level is sqrt(0.25 + 4); 6.3 x 0.5 = 3.15 is reached when the defect RMS is
+    // sqrt(3.15^2 - 0.25), log2(that / 2) h later
+    let out: any;
+    for (let i = 0; i <= 60; i++) out = await tr.add('x1', 'features', T0 + i * 60_000, Math.sqrt(0.25 + 4 ** (i / 60)), true, 'alarm', 0.5);
+    assert.ok(out.rul, out.reason);
+    assert.strictEqual(out.rul.model, 'excess');
+    const at = (level: number) => Math.log2(Math.sqrt(level * level - 0.25) / 2);
+    assert.ok(Math.abs(out.rul.hours - at(3.15)) < 0.02, `${out.rul.hours} vs ${at(3.15)}`);
+    // the low end of the range (3.98 x 0.5 = 1.99) is already passed: low 0; high at 9.96 x 0.5
+    assert.strictEqual(out.rul.low, 0);
+    assert.ok(out.rul.high >= at(4.98) - 0.02, `${out.rul.high} vs ${at(4.98)}`);
+    // rate at the last point: d/dt sqrt(0.25 + 4^t) = ln 4 4^t / (2 level), per day
+    assert.ok(Math.abs(out.rul.ratePerDay - (24 * Math.log(4) * 4) / (2 * Math.sqrt(4.25))) < 0.5, `${out.rul.ratePerDay}`);
+    // a falling indicator, or no healthy level, has no excess model
+    const r = estimateRul([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((y, i) => ({ ts: T0 + i * 60_000, y })), { threshold: 0.5, direction: 'below', models: ['excess'], offset: 1 });
+    assert.ok(r.rul === null && /excess fit needs/.test(r.reason), JSON.stringify(r));
   });
 
   it('state stays bounded over a long run: learning rows, RUL points and history do not grow per reading', async () => {

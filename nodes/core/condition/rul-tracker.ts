@@ -11,7 +11,7 @@
 import { InputError } from '../errors';
 import type { Query, Store } from '../store/types';
 import { addRulPoint, clearRulPoints, migrateCondition, queryHistory, recordHistory, rulPoints, type HistoryQuery, type HistoryResult } from './repo';
-import { estimateRul, type Direction, type Rul } from './rul';
+import { estimateRul, type Direction, type Rul, type RulModel } from './rul';
 
 export interface RulConfig {
   /**
@@ -34,8 +34,8 @@ export interface RulConfig {
   minPoints: number;
   maxPoints: number;
   historyMs: number;
-  /** Models fitted (default both; the level indicator: exponential, Gebraeel's degradation model). */
-  models?: readonly ('linear' | 'exponential')[];
+  /** Models fitted (default linear and exponential; rel-rul's level indicator: excess, Gebraeel's model on the defect's power above the healthy level). */
+  models?: readonly RulModel[];
   /**
    * Whose points these are (rel-rul passes its node id): trackers with different keys on one store
    * keep separate points, so a windowed tracker cannot delete the points another one (say, on the
@@ -144,7 +144,7 @@ export function decideRul(
   if (!(k > 0)) return { points: next, writes: w, out: { rul: null, reason: 'no learned level (msg.payload.health.level.mean) to scale the failure level' } };
   const threshold = cfg.threshold * k;
   const range: [number, number] | undefined = cfg.thresholdRange ? [cfg.thresholdRange[0] * k, cfg.thresholdRange[1] * k] : undefined;
-  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models });
+  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined });
   if (!r.rul) return { points: next, writes: w, out: { rul: null, reason: r.reason } };
   const { failureTs, ...rest } = r.rul;
   w.history.push({ metric: 'rul', value: rest.hours }, { metric: 'rul_low', value: rest.low });
