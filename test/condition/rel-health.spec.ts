@@ -188,7 +188,7 @@ describe('rel-health', function () {
     assert.strictEqual(changes[0]?.payload.to, 'alarm', JSON.stringify(changes.map((c) => c.payload.to)));
     assert.strictEqual(changes[0].payload.ts, T0 + 32 * 10 * MIN, 'at the third reading above the limit');
     const last = ruls[ruls.length - 1].payload.rul;
-    assert.ok(last && last.model === 'exponential' && last.direction === 'above', JSON.stringify(ruls[ruls.length - 1].payload));
+    assert.ok(last && last.model === 'excess' && last.direction === 'above', JSON.stringify(ruls[ruls.length - 1].payload));
     assert.ok(Math.abs(last.threshold - 6.3 * lv.mean) < 1e-4 * lv.mean, `${last.threshold} vs 6.3 x ${lv.mean}`);
     assert.ok(last.low <= last.hours && last.hours <= last.high);
     // a frame without rms is refused, naming the property
