@@ -66,7 +66,7 @@ describe('ui: npm start prepares the Node-RED user directory', function () {
     const of = (t: string) => demo.filter((n: any) => n.type === t);
     assert.strictEqual(of('rel-store').length, 1);
     assert.strictEqual(of('rel-store')[0].file, 'reliability.db');
-    assert.deepStrictEqual(of('rel-asset').map((n: any) => n.name), ['Conveyor drive', 'Pump', 'Compressor', 'Filler motor', 'Capper press']);
+    assert.deepStrictEqual(of('rel-asset').map((n: any) => n.name), ['Conveyor drive', 'Pump', 'Filler motor', 'Capper press', 'Compressor'], 'in the line\'s order (the floor pages show the tiles in it)');
     // four waveform machines and the capper press with PLC tags only (its own chain: rel-health machine mode)
     const scalar = of('rel-simulator').filter((n: any) => n.kind === 'scalar');
     assert.deepStrictEqual(scalar.map((n: any) => [n.assetId, n.wires[0].map((id: string) => demo.find((x: any) => x.id === id)?.type)]), [['press-1', ['rel-health']]]);
