@@ -85,7 +85,7 @@ exports.lineState = function () {
       for (const id of order) {
         const s = S.assets[id];
         const t = tiles[id];
-        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null };
+        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
       }
       out[1] = { topic: 'detail', payload: { assets: detail, order, tz: TZ, updatedAt: new Date().toISOString() } };
       S.heavyDirty = false;

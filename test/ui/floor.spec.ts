@@ -354,13 +354,13 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     assert.match(await page.locator('[data-tags-only]').innerText(), /PLC tags only/);
     // the conveyor: the diagnosis names the measured and the expected frequency; the chart marks the expected one in words
     await page.locator('[data-pick="conveyor-1"]').click();
-    const sentence = await waitFor('the fault sentence', async () => {
-      const f = page.locator('[data-fault="bearing-outer-race"] .rel-fault-sentence');
-      return (await f.count()) ? (await f.innerText()).trim() : null;
+    // (one read of the page: a new frame re-renders both together)
+    const [sentence, mark] = await waitFor('the fault sentence and the envelope chart', async () => {
+      const both = (await page.evaluate(`[document.querySelector('[data-fault="bearing-outer-race"] .rel-fault-sentence'), document.querySelector('[data-chart="envelope"] text[data-defect="BPFO"]')].map((e) => (e ? e.textContent.replace(/\\s+/g, ' ').trim() : ''))`)) as string[];
+      return both[0] && both[1] ? both : null;
     }, 60_000);
     const expected = /expected (\d+)\s?Hz for the outer ring/.exec(sentence);
     assert.ok(expected, sentence);
-    const mark = (await page.locator('[data-chart="envelope"] text[data-defect="BPFO"]').textContent())!.trim();
     assert.strictEqual(mark, `outer ring ${expected[1]} Hz`, `the chart marks what the sentence calls expected: ${mark} / ${sentence}`);
     assert.match(await page.locator('[data-chart="envelope"]').innerText(), /outer ring \(BPFO\), inner ring \(BPFI\), rolling elements \(BSF\), cage \(FTF\)/);
     const chartPx = (await page.evaluate(`Math.min(...[...document.querySelectorAll('[data-chart] svg text')].map((t) => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a))`)) as number;
