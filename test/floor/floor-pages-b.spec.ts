@@ -4,12 +4,12 @@
  * like `npm start`, 127.0.0.1, free port, temporary user directory) runs flows/demo-line.json with
  * the simulators accelerated until the conveyor's bearing fault has opened its work order. Checked
  * in English and German at 1920x1080 and 390x844:
- * - maintenance: the KPI row of the machine with an open failure says so (failure open since, the
- *   order, not counted until completed) and the panel says what a failure is; PM tasks and spare
+ * - maintenance: the KPI row of the machine with an open corrective order says so (open since, the
+ *   order, counts as a failure if completed with downtime) and the panel says what a failure is; PM tasks and spare
  *   parts in the page's language; reorder points whole parts; "Your name" and "Assign to" say
  *   which name goes where; the condition order's title in the page's language;
- * - Kanban: whole units with their unit, the safety margin in words and %, a legend for every
- *   card colour drawn;
+ * - Kanban: whole units with their unit, the demand per day a rate with one decimal, the safety
+ *   margin in words and %, a legend for every card colour drawn;
  * - technician: the order's title in the page's language;
  * - Widgets: group titles, table column titles in words and in the page's language, times to the
  *   minute in the plant's time zone, no node or field names;
@@ -22,30 +22,11 @@ import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
 import { labelSheet } from '../../nodes/core/floor';
+import { noOverflow } from '../helpers/overflow';
 
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
 const LANGS = ['en', 'de'] as const;
-
-async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; wide: string[] }> {
-  return (await page.evaluate(`(() => {
-    const w = window.innerWidth;
-    const wide = [];
-    for (const e of document.querySelectorAll('body *')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) continue;
-      const st = getComputedStyle(e);
-      if (st.visibility === 'hidden' || st.display === 'none') continue;
-      if (r.width > w + 0.5 || r.right > w + 0.5) wide.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
-    }
-    return { scrollWidth: document.scrollingElement.scrollWidth, innerWidth: w, wide: wide.slice(0, 12) };
-  })()`)) as { scrollWidth: number; innerWidth: number; wide: string[] };
-}
-
-async function noOverflow(page: Page, what: string): Promise<void> {
-  const o = await overflow(page);
-  assert.ok(o.scrollWidth <= o.innerWidth && !o.wide.length, `${what}: ${JSON.stringify(o)}`);
-}
 
 const text = async (page: Page, sel: string): Promise<string> => ((await page.locator(sel).first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
 
@@ -104,12 +85,12 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
     if (red) await red.stop();
   });
 
-  it('maintenance: the open failure in the KPI row, demo data and titles in the page\'s language, whole parts, which name goes where', async function () {
+  it('maintenance: the open corrective order in the KPI row, demo data and titles in the page\'s language, whole parts, which name goes where', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
     await page.goto(`${red.url}/dashboard/maintenance?lang=en`);
     // the conveyor's bearing fault opens its work order; its KPI row has figures
     const row = '[data-kpi="conveyor-1"]';
-    await waitFor('the conveyor\'s open failure in its KPI row', async () => (await page.locator(`${row} [data-open-failure]`).count()) > 0, 240_000);
+    await waitFor('the conveyor\'s open corrective order in its KPI row', async () => (await page.locator(`${row} [data-open-failure]`).count()) > 0, 240_000);
     for (const lang of LANGS) {
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(viewport);
@@ -118,9 +99,10 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
         await page.locator('[data-part]').first().waitFor({ timeout: 30_000 });
         const de = lang === 'de';
         const open = await text(page, `${row} [data-open-failure]`);
-        assert.match(open, de ? /^Ausfall offen seit .+ · WO-\d{6} .+ · zählt erst nach Erledigung$/ : /^failure open since .+ · WO-\d{6} .+ · not counted until completed$/, open);
+        assert.match(open, de ? /^Instandsetzungsauftrag offen seit .+ · WO-\d{6} .+ · zählt als Ausfall, wenn mit Stillstand erledigt$/ : /^corrective order open since .+ · WO-\d{6} .+ · counts as a failure if completed with downtime$/, open);
+        assert.doesNotMatch(open, de ? /Ausfall offen/ : /failure open/, 'an open order is not called a failure');
         assert.match(await text(page, `${row} [data-col="open-failures"]`), de ? /^\+ \d+ offen$/ : /^\+ \d+ open$/);
-        assert.match(await text(page, '[data-kpi-counts]'), de ? /Ausfall zählt hier, sobald sein Instandsetzungsauftrag erledigt ist/ : /failure counts here once its corrective work order is completed/);
+        assert.match(await text(page, '[data-kpi-counts]'), de ? /Ausfall zählt hier, sobald sein Instandsetzungsauftrag mit Stillstand erledigt ist: eine Maschine mit offenem Instandsetzungsauftrag/ : /failure counts here once its corrective work order is completed with downtime: a machine with an open corrective order/);
         // PM tasks and spare parts in the page's language
         const pm = await page.locator('[data-table="pm"] [data-col="task"]').allTextContents();
         const parts = await page.locator('[data-table="spares"] [data-col="name"]').allTextContents();
@@ -137,8 +119,11 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
         assert.ok(rop.length >= 7 && rop.every((x) => /^\d+$/.test(x.trim())), `reorder points ${rop}`);
         // which name goes where
         assert.match(await text(page, '[data-name-hint]'), de ? /wer Sie sind/ : /who you are/);
-        const assignTo = page.locator('.rel-assign-to').first();
-        if (await assignTo.count()) assert.match(((await assignTo.textContent()) ?? '').trim(), de ? /^Zuweisen an/ : /^Assign to/);
+        // the conveyor's open order has an "Assign to" field while it is open or assigned
+        await page.locator('.rel-assign-to').first().waitFor({ timeout: 30_000 });
+        const assignTo = page.locator('.rel-assign-to');
+        assert.ok((await assignTo.count()) > 0, 'an open order with "Assign to"');
+        assert.match(((await assignTo.first().textContent()) ?? '').trim(), de ? /^Zuweisen an/ : /^Assign to/);
         // the condition order's title in the page's language
         const titles = await page.locator(`[data-wo-status] [data-wo-title]`).allTextContents();
         const cond = titles.find((x) => /Outer ring|Außenring|bearing|Lager/.test(x));
@@ -151,7 +136,7 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
     await page.close();
   });
 
-  it('Kanban: whole units with their unit, the safety margin in words, a legend for every card colour', async function () {
+  it('Kanban: whole units with their unit, demand per day with one decimal, the safety margin in words, a legend for every card colour', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
     for (const lang of LANGS) {
       for (const [size, viewport] of Object.entries(SIZES)) {
@@ -167,7 +152,10 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
           const fig = await page.locator(`${b} ${sel}`).evaluate((e: any) => e.parentElement.textContent.replace(/\s+/g, ' ').trim());
           assert.match(fig, de ? /\d Stück$/ : /\d units$/, `${sel} has its unit: ${fig}`);
         }
-        assert.match(await text(page, `${b} [data-whole-note]`), de ? /ganze Stück aufgerundet/ : /rounded up to whole units/);
+        // the demand is a rate: one decimal (0.2 per day does not read "1 units per day")
+        const demand = await text(page, `${b} .rel-buf-demand`);
+        assert.match(demand, de ? /^(\d+|\d{1,3}(\.\d{3})+),\d$/ : /^(\d+|\d{1,3}(,\d{3})+)\.\d$/, `demand ${lang}: ${demand}`);
+        assert.match(await text(page, `${b} [data-whole-note]`), de ? /ganze Stück aufgerundet.*Bedarf ist eine Rate, mit einer Nachkommastelle/ : /rounded up to whole units.*demand is a rate, shown with one decimal/);
         // the item by name, its id beside it
         assert.match(await text(page, '[data-loop="caps-38mm"] .rel-kb-item'), de ? /^Verschlusskappen 38 mm caps-38mm$/ : /^Caps 38 mm caps-38mm$/);
         // the margin in words and %, no bare Greek letter with a fraction

@@ -215,8 +215,9 @@ describe('text: floor screens (times, stale data, RUL on a tile, page dictionary
   it('every t(\'key\') in the floor pages is in the dictionary', () => {
     const dir = path.join(__dirname, '..', '..', '..', 'scripts', 'demo', 'ui');
     const used = new Set<string>();
-    for (const f of ['line', 'asset', 'maintenance', 'kanban']) {
-      const src = fs.readFileSync(path.join(dir, `${f}.vue`), 'utf8');
+    // every floor page, the navigation template and the methods pasted into them all (i18n.js)
+    for (const f of ['line.vue', 'asset.vue', 'maintenance.vue', 'kanban.vue', 'tech.vue', 'nav.vue', 'i18n.js']) {
+      const src = fs.readFileSync(path.join(dir, f), 'utf8');
       for (const m of src.matchAll(/\bt\('([\w.-]+)'\)/g)) used.add(m[1]);
       // t('state.' + a.state): the prefix names a family of keys
       for (const m of src.matchAll(/\bt\('([\w.-]+\.)' \+/g)) assert.ok(Object.keys(DICT.en).some((k) => k.startsWith(m[1])), `${f}: no key ${m[1]}*`);
@@ -224,5 +225,28 @@ describe('text: floor screens (times, stale data, RUL on a tile, page dictionary
     assert.ok(used.size > 50, `${used.size} keys used`);
     assert.deepStrictEqual([...used].filter((k) => !(k in DICT.en)), []);
     for (const s of ['learning', 'normal', 'warning', 'alarm', 'stopped', 'stale', 'nodata']) assert.ok(`state.${s}` in DICT.en, `state.${s}`);
+  });
+
+  it('the Widgets page: every group title, table column and chart or table label nav.vue translates has its widgets.* key in en and de', () => {
+    // nav.vue looks the keys up with has(): a missing one would silently stay English
+    const flow = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'flows', 'demo-line.json'), 'utf8')) as any[];
+    const groups = flow.filter((n) => n.type === 'ui-group' && n.page === 'page-widgets');
+    const ids = new Set(groups.map((g) => g.id));
+    const widgets = flow.filter((n) => ids.has(n.group));
+    const need: [string, string][] = groups.map((g) => [`widgets.group.${g.id}`, g.name]);
+    for (const w of widgets) {
+      if (w.type === 'ui-chart' || w.type === 'ui-table') need.push([`widgets.label.${w.id}`, w.label]);
+      for (const c of w.type === 'ui-table' ? w.columns : []) need.push([`widgets.col.${c.key}`, c.title]);
+    }
+    // the OEE gauges' figures (not the machines' names, nor the abbreviation OEE)
+    for (const w of widgets) if (w.type === 'ui-gauge' && /^w-oee-/.test(w.id) && w.title !== 'OEE') need.push([`widgets.label.${w.id}`, w.title]);
+    const tables = widgets.filter((w) => w.type === 'ui-table');
+    assert.ok(groups.length >= 7 && tables.length >= 4 && tables.every((t) => t.columns.length >= 5) && widgets.some((w) => w.type === 'ui-chart'), `${groups.length} groups, ${tables.length} tables`);
+    const d = DICT as unknown as Record<'en' | 'de', Record<string, string>>;
+    assert.deepStrictEqual(need.filter(([k]) => !(k in d.en) || !(k in d.de)).map(([k]) => k), [], 'widgets.* keys missing');
+    // the English text is the flow's own (the page reads the same before and after nav.vue runs)
+    assert.deepStrictEqual(need.filter(([k, en]) => d.en[k] !== en).map(([k, en]) => `${k}: flow "${en}", dictionary "${d.en[k]}"`), []);
+    // and the German is German, not the English copied
+    assert.deepStrictEqual(need.filter(([k]) => d.de[k] === d.en[k] && !/^(MTBF|MTTR|Status|Text)\b/.test(d.en[k])).map(([k]) => k), []);
   });
 });

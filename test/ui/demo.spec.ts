@@ -11,6 +11,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { woNumber } from '../../nodes/core/cmms/work-orders';
+import { parseOrderTitle } from '../../nodes/core/text/order-title';
 import { ROOT, admin, problems, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
 
 
@@ -489,14 +490,24 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     }, 20_000);
     let d = db();
     try {
-      const all = d.prepare('SELECT id, asset, mode, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
+      const all = d.prepare('SELECT id, asset, mode, title, source, dedup_key, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
+      // the machines' names as rel-work-order writes them into titles (the rel-asset nodes)
+      const machine = new Map<string, string>(start.readFlow('demo-line.json').filter((n: any) => n.type === 'rel-asset').map((n: any) => [n.assetId, n.name]));
+      let detected = 0;
       for (const r of woRows) {
         const w = all.find((x) => woNumber(x.id) === r.number);
         assert.ok(w, `${r.number} is in the store`);
-        assert.deepStrictEqual([r.priority], [String(w.priority)], r.number);
+        assert.deepStrictEqual([r.title, r.priority], [w.title, String(w.priority)], r.number);
+        // the asset and the fault mode: the title of an order the demo detected names this order's finding and machine
+        // (not the rows this spec wrote into the store itself: dedup key ui-test-*, hostile or typed titles)
+        if (w.source === 'condition' && !String(w.dedup_key ?? '').startsWith('ui-test')) {
+          detected++;
+          assert.ok(parseOrderTitle({ title: r.title, mode: w.mode, asset: w.asset, assetName: machine.get(w.asset) }), `${r.number}: "${r.title}" is ${w.mode} on ${w.asset}`);
+        }
         // times in the plant's time zone (the demo: UTC), to the minute, not ISO field values
         assert.match(r.createdAt, /^\d{4}-\d\d-\d\d \d\d:\d\d$/, r.number);
       }
+      assert.ok(detected >= 1, 'the conveyor\'s detected order is listed');
       // The table shows the demo's last list: every open order (new ones too, whatever the store holds).
       const open = all.filter((x) => ['open', 'assigned', 'in-progress', 'on-hold'].includes(x.status));
       assert.ok(open.length >= 1 && woRows.length >= open.length - 1 && woRows.length <= open.length + 1, `${woRows.length} rows for ${open.length} open work orders`);
@@ -511,10 +522,13 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     }, 150_000);
     d = db();
     try {
-      const open = d.prepare("SELECT id, station, kind, state, level FROM jit_andon_call WHERE state != 'resolved'").all() as any[];
+      const open = d.prepare("SELECT id, station, kind, state, level, raised_at FROM jit_andon_call WHERE state != 'resolved'").all() as any[];
+      // the table has no id column: a call is its machine, its kind and the minute it was raised (plant time zone), which must name one call
+      const minute = new Intl.DateTimeFormat('sv-SE', { timeZone: process.env.TZ || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
       for (const r of andon) {
-        const c = open.find((x) => x.station === r.station && x.kind === r.kind);
-        assert.ok(c, `call ${r.station} ${r.kind} is open in the store`);
+        const same = open.filter((x) => x.station === r.station && x.kind === r.kind && minute.format(new Date(Number(x.raised_at))) === r.raisedAt);
+        assert.strictEqual(same.length, 1, `call ${r.station} ${r.kind} raised ${r.raisedAt}: ${same.length} open in the store (${JSON.stringify(open)})`);
+        const c = same[0];
         assert.deepStrictEqual([r.station, r.kind, r.state], [c.station, c.kind, c.state], `call ${c.id}`);
         assert.ok(Number(r.level) <= c.level + 1 && Number(r.level) >= c.level - 1, `call ${c.id} level ${r.level} vs ${c.level}`);
       }

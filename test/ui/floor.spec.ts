@@ -14,6 +14,7 @@ import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
 import { storedWorkOrders } from '../helpers/fixtures';
+import { overflow } from '../helpers/overflow';
 
 
 const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
@@ -63,22 +64,6 @@ async function feed(red: RunningRed, ids: string[]): Promise<void> {
   const frames = ids.map((asset, i) => ({ asset, channel: 'DE-vel', features: { velocityRms: 1 + (i % 7) / 10, isoZone: 'A' }, health: { score: 80 + (i % 20), state: i % 17 === 3 ? 'warning' : 'normal', learned: 1 } }));
   const res = await fetch(`${red.url}/floor-feed`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ frames }) });
   assert.strictEqual(res.status, 200);
-}
-
-/** Horizontal overflow: the page's scroll width and every visible element reaching past the viewport. */
-async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; wide: string[] }> {
-  return (await page.evaluate(`(() => {
-    const w = window.innerWidth;
-    const wide = [];
-    for (const e of document.querySelectorAll('body *')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) continue;
-      const st = getComputedStyle(e);
-      if (st.visibility === 'hidden' || st.display === 'none') continue;
-      if (r.width > w + 0.5 || r.right > w + 0.5) wide.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
-    }
-    return { scrollWidth: document.scrollingElement.scrollWidth, innerWidth: w, wide: wide.slice(0, 12) };
-  })()`)) as { scrollWidth: number; innerWidth: number; wide: string[] };
 }
 
 describe('ui: the floor pages in English and German, on a TV and a phone', function () {

@@ -215,7 +215,7 @@ export class SparesRepo {
       'INSERT INTO cmms_stock_moves (part, ts, kind, qty, wo_id, actor, note, on_hand, reserved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [m.part, m.ts, kind, m.qty, m.wo ?? null, m.by ?? '', m.note ?? '', r.on_hand, r.reserved],
     );
-    await this.checkCrossing(q, m.part, m.ts, r);
+    await this.checkCrossing(q, m.part, m.ts, r, m.qty !== 0);
   }
 
   async receive(m: MoveInput, q?: Query): Promise<PartStock> {
@@ -350,11 +350,18 @@ export class SparesRepo {
     return stockOf(r, await this.demand(q, r, now));
   }
 
-  /** Mark a crossing of the reorder point (once per crossing) for the next drainSignals(). */
-  private async checkCrossing(q: Query, part: string, ts: number, row?: PartRow): Promise<void> {
+  /**
+   * Mark a crossing of the reorder point (once per crossing) for the next drainSignals(). After a
+   * stock move (`moved`) at the whole reorder point; without one (the periodic check, new master
+   * data, a count that changes nothing) only at the exact D*L + SS: rounding up alone never sends
+   * a pull signal without a stock movement (a part at available = ceil(ROP) whose flag was stored
+   * under the exact rule is signalled at its next move, or when the exact figure reaches it).
+   */
+  private async checkCrossing(q: Query, part: string, ts: number, row?: PartRow, moved = false): Promise<void> {
     const r = row ?? (await this.need(q, part));
-    const s = await this.stock(q, r, ts);
-    if (s.belowReorderPoint && !r.below_rop) {
+    const d = await this.demand(q, r, ts);
+    const s = stockOf(r, d);
+    if (s.belowReorderPoint && !r.below_rop && (moved || s.available <= reorderPoint(ropInput(r, d)) + EPS)) {
       await q.run('UPDATE cmms_parts SET below_rop = 1, signal_pending = 1, pending_qty = ? WHERE part = ? AND below_rop = 0', [s.orderQuantity, part]);
     } else if (!s.belowReorderPoint && r.below_rop) {
       await q.run('UPDATE cmms_parts SET below_rop = 0, signal_pending = 0 WHERE part = ? AND below_rop = 1', [part]);
@@ -410,9 +417,14 @@ export class SparesRepo {
   }
 }
 
+/** The reorder-point inputs of a part's row and its demand. */
+function ropInput(r: PartRow, d: { mean: number; sd: number }): SafetyStockInput {
+  return { demandPerDay: d.mean, demandSd: d.sd, leadDays: r.lead_mean_days, leadSd: r.lead_sd_days, z: r.z };
+}
+
 /** A part's stock figures from its row and its demand (pure). */
 export function stockOf(r: PartRow, d: { mean: number; sd: number; estimated: boolean }): PartStock {
-  const input = { demandPerDay: d.mean, demandSd: d.sd, leadDays: r.lead_mean_days, leadSd: r.lead_sd_days, z: r.z };
+  const input = ropInput(r, d);
   const ss = safetyStock(input);
   // A part is counted in whole pieces: the reorder point is D*L + SS rounded up (1.5 -> 2; never
   // below the service level of z). The pure reorderPoint() keeps the exact figure.

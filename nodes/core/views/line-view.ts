@@ -294,12 +294,13 @@ export class LineFigures {
     return n;
   }
 
-  /** Titles in both languages (orderTitleIn) for the open and done orders, newest last, at most `max`. */
-  orderTitles(names: ReadonlyMap<string, string>, max = 300): Record<string, Record<Lang, string>> {
+  /** Titles in both languages (orderTitleIn) for the open and done orders, newest last, at most `max`; `names`: asset id -> its names, the current one first. */
+  orderTitles(names: ReadonlyMap<string, readonly string[]>, max = 300): Record<string, Record<Lang, string>> {
     const out: Record<string, Record<Lang, string>> = {};
     const list = [...this.orders.entries()].filter(([, o]) => o.title && o.status !== 'closed' && o.status !== 'cancelled').slice(-max);
     for (const [id, o] of list) {
-      const stored = { title: o.title, mode: o.mode, asset: o.asset, assetName: names.get(o.asset) };
+      const known = names.get(o.asset) ?? [];
+      const stored = { title: o.title, mode: o.mode, asset: o.asset, assetName: known[0], names: known.slice(1) };
       out[id] = { en: orderTitleIn(stored, 'en'), de: orderTitleIn(stored, 'de') };
     }
     return out;
@@ -359,7 +360,10 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
   const groups = new Map<string, Group>();
   const seen = new Set<string>();
   const positions = new Map<string, number | null>();
+  // every name a machine goes by (rel-asset's, the register's): a title written with either is the node's own
+  const names = new Map<string, string[]>();
   for (const a of assets) {
+    names.set(a.id, [...(names.get(a.id) ?? []), a.name || a.id]); // the first: the tile's name
     if (seen.has(a.id)) continue; // the first wins (rel-asset before the register)
     seen.add(a.id);
     positions.set(a.id, typeof a.position === 'number' && Number.isFinite(a.position) ? a.position : null);
@@ -397,7 +401,5 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
   }
   const list = [...groups.values()].sort((x, y) => collator.compare(x.site, y.site) || collator.compare(x.area, y.area) || collator.compare(x.line, y.line));
   for (const g of list) g.tiles.sort((x, y) => tileOrder({ ...x, position: positions.get(x.id) ?? null }, { ...y, position: positions.get(y.id) ?? null }));
-  const names = new Map<string, string>();
-  for (const g of list) for (const t of g.tiles) names.set(t.id, t.name);
   return { groups: list, total: seen.size, orders: figs.orderSentences(), titles: figs.orderTitles(names), staleMs, store: storeBanner(opts.store), updatedAt: new Date(now).toISOString(), ts: now };
 }

@@ -40,3 +40,7 @@
       const loc = this.lang === 'de' ? 'de-DE' : 'en-GB'
       try { return new Date(t).toLocaleString(loc, Object.assign({ timeZone: this.tz || 'UTC' }, o)) } catch (e) { return new Date(t).toLocaleString(loc, Object.assign({ timeZone: 'UTC' }, o)) }
     },
+    /** A count (parts, units): whole, rounded up, since a fraction cannot be ordered or held (10454.2 -> 10,455); '-' without one. */
+    whole (x) { return typeof x === 'number' && isFinite(x) ? this.n(Math.ceil(x - 1e-9), 0) : '-' },
+    /** A work order's title in the screen's language: rel-view's (view.titles: written again from the order's mode and machine when rel-work-order wrote it), a demo PM task's name, else as stored. */
+    woTitle (w) { const v = this.line && this.line.view && this.line.view.titles ? this.line.view.titles[String(w.id)] : null; return (v && v[this.lang]) || (w.names && w.names[this.lang]) || w.title },
