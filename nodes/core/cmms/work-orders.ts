@@ -369,8 +369,16 @@ function onConflict(d: Dialect): string {
      priority = CASE WHEN ${RAISE} AND ${NEW_PRIORITY} < cmms_work_orders.priority THEN ${NEW_PRIORITY} ELSE cmms_work_orders.priority END,
      evidence = CASE WHEN ? = 0 THEN cmms_work_orders.evidence WHEN ${f} = '' THEN excluded.evidence WHEN excluded.evidence = ${f} OR excluded.evidence = '' THEN ${f} ELSE ${f} || '${LATEST_EVIDENCE}' || excluded.evidence END,
      history_rev = CASE WHEN ${RAISE} THEN excluded.history_rev ELSE cmms_work_orders.history_rev END
-   RETURNING *`;
+   RETURNING ${DETECT_RETURNING}`;
 }
+
+/**
+ * What the detection upsert returns: the columns it may change, the id and the status (the rest
+ * of an open order changes only with a new history token: OpenRowCache).
+ */
+const DETECT_RETURNING = 'id, status, history_rev, prev_history_rev, prev_severity, prev_priority, severity, last_severity, priority, detections, last_seen, updated_at, evidence';
+/** The detection upsert's answer (DETECT_RETURNING). */
+type DetectRow = Pick<WoRow, 'id' | 'status' | 'history_rev' | 'prev_history_rev' | 'prev_severity' | 'prev_priority' | 'severity' | 'last_severity' | 'priority' | 'detections' | 'last_seen' | 'updated_at' | 'evidence'>;
 
 const DETECT_COLUMNS = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
      source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)`;
@@ -385,9 +393,6 @@ const DETECT_SQL = { sqlite: '', postgres: '' };
 for (const d of ['sqlite', 'postgres'] as const) DETECT_SQL[d] = `${DETECT_COLUMNS}
    VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)
    ${onConflict(d)}`;
-/** SQLite: the upsert without RETURNING (SQLite's RETURNING * costs more than the statement), then the row read back by its key. */
-const DETECT_SQLITE_NR = DETECT_SQL.sqlite.replace(/\s*RETURNING \*$/, '');
-const OPEN_BY_KEY = 'SELECT * FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1';
 
 const escalatedSql = (row: string) => `${rankSql(`${row}.severity`)} > ${rankSql(`${row}.prev_severity`)}`;
 
@@ -417,7 +422,7 @@ function pgDetectSql(o: { key: boolean; andon: boolean; notify: boolean }): stri
     fu.push(`SELECT up.id, 'notify', ?::text, CASE WHEN up.prev_severity IS NULL THEN '${PLACEHOLDER.notifyNew}' ELSE '${PLACEHOLDER.notifyEscalated}' END, ?::bigint FROM up WHERE up.prev_severity IS NULL OR ${esc}`);
   if (fu.length) cte.push(`f AS (INSERT INTO cmms_follow_ups (wo_id, kind, origin, payload, created_at) ${fu.join(' UNION ALL ')} RETURNING id, kind)`);
   return `WITH ${cte.join(',\n')}
-   SELECT up.*${fu.length ? `, (SELECT string_agg(f.id::text || ':' || f.kind, ',' ORDER BY f.id) FROM f) AS follow_ups` : ''} FROM up`;
+   SELECT ${DETECT_RETURNING.split(', ').map((c) => `up.${c}`).join(', ')}${fu.length ? `, (SELECT string_agg(f.id::text || ':' || f.kind, ',' ORDER BY f.id) FROM f) AS follow_ups` : ''} FROM up`;
 }
 const pgDetectCache = new Map<string, string>();
 function pgDetect(o: { key: boolean; andon: boolean; notify: boolean }): string {
@@ -517,6 +522,15 @@ export class WorkOrderRepo {
    */
   private readonly historyCache = new Map<number, CacheEntry>();
   private readonly staged = new WeakMap<Query, Map<number, CacheEntry>>();
+  /**
+   * The open order of each (asset, mode) key as last written or read, with the history token it
+   * carried: what the detection upsert does not return (asset, title, created at ...) changes only
+   * with a new history token (a transition), so the row is complete again when the upsert reports
+   * that token as the one before it (prev_history_rev). Committed data only: staged per
+   * transaction and published by `committed(q)`, like the history.
+   */
+  private readonly rowCache = new Map<string, { rev: number; row: WoRow }>();
+  private readonly stagedRows = new WeakMap<Query, Map<string, { rev: number; row: WoRow }>>();
   constructor(readonly store: Store, opts: { followUps?: WorkOrderFollowUps } = {}) {
     this.spares = new SparesRepo(store);
     this.followUps = opts.followUps;
@@ -537,10 +551,61 @@ export class WorkOrderRepo {
   /** The transaction of `q` has committed: what it staged for the history cache becomes visible. */
   committed(q: Query): void {
     this.followUps?.committed?.(q);
+    const rows = this.stagedRows.get(q);
+    if (rows) {
+      this.stagedRows.delete(q);
+      for (const [key, e] of rows) this.rememberRow(key, e);
+    }
     const m = this.staged.get(q);
     if (!m) return;
     this.staged.delete(q);
     for (const [id, e] of m) this.remember(id, e);
+  }
+
+  private rememberRow(key: string, e: { rev: number; row: WoRow }): void {
+    this.rowCache.delete(key);
+    this.rowCache.set(key, e);
+    if (this.rowCache.size > HISTORY_CACHE_MAX) this.rowCache.delete(this.rowCache.keys().next().value as string);
+  }
+
+  /** Cache an open order's row (read or written through `q`): at once when q is the store, else at commit. */
+  private stageRow(q: Query, key: string, row: WoRow): void {
+    if (row.history_rev === null || row.is_open !== 1) return;
+    const e = { rev: row.history_rev, row };
+    if (q === this.store) return this.rememberRow(key, e);
+    let m = this.stagedRows.get(q);
+    if (!m) this.stagedRows.set(q, (m = new Map()));
+    m.set(key, e);
+  }
+
+  /**
+   * The whole row of the order the detection upsert answered with `d`: a new order from what was
+   * inserted, a counted one from the cached row when the token before the detection is the cached
+   * one, else read back by id.
+   */
+  private async detectedRow(t: Query, key: string, d: DetectRow, i: DetectInput, crit: number): Promise<WoRow> {
+    let row: WoRow;
+    if (d.prev_severity === null || d.prev_severity === undefined) {
+      row = {
+        id: d.id, asset: i.asset, line: i.line ?? '', mode: i.mode, title: i.title ?? `${i.mode} on ${i.asset}`, description: '', criticality: crit,
+        severity: d.severity, last_severity: d.last_severity, priority: d.priority, status: d.status, is_open: 1, assignee: null, source: 'condition',
+        detections: d.detections, evidence: d.evidence, first_seen: i.ts, last_seen: d.last_seen, plan_id: null, occurrence: null, missed: 0, due_at: null,
+        repair_min: null, downtime_min: null, failure: 0, parts: '[]', created_at: i.ts, updated_at: d.updated_at, done_at: null, closed_at: null,
+        history_rev: d.history_rev, prev_severity: d.prev_severity, prev_priority: d.prev_priority, prev_history_rev: d.prev_history_rev,
+      };
+    } else {
+      const c = this.stagedRows.get(t)?.get(key) ?? this.rowCache.get(key);
+      const id = Number(d.id);
+      if (c && c.row.id === id && d.prev_history_rev !== null && d.prev_history_rev !== undefined && c.rev === Number(d.prev_history_rev)) row = { ...c.row, ...d };
+      else {
+        const r = await t.one<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]);
+        if (!r) throw new Error('store: the detected work order is gone');
+        row = r;
+      }
+    }
+    norm(row);
+    this.stageRow(t, key, row);
+    return row;
   }
 
   private async row(q: Query, id: number): Promise<WoRow | undefined> {
@@ -727,12 +792,13 @@ export class WorkOrderRepo {
       params.push(i.ts, evidence, i.severity, i.evidence ? `; ${i.evidence}` : '');
       if (inline?.andon !== undefined) params.push(inline.origin, JSON.stringify({ render: true, kind: inline.andon }), i.ts);
       if (inline?.notify) params.push(inline.origin, i.ts);
-      const row = await t.one<WoRow & { follow_ups?: string | null }>(pgDetect({ key: eventKey !== undefined, andon: inline?.andon !== undefined, notify: !!inline?.notify }), params);
-      if (!row) {
+      const answer = await t.one<DetectRow & { follow_ups?: string | null }>(pgDetect({ key: eventKey !== undefined, andon: inline?.andon !== undefined, notify: !!inline?.notify }), params);
+      if (!answer) {
         if (eventKey !== undefined) return undefined; // applied before
         throw new Error('store: the detection upsert returned no row');
       }
-      const r = norm(row);
+      const { follow_ups: followUpIds, ...d } = answer;
+      const r = await this.detectedRow(t, key, d, i, crit);
       const created = r.prev_severity === null || r.prev_severity === undefined;
       const escalated = !created && severityRank(r.severity) > severityRank(r.prev_severity as Severity);
       let entries: HistoryEntry[];
@@ -742,7 +808,7 @@ export class WorkOrderRepo {
       if (created || escalated) this.stage(t, r.id, rev, entries);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
-      const fus = (row.follow_ups ?? '').split(',').filter(Boolean).map((x) => {
+      const fus = (followUpIds ?? '').split(',').filter(Boolean).map((x) => {
         const [id, kind] = x.split(':');
         return { id: Number(id), kind: kind as 'andon' | 'notify' };
       });
@@ -750,13 +816,9 @@ export class WorkOrderRepo {
       return { workOrder: wo, created, escalated };
     }
     if (eventKey !== undefined && (await t.run(RECORD_KEY_SQL, [eventKey, Date.now()])).changes === 0) return undefined;
-    let row: WoRow | undefined;
-    if (t.dialect === 'sqlite') {
-      await t.run(DETECT_SQLITE_NR, upsert);
-      row = await t.one<WoRow>(OPEN_BY_KEY, [key]);
-    } else row = await t.one<WoRow>(DETECT_SQL[t.dialect], upsert);
-    if (!row) throw new Error('store: the detection upsert returned no row');
-    const r = norm(row);
+    const d = await t.one<DetectRow>(DETECT_SQL[t.dialect], upsert);
+    if (!d) throw new Error('store: the detection upsert returned no row');
+    const r = await this.detectedRow(t, key, d, i, crit);
     const created = r.prev_severity === null || r.prev_severity === undefined;
     if (created) {
       const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', evidence)];
