@@ -108,6 +108,17 @@ export type MoveEvent =
   | { action: Exclude<MoveAction, 'adjust'>; move: MoveInput; window: number }
   | { action: 'adjust'; move: Omit<MoveInput, 'qty'> & { count: number }; window: number };
 
+/** A stock move applied once per event key: an issue records its key itself (on PostgreSQL in the issue's statement); other moves are undefined (the key recorded first). */
+export function moveWrite(repo: SparesRepo, e: MoveEvent): KeyedWrite<PartStock> | undefined {
+  if (e.action !== 'issue') return undefined;
+  return {
+    run: async (q, key) => {
+      const r = await repo.issueOnce(e.move, key, q);
+      return r ? { value: r } : undefined;
+    },
+  };
+}
+
 export function applyMove(repo: SparesRepo, e: MoveEvent, q: Query): Promise<PartStock> {
   switch (e.action) {
     case 'receive':

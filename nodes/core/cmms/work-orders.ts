@@ -583,7 +583,7 @@ export class WorkOrderRepo {
    * inserted, a counted one from the cached row when the token before the detection is the cached
    * one, else read back by id.
    */
-  private async detectedRow(t: Query, key: string, d: DetectRow, i: DetectInput, crit: number): Promise<WoRow> {
+  private detectedRow(t: Query, key: string, d: DetectRow, i: DetectInput, crit: number): WoRow | Promise<WoRow> {
     let row: WoRow;
     if (d.prev_severity === null || d.prev_severity === undefined) {
       row = {
@@ -597,11 +597,13 @@ export class WorkOrderRepo {
       const c = this.stagedRows.get(t)?.get(key) ?? this.rowCache.get(key);
       const id = Number(d.id);
       if (c && c.row.id === id && d.prev_history_rev !== null && d.prev_history_rev !== undefined && c.rev === Number(d.prev_history_rev)) row = { ...c.row, ...d };
-      else {
-        const r = await t.one<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]);
-        if (!r) throw new Error('store: the detected work order is gone');
-        row = r;
-      }
+      else
+        return t.one<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]).then((r) => {
+          if (!r) throw new Error('store: the detected work order is gone');
+          norm(r);
+          this.stageRow(t, key, r);
+          return r;
+        });
     }
     norm(row);
     this.stageRow(t, key, row);
@@ -648,6 +650,13 @@ export class WorkOrderRepo {
   }
 
   /** The history of the order in row `r` (read through q): cached when its token matches. Shared: copy before handing out. */
+  /** The cached history of the order in row `r` when its token matches (no statement), else undefined. */
+  private cachedHistory(q: Query, r: WoRow): HistoryEntry[] | undefined {
+    if (r.is_open !== 1 || r.history_rev === null) return undefined;
+    const c = this.staged.get(q)?.get(r.id) ?? this.historyCache.get(r.id);
+    return c && c.rev === r.history_rev ? c.entries : undefined;
+  }
+
   private async historyOfRow(q: Query, r: WoRow): Promise<HistoryEntry[]> {
     const cacheable = r.is_open === 1 && r.history_rev !== null;
     if (cacheable) {
@@ -734,7 +743,8 @@ export class WorkOrderRepo {
    * last seen, evidence: the first finding kept, the latest added; severity raised with an `escalate` history entry, never lowered: a lower
    * severity is kept in `lastSeverity`), all in one upsert on the partial unique index.
    */
-  async detect(i: DetectInput, q?: Query): Promise<DetectResult> {
+  detect(i: DetectInput, q?: Query): Promise<DetectResult> {
+    if (q) return this.detectIn(q, i) as Promise<DetectResult>;
     return this.within(q, async (t) => (await this.detectIn(t, i)) as DetectResult);
   }
 
@@ -798,13 +808,14 @@ export class WorkOrderRepo {
         throw new Error('store: the detection upsert returned no row');
       }
       const { follow_ups: followUpIds, ...d } = answer;
-      const r = await this.detectedRow(t, key, d, i, crit);
+      const known = this.detectedRow(t, key, d, i, crit);
+      const r = known instanceof Promise ? await known : known;
       const created = r.prev_severity === null || r.prev_severity === undefined;
       const escalated = !created && severityRank(r.severity) > severityRank(r.prev_severity as Severity);
       let entries: HistoryEntry[];
       if (created) entries = [entryOf(r, true)];
       else if (escalated) entries = await this.escalatedHistory(t, r, entryOf(r, false));
-      else entries = await this.historyOfRow(t, r);
+      else entries = this.cachedHistory(t, r) ?? (await this.historyOfRow(t, r));
       if (created || escalated) this.stage(t, r.id, rev, entries);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
@@ -818,7 +829,8 @@ export class WorkOrderRepo {
     if (eventKey !== undefined && (await t.run(RECORD_KEY_SQL, [eventKey, Date.now()])).changes === 0) return undefined;
     const d = await t.one<DetectRow>(DETECT_SQL[t.dialect], upsert);
     if (!d) throw new Error('store: the detection upsert returned no row');
-    const r = await this.detectedRow(t, key, d, i, crit);
+    const known = this.detectedRow(t, key, d, i, crit);
+      const r = known instanceof Promise ? await known : known;
     const created = r.prev_severity === null || r.prev_severity === undefined;
     if (created) {
       const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', evidence)];
@@ -835,7 +847,7 @@ export class WorkOrderRepo {
       await this.addHistory(t, r.id, e.ts, e.action, e.from, e.to, e.by, e.note);
       entries = await this.escalatedHistory(t, r, e);
       this.stage(t, r.id, rev, entries);
-    } else entries = await this.historyOfRow(t, r);
+    } else entries = this.cachedHistory(t, r) ?? (await this.historyOfRow(t, r));
     const wo = toWorkOrder(r);
     wo.history = copyHistory(entries);
     if (escalated && f) await f.record(t, wo, 'escalated');

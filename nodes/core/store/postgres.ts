@@ -149,6 +149,8 @@ export function mapPlaceholders(sql: string): { sql: string; count: number } {
 // Named (prepared) statements
 
 const names = new Map<string, string | null>();
+/** A `*` result list: SELECT *, RETURNING *, t.* (COUNT(*) and products are not). */
+const STAR_COLUMNS = /(\bSELECT|\bRETURNING|\bDISTINCT|,|\.)\s*\*\s*(,|\bFROM\b|$|\))/i;
 /** Distinct statements a process prepares at most (on each connection of its pools); later ones run unnamed. */
 export const MAX_PREPARED = 500;
 let nameSeq = 0;
@@ -156,7 +158,7 @@ let nameSeq = 0;
 /**
  * The name a statement is prepared under on each connection (parsed and planned once per
  * connection instead of on every execution), or undefined: only SELECT, INSERT, UPDATE, DELETE
- * and WITH statements whose result columns are named (no `*` outside COUNT(*)), so a column added
+ * and WITH statements whose result columns are named (no SELECT *, RETURNING * or t.*), so a column added
  * by a later migration cannot change what a prepared statement returns; at most MAX_PREPARED per
  * process. Names are never reused for another text.
  */
@@ -164,7 +166,7 @@ export function statementName(sql: string): string | undefined {
   const hit = names.get(sql);
   if (hit !== undefined) return hit ?? undefined;
   let name: string | null = null;
-  if (names.size < MAX_PREPARED && /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(sql) && !sql.replace(/COUNT\(\*\)/gi, '').includes('*')) name = `rel_${process.pid}_${++nameSeq}`;
+  if (names.size < MAX_PREPARED && /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(sql) && !STAR_COLUMNS.test(sql)) name = `rel_${process.pid}_${++nameSeq}`;
   names.set(sql, name);
   return name ?? undefined;
 }
