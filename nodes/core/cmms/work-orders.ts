@@ -380,6 +380,17 @@ const DETECT_RETURNING = 'id, status, history_rev, prev_history_rev, prev_severi
 /** The detection upsert's answer (DETECT_RETURNING). */
 type DetectRow = Pick<WoRow, 'id' | 'status' | 'history_rev' | 'prev_history_rev' | 'prev_severity' | 'prev_priority' | 'severity' | 'last_severity' | 'priority' | 'detections' | 'last_seen' | 'updated_at' | 'evidence'>;
 
+/** An open order's row `c` with what a detection changed (`d`). Written out: object spread is slow on this hot path. */
+function withDetection(c: WoRow, d: DetectRow): WoRow {
+  return {
+    id: c.id, asset: c.asset, line: c.line, mode: c.mode, title: c.title, description: c.description, criticality: c.criticality,
+    severity: d.severity, last_severity: d.last_severity, priority: d.priority, status: d.status, is_open: c.is_open, assignee: c.assignee, source: c.source,
+    detections: d.detections, evidence: d.evidence, first_seen: c.first_seen, last_seen: d.last_seen, plan_id: c.plan_id, occurrence: c.occurrence, missed: c.missed,
+    due_at: c.due_at, repair_min: c.repair_min, downtime_min: c.downtime_min, failure: c.failure, parts: c.parts, created_at: c.created_at, updated_at: d.updated_at,
+    done_at: c.done_at, closed_at: c.closed_at, history_rev: d.history_rev, prev_severity: d.prev_severity, prev_priority: d.prev_priority, prev_history_rev: d.prev_history_rev,
+  };
+}
+
 const DETECT_COLUMNS = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
      source, detections, evidence, first_seen, last_seen, parts, created_at, updated_at, history_rev)`;
 
@@ -596,7 +607,7 @@ export class WorkOrderRepo {
     } else {
       const c = this.stagedRows.get(t)?.get(key) ?? this.rowCache.get(key);
       const id = Number(d.id);
-      if (c && c.row.id === id && d.prev_history_rev !== null && d.prev_history_rev !== undefined && c.rev === Number(d.prev_history_rev)) row = { ...c.row, ...d };
+      if (c && c.row.id === id && d.prev_history_rev !== null && d.prev_history_rev !== undefined && c.rev === Number(d.prev_history_rev)) row = withDetection(c.row, d);
       else
         return t.one<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]).then((r) => {
           if (!r) throw new Error('store: the detected work order is gone');
@@ -807,8 +818,7 @@ export class WorkOrderRepo {
         if (eventKey !== undefined) return undefined; // applied before
         throw new Error('store: the detection upsert returned no row');
       }
-      const { follow_ups: followUpIds, ...d } = answer;
-      const known = this.detectedRow(t, key, d, i, crit);
+      const known = this.detectedRow(t, key, answer, i, crit);
       const r = known instanceof Promise ? await known : known;
       const created = r.prev_severity === null || r.prev_severity === undefined;
       const escalated = !created && severityRank(r.severity) > severityRank(r.prev_severity as Severity);
@@ -819,7 +829,7 @@ export class WorkOrderRepo {
       if (created || escalated) this.stage(t, r.id, rev, entries);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
-      const fus = (followUpIds ?? '').split(',').filter(Boolean).map((x) => {
+      const fus = (answer.follow_ups ?? '').split(',').filter(Boolean).map((x) => {
         const [id, kind] = x.split(':');
         return { id: Number(id), kind: kind as 'andon' | 'notify' };
       });
