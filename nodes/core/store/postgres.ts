@@ -150,7 +150,7 @@ export function mapPlaceholders(sql: string): { sql: string; count: number } {
 
 const names = new Map<string, string | null>();
 /** A `*` result list: SELECT *, RETURNING *, t.* (COUNT(*) and products are not). */
-const STAR_COLUMNS = /(\bSELECT|\bRETURNING|\bDISTINCT|,|\.)\s*\*\s*(,|\bFROM\b|$|\))/i;
+const STAR_COLUMNS = /(\bSELECT|\bRETURNING|\bDISTINCT|,|\.)\s*\*\s*(,|\bFROM\b|\)|;|--|\/\*|$)/i;
 /** Distinct statements a process prepares at most (on each connection of its pools); later ones run unnamed. */
 export const MAX_PREPARED = 500;
 let nameSeq = 0;
