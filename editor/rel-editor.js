@@ -53,7 +53,7 @@
     var n = formNumber(v);
     if (n === undefined) {
       if (l.optional === true) return true;
-      return !!l.optionalWhen && String(node[l.optionalWhen.field] === undefined || node[l.optionalWhen.field] === null ? '' : node[l.optionalWhen.field]) === l.optionalWhen.is;
+      return !!l.optionalWhen && [].concat(l.optionalWhen.is).indexOf(String(node[l.optionalWhen.field] === undefined || node[l.optionalWhen.field] === null ? '' : node[l.optionalWhen.field])) >= 0;
     }
     if (!isFinite(n)) return false;
     if (l.zero && n === 0) return true;

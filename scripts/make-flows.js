@@ -32,10 +32,13 @@ function body(fn) {
 }
 function withAssets(fn) {
   // The floor functions take the machines from rel-view (the rel-asset nodes and the register); a
-  // function that still names ASSETS gets the list prepended.
-  if (!/\bASSETS\b/.test(body(fn))) return `// Generated from scripts/demo/functions.js (run node scripts/make-flows.js after editing it there).\n${body(fn)}`;
+  // function that still names ASSETS gets the list prepended, one that names DEMO_TEXT the demo
+  // data's names in both languages.
+  const head = '// Generated from scripts/demo/functions.js (run node scripts/make-flows.js after editing it there).\n';
+  const text = /\bDEMO_TEXT\b/.test(body(fn)) ? `const DEMO_TEXT = ${JSON.stringify(DEMO_TEXT)};\n` : '';
+  if (!/\bASSETS\b/.test(body(fn))) return `${head}${text}${body(fn)}`;
   const assets = ASSETS.map(({ assetId, name, role, bearing, criticality }) => ({ assetId, name, role, bearing, criticality }));
-  return `// Generated from scripts/demo/functions.js (run node scripts/make-flows.js after editing it there).\nconst ASSETS = ${JSON.stringify(assets)};\n${body(fn)}`;
+  return `${head}const ASSETS = ${JSON.stringify(assets)};\n${text}${body(fn)}`;
 }
 function vue(name) {
   const common = fs.readFileSync(path.join(DEMO, 'ui', 'common.css'), 'utf8');
@@ -94,25 +97,34 @@ function stockWidgets(flow, add, c, T1) {
   const PAGE = 'page-widgets';
   add({ id: PAGE, type: 'ui-page', name: 'Widgets', ui: 'ui-base-rel', path: '/widgets', icon: 'view-dashboard', layout: 'grid', theme: 'ui-theme-rel', breakpoints: [{ name: 'Default', px: '0', cols: '3' }, { name: 'Tablet', px: '576', cols: '6' }, { name: 'Small Desktop', px: '768', cols: '9' }, { name: 'Desktop', px: '1024', cols: '12' }], order: 6, className: '', visible: 'true', disabled: 'false' });
   const group = (id, name, order, width = '6') => add({ id, type: 'ui-group', name, page: PAGE, width, height: '1', order, showTitle: true, className: '', visible: 'true', disabled: 'false', groupType: 'default' });
-  group('wg-health', 'Health (rel-health)', 1);
-  group('wg-oee', 'Filler motor OEE (rel-oee)', 2);
-  group('wg-wo', 'Work orders (rel-work-order list)', 3, '12');
-  group('wg-andon', 'Andon board (rel-andon)', 4);
-  group('wg-kpi', 'Reliability KPIs (rel-kpi)', 5);
-  group('wg-buffer', 'Buffer advice (rel-buffer)', 6, '12');
+  // Titles in words (the page-titles template shows them in the page's language: widgets.* keys of
+  // nodes/core/text/dashboard.json); which node feeds a widget is said in the comment below.
+  group('wg-health', 'Machine health', 1);
+  group('wg-oee', 'Filler motor OEE', 2);
+  group('wg-wo', 'Open work orders', 3, '12');
+  group('wg-andon', 'Andon calls', 4);
+  group('wg-kpi', 'Reliability KPIs', 5);
+  group('wg-buffer', 'Buffer advice', 6, '12');
   const Y = 1200;
-  c('c-widgets', 200, Y - 60, 'Stock widgets page (/dashboard/widgets)', 'Only stock Dashboard 2.0 widgets, wired straight from the nodes\' dashboard outputs (the last output of rel-health, rel-oee, rel-work-order, rel-andon, rel-kpi and rel-buffer, added by their "Dashboard output" option). Switch nodes split the messages per asset or per topic; no function node in between. The custom pages (ui-template) on the Dashboards tab show the same figures through the line state.');
+  c('c-widgets', 200, Y - 60, 'Stock widgets page (/dashboard/widgets)', 'Only stock Dashboard 2.0 widgets, wired straight from the nodes\' dashboard outputs (the last output of rel-health: Machine health, rel-oee: Filler motor OEE, rel-work-order: Open work orders, rel-andon: Andon calls, rel-kpi: Reliability KPIs, rel-buffer: Buffer advice, rel-vibration: the envelope spectrum; added by their "Dashboard output" option). Switch nodes split the messages per asset or per topic; change nodes (JSONata) name the chart series by machine and write times in the plant\'s time zone (env TZ, else UTC); no function node in between. The tables list chosen columns with titles in words; the page-titles template shows titles and column titles in the page\'s language (?lang=de or the choice saved on another page). The custom pages (ui-template) on the Dashboards tab show the same figures through the line state.');
   const segments = [{ from: '0', color: '#c62828' }, { from: '50', color: '#f9a825' }, { from: '70', color: '#2e7d32' }];
   const gauge = (id, g, title, units, order, x, y, segs = segments) => add({ id, type: 'ui-gauge', z: T1, name: title, group: g, order, value: 'payload', valueType: 'msg', width: 3, height: 3, gtype: 'gauge-half', gstyle: 'needle', title, alwaysShowTitle: false, floatingTitlePosition: 'top-left', units, icon: '', prefix: '', suffix: '', segments: segs, min: 0, max: 100, sizeThickness: 16, sizeGap: 4, sizeKeyThickness: 8, styleRounded: true, styleGlow: false, className: '', x, y, wires: [] });
   const chart = (id, g, label, order, x, y) => add({ id, type: 'ui-chart', z: T1, group: g, name: label, label, order, chartType: 'line', category: 'topic', categoryType: 'msg', xAxisLabel: '', xAxisProperty: '', xAxisPropertyType: 'timestamp', xAxisType: 'time', xAxisFormat: '', xAxisFormatType: 'auto', xmin: '', xmax: '', yAxisLabel: '%', yAxisProperty: 'payload', yAxisPropertyType: 'msg', ymin: '0', ymax: '100', bins: 10, action: 'append', stackSeries: false, pointShape: 'circle', pointRadius: 2, showLegend: true, removeOlder: 10, removeOlderUnit: '60', removeOlderPoints: '300', colors: ['#0095FF', '#FF0000', '#FF7F0E', '#2CA02C', '#A347E1', '#D62728', '#FF9896', '#9467BD', '#C5B0D5'], textColor: ['#666666'], textColorDefault: true, gridColor: ['#e5e5e5'], gridColorDefault: true, width: 6, height: 6, className: '', interpolation: 'linear', x, y, wires: [[]] });
-  const table = (id, g, label, order, x, y) => add({ id, type: 'ui-table', z: T1, group: g, name: label, label, order, width: 0, height: 0, maxrows: 0, passthru: false, autocols: true, showSearch: false, deselect: true, selectionType: 'none', columns: [], mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '', x, y, wires: [] });
+  // Chosen columns [key, English title] (the German titles: widgets.col.<key> in the dictionary).
+  const table = (id, g, label, order, x, y, cols) => add({ id, type: 'ui-table', z: T1, group: g, name: label, label, order, width: 0, height: 0, maxrows: 0, passthru: false, autocols: false, showSearch: false, deselect: true, selectionType: 'none', columns: cols.map(([key, title]) => ({ title, key, keyType: 'key', type: 'text', width: '', align: 'start' })), mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '', x, y, wires: [] });
+  // Times of table rows (ISO, UTC) as "2026-12-09 04:35" in the plant's time zone (env TZ), in a change node.
+  const TZ = '($env("TZ") ? $env("TZ") : "UTC")';
+  const localTimes = (id, keys, x, y, to) => add({ id, type: 'change', z: T1, name: 'times in the plant\'s time zone', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `[$map(payload, function($r) { $merge([$r, {${keys.map((k) => `"${k}": $r.${k} ? $moment($r.${k}).tz(${TZ}).format("YYYY-MM-DD HH:mm") : ""`).join(', ')}}]) })]`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
   const sw = (id, name, property, values, x, y, wires) => add({ id, type: 'switch', z: T1, name, property, propertyType: 'msg', rules: values.map((v) => ({ t: 'eq', v, vt: 'str' })), checkall: 'false', repair: false, outputs: values.length, x, y, wires });
 
   // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all.
-  dashboardPort('health', ['w-health-split', 'w-health-chart']);
+  dashboardPort('health', ['w-health-split', 'w-health-names']);
   sw('w-health-split', 'per asset', 'asset', ASSETS.map((a) => a.assetId), 420, Y, ASSETS.map((a) => [`w-health-${a.assetId}`]));
-  ASSETS.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, 'health', i + 1, 640, Y - 40 + i * 40));
-  chart('w-health-chart', 'wg-health', 'Health of every asset', 5, 640, Y + 130);
+  ASSETS.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, '/ 100', i + 1, 640, Y - 40 + i * 40));
+  // the chart's series by machine name ("Conveyor drive"), not by asset id and channel
+  const names = JSON.stringify(Object.fromEntries(ASSETS.map((a) => [a.assetId, a.name])));
+  add({ id: 'w-health-names', type: 'change', z: T1, name: 'series: machine name', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: `($n := $lookup(${names}, asset); $n ? $n : asset)`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x: 420, y: Y + 130, wires: [['w-health-chart']] });
+  chart('w-health-chart', 'wg-health', 'Health of every machine (0-100)', 5, 640, Y + 130);
   // rel-oee: A, P, Q, OEE of each report (topic = the figure) -> the filler's four gauges and chart.
   dashboardPort('oee', ['w-oee-filler']);
   sw('w-oee-filler', 'filler motor', 'asset', ['filler-1'], 420, Y + 220, [['w-oee-split', 'w-oee-chart']]);
@@ -122,19 +134,21 @@ function stockWidgets(flow, add, c, T1) {
   FIG.forEach((f, i) => gauge(`w-oee-${f.toLowerCase()}`, 'wg-oee', f, '%', i + 1, 820, Y + 180 + i * 40, oeeSegs));
   chart('w-oee-chart', 'wg-oee', 'Filler A, P, Q, OEE (%)', 5, 820, Y + 340);
   // Tables: each message is the whole table (action replace).
-  dashboardPort('wo', ['w-wo-table']);
-  table('w-wo-table', 'wg-wo', 'Work orders', 1, 420, Y + 400);
-  dashboardPort('andon', ['w-andon-table']);
-  table('w-andon-table', 'wg-andon', 'Open Andon calls', 1, 420, Y + 450);
+  dashboardPort('wo', ['w-wo-times']);
+  localTimes('w-wo-times', ['createdAt', 'updatedAt'], 300, Y + 400, 'w-wo-table');
+  table('w-wo-table', 'wg-wo', 'Work orders', 1, 520, Y + 400, [['number', 'Order'], ['title', 'What and where'], ['priority', 'Priority'], ['status', 'Status'], ['assignee', 'Assigned to'], ['createdAt', 'Opened'], ['updatedAt', 'Last change']]);
+  dashboardPort('andon', ['w-andon-times']);
+  localTimes('w-andon-times', ['raisedAt', 'ackedAt'], 300, Y + 450, 'w-andon-table');
+  table('w-andon-table', 'wg-andon', 'Open Andon calls', 1, 520, Y + 450, [['station', 'Machine'], ['kind', 'Call'], ['text', 'Text'], ['level', 'Escalation level'], ['state', 'State'], ['raisedAt', 'Raised'], ['ackedBy', 'Acknowledged by']]);
   // rel-kpi: numbers for the per-asset reports, a table (topic kpi) for the report of all assets.
   dashboardPort('kpi', ['w-kpi-all']);
   sw('w-kpi-all', 'table of all (topic kpi)', 'topic', ['kpi'], 420, Y + 500, [['w-kpi-table']]);
-  table('w-kpi-table', 'wg-kpi', 'MTBF, MTTR, availability', 1, 640, Y + 500);
+  table('w-kpi-table', 'wg-kpi', 'MTBF, MTTR, availability', 1, 640, Y + 500, [['name', 'Machine or line'], ['failures', 'Failures'], ['mtbfH', 'MTBF (h)'], ['mttrH', 'MTTR (h)'], ['availabilityPct', 'Availability (%)'], ['unplannedPct', 'Unplanned downtime (%)']]);
   dashboardPort('buffer', ['w-buffer-table']);
-  table('w-buffer-table', 'wg-buffer', 'Buffer advice', 1, 420, Y + 550);
+  table('w-buffer-table', 'wg-buffer', 'Buffer advice', 1, 420, Y + 550, [['item', 'Item'], ['wipDays', 'WIP buffer (days)'], ['wipUnits', 'WIP buffer (units)'], ['safetyStock', 'Safety stock (units)'], ['reorderPoint', 'Reorder point (units)'], ['demandPerDay', 'Demand per day'], ['leadTimeDays', 'Lead time (days)']]);
   // rel-vibration (Dashboard output: envelope): each frame's envelope spectrum as one curve of
   // {x: Hz, y} points (action replace) -> a switch on the asset -> a stock ui-chart, linear x axis.
-  group('wg-env', 'Conveyor envelope spectrum (rel-vibration)', 7, '12');
+  group('wg-env', 'Conveyor envelope spectrum', 7, '12');
   const vib = byId('vib');
   vib.dashboard = 'envelope';
   vib.outputs = vib.wires.length + 1;
@@ -184,34 +198,44 @@ function dashboard1(add, c, T2) {
  * PM plans' last-done dates relative to the deploy day.
  */
 const PARTS = [
-  { part: 'SKF-6205-2RS', name: 'Deep groove ball bearing 6205-2RS', unitCost: 14.5, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.08, demandSd: 0.1, qty: 2 },
-  { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
-  { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
-  { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
+  { part: 'SKF-6205-2RS', name: 'Deep groove ball bearing 6205-2RS', nameDe: 'Rillenkugellager 6205-2RS', unitCost: 14.5, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.08, demandSd: 0.1, qty: 2 },
+  { part: 'SKF-6203-2RS', name: 'Deep groove ball bearing 6203-2RS', nameDe: 'Rillenkugellager 6203-2RS', unitCost: 9.8, leadMeanDays: 10, leadSdDays: 3, demandPerDay: 0.05, demandSd: 0.08, qty: 4 },
+  { part: 'GREASE-EP2', name: 'Lithium grease EP2, 400 g', nameDe: 'Lithiumfett EP2, 400 g', unitCost: 6, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.2, demandSd: 0.2, qty: 12 },
+  { part: 'BELT-XPZ-1250', name: 'V-belt XPZ 1250', nameDe: 'Keilriemen XPZ 1250', unitCost: 21, leadMeanDays: 7, leadSdDays: 2, demandPerDay: 0.02, demandSd: 0.03, qty: 2 },
   // The parts the imbalance, misalignment and looseness orders reserve (WO_PARTS, rel-work-order's parts rules).
-  { part: 'BALANCE-KIT', name: 'Balancing weight kit', unitCost: 35, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
-  { part: 'SHIM-SET', name: 'Stainless shim set for motor alignment', unitCost: 48, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
-  { part: 'BOLT-KIT-M12', name: 'Foundation bolt kit M12, grade 8.8', unitCost: 12, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.02, demandSd: 0.03, qty: 4 },
+  { part: 'BALANCE-KIT', name: 'Balancing weight kit', nameDe: 'Satz Auswuchtgewichte', unitCost: 35, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
+  { part: 'SHIM-SET', name: 'Stainless shim set for motor alignment', nameDe: 'Passscheibensatz aus Edelstahl zum Ausrichten des Motors', unitCost: 48, leadMeanDays: 5, leadSdDays: 2, demandPerDay: 0.01, demandSd: 0.02, qty: 2 },
+  { part: 'BOLT-KIT-M12', name: 'Foundation bolt kit M12, grade 8.8', nameDe: 'Satz Fundamentschrauben M12, Festigkeitsklasse 8.8', unitCost: 12, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.02, demandSd: 0.03, qty: 4 },
 ];
 const PLANS = [
-  { asset: 'pump-1', task: 'Lubricate pump bearings', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 28, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },
-  { asset: 'compressor-1', task: 'Replace intake filter', trigger: 'calendar', unit: 'weeks', every: 12, doneDaysAgo: 80, durationMin: 30 },
-  { asset: 'conveyor-1', task: 'Check belt tension', trigger: 'calendar', unit: 'weeks', every: 2, doneDaysAgo: 10, durationMin: 15 },
-  { asset: 'filler-1', task: 'Inspect filler motor coupling', trigger: 'calendar', unit: 'days', every: 60, doneDaysAgo: 45, durationMin: 25 },
+  { asset: 'pump-1', task: 'Lubricate pump bearings', taskDe: 'Pumpenlager schmieren', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 28, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },
+  { asset: 'compressor-1', task: 'Replace intake filter', taskDe: 'Ansaugfilter wechseln', trigger: 'calendar', unit: 'weeks', every: 12, doneDaysAgo: 80, durationMin: 30 },
+  { asset: 'conveyor-1', task: 'Check belt tension', taskDe: 'Riemenspannung prüfen', trigger: 'calendar', unit: 'weeks', every: 2, doneDaysAgo: 10, durationMin: 15 },
+  { asset: 'filler-1', task: 'Inspect filler motor coupling', taskDe: 'Kupplung des Füllermotors prüfen', trigger: 'calendar', unit: 'days', every: 60, doneDaysAgo: 45, durationMin: 25 },
 ];
 function setupJsonata() {
   const cmds = [];
-  for (const { qty, ...def } of PARTS) {
+  for (const { qty, nameDe, ...def } of PARTS) {
     cmds.push(JSON.stringify({ action: 'define', payload: def }));
     cmds.push(JSON.stringify({ action: 'adjust', payload: { part: def.part, count: qty, note: 'demo stock count', by: 'demo' } }));
   }
-  for (const { doneDaysAgo, ...plan } of PLANS) {
+  for (const { doneDaysAgo, taskDe, ...plan } of PLANS) {
     const json = JSON.stringify({ action: 'plan', payload: { ...plan, lastDone: '@@' } });
     cmds.push(json.replace('"@@"', `$fromMillis($millis() - ${doneDaysAgo} * 86400000, '[Y0001]-[M01]-[D01]')`));
   }
   return `[\n  ${cmds.join(',\n  ')}\n]`;
 }
 const SETUP_JSONATA = setupJsonata();
+/**
+ * The demo data's names in both languages, for the pages (the stores keep one name: the English
+ * one): spare parts by part number, PM tasks by their stored text, Kanban items by id. The line
+ * state hands them to the pages with each row (`names: {en, de}`).
+ */
+const DEMO_TEXT = {
+  parts: Object.fromEntries(PARTS.map((p) => [p.part, { en: p.name, de: p.nameDe }])),
+  tasks: Object.fromEntries(PLANS.map((p) => [p.task, { en: p.task, de: p.taskDe }])),
+  items: { 'caps-38mm': { en: 'Caps 38 mm', de: 'Verschlusskappen 38 mm' } },
+};
 
 /** rel-work-order's parts rules: the bearing of the asset for bearing faults, a kit for the others. */
 const BEARING_MODES = ['bearing-outer-race', 'bearing-inner-race', 'bearing-ball', 'bearing-cage'];

@@ -24,8 +24,8 @@ export interface FieldLimit {
   zero?: boolean;
   /** Must be greater than this other field of the same node. */
   above?: string;
-  /** '' (or a missing field) is accepted only while the other field has this value. */
-  optionalWhen?: { field: string; is: string };
+  /** '' (or a missing field) is accepted only while the other field has this value (or one of these values). */
+  optionalWhen?: { field: string; is: string | string[] };
   /** Checked only when the other field has this value (else anything goes: the runtime ignores it). */
   when?: { field: string; is: string };
 }
@@ -72,6 +72,7 @@ export const LIMITS: Record<string, NodeLimits> = {
     warnBelow: { default: 85, min: 1, max: 100, optional: true },
     alarmBelow: { default: 70, min: 0, max: 100, optional: true },
     hysteresis: { default: 5, min: 0, max: 50, optional: true },
+    levelEveryHours: { default: 8, min: 0.01, max: 100000, optional: true, when: { field: 'rule', is: 'level' } },
   },
   'rel-ingest': {
     fs: { default: '', gt: 0, max: 10_000_000, optional: true },
@@ -117,7 +118,7 @@ export const LIMITS: Record<string, NodeLimits> = {
     tickInterval: { default: 60, min: 1, max: 86400, optional: true },
   },
   'rel-rul': {
-    threshold: { default: 10, optionalWhen: { field: 'indicator', is: 'health' } },
+    threshold: { default: 10, optionalWhen: { field: 'indicator', is: ['health', 'level'] } },
     thresholdLow: { default: '', optional: true },
     thresholdHigh: { default: '', optional: true },
     plateauHours: { default: 0, min: 0, max: 720, optional: true },
@@ -208,7 +209,7 @@ export function formNumber(v: unknown): number | undefined {
 export function checkField(limit: FieldLimit, value: unknown, config: Record<string, unknown>): boolean {
   if (limit.when && String(config[limit.when.field] ?? '') !== limit.when.is) return true;
   const n = formNumber(value);
-  if (n === undefined) return limit.optional === true || (limit.optionalWhen !== undefined && String(config[limit.optionalWhen.field] ?? '') === limit.optionalWhen.is);
+  if (n === undefined) return limit.optional === true || (limit.optionalWhen !== undefined && ([] as string[]).concat(limit.optionalWhen.is).includes(String(config[limit.optionalWhen.field] ?? '')));
   if (!Number.isFinite(n)) return false;
   if (limit.zero && n === 0) return true;
   if (limit.integer && !Number.isInteger(n)) return false;

@@ -7,7 +7,7 @@
  */
 import { InputError } from '../core/errors';
 import { num, object, oneOf, optTime, own, str, time } from '../core/validate';
-import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig, type StateChange } from '../core/condition/health';
+import { DEFAULT_HEALTH, DEFAULT_LEVEL_EVERY_HOURS, HealthMonitor, type HealthConfig, type StateChange } from '../core/condition/health';
 import { channelOf, historyQuery, optChannel, optText, refuseBadQuality } from '../core/condition/query';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
@@ -22,6 +22,10 @@ import { guardWrites } from '../shared/store-writes';
 interface HealthDef extends NodeDef {
   asset?: string;
   store?: string;
+  /** `profile` (every feature against its learned profile; saved flows without the field) or `level` (the level of rms with a false-alarm budget). */
+  rule?: string;
+  /** Rule `level`: at most one false alarm per this many running hours. */
+  levelEveryHours?: number | string;
   learnMode?: string;
   learnFrames?: number | string;
   learnHours?: number | string;
@@ -61,7 +65,11 @@ function healthConfig(c: HealthDef): HealthConfig {
   const hysteresis = cfgNum(c.hysteresis, DEFAULT_HEALTH.hysteresis, 'hysteresis', { min: 0, max: 50 });
   // health is at most 100: a warning clears at warnBelow + hysteresis, which must be reachable
   if (warnBelow + hysteresis > 100) throw new Error(`config: warning threshold + hysteresis (${warnBelow} + ${hysteresis}) must be at most 100, or a warning could never clear`);
+  if (c.rule !== undefined && c.rule !== '' && c.rule !== 'profile' && c.rule !== 'level') throw new Error(`config rule: expected profile or level, got ${JSON.stringify(c.rule)}`);
+  const rule = c.rule === 'level' ? 'level' : 'profile';
   return {
+    rule,
+    levelEveryHours: rule === 'level' ? cfgNum(c.levelEveryHours, DEFAULT_LEVEL_EVERY_HOURS, 'levelEveryHours', { min: 0.01, max: 100_000 }) : DEFAULT_LEVEL_EVERY_HOURS,
     learnMode: c.learnMode === 'hours' ? 'hours' : 'frames',
     learnFrames: cfgNum(c.learnFrames, DEFAULT_HEALTH.learnFrames, 'learnFrames', { min: 10, max: 10_000, integer: true }),
     learnHours: cfgNum(c.learnHours, DEFAULT_HEALTH.learnHours, 'learnHours', { min: 0.01, max: 24 * 365 }),
@@ -117,7 +125,7 @@ export = function (RED: RedApi) {
     }
     // per-box high-rate state: the local store (a SQLite file on this box)
     const mon = new HealthMonitor(h.local, cfg, () => clock.now());
-    status.idle(node, cfg.learnMode === 'frames' ? `learns ${cfg.learnFrames} frames` : `learns ${cfg.learnHours} h`);
+    status.idle(node, `${cfg.rule === 'level' ? 'level rule, ' : ''}${cfg.learnMode === 'frames' ? `learns ${cfg.learnFrames} frames` : `learns ${cfg.learnHours} h`}`);
     mon.ready.catch((e) => {
       status.error(node, shortError(e));
       node.error(`rel-health: ${e instanceof Error ? e.message : String(e)}`);

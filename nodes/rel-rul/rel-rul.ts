@@ -7,7 +7,7 @@
  */
 import { InputError } from '../core/errors';
 import { formatRul } from '../core/condition/rul';
-import { DEFAULT_RUL, RulTracker, defaultThresholdRange, type RulConfig } from '../core/condition/rul-tracker';
+import { DEFAULT_RUL, LEVEL_FAILURE_TIMES, RulTracker, defaultThresholdRange, type RulConfig } from '../core/condition/rul-tracker';
 import { channelOf, historyQuery, optChannel, refuseBadQuality } from '../core/condition/query';
 import { isObject, num, object, oneOf, optTime, own } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
@@ -45,12 +45,13 @@ function cfgNum(v: unknown, def: number, what: string, o: { min?: number; max?: 
 }
 
 function rulConfig(c: RulDef): RulConfig {
-  const indicator = (['health', 'anomaly', 'feature', 'value'] as const).find((x) => x === c.indicator) ?? 'health';
+  const indicator = (['health', 'anomaly', 'level', 'feature', 'value'] as const).find((x) => x === c.indicator) ?? 'health';
   const feature = typeof c.feature === 'string' && c.feature.trim() ? c.feature.trim() : 'rms';
   const auto = indicator === 'health' ? 'below' : 'above';
-  const direction = c.direction === 'below' || c.direction === 'above' ? c.direction : auto;
-  if (indicator !== 'health' && (c.threshold === undefined || c.threshold === '')) throw new Error(`config: a failure threshold is needed for the ${indicator} indicator`);
-  const threshold = cfgNum(c.threshold, DEFAULT_RUL.threshold, 'threshold', {});
+  // the level indicator rises to its failure level (a multiple of the learned mean)
+  const direction = indicator === 'level' ? 'above' : c.direction === 'below' || c.direction === 'above' ? c.direction : auto;
+  if (indicator !== 'health' && indicator !== 'level' && (c.threshold === undefined || c.threshold === '')) throw new Error(`config: a failure threshold is needed for the ${indicator} indicator`);
+  const threshold = cfgNum(c.threshold, indicator === 'level' ? LEVEL_FAILURE_TIMES : DEFAULT_RUL.threshold, 'threshold', indicator === 'level' ? { gt: 1, max: 1000 } : {});
   // Health: the failure level is known to within -50 % / +50 % by default (10: 5-15). Other
   // indicators: exactly the threshold unless a range is configured.
   const def = defaultThresholdRange(indicator, threshold) ?? [threshold, threshold];
@@ -68,6 +69,8 @@ function rulConfig(c: RulDef): RulConfig {
     windowHours: cfgNum(c.windowHours, 0, 'windowHours', { min: 0, max: 24 * 365 }),
     minPoints: cfgNum(c.minPoints, DEFAULT_RUL.minPoints, 'minPoints', { min: 3, max: 1000, integer: true }),
     maxPoints: DEFAULT_RUL.maxPoints,
+    // the level: Gebraeel's exponential model on the defect's power above the healthy level (rul.ts)
+    models: indicator === 'level' ? ['excess'] : undefined,
     historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
   };
 }
@@ -134,7 +137,8 @@ export = function (RED: RedApi) {
         let stateText: string | undefined;
         let channel: string;
         let ts: number;
-        if (cfg.indicator === 'health' || cfg.indicator === 'anomaly') {
+        let base: number | undefined;
+        if (cfg.indicator === 'health' || cfg.indicator === 'anomaly' || cfg.indicator === 'level') {
           const hv = own(p, 'health');
           if (!isObject(hv)) throw new InputError('msg.payload.health', 'the health object rel-health adds (wire rel-rul after rel-health)', hv);
           channel = channelOf(hv, channelOf(p, 'features'));
@@ -149,10 +153,23 @@ export = function (RED: RedApi) {
           }
           degrading = st === 'warning' || st === 'alarm';
           stateText = st;
-          const key = cfg.indicator === 'health' ? 'score' : 'anomaly';
-          const v = own(hv, key);
-          y = v === null ? null : num(v, `msg.payload.health.${key}`, cfg.indicator === 'health' ? { min: 0, max: 100 } : { min: 0 });
-          if (cfg.indicator === 'health' && y !== null) y = Math.max(y, 0.01); // log-linear fit needs > 0
+          if (cfg.indicator === 'level') {
+            // rel-health with rule "level": its level and learned mean (none while learning)
+            const lv = own(hv, 'level');
+            if (lv === undefined || lv === null) {
+              if (st !== 'learning') throw new InputError('msg.payload.health.level', 'the level rel-health reports with "Alarm on: the RMS level" (rule level)', lv);
+              y = null;
+            } else {
+              const l = object(lv, 'msg.payload.health.level');
+              y = Math.max(num(own(l, 'value'), 'msg.payload.health.level.value'), 1e-12); // log-linear fit needs > 0
+              base = num(own(l, 'mean'), 'msg.payload.health.level.mean', { gt: 0 });
+            }
+          } else {
+            const key = cfg.indicator === 'health' ? 'score' : 'anomaly';
+            const v = own(hv, key);
+            y = v === null ? null : num(v, `msg.payload.health.${key}`, cfg.indicator === 'health' ? { min: 0, max: 100 } : { min: 0 });
+            if (cfg.indicator === 'health' && y !== null) y = Math.max(y, 0.01); // log-linear fit needs > 0
+          }
         } else if (cfg.indicator === 'feature') {
           const f = object(own(p, 'features'), 'msg.payload.features');
           y = num(own(f, cfg.feature), `msg.payload.features.${cfg.feature}`);
@@ -163,7 +180,7 @@ export = function (RED: RedApi) {
           channel = channelOf(p, 'value');
           ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
         }
-        const out = await tracker.add(asset, channel, ts, y, degrading, stateText);
+        const out = await tracker.add(asset, channel, ts, y, degrading, stateText, base);
         msg.payload = { ...p, asset, rul: out.rul };
         if (out.rul) {
           status.ok(node, `RUL ${formatRul({ ...out.rul, failureTs: 0 })}`);

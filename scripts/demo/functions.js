@@ -4,6 +4,8 @@
 // is written and linted as plain JavaScript here. Inside them `msg`, `node`, `flow`, `env` are the
 // Node-RED function-node globals. The machines come from rel-view (the rel-asset nodes and the
 // asset register): the line state keeps its list in flow context (`assets`) for the others.
+// DEMO_TEXT (the demo data's names in en and de: spare parts, PM tasks, Kanban items) is
+// prepended by scripts/make-flows.js.
 'use strict';
 
 /**
@@ -116,7 +118,7 @@ exports.lineState = function () {
       // rel-buffer advice (one item, or every item after a health or OEE event).
       for (const b of Array.isArray(p.buffer) ? p.buffer : [p.buffer]) {
         if (!b || typeof b.item !== 'string') continue;
-        S.buffer[b.item] = { item: b.item, wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6) };
+        S.buffer[b.item] = { item: b.item, names: DEMO_TEXT.items[b.item] || null, wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6) };
       }
       S.dirty = true;
     } else if (p.features && typeof id === 'string' && !p.kanban) {
@@ -171,7 +173,7 @@ exports.lineState = function () {
       S.dirty = true;
     } else if (p.kanban && typeof p.kanban === 'object') {
       const k = p.kanban;
-      S.kanban[k.item] = { item: k.item, cards: k.cards, inQueue: k.inQueue, inTransit: k.inTransit, alpha: round(k.alpha, 2), reason: k.reason ? String(k.reason) : '' };
+      S.kanban[k.item] = { item: k.item, names: DEMO_TEXT.items[k.item] || null, cards: k.cards, inQueue: k.inQueue, inTransit: k.inTransit, alpha: round(k.alpha, 2), reason: k.reason ? String(k.reason) : '' };
       // Open pull signals: the item's last `inTransit` containers ordered.
       let open = typeof k.inTransit === 'number' ? k.inTransit : Infinity;
       const keep = [];
@@ -186,7 +188,7 @@ exports.lineState = function () {
       S.pulls = keep;
       S.dirty = true;
     } else if (msg.topic === 'kanban/pull' || (own(p, 'item') && own(p, 'containers') && own(p, 'dueAt'))) {
-      S.pulls.push({ item: p.item, containers: p.containers, quantity: p.quantity, dueAt: p.dueAt });
+      S.pulls.push({ item: p.item, names: DEMO_TEXT.items[p.item] || null, containers: p.containers, quantity: p.quantity, dueAt: p.dueAt });
       if (S.pulls.length > 50) S.pulls.splice(0, S.pulls.length - 50);
       S.dirty = true;
     }
@@ -194,7 +196,7 @@ exports.lineState = function () {
     if (msg.topic === 'wo-open' || msg.topic === 'wo-done') {
       // Two lists: every open order, and the newest 50 done ones waiting to be closed. The views get both, merged by id; on a transition between the
       // two answers the later update of an order wins.
-      const wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
+      const wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), names: DEMO_TEXT.tasks[String(w.title || '')] || null, priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
       if (msg.topic === 'wo-open') S.wosOpen = wos;
       else S.wosDone = wos;
       const byId = new Map();
@@ -205,10 +207,10 @@ exports.lineState = function () {
       S.wos = [...byId.values()].sort((a, b) => a.id - b.id);
       S.dirty = true;
     } else if (msg.topic === 'spares-list' || (p.length && own(p[0], 'part') && own(p[0], 'reorderPoint') !== undefined)) {
-      S.spares = p.map((x) => ({ part: x.part, name: String(x.name || ''), onHand: x.onHand, reserved: x.reserved, available: x.available, reorderPoint: round(x.reorderPoint, 1), belowReorderPoint: !!x.belowReorderPoint, orderQuantity: x.orderQuantity }));
+      S.spares = p.map((x) => ({ part: x.part, name: String(x.name || ''), names: DEMO_TEXT.parts[x.part] || null, onHand: x.onHand, reserved: x.reserved, available: x.available, reorderPoint: round(x.reorderPoint, 1), belowReorderPoint: !!x.belowReorderPoint, orderQuantity: x.orderQuantity }));
       S.dirty = true;
     } else if (msg.topic === 'pm-list' || (p.length && own(p[0], 'task') && own(p[0], 'trigger'))) {
-      S.pm = p.map((x) => ({ asset: x.asset, task: String(x.task || ''), trigger: x.trigger, every: x.every, unit: x.unit, nextDue: x.nextDue || null, lastDone: x.lastDone || null })).sort((a, b) => String(a.nextDue || '~').localeCompare(String(b.nextDue || '~')));
+      S.pm = p.map((x) => ({ asset: x.asset, task: String(x.task || ''), names: DEMO_TEXT.tasks[String(x.task || '')] || null, trigger: x.trigger, every: x.every, unit: x.unit, nextDue: x.nextDue || null, lastDone: x.lastDone || null })).sort((a, b) => String(a.nextDue || '~').localeCompare(String(b.nextDue || '~')));
       S.dirty = true;
     }
   }

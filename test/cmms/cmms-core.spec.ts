@@ -483,7 +483,7 @@ forEachBackend('cmms core', (be) => {
       const s = await sp.get('Q', T0 + 10 * DAY);
       close(s.demandPerDay, 3);
       close(s.demandSd, Math.sqrt((10 * 1) / 9)); // deviations +-1 over 10 days, n-1 = 9
-      close(s.reorderPoint, 3 * 2 + 1.65 * Math.sqrt(2 * (10 / 9)));
+      close(s.reorderPoint, Math.ceil(3 * 2 + 1.65 * Math.sqrt(2 * (10 / 9))), 0); // 8.46: a whole part, rounded up
     });
 
     it('estimated demand counts the issue just made: the crossing it causes is signalled by that issue', async () => {
@@ -500,10 +500,10 @@ forEachBackend('cmms core', (be) => {
       const rop = 30 * D + 1.65 * Math.sqrt(30 * ((2 * (20 - D) ** 2 + 88 * D * D) / 89));
       close(rop, 40.13, 0.005);
       close(s.demandPerDay, D);
-      close(s.reorderPoint, rop, 1e-9);
+      close(s.reorderPoint, Math.ceil(rop), 0); // 41: whole parts
       const sig = await sp.drainSignals(T0 + 10 * DAY);
       assert.deepStrictEqual(sig.map((x) => [x.part, x.available]), [['SEAL', 30]], 'the second issue crosses the reorder point');
-      close(sig[0].reorderPoint, rop, 1e-9);
+      close(sig[0].reorderPoint, Math.ceil(rop), 0);
       await sp.recheck(T0 + 10 * DAY + 1);
       assert.deepStrictEqual(await sp.drainSignals(T0 + 10 * DAY + 1), [], 'a re-check of a part already below signals nothing more');
       // the window is (now - 90 d, now]: at T0 + 95 d the day-5 issue is exactly 90 days old and out

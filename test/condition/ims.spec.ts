@@ -15,7 +15,7 @@ import { IMS_ONSET_INDEX, loadImsBearing } from './data';
 const H = 3.6e6;
 
 describe('condition: IMS test 2 bearing 1 run to failure', function () {
-  this.timeout(180_000);
+  this.timeout(900_000);
   let dir: string;
   before(() => {
     dir = tmpDir('rel-cond-ims-');
@@ -38,6 +38,14 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
       { id: 'out', type: 'helper' },
       { id: 'changes', type: 'helper' },
       { id: 'rulOut', type: 'helper' },
+      // rel-health with "Alarm on: the RMS level" (1 false alarm per 8 running hours) -> rel-rul on
+      // that level (failure at 6.3 x the learned mean, 4.0-10; the excess model), on its own store
+      // file: the same configuration as the FEMTO spec's level chain
+      storeNode(path.join(dir, 'ims-level.db'), 'store2'),
+      { id: 'h2', type: 'rel-health', store: 'store2', learnMode: 'frames', learnFrames: 100, rule: 'level', wires: [['rul2'], ['changes2']] },
+      { id: 'rul2', type: 'rel-rul', store: 'store2', indicator: 'level', wires: [['rulOut2']] },
+      { id: 'changes2', type: 'helper' },
+      { id: 'rulOut2', type: 'helper' },
     ]);
     const healthMsgs: any[] = [];
     const changes: any[] = [];
@@ -49,10 +57,20 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
       ruls.push(m);
       rulWaiters.shift()?.(m);
     });
+    const changes2: any[] = [];
+    const ruls2: any[] = [];
+    const rulWaiters2: ((m: any) => void)[] = [];
+    getNode('changes2').on('input', (m: any) => changes2.push(m));
+    getNode('rulOut2').on('input', (m: any) => {
+      ruls2.push(m);
+      rulWaiters2.shift()?.(m);
+    });
     const h1 = getNode('h1');
+    const h2 = getNode('h2');
     for (const f of frames) {
-      const got = new Promise((r) => rulWaiters.push(r));
+      const got = Promise.all([new Promise((r) => rulWaiters.push(r)), new Promise((r) => rulWaiters2.push(r))]);
       h1.receive({ payload: { asset: 'ims-b1', ts: f.ts, features: f.features } });
+      h2.receive({ payload: { asset: 'ims-b1', ts: f.ts, features: f.features } });
       await got;
     }
     assert.strictEqual(healthMsgs.length, frames.length);
@@ -99,6 +117,7 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
       let n = 0;
       const err: number[] = [];
       const width: number[] = [];
+      const rel: number[] = [];
       for (const m of list) {
         if (!m.rul) continue;
         const truth = (tEnd - m.ts) / H;
@@ -106,11 +125,12 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
         if (m.rul.low <= truth && truth <= m.rul.high) cov++;
         err.push(Math.abs(m.rul.hours - truth));
         width.push(m.rul.high - m.rul.low);
+        if (truth > 0) rel.push((m.rul.high - m.rul.low) / truth);
       }
-      return { n, cov: n ? cov / n : 0, nulls: list.length - n, medAE: median(err), meanAE: err.reduce((a, b) => a + b, 0) / Math.max(1, err.length), medWidth: median(width) };
+      return { n, cov: n ? cov / n : 0, nulls: list.length - n, medAE: median(err), meanAE: err.reduce((a, b) => a + b, 0) / Math.max(1, err.length), medWidth: median(width), medRel: rel.length ? median(rel) : NaN };
     };
     const line = (what: string, s: ReturnType<typeof score>) =>
-      console.log(`      rel-rul ${what}: ${s.n} estimates, ${s.nulls} null; coverage ${(100 * s.cov).toFixed(0)} % (level 90 %); |error| median ${s.medAE.toFixed(1)} h, mean ${s.meanAE.toFixed(1)} h; median interval width ${s.medWidth.toFixed(1)} h`);
+      console.log(`      rel-rul ${what}: ${s.n} estimates, ${s.nulls} null; coverage ${(100 * s.cov).toFixed(0)} % (level 90 %); |error| median ${s.medAE.toFixed(1)} h, mean ${s.meanAE.toFixed(1)} h; median interval width ${s.medWidth.toFixed(1)} h, median width / true remaining ${s.medRel.toFixed(2)}`);
     const nodeScore = score(after.map((m) => ({ ts: m.payload.health.ts, rul: m.payload.rul })));
     line('node defaults (a priori: failure at health 10, range 5-15)', nodeScore);
     const last = ruls[ruls.length - 1].payload.rul;
@@ -152,6 +172,21 @@ describe('condition: IMS test 2 bearing 1 run to failure', function () {
         h.release();
       }
     }
+
+    // 3b. rel-health rule "level" -> rel-rul level indicator (figures in docs/validation.md)
+    const lvAlarm = changes2.find((c) => c.payload.to === 'alarm');
+    const lvWarn = changes2.find((c) => c.payload.to === 'warning');
+    const lvFalse = changes2.filter((c) => byIndex(c.payload.ts) < IMS_ONSET_INDEX && c.payload.to === 'alarm').length;
+    const lvIdx = lvAlarm ? byIndex(lvAlarm.payload.ts) : -1;
+    const lvScore = score(ruls2.slice(Math.max(0, lvIdx)).map((m) => ({ ts: m.payload.health.ts, rul: m.payload.rul })));
+    console.log(
+      `      rel-health rule "level" (1 per 8 h): limits ${JSON.stringify(lvAlarm?.payload.health.level ?? null)}; first warning #${lvWarn ? byIndex(lvWarn.payload.ts) : -1}, first alarm #${lvIdx} (lead ${lvAlarm ? ((tEnd - lvAlarm.payload.ts) / H).toFixed(1) : '-'} h), alarms before the onset (#${IMS_ONSET_INDEX}) ${lvFalse}`,
+    );
+    line('on the level (failure at 6.3 x the learned mean, 4.0-10, excess model)', lvScore);
+    assert.ok(lvAlarm && lvIdx >= IMS_ONSET_INDEX && lvFalse === 0, `the level rule alarms after the onset (#${lvIdx})`);
+    // 89 % at a median width of 1.4 x the true remaining time (docs/validation.md)
+    assert.ok(lvScore.n >= 400 && lvScore.cov >= 0.8 && lvScore.medRel <= 2, `level RUL: ${lvScore.n} estimates, coverage ${lvScore.cov}, width / truth ${lvScore.medRel}`);
+    assert.strictEqual(ruls2[ruls2.length - 1].payload.rul.model, 'excess');
 
     // 4. History is chart-ready and survives in the store.
     h1.receive({ action: 'history', payload: { asset: 'ims-b1', from: frames[0].ts, to: tEnd, maxPoints: 100 } });

@@ -164,6 +164,38 @@ describe('rel-health', function () {
     assert.strictEqual(await feed(0, healthy(0)), undefined, '95 + 5 = 100 is allowed');
   });
 
+  it('rule "level": alarms on the rms level only (a kurtosis change alone is no alarm), reports its limits, feeds rel-rul\'s level indicator; a bad rule is refused', async () => {
+    await loadFlow(flow(path.join(dir, 'lv0.db'), { rule: 'peak' }));
+    const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'h1' && e.level === 20).map((e: any) => String(e.msg));
+    assert.ok(logged.some((m: string) => /config rule: expected profile or level, got "peak"/.test(m)), JSON.stringify(logged));
+    await unloadFlow();
+    await loadFlow([
+      ...flow(path.join(dir, 'lv.db'), { rule: 'level', levelEveryHours: 8 }).map((n: any) => (n.id === 'h1' ? { ...n, wires: [['out', 'rul'], ['changes']] } : n)),
+      { id: 'rul', type: 'rel-rul', store: 'store1', indicator: 'level', wires: [['rulOut']] },
+      { id: 'rulOut', type: 'helper' },
+    ]);
+    const out = collect('out');
+    const changes = collect('changes');
+    const ruls = collect('rulOut');
+    for (let i = 0; i < 20; i++) await feed(i, healthy(i));
+    // kurtosis 3x: the profile would alarm; the level rule does not
+    for (let i = 20; i < 30; i++) await feed(i, { ...healthy(i), rms: 0.1, kurtosis: 9 });
+    assert.deepStrictEqual(changes.map((c) => c.payload.to), [], 'no state change on kurtosis alone');
+    const lv = out[out.length - 1].payload.health.level;
+    assert.ok(lv.feature === 'rms' && lv.alarmLimit > lv.warnLimit && lv.warnLimit > lv.mean, JSON.stringify(lv));
+    // rms rising 10 % a reading from 2x its mean
+    for (let i = 30; i < 45; i++) await feed(i, { ...healthy(i), rms: 0.2 * 1.1 ** (i - 30) });
+    assert.strictEqual(changes[0]?.payload.to, 'alarm', JSON.stringify(changes.map((c) => c.payload.to)));
+    assert.strictEqual(changes[0].payload.ts, T0 + 32 * 10 * MIN, 'at the third reading above the limit');
+    const last = ruls[ruls.length - 1].payload.rul;
+    assert.ok(last && last.model === 'excess' && last.direction === 'above', JSON.stringify(ruls[ruls.length - 1].payload));
+    assert.ok(Math.abs(last.threshold - 6.3 * lv.mean) < 1e-4 * lv.mean, `${last.threshold} vs 6.3 x ${lv.mean}`);
+    assert.ok(last.low <= last.hours && last.hours <= last.high);
+    // a frame without rms is refused, naming the property
+    const err = await receiveAndComplete('h1', { payload: { asset: 'pump-1', channel: 'de', ts: T0, features: { kurtosis: 3 } } });
+    assert.ok(err && /msg\.payload\.features\.rms/.test(err.message), String(err));
+  });
+
   it('shelving records but does not announce until it expires; history is chart-ready', async () => {
     const file = path.join(dir, 's.db');
     await loadFlow(flow(file));

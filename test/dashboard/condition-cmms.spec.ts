@@ -318,7 +318,7 @@ describe('dashboard output: condition and CMMS nodes', function () {
         assert.deepStrictEqual(dash[i].payload, rows(list));
       }
       const brg = dash[0].payload.find((r: any) => r.part === 'BRG-6205');
-      assert.deepStrictEqual([brg.onHand, brg.reserved, brg.available, brg.safetyStock, brg.reorderPoint, brg.belowReorderPoint, brg.orderQuantity], [70, 10, 60, 22.38, 62.38, true, 43]);
+      assert.deepStrictEqual([brg.onHand, brg.reserved, brg.available, brg.safetyStock, brg.reorderPoint, brg.belowReorderPoint, brg.orderQuantity], [70, 10, 60, 22.38, 63, true, 43]);
       assert.deepStrictEqual(
         dash[1].payload.map((r: any) => r.part),
         ['BRG-6205'],

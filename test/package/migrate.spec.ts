@@ -117,7 +117,9 @@ describe('migrations: flows saved by 0.1.0', function () {
     const h = LIMITS['rel-health'];
     assert.deepStrictEqual([0.005, 0.01].map((x) => checkField(h.learnHours, x, { learnMode: 'hours' })), [false, true]);
     const r = LIMITS['rel-rul'];
-    assert.deepStrictEqual([checkField(r.threshold, '', { indicator: 'health' }), checkField(r.threshold, '', { indicator: 'feature' })], [true, false]);
+    assert.deepStrictEqual([checkField(r.threshold, '', { indicator: 'health' }), checkField(r.threshold, '', { indicator: 'level' }), checkField(r.threshold, '', { indicator: 'feature' })], [true, true, false]);
+    assert.deepStrictEqual([0.005, 0.01].map((x) => checkField(h.levelEveryHours, x, { rule: 'level' })), [false, true]);
+    assert.strictEqual(checkField(h.levelEveryHours, 0.005, { rule: 'profile' }), true, 'not checked with the profile rule');
   });
 });
 

@@ -467,7 +467,9 @@ export class SparesRepo {
 export function stockOf(r: PartRow, d: { mean: number; sd: number; estimated: boolean }): PartStock {
   const input = { demandPerDay: d.mean, demandSd: d.sd, leadDays: r.lead_mean_days, leadSd: r.lead_sd_days, z: r.z };
   const ss = safetyStock(input);
-  const rop = reorderPoint(input);
+  // A part is counted in whole pieces: the reorder point is D*L + SS rounded up (1.5 -> 2; never
+  // below the service level of z). The pure reorderPoint() keeps the exact figure.
+  const rop = Math.ceil(reorderPoint(input) - EPS);
   const available = r.on_hand - r.reserved;
   const lot = r.lot_size ?? Math.max(1, Math.ceil(d.mean * r.lead_mean_days));
   const below = available <= rop + EPS;

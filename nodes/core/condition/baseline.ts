@@ -15,6 +15,7 @@
  */
 import { InputError } from '../errors';
 import { isObject, own } from '../validate';
+import type { LevelModel } from './level-rule';
 import { mad, median, quantile } from './robust';
 
 export const MAX_FEATURES = 64;
@@ -80,6 +81,8 @@ export interface BaselineModel {
   to: number;
   /** Anomaly of the learning frames themselves: median, 95th percentile, max. */
   learned: { p50: number; p95: number; max: number };
+  /** rel-health's level rule (config rule "level"): the learned level of one feature. */
+  level?: LevelModel;
 }
 
 /** Fit the baseline from learning frames (rows of values in `features` order). */

@@ -12,7 +12,8 @@
 import { InputError } from '../errors';
 import type { Query, Store } from '../store/types';
 import { DEFAULT_ALARM, initialAlarm, isShelved, stepAlarm, type AlarmConfig, type AlarmLevel } from './alarm';
-import { featureFrame, fitBaseline, round, scoreFrame, type Contributor, type FeatureFrame } from './baseline';
+import { featureFrame, fitBaseline, round, scoreFrame, type BaselineModel, type Contributor, type FeatureFrame } from './baseline';
+import { fitLevelModel, levelHealth, levelLimits } from './level-rule';
 import {
   addLearningFrame,
   clearLearning,
@@ -34,7 +35,16 @@ import {
 export const MAX_LEARN_FRAMES = 10_000;
 export const MIN_LEARN_FRAMES = 10;
 
+/** What raises warnings and alarms: the learned profile of every feature, or the level of one (rms). */
+export type HealthRule = 'profile' | 'level';
+/** The feature the level rule scores in rel-vibration features. */
+export const LEVEL_FEATURE = 'rms';
+
 export interface HealthConfig extends AlarmConfig {
+  /** 'profile' (default; saved flows without the field): every feature against its learned median and MAD. 'level': the level rule (level-rule.ts). */
+  rule?: HealthRule;
+  /** Level rule: at most one false alarm per this many running hours (default 8). */
+  levelEveryHours?: number;
   learnMode: 'frames' | 'hours';
   learnFrames: number;
   learnHours: number;
@@ -42,7 +52,9 @@ export interface HealthConfig extends AlarmConfig {
   historyMs: number;
 }
 
-export const DEFAULT_HEALTH: HealthConfig = { ...DEFAULT_ALARM, learnMode: 'frames', learnFrames: 100, learnHours: 24, historyMs: 10 * 60_000 };
+export const DEFAULT_LEVEL_EVERY_HOURS = 8;
+
+export const DEFAULT_HEALTH: HealthConfig = { ...DEFAULT_ALARM, rule: 'profile', levelEveryHours: DEFAULT_LEVEL_EVERY_HOURS, learnMode: 'frames', learnFrames: 100, learnHours: 24, historyMs: 10 * 60_000 };
 
 export interface HealthResult {
   asset: string;
@@ -55,6 +67,8 @@ export interface HealthResult {
   contributors: Contributor[];
   since: number;
   shelved?: { by: string; reason: string; until: string };
+  /** Rule "level": the scored feature, its value, the learned mean and the warning and alarm limits. */
+  level?: { feature: string; value: number; mean: number; warnLimit: number; alarmLimit: number };
   ts: number;
 }
 
@@ -106,6 +120,52 @@ export function completesLearning(prev: StreamRow | undefined, ts: number, cfg: 
 }
 
 /**
+ * Whether decideReading needs the stream's stored learning frames: learning ends with this
+ * reading, or the level rule scores a stream learned before it was chosen (its level is fitted
+ * from the same frames, kept until a relearn).
+ */
+export function needsLearningFrames(prev: StreamRow | undefined, ts: number, cfg: HealthConfig): boolean {
+  if (completesLearning(prev, ts, cfg)) return true;
+  return cfg.rule === 'level' && prev?.status === 'ready' && !!prev.model && !prev.model.level;
+}
+
+/** The feature the level rule scores in a frame: rms (features) or the value; InputError when the frame has none. */
+function levelIndex(frame: FeatureFrame): { feature: string; index: number } {
+  if (frame.kind === 'value') return { feature: frame.names[0], index: 0 };
+  const index = frame.names.indexOf(LEVEL_FEATURE);
+  if (index < 0) throw new InputError(`msg.payload.features.${LEVEL_FEATURE}`, `a number: rule "level" scores the ${LEVEL_FEATURE} feature (rel-vibration sends it)`, undefined);
+  return { feature: LEVEL_FEATURE, index };
+}
+
+/** The model with the level rule's part fitted from the learning rows, when the rule is "level". */
+function withLevel(model: BaselineModel, frame: FeatureFrame, rows: readonly { ts: number; values: number[] }[], cfg: HealthConfig): BaselineModel {
+  if (cfg.rule !== 'level' || model.level || rows.length < 3) return model;
+  const { feature, index } = levelIndex(frame);
+  return { ...model, level: fitLevelModel(feature, index, rows.map((r) => r.values), rows[0].ts, rows[rows.length - 1].ts) };
+}
+
+/** Health of a frame: the profile score, or with rule "level" the level rule's health (anomaly: the level in prediction sds above the mean). */
+function scoreOf(model: BaselineModel, values: readonly number[], cfg: HealthConfig): { health: number; anomaly: number; contributors: Contributor[]; level?: HealthResult['level'] } {
+  const sc = scoreFrame(model, values);
+  if (cfg.rule !== 'level' || !model.level) return sc;
+  const m = model.level;
+  const l = levelLimits(m, cfg.levelEveryHours ?? DEFAULT_LEVEL_EVERY_HOURS, cfg.dwellFrames);
+  const x = values[m.index];
+  const r6 = (v: number) => Number(v.toPrecision(6));
+  return {
+    health: levelHealth(m, l, x),
+    anomaly: Math.max(0, (x - m.mean) / l.scale),
+    contributors: sc.contributors,
+    level: { feature: m.feature, value: x, mean: r6(m.mean), warnLimit: r6(l.warnLimit), alarmLimit: r6(l.alarmLimit) },
+  };
+}
+
+/** The alarm thresholds in force: the level rule's health puts its limits at 85 and 70. */
+function alarmConfig(cfg: HealthConfig): AlarmConfig {
+  return cfg.rule === 'level' ? { ...cfg, warnBelow: 85, alarmBelow: 70 } : cfg;
+}
+
+/**
  * Decide one reading (pure). `stored`: the stream's learning frames, when completesLearning says
  * they are needed. Throws InputError for a reading the stream must refuse (nothing is written).
  */
@@ -128,6 +188,7 @@ export function decideReading(
       frame.names.join(', '),
     );
   }
+  if (cfg.rule === 'level') levelIndex(frame);
   const w = noWrites();
   const s: StreamRow = prev
     ? { ...prev }
@@ -141,25 +202,28 @@ export function decideReading(
     if (s.learnStart === null) s.learnStart = ts;
     if (learningDone(s.learnN, s.learnStart, ts, cfg)) {
       const rows = [...stored, { ts, values: frame.values }];
-      s.model = fitBaseline(s.features, rows.map((r) => r.values), rows[0].ts, rows[rows.length - 1].ts);
+      s.model = withLevel(fitBaseline(s.features, rows.map((r) => r.values), rows[0].ts, rows[rows.length - 1].ts), frame, rows, cfg);
       s.status = 'ready';
       s.alarm = initialAlarm(ts);
-      w.events.push({ asset, channel, ts, kind: 'learned', to: 'normal', detail: { frames: s.learnN, from: s.model.from, to: s.model.to, learnedAnomaly: s.model.learned } });
+      w.events.push({ asset, channel, ts, kind: 'learned', to: 'normal', detail: { frames: s.learnN, from: s.model.from, to: s.model.to, learnedAnomaly: s.model.learned, ...(s.model.level ? { level: s.model.level } : {}) } });
     }
     w.rows.push(s);
     const health: HealthResult = { asset, channel, score: null, anomaly: null, state: 'learning', learned: round(learnedFraction(s, ts, cfg), 3), contributors: [], since: s.learnStart ?? ts, ts };
     if (s.status === 'ready') {
-      const sc = scoreFrame(s.model!, frame.values);
+      const sc = scoreOf(s.model!, frame.values, cfg);
       health.state = 'normal';
       health.learned = 1;
       health.since = ts;
       health.score = round(sc.health, 1);
       health.anomaly = round(sc.anomaly, 3);
+      if (sc.level) health.level = sc.level;
     }
     return { row: s, writes: w, outcome: { health } };
   }
+  // a stream learned before rule "level" was chosen: its level from the stored learning frames
+  if (cfg.rule === 'level' && s.model && !s.model.level && stored.length >= 3) s.model = withLevel(s.model, frame, stored, cfg);
   const model = s.model!;
-  const sc = scoreFrame(model, frame.values);
+  const sc = scoreOf(model, frame.values, cfg);
   let alarm = s.alarm ?? initialAlarm(ts);
   let expired = false;
   if (alarm.shelf && ts >= alarm.shelf.until) {
@@ -167,7 +231,7 @@ export function decideReading(
     alarm = { ...alarm, shelf: undefined };
     expired = true;
   }
-  const step = stepAlarm(alarm, sc.health, ts, cfg);
+  const step = stepAlarm(alarm, sc.health, ts, alarmConfig(cfg));
   alarm = step.next;
   const shelved = isShelved(alarm, ts);
   if (step.change) {
@@ -185,6 +249,7 @@ export function decideReading(
     since: alarm.since,
     ts,
   };
+  if (sc.level) health.level = sc.level;
   if (shelved && alarm.shelf) health.shelved = { by: alarm.shelf.by, reason: alarm.shelf.reason, until: new Date(alarm.shelf.until).toISOString() };
   if (!shelved && (step.change || expired) && alarm.announced !== alarm.state) {
     change = { asset, channel, from: alarm.announced, to: alarm.state, ts, health };
@@ -314,7 +379,7 @@ export class HealthMonitor {
     return this.serial(async () => {
       const { writes, outcome } = await this.store.tx(async (q) => {
         const prev = await this.stream(q, asset, channel);
-        const stored = completesLearning(prev, ts, this.cfg) ? await learningFrames(q, asset, channel) : [];
+        const stored = needsLearningFrames(prev, ts, this.cfg) ? await learningFrames(q, asset, channel) : [];
         const d = decideReading(prev, asset, channel, frame, ts, this.cfg, stored);
         await this.save(q, asset, d.writes);
         return d;

@@ -53,3 +53,101 @@ export function levelRuleFires(xs: readonly number[], c: LevelRuleConfig): { ind
   }
   return { index: -1, limit };
 }
+
+/**
+ * rel-health's level rule (config rule "level"): what a stream learns. The limits are derived
+ * from it at scoring time (`levelLimits`), so a new budget or dwell applies without relearning.
+ */
+export interface LevelModel {
+  /** The feature scored (rms for rel-vibration features; the channel for a scalar reading). */
+  feature: string;
+  /** Its index in the stream's feature list. */
+  index: number;
+  mean: number;
+  sd: number;
+  n: number;
+  /** Readings per hour during learning ((n - 1) / learning span). */
+  perHourReadings: number;
+}
+
+/**
+ * The warning budget is this many times the alarm budget: a decade more false episodes are
+ * tolerated for a warning (a convention, not fitted to any data).
+ */
+export const LEVEL_WARN_FACTOR = 10;
+/**
+ * The level at which rel-health's health reaches 10 (rel-rul's default failure level) in times
+ * the learned mean: 6.3, the ratio of ISO 10816's zone C/D boundary (damage) to its A/B boundary
+ * (a new machine) for every machine class (2.5^2: each zone boundary is 8 dB above the last).
+ */
+export const LEVEL_FAILURE_RATIO = 6.3;
+/** Alarm budgets never ask for more than this tail probability per reading. */
+const MAX_ALPHA = 0.25;
+
+/** The level model from the learning frames (rows of values), learned from `from` to `to` (ms). */
+export function fitLevelModel(feature: string, index: number, rows: readonly (readonly number[])[], from: number, to: number): LevelModel {
+  const n = rows.length;
+  if (n < 3) throw new RangeError('fitLevelModel: need at least 3 frames');
+  const xs = rows.map((r) => r[index]);
+  const mean = xs.reduce((a, x) => a + x, 0) / n;
+  let sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  // a constant learning window: 1 % of |mean| (or 1e-9), as the profile baseline's floor
+  const floor = Math.max(1e-9, 0.01 * Math.abs(mean));
+  if (!(sd >= floor)) sd = floor;
+  const hours = (to - from) / 3.6e6;
+  // no time span (all frames at one time): one reading a second, the strictest budget per reading
+  const perHourReadings = hours > 0 ? (n - 1) / hours : 3600;
+  return { feature, index, mean, sd, n, perHourReadings };
+}
+
+export interface LevelLimits {
+  warnLimit: number;
+  alarmLimit: number;
+  /** Level at health 10 (LEVEL_FAILURE_RATIO x mean, at least 1.5 x the alarm's distance above the mean). */
+  failLevel: number;
+  alphaWarn: number;
+  alphaAlarm: number;
+  /** Scale of the prediction: sd sqrt(1 + 1/n). */
+  scale: number;
+}
+
+const limitCache = new Map<string, LevelLimits>();
+
+/** The warning and alarm limits for a budget of `alarmEveryHours` running hours per false alarm, `persistence` readings in a row. */
+export function levelLimits(m: LevelModel, alarmEveryHours: number, persistence: number): LevelLimits {
+  const key = `${m.mean}|${m.sd}|${m.n}|${m.perHourReadings}|${alarmEveryHours}|${persistence}`;
+  const hit = limitCache.get(key);
+  if (hit) return hit;
+  const base = { learn: m.n, persistence, perHourReadings: m.perHourReadings };
+  const alphaAlarm = Math.min(MAX_ALPHA, levelAlpha({ ...base, perHour: 1 / alarmEveryHours }));
+  const alphaWarn = Math.min(MAX_ALPHA, Math.max(alphaAlarm, levelAlpha({ ...base, perHour: LEVEL_WARN_FACTOR / alarmEveryHours })));
+  const scale = m.sd * Math.sqrt(1 + 1 / m.n);
+  const alarmLimit = m.mean + tQuantileUpper(alphaAlarm, m.n - 1) * scale;
+  const warnLimit = Math.min(alarmLimit, m.mean + tQuantileUpper(alphaWarn, m.n - 1) * scale);
+  const failLevel = Math.max(m.mean > 0 ? LEVEL_FAILURE_RATIO * m.mean : -Infinity, m.mean + 1.5 * (alarmLimit - m.mean));
+  const out = { warnLimit, alarmLimit, failLevel, alphaWarn, alphaAlarm, scale };
+  if (limitCache.size > 1000) limitCache.clear();
+  limitCache.set(key, out);
+  return out;
+}
+
+/**
+ * Health 0-100 from the level: 100 up to the learned mean, 85 at the warning limit, 70 at the
+ * alarm limit, 10 at the failure level, 0 beyond; piecewise linear in log(level) when the mean is
+ * positive (amplitudes: a doubling is the same news at any level), else in the level itself.
+ * So rel-health's warning (below 85) and alarm (below 70) states, with the dwell, are the level
+ * rule, and rel-rul's default failure at health 10 is the level LEVEL_FAILURE_RATIO x the mean.
+ */
+export function levelHealth(m: LevelModel, l: LevelLimits, x: number): number {
+  if (!Number.isFinite(x)) return NaN;
+  const pos = m.mean > 0;
+  const g = (v: number) => (pos ? Math.log(Math.max(v, m.mean * 1e-6)) : v);
+  const u = g(x) - g(m.mean);
+  if (u <= 0) return 100;
+  const w = Math.max(1e-12, g(l.warnLimit) - g(m.mean));
+  const a = Math.max(w + 1e-12, g(l.alarmLimit) - g(m.mean));
+  const f = Math.max(a + 1e-12, g(l.failLevel) - g(m.mean));
+  if (u <= w) return 100 - (15 * u) / w;
+  if (u <= a) return 85 - (15 * (u - w)) / (a - w);
+  return Math.max(0, 70 - (60 * (u - a)) / (f - a));
+}

@@ -11,11 +11,16 @@
 import { InputError } from '../errors';
 import type { Query, Store } from '../store/types';
 import { addRulPoint, clearRulPoints, migrateCondition, queryHistory, recordHistory, rulPoints, type HistoryQuery, type HistoryResult } from './repo';
-import { estimateRul, type Direction, type Rul } from './rul';
+import { estimateRul, type Direction, type Rul, type RulModel } from './rul';
 
 export interface RulConfig {
-  /** Which number is the indicator: 'health' (msg.payload.health.score), 'anomaly', 'feature' (msg.payload.features[feature]) or 'value'. */
-  indicator: 'health' | 'anomaly' | 'feature' | 'value';
+  /**
+   * Which number is the indicator: 'health' (msg.payload.health.score), 'anomaly', 'level'
+   * (msg.payload.health.level.value, from rel-health's level rule; the threshold and its range
+   * are multiples of the learned mean msg.payload.health.level.mean), 'feature'
+   * (msg.payload.features[feature]) or 'value'.
+   */
+  indicator: 'health' | 'anomaly' | 'level' | 'feature' | 'value';
   feature: string;
   threshold: number;
   /** Plausible range of the failure threshold [low, high] (see estimateRul); null: exactly `threshold`. */
@@ -29,6 +34,8 @@ export interface RulConfig {
   minPoints: number;
   maxPoints: number;
   historyMs: number;
+  /** Models fitted (default linear and exponential; rel-rul's level indicator: excess, Gebraeel's model on the defect's power above the healthy level). */
+  models?: readonly RulModel[];
   /**
    * Whose points these are (rel-rul passes its node id): trackers with different keys on one store
    * keep separate points, so a windowed tracker cannot delete the points another one (say, on the
@@ -58,8 +65,18 @@ export const DEFAULT_RUL: RulConfig = {
  * for other indicators none (a limit from a standard or the maker is taken as exact).
  */
 export function defaultThresholdRange(indicator: RulConfig['indicator'], threshold: number): [number, number] | null {
+  if (indicator === 'level') return [threshold / LEVEL_ZONE_HALF, threshold * LEVEL_ZONE_HALF];
   return indicator === 'health' ? [threshold * 0.5, threshold * 1.5] : null;
 }
+
+/**
+ * The level indicator's default failure level, in times the learned mean: 6.3, the ratio of
+ * ISO 10816's zone C/D boundary (damage) to its A/B boundary (a new machine), the same for
+ * every machine class. Its default range is half a zone either side (x / 1.58: 4.0-10).
+ */
+export const LEVEL_FAILURE_TIMES = 6.3;
+/** Half an ISO 10816 zone step: the zone boundaries are 2.5 x apart (8 dB). */
+export const LEVEL_ZONE_HALF = Math.sqrt(2.5);
 
 /** Most points kept per stream in the store and in memory. */
 export const MAX_KEPT = 20_000;
@@ -93,6 +110,8 @@ export function decideRul(
   y: number | null,
   degrading: boolean | undefined,
   stateText?: string,
+  /** The level indicator: the learned mean the threshold and its range multiply. */
+  base?: number,
 ): { points: Point[]; writes: RulWrites; out: RulOutput } {
   const last = pts.length ? pts[pts.length - 1].ts : undefined;
   if (last !== undefined && ts < last) throw new InputError('msg.payload.ts', `a time not before this stream's last point (${new Date(last).toISOString()})`, ts, 'time went backwards');
@@ -121,7 +140,11 @@ export function decideRul(
     next.splice(0, next.length - MAX_KEPT);
     w.cutBefore.push(next[0].ts);
   }
-  const r = estimateRul(next, { threshold: cfg.threshold, direction: cfg.direction, level: cfg.level, thresholdRange: cfg.thresholdRange ?? undefined, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints });
+  const k = cfg.indicator === 'level' ? base ?? NaN : 1;
+  if (!(k > 0)) return { points: next, writes: w, out: { rul: null, reason: 'no learned level (msg.payload.health.level.mean) to scale the failure level' } };
+  const threshold = cfg.threshold * k;
+  const range: [number, number] | undefined = cfg.thresholdRange ? [cfg.thresholdRange[0] * k, cfg.thresholdRange[1] * k] : undefined;
+  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined });
   if (!r.rul) return { points: next, writes: w, out: { rul: null, reason: r.reason } };
   const { failureTs, ...rest } = r.rul;
   w.history.push({ metric: 'rul', value: rest.hours }, { metric: 'rul_low', value: rest.low });
@@ -139,8 +162,8 @@ export function decideRul(
         ratePerDay: round3(rest.ratePerDay),
         failureAt: new Date(Math.min(failureTs, 8.64e15)).toISOString(),
         indicator: scope,
-        threshold: cfg.threshold,
-        thresholdRange: cfg.thresholdRange ? [cfg.thresholdRange[0], cfg.thresholdRange[1]] : [cfg.threshold, cfg.threshold],
+        threshold: round6(threshold),
+        thresholdRange: range ? [round6(range[0]), round6(range[1])] : [round6(threshold), round6(threshold)],
         direction: cfg.direction,
       },
     },
@@ -197,10 +220,10 @@ export class RulTracker {
    * Add one indicator value (null: nothing to add, e.g. learning) and project. `degrading` is
    * false when rel-health reports normal or learning: the window then starts afresh.
    */
-  add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string): Promise<RulOutput> {
+  add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string, base?: number): Promise<RulOutput> {
     return this.serial(async () => {
       const d = await this.store.tx(async (q) => {
-        const r = decideRul(await this.points(q, asset, channel), this.cfg, this.scope, ts, y, degrading, stateText);
+        const r = decideRul(await this.points(q, asset, channel), this.cfg, this.scope, ts, y, degrading, stateText, base);
         const w = r.writes;
         if (w.clearAll) await clearRulPoints(q, this.pointScope, asset, channel);
         if (w.point) await addRulPoint(q, this.pointScope, asset, channel, w.point.ts, w.point.y);
@@ -221,4 +244,8 @@ export class RulTracker {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+function round6(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
 }

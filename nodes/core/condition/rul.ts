@@ -3,7 +3,11 @@
  *
  * Two robust fits on the window of points (time in hours before the latest point):
  * - linear: Theil-Sen on the indicator;
- * - exponential: Theil-Sen on log(indicator) (a log-linear fit: constant relative change per hour).
+ * - exponential: Theil-Sen on log(indicator) (a log-linear fit: constant relative change per hour);
+ * - excess (an RMS level with a known healthy level `offset`, rising): Theil-Sen on
+ *   log(indicator^2 - offset^2). Uncorrelated vibration sources add in power, so a defect's own
+ *   RMS is sqrt(level^2 - healthy^2); its growth is taken as exponential (Gebraeel's degradation
+ *   model on the defect's power; the plain exponential is the special case offset 0).
  * The one with the smaller median absolute residual (in the indicator's own unit) is used. The
  * trend must be significant: Sen's slope interval at the stated level, widened for autocorrelated
  * residuals, must lie entirely on the side of the threshold; otherwise `rul` is null with a reason.
@@ -45,9 +49,16 @@ export interface RulOptions {
   thresholdRange?: readonly [number, number];
   /** > 0: the trend over the last plateauHours must also point to the threshold, else null (default 0). */
   plateauHours?: number;
-  /** Models to try (default both). */
-  models?: readonly ('linear' | 'exponential')[];
+  /** Models to try (default linear and exponential). */
+  models?: readonly RulModel[];
+  /** The healthy level under the excess model (indicator unit, >= 0; direction "above" only). */
+  offset?: number;
 }
+
+export type RulModel = 'linear' | 'exponential' | 'excess';
+
+/** The excess model reads a defect RMS below this fraction of the healthy level as this fraction (log needs > 0). */
+export const EXCESS_FLOOR = 0.01;
 
 export interface Rul {
   /** Median projection, hours from the latest point. */
@@ -57,7 +68,7 @@ export interface Rul {
   level: number;
   /** Time of the projected crossing, ms. */
   failureTs: number;
-  model: 'linear' | 'exponential';
+  model: RulModel;
   /** Robust R^2 of the fit, 0-1. */
   fit: number;
   /** Indicator change per day of the fitted trend at the latest point. */
@@ -68,7 +79,7 @@ export interface Rul {
 export type RulResult = { rul: Rul; reason?: undefined } | { rul: null; reason: string };
 
 interface Fit {
-  model: 'linear' | 'exponential';
+  model: RulModel;
   a: number;
   b: number;
   bLo: number;
@@ -81,9 +92,12 @@ interface Fit {
   thu: (t: number) => number;
 }
 
-function fitModel(model: 'linear' | 'exponential', xh: number[], y: number[], o: Required<Pick<RulOptions, 'threshold' | 'direction' | 'level'>>): Fit | string {
+function fitModel(model: RulModel, xh: number[], y: number[], o: Required<Pick<RulOptions, 'threshold' | 'direction' | 'level'>> & { offset?: number }): Fit | string {
   const sgn = o.direction === 'above' ? 1 : -1;
-  const g = model === 'linear' ? (v: number) => v : Math.log;
+  const phi = o.offset ?? NaN;
+  if (model === 'excess' && !(phi > 0 && o.direction === 'above' && o.threshold > phi)) return 'excess fit needs a healthy level below the threshold (rising indicator)';
+  const floor = EXCESS_FLOOR * phi;
+  const g = model === 'linear' ? (v: number) => v : model === 'excess' ? (v: number) => Math.log(Math.max(v * v - phi * phi, floor * floor)) : Math.log;
   if (model === 'exponential' && (!(o.threshold > 0) || y.some((v) => !(v > 0)))) return 'exponential fit needs positive values and threshold';
   // u rises towards the threshold thu in both directions.
   const u = y.map((v) => sgn * g(v));
@@ -95,13 +109,13 @@ function fitModel(model: 'linear' | 'exponential', xh: number[], y: number[], o:
   const absRes = res.map(Math.abs);
   const q = quantile(absRes, o.level);
   // Error in the indicator's own unit, so linear and exponential compare fairly.
-  const inv = model === 'linear' ? (w: number) => sgn * w : (w: number) => Math.exp(sgn * w);
+  const inv = model === 'linear' ? (w: number) => sgn * w : model === 'excess' ? (w: number) => Math.sqrt(phi * phi + Math.exp(w)) : (w: number) => Math.exp(sgn * w);
   const errs = y.map((v, i) => Math.abs(v - inv(ts.intercept + ts.slope * xh[i])));
   const err = median(errs);
   const my = median(y);
   const spread = median(y.map((v) => Math.abs(v - my)));
   const fit = spread > 0 ? Math.max(0, Math.min(1, 1 - (err / spread) ** 2)) : 0;
-  const thu2 = (t: number) => (model === 'exponential' && !(t > 0) ? Infinity : sgn * g(t) - thu);
+  const thu2 = (t: number) => ((model === 'exponential' && !(t > 0)) || (model === 'excess' && !(t > phi)) ? Infinity : sgn * g(t) - thu);
   return { model, a: ts.intercept, b: ts.slope, bLo: ts.slopeLow, bHi: ts.slopeHigh, q, err, fit, th: thu, thu: thu2 };
 }
 
@@ -125,7 +139,7 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   if (!(span > 0)) return { rul: null, reason: 'no time span: all points have the same time' };
   const xh = pts.map((p) => (p.ts - t1) / 3.6e6);
   const y = pts.map((p) => p.y);
-  const o = { threshold: opts.threshold, direction: opts.direction, level };
+  const o = { threshold: opts.threshold, direction: opts.direction, level, offset: opts.offset };
   const fits: Fit[] = [];
   const why: string[] = [];
   for (const m of opts.models ?? ['linear', 'exponential']) {
@@ -136,7 +150,7 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   if (!fits.length) return { rul: null, reason: why.join('; ') };
   fits.sort((a, b) => a.err - b.err);
   const f = fits[0];
-  const rate = ratePerDay(f, opts.direction);
+  const rate = ratePerDay(f, opts.direction, opts.offset);
   const [ra, rb] = opts.thresholdRange ?? [opts.threshold, opts.threshold];
   // Threshold range in the fit's transformed scale: the first end is met first, the second last.
   const thEnds = (g: Fit) => {
@@ -177,9 +191,11 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   return { rul: { hours, low: Math.min(low, hours), high: Math.max(high, hours), level, failureTs: t1 + hours * 3.6e6, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
 }
 
-function ratePerDay(f: Fit, dir: Direction): number {
+function ratePerDay(f: Fit, dir: Direction, offset = 0): number {
   const sgn = dir === 'above' ? 1 : -1;
   if (f.model === 'linear') return sgn * f.b * 24;
+  // d/dt sqrt(offset^2 + exp(a + bt)) at t = 0
+  if (f.model === 'excess') return (f.b * Math.exp(f.a) * 24) / (2 * Math.sqrt(offset * offset + Math.exp(f.a)));
   // d/dt exp(sgn*(a+bt)) at t=0
   return sgn * f.b * Math.exp(sgn * f.a) * 24;
 }

@@ -47,7 +47,11 @@ function page(lang: FloorLang, title: string, root: string, body: string, extraC
   return `<!DOCTYPE html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}${extraCss}</style></head><body data-root="${esc(root)}" data-lang="${lang}"><main${wide ? ' class="wide"' : ''}>${toggle}${body}</main><script src="${esc(root)}floor/floor.js"></script></body></html>`;
 }
 
-/** The label sheet: A4, 3 x 7 labels of 70 x 42 mm, each with the asset's name, id and QR code. */
+/**
+ * The label sheet: A4, 3 x 7 labels of 70 x 42 mm, each with the asset's name, id and QR code. On
+ * a screen narrower than the sheet (a phone) the labels flow into as many columns as fit (one at
+ * 390 px) instead of a sheet to scroll sideways; print stays A4, 3 per row.
+ */
 export function labelSheet(assets: readonly LabelAsset[], urlOf: (id: string) => string, lang: FloorLang, root: string): string {
   const t = FLOOR_TEXT[lang];
   const labels = assets
@@ -56,7 +60,8 @@ export function labelSheet(assets: readonly LabelAsset[], urlOf: (id: string) =>
   const css = `@page{size:A4;margin:10mm 0 0 0}.sheet{display:grid;grid-template-columns:repeat(3,70mm);grid-auto-rows:42mm;width:210mm;background:#fff}
 .label{display:flex;gap:3mm;align-items:center;padding:3mm;border:1px dashed #cfd8dc;overflow:hidden;break-inside:avoid}.qr{width:34mm;height:34mm;flex:none}.qr svg{width:100%;height:100%}
 .txt{display:flex;flex-direction:column;font-size:10pt;line-height:1.2;min-width:0}.id{font-family:monospace;font-size:9pt}
-@media print{body{padding:0;background:#fff}.noprint{display:none}.label{border:0}}`;
+@media print{body{padding:0;background:#fff}.noprint{display:none}.label{border:0}}
+@media screen and (max-width:230mm){.sheet{width:auto;grid-template-columns:repeat(auto-fill,minmax(min(70mm,100%),1fr))}.label{min-width:0}}`;
   return page(lang, t.labels, root, `<div class="noprint"><h1>${esc(t.labels)} (${assets.length})</h1><p><button type="button" id="print">${esc(t.print)}</button></p></div><div class="sheet">${labels}</div>`, css, true);
 }
 

@@ -9,6 +9,7 @@
  */
 import { faultName, faultSentence, healthSentence, isoZoneText, rulShort, staleText, withUnit, num, type Lang } from '../text';
 import { storeBanner, type StoreBanner, type StoreState } from './store-banner';
+import { orderTitleIn } from '../text/order-title';
 
 export const LANGS: readonly Lang[] = ['en', 'de'];
 /** Default: a machine without condition data for 2 min is stale. */
@@ -110,6 +111,8 @@ export interface LineViewModel {
   total: number;
   /** Work-order sentences (id -> en / de) for the orders the view has seen with a mode. */
   orders: Record<string, Record<Lang, string>>;
+  /** Work-order titles (id -> en / de) in each language, for the orders the view has seen (orderTitleIn). */
+  titles: Record<string, Record<Lang, string>>;
   staleMs: number;
   /** The plant database offline (records queued on this box) or back and sending them; null while it answers. */
   store: StoreBanner | null;
@@ -246,6 +249,17 @@ export class LineFigures {
     return n;
   }
 
+  /** Titles in both languages (orderTitleIn) for the open and done orders, newest last, at most `max`. */
+  orderTitles(names: ReadonlyMap<string, string>, max = 300): Record<string, Record<Lang, string>> {
+    const out: Record<string, Record<Lang, string>> = {};
+    const list = [...this.orders.entries()].filter(([, o]) => o.title && o.status !== 'closed' && o.status !== 'cancelled').slice(-max);
+    for (const [id, o] of list) {
+      const stored = { title: o.title, mode: o.mode, asset: o.asset, assetName: names.get(o.asset) };
+      out[id] = { en: orderTitleIn(stored, 'en'), de: orderTitleIn(stored, 'de') };
+    }
+    return out;
+  }
+
   /** Sentences for the orders with a fault mode (open and done ones), newest last, at most `max`. */
   orderSentences(max = 300): Record<string, Record<Lang, string>> {
     const out: Record<string, Record<Lang, string>> = {};
@@ -320,5 +334,7 @@ export function buildLineView(assets: readonly ViewAsset[], figs: LineFigures, n
   }
   const list = [...groups.values()].sort((x, y) => collator.compare(x.site, y.site) || collator.compare(x.area, y.area) || collator.compare(x.line, y.line));
   for (const g of list) g.tiles.sort((x, y) => collator.compare(x.id, y.id));
-  return { groups: list, total: seen.size, orders: figs.orderSentences(), staleMs, store: storeBanner(opts.store), updatedAt: new Date(now).toISOString(), ts: now };
+  const names = new Map<string, string>();
+  for (const g of list) for (const t of g.tiles) names.set(t.id, t.name);
+  return { groups: list, total: seen.size, orders: figs.orderSentences(), titles: figs.orderTitles(names), staleMs, store: storeBanner(opts.store), updatedAt: new Date(now).toISOString(), ts: now };
 }

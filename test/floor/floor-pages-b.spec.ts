@@ -1,0 +1,240 @@
+/**
+ * What a maintenance manager reads on the maintenance, Kanban, technician and Widgets pages and
+ * the QR label sheet, in a real browser (Debian's chromium, playwright-core): Node-RED (started
+ * like `npm start`, 127.0.0.1, free port, temporary user directory) runs flows/demo-line.json with
+ * the simulators accelerated until the conveyor's bearing fault has opened its work order. Checked
+ * in English and German at 1920x1080 and 390x844:
+ * - maintenance: the KPI row of the machine with an open failure says so (failure open since, the
+ *   order, not counted until completed) and the panel says what a failure is; PM tasks and spare
+ *   parts in the page's language; reorder points whole parts; "Your name" and "Assign to" say
+ *   which name goes where; the condition order's title in the page's language;
+ * - Kanban: whole units with their unit, the safety margin in words and %, a legend for every
+ *   card colour drawn;
+ * - technician: the order's title in the page's language;
+ * - Widgets: group titles, table column titles in words and in the page's language, times to the
+ *   minute in the plant's time zone, no node or field names;
+ * - the label sheet fits a 390 px phone (one column) and prints A4 with 3 labels per row;
+ * - no horizontal overflow on any of them.
+ */
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
+import { labelSheet } from '../../nodes/core/floor';
+
+const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
+const LANGS = ['en', 'de'] as const;
+
+async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; wide: string[] }> {
+  return (await page.evaluate(`(() => {
+    const w = window.innerWidth;
+    const wide = [];
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      const st = getComputedStyle(e);
+      if (st.visibility === 'hidden' || st.display === 'none') continue;
+      if (r.width > w + 0.5 || r.right > w + 0.5) wide.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+    }
+    return { scrollWidth: document.scrollingElement.scrollWidth, innerWidth: w, wide: wide.slice(0, 12) };
+  })()`)) as { scrollWidth: number; innerWidth: number; wide: string[] };
+}
+
+async function noOverflow(page: Page, what: string): Promise<void> {
+  const o = await overflow(page);
+  assert.ok(o.scrollWidth <= o.innerWidth && !o.wide.length, `${what}: ${JSON.stringify(o)}`);
+}
+
+const text = async (page: Page, sel: string): Promise<string> => ((await page.locator(sel).first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+
+describe('floor pages: the label sheet on a phone and on paper', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    if (browser) await browser.close();
+  });
+
+  it('fits a 390 px screen in one column; prints A4 with 3 labels of 70 mm per row', async function () {
+    const assets = Array.from({ length: 7 }, (_, i) => ({ id: `M-00${i + 1}`, name: `Press ${i + 1}`, line: 'Line 1' }));
+    const html = labelSheet(assets, (id) => `http://box:1880/floor/request?asset=${id}`, 'en', '/');
+    const page = await browser.newPage({ viewport: SIZES['390'] });
+    await page.setContent(html);
+    await noOverflow(page, 'label sheet at 390 px');
+    const lefts = (await page.evaluate(`[...document.querySelectorAll('.label')].map((e) => Math.round(e.getBoundingClientRect().left))`)) as number[];
+    assert.strictEqual(new Set(lefts).size, 1, `one column on the phone: ${lefts}`);
+    // the QR code keeps its printed size on screen (34 mm), so it scans
+    const qr = (await page.evaluate(`document.querySelector('.qr').getBoundingClientRect().width`)) as number;
+    assert.ok(Math.abs(qr - (34 * 96) / 25.4) < 2, `QR ${qr} px`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'labels-en-390.png'), fullPage: true });
+    // on a wide screen and on paper: the A4 sheet, 3 per row
+    await page.setViewportSize(SIZES['1920']);
+    const wide = (await page.evaluate(`[...new Set([...document.querySelectorAll('.label')].map((e) => Math.round(e.getBoundingClientRect().left)))].length`)) as number;
+    assert.strictEqual(wide, 3);
+    await page.setViewportSize(SIZES['390']);
+    await page.emulateMedia({ media: 'print' });
+    const sheet = (await page.evaluate(`(() => { const r = document.querySelector('.sheet').getBoundingClientRect(); return [Math.round(r.width), new Set([...document.querySelectorAll('.label')].map((e) => Math.round(e.getBoundingClientRect().left))).size]; })()`)) as [number, number];
+    assert.deepStrictEqual(sheet, [Math.round((210 * 96) / 25.4), 3], 'print: 210 mm, 3 per row');
+    const pdf = await page.pdf({ format: 'A4' });
+    assert.ok(pdf.length > 1000);
+    await page.close();
+  });
+});
+
+describe('floor pages: maintenance, Kanban, technician and Widgets as a maintenance manager reads them', function () {
+  this.timeout(420_000);
+  let red: RunningRed;
+  let browser: Browser;
+
+  before(async function () {
+    const flow = start.readFlow('demo-line.json');
+    for (const n of flow) if (n.type === 'rel-simulator') Object.assign(n, { timeScale: 3600, interval: 1 });
+    red = await startRed({ flow });
+    browser = await launchChromium();
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async function () {
+    if (browser) await browser.close();
+    if (red) await red.stop();
+  });
+
+  it('maintenance: the open failure in the KPI row, demo data and titles in the page\'s language, whole parts, which name goes where', async function () {
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    await page.goto(`${red.url}/dashboard/maintenance?lang=en`);
+    // the conveyor's bearing fault opens its work order; its KPI row has figures
+    const row = '[data-kpi="conveyor-1"]';
+    await waitFor('the conveyor\'s open failure in its KPI row', async () => (await page.locator(`${row} [data-open-failure]`).count()) > 0, 240_000);
+    for (const lang of LANGS) {
+      for (const [size, viewport] of Object.entries(SIZES)) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${red.url}/dashboard/maintenance?lang=${lang}`);
+        await page.locator(`${row} [data-open-failure]`).first().waitFor({ timeout: 30_000 });
+        await page.locator('[data-part]').first().waitFor({ timeout: 30_000 });
+        const de = lang === 'de';
+        const open = await text(page, `${row} [data-open-failure]`);
+        assert.match(open, de ? /^Ausfall offen seit .+ · WO-\d{6} .+ · zählt erst nach Erledigung$/ : /^failure open since .+ · WO-\d{6} .+ · not counted until completed$/, open);
+        assert.match(await text(page, `${row} [data-col="open-failures"]`), de ? /^\+ \d+ offen$/ : /^\+ \d+ open$/);
+        assert.match(await text(page, '[data-kpi-counts]'), de ? /Ausfall zählt hier, sobald sein Instandsetzungsauftrag erledigt ist/ : /failure counts here once its corrective work order is completed/);
+        // PM tasks and spare parts in the page's language
+        const pm = await page.locator('[data-table="pm"] [data-col="task"]').allTextContents();
+        const parts = await page.locator('[data-table="spares"] [data-col="name"]').allTextContents();
+        assert.ok(pm.length >= 4 && parts.length >= 7, `${pm.length} tasks, ${parts.length} parts`);
+        if (de) {
+          assert.ok(pm.includes('Pumpenlager schmieren') && pm.includes('Ansaugfilter wechseln'), pm.join(' | '));
+          assert.ok(parts.includes('Rillenkugellager 6205-2RS') && parts.includes('Keilriemen XPZ 1250'), parts.join(' | '));
+          assert.ok(!pm.concat(parts).some((x) => /Lubricate|Replace|Deep groove|V-belt|Balancing/.test(x)), 'no English demo data on the German page');
+        } else {
+          assert.ok(pm.includes('Lubricate pump bearings') && parts.includes('Deep groove ball bearing 6205-2RS'), pm.concat(parts).join(' | '));
+        }
+        // reorder points: whole parts
+        const rop = await page.locator('[data-table="spares"] [data-col="reorder"]').allTextContents();
+        assert.ok(rop.length >= 7 && rop.every((x) => /^\d+$/.test(x.trim())), `reorder points ${rop}`);
+        // which name goes where
+        assert.match(await text(page, '[data-name-hint]'), de ? /wer Sie sind/ : /who you are/);
+        const assignTo = page.locator('.rel-assign-to').first();
+        if (await assignTo.count()) assert.match(((await assignTo.textContent()) ?? '').trim(), de ? /^Zuweisen an/ : /^Assign to/);
+        // the condition order's title in the page's language
+        const titles = await page.locator(`[data-wo-status] [data-wo-title]`).allTextContents();
+        const cond = titles.find((x) => /Outer ring|Außenring|bearing|Lager/.test(x));
+        assert.ok(cond, titles.join(' | '));
+        assert.match(cond!, de ? /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/ : /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/);
+        await noOverflow(page, `maintenance ${lang} ${size}`);
+        await page.screenshot({ path: path.join(SHOTS, `maintenance-b-${lang}-${size}.png`), fullPage: size === '390' });
+      }
+    }
+    await page.close();
+  });
+
+  it('Kanban: whole units with their unit, the safety margin in words, a legend for every card colour', async function () {
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    for (const lang of LANGS) {
+      for (const [size, viewport] of Object.entries(SIZES)) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${red.url}/dashboard/kanban?lang=${lang}`);
+        const de = lang === 'de';
+        const b = '[data-buffer="caps-38mm"]';
+        await waitFor('the buffer advice', async () => /\d/.test(await text(page, `${b} .rel-buf-units`)), 120_000);
+        // whole numbers, grouped from 10,000 (10.455 in German)
+        const whole = de ? /^(\d+|\d{1,3}(\.\d{3})+)$/ : /^(\d+|\d{1,3}(,\d{3})+)$/;
+        for (const sel of ['.rel-buf-units', '.rel-buf-ss', '.rel-buf-rop']) assert.match(await text(page, `${b} ${sel}`), whole, `${sel} ${lang}`);
+        for (const sel of ['.rel-buf-ss', '.rel-buf-rop']) {
+          const fig = await page.locator(`${b} ${sel}`).evaluate((e: any) => e.parentElement.textContent.replace(/\s+/g, ' ').trim());
+          assert.match(fig, de ? /\d Stück$/ : /\d units$/, `${sel} has its unit: ${fig}`);
+        }
+        assert.match(await text(page, `${b} [data-whole-note]`), de ? /ganze Stück aufgerundet/ : /rounded up to whole units/);
+        // the item by name, its id beside it
+        assert.match(await text(page, '[data-loop="caps-38mm"] .rel-kb-item'), de ? /^Verschlusskappen 38 mm caps-38mm$/ : /^Caps 38 mm caps-38mm$/);
+        // the margin in words and %, no bare Greek letter with a fraction
+        const margin = await text(page, '[data-loop="caps-38mm"] [data-margin]');
+        assert.match(margin, de ? /^Sicherheitszuschlag \+\d+ % / : /^Safety margin \+\d+ % /, margin);
+        assert.doesNotMatch(await text(page, '[data-loop="caps-38mm"] [data-legend]'), /α/);
+        // every card colour drawn has a legend entry of the same colour
+        const colours = (await page.evaluate(`(() => {
+          const loop = document.querySelector('[data-loop="caps-38mm"]');
+          const bg = (e) => getComputedStyle(e).backgroundColor;
+          return { cards: [...new Set([...loop.querySelectorAll('.rel-kb-card')].map(bg))], legend: [...loop.querySelectorAll('[data-legend-item] .rel-kb-dot')].map(bg) };
+        })()`)) as { cards: string[]; legend: string[] };
+        assert.ok(colours.cards.length >= 1, JSON.stringify(colours));
+        assert.strictEqual(colours.legend.length, 3, JSON.stringify(colours));
+        for (const c of colours.cards) assert.ok(colours.legend.includes(c), `card colour ${c} has a legend entry: ${JSON.stringify(colours)}`);
+        await noOverflow(page, `kanban ${lang} ${size}`);
+        await page.screenshot({ path: path.join(SHOTS, `kanban-b-${lang}-${size}.png`), fullPage: size === '390' });
+      }
+    }
+    await page.close();
+  });
+
+  it('technician: the work order\'s title in the page\'s language', async function () {
+    const page = await browser.newPage({ viewport: SIZES['390'] });
+    for (const lang of LANGS) {
+      await page.goto(`${red.url}/dashboard/tech?lang=${lang}`);
+      const titles = await waitFor('an order on the technician page', async () => {
+        const t = await page.locator('[data-wo-title]').allTextContents();
+        return t.some((x) => /Lager|bearing/.test(x)) ? t : null;
+      }, 60_000);
+      const cond = titles.find((x) => /Lager|bearing/.test(x))!;
+      assert.match(cond, lang === 'de' ? /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/ : /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/);
+      await noOverflow(page, `tech ${lang} 390`);
+    }
+    await page.close();
+  });
+
+  it('Widgets: titles and column titles in words in the page\'s language, times to the minute, no node or field names', async function () {
+    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    const expect = {
+      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened', 'Last change'] },
+      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet', 'Letzte Änderung'] },
+    };
+    for (const lang of LANGS) {
+      for (const [size, viewport] of Object.entries(SIZES)) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${red.url}/dashboard/widgets?lang=${lang}`);
+        const heads = await waitFor(`the ${lang} work-order table`, async () => {
+          const h = (await page.locator('#nrdb-ui-widget-w-wo-table thead th').allTextContents()).map((x) => x.trim());
+          const rows = await page.locator('#nrdb-ui-widget-w-wo-table tbody tr td').count();
+          return rows && expect[lang].cols.every((c) => h.includes(c)) ? h : null;
+        }, 60_000);
+        const body = await page.locator('#app').innerText();
+        for (const g of expect[lang].groups) assert.ok(body.includes(g), `${lang} ${size}: group ${g}`);
+        assert.doesNotMatch(body, /\(rel-[a-z-]+|rel-work-order list|createdAt|updatedAt|raisedAt|availabilityPct|DE-accel/, `${lang} ${size}: no node or field names`);
+        if (lang === 'de') assert.doesNotMatch(body, /Machine health|Open work orders|What and where/);
+        // the opening time to the minute (plant time zone), no ISO field value
+        const i = heads.indexOf(expect[lang].cols[2]);
+        const cell = ((await page.locator('#nrdb-ui-widget-w-wo-table tbody tr').first().locator('td').nth(i).textContent()) ?? '').trim();
+        assert.match(cell, /^\d{4}-\d\d-\d\d \d\d:\d\d$/, cell);
+        if (size === '390') {
+          const sw = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+          assert.ok(sw <= 400, `widgets ${lang}: ${sw} px wide at 390 px`);
+        }
+        await page.screenshot({ path: path.join(SHOTS, `widgets-${lang}-${size}.png`) });
+      }
+    }
+    await page.close();
+  });
+});
