@@ -149,7 +149,20 @@ interface HistoryRow {
 
 export { woNumber } from './schema';
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+/** ISO text of a time; the last two conversions remembered (a burst's orders share their update time). */
+const isoT = [NaN, NaN];
+const isoS = ['', ''];
+let isoNext = 0;
+function iso(t: number | null): string | null {
+  if (t === null) return null;
+  if (t === isoT[0]) return isoS[0]!;
+  if (t === isoT[1]) return isoS[1]!;
+  const text = new Date(t).toISOString();
+  isoT[isoNext] = t;
+  isoS[isoNext] = text;
+  isoNext ^= 1;
+  return text;
+}
 
 const n = (v: number | null) => (v === null || v === undefined ? null : Number(v));
 
