@@ -46,8 +46,24 @@
   }
 
   /** Same rules as checkField in nodes/core/limits.ts. */
-  function check(type, field, v, node) {
+  /** The limit in force for the node: the first variant whose `when` matches replaces min, gt and max (limitFor in limits.ts). */
+  function limitOf(type, field, node) {
     var l = (lim().limits[type] || {})[field];
+    if (!l || !l.variants) return l;
+    for (var i = 0; i < l.variants.length; i++) {
+      var w = l.variants[i];
+      if (String(node[w.when.field] === undefined || node[w.when.field] === null ? '' : node[w.when.field]) === w.when.is) {
+        var o = {};
+        Object.keys(l).forEach(function (k) { if (k !== 'variants') o[k] = l[k]; });
+        o.min = w.min; o.gt = w.gt; o.max = w.max;
+        return o;
+      }
+    }
+    return l;
+  }
+
+  function check(type, field, v, node) {
+    var l = limitOf(type, field, node || {});
     if (!l) return true;
     if (l.when && String(node[l.when.field] === undefined || node[l.when.field] === null ? '' : node[l.when.field]) !== l.when.is) return true;
     var n = formNumber(v);
@@ -88,7 +104,7 @@
     return function (v, opt) {
       if (check(type, field, v, this)) return true;
       if (opt && opt.label !== undefined) {
-        var l = (lim().limits[type] || {})[field] || {};
+        var l = limitOf(type, field, this || {}) || {};
         return (opt.label || field) + ': expected ' + describe(l);
       }
       return false;

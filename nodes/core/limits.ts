@@ -28,6 +28,25 @@ export interface FieldLimit {
   optionalWhen?: { field: string; is: string | string[] };
   /** Checked only when the other field has this value (else anything goes: the runtime ignores it). */
   when?: { field: string; is: string };
+  /**
+   * Other bounds while another field has a value: the first variant whose `when` matches replaces
+   * min, gt and max (the rest of the limit stays). E.g. rel-rul's threshold is a multiple of the
+   * learned mean (> 1) with the level indicator.
+   */
+  variants?: LimitVariant[];
+}
+
+export interface LimitVariant {
+  when: { field: string; is: string };
+  min?: number;
+  gt?: number;
+  max?: number;
+}
+
+/** The limit in force for a config: the base limit, or its first matching variant's bounds. */
+export function limitFor(limit: FieldLimit, config: Record<string, unknown>): FieldLimit {
+  const v = limit.variants?.find((x) => String(config[x.when.field] ?? '') === x.when.is);
+  return v ? { ...limit, min: v.min, gt: v.gt, max: v.max, variants: undefined } : limit;
 }
 
 export type NodeLimits = Record<string, FieldLimit>;
@@ -71,7 +90,8 @@ export const LIMITS: Record<string, NodeLimits> = {
     learnHours: { default: 24, min: 0.01, max: 8760, optional: true, when: { field: 'learnMode', is: 'hours' } },
     warnBelow: { default: 85, min: 1, max: 100, optional: true },
     alarmBelow: { default: 70, min: 0, max: 100, optional: true },
-    hysteresis: { default: 5, min: 0, max: 50, optional: true },
+    // the level rule warns below 85: a warning clears at 85 + hysteresis, at most 100
+    hysteresis: { default: 5, min: 0, max: 50, optional: true, variants: [{ when: { field: 'rule', is: 'level' }, min: 0, max: 15 }] },
     levelEveryHours: { default: 8, min: 0.01, max: 100000, optional: true, when: { field: 'rule', is: 'level' } },
   },
   'rel-ingest': {
@@ -118,7 +138,8 @@ export const LIMITS: Record<string, NodeLimits> = {
     tickInterval: { default: 60, min: 1, max: 86400, optional: true },
   },
   'rel-rul': {
-    threshold: { default: 10, optionalWhen: { field: 'indicator', is: ['health', 'level'] } },
+    // the level indicator: a multiple of the learned healthy mean (default LEVEL_FAILURE_RATIO, 6.3)
+    threshold: { default: 10, optionalWhen: { field: 'indicator', is: ['health', 'level'] }, variants: [{ when: { field: 'indicator', is: 'level' }, gt: 1, max: 1000 }] },
     thresholdLow: { default: '', optional: true },
     thresholdHigh: { default: '', optional: true },
     plateauHours: { default: 0, min: 0, max: 720, optional: true },
@@ -206,7 +227,8 @@ export function formNumber(v: unknown): number | undefined {
  * Whether `value` passes `limit` within the node config `config` (for `above` and `when`). The
  * editor's validators (resources/rel-editor.js) implement the same rules from the same table.
  */
-export function checkField(limit: FieldLimit, value: unknown, config: Record<string, unknown>): boolean {
+export function checkField(field: FieldLimit, value: unknown, config: Record<string, unknown>): boolean {
+  const limit = limitFor(field, config);
   if (limit.when && String(config[limit.when.field] ?? '') !== limit.when.is) return true;
   const n = formNumber(value);
   if (n === undefined) return limit.optional === true || (limit.optionalWhen !== undefined && ([] as string[]).concat(limit.optionalWhen.is).includes(String(config[limit.optionalWhen.field] ?? '')));

@@ -6,8 +6,9 @@
  * a number for ui-gauge / ui-chart. Thin shell over nodes/core/condition/health.ts.
  */
 import { InputError } from '../core/errors';
-import { num, object, oneOf, optTime, own, str, time } from '../core/validate';
-import { DEFAULT_HEALTH, DEFAULT_LEVEL_EVERY_HOURS, HealthMonitor, type HealthConfig, type StateChange } from '../core/condition/health';
+import { object, oneOf, optTime, own, str, time } from '../core/validate';
+import { HealthMonitor } from '../core/condition/health';
+import { changeMsg, healthConfig, healthStatus, type HealthForm } from '../core/condition/health-node';
 import { channelOf, historyQuery, optChannel, optText, refuseBadQuality } from '../core/condition/query';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
@@ -19,22 +20,9 @@ import { numberMessages } from '../shared/dashboard';
 import { machineMode } from './machine-mode';
 import { guardWrites } from '../shared/store-writes';
 
-interface HealthDef extends NodeDef {
+interface HealthDef extends NodeDef, HealthForm {
   asset?: string;
   store?: string;
-  /** `profile` (every feature against its learned profile; saved flows without the field) or `level` (the level of rms with a false-alarm budget). */
-  rule?: string;
-  /** Rule `level`: at most one false alarm per this many running hours. */
-  levelEveryHours?: number | string;
-  learnMode?: string;
-  learnFrames?: number | string;
-  learnHours?: number | string;
-  warnBelow?: number | string;
-  alarmBelow?: number | string;
-  hysteresis?: number | string;
-  dwellFrames?: number | string;
-  dwellMinutes?: number | string;
-  historyMinutes?: number | string;
   /** `channel` (a baseline per asset and channel, the default for saved flows) or `machine` (one health per asset). */
   mode?: string;
   warnEveryHours?: number | string;
@@ -53,35 +41,6 @@ interface HealthDef extends NodeDef {
 
 const ACTIONS = ['score', 'relearn', 'shelve', 'unshelve', 'history', 'status'] as const;
 
-function cfgNum(v: unknown, def: number, what: string, o: { min: number; max: number; integer?: boolean }): number {
-  if (v === undefined || v === '' || v === null) return def;
-  return num(v, `config ${what}`, o);
-}
-
-function healthConfig(c: HealthDef): HealthConfig {
-  const warnBelow = cfgNum(c.warnBelow, DEFAULT_HEALTH.warnBelow, 'warnBelow', { min: 1, max: 100 });
-  const alarmBelow = cfgNum(c.alarmBelow, DEFAULT_HEALTH.alarmBelow, 'alarmBelow', { min: 0, max: 100 });
-  if (alarmBelow > warnBelow) throw new Error(`config: alarm threshold (${alarmBelow}) must not be above the warning threshold (${warnBelow})`);
-  const hysteresis = cfgNum(c.hysteresis, DEFAULT_HEALTH.hysteresis, 'hysteresis', { min: 0, max: 50 });
-  // health is at most 100: a warning clears at warnBelow + hysteresis, which must be reachable
-  if (warnBelow + hysteresis > 100) throw new Error(`config: warning threshold + hysteresis (${warnBelow} + ${hysteresis}) must be at most 100, or a warning could never clear`);
-  if (c.rule !== undefined && c.rule !== '' && c.rule !== 'profile' && c.rule !== 'level') throw new Error(`config rule: expected profile or level, got ${JSON.stringify(c.rule)}`);
-  const rule = c.rule === 'level' ? 'level' : 'profile';
-  return {
-    rule,
-    levelEveryHours: rule === 'level' ? cfgNum(c.levelEveryHours, DEFAULT_LEVEL_EVERY_HOURS, 'levelEveryHours', { min: 0.01, max: 100_000 }) : DEFAULT_LEVEL_EVERY_HOURS,
-    learnMode: c.learnMode === 'hours' ? 'hours' : 'frames',
-    learnFrames: cfgNum(c.learnFrames, DEFAULT_HEALTH.learnFrames, 'learnFrames', { min: 10, max: 10_000, integer: true }),
-    learnHours: cfgNum(c.learnHours, DEFAULT_HEALTH.learnHours, 'learnHours', { min: 0.01, max: 24 * 365 }),
-    warnBelow,
-    alarmBelow,
-    hysteresis,
-    dwellFrames: cfgNum(c.dwellFrames, DEFAULT_HEALTH.dwellFrames, 'dwellFrames', { min: 1, max: 1000, integer: true }),
-    dwellMs: cfgNum(c.dwellMinutes, 0, 'dwellMinutes', { min: 0, max: 7 * 24 * 60 }) * 60_000,
-    historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
-  };
-}
-
 /**
  * The dashboard message of a scored reading: the score (0 digits), topic = the asset (its
  * `features` channel) or "asset channel" (other channels), so one ui-chart draws a line per
@@ -94,21 +53,6 @@ function dashboardMsgs(asset: string, channel: string, ts: number, r: { score: n
   m.channel = channel;
   m.state = r.state;
   return [m];
-}
-
-function changeMsg(c: StateChange): NodeMessage {
-  const severity = c.to === 'normal' ? 'normal' : c.to;
-  const h = c.health;
-  const moved = h.contributors.map((k) => `${k.feature} ${k.z > 0 ? '+' : ''}${k.z} sigma`).join(', ');
-  const evidence =
-    c.to === 'normal'
-      ? `health back to ${h.score ?? '-'} (${c.from} cleared)`
-      : `health ${h.score ?? '-'} (${c.from} -> ${c.to})${moved ? `: ${moved} from the learned baseline` : ''}`;
-  return {
-    topic: `${c.asset}/${c.channel}`,
-    action: 'detect',
-    payload: { asset: c.asset, channel: c.channel, ts: c.ts, from: c.from, to: c.to, state: c.to, severity, evidence, health: h },
-  };
 }
 
 export = function (RED: RedApi) {
@@ -146,13 +90,10 @@ export = function (RED: RedApi) {
           const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
           const res = await mon.reading(asset, channel, p, ts);
           msg.payload = { ...p, asset, health: res.health };
-          const r = res.health;
-          if (r.state === 'learning') status.busy(node, `learning ${Math.floor(r.learned * 100)}%`);
-          else if (r.shelved) status.idle(node, `health ${Math.round(r.score!)} shelved`);
-          else if (r.state === 'alarm') status.error(node, `alarm: health ${Math.round(r.score!)}`);
-          else if (r.state === 'warning') status.warn(node, `warning: health ${Math.round(r.score!)}`);
-          else status.ok(node, `health ${Math.round(r.score!)}`);
-          send(emit(msg, res.change ? changeMsg(res.change) : null, dash ? dashboardMsgs(asset, channel, ts, r) : null));
+          if (res.notice) node.warn(`rel-health: ${res.notice}`);
+          const st = healthStatus(res.health);
+          status[st.kind](node, st.text);
+          send(emit(msg, res.change ? changeMsg(res.change) : null, dash ? dashboardMsgs(asset, channel, ts, res.health) : null));
           return;
         }
         if (action === 'history') {

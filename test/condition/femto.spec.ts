@@ -62,7 +62,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       { id: 'changes', type: 'helper' },
       { id: 'rulOut', type: 'helper' },
       // rel-health with "Alarm on: the RMS level" (its default budget, 1 false alarm per 8 running
-      // hours), then rel-rul on that level (failure at 6.3 x the learned mean, 4.0-10: ISO 10816;
+      // hours), then rel-rul on that level (failure at 6.3 x the learned mean, 4.0-10: ISO 10816-1;
       // Gebraeel's exponential model on the defect's power above the healthy level)
       { id: 'h2', type: 'rel-health', store: 'store2', rule: 'level', wires: [['rul2'], ['changes2']] },
       { id: 'rul2', type: 'rel-rul', store: 'store2', indicator: 'level', wires: [['rulOut2']] },

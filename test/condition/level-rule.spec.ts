@@ -8,7 +8,7 @@ import fs from 'fs';
 import path from 'path';
 import { DEFAULT_HEALTH, HealthMonitor, type HealthConfig } from '../../nodes/core/condition/health';
 import { levelHealth, levelLimit, levelLimits, levelRuleFires, LEVEL_FAILURE_RATIO } from '../../nodes/core/condition/level-rule';
-import { DEFAULT_RUL, LEVEL_FAILURE_TIMES, MAX_KEPT, RulTracker, decideRul, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
+import { DEFAULT_RUL, MAX_KEPT, RulTracker, decideRul, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
 import { estimateRul } from '../../nodes/core/condition/rul';
 import { Rng } from '../../nodes/core/signal/random';
 import { openStore, type StoreHandle } from '../../nodes/core/store';
@@ -90,9 +90,10 @@ describe('condition: rel-health level rule and rel-rul level indicator', () => {
   });
 
   it('RulTracker, level indicator: failure at 6.3 x the learned mean (4.0-10), exponential model', async () => {
-    assert.deepStrictEqual(defaultThresholdRange('level', LEVEL_FAILURE_TIMES)!.map((v) => Math.round(v * 100) / 100), [3.98, 9.96]);
-    const tr = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'level', threshold: LEVEL_FAILURE_TIMES, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_TIMES), direction: 'above', models: ['exponential'] });
-    // RMS from 2 x the mean 0.5, doubling every hour: 6.3 x is reached after log2(3.15) = 1.66 h
+    assert.deepStrictEqual(defaultThresholdRange('level', LEVEL_FAILURE_RATIO)!.map((v) => Math.round(v * 100) / 100), [3.98, 9.96]);
+    const tr = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'level', threshold: LEVEL_FAILURE_RATIO, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_RATIO), direction: 'above', models: ['exponential'] });
+    // RMS from 2 x the mean 0.5 (1 at the first point), doubling every hour: 6.3 x the mean (3.15)
+    // is reached log2(3.15) = 1.66 h after the first point, log2(3.15 / 2) = 0.66 h after the last
     let out: any;
     for (let i = 0; i <= 60; i++) out = await tr.add('r1', 'features', T0 + i * 60_000, 0.5 * 2 * 2 ** (i / 60), true, 'alarm', 0.5);
     assert.ok(out.rul, out.reason);
@@ -105,7 +106,7 @@ describe('condition: rel-health level rule and rel-rul level indicator', () => {
   });
 
   it('RulTracker, level indicator with the excess model (the node default): the defect power above the healthy level grows exponentially', async () => {
-    const tr = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'level', threshold: LEVEL_FAILURE_TIMES, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_TIMES), direction: 'above', models: ['excess'] });
+    const tr = new RulTracker(h.local, { ...DEFAULT_RUL, indicator: 'level', threshold: LEVEL_FAILURE_RATIO, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_RATIO), direction: 'above', models: ['excess'] });
     // healthy RMS 0.5 plus a defect whose own RMS doubles every hour from 1 (powers add): after 1 h
     // the level is sqrt(0.25 + 4); 6.3 x 0.5 = 3.15 is reached when the defect RMS is
     // sqrt(3.15^2 - 0.25), log2(that / 2) h later
@@ -129,7 +130,7 @@ describe('condition: rel-health level rule and rel-rul level indicator', () => {
     // 3,000 readings (8.3 h at one per 10 s), in alarm from reading 1,000 on: what is stored per
     // stream must not grow with the readings (a plant runs for months)
     const mon = new HealthMonitor(h.local, LEVEL);
-    const lvl = { ...DEFAULT_RUL, indicator: 'level' as const, threshold: LEVEL_FAILURE_TIMES, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_TIMES), direction: 'above' as const, models: ['exponential' as const] };
+    const lvl = { ...DEFAULT_RUL, indicator: 'level' as const, threshold: LEVEL_FAILURE_RATIO, thresholdRange: defaultThresholdRange('level', LEVEL_FAILURE_RATIO), direction: 'above' as const, models: ['exponential' as const] };
     const tr = new RulTracker(h.local, { ...lvl, windowHours: 1 });
     const rng = new Rng(13);
     const N = 3000;

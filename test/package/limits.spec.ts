@@ -6,7 +6,7 @@
  */
 import assert from 'assert';
 import path from 'path';
-import { LIMITS, type FieldLimit } from '../../nodes/core/limits';
+import { LIMITS, limitFor, type FieldLimit } from '../../nodes/core/limits';
 import { helper, loadFlow, sleep, tmpDir, unloadFlow } from '../helpers/red';
 
 /** Nodes whose runtime falls back to the default on a bad value instead of refusing it. */
@@ -22,7 +22,7 @@ const NOT_EXACT: Record<string, string> = {
 const CONTEXT: Record<string, Record<string, unknown>> = {
   'rel-health.alarmBelow': { warnBelow: 100, hysteresis: 0 },
   'rel-health.warnBelow': { alarmBelow: 0, hysteresis: 0 },
-  'rel-health.hysteresis': { warnBelow: 50, alarmBelow: 0 },
+  'rel-health.hysteresis': { warnBelow: 50, alarmBelow: 0, rule: 'profile' },
   'rel-rul.threshold': { indicator: 'feature', thresholdLow: '', thresholdHigh: '' },
   'rel-rul.thresholdLow': { indicator: 'feature', threshold: -1e12, thresholdHigh: 1e12 },
   'rel-rul.thresholdHigh': { indicator: 'feature', threshold: -1e12, thresholdLow: -1e12 },
@@ -105,14 +105,19 @@ describe('limits: the runtime refuses exactly what the forms refuse', function (
       const drift: string[] = [];
       for (const [field, l] of Object.entries(fields)) {
         if (NOT_EXACT[`${type}.${field}`]) continue;
-        const { inside, outside } = cases(l);
-        for (const v of inside) {
-          const errs = await errorsFor({ ...baseConfig(type), ...CONTEXT[`${type}.${field}`], [field]: v });
-          if (errs.length) drift.push(`${field} = ${v}: the form accepts it, the runtime refuses (${errs.join('; ')})`);
-        }
-        for (const v of outside) {
-          const errs = await errorsFor({ ...baseConfig(type), ...CONTEXT[`${type}.${field}`], [field]: v });
-          if (!errs.length) drift.push(`${field} = ${v}: the form refuses it, the runtime accepts it`);
+        // the base limit, then each variant with its condition set (rel-rul's threshold with the level indicator)
+        const ctxs: Record<string, unknown>[] = [{ ...CONTEXT[`${type}.${field}`] }, ...(l.variants ?? []).map((v) => ({ ...CONTEXT[`${type}.${field}`], [v.when.field]: v.when.is }))];
+        for (const ctx of ctxs) {
+          const { inside, outside } = cases(limitFor(l, ctx));
+          const where = ctxs.length > 1 ? ` (${JSON.stringify(ctx)})` : '';
+          for (const v of inside) {
+            const errs = await errorsFor({ ...baseConfig(type), ...ctx, [field]: v });
+            if (errs.length) drift.push(`${field} = ${v}${where}: the form accepts it, the runtime refuses (${errs.join('; ')})`);
+          }
+          for (const v of outside) {
+            const errs = await errorsFor({ ...baseConfig(type), ...ctx, [field]: v });
+            if (!errs.length) drift.push(`${field} = ${v}${where}: the form refuses it, the runtime accepts it`);
+          }
         }
       }
       assert.deepStrictEqual(drift, []);

@@ -105,7 +105,7 @@ describe('migrations: flows saved by 0.1.0', function () {
     }
   });
 
-  it('checkField follows the table (limits, optional, zero, integer, above, when, optionalWhen)', () => {
+  it('checkField follows the table (limits, optional, zero, integer, above, when, optionalWhen, variants)', () => {
     const v = LIMITS['rel-vibration'];
     assert.deepStrictEqual([1, 64, 65, 0, 2.5, '', undefined, 'x', '8'].map((x) => checkField(v.averages, x, {})), [true, true, false, false, false, true, true, false, true]);
     assert.strictEqual(checkField(v.bandHigh, 10, { type: 'rel-vibration', bandLow: 10 }), false);
@@ -120,6 +120,11 @@ describe('migrations: flows saved by 0.1.0', function () {
     assert.deepStrictEqual([checkField(r.threshold, '', { indicator: 'health' }), checkField(r.threshold, '', { indicator: 'level' }), checkField(r.threshold, '', { indicator: 'feature' })], [true, true, false]);
     assert.deepStrictEqual([0.005, 0.01].map((x) => checkField(h.levelEveryHours, x, { rule: 'level' })), [false, true]);
     assert.strictEqual(checkField(h.levelEveryHours, 0.005, { rule: 'profile' }), true, 'not checked with the profile rule');
+    // variants: other bounds while another field has a value
+    assert.deepStrictEqual([1, 1.01, 1000, 1001, -5].map((x) => checkField(r.threshold, x, { indicator: 'level' })), [false, true, true, false, false], 'level: a multiple of the learned mean above 1');
+    assert.deepStrictEqual([1, -5, 1001].map((x) => checkField(r.threshold, x, { indicator: 'feature' })), [true, true, true], 'other indicators: any number');
+    assert.deepStrictEqual([15, 16, 50].map((x) => checkField(h.hysteresis, x, { rule: 'level' })), [true, false, false], 'level rule: warns below 85, clears at most at 100');
+    assert.deepStrictEqual([16, 50, 51].map((x) => checkField(h.hysteresis, x, { rule: 'profile' })), [true, true, false]);
   });
 });
 

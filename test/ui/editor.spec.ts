@@ -99,6 +99,27 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
     assert.deepStrictEqual(h, [false, true]);
   });
 
+  it('rel-rul with the level indicator: a multiple of the healthy level (placeholder, hint, > 1 validated), no direction', async function () {
+    await page.evaluate(`RED.editor.edit(RED.nodes.node('rul'))`);
+    await page.waitForFunction(`$('#node-input-store').is('select') && $('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
+    const form = (ind: string) => page.evaluate(`(() => {
+      $('#node-input-indicator').val('${ind}').trigger('change');
+      return { placeholder: $('#node-input-threshold').attr('placeholder'), direction: $('#node-input-direction').is(':visible'), hint: $('.rel-rul-level').is(':visible') ? $('.rel-rul-level').text().trim() : '' };
+    })()`);
+    try {
+      assert.deepStrictEqual(await form('level'), { placeholder: '6.3', direction: false, hint: '× the healthy level (default 6.3; always rising)' });
+      assert.deepStrictEqual(await form('feature'), { placeholder: '10', direction: true, hint: '' });
+    } finally {
+      await page.click('#node-dialog-cancel');
+      await page.waitForFunction(`!$('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
+    }
+    const v = await page.evaluate(`[1, 1.5, 1000, 1001].map((x) => RelEditor.check('rel-rul', 'threshold', x, { indicator: 'level' })).concat([RelEditor.check('rel-rul', 'threshold', 1, { indicator: 'feature' }), RelEditor.num('rel-rul', 'threshold').call({ indicator: 'level' }, 1, { label: 'Failure at' })])`);
+    assert.deepStrictEqual(v, [false, true, true, false, true, 'Failure at: expected > 1 and <= 1000']);
+    // rel-health: the level rule's hysteresis is at most 15 (it warns below 85), the form's warning field unused
+    const h = await page.evaluate(`[15, 16].map((x) => RelEditor.check('rel-health', 'hysteresis', x, { rule: 'level' })).concat([RED.nodes.getType('rel-health').defaults.hysteresis.validate.call({ rule: 'level', warnBelow: 95 }, 10), RED.nodes.getType('rel-health').defaults.hysteresis.validate.call({ rule: 'profile', warnBelow: 95 }, 10), RED.nodes.getType('rel-health').defaults.hysteresis.validate.call({ rule: 'level', warnBelow: 70 }, 20)])`);
+    assert.deepStrictEqual(h, [true, false, true, false, false]);
+  });
+
   it('expands the shared rows in the forms and writes version on save', async function () {
     await page.evaluate(`RED.editor.edit(RED.nodes.node('kanban'))`);
     // the tray is ready once the config-node selector replaced the store input (oneditprepare ran)

@@ -81,8 +81,12 @@ export interface BaselineModel {
   to: number;
   /** Anomaly of the learning frames themselves: median, 95th percentile, max. */
   learned: { p50: number; p95: number; max: number };
-  /** rel-health's level rule (config rule "level"): the learned level of one feature. */
-  level?: LevelModel;
+  /**
+   * rel-health's level rule (config rule "level"): the learned level of one feature; null when the
+   * rule was chosen after learning and fewer than 3 learning frames were stored (the stream keeps
+   * the profile score until a relearn).
+   */
+  level?: LevelModel | null;
 }
 
 /** Fit the baseline from learning frames (rows of values in `features` order). */

@@ -85,6 +85,8 @@ export interface ReadingOutcome {
   health: HealthResult;
   /** Set when the state change should be announced on the second output. */
   change?: StateChange;
+  /** Something the user should be told once (rel-health: node.warn), e.g. the level rule cannot score this stream. */
+  notice?: string;
 }
 
 /** What a decision writes, in this order: learning frames cleared, a learning frame, events, stream rows, history. */
@@ -126,7 +128,8 @@ export function completesLearning(prev: StreamRow | undefined, ts: number, cfg: 
  */
 export function needsLearningFrames(prev: StreamRow | undefined, ts: number, cfg: HealthConfig): boolean {
   if (completesLearning(prev, ts, cfg)) return true;
-  return cfg.rule === 'level' && prev?.status === 'ready' && !!prev.model && !prev.model.level;
+  // level null: tried once, too few frames stored (decideReading): not read again
+  return cfg.rule === 'level' && prev?.status === 'ready' && !!prev.model && prev.model.level === undefined;
 }
 
 /** The feature the level rule scores in a frame: rms (features) or the value; InputError when the frame has none. */
@@ -139,7 +142,7 @@ function levelIndex(frame: FeatureFrame): { feature: string; index: number } {
 
 /** The model with the level rule's part fitted from the learning rows, when the rule is "level". */
 function withLevel(model: BaselineModel, frame: FeatureFrame, rows: readonly { ts: number; values: number[] }[], cfg: HealthConfig): BaselineModel {
-  if (cfg.rule !== 'level' || model.level || rows.length < 3) return model;
+  if (cfg.rule !== 'level' || model.level !== undefined || rows.length < 3) return model;
   const { feature, index } = levelIndex(frame);
   return { ...model, level: fitLevelModel(feature, index, rows.map((r) => r.values), rows[0].ts, rows[rows.length - 1].ts) };
 }
@@ -160,9 +163,18 @@ function scoreOf(model: BaselineModel, values: readonly number[], cfg: HealthCon
   };
 }
 
-/** The alarm thresholds in force: the level rule's health puts its limits at 85 and 70. */
+/** The level rule's health is 85 at its warning limit and 70 at its alarm limit (level-rule.ts): its thresholds, whatever the form says. */
+export const LEVEL_WARN_BELOW = 85;
+export const LEVEL_ALARM_BELOW = 70;
+
+/** The warning and alarm thresholds in force for a rule: the configured ones (profile), 85 and 70 (level). */
+export function thresholdsInForce(rule: HealthRule | undefined, warnBelow: number, alarmBelow: number): { warnBelow: number; alarmBelow: number } {
+  return rule === 'level' ? { warnBelow: LEVEL_WARN_BELOW, alarmBelow: LEVEL_ALARM_BELOW } : { warnBelow, alarmBelow };
+}
+
+/** The alarm config in force (thresholdsInForce). */
 function alarmConfig(cfg: HealthConfig): AlarmConfig {
-  return cfg.rule === 'level' ? { ...cfg, warnBelow: 85, alarmBelow: 70 } : cfg;
+  return { ...cfg, ...thresholdsInForce(cfg.rule, cfg.warnBelow, cfg.alarmBelow) };
 }
 
 /**
@@ -220,8 +232,16 @@ export function decideReading(
     }
     return { row: s, writes: w, outcome: { health } };
   }
-  // a stream learned before rule "level" was chosen: its level from the stored learning frames
-  if (cfg.rule === 'level' && s.model && !s.model.level && stored.length >= 3) s.model = withLevel(s.model, frame, stored, cfg);
+  // a stream learned before rule "level" was chosen: its level from the stored learning frames;
+  // with fewer than 3 stored the stream keeps the profile score (level null: said once, not re-read)
+  let notice: string | undefined;
+  if (cfg.rule === 'level' && s.model && s.model.level === undefined) {
+    if (stored.length >= 3) s.model = withLevel(s.model, frame, stored, cfg);
+    else {
+      s.model = { ...s.model, level: null };
+      notice = `${asset}/${channel} was learned before rule "level" and only ${stored.length} of its learning readings are stored (3 needed): it keeps the profile score; send action "relearn" to learn its level`;
+    }
+  }
   const model = s.model!;
   const sc = scoreOf(model, frame.values, cfg);
   let alarm = s.alarm ?? initialAlarm(ts);
@@ -258,7 +278,7 @@ export function decideReading(
   s.alarm = alarm;
   w.rows.push(s);
   w.history.push({ channel, metric: 'health', ts, value: sc.health }, { channel, metric: 'anomaly', ts, value: sc.anomaly });
-  return { row: s, writes: w, outcome: { health, change } };
+  return { row: s, writes: w, outcome: { health, change, ...(notice ? { notice } : {}) } };
 }
 
 /** The streams an action is about (all of the asset's, or the one named); error when there is none. */

@@ -76,9 +76,14 @@ export interface LevelModel {
  */
 export const LEVEL_WARN_FACTOR = 10;
 /**
- * The level at which rel-health's health reaches 10 (rel-rul's default failure level) in times
- * the learned mean: 6.3, the ratio of ISO 10816's zone C/D boundary (damage) to its A/B boundary
- * (a new machine) for every machine class (2.5^2: each zone boundary is 8 dB above the last).
+ * The failure level in times the learned healthy mean: where rel-health's level-rule health
+ * reaches 10, and rel-rul's default failure level for its level indicator (the one constant for
+ * both). 6.3 is the ratio of the zone C/D boundary (damage) to the A/B boundary (a new machine) in
+ * ISO 10816-1, the same for its four classes (2.5^2: each boundary 8 dB above the last); ISO 10816-3
+ * gives about 3.1-3.2 (nodes/core/signal/iso10816.ts), so on such machines it is late. The zones
+ * are of velocity RMS; applying the ratio to the acceleration RMS rel-vibration reports is an
+ * assumption (a defect's velocity and acceleration are not in fixed proportion). Set per node:
+ * rel-rul's "Failure at" (times the mean); rel-health's health 10 stays at this ratio.
  */
 export const LEVEL_FAILURE_RATIO = 6.3;
 /** Alarm budgets never ask for more than this tail probability per reading. */

@@ -70,12 +70,12 @@ export function defaultThresholdRange(indicator: RulConfig['indicator'], thresho
 }
 
 /**
- * The level indicator's default failure level, in times the learned mean: 6.3, the ratio of
- * ISO 10816's zone C/D boundary (damage) to its A/B boundary (a new machine), the same for
- * every machine class. Its default range is half a zone either side (x / 1.58: 4.0-10).
+ * The level indicator's default failure level is LEVEL_FAILURE_RATIO (level-rule.ts: 6.3 x the
+ * learned mean, ISO 10816-1's C/D over A/B boundary, about 3.2 in ISO 10816-3; a velocity ratio
+ * applied to the acceleration RMS, an assumption), set per node by rel-rul's "Failure at". Its
+ * default range is half an ISO 10816-1 zone either side (x / 1.58: 4.0-10).
  */
-export const LEVEL_FAILURE_TIMES = 6.3;
-/** Half an ISO 10816 zone step: the zone boundaries are 2.5 x apart (8 dB). */
+/** Half an ISO 10816-1 zone step: its zone boundaries are 2.5 x apart (8 dB); ISO 10816-3's about 2 x. */
 export const LEVEL_ZONE_HALF = Math.sqrt(2.5);
 
 /** Most points kept per stream in the store and in memory. */
