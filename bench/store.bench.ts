@@ -16,6 +16,8 @@
  *     each with its own rel-work-order node, fed at once, each its own assets).
  *  4. `issue` of one part through rel-spares vs the raw conditional UPDATE ... RETURNING and the
  *     move row, one transaction per issue on both sides, one after the other.
+ * On PostgreSQL the raw statements are prepared (named) like the store's (nodes/core/store/postgres.ts),
+ * so neither side pays parsing and planning per execution; on SQLite both sides use cached prepared statements.
  *
  *   npm run bench -- store     (or: node dist/bench/run.js store)
  *   STORE_BENCH_N (detects per run, 5,000), STORE_BENCH_ROUNDS (3), STORE_BENCH_ISSUES (1,000),
@@ -178,6 +180,14 @@ const dollar = (sql: string) => {
   return sql.replace(/\?/g, () => `$${++i}`);
 };
 
+/** The raw statements are prepared too (named, parsed and planned once per connection), as the store prepares the node's. */
+const rawNames = new Map<string, string>();
+const rawQuery = (sql: string, values: unknown[]) => {
+  let name = rawNames.get(sql);
+  if (!name) rawNames.set(sql, (name = `raw_${rawNames.size + 1}`));
+  return { name, text: dollar(sql), values };
+};
+
 async function postgresDb(cluster: PgCluster): Promise<Db> {
   const name = `store_bench_${process.pid}_${++seqDb}`;
   const url = await cluster.createDatabase(name);
@@ -191,7 +201,7 @@ async function postgresDb(cluster: PgCluster): Promise<Db> {
       const c = await pool.connect();
       try {
         await c.query('BEGIN');
-        const out = await fn(async (sql, params) => (await c.query(dollar(sql), params)).rows);
+        const out = await fn(async (sql, params) => (await c.query(rawQuery(sql, params))).rows);
         await c.query('COMMIT');
         return out;
       } catch (e) {

@@ -9,12 +9,12 @@ import { actor, authorize } from '../shared/actor';
 import { SparesRepo, type PartStock, type PullSignal } from '../core/cmms/spares';
 import { InputError } from '../core/errors';
 import { num, object, optNum, optStr, own, str, time } from '../core/validate';
-import { acquireCmmsStore, eventTime, actionOf, inFlight, unavailable, applyMove, notApplied, paintStatus, CMMS_EVENTS, MOVE_ACTIONS, type MoveEvent } from '../shared/cmms';
-import { getClock } from '../shared/clock';
+import { acquireCmmsStore, eventTime, actionOf, inFlight, unavailable, applyMove, moveWrite, notApplied, paintStatus, CMMS_EVENTS, MOVE_ACTIONS, type MoveEvent } from '../shared/cmms';
+import { getClock, systemClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
-import { status } from '../shared/status';
+import { status, throttledStatus } from '../shared/status';
 
 interface SparesDef extends NodeDef {
   store?: string;
@@ -35,6 +35,9 @@ function tableOf(parts: readonly PartStock[]): NodeMessage {
     2,
   );
 }
+
+/** Status repaint interval after moves (wall time: it paces the editor, not the plant). */
+const STATUS_MS = 500;
 
 const ACTIONS = ['define', 'receive', 'issue', 'reserve', 'release', 'adjust', 'get', 'list'] as const;
 const QTY = { gt: 0, max: 1e9 };
@@ -58,6 +61,9 @@ export = function (RED: RedApi) {
         if (below) status.warn(node, `${parts.length} parts, ${below} to order`);
         else status.ok(node, `${parts.length} parts`);
       }, () => closed);
+    // After a message: at most once per STATUS_MS (the first at once, later ones folded into one trailing paint).
+    const shown = throttledStatus(systemClock, STATUS_MS);
+    const statusAfterMessage = () => shown.show('parts', () => void showStatus());
     const unwatch = writes.onPending(() => void showStatus());
     const fail = (e: unknown) => {
       if (!closed) node.error(e instanceof Error ? e.message : String(e));
@@ -140,10 +146,10 @@ export = function (RED: RedApi) {
                 action === 'adjust'
                   ? { action, move: { part, count: num(own(p, 'count'), 'msg.payload.count', { min: 0, max: 1e12 }), wo, by, note: str(own(p, 'note'), 'msg.payload.note', { maxLength: 4000 }), ts }, window }
                   : { action: action as Exclude<MoveEvent['action'], 'adjust'>, move: { part, qty: num(own(p, 'qty'), 'msg.payload.qty', QTY), wo, by, note, ts }, window };
-              const w = await writes.write(msg, CMMS_EVENTS.move, ev, (fn) => db.tx(fn), (q) => applyMove(repo, ev, q));
+              const w = await writes.write(msg, CMMS_EVENTS.move, ev, (fn) => db.tx(fn), (q) => applyMove(repo, ev, q), moveWrite(repo, ev));
               if (!w.applied) {
                 send([notApplied(msg, w), null] as never);
-                await showStatus();
+                statusAfterMessage();
                 return;
               }
               result = w.value;
@@ -152,11 +158,12 @@ export = function (RED: RedApi) {
           msg.payload = result;
           const sig = await repo.drainSignals(ts);
           send([msg, sig.length ? signalMsgs(sig) : null] as never);
-          await showStatus();
+          statusAfterMessage();
         }),
       close: async () => {
         clock.clearInterval(timer);
         unwatch();
+        shown.close();
         try {
           // Checks that came due and messages received before the close still run.
           await checks;

@@ -7,7 +7,7 @@
  */
 import { migrateCmms } from '../core/cmms/schema';
 import { StoreUnavailableError, type Query, type Store } from '../core/store/types';
-import { WorkOrderRepo, type AssetFacts, type CreateInput, type DetectResult, type Severity, type TransitionInput, type WorkOrder } from '../core/cmms/work-orders';
+import { WorkOrderRepo, type AssetFacts, type CreateInput, type DetectInput, type DetectResult, type Severity, type TransitionInput, type WorkOrder } from '../core/cmms/work-orders';
 import { SparesRepo, type MoveInput, type PartStock } from '../core/cmms/spares';
 import { ChecklistRepo } from '../core/floor/checklist';
 import { InputError } from '../core/errors';
@@ -51,10 +51,16 @@ export function replayWith(origin: string, repo: WorkOrderRepo): () => void {
   };
 }
 
+/** One finding of a detect event as the repository's input (written out: object spread is slow on this hot path). */
+function detectInput(e: DetectEvent, f: Finding, title = f.title): DetectInput {
+  const a = e.facts;
+  return { asset: a.asset, line: a.line, criticality: a.criticality, mode: f.mode, severity: f.severity, evidence: f.evidence, title, ts: e.ts };
+}
+
 export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query): Promise<DetectResult[]> {
   const out: DetectResult[] = [];
   // an event queued before titles were written in words gets one now (English: the node's language is not in it)
-  for (const f of e.found) out.push(await repo.detect({ ...e.facts, ...f, title: f.title ?? workOrderTitle({ mode: f.mode, asset: e.facts.asset, assetName: findAsset(e.facts.asset)?.name }), ts: e.ts }, q));
+  for (const f of e.found) out.push(await repo.detect(detectInput(e, f, f.title ?? workOrderTitle({ mode: f.mode, asset: e.facts.asset, assetName: findAsset(e.facts.asset)?.name })), q));
   return out;
 }
 
@@ -64,7 +70,7 @@ export async function applyDetect(repo: WorkOrderRepo, e: DetectEvent, q: Query)
  * its own, without BEGIN and COMMIT, when it is alone in its batch.
  */
 export function detectWrite(repo: WorkOrderRepo, e: DetectEvent): KeyedWrite<DetectResult[]> {
-  const input = (f: Finding) => ({ ...e.facts, ...f, ts: e.ts });
+  const input = (f: Finding) => detectInput(e, f);
   const one = e.found.length === 1 && repo.oneStatement(e.facts.asset, e.found[0]!.mode);
   return {
     run: async (q, key) => {
@@ -107,6 +113,17 @@ export type MoveAction = (typeof MOVE_ACTIONS)[number];
 export type MoveEvent =
   | { action: Exclude<MoveAction, 'adjust'>; move: MoveInput; window: number }
   | { action: 'adjust'; move: Omit<MoveInput, 'qty'> & { count: number }; window: number };
+
+/** A stock move applied once per event key: an issue records its key itself (on PostgreSQL in the issue's statement); other moves are undefined (the key recorded first). */
+export function moveWrite(repo: SparesRepo, e: MoveEvent): KeyedWrite<PartStock> | undefined {
+  if (e.action !== 'issue') return undefined;
+  return {
+    run: async (q, key) => {
+      const r = await repo.issueOnce(e.move, key, q);
+      return r ? { value: r } : undefined;
+    },
+  };
+}
 
 export function applyMove(repo: SparesRepo, e: MoveEvent, q: Query): Promise<PartStock> {
   switch (e.action) {

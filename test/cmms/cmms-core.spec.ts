@@ -13,6 +13,7 @@ import {
   calendarOccurrences, weekdayToCron, parseParts, TxBatcher, CMMS_MIGRATIONS,
 } from '../../nodes/core/cmms';
 import { tmpDir } from '../helpers/red';
+import { OUTBOX_MIGRATIONS } from '../../nodes/core/store/outbox';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -182,6 +183,57 @@ forEachBackend('cmms core', (be) => {
       await assert.rejects(() => wo.create({ asset: 'fan-1', title: 'dup', mode: 'imbalance', ts: T0 }), /already open for asset fan-1 and mode imbalance/);
       // the unique index is the last line of defence: a raw duplicate insert fails
       await assert.rejects(() => store.run("UPDATE cmms_work_orders SET dedup_key = (SELECT dedup_key FROM cmms_work_orders WHERE id = ?) WHERE id = (SELECT MAX(id) FROM cmms_work_orders WHERE mode = 'misalignment')", [d.workOrder.id]), /UNIQUE|duplicate key/);
+    });
+
+    it('detect answers with the stored order, whole: new, counted, escalated, after a transition here or by another repository, after a rollback', async () => {
+      const same = async (w: Awaited<ReturnType<WorkOrderRepo['detect']>>) => assert.deepStrictEqual(w.workOrder, await wo.get(w.workOrder.id));
+      const i = { asset: 'mill-1', line: 'L2', criticality: 4, mode: 'looseness', title: 'Looseness – Mill 1', ts: T0 };
+      const a = await wo.detect({ ...i, severity: 'warning', evidence: 'first' });
+      assert.ok(a.created);
+      await same(a);
+      const b = await wo.detect({ ...i, severity: 'watch', evidence: 'second', ts: T0 + 1000 });
+      assert.strictEqual(b.workOrder.title, 'Looseness – Mill 1');
+      assert.strictEqual(b.workOrder.line, 'L2');
+      await same(b);
+      // a transition through this repository: new history token, the cached row is not used
+      await wo.transition({ id: a.workOrder.id, action: 'assign', by: 'lead', assignee: 'ann', ts: T0 + 2000 });
+      const c = await wo.detect({ ...i, severity: 'warning', ts: T0 + 3000 });
+      assert.strictEqual(c.workOrder.assignee, 'ann');
+      assert.strictEqual(c.workOrder.status, 'assigned');
+      await same(c);
+      // a transition by another repository (another box): this one's cache is stale and must not be used
+      await new WorkOrderRepo(store).transition({ id: a.workOrder.id, action: 'start', by: 'ann', ts: T0 + 4000 });
+      const d = await wo.detect({ ...i, severity: 'alarm', evidence: 'third', ts: T0 + 5000 });
+      assert.ok(d.escalated);
+      assert.strictEqual(d.workOrder.status, 'in-progress');
+      await same(d);
+      const e = await wo.detect({ ...i, severity: 'warning', ts: T0 + 6000 });
+      assert.strictEqual(e.workOrder.detections, 5);
+      await same(e);
+      // a rolled-back detection leaves nothing in the cache that could be served later
+      await assert.rejects(() =>
+        store.tx(async (q) => {
+          await wo.detect({ ...i, severity: 'warning', ts: T0 + 7000 }, q);
+          await wo.transition({ id: a.workOrder.id, action: 'hold', by: 'ann', ts: T0 + 7000 }, q);
+          throw new Error('rolled back');
+        }),
+      );
+      const f = await wo.detect({ ...i, severity: 'warning', ts: T0 + 8000 });
+      assert.strictEqual(f.workOrder.detections, 6);
+      assert.strictEqual(f.workOrder.status, 'in-progress');
+      await same(f);
+      // in a caller's transaction (group commit): published only after the commit
+      let hq: Query | undefined;
+      const g = await store.tx(async (q) => {
+        hq = q;
+        await wo.detect({ ...i, severity: 'warning', ts: T0 + 9000 }, q);
+        return wo.detect({ ...i, severity: 'warning', ts: T0 + 9001 }, q);
+      });
+      wo.committed(hq!);
+      await same(g);
+      const h = await wo.detect({ ...i, severity: 'warning', ts: T0 + 10_000 });
+      assert.strictEqual(h.workOrder.detections, 9);
+      await same(h);
     });
 
     it('stores SQL metacharacters in every text field verbatim', async () => {
@@ -362,6 +414,30 @@ forEachBackend('cmms core', (be) => {
   });
 
   describe('spares', () => {
+    it('issueOnce applies an issue once per event key; a refused issue records no key; the move records the stock it left', async () => {
+      await store.migrate('outbox', OUTBOX_MIGRATIONS);
+      await store.run('DELETE FROM outbox_applied');
+      const sp = new SparesRepo(store);
+      await sp.define({ part: 'K', leadMeanDays: 10, leadSdDays: 2, demandPerDay: 1, demandSd: 0.5 }, T0);
+      await sp.receive({ part: 'K', qty: 10, ts: T0 });
+      await sp.reserve({ part: 'K', qty: 4, wo: 9, ts: T0 });
+      const a = await sp.issueOnce({ part: 'K', qty: 5, by: 'ann', note: 'n1', ts: T0 + 1 }, 'box:1');
+      assert.strictEqual(a?.onHand, 5);
+      assert.strictEqual(a?.reserved, 4);
+      assert.strictEqual(a?.available, 1);
+      assert.strictEqual(await sp.issueOnce({ part: 'K', qty: 5, ts: T0 + 2 }, 'box:1'), undefined, 'the same key again: nothing');
+      await assert.rejects(() => sp.issueOnce({ part: 'K', qty: 2, ts: T0 + 3 }, 'box:2'), /part "K": cannot issue 2, only 1 available \(on hand 5, reserved by others 4\)/);
+      await assert.rejects(() => sp.issueOnce({ part: 'none', qty: 1, ts: T0 + 3 }, 'box:3'), /part "none" not found/);
+      await sp.receive({ part: 'K', qty: 1, ts: T0 + 4 });
+      const b = await sp.issueOnce({ part: 'K', qty: 2, ts: T0 + 5 }, 'box:2');
+      assert.strictEqual(b?.onHand, 4, 'the refused key was not recorded');
+      assert.deepStrictEqual(
+        (await sp.moves('K')).map((m) => [m.kind, m.qty, m.onHand, m.reserved, m.by, m.note]),
+        [['issue', 2, 4, 4, '', ''], ['receive', 1, 6, 4, '', ''], ['issue', 5, 5, 4, 'ann', 'n1'], ['reserve', 4, 10, 4, '', ''], ['receive', 10, 10, 0, '', '']],
+      );
+      assert.deepStrictEqual(await sp.get('K', T0 + 5), b);
+    });
+
     it('never goes negative, reservations per work order, adjust is the explicit way', async () => {
       const sp = new SparesRepo(store);
       await sp.define({ part: 'P', leadMeanDays: 10, leadSdDays: 3, demandPerDay: 4, demandSd: 2 }, T0);

@@ -7,6 +7,7 @@ import assert from 'assert';
 import { types as pgTypes } from 'pg';
 import { forEachBackend } from '../helpers/backends';
 import { pgCluster } from '../helpers/pg';
+import { statementName } from '../../nodes/core/store/postgres';
 import {
   CORE_MIGRATIONS,
   MAX_TX_RETRIES,
@@ -370,6 +371,37 @@ describe('store: PostgreSQL connections', function () {
         rows = await h.db.all('SELECT id FROM t ORDER BY id').catch(() => undefined);
       }
       assert.deepStrictEqual(rows, [{ id: 1 }], 'the committed row survived the crash; the failed one is not there');
+    } finally {
+      await h.release();
+    }
+  });
+
+  it('statements are prepared once per connection; a listed result survives an added column, a changed result type runs again unnamed', async () => {
+    // which statements get a name: DML whose result columns are listed
+    for (const [sql, named] of [
+      ['SELECT a, b FROM t WHERE id = $1', true], ['SELECT COUNT(*) AS n FROM t', true], ['UPDATE t SET a = a * 2 WHERE id = $1', true], ['WITH x AS (SELECT 1 AS one) SELECT one FROM x', true],
+      ['SELECT * FROM t', false], ['SELECT t.* FROM t', false], ['INSERT INTO t (a) VALUES ($1) RETURNING *', false], ['BEGIN', false], ['CREATE TABLE t (a int)', false],
+    ] as const)
+      assert.strictEqual(statementName(`${sql} -- ${Math.random()}`) !== undefined, named, sql);
+    const cluster = await pgCluster();
+    const url = await cluster.createDatabase('prepared');
+    const h = openPostgres({ url, poolSize: 1 }); // one connection: what it prepared stays visible
+    try {
+      await h.db.run('CREATE TABLE prep (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)');
+      await h.db.run('INSERT INTO prep (id, v) VALUES (?, ?)', [1, 10]);
+      const get = 'SELECT id, v FROM prep WHERE id = ?';
+      for (let i = 0; i < 7; i++) assert.deepStrictEqual(await h.db.one(get, [1]), { id: 1, v: 10 }); // past PostgreSQL's switch to a generic plan
+      const prepared = await h.db.all<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+      assert.ok(prepared.some((p) => p.statement === 'SELECT id, v FROM prep WHERE id = $1'), JSON.stringify(prepared));
+      await h.db.run('ALTER TABLE prep ADD COLUMN note TEXT');
+      assert.deepStrictEqual(await h.db.one(get, [1]), { id: 1, v: 10 }, 'a column added by another box: the listed result is unchanged');
+      assert.deepStrictEqual(await h.db.one('SELECT * FROM prep WHERE id = ?', [1]), { id: 1, v: 10, note: null }, 'SELECT * runs unnamed: it sees the new column');
+      await h.db.run('ALTER TABLE prep ALTER COLUMN v TYPE TEXT');
+      assert.deepStrictEqual(await h.db.one(get, [1]), { id: 1, v: '10' }, 'a changed result type: run again unnamed');
+      const list = 'SELECT id, v, note FROM prep ORDER BY id';
+      assert.strictEqual((await h.db.tx((q) => q.all(list))).length, 1);
+      await h.db.run('ALTER TABLE prep ALTER COLUMN note TYPE INTEGER USING NULL');
+      assert.deepStrictEqual(await h.db.tx((q) => q.all(list)), [{ id: 1, v: '10', note: null }], 'in a transaction: the transaction runs again');
     } finally {
       await h.release();
     }

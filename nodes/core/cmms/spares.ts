@@ -17,6 +17,7 @@
  */
 import { StateError } from '../errors';
 import type { Query, Store } from '../store/types';
+import { RECORD_KEY_SQL } from '../store/outbox';
 import { woNumber } from './schema';
 
 export interface SafetyStockInput {
@@ -137,6 +138,27 @@ export interface MoveInput {
 
 const EPS = 1e-9;
 
+/** The columns of a part row (PartRow). */
+const PART_COLUMNS = ['part', 'name', 'on_hand', 'reserved', 'unit_cost', 'lead_mean_days', 'lead_sd_days', 'demand_per_day', 'demand_sd', 'z', 'lot_size', 'below_rop', 'signal_pending', 'pending_qty'];
+
+/**
+ * PostgreSQL: an issue that uses no reservation in ONE statement (one round trip): the event key
+ * recorded in outbox_applied (`key`: nothing changes when it was applied before), the conditional
+ * update (never below zero, never into what is reserved; it locks the part row), the move row
+ * with the stock the update left, and the part row after it. Parameters: [key, applied at], qty,
+ * ts, part, qty - EPS, qty - EPS, then ts, qty, actor, note. Always one row: `recorded` 0 when the
+ * key was applied before, `part` NULL when the update was refused (or the part is unknown).
+ */
+function pgIssueSql(key: boolean): string {
+  return `WITH ${key ? `rec AS (${RECORD_KEY_SQL} RETURNING event_key),\n` : ''}u AS (UPDATE cmms_parts SET on_hand = on_hand - ?::double precision, updated_at = ?::bigint
+     WHERE part = ?::text AND on_hand >= ?::double precision AND on_hand - reserved >= ?::double precision${key ? ' AND EXISTS (SELECT 1 FROM rec)' : ''}
+     RETURNING ${PART_COLUMNS.join(', ')}),
+   mv AS (INSERT INTO cmms_stock_moves (part, ts, kind, qty, wo_id, actor, note, on_hand, reserved)
+     SELECT u.part, ?::bigint, 'issue', ?::double precision, NULL, ?::text, ?::text, u.on_hand, u.reserved FROM u)
+   SELECT ${key ? '(SELECT COUNT(*) FROM rec)' : '1'} AS recorded, ${PART_COLUMNS.map((c) => `u.${c}`).join(', ')} FROM (SELECT 1 AS one) x LEFT JOIN u ON true`;
+}
+const PG_ISSUE = { key: pgIssueSql(true), plain: pgIssueSql(false) };
+
 /** Numbers of a part row (PostgreSQL may hand BIGINT columns over as text). */
 function norm(r: PartRow): PartRow {
   r.below_rop = Number(r.below_rop);
@@ -232,6 +254,7 @@ export class SparesRepo {
    * have reserved is not available. One conditional update: never drives stock negative.
    */
   async issue(m: MoveInput, q?: Query): Promise<PartStock> {
+    if (this.store.dialect === 'postgres' && m.wo === undefined) return this.within(q, async (t) => (await this.issuePg(t, m)) as PartStock);
     await this.within(q, async (t) => {
       await this.lock(t, m.part);
       const mine = m.wo !== undefined ? await this.reservedFor(t, m.part, m.wo) : 0;
@@ -250,6 +273,34 @@ export class SparesRepo {
       await this.move(t, 'issue', m);
     });
     return this.get(m.part, m.ts, q);
+  }
+
+  /**
+   * issue(), applied once per event key: the key is recorded in `outbox_applied` with the issue
+   * (the offline outbox's table, nodes/core/store/outbox.ts); undefined when it was applied before.
+   * On PostgreSQL an issue for no work order is one statement (pgIssueSql) in the transaction.
+   */
+  async issueOnce(m: MoveInput, key: string, q?: Query): Promise<PartStock | undefined> {
+    return this.within(q, async (t) => {
+      if (t.dialect === 'postgres' && m.wo === undefined) return this.issuePg(t, m, key);
+      if ((await t.run(RECORD_KEY_SQL, [key, Date.now()])).changes === 0) return undefined;
+      return this.issue(m, t);
+    });
+  }
+
+  /** The one-statement issue on PostgreSQL (no work order): the move, the crossing, the stock; undefined when the key was applied before. */
+  private async issuePg(t: Query, m: MoveInput, key?: string): Promise<PartStock | undefined> {
+    const params = [...(key !== undefined ? [key, Date.now()] : []), m.qty, m.ts, m.part, m.qty - EPS, m.qty - EPS, m.ts, m.qty, m.by ?? '', m.note ?? ''];
+    const r = await t.one<Omit<PartRow, 'part'> & { part: string | null; recorded: number }>(key !== undefined ? PG_ISSUE.key : PG_ISSUE.plain, params);
+    if (!r || Number(r.recorded) === 0) return undefined;
+    if (r.part === null) {
+      const p = await this.need(t, m.part);
+      throw new StateError(`part ${JSON.stringify(m.part)}: cannot issue ${m.qty}, only ${round(p.on_hand - p.reserved)} available (on hand ${round(p.on_hand)}, reserved by others ${round(p.reserved)})`);
+    }
+    const { recorded: _recorded, ...rest } = r;
+    const row = norm(rest as PartRow);
+    await this.checkCrossing(t, m.part, m.ts, row);
+    return this.stock(t, row, m.ts);
   }
 
   /** Take qty off a reservation (deleted when nothing is left). */
@@ -385,6 +436,8 @@ export class SparesRepo {
    * conditional update, so with several boxes on one database each crossing is announced by one.
    */
   async drainSignals(ts: number, q?: Query): Promise<PullSignal[]> {
+    // On its own: one read when nothing is pending (the usual case), no transaction.
+    if (!q && !(await this.store.one<{ part: string }>('SELECT part FROM cmms_parts WHERE signal_pending = 1 LIMIT 1'))) return [];
     return this.within(q, async (t) => {
       const out: PullSignal[] = [];
       for (const row of await t.all<PartRow>('SELECT * FROM cmms_parts WHERE signal_pending = 1 ORDER BY part')) {

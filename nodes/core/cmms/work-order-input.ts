@@ -65,9 +65,12 @@ export function titleFindings(p: Record<string, unknown>, found: Finding[], ctx:
   const given = optStr(own(p, 'title'), 'msg.payload.title', { maxLength: MAX_TITLE });
   const ch = own(p, 'channel');
   const channel = typeof ch === 'string' ? ch.slice(0, 200) : undefined;
-  return found.map(({ score, ...f }) => ({
-    ...f,
-    title: given?.trim() ? given : workOrderTitle({ mode: f.mode, asset: ctx.asset, assetName: ctx.assetName, channel, score }, ctx.lang ?? 'en'),
+  // written out (object spread is slow on this hot path)
+  return found.map((f) => ({
+    mode: f.mode,
+    severity: f.severity,
+    evidence: f.evidence,
+    title: given?.trim() ? given : workOrderTitle({ mode: f.mode, asset: ctx.asset, assetName: ctx.assetName, channel, score: f.score }, ctx.lang ?? 'en'),
   }));
 }
 

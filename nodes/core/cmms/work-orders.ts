@@ -149,7 +149,20 @@ interface HistoryRow {
 
 export { woNumber } from './schema';
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+/** ISO text of a time; the last two conversions remembered (a burst's orders share their update time). */
+const isoT = [NaN, NaN];
+const isoS = ['', ''];
+let isoNext = 0;
+function iso(t: number | null): string | null {
+  if (t === null) return null;
+  if (t === isoT[0]) return isoS[0]!;
+  if (t === isoT[1]) return isoS[1]!;
+  const text = new Date(t).toISOString();
+  isoT[isoNext] = t;
+  isoS[isoNext] = text;
+  isoNext ^= 1;
+  return text;
+}
 
 const n = (v: number | null) => (v === null || v === undefined ? null : Number(v));
 
@@ -369,7 +382,26 @@ function onConflict(d: Dialect): string {
      priority = CASE WHEN ${RAISE} AND ${NEW_PRIORITY} < cmms_work_orders.priority THEN ${NEW_PRIORITY} ELSE cmms_work_orders.priority END,
      evidence = CASE WHEN ? = 0 THEN cmms_work_orders.evidence WHEN ${f} = '' THEN excluded.evidence WHEN excluded.evidence = ${f} OR excluded.evidence = '' THEN ${f} ELSE ${f} || '${LATEST_EVIDENCE}' || excluded.evidence END,
      history_rev = CASE WHEN ${RAISE} THEN excluded.history_rev ELSE cmms_work_orders.history_rev END
-   RETURNING *`;
+   RETURNING ${DETECT_RETURNING}`;
+}
+
+/**
+ * What the detection upsert returns: the columns it may change, the id and the status (the rest
+ * of an open order changes only with a new history token: OpenRowCache).
+ */
+const DETECT_RETURNING = 'id, status, history_rev, prev_history_rev, prev_severity, prev_priority, severity, last_severity, priority, detections, last_seen, updated_at, evidence';
+/** The detection upsert's answer (DETECT_RETURNING). */
+type DetectRow = Pick<WoRow, 'id' | 'status' | 'history_rev' | 'prev_history_rev' | 'prev_severity' | 'prev_priority' | 'severity' | 'last_severity' | 'priority' | 'detections' | 'last_seen' | 'updated_at' | 'evidence'>;
+
+/** An open order's row `c` with what a detection changed (`d`). Written out: object spread is slow on this hot path. */
+function withDetection(c: WoRow, d: DetectRow): WoRow {
+  return {
+    id: c.id, asset: c.asset, line: c.line, mode: c.mode, title: c.title, description: c.description, criticality: c.criticality,
+    severity: d.severity, last_severity: d.last_severity, priority: d.priority, status: d.status, is_open: c.is_open, assignee: c.assignee, source: c.source,
+    detections: d.detections, evidence: d.evidence, first_seen: c.first_seen, last_seen: d.last_seen, plan_id: c.plan_id, occurrence: c.occurrence, missed: c.missed,
+    due_at: c.due_at, repair_min: c.repair_min, downtime_min: c.downtime_min, failure: c.failure, parts: c.parts, created_at: c.created_at, updated_at: d.updated_at,
+    done_at: c.done_at, closed_at: c.closed_at, history_rev: d.history_rev, prev_severity: d.prev_severity, prev_priority: d.prev_priority, prev_history_rev: d.prev_history_rev,
+  };
 }
 
 const DETECT_COLUMNS = `INSERT INTO cmms_work_orders (asset, line, mode, title, description, criticality, severity, last_severity, priority, status, is_open, dedup_key,
@@ -385,9 +417,6 @@ const DETECT_SQL = { sqlite: '', postgres: '' };
 for (const d of ['sqlite', 'postgres'] as const) DETECT_SQL[d] = `${DETECT_COLUMNS}
    VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, 'open', 1, ?, 'condition', 1, ?, ?, ?, '[]', ?, ?, ?)
    ${onConflict(d)}`;
-/** SQLite: the upsert without RETURNING (SQLite's RETURNING * costs more than the statement), then the row read back by its key. */
-const DETECT_SQLITE_NR = DETECT_SQL.sqlite.replace(/\s*RETURNING \*$/, '');
-const OPEN_BY_KEY = 'SELECT * FROM cmms_work_orders WHERE dedup_key = ? AND is_open = 1';
 
 const escalatedSql = (row: string) => `${rankSql(`${row}.severity`)} > ${rankSql(`${row}.prev_severity`)}`;
 
@@ -417,7 +446,7 @@ function pgDetectSql(o: { key: boolean; andon: boolean; notify: boolean }): stri
     fu.push(`SELECT up.id, 'notify', ?::text, CASE WHEN up.prev_severity IS NULL THEN '${PLACEHOLDER.notifyNew}' ELSE '${PLACEHOLDER.notifyEscalated}' END, ?::bigint FROM up WHERE up.prev_severity IS NULL OR ${esc}`);
   if (fu.length) cte.push(`f AS (INSERT INTO cmms_follow_ups (wo_id, kind, origin, payload, created_at) ${fu.join(' UNION ALL ')} RETURNING id, kind)`);
   return `WITH ${cte.join(',\n')}
-   SELECT up.*${fu.length ? `, (SELECT string_agg(f.id::text || ':' || f.kind, ',' ORDER BY f.id) FROM f) AS follow_ups` : ''} FROM up`;
+   SELECT ${DETECT_RETURNING.split(', ').map((c) => `up.${c}`).join(', ')}${fu.length ? `, (SELECT string_agg(f.id::text || ':' || f.kind, ',' ORDER BY f.id) FROM f) AS follow_ups` : ''} FROM up`;
 }
 const pgDetectCache = new Map<string, string>();
 function pgDetect(o: { key: boolean; andon: boolean; notify: boolean }): string {
@@ -517,6 +546,15 @@ export class WorkOrderRepo {
    */
   private readonly historyCache = new Map<number, CacheEntry>();
   private readonly staged = new WeakMap<Query, Map<number, CacheEntry>>();
+  /**
+   * The open order of each (asset, mode) key as last written or read, with the history token it
+   * carried: what the detection upsert does not return (asset, title, created at ...) changes only
+   * with a new history token (a transition), so the row is complete again when the upsert reports
+   * that token as the one before it (prev_history_rev). Committed data only: staged per
+   * transaction and published by `committed(q)`, like the history.
+   */
+  private readonly rowCache = new Map<string, { rev: number; row: WoRow }>();
+  private readonly stagedRows = new WeakMap<Query, Map<string, { rev: number; row: WoRow }>>();
   constructor(readonly store: Store, opts: { followUps?: WorkOrderFollowUps } = {}) {
     this.spares = new SparesRepo(store);
     this.followUps = opts.followUps;
@@ -537,10 +575,63 @@ export class WorkOrderRepo {
   /** The transaction of `q` has committed: what it staged for the history cache becomes visible. */
   committed(q: Query): void {
     this.followUps?.committed?.(q);
+    const rows = this.stagedRows.get(q);
+    if (rows) {
+      this.stagedRows.delete(q);
+      for (const [key, e] of rows) this.rememberRow(key, e);
+    }
     const m = this.staged.get(q);
     if (!m) return;
     this.staged.delete(q);
     for (const [id, e] of m) this.remember(id, e);
+  }
+
+  private rememberRow(key: string, e: { rev: number; row: WoRow }): void {
+    this.rowCache.delete(key);
+    this.rowCache.set(key, e);
+    if (this.rowCache.size > HISTORY_CACHE_MAX) this.rowCache.delete(this.rowCache.keys().next().value as string);
+  }
+
+  /** Cache an open order's row (read or written through `q`): at once when q is the store, else at commit. */
+  private stageRow(q: Query, key: string, row: WoRow): void {
+    if (row.history_rev === null || row.is_open !== 1) return;
+    const e = { rev: row.history_rev, row };
+    if (q === this.store) return this.rememberRow(key, e);
+    let m = this.stagedRows.get(q);
+    if (!m) this.stagedRows.set(q, (m = new Map()));
+    m.set(key, e);
+  }
+
+  /**
+   * The whole row of the order the detection upsert answered with `d`: a new order from what was
+   * inserted, a counted one from the cached row when the token before the detection is the cached
+   * one, else read back by id.
+   */
+  private detectedRow(t: Query, key: string, d: DetectRow, i: DetectInput, crit: number): WoRow | Promise<WoRow> {
+    let row: WoRow;
+    if (d.prev_severity === null || d.prev_severity === undefined) {
+      row = {
+        id: d.id, asset: i.asset, line: i.line ?? '', mode: i.mode, title: i.title ?? `${i.mode} on ${i.asset}`, description: '', criticality: crit,
+        severity: d.severity, last_severity: d.last_severity, priority: d.priority, status: d.status, is_open: 1, assignee: null, source: 'condition',
+        detections: d.detections, evidence: d.evidence, first_seen: i.ts, last_seen: d.last_seen, plan_id: null, occurrence: null, missed: 0, due_at: null,
+        repair_min: null, downtime_min: null, failure: 0, parts: '[]', created_at: i.ts, updated_at: d.updated_at, done_at: null, closed_at: null,
+        history_rev: d.history_rev, prev_severity: d.prev_severity, prev_priority: d.prev_priority, prev_history_rev: d.prev_history_rev,
+      };
+    } else {
+      const c = this.stagedRows.get(t)?.get(key) ?? this.rowCache.get(key);
+      const id = Number(d.id);
+      if (c && c.row.id === id && d.prev_history_rev !== null && d.prev_history_rev !== undefined && c.rev === Number(d.prev_history_rev)) row = withDetection(c.row, d);
+      else
+        return t.one<WoRow>('SELECT * FROM cmms_work_orders WHERE id = ?', [id]).then((r) => {
+          if (!r) throw new Error('store: the detected work order is gone');
+          norm(r);
+          this.stageRow(t, key, r);
+          return r;
+        });
+    }
+    norm(row);
+    this.stageRow(t, key, row);
+    return row;
   }
 
   private async row(q: Query, id: number): Promise<WoRow | undefined> {
@@ -583,6 +674,13 @@ export class WorkOrderRepo {
   }
 
   /** The history of the order in row `r` (read through q): cached when its token matches. Shared: copy before handing out. */
+  /** The cached history of the order in row `r` when its token matches (no statement), else undefined. */
+  private cachedHistory(q: Query, r: WoRow): HistoryEntry[] | undefined {
+    if (r.is_open !== 1 || r.history_rev === null) return undefined;
+    const c = this.staged.get(q)?.get(r.id) ?? this.historyCache.get(r.id);
+    return c && c.rev === r.history_rev ? c.entries : undefined;
+  }
+
   private async historyOfRow(q: Query, r: WoRow): Promise<HistoryEntry[]> {
     const cacheable = r.is_open === 1 && r.history_rev !== null;
     if (cacheable) {
@@ -669,7 +767,8 @@ export class WorkOrderRepo {
    * last seen, evidence: the first finding kept, the latest added; severity raised with an `escalate` history entry, never lowered: a lower
    * severity is kept in `lastSeverity`), all in one upsert on the partial unique index.
    */
-  async detect(i: DetectInput, q?: Query): Promise<DetectResult> {
+  detect(i: DetectInput, q?: Query): Promise<DetectResult> {
+    if (q) return this.detectIn(q, i) as Promise<DetectResult>;
     return this.within(q, async (t) => (await this.detectIn(t, i)) as DetectResult);
   }
 
@@ -727,22 +826,23 @@ export class WorkOrderRepo {
       params.push(i.ts, evidence, i.severity, i.evidence ? `; ${i.evidence}` : '');
       if (inline?.andon !== undefined) params.push(inline.origin, JSON.stringify({ render: true, kind: inline.andon }), i.ts);
       if (inline?.notify) params.push(inline.origin, i.ts);
-      const row = await t.one<WoRow & { follow_ups?: string | null }>(pgDetect({ key: eventKey !== undefined, andon: inline?.andon !== undefined, notify: !!inline?.notify }), params);
-      if (!row) {
+      const answer = await t.one<DetectRow & { follow_ups?: string | null }>(pgDetect({ key: eventKey !== undefined, andon: inline?.andon !== undefined, notify: !!inline?.notify }), params);
+      if (!answer) {
         if (eventKey !== undefined) return undefined; // applied before
         throw new Error('store: the detection upsert returned no row');
       }
-      const r = norm(row);
+      const known = this.detectedRow(t, key, answer, i, crit);
+      const r = known instanceof Promise ? await known : known;
       const created = r.prev_severity === null || r.prev_severity === undefined;
       const escalated = !created && severityRank(r.severity) > severityRank(r.prev_severity as Severity);
       let entries: HistoryEntry[];
       if (created) entries = [entryOf(r, true)];
       else if (escalated) entries = await this.escalatedHistory(t, r, entryOf(r, false));
-      else entries = await this.historyOfRow(t, r);
+      else entries = this.cachedHistory(t, r) ?? (await this.historyOfRow(t, r));
       if (created || escalated) this.stage(t, r.id, rev, entries);
       const wo = toWorkOrder(r);
       wo.history = copyHistory(entries);
-      const fus = (row.follow_ups ?? '').split(',').filter(Boolean).map((x) => {
+      const fus = (answer.follow_ups ?? '').split(',').filter(Boolean).map((x) => {
         const [id, kind] = x.split(':');
         return { id: Number(id), kind: kind as 'andon' | 'notify' };
       });
@@ -750,13 +850,10 @@ export class WorkOrderRepo {
       return { workOrder: wo, created, escalated };
     }
     if (eventKey !== undefined && (await t.run(RECORD_KEY_SQL, [eventKey, Date.now()])).changes === 0) return undefined;
-    let row: WoRow | undefined;
-    if (t.dialect === 'sqlite') {
-      await t.run(DETECT_SQLITE_NR, upsert);
-      row = await t.one<WoRow>(OPEN_BY_KEY, [key]);
-    } else row = await t.one<WoRow>(DETECT_SQL[t.dialect], upsert);
-    if (!row) throw new Error('store: the detection upsert returned no row');
-    const r = norm(row);
+    const d = await t.one<DetectRow>(DETECT_SQL[t.dialect], upsert);
+    if (!d) throw new Error('store: the detection upsert returned no row');
+    const known = this.detectedRow(t, key, d, i, crit);
+      const r = known instanceof Promise ? await known : known;
     const created = r.prev_severity === null || r.prev_severity === undefined;
     if (created) {
       const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', evidence)];
@@ -773,7 +870,7 @@ export class WorkOrderRepo {
       await this.addHistory(t, r.id, e.ts, e.action, e.from, e.to, e.by, e.note);
       entries = await this.escalatedHistory(t, r, e);
       this.stage(t, r.id, rev, entries);
-    } else entries = await this.historyOfRow(t, r);
+    } else entries = this.cachedHistory(t, r) ?? (await this.historyOfRow(t, r));
     const wo = toWorkOrder(r);
     wo.history = copyHistory(entries);
     if (escalated && f) await f.record(t, wo, 'escalated');

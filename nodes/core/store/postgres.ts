@@ -5,6 +5,9 @@
  * - `?` placeholders become `$1..$n` (a `?` inside a quoted string, a quoted name, a dollar-quoted
  *   body or a comment is left alone).
  * - `insert()` appends ` RETURNING id` and gives the new id.
+ * - Statements are prepared (named) on each connection, so a hot statement is parsed and planned
+ *   once per connection rather than on every execution (statementName: DML whose result columns
+ *   are named; a `SELECT *` runs unnamed, so a column added later never breaks it).
  * - BIGINT (COUNT, millisecond times) and NUMERIC (SUM) come back as JS numbers, through type
  *   parsers of this pool only (the global `pg.types` is not touched).
  * - `tx()` runs on one pooled client between BEGIN and COMMIT; a serialisation failure (40001) or
@@ -142,6 +145,39 @@ export function mapPlaceholders(sql: string): { sql: string; count: number } {
   return r;
 }
 
+// ----------------------------------------------------------------------------------------------
+// Named (prepared) statements
+
+const names = new Map<string, string | null>();
+/** A `*` result list: SELECT *, RETURNING *, t.* (COUNT(*) and products are not). */
+const STAR_COLUMNS = /(\bSELECT|\bRETURNING|\bDISTINCT|,|\.)\s*\*\s*(,|\bFROM\b|\)|;|--|\/\*|$)/i;
+/** Distinct statements a process prepares at most (on each connection of its pools); later ones run unnamed. */
+export const MAX_PREPARED = 500;
+let nameSeq = 0;
+
+/**
+ * The name a statement is prepared under on each connection (parsed and planned once per
+ * connection instead of on every execution), or undefined: only SELECT, INSERT, UPDATE, DELETE
+ * and WITH statements whose result columns are named (no SELECT *, RETURNING * or t.*), so a column added
+ * by a later migration cannot change what a prepared statement returns; at most MAX_PREPARED per
+ * process. Names are never reused for another text.
+ */
+export function statementName(sql: string): string | undefined {
+  const hit = names.get(sql);
+  if (hit !== undefined) return hit ?? undefined;
+  let name: string | null = null;
+  if (names.size < MAX_PREPARED && /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i.test(sql) && !STAR_COLUMNS.test(sql)) name = `rel_${process.pid}_${++nameSeq}`;
+  names.set(sql, name);
+  return name ?? undefined;
+}
+
+/** A prepared statement the server refused to run (its result type changed under it): run unnamed from now on. */
+function unprepare(sql: string): void {
+  names.set(sql, null);
+}
+
+const PLAN_CHANGED = /cached plan must not change result type/i;
+
 function withReturningId(sql: string): string {
   const s = sql.replace(/[\s;]+$/, '');
   return /\breturning\b/i.test(s) ? s : `${s} RETURNING id`;
@@ -183,7 +219,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ----------------------------------------------------------------------------------------------
 // Query and Store
 
-type Runner = (sql: string, values: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>;
+type Runner = (sql: string, values: unknown[], name?: string) => Promise<{ rows: any[]; rowCount: number | null }>;
+
+/** Run on a pg client or pool: named (prepared) when `name` is given. */
+function runOn(c: Pool | PoolClient, sql: string, values: unknown[], name?: string): Promise<{ rows: any[]; rowCount: number | null }> {
+  return name ? c.query({ name, text: sql, values }) : c.query(sql, values);
+}
 
 class PgQuery implements Query {
   readonly dialect = 'postgres' as const;
@@ -191,14 +232,22 @@ class PgQuery implements Query {
   constructor(
     private readonly runner: Runner,
     private readonly location: string,
+    /** Statements on their own (the pool), not a transaction's. */
+    private readonly direct = false,
   ) {}
   private async exec(sql: string, params: SqlParams): Promise<{ rows: any[]; rowCount: number | null }> {
     if (!this.active) throw new Error('store: this transaction has ended; use the q of the transaction you are in');
     const m = mapPlaceholders(sql);
     if (m.count !== params.length) throw new Error(`store: the statement has ${m.count} ? placeholders but ${params.length} values were given`);
+    const name = statementName(m.sql);
     try {
-      return await this.runner(m.sql, params as unknown[]);
+      return await this.runner(m.sql, params as unknown[], name);
     } catch (e) {
+      if (name && e instanceof Error && PLAN_CHANGED.test(e.message)) {
+        unprepare(m.sql);
+        // on its own: run it again unnamed; in a transaction: tx() re-runs the transaction
+        if (this.direct) return this.runner(m.sql, params as unknown[]).catch((x) => Promise.reject(translate(x, this.location)));
+      }
       throw translate(e, this.location);
     }
   }
@@ -231,7 +280,7 @@ export class PgStore implements Store {
     readonly pool: Pool,
     readonly location: string,
   ) {
-    this.direct = new PgQuery((sql, values) => this.pool.query(sql, values), location);
+    this.direct = new PgQuery((sql, values, name) => runOn(this.pool, sql, values, name), location, true);
   }
 
   private guard(): void {
@@ -271,7 +320,7 @@ export class PgStore implements Store {
       broken = e; // the connection died while checked out; the running query rejects too
     };
     client.on('error', onError);
-    const q = new PgQuery((sql, values) => client.query(sql, values), this.location);
+    const q = new PgQuery((sql, values, name) => runOn(client, sql, values, name), this.location);
     try {
       await q.run('BEGIN');
       const result = await inside.run(this, () => fn(q, client));
@@ -306,6 +355,8 @@ export class PgStore implements Store {
         return await this.attempt((q) => fn(q));
       } catch (e) {
         const code = errorCode(e);
+        // a prepared statement whose result type changed (now unnamed): once more at once
+        if (code === '0A000' && e instanceof Error && PLAN_CHANGED.test(e.message) && attempt < MAX_TX_RETRIES) continue;
         if ((code === '40001' || code === '40P01') && attempt < MAX_TX_RETRIES) {
           await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
           continue;
