@@ -484,10 +484,19 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
 
     // Tables, checked against the store.
     const db = () => new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
-    const woRows = await waitFor('the work-order table', async () => {
+    // a row of an order the demo detected (after the conveyor's repair the next one comes when it degrades again)
+    const woRows = await waitFor('the work-order table with an order the demo detected', async () => {
       const r = await tableRows(page, 'w-wo-table');
-      return r.length ? r : null;
-    }, 20_000);
+      if (!r.length) return null;
+      const d0 = db();
+      try {
+        const cond = d0.prepare("SELECT id, dedup_key FROM cmms_work_orders WHERE source = 'condition'").all() as any[];
+        const numbers = new Set(cond.filter((x) => !String(x.dedup_key ?? '').startsWith('ui-test')).map((x) => woNumber(x.id)));
+        return r.some((x) => numbers.has(x.number)) ? r : null;
+      } finally {
+        d0.close();
+      }
+    }, 150_000);
     let d = db();
     try {
       const all = d.prepare('SELECT id, asset, mode, title, source, dedup_key, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
