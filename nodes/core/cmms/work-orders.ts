@@ -673,7 +673,6 @@ export class WorkOrderRepo {
     m.set(id, { rev, entries });
   }
 
-  /** The history of the order in row `r` (read through q): cached when its token matches. Shared: copy before handing out. */
   /** The cached history of the order in row `r` when its token matches (no statement), else undefined. */
   private cachedHistory(q: Query, r: WoRow): HistoryEntry[] | undefined {
     if (r.is_open !== 1 || r.history_rev === null) return undefined;
@@ -681,6 +680,7 @@ export class WorkOrderRepo {
     return c && c.rev === r.history_rev ? c.entries : undefined;
   }
 
+  /** The history of the order in row `r` (read through q): cached when its token matches. Shared: copy before handing out. */
   private async historyOfRow(q: Query, r: WoRow): Promise<HistoryEntry[]> {
     const cacheable = r.is_open === 1 && r.history_rev !== null;
     if (cacheable) {
@@ -853,7 +853,7 @@ export class WorkOrderRepo {
     const d = await t.one<DetectRow>(DETECT_SQL[t.dialect], upsert);
     if (!d) throw new Error('store: the detection upsert returned no row');
     const known = this.detectedRow(t, key, d, i, crit);
-      const r = known instanceof Promise ? await known : known;
+    const r = known instanceof Promise ? await known : known;
     const created = r.prev_severity === null || r.prev_severity === undefined;
     if (created) {
       const entries = [await this.addHistory(t, r.id, i.ts, 'detect', null, 'open', 'condition', evidence)];
