@@ -71,22 +71,18 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     ]);
     // Only what the figures need is kept of each message, never the message: it carries the
     // snapshot's samples (rel-vibration passes the payload on), 4,000 snapshots of them per run.
-    const changes: any[] = [];
-    getNode('changes').on('input', (m: any) => changes.push(keepChange(m)));
-    const ruls: any[] = [];
-    const waiters: ((m: any) => void)[] = [];
-    getNode('rulOut').on('input', (m: any) => {
-      ruls.push(keepRul(m));
-      waiters.shift()?.(m);
-    });
-    const changes2: any[] = [];
-    getNode('changes2').on('input', (m: any) => changes2.push(keepChange(m)));
-    const ruls2: any[] = [];
-    const waiters2: ((m: any) => void)[] = [];
-    getNode('rulOut2').on('input', (m: any) => {
-      ruls2.push(keepRul(m));
-      waiters2.shift()?.(m);
-    });
+    /** One chain's outputs (its helper nodes): state changes, rel-rul messages, and who waits for the next one. */
+    const collect = (changesId: string, rulId: string) => {
+      const c = { changes: [] as any[], ruls: [] as any[], waiters: [] as ((m: any) => void)[] };
+      getNode(changesId).on('input', (m: any) => c.changes.push(keepChange(m)));
+      getNode(rulId).on('input', (m: any) => {
+        c.ruls.push(keepRul(m));
+        c.waiters.shift()?.(m);
+      });
+      return c;
+    };
+    const { changes, ruls, waiters } = collect('changes', 'rulOut');
+    const { changes: changes2, ruls: ruls2, waiters: waiters2 } = collect('changes2', 'rulOut2');
     // a node error would leave a reading without output: fail at once with the error
     const errors: string[] = [];
     for (const id of ['v1', 'v2', 'h1', 'h2', 'rul1', 'rul2']) {
