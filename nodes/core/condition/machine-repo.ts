@@ -110,14 +110,6 @@ export class MachineRepo {
     await q.run('INSERT INTO condition_machines (asset, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at', [s.asset, s.state, s.at]);
   }
 
-  /**
-   * Write the scorer's state with `q` (inside the caller's transaction); new learning frames are
-   * appended. When the transaction rolls back, call forget(asset).
-   */
-  async write(q: Query, m: MachineScorer, now: number): Promise<void> {
-    await this.apply(q, this.stage(m, now));
-  }
-
   /** Store the scorer's state in a transaction of its own. */
   async save(m: MachineScorer, now: number): Promise<void> {
     const s = this.stage(m, now);

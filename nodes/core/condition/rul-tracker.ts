@@ -70,12 +70,11 @@ export function defaultThresholdRange(indicator: RulConfig['indicator'], thresho
 }
 
 /**
- * The level indicator's default failure level is LEVEL_FAILURE_RATIO (level-rule.ts: 6.3 x the
- * learned mean, ISO 10816-1's C/D over A/B boundary, about 3.2 in ISO 10816-3; a velocity ratio
- * applied to the acceleration RMS, an assumption), set per node by rel-rul's "Failure at". Its
- * default range is half an ISO 10816-1 zone either side (x / 1.58: 4.0-10).
+ * Half an ISO 10816-1 zone step (its zone boundaries are 2.5 x apart, 8 dB; ISO 10816-3's about
+ * 2 x): the level indicator's default failure range is the failure level / 1.58 to x 1.58. The
+ * failure level defaults to LEVEL_FAILURE_RATIO (level-rule.ts: 6.3 x the learned mean, so
+ * 4.0-10), set per node by rel-rul's "Failure at".
  */
-/** Half an ISO 10816-1 zone step: its zone boundaries are 2.5 x apart (8 dB); ISO 10816-3's about 2 x. */
 export const LEVEL_ZONE_HALF = Math.sqrt(2.5);
 
 /** Most points kept per stream in the store and in memory. */
