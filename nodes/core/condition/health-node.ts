@@ -3,7 +3,7 @@
  * (the thresholds checked are the ones in force for the chosen rule), the state-change message and
  * the status of a scored reading. nodes/rel-health/rel-health.ts is the glue around it.
  */
-import { num } from '../validate';
+import { optNum } from '../validate';
 import { DEFAULT_HEALTH, DEFAULT_LEVEL_EVERY_HOURS, thresholdsInForce, type HealthConfig, type HealthResult, type StateChange } from './health';
 
 /** The fields of rel-health's form that healthConfig reads (strings or numbers, as saved). */
@@ -21,9 +21,9 @@ export interface HealthForm {
   historyMinutes?: number | string;
 }
 
+/** A form field as a number (`def` when empty), the error naming `config <what>`. */
 export function cfgNum(v: unknown, def: number, what: string, o: { min?: number; max?: number; gt?: number; integer?: boolean }): number {
-  if (v === undefined || v === '' || v === null) return def;
-  return num(v, `config ${what}`, o);
+  return optNum(v, `config ${what}`, o) ?? def;
 }
 
 /**
