@@ -172,9 +172,13 @@ export function thresholdsInForce(rule: HealthRule | undefined, warnBelow: numbe
   return rule === 'level' ? { warnBelow: LEVEL_WARN_BELOW, alarmBelow: LEVEL_ALARM_BELOW } : { warnBelow, alarmBelow };
 }
 
-/** The alarm config in force (thresholdsInForce). */
+const levelAlarmConfigs = new WeakMap<HealthConfig, AlarmConfig>();
+/** The alarm config in force (thresholdsInForce): the config itself for the profile rule; for the level rule a copy made once per config. */
 function alarmConfig(cfg: HealthConfig): AlarmConfig {
-  return { ...cfg, ...thresholdsInForce(cfg.rule, cfg.warnBelow, cfg.alarmBelow) };
+  if (cfg.rule !== 'level') return cfg;
+  let a = levelAlarmConfigs.get(cfg);
+  if (!a) levelAlarmConfigs.set(cfg, (a = { ...cfg, ...thresholdsInForce(cfg.rule, cfg.warnBelow, cfg.alarmBelow) }));
+  return a;
 }
 
 /**
