@@ -32,13 +32,23 @@ export function levelAlpha(c: LevelRuleConfig): number {
   return Math.min(0.5, (c.perHour * c.persistence) / c.perHourReadings);
 }
 
+/** Mean and sample sd (n - 1) of the learned readings. */
+function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, x) => a + x, 0) / n;
+  return { mean, sd: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) };
+}
+
+/** The one-sided prediction limit for a new reading: mean + t(1 - alpha; n - 1) sd sqrt(1 + 1/n). */
+function predictionLimit(mean: number, sd: number, n: number, alpha: number): number {
+  return mean + tQuantileUpper(alpha, n - 1) * sd * Math.sqrt(1 + 1 / n);
+}
+
 /** The limit from the learned readings. */
 export function levelLimit(learned: readonly number[], c: LevelRuleConfig): { mean: number; sd: number; limit: number; alpha: number } {
-  const n = learned.length;
-  const mean = learned.reduce((a, x) => a + x, 0) / n;
-  const sd = Math.sqrt(learned.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  const { mean, sd } = meanSd(learned);
   const alpha = levelAlpha(c);
-  return { mean, sd, alpha, limit: mean + tQuantileUpper(alpha, n - 1) * sd * Math.sqrt(1 + 1 / n) };
+  return { mean, sd, alpha, limit: predictionLimit(mean, sd, learned.length, alpha) };
 }
 
 /** Index of the reading that raises the rule (the k-th in a row above the limit), -1 when none. */
@@ -93,9 +103,8 @@ const MAX_ALPHA = 0.25;
 export function fitLevelModel(feature: string, index: number, rows: readonly (readonly number[])[], from: number, to: number): LevelModel {
   const n = rows.length;
   if (n < 3) throw new RangeError('fitLevelModel: need at least 3 frames');
-  const xs = rows.map((r) => r[index]);
-  const mean = xs.reduce((a, x) => a + x, 0) / n;
-  let sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  const { mean, sd: s } = meanSd(rows.map((r) => r[index]));
+  let sd = s;
   // a constant learning window: 1 % of |mean| (or 1e-9), as the profile baseline's floor
   const floor = Math.max(1e-9, 0.01 * Math.abs(mean));
   if (!(sd >= floor)) sd = floor;
@@ -127,8 +136,8 @@ export function levelLimits(m: LevelModel, alarmEveryHours: number, persistence:
   const alphaAlarm = Math.min(MAX_ALPHA, levelAlpha({ ...base, perHour: 1 / alarmEveryHours }));
   const alphaWarn = Math.min(MAX_ALPHA, Math.max(alphaAlarm, levelAlpha({ ...base, perHour: LEVEL_WARN_FACTOR / alarmEveryHours })));
   const scale = m.sd * Math.sqrt(1 + 1 / m.n);
-  const alarmLimit = m.mean + tQuantileUpper(alphaAlarm, m.n - 1) * scale;
-  const warnLimit = Math.min(alarmLimit, m.mean + tQuantileUpper(alphaWarn, m.n - 1) * scale);
+  const alarmLimit = predictionLimit(m.mean, m.sd, m.n, alphaAlarm);
+  const warnLimit = Math.min(alarmLimit, predictionLimit(m.mean, m.sd, m.n, alphaWarn));
   const failLevel = Math.max(m.mean > 0 ? LEVEL_FAILURE_RATIO * m.mean : -Infinity, m.mean + 1.5 * (alarmLimit - m.mean));
   const out = { warnLimit, alarmLimit, failLevel, alphaWarn, alphaAlarm, scale };
   if (limitCache.size > 1000) limitCache.clear();
