@@ -160,14 +160,14 @@ exports.lineState = function () {
       const s = asset(id);
       const h = p.health;
       const num = (r) => (r && typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : null);
-      const vel = p.readings.filter((r) => r && r.quantity === 'velocity' && (!r.unit || r.unit === 'mm/s')).map(num).filter((v) => v !== null);
       const stopped = h.state === 'stopped';
       s.kind = 'tags';
       s.ts = p.ts;
       s.health = h.score === null || h.score === undefined ? null : round(h.score, 1);
       s.state = h.state;
       s.learned = round(h.learned, 2);
-      s.velocityRms = stopped || !vel.length ? null : round(Math.max.apply(null, vel), 2);
+      // the velocity rel-health judged the zone on (health.isoVelocity)
+      s.velocityRms = stopped || typeof h.isoVelocity !== 'number' ? null : round(h.isoVelocity, 2);
       s.isoZone = s.velocityRms === null ? null : h.isoZone || null;
       const temp = p.readings.find((r) => r && r.channel === 'motor-temp');
       if (temp && num(temp) !== null) s.temp = round(temp.value, 1);

@@ -101,8 +101,13 @@ describe('machine health core (scalar tags)', () => {
   it('5.2 mm/s on an ISO 10816-3 group 2 rigid machine: alarm with zone D whatever the baseline', () => {
     const { m, sim } = learned();
     let t = T0 + 1200 * S;
-    let r = m.poll(sim.poll(t, { running: true, velocity: 5.2 }), t);
+    const first = sim.poll(t, { running: true, velocity: 5.2 });
+    let r = m.poll(first, t);
     assert.strictEqual(r.health.isoZone, 'D');
+    // the velocity the zone was judged on: the poll's largest velocity reading in mm/s
+    const vels = first.filter((x: any) => x.quantity === 'velocity').map((x: any) => x.value as number);
+    assert.ok(vels.length >= 1 && r.health.isoVelocity! > 4.5, `isoVelocity ${r.health.isoVelocity}`);
+    assert.strictEqual(r.health.isoVelocity, Math.round(Math.max(...vels) * 1e4) / 1e4);
     let alarmAt = -1;
     for (let i = 1; i < 30 && alarmAt < 0; i++) {
       t += S;

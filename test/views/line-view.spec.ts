@@ -69,6 +69,10 @@ describe('views: the line view model', () => {
     figs.take({ asset: 'press-1', ts: 4000, readings: [readings[0]], health: { ...health('normal', 90, 'A'), contributors: [] } }, T0 + 3000);
     t = tile(T0 + 3000);
     assert.deepStrictEqual([t.isoZone, t.text.en.velocity, t.text.en.zone], [null, '-', '']);
+    // rel-health's own isoVelocity (the value it judged the zone on) wins over the readings
+    figs.take({ asset: 'press-1', ts: 5000, readings, health: { ...health('warning', 60, 'C'), isoVelocity: 4.71 } }, T0 + 4000);
+    t = tile(T0 + 4000);
+    assert.deepStrictEqual([t.isoZone, t.text.en.velocity], ['C', '4.71\u00a0mm/s']);
   });
 
   it('a rel-asset wins over a register row of the same id', () => {

@@ -175,6 +175,8 @@ export interface MachineHealth {
   learned: number;
   contributors: Contributor[];
   isoZone?: IsoZone;
+  /** The velocity RMS (mm/s) the zone was judged on: the machine's largest velocity reading. */
+  isoVelocity?: number;
   /** What capped health: `iso`, `limit:<channel>`, or `baseline`. */
   driver?: string;
   mode?: string;
@@ -358,7 +360,7 @@ export class MachineScorer {
     const limit = this.limitsOf(analog);
     const binKey = this.binOf();
     const bin = (st.bins[binKey] ??= { status: 'learning', frames: [], stride: 1, seen: 0, runMs: 0, model: null });
-    const base = { asset: st.asset, ts, mode: this.cfg.mode ? binKey : undefined, isoZone: iso?.zone };
+    const base = { asset: st.asset, ts, mode: this.cfg.mode ? binKey : undefined, isoZone: iso?.zone, isoVelocity: iso ? round(iso.value, 4) : undefined };
     if (!run.running) {
       return { skipped, health: { ...base, score: null, anomaly: null, state: 'stopped', operating: 'stopped', learned: round(this.learnedFraction(bin), 3), contributors: this.contributors(bin.model, analog, null), since: st.clock.since } };
     }

@@ -135,10 +135,13 @@ const str = (x: unknown, max = 200): string => (typeof x === 'string' ? x.slice(
 
 /**
  * The ISO 10816 velocity of a machine-mode frame of rel-health (PLC tags, no rel-vibration
- * features): the largest reading of quantity velocity in mm/s (as rel-health picks it for the
- * zone), else the largest contributor in mm/s; null when the frame has none.
+ * features): `health.isoVelocity`, the value rel-health judged the zone on; from a sender without
+ * it, the largest reading of quantity velocity in mm/s, else the largest contributor in mm/s;
+ * null when the frame has none.
  */
 function tagVelocity(payload: Obj, health: Obj): number | null {
+  const judged = numOr(get(health, 'isoVelocity'));
+  if (judged !== null) return judged;
   let v: number | null = null;
   const readings = get(payload, 'readings');
   if (Array.isArray(readings))
