@@ -50,8 +50,28 @@ function vue(name) {
   // The floor pages' shared methods and their dictionary (en, de): see scripts/demo/ui/i18n.js.
   const i18n = fs.readFileSync(path.join(DEMO, 'ui', 'i18n.js'), 'utf8');
   const dict = JSON.stringify(require('../nodes/core/text/dashboard.json'));
-  return src.replace('<style>\n', `<style>\n${common}`).replace('/*@i18n-methods*/', () => i18n.trim()).replace('/*@i18n-dict*/ null', () => dict);
+  // The Widgets page's words (nav.vue): the cell and legend methods and which columns and charts they translate.
+  const words = fs.readFileSync(path.join(DEMO, 'ui', 'widgets-text.js'), 'utf8');
+  return src.replace('<style>\n', `<style>\n${common}`).replace('/*@i18n-methods*/', () => i18n.trim()).replace('/*@i18n-dict*/ null', () => dict)
+    .replace('/*@widgets-methods*/', () => words.trim()).replace('/*@widgets-text*/ null', () => JSON.stringify(WIDGET_TEXT));
 }
+
+/**
+ * The Widgets page in the screen's language (nav.vue, scripts/demo/ui/widgets-text.js): per stock
+ * table, the columns whose cells it words (a code through widgets.<kind>.<code>, an order title or
+ * an Andon text written again in the page's language, the machine's name, a name per language, a
+ * figure in the page's number format with d decimals, a count rounded up to whole units), and the
+ * charts whose legend and tooltip it words (widgets.series.<series>).
+ */
+const WIDGET_TEXT = {
+  tables: {
+    'w-wo-table': { title: 'title', priority: 'priority', status: 'status' },
+    'w-andon-table': { station: 'machine', kind: 'kind', text: 'andonText', state: 'andonState' },
+    'w-kpi-table': { name: 'machine', failures: 'dec0', mtbfH: 'dec2', mttrH: 'dec2', availabilityPct: 'dec2', unplannedPct: 'dec2' },
+    'w-buffer-table': { item: 'names', wipDays: 'dec2', wipUnits: 'whole', safetyStock: 'whole', reorderPoint: 'whole', demandPerDay: 'dec1', leadTimeDays: 'dec2' },
+  },
+  charts: ['w-health-chart', 'w-oee-chart', 'w-env-chart'],
+};
 
 function dashboard2(add, c, T2) {
   // Dashboard 2.0
@@ -110,28 +130,36 @@ function stockWidgets(flow, add, c, T1) {
   group('wg-kpi', 'Reliability KPIs', 5);
   group('wg-buffer', 'Buffer advice', 6, '12');
   const Y = 1200;
-  c('c-widgets', 200, Y - 60, 'Stock widgets page (/dashboard/widgets)', 'Only stock Dashboard 2.0 widgets, wired straight from the nodes\' dashboard outputs (the last output of rel-health: Machine health, rel-oee: Filler motor OEE, rel-work-order: Open work orders, rel-andon: Andon calls, rel-kpi: Reliability KPIs, rel-buffer: Buffer advice, rel-vibration: the envelope spectrum; added by their "Dashboard output" option). Switch nodes split the messages per asset or per topic; change nodes (JSONata) name the chart series by machine and write times in the plant\'s time zone (env TZ, else UTC); no function node in between. The tables list chosen columns with titles in words; the page-titles template shows titles and column titles in the page\'s language (?lang=de or the choice saved on another page). The custom pages (ui-template) on the Dashboards tab show the same figures through the line state.');
+  c('c-widgets', 200, Y - 60, 'Stock widgets page (/dashboard/widgets)', 'Only stock Dashboard 2.0 widgets, wired straight from the nodes\' dashboard outputs (the last output of rel-health: Machine health, rel-oee: Filler motor OEE, rel-work-order: Open work orders, rel-andon: Andon calls, rel-kpi: Reliability KPIs, rel-buffer: Buffer advice, rel-vibration: the envelope spectrum; added by their "Dashboard output" option). Switch nodes split the messages per asset or per topic; change nodes (JSONata) name the chart series by machine, plot the readings at their own time, write times in the plant\'s time zone (env TZ, else UTC), give table rows the machine\'s name and the item\'s names in English and German, and round the gauges to whole numbers; no function node in between. The tables list chosen columns with titles in words; the page-titles template shows, in the page\'s language (?lang=de or the choice saved on another page), the titles, column titles, the nodes\' codes in words (work-order status and priority, Andon kind and state), order titles and Andon texts rel-work-order wrote, figures in the page\'s number format and the charts\' legends, tooltips and time axis. The custom pages (ui-template) on the Dashboards tab show the same figures through the line state.');
   const segments = [{ from: '0', color: '#c62828' }, { from: '50', color: '#f9a825' }, { from: '70', color: '#2e7d32' }];
   const gauge = (id, g, title, units, order, x, y, segs = segments) => add({ id, type: 'ui-gauge', z: T1, name: title, group: g, order, value: 'payload', valueType: 'msg', width: 3, height: 3, gtype: 'gauge-half', gstyle: 'needle', title, alwaysShowTitle: false, floatingTitlePosition: 'top-left', units, icon: '', prefix: '', suffix: '', segments: segs, min: 0, max: 100, sizeThickness: 16, sizeGap: 4, sizeKeyThickness: 8, styleRounded: true, styleGlow: false, className: '', x, y, wires: [] });
-  const chart = (id, g, label, order, x, y) => add({ id, type: 'ui-chart', z: T1, group: g, name: label, label, order, chartType: 'line', category: 'topic', categoryType: 'msg', xAxisLabel: '', xAxisProperty: '', xAxisPropertyType: 'timestamp', xAxisType: 'time', xAxisFormat: '', xAxisFormatType: 'auto', xmin: '', xmax: '', yAxisLabel: '%', yAxisProperty: 'payload', yAxisPropertyType: 'msg', ymin: '0', ymax: '100', bins: 10, action: 'append', stackSeries: false, pointShape: 'circle', pointRadius: 2, showLegend: true, removeOlder: 10, removeOlderUnit: '60', removeOlderPoints: '300', colors: ['#0095FF', '#FF0000', '#FF7F0E', '#2CA02C', '#A347E1', '#D62728', '#FF9896', '#9467BD', '#C5B0D5'], textColor: ['#666666'], textColorDefault: true, gridColor: ['#e5e5e5'], gridColorDefault: true, width: 6, height: 6, className: '', interpolation: 'linear', x, y, wires: [[]] });
+  const chart = (id, g, label, order, x, y) => add({ id, type: 'ui-chart', z: T1, group: g, name: label, label, order, chartType: 'line', category: 'topic', categoryType: 'msg', xAxisLabel: '', xAxisProperty: 'ts', xAxisPropertyType: 'msg', xAxisType: 'time', xAxisFormat: '', xAxisFormatType: 'auto', xmin: '', xmax: '', yAxisLabel: '%', yAxisProperty: 'payload', yAxisPropertyType: 'msg', ymin: '0', ymax: '100', bins: 10, action: 'append', stackSeries: false, pointShape: 'circle', pointRadius: 2, showLegend: true, removeOlder: 10, removeOlderUnit: '60', removeOlderPoints: '300', colors: ['#0095FF', '#FF0000', '#FF7F0E', '#2CA02C', '#A347E1', '#D62728', '#FF9896', '#9467BD', '#C5B0D5'], textColor: ['#666666'], textColorDefault: true, gridColor: ['#e5e5e5'], gridColorDefault: true, width: 6, height: 6, className: '', interpolation: 'linear', x, y, wires: [[]] });
   // Chosen columns [key, English title] (the German titles: widgets.col.<key> in the dictionary).
-  const table = (id, g, label, order, x, y, cols) => add({ id, type: 'ui-table', z: T1, group: g, name: label, label, order, width: 0, height: 0, maxrows: 0, passthru: false, autocols: false, showSearch: false, deselect: true, selectionType: 'none', columns: cols.map(([key, title]) => ({ title, key, keyType: 'key', type: 'text', width: '', align: 'start' })), mobileBreakpoint: 'sm', mobileBreakpointType: 'defaults', action: 'replace', className: '', x, y, wires: [] });
+  const table = (id, g, label, order, x, y, cols) => add({ id, type: 'ui-table', z: T1, group: g, name: label, label, order, width: 0, height: 0, maxrows: 0, passthru: false, autocols: false, showSearch: false, deselect: true, selectionType: 'none', columns: cols.map(([key, title]) => ({ title, key, keyType: 'key', type: 'text', width: '', align: 'start' })), mobileBreakpoint: 'md', mobileBreakpointType: 'defaults', action: 'replace', className: '', x, y, wires: [] });
   // Times of table rows (ISO, UTC) as "2026-12-09 04:35" in the plant's time zone (env TZ), in a change node.
   const TZ = '($env("TZ") ? $env("TZ") : "UTC")';
-  const localTimes = (id, keys, x, y, to) => add({ id, type: 'change', z: T1, name: 'times in the plant\'s time zone', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `[$map(payload, function($r) { $merge([$r, {${keys.map((k) => `"${k}": $r.${k} ? $moment($r.${k}).tz(${TZ}).format("YYYY-MM-DD HH:mm") : ""`).join(', ')}}]) })]`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
+  // The machines' names by asset id (the rel-asset nodes), for table rows (assetName) and chart series.
+  const NAMES = JSON.stringify(Object.fromEntries([...ASSETS, SCALAR].map((a) => [a.assetId, a.name])));
+  // ... and the row's machine name (assetName, from the asset id in `idKey`): nav.vue shows it and writes titles with it;
+  // the plant's time zone (tz), in which nav.vue writes the charts' time axis.
+  const localTimes = (id, keys, x, y, to, idKey) => add({ id, type: 'change', z: T1, name: 'times in the plant\'s time zone, machine names', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `[$map(payload, function($r) { $merge([$r, {${keys.map((k) => `"${k}": $r.${k} ? $moment($r.${k}).tz(${TZ}).format("YYYY-MM-DD HH:mm") : ""`).concat(`"assetName": $lookup(${NAMES}, $r.${idKey})`, `"tz": ${TZ}`).join(', ')}}]) })]`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
+  // Gauges show whole numbers, as the other pages do (health 82, OEE 95 %): no decimal point or comma to get wrong.
+  const whole = (id, name, x, y, to) => add({ id, type: 'change', z: T1, name, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '$round(payload)', tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
   const sw = (id, name, property, values, x, y, wires) => add({ id, type: 'switch', z: T1, name, property, propertyType: 'msg', rules: values.map((v) => ({ t: 'eq', v, vt: 'str' })), checkall: 'false', repair: false, outputs: values.length, x, y, wires });
 
   // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all.
-  dashboardPort('health', ['w-health-split', 'w-health-names']);
+  dashboardPort('health', ['w-health-whole', 'w-health-names']);
+  whole('w-health-whole', 'whole health', 300, Y, 'w-health-split');
   sw('w-health-split', 'per asset', 'asset', ASSETS.map((a) => a.assetId), 420, Y, ASSETS.map((a) => [`w-health-${a.assetId}`]));
   ASSETS.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, '/ 100', i + 1, 640, Y - 40 + i * 40));
   // the chart's series by machine name ("Conveyor drive"), not by asset id and channel
-  const names = JSON.stringify(Object.fromEntries(ASSETS.map((a) => [a.assetId, a.name])));
-  add({ id: 'w-health-names', type: 'change', z: T1, name: 'series: machine name', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: `($n := $lookup(${names}, asset); $n ? $n : asset)`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x: 420, y: Y + 130, wires: [['w-health-chart']] });
+  const seriesName = (id, x, y, to) => add({ id, type: 'change', z: T1, name: 'series: machine name', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: `($n := $lookup(${NAMES}, asset); $n ? $n : asset)`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
+  seriesName('w-health-names', 420, Y + 130, 'w-health-chart');
   chart('w-health-chart', 'wg-health', 'Health of every machine (0-100)', 5, 640, Y + 130);
   // rel-oee: A, P, Q, OEE of each report (topic = the figure) -> the filler's four gauges and chart.
   dashboardPort('oee', ['w-oee-filler']);
-  sw('w-oee-filler', 'filler motor', 'asset', ['filler-1'], 420, Y + 220, [['w-oee-split', 'w-oee-chart']]);
+  sw('w-oee-filler', 'filler motor', 'asset', ['filler-1'], 420, Y + 220, [['w-oee-whole', 'w-oee-chart']]);
+  whole('w-oee-whole', 'whole %', 520, Y + 260, 'w-oee-split');
   const FIG = ['Availability', 'Performance', 'Quality', 'OEE'];
   const oeeSegs = [{ from: '0', color: '#c62828' }, { from: '60', color: '#f9a825' }, { from: '85', color: '#2e7d32' }];
   sw('w-oee-split', 'per figure', 'topic', FIG, 600, Y + 220, FIG.map((f) => [`w-oee-${f.toLowerCase()}`]));
@@ -139,16 +167,19 @@ function stockWidgets(flow, add, c, T1) {
   chart('w-oee-chart', 'wg-oee', 'Filler A, P, Q, OEE (%)', 5, 820, Y + 340);
   // Tables: each message is the whole table (action replace).
   dashboardPort('wo', ['w-wo-times']);
-  localTimes('w-wo-times', ['createdAt', 'updatedAt'], 300, Y + 400, 'w-wo-table');
+  localTimes('w-wo-times', ['createdAt', 'updatedAt'], 300, Y + 400, 'w-wo-table', 'asset');
   table('w-wo-table', 'wg-wo', 'Work orders', 1, 520, Y + 400, [['number', 'Order'], ['title', 'What and where'], ['priority', 'Priority'], ['status', 'Status'], ['assignee', 'Assigned to'], ['createdAt', 'Opened'], ['updatedAt', 'Last change']]);
   dashboardPort('andon', ['w-andon-times']);
-  localTimes('w-andon-times', ['raisedAt', 'ackedAt'], 300, Y + 450, 'w-andon-table');
+  localTimes('w-andon-times', ['raisedAt', 'ackedAt'], 300, Y + 450, 'w-andon-table', 'station');
   table('w-andon-table', 'wg-andon', 'Open Andon calls', 1, 520, Y + 450, [['station', 'Machine'], ['kind', 'Call'], ['text', 'Text'], ['level', 'Escalation level'], ['state', 'State'], ['raisedAt', 'Raised'], ['ackedBy', 'Acknowledged by']]);
   // rel-kpi: numbers for the per-asset reports, a table (topic kpi) for the report of all assets.
   dashboardPort('kpi', ['w-kpi-all']);
-  sw('w-kpi-all', 'table of all (topic kpi)', 'topic', ['kpi'], 420, Y + 500, [['w-kpi-table']]);
+  sw('w-kpi-all', 'table of all (topic kpi)', 'topic', ['kpi'], 420, Y + 500, [['w-kpi-names']]);
+  add({ id: 'w-kpi-names', type: 'change', z: T1, name: 'machine names', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `[$map(payload, function($r) { $merge([$r, {"assetName": $lookup(${NAMES}, $r.name)}]) })]`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x: 520, y: Y + 540, wires: [['w-kpi-table']] });
   table('w-kpi-table', 'wg-kpi', 'MTBF, MTTR, availability', 1, 640, Y + 500, [['name', 'Machine or line'], ['failures', 'Failures'], ['mtbfH', 'MTBF (h)'], ['mttrH', 'MTTR (h)'], ['availabilityPct', 'Availability (%)'], ['unplannedPct', 'Unplanned downtime (%)']]);
-  dashboardPort('buffer', ['w-buffer-table']);
+  // the item's name per language (names: {en, de}, as the line state gives it to the Kanban page)
+  dashboardPort('buffer', ['w-buffer-names']);
+  add({ id: 'w-buffer-names', type: 'change', z: T1, name: 'item names (en, de)', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `[$map(payload, function($r) { $merge([$r, {"names": $lookup(${JSON.stringify(DEMO_TEXT.items)}, $r.item)}]) })]`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x: 300, y: Y + 550, wires: [['w-buffer-table']] });
   table('w-buffer-table', 'wg-buffer', 'Buffer advice', 1, 420, Y + 550, [['item', 'Item'], ['wipDays', 'WIP buffer (days)'], ['wipUnits', 'WIP buffer (units)'], ['safetyStock', 'Safety stock (units)'], ['reorderPoint', 'Reorder point (units)'], ['demandPerDay', 'Demand per day'], ['leadTimeDays', 'Lead time (days)']]);
   // rel-vibration (Dashboard output: envelope): each frame's envelope spectrum as one curve of
   // {x: Hz, y} points (action replace) -> a switch on the asset -> a stock ui-chart, linear x axis.
@@ -157,7 +188,8 @@ function stockWidgets(flow, add, c, T1) {
   vib.dashboard = 'envelope';
   vib.outputs = vib.wires.length + 1;
   vib.wires.push(['w-env-conveyor']);
-  sw('w-env-conveyor', 'conveyor', 'asset', ['conveyor-1'], 420, Y + 600, [['w-env-chart']]);
+  sw('w-env-conveyor', 'conveyor', 'asset', ['conveyor-1'], 420, Y + 600, [['w-env-name']]);
+  seriesName('w-env-name', 520, Y + 640, 'w-env-chart');
   add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Conveyor envelope spectrum', label: 'Conveyor envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: 1, removeOlderUnit: '3600', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
 }
 

@@ -11,8 +11,10 @@
  * - Kanban: whole units with their unit, the demand per day a rate with one decimal, the safety
  *   margin in words and %, a legend for every card colour drawn;
  * - technician: the order's title in the page's language;
- * - Widgets: group titles, table column titles in words and in the page's language, times to the
- *   minute in the plant's time zone, no node or field names;
+ * - Widgets: group titles, table column titles, work-order status and priority, Andon kind and
+ *   state, order titles and Andon texts, the OEE chart's legend and tooltip, the buffer's item
+ *   and figures in the page's language and number format, machines by name, times to the
+ *   minute in the plant's time zone, no node, field or id names (in German no code word);
  * - the label sheet fits a 390 px phone (one column) and prints A4 with 3 labels per row;
  * - no horizontal overflow on any of them.
  */
@@ -193,34 +195,80 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
     await page.close();
   });
 
-  it('Widgets: titles and column titles in words in the page\'s language, times to the minute, no node or field names', async function () {
+  it('Widgets: every word in the page\'s language (titles, codes, order titles, Andon texts, legends, figures), times to the minute, no overflow', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
     const expect = {
-      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened', 'Last change'] },
-      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet', 'Letzte Änderung'] },
+      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened', 'Last change'], status: ['Open', 'Assigned', 'In progress', 'On hold'], kind: 'Machine', andonState: ['waiting', 'acknowledged'], title: /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/, priority: /^[1-4] – (at once|within the shift|within the week|when planned)$/, series: ['Availability', 'Performance', 'Quality', 'OEE'], fig: /^\d+\.\d\d$/ },
+      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet', 'Letzte Änderung'], status: ['Offen', 'Zugewiesen', 'In Arbeit', 'Angehalten'], kind: 'Maschine', andonState: ['wartet', 'quittiert'], title: /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/, priority: /^[1-4] – (sofort|in dieser Schicht|in dieser Woche|nach Planung)$/, series: ['Verfügbarkeit', 'Leistung', 'Qualität', 'OEE'], fig: /^\d+,\d\d$/ },
     };
+    /** The cells of a stock table by column title (the desktop layout: one row per record). */
+    const rows = async (id: string): Promise<Record<string, string>[]> => (await page.evaluate(`(() => {
+      const t = document.querySelector('#nrdb-ui-widget-${id} table');
+      if (!t) return [];
+      const heads = [...t.querySelectorAll('thead th')].map((th) => th.textContent.trim());
+      return [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())).filter((c) => c.length === heads.length).map((c) => Object.fromEntries(heads.map((h, i) => [h, c[i]])));
+    })()`)) as Record<string, string>[];
+    /** The OEE chart's legend and tooltip as ECharts draws them (on a canvas): its formatters applied to the series. */
+    const oeeLegend = async (): Promise<{ legend: string[]; tip: string }> => (await page.evaluate(`(() => {
+      const app = document.querySelector('#app').__vue_app__;
+      const seen = new Set();
+      let found = null;
+      (function walk(v, d) {
+        if (!v || d > 300 || found) return;
+        const c = v.component;
+        if (c && !seen.has(c)) { seen.add(c); if (c.type.name === 'DBUIChart' && c.props.id === 'w-oee-chart') { found = c; return; } walk(c.subTree, d + 1); }
+        for (const k of ['children', 'dynamicChildren']) if (Array.isArray(v[k])) for (const ch of v[k]) if (ch && typeof ch === 'object') walk(ch, d + 1);
+      })(app._container._vnode, 0);
+      if (!found || !found.proxy.chart) return { legend: [], tip: '' };
+      const o = found.proxy.chart.getOption();
+      const f = o.legend[0].formatter;
+      const legend = o.series.map((s) => (typeof f === 'function' ? f(s.name) : s.name));
+      const tf = o.tooltip[0].formatter;
+      const tip = typeof tf === 'function' ? tf(o.series.map((s) => ({ seriesName: s.name, value: [0, 95.5], marker: '' }))) : '';
+      return { legend, tip };
+    })()`)) as { legend: string[]; tip: string };
     for (const lang of LANGS) {
+      const x = expect[lang];
       for (const [size, viewport] of Object.entries(SIZES)) {
-        await page.setViewportSize(viewport);
+        await page.setViewportSize(SIZES['1920']);
         await page.goto(`${red.url}/dashboard/widgets?lang=${lang}`);
-        const heads = await waitFor(`the ${lang} work-order table`, async () => {
-          const h = (await page.locator('#nrdb-ui-widget-w-wo-table thead th').allTextContents()).map((x) => x.trim());
-          const rows = await page.locator('#nrdb-ui-widget-w-wo-table tbody tr td').count();
-          return rows && expect[lang].cols.every((c) => h.includes(c)) ? h : null;
-        }, 60_000);
+        // the tables in their desktop layout first (one row per record), then the size under test
+        const wo = await waitFor(`the ${lang} work-order table with the conveyor's order`, async () => {
+          const r = await rows('w-wo-table');
+          return r.length && x.cols.every((c) => c in r[0]) && r.some((w) => x.title.test(w[x.cols[1]])) ? r : null;
+        }, 240_000);
+        const cond = wo.find((w) => x.title.test(w[x.cols[1]]))!;
+        // a status and a priority in words, the opening time to the minute (plant time zone)
+        assert.ok(x.status.includes(cond[lang === 'de' ? 'Status' : 'Status']), `${lang}: status ${JSON.stringify(cond)}`);
+        assert.match(cond[lang === 'de' ? 'Priorität' : 'Priority'], x.priority);
+        assert.match(cond[x.cols[2]], /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+        // the Andon call: the machine by name, its kind and state in words, its text (the order's title) in the page's language
+        const call = await waitFor(`the ${lang} Andon call of the order`, async () => (await rows('w-andon-table')).find((c) => /^WO-\d{6} /.test(c[lang === 'de' ? 'Text' : 'Text'])), 120_000);
+        const [machine, kind, state] = lang === 'de' ? ['Maschine', 'Ruf', 'Status'] : ['Machine', 'Call', 'State'];
+        assert.deepStrictEqual([call[machine], call[kind]], ['Conveyor drive', x.kind], JSON.stringify(call));
+        assert.ok(x.andonState.includes(call[state]), JSON.stringify(call));
+        assert.match(call.Text.replace(/^WO-\d{6} /, ''), x.title);
+        // the buffer advice: the item by its name, figures in the page's number format
+        const buf = await waitFor('the buffer advice', async () => (await rows('w-buffer-table'))[0], 60_000);
+        assert.strictEqual(buf[lang === 'de' ? 'Artikel' : 'Item'], lang === 'de' ? 'Verschlusskappen 38 mm' : 'Caps 38 mm');
+        assert.match(buf[lang === 'de' ? 'Umlaufpuffer (Tage)' : 'WIP buffer (days)'], x.fig);
+        assert.match(buf[lang === 'de' ? 'Meldebestand (Stück)' : 'Reorder point (units)'], /^\d+$/, 'whole units');
+        // the OEE chart's legend and tooltip
+        const oee = await waitFor('the OEE legend', async () => { const o = await oeeLegend(); return o.legend.length === 4 ? o : null; }, 60_000);
+        assert.deepStrictEqual([...oee.legend].sort(), [...x.series].sort(), JSON.stringify(oee));
+        assert.ok(oee.tip.includes(`${x.series[0]}: ${lang === 'de' ? '95,5' : '95.5'}`), oee.tip);
+        await page.setViewportSize(viewport);
+        await page.waitForTimeout(1000);
         const body = await page.locator('#app').innerText();
-        for (const g of expect[lang].groups) assert.ok(body.includes(g), `${lang} ${size}: group ${g}`);
-        assert.doesNotMatch(body, /\(rel-[a-z-]+|rel-work-order list|createdAt|updatedAt|raisedAt|availabilityPct|DE-accel/, `${lang} ${size}: no node or field names`);
-        if (lang === 'de') assert.doesNotMatch(body, /Machine health|Open work orders|What and where/);
-        // the opening time to the minute (plant time zone), no ISO field value
-        const i = heads.indexOf(expect[lang].cols[2]);
-        const cell = ((await page.locator('#nrdb-ui-widget-w-wo-table tbody tr').first().locator('td').nth(i).textContent()) ?? '').trim();
-        assert.match(cell, /^\d{4}-\d\d-\d\d \d\d:\d\d$/, cell);
-        if (size === '390') {
-          const sw = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-          assert.ok(sw <= 400, `widgets ${lang}: ${sw} px wide at 390 px`);
+        for (const g of x.groups) assert.ok(body.includes(g), `${lang} ${size}: group ${g}`);
+        assert.doesNotMatch(body, /\(rel-[a-z-]+|rel-work-order list|createdAt|updatedAt|raisedAt|availabilityPct|DE-accel|conveyor-1|caps-38mm/, `${lang} ${size}: no node, field or id names`);
+        if (lang === 'de') {
+          assert.doesNotMatch(body, /Machine health|Open work orders|What and where|No data available|Outer ring|bearing damaged/, `${lang} ${size}: English`);
+          // no code word of the nodes (work-order status, Andon kind and state) left
+          assert.doesNotMatch(body, /\b(open|assigned|in-progress|on-hold|done|acked|resolved|machine|quality|material|safety)\b/, `${lang} ${size}: a code word`);
         }
-        await page.screenshot({ path: path.join(SHOTS, `widgets-${lang}-${size}.png`) });
+        await noOverflow(page, `widgets ${lang} ${size}`);
+        await page.screenshot({ path: path.join(SHOTS, `widgets-${lang}-${size}.png`), fullPage: size === '390' });
       }
     }
     await page.close();
