@@ -2,6 +2,8 @@
  * The floor routes of rel-request on Node-RED's HTTP node app (httpNodeRoot), installed once per
  * runtime: they answer for the rel-request node deployed last (none deployed: passed on). The
  * user is the dashboard session's (rel-users), read from the cookie through the auth service.
+ * Also what the pages need of the flows: the line's order of the rel-asset nodes and the
+ * dashboard's path for the link back.
  */
 import { isTokenShape, readCookie } from '../core/auth';
 import { handleFloor, type FloorDeps, type FloorReq, type FloorRes, type FloorUser } from '../core/floor';
@@ -51,4 +53,26 @@ export function serveFloor(RED: RedApi, deps: FloorDeps): () => void {
     const i = live.indexOf(deps);
     if (i >= 0) live.splice(i, 1);
   };
+}
+
+/** Each rel-asset's place in the flows (the line's configured order). */
+export function flowPlaces(RED: RedApi): Map<string, number> {
+  const place = new Map<string, number>();
+  RED.nodes.eachNode?.((n) => {
+    const a = n.type === 'rel-asset' ? (n as unknown as { assetId?: unknown }).assetId : undefined;
+    if (typeof a === 'string' && !place.has(a.trim())) place.set(a.trim(), place.size);
+  });
+  return place;
+}
+
+/** The path of the deployed Dashboard 2.0 (its ui-base), under httpNodeRoot; undefined without one. */
+export function dashboardPath(RED: RedApi): string | undefined {
+  let p: string | undefined;
+  RED.nodes.eachNode?.((n) => {
+    const v = n.type === 'ui-base' ? (n as unknown as { path?: unknown }).path : undefined;
+    if (p === undefined && typeof v === 'string' && /^\/?[\w\-/]{1,100}$/.test(v)) p = v;
+  });
+  if (p === undefined) return undefined;
+  const root = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+  return `${root.replace(/\/+$/, '')}/${p.replace(/^\/+/, '')}`;
 }

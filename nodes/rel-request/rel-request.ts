@@ -18,7 +18,7 @@ import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
-import { loginsOn, serveFloor, sessionUser } from './http';
+import { dashboardPath, flowPlaces, loginsOn, serveFloor, sessionUser } from './http';
 
 interface RequestDef extends NodeDef {
   store?: string;
@@ -67,10 +67,17 @@ export = function (RED: RedApi) {
         return s ? { id: a, name: s.name || a, line: s.line } : repo.registerAsset(a);
       },
       assets: async () => {
-        const out = new Map(deployedAssets().map((s) => [s.assetId, { id: s.assetId, name: s.name || s.assetId, line: s.line }]));
+        // The line's order: rel-asset nodes as placed in the flows (as the line overview orders its tiles), then the register's.
+        const place = flowPlaces(RED);
+        const deployed = deployedAssets()
+          .map((s) => ({ id: s.assetId, name: s.name || s.assetId, line: s.line, at: place.get(s.assetId) ?? place.size }))
+          .sort((a, b) => (a.line || '').localeCompare(b.line || '') || a.at - b.at);
+        const out = new Map(deployed.map(({ id, name, line }) => [id, { id, name, line }]));
         for (const r of await repo.registerAssets()) if (!out.has(r.id)) out.set(r.id, r);
-        return [...out.values()].sort((a, b) => (a.line || '').localeCompare(b.line || '') || a.id.localeCompare(b.id));
+        return [...out.values()];
       },
+      dashboard: () => dashboardPath(RED),
+      tz: process.env.TZ || 'UTC',
       emit: event,
     });
     void showStatus();
