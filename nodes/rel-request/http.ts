@@ -6,7 +6,8 @@
  * dashboard's path for the link back.
  */
 import { isTokenShape, readCookie } from '../core/auth';
-import { handleFloor, type FloorDeps, type FloorReq, type FloorRes, type FloorUser } from '../core/floor';
+import { handleFloor, type FloorDeps, type FloorReq, type FloorRes, type FloorUser, type LabelAsset } from '../core/floor';
+import { deployedAssets } from '../shared/assets';
 import { activeRealm, loginsRequired } from '../shared/dashboard-auth';
 import type { RedApi } from '../shared/red';
 
@@ -55,14 +56,17 @@ export function serveFloor(RED: RedApi, deps: FloorDeps): () => void {
   };
 }
 
-/** Each rel-asset's place in the flows (the line's configured order). */
-export function flowPlaces(RED: RedApi): Map<string, number> {
+/** The deployed rel-asset nodes by line, each line in the nodes' order in the flows (as the line overview orders its tiles). */
+export function deployedInLineOrder(RED: RedApi): LabelAsset[] {
   const place = new Map<string, number>();
   RED.nodes.eachNode?.((n) => {
     const a = n.type === 'rel-asset' ? (n as unknown as { assetId?: unknown }).assetId : undefined;
     if (typeof a === 'string' && !place.has(a.trim())) place.set(a.trim(), place.size);
   });
-  return place;
+  return deployedAssets()
+    .map((s) => ({ id: s.assetId, name: s.name || s.assetId, line: s.line, at: place.get(s.assetId) ?? place.size }))
+    .sort((a, b) => (a.line || '').localeCompare(b.line || '') || a.at - b.at)
+    .map(({ id, name, line }) => ({ id, name, line }));
 }
 
 /** The path of the deployed Dashboard 2.0 (its ui-base), under httpNodeRoot; undefined without one. */

@@ -12,13 +12,13 @@ import { checklistFrom, photoDir, PhotoRepo, REQUEST_STATUSES, RequestRepo, type
 import { InputError } from '../core/errors';
 import { num, oneOf, optNum, optStr, own, str, object } from '../core/validate';
 import { actor, authorize } from '../shared/actor';
-import { deployedAssets, findAsset } from '../shared/assets';
+import { findAsset } from '../shared/assets';
 import { acquireCmmsStore, actionOf, eventTime } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
-import { dashboardPath, flowPlaces, loginsOn, serveFloor, sessionUser } from './http';
+import { dashboardPath, deployedInLineOrder, loginsOn, serveFloor, sessionUser } from './http';
 
 interface RequestDef extends NodeDef {
   store?: string;
@@ -67,12 +67,8 @@ export = function (RED: RedApi) {
         return s ? { id: a, name: s.name || a, line: s.line } : repo.registerAsset(a);
       },
       assets: async () => {
-        // The line's order: rel-asset nodes as placed in the flows (as the line overview orders its tiles), then the register's.
-        const place = flowPlaces(RED);
-        const deployed = deployedAssets()
-          .map((s) => ({ id: s.assetId, name: s.name || s.assetId, line: s.line, at: place.get(s.assetId) ?? place.size }))
-          .sort((a, b) => (a.line || '').localeCompare(b.line || '') || a.at - b.at);
-        const out = new Map(deployed.map(({ id, name, line }) => [id, { id, name, line }]));
+        // The line's order: the rel-asset nodes as placed in the flows, then the register's machines.
+        const out = new Map(deployedInLineOrder(RED).map((a) => [a.id, a]));
         for (const r of await repo.registerAssets()) if (!out.has(r.id)) out.set(r.id, r);
         return [...out.values()];
       },
