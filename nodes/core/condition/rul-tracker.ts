@@ -36,6 +36,8 @@ export interface RulConfig {
   historyMs: number;
   /** Models fitted (default linear and exponential; rel-rul's level indicator: excess, Gebraeel's model on the defect's power above the healthy level). */
   models?: readonly RulModel[];
+  /** true: a trend that is not significant but points to the threshold gives an open interval (high Infinity, with a reason) instead of null (estimateRul). */
+  openEnded?: boolean;
   /**
    * Whose points these are (rel-rul passes its node id): trackers with different keys on one store
    * keep separate points, so a windowed tracker cannot delete the points another one (say, on the
@@ -82,6 +84,7 @@ export const MAX_KEPT = 20_000;
 
 export interface RulOutput {
   rul: (Omit<Rul, 'failureTs'> & { failureAt: string; indicator: string; threshold: number; thresholdRange: [number, number]; direction: Direction }) | null;
+  /** Why there is no estimate, or why its interval is open (high Infinity). */
   reason?: string;
 }
 
@@ -143,7 +146,7 @@ export function decideRul(
   if (!(k > 0)) return { points: next, writes: w, out: { rul: null, reason: 'no learned level (msg.payload.health.level.mean) to scale the failure level' } };
   const threshold = cfg.threshold * k;
   const range: [number, number] | undefined = cfg.thresholdRange ? [cfg.thresholdRange[0] * k, cfg.thresholdRange[1] * k] : undefined;
-  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined });
+  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined, openEnded: cfg.openEnded });
   if (!r.rul) return { points: next, writes: w, out: { rul: null, reason: r.reason } };
   const { failureTs, ...rest } = r.rul;
   w.history.push({ metric: 'rul', value: rest.hours }, { metric: 'rul_low', value: rest.low });
@@ -152,6 +155,7 @@ export function decideRul(
     points: next,
     writes: w,
     out: {
+      ...(r.reason ? { reason: r.reason } : {}),
       rul: {
         ...rest,
         hours: round3(rest.hours),
