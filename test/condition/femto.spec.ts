@@ -232,6 +232,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         n,
         nulls,
         open,
+        held: cov,
         cov: n ? cov / n : 0,
         medWidth: width.length ? median(width) : NaN,
         medErr: err.length ? median(err) : NaN,
@@ -239,7 +240,7 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         lv,
         lvl168: lvl168.index,
       };
-      const line = `      ${row.id}: ${row.snapshots} snapshots (${row.fed} fed); onset #${row.onset}; technician alarm #${row.techAlarm} (lead ${row.techLead} s); rel-health first warning #${row.firstWarn}, first alarm #${row.first} (lead ${row.lead} s), alarms before onset ${row.early}, warnings before onset ${row.earlyWarn}; rel-rul after the alarm: ${row.n} estimates, ${row.open} open, ${row.nulls} null, coverage ${(100 * row.cov).toFixed(0)} % (level 90 %), median width ${row.medWidth.toFixed(1)} min, median |error| ${row.medErr.toFixed(1)} min`;
+      const line = `      ${row.id}: ${row.snapshots} snapshots (${row.fed} fed); onset #${row.onset}; technician alarm #${row.techAlarm} (lead ${row.techLead} s); rel-health first warning #${row.firstWarn}, first alarm #${row.first} (lead ${row.lead} s), alarms before onset ${row.early}, warnings before onset ${row.earlyWarn}; rel-rul after the alarm: ${row.n} closed intervals, ${row.open} open, ${row.nulls} null, coverage ${(100 * row.cov).toFixed(0)} % of the closed (level 90 %), per point ${(100 * row.held / Math.max(1, row.n + row.open + row.nulls)).toFixed(0)} %, median width ${row.medWidth.toFixed(1)} min, median |error| ${row.medErr.toFixed(1)} min`;
       console.log(line);
       console.log(`        level rule on RMS, offline (mean ${lim.mean.toFixed(3)} g, sd ${lim.sd.toFixed(4)} g over 100 snapshots): 1 false episode per 8 h -> limit ${lvl8.limit.toFixed(3)} g (alpha ${lim.alpha.toExponential(2)}), fires #${lvl8.index} (lead ${lead(lvl8.index)} s); per 168 h -> ${lvl168.limit.toFixed(3)} g, fires #${lvl168.index} (lead ${lead(lvl168.index)} s)`);
       console.log(`        rel-health rule "level" (node, 1 per 8 h): warning limit ${lv.limits?.warnLimit} g, alarm limit ${lv.limits?.alarmLimit} g; first warning #${lv.firstWarn}, first alarm #${lv.first} (lead ${lead(lv.first)} s), alarms before onset ${lv.early}, warnings before onset ${lv.earlyWarn}; technician #${tech.alarm} (lead ${lead(tech.alarm)} s); rel-rul after the alarm, per point: ${lv.rpoints} points, ${lv.rn} closed intervals, ${lv.ropen} open (earliest crossing no later than the truth on ${lv.ropenLow}), ${lv.rnulls} none; held ${lv.rcovered}: ${(100 * lv.rpcov).toFixed(0)} % of the points, ${(100 * lv.rcov).toFixed(0)} % of the closed intervals; median width ${lv.rwidth.toFixed(1)} min, median width / true remaining ${lv.rrel.toFixed(2)}`);
