@@ -100,21 +100,27 @@ export interface RulWrites {
   history: { metric: string; value: number }[];
 }
 
+/** One indicator reading as decideRul takes it. */
+export interface RulReading {
+  /** The indicator (feature:rms, health, ...), reported in rul.indicator. */
+  scope: string;
+  ts: number;
+  /** The value; null: nothing to add (e.g. learning). */
+  y: number | null;
+  /** false when rel-health reports normal or learning (the since-onset window starts afresh); undefined: no state. */
+  degrading: boolean | undefined;
+  /** rel-health's state, for the reasons. */
+  stateText?: string;
+  /** The level indicator: the learned mean the threshold and its range multiply. */
+  base?: number;
+}
+
 /**
  * Decide one indicator value (pure): `pts` are the stream's points as stored (not changed); the
  * result has the points to keep, the writes and the output. Throws InputError when time goes back.
  */
-export function decideRul(
-  pts: readonly Point[],
-  cfg: RulConfig,
-  scope: string,
-  ts: number,
-  y: number | null,
-  degrading: boolean | undefined,
-  stateText?: string,
-  /** The level indicator: the learned mean the threshold and its range multiply. */
-  base?: number,
-): { points: Point[]; writes: RulWrites; out: RulOutput } {
+export function decideRul(pts: readonly Point[], cfg: RulConfig, reading: RulReading): { points: Point[]; writes: RulWrites; out: RulOutput } {
+  const { scope, ts, y, degrading, stateText, base } = reading;
   const last = pts.length ? pts[pts.length - 1].ts : undefined;
   if (last !== undefined && ts < last) throw new InputError('msg.payload.ts', `a time not before this stream's last point (${new Date(last).toISOString()})`, ts, 'time went backwards');
   const w: RulWrites = { clearAll: false, cutBefore: [], history: [] };
@@ -226,7 +232,7 @@ export class RulTracker {
   add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string, base?: number): Promise<RulOutput> {
     return this.serial(async () => {
       const d = await this.store.tx(async (q) => {
-        const r = decideRul(await this.points(q, asset, channel), this.cfg, this.scope, ts, y, degrading, stateText, base);
+        const r = decideRul(await this.points(q, asset, channel), this.cfg, { scope: this.scope, ts, y, degrading, stateText, base });
         const w = r.writes;
         if (w.clearAll) await clearRulPoints(q, this.pointScope, asset, channel);
         if (w.point) await addRulPoint(q, this.pointScope, asset, channel, w.point.ts, w.point.y);
