@@ -5,7 +5,7 @@
  */
 import assert from 'assert';
 import { estimateRul, formatRul } from '../../nodes/core/condition/rul';
-import { RulTracker, DEFAULT_RUL, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
+import { RulTracker, DEFAULT_RUL, decideRul, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
 import { buildLibrary, healthIndicator, learnHealthIndicator, similarityRul, smooth, solveLinear } from '../../nodes/core/condition/similarity-rul';
 import { openStore } from '../../nodes/core/store';
 import fs from 'fs';
@@ -81,6 +81,15 @@ describe('condition core: RUL threshold range, plateau, similarity', () => {
     const s = estimateRul(steady, { ...opts, openEnded: true });
     assert.ok(s.rul && Number.isFinite(s.rul.high) && s.reason === undefined);
     assert.deepStrictEqual(s, estimateRul(steady, opts));
+    // the tracker opens the interval only while the asset is degrading (rel-health warning or
+    // alarm): without a state (a feature, a value) a stalled trend stays null
+    const cfg = { ...DEFAULT_RUL, openEnded: true };
+    const at = (degrading: boolean | undefined) => decideRul(pts.slice(0, -1), cfg, { scope: 'health', ts: pts[40].ts, y: pts[40].y, degrading, stateText: degrading ? 'alarm' : undefined }).out;
+    const inAlarm = at(true);
+    assert.ok(inAlarm.rul && inAlarm.rul.high === Infinity && /no upper bound$/.test(inAlarm.reason!), JSON.stringify(inAlarm));
+    const noState = at(undefined);
+    assert.strictEqual(noState.rul, null);
+    assert.match(noState.reason!, /^no significant trend/);
   });
 
   it('the tracker checks the range and reports it; health defaults to 50-150 %', async () => {

@@ -36,7 +36,12 @@ export interface RulConfig {
   historyMs: number;
   /** Models fitted (default linear and exponential; rel-rul's level indicator: excess, Gebraeel's model on the defect's power above the healthy level). */
   models?: readonly RulModel[];
-  /** true: a trend that is not significant but points to the threshold gives an open interval (high Infinity, with a reason) instead of null (estimateRul). */
+  /**
+   * true: while rel-health reports warning or alarm, a trend that is not significant but points to
+   * the threshold gives an open interval (high Infinity, with a reason) instead of null
+   * (estimateRul). Without that state (feature and value indicators) a stalled trend stays null:
+   * a healthy machine's noise is no degradation to bound.
+   */
   openEnded?: boolean;
   /**
    * Whose points these are (rel-rul passes its node id): trackers with different keys on one store
@@ -152,7 +157,7 @@ export function decideRul(pts: readonly Point[], cfg: RulConfig, reading: RulRea
   if (!(k > 0)) return { points: next, writes: w, out: { rul: null, reason: 'no learned level (msg.payload.health.level.mean) to scale the failure level' } };
   const threshold = cfg.threshold * k;
   const range: [number, number] | undefined = cfg.thresholdRange ? [cfg.thresholdRange[0] * k, cfg.thresholdRange[1] * k] : undefined;
-  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined, openEnded: cfg.openEnded });
+  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined, openEnded: cfg.openEnded === true && degrading === true });
   if (!r.rul) return { points: next, writes: w, out: { rul: null, reason: r.reason } };
   const { failureTs, ...rest } = r.rul;
   w.history.push({ metric: 'rul', value: rest.hours }, { metric: 'rul_low', value: rest.low });
