@@ -66,7 +66,7 @@ function vue(name) {
 const WIDGET_TEXT = {
   tables: {
     'w-wo-table': { title: 'title', priority: 'priority', status: 'status' },
-    'w-andon-table': { station: 'machine', kind: 'kind', text: 'andonText', state: 'andonState' },
+    'w-andon-table': { station: 'machine', kind: 'kind', text: 'andonText', level: 'level', state: 'andonState' },
     'w-kpi-table': { name: 'machine', failures: 'dec0', mtbfH: 'dec2', mttrH: 'dec2', availabilityPct: 'dec2', unplannedPct: 'dec2' },
     'w-buffer-table': { item: 'names', wipDays: 'dec2', wipUnits: 'whole', safetyStock: 'whole', reorderPoint: 'whole', demandPerDay: 'dec1', leadTimeDays: 'dec2' },
   },
@@ -147,15 +147,18 @@ function stockWidgets(flow, add, c, T1) {
   const whole = (id, name, x, y, to) => add({ id, type: 'change', z: T1, name, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '$round(payload)', tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
   const sw = (id, name, property, values, x, y, wires) => add({ id, type: 'switch', z: T1, name, property, propertyType: 'msg', rules: values.map((v) => ({ t: 'eq', v, vt: 'str' })), checkall: 'false', repair: false, outputs: values.length, x, y, wires });
 
-  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all.
+  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all;
+  // the capper press's rel-health (machine mode, PLC tags) too.
+  const HEALTH = [...ASSETS, SCALAR];
   dashboardPort('health', ['w-health-whole', 'w-health-names']);
+  dashboardPort(`health-${SCALAR.assetId}`, ['w-health-whole', 'w-health-names']);
   whole('w-health-whole', 'whole health', 300, Y, 'w-health-split');
-  sw('w-health-split', 'per asset', 'asset', ASSETS.map((a) => a.assetId), 420, Y, ASSETS.map((a) => [`w-health-${a.assetId}`]));
-  ASSETS.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, '/ 100', i + 1, 640, Y - 40 + i * 40));
+  sw('w-health-split', 'per asset', 'asset', HEALTH.map((a) => a.assetId), 420, Y, HEALTH.map((a) => [`w-health-${a.assetId}`]));
+  HEALTH.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, '/ 100', i + 1, 640, Y - 40 + i * 40));
   // the chart's series by machine name ("Conveyor drive"), not by asset id and channel
   const seriesName = (id, x, y, to) => add({ id, type: 'change', z: T1, name: 'series: machine name', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: `($n := $lookup(${NAMES}, asset); $n ? $n : asset)`, tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
   seriesName('w-health-names', 420, Y + 130, 'w-health-chart');
-  chart('w-health-chart', 'wg-health', 'Health of every machine (0-100)', 5, 640, Y + 130);
+  chart('w-health-chart', 'wg-health', 'Health of every machine (0-100)', HEALTH.length + 1, 640, Y + 130);
   // rel-oee: A, P, Q, OEE of each report (topic = the figure) -> the filler's four gauges and chart.
   dashboardPort('oee', ['w-oee-filler']);
   sw('w-oee-filler', 'filler motor', 'asset', ['filler-1'], 420, Y + 220, [['w-oee-whole', 'w-oee-chart']]);
@@ -300,8 +303,16 @@ function scalarMachine(add, c, T1, STORE) {
   add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: '', shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 240, y: 460, wires: [[`health-${a.assetId}`], [], []] });
   add({ id: `wear-${a.assetId}`, type: 'inject', z: T1, name: 'press: bearing wear (velocity x3.2)', props: [{ p: 'action', v: 'set', vt: 'str' }, { p: 'payload', v: '{"velocityFactor":3.2}', vt: 'json' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 150, y: 500, wires: [[`sim-${a.assetId}`]] });
   add({ id: `repair-${a.assetId}`, type: 'inject', z: T1, name: 'press: repaired (reset)', props: [{ p: 'action', v: 'reset', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 130, y: 540, wires: [[`sim-${a.assetId}`]] });
-  add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [['line-state'], ['wo']] });
-  c('c-scalar', 200, 420, 'A machine with PLC tags only (replace by rel-ingest, Output: array)', 'The capper press has no accelerometer: a 4-20 mA velocity transmitter, motor and bearing temperatures, motor current, the run bit and the part counter, polled as one array. rel-health in machine mode learns 12 running hours (over its planned stops) and is quiet while it is stopped. Click "press: bearing wear": the velocity rises 3.2 times into ISO zone D and, one simulated hour later, rel-health opens a P1 work order naming the channels, their baselines and the zone. "press: repaired" takes the wear back.');
+  add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [[`scored-${a.assetId}`], ['wo']] });
+  // Its remaining life: the machine's health (every channel and the ISO zone in one score) projected
+  // to 10 of 100, known to within 5-15, over the points since it left normal. (The level indicator
+  // needs rel-health's level rule on a waveform feature; a PLC-tag machine has none.) Stopped: no
+  // point, "machine stopped"; normal: "no wear trend".
+  // rel-rul takes a health score of 0-100 or none (learning, starting, stopped); anything else (a
+  // score that is not a number) goes to the line state without it, not into the trend.
+  add({ id: `scored-${a.assetId}`, type: 'switch', z: T1, name: 'press: a score or none?', property: 'payload.health.score = null or ($type(payload.health.score) = "number" and payload.health.score >= 0 and payload.health.score <= 100)', propertyType: 'jsonata', rules: [{ t: 'true' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 660, y: 500, wires: [[`rul-${a.assetId}`], ['line-state']] });
+  add({ id: `rul-${a.assetId}`, type: 'rel-rul', z: T1, name: 'press: remaining life (health to 10)', asset: `asset-${a.assetId}`, store: STORE, indicator: 'health', feature: 'rms', threshold: 10, thresholdLow: '', thresholdHigh: '', plateauHours: 0, direction: 'auto', level: 0.9, windowHours: 0, minPoints: 10, historyMinutes: 10, dashboard: false, outputs: 1, x: 860, y: 460, wires: [['line-state']] });
+  c('c-scalar', 200, 420, 'A machine with PLC tags only (replace by rel-ingest, Output: array)', 'The capper press has no accelerometer: a 4-20 mA velocity transmitter, motor and bearing temperatures, motor current, the run bit and the part counter, polled as one array. rel-health in machine mode learns 12 running hours (over its planned stops) and is quiet while it is stopped; rel-rul projects its health to 10 of 100 (the remaining life on its tile and asset page: "no wear trend" while it is normal). Click "press: bearing wear": the velocity rises 3.2 times into ISO zone D and, one simulated hour later, rel-health opens a P1 work order naming the channels, their baselines and the zone. "press: repaired" takes the wear back.');
 }
 
 function demoLine(variant = 'd2') {

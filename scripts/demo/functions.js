@@ -171,7 +171,12 @@ exports.lineState = function () {
       s.isoZone = s.velocityRms === null ? null : h.isoZone || null;
       const temp = p.readings.find((r) => r && r.channel === 'motor-temp');
       if (temp && num(temp) !== null) s.temp = round(temp.value, 1);
-      s.trend.push([p.ts, s.health, null, null, null, s.velocityRms]);
+      // its remaining life (rel-rul on the machine's health), or why there is none
+      if (p.rul !== undefined) {
+        s.rul = p.rul ? { hours: round(p.rul.hours, 1), low: round(p.rul.low, 1), high: round(p.rul.high, 1), level: p.rul.level, failureAt: p.rul.failureAt, model: p.rul.model } : null;
+        s.rulReason = p.rul ? null : p.rulReason || (p.reason ? String(p.reason) : null);
+      }
+      s.trend.push([p.ts, s.health, s.rul ? s.rul.hours : null, s.rul ? s.rul.low : null, s.rul ? s.rul.high : null, s.velocityRms]);
       if (s.trend.length > KEEP) s.trend.splice(0, s.trend.length - KEEP);
       S.dirty = true;
       S.heavyDirty = true;

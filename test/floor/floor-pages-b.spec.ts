@@ -198,8 +198,8 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
   it('Widgets: every word in the page\'s language (titles, codes, order titles, Andon texts, legends, figures), times to the minute, no overflow', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
     const expect = {
-      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened', 'Last change'], status: ['Open', 'Assigned', 'In progress', 'On hold'], kind: 'Machine', andonState: ['waiting', 'acknowledged'], title: /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/, priority: /^[1-4] – (at once|within the shift|within the week|when planned)$/, series: ['Availability', 'Performance', 'Quality', 'OEE'], fig: /^\d+\.\d\d$/ },
-      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet', 'Letzte Änderung'], status: ['Offen', 'Zugewiesen', 'In Arbeit', 'Angehalten'], kind: 'Maschine', andonState: ['wartet', 'quittiert'], title: /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/, priority: /^[1-4] – (sofort|in dieser Schicht|in dieser Woche|nach Planung)$/, series: ['Verfügbarkeit', 'Leistung', 'Qualität', 'OEE'], fig: /^\d+,\d\d$/ },
+      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened', 'Last change'], status: ['Open', 'Assigned', 'In progress', 'On hold'], kind: 'Machine fault', level: /^level \d \((not )?escalated\)$/, andonState: ['waiting', 'acknowledged'], title: /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/, priority: /^[1-4] – (at once|within the shift|within the week|when planned)$/, series: ['Availability', 'Performance', 'Quality', 'OEE'], fig: /^\d+\.\d\d$/ },
+      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet', 'Letzte Änderung'], status: ['Offen', 'Zugewiesen', 'In Arbeit', 'Angehalten'], kind: 'Maschinenstörung', level: /^Stufe \d \((nicht )?eskaliert\)$/, andonState: ['wartet', 'quittiert'], title: /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/, priority: /^[1-4] – (sofort|in dieser Schicht|in dieser Woche|nach Planung)$/, series: ['Verfügbarkeit', 'Leistung', 'Qualität', 'OEE'], fig: /^\d+,\d\d$/ },
     };
     /** The cells of a stock table by column title (the desktop layout: one row per record). */
     const rows = async (id: string): Promise<Record<string, string>[]> => (await page.evaluate(`(() => {
@@ -247,6 +247,7 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
         const [machine, kind, state] = lang === 'de' ? ['Maschine', 'Ruf', 'Status'] : ['Machine', 'Call', 'State'];
         assert.deepStrictEqual([call[machine], call[kind]], ['Conveyor drive', x.kind], JSON.stringify(call));
         assert.ok(x.andonState.includes(call[state]), JSON.stringify(call));
+        assert.match(call[lang === 'de' ? 'Eskalationsstufe' : 'Escalation level'], x.level);
         assert.match(call.Text.replace(/^WO-\d{6} /, ''), x.title);
         // the buffer advice: the item by its name, figures in the page's number format
         const buf = await waitFor('the buffer advice', async () => (await rows('w-buffer-table'))[0], 60_000);

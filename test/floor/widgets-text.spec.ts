@@ -87,8 +87,9 @@ describe('the Widgets page in the page\'s language (nav.vue\'s methods in Node)'
     const en = words('en');
     const de = words('de');
     const row = { status: 'in-progress', priority: 2, kind: 'machine', state: 'acked', station: 'conveyor-1', assetName: 'Conveyor drive', item: 'caps-38mm', names: { en: 'Caps 38 mm', de: 'Verschlusskappen 38 mm' } };
-    assert.deepStrictEqual(['status', 'priority', 'kind', 'andonState'].map((k) => de.cellText(k, (row as any)[k === 'andonState' ? 'state' : k], row)), ['In Arbeit', '2 – in dieser Schicht', 'Maschine', 'quittiert']);
-    assert.deepStrictEqual(['status', 'priority', 'kind', 'andonState'].map((k) => en.cellText(k, (row as any)[k === 'andonState' ? 'state' : k], row)), ['In progress', '2 – within the shift', 'Machine', 'acknowledged']);
+    assert.deepStrictEqual(['status', 'priority', 'kind', 'andonState'].map((k) => de.cellText(k, (row as any)[k === 'andonState' ? 'state' : k], row)), ['In Arbeit', '2 – in dieser Schicht', 'Maschinenstörung', 'quittiert']);
+    assert.deepStrictEqual(['status', 'priority', 'kind', 'andonState'].map((k) => en.cellText(k, (row as any)[k === 'andonState' ? 'state' : k], row)), ['In progress', '2 – within the shift', 'Machine fault', 'acknowledged']);
+    assert.deepStrictEqual([de.cellText('level', 0, row), de.cellText('level', 2, row), en.cellText('level', 2, row)], ['Stufe 0 (nicht eskaliert)', 'Stufe 2 (eskaliert)', 'level 2 (escalated)']);
     // a code the dictionary does not know shows as sent
     assert.strictEqual(de.cellText('status', 'waiting-parts', row), 'waiting-parts');
     assert.strictEqual(de.cellText('machine', 'conveyor-1', row), 'Conveyor drive');
@@ -108,7 +109,7 @@ describe('the Widgets page in the page\'s language (nav.vue\'s methods in Node)'
     assert.ok(m, 'widgetText in nav');
     assert.ok(!nav.format.includes('/*@widgets-'), 'placeholders replaced');
     const spec = JSON.parse(m![1]) as { tables: Record<string, Record<string, string>>; charts: string[] };
-    const kinds = new Set(['status', 'priority', 'kind', 'andonState', 'title', 'andonText', 'machine', 'names', 'whole', 'dec0', 'dec1', 'dec2']);
+    const kinds = new Set(['status', 'priority', 'kind', 'andonState', 'level', 'title', 'andonText', 'machine', 'names', 'whole', 'dec0', 'dec1', 'dec2']);
     for (const [id, cols] of Object.entries(spec.tables)) {
       const t = flow.find((n) => n.id === id);
       assert.ok(t && t.type === 'ui-table', id);

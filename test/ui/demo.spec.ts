@@ -471,7 +471,8 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
       const x = await chartSeries(page, 'w-health-chart');
       return names.every((name) => x.some((s) => s.name === name && s.points >= 2)) ? x : null;
     }, 30_000);
-    assert.strictEqual(hs.length, 4, JSON.stringify(hs));
+    // and the capper press's (rel-health in machine mode) once it has learned: no other series
+    assert.ok(hs.length >= 4 && hs.length <= 5 && hs.every((x) => [...names, 'Capper press'].includes(x.name)), JSON.stringify(hs));
     // OEE: four gauges, OEE = A x P x Q of the same report (1 decimal each), and the chart has the four series.
     const oee = await waitFor('the filler OEE gauges of one report', async () => {
       const [a, p, q, o] = await Promise.all(['availability', 'performance', 'quality', 'oee'].map((f) => gaugeValue(page, `w-oee-${f}`)));
@@ -554,7 +555,8 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
         assert.strictEqual(same.length, 1, `call ${r.station} ${r.kind} raised ${r.raisedAt}: ${same.length} open in the store (${JSON.stringify(open)})`);
         const c = same[0];
         assert.deepStrictEqual([r.station, r.kind, r.state], [machine.get(c.station) ?? c.station, KIND[c.kind], ANDON_STATE[c.state]], `call ${c.id}`);
-        assert.ok(Number(r.level) <= c.level + 1 && Number(r.level) >= c.level - 1, `call ${c.id} level ${r.level} vs ${c.level}`);
+        const level = Number((/^level (\d+) \((not )?escalated\)$/.exec(r.level) ?? [])[1]);
+        assert.ok(level <= c.level + 1 && level >= c.level - 1, `call ${c.id} level "${r.level}" vs ${c.level}`);
       }
     } finally {
       d.close();

@@ -292,6 +292,14 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
       await page.waitForTimeout(1000);
     }
     console.log(`      capper press: ${[...seen].slice(0, 6).join(' | ')}`);
+    // its remaining life from rel-rul on its health: stopped, no wear trend, or a figure (with its interval) —
+    // never the waiting text alone, which is all a machine without a forecast shows
+    const rulOf = async (p: Page, sel: string) => ((await p.locator(sel).first().textContent().catch(() => '')) ?? '').replace(/\u00ad/g, '').replace(/\s+/g, ' ').trim();
+    const pressRul = await waitFor('the capper press\'s remaining life from rel-rul', async () => {
+      const v = await rulOf(page, '[data-asset="press-1"] .rel-rul');
+      return /^(machine stopped|no wear trend|due now|\d[\d.,]*\s?h|\d[\d.,]* days|more than .+)$/.test(v) ? v : null;
+    }, 180_000, 1000);
+    console.log(`      capper press remaining life: ${pressRul}`);
     // the conveyor in alarm: its open order is an alarm, priority 1 (criticality 5 x alarm)
     await waitFor('the conveyor in alarm', async () => (await page.locator('[data-asset="conveyor-1"]').getAttribute('data-state')) === 'alarm', 180_000, 1000);
     const order = await waitFor('the conveyor\'s order escalated with its health', async () => storedWorkOrders(db).find((o) => o.asset === 'conveyor-1' && o.is_open && o.severity === 'alarm'), 30_000, 1000);
@@ -337,6 +345,13 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     await page.locator('[data-pick="press-1"]').click({ timeout: 60_000 });
     await page.locator('[data-detail="press-1"]').waitFor({ timeout: 30_000 });
     assert.match(await page.locator('[data-tags-only]').innerText(), /PLC tags only/);
+    // ... and its remaining life there too, in English, then in German
+    await waitFor('the capper press\'s remaining life on its asset page', async () => /^(machine stopped|no wear trend|due now|not enough trend yet|\d.*)$/.test(await rulOf(page, '[data-rul] b')), 30_000);
+    await page.goto(`${red.url}/dashboard/asset?lang=de`);
+    await page.locator('[data-pick="press-1"]').click({ timeout: 60_000 });
+    await waitFor('the capper press\'s remaining life in German', async () => /^(Maschine steht|kein Verschleißtrend|jetzt fällig|noch zu wenig Trend|\d.*)$/.test(await rulOf(page, '[data-rul] b')), 30_000);
+    await page.goto(`${red.url}/dashboard/asset?lang=en`);
+    await page.locator('[data-pick="press-1"]').click({ timeout: 60_000 });
     // the conveyor: the diagnosis names the measured and the expected frequency; the chart marks the expected one in words
     await page.locator('[data-pick="conveyor-1"]').click();
     // (one read of the page: a new frame re-renders both together)

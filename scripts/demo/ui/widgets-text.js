@@ -55,6 +55,7 @@
     cellText (kind, v, row) {
       const none = v === null || v === undefined || v === ''
       if (kind === 'status' || kind === 'kind' || kind === 'andonState' || kind === 'priority') return none ? '' : this.t('widgets.' + kind + '.' + v)
+      if (kind === 'level') return typeof v === 'number' ? (v > 0 ? this.t('line.levelN').replace('{n}', String(v)) : this.t('line.level0')) : (none ? '' : v)
       if (kind === 'title') return this.orderTitle(v, row.mode, row.asset, row.assetName)
       if (kind === 'andonText') return this.andonText(v, row.station, row.assetName)
       if (kind === 'machine') return row.assetName || (none ? '' : v)
