@@ -147,11 +147,9 @@ function stockWidgets(flow, add, c, T1) {
   const whole = (id, name, x, y, to) => add({ id, type: 'change', z: T1, name, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '$round(payload)', tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
   const sw = (id, name, property, values, x, y, wires) => add({ id, type: 'switch', z: T1, name, property, propertyType: 'msg', rules: values.map((v) => ({ t: 'eq', v, vt: 'str' })), checkall: 'false', repair: false, outputs: values.length, x, y, wires });
 
-  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all;
-  // the capper press's rel-health (machine mode, PLC tags) too.
-  const HEALTH = [...ASSETS, SCALAR];
+  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all.
+  const HEALTH = ASSETS;
   dashboardPort('health', ['w-health-whole', 'w-health-names']);
-  dashboardPort(`health-${SCALAR.assetId}`, ['w-health-whole', 'w-health-names']);
   whole('w-health-whole', 'whole health', 300, Y, 'w-health-split');
   sw('w-health-split', 'per asset', 'asset', HEALTH.map((a) => a.assetId), 420, Y, HEALTH.map((a) => [`w-health-${a.assetId}`]));
   HEALTH.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, '/ 100', i + 1, 640, Y - 40 + i * 40));
