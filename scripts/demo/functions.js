@@ -114,9 +114,9 @@ exports.lineState = function () {
       flow.set('simTs', simTs);
     }
     if (p.kpi && typeof p.kpi === 'object' && !Array.isArray(p.kpi) && p.kpi.scope === 'asset' && typeof p.kpi.asset === 'string') {
-      // rel-kpi for one asset (window: the last 30 days of work orders).
+      // rel-kpi for one asset (window: the last 30 days of work orders); shares to 6 decimals, so one short repair in 30 days does not round to 100 %.
       const k = p.kpi;
-      S.kpi[k.asset] = { failures: k.failures, mtbfH: round(k.mtbfH, 1), mttrH: round(k.mttrH, 2), availability: round(k.availability, 4), unplannedShare: round(k.unplannedShare, 4), operatingH: round(k.operatingH, 1), from: k.from, to: k.to };
+      S.kpi[k.asset] = { failures: k.failures, mtbfH: round(k.mtbfH, 1), mttrH: round(k.mttrH, 2), availability: round(k.availability, 6), unplannedShare: round(k.unplannedShare, 6), operatingH: round(k.operatingH, 1), from: k.from, to: k.to };
       S.dirty = true;
     } else if (p.buffer && typeof p.buffer === 'object') {
       // rel-buffer advice (one item, or every item after a health or OEE event).
