@@ -136,6 +136,17 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
     assert.match(await txt(page, `[data-wo="${wo}"] [data-finding]`), /^bei Eröffnung, \d+\. \S+ \d\d:\d\d: Außenring/);
     assert.match(await txt(page, `[data-wo="${wo}"] [data-source]`), /^Zustandsüberwachung · in \d+ Messungen? seit der Eröffnung erkannt · Maria$/);
     assert.doesNotMatch(await mcard.innerText(), /bearing-outer-race|Erkennungen/);
+    // an order approved from Olga's request says so, in place of "manual · 0 detections"
+    const sent = await fetch(`${red.url}/floor/requests`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ asset: 'pump-1', by: 'Olga', text: 'Pumpe brummt lauter als sonst' }) });
+    const sentText = await sent.text();
+    assert.strictEqual(sent.status, 201, sentText);
+    const req = JSON.parse(sentText) as { id: number; number: string };
+    const ok = await fetch(`${red.url}/floor/requests/${req.id}/approve`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ by: 'Lead' }) });
+    const okText = await ok.text();
+    assert.strictEqual(ok.status, 200, okText);
+    const made = (JSON.parse(okText) as { order: { number: string } }).order.number;
+    await waitFor('the order from the request', async () => /^aus Meldung WR-\d{6} \(Olga\), eröffnet \d+\. \S+ \d\d:\d\d$/.test(await txt(page, `[data-wo="${made}"] [data-source]`)), 30_000);
+    assert.doesNotMatch(await page.locator(`[data-wo="${made}"]`).innerText(), /manuell|Erkennungen/);
     await page.screenshot({ path: path.join(SHOTS, 'tech-maint-de-1920-maintenance.png'), fullPage: true });
     await page.close();
   });
