@@ -351,14 +351,15 @@ exports.afterWorkOrder = function () {
   const texts = {};
   for (const l of ['en', 'de']) texts[l] = `${wo.number}: ${STATUS[l][wo.status] || wo.status}${by ? ' (' + by + ')' : ''}`;
   const out = [null, null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: texts.en, texts, at: new Date().toISOString() } }];
-  // Taking or starting the order answers its Andon call (acknowledged by that person): it stops
-  // escalating once someone works on it. The order's calls: at its machine, naming the order or no order.
-  if ((a === 'assign' || a === 'start') && ['assigned', 'in-progress'].includes(wo.status)) {
+  // Taking the order (assigning it to oneself) or starting it answers its Andon call, acknowledged
+  // by that person: it stops escalating once someone works on it (a planner assigning it to
+  // someone else answers nothing). The order's calls: at its machine, naming the order or no order.
+  const taken = a === 'assign' && wo.status === 'assigned' && by && String(wo.assignee || '').toLowerCase() === by.toLowerCase();
+  if (by && (taken || (a === 'start' && wo.status === 'in-progress'))) {
     const state = flow.get('lineState');
-    const who = wo.assignee || by;
     const mine = (c) => c.station === wo.asset && c.state === 'open' && (String(c.text).includes(wo.number) || !/\bWO-\d+/.test(String(c.text)));
-    const calls = who && state && Array.isArray(state.andon) ? state.andon.filter(mine) : [];
-    if (calls.length) out[2] = calls.map((c) => ({ action: 'ack', payload: { id: c.id, by: who } }));
+    const calls = state && Array.isArray(state.andon) ? state.andon.filter(mine) : [];
+    if (calls.length) out[2] = calls.map((c) => ({ action: 'ack', payload: { id: c.id, by } }));
   }
   if (ts && a === 'start') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
   if (ts && a === 'hold') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };

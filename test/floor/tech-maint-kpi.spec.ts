@@ -105,7 +105,7 @@ describe('demo: completing a corrective order keeps the failure in the KPIs; not
     assert.deepStrictEqual(a![2].payload.texts, { en: 'Andon call at Conveyor drive acknowledged (Maria)', de: 'Andon-Ruf an Conveyor drive quittiert (Maria)' });
   });
 
-  it('taking or starting an order acknowledges its open Andon call (not another order\'s); the notice says the status in words', () => {
+  it('taking or starting an order acknowledges its open Andon call (not another order\'s, not on a planner\'s assignment); the notice says the status in words', () => {
     const andon = [
       { id: 3, station: 'conveyor-1', text: 'WO-000001 Outer ring damaged – Conveyor drive', state: 'open', level: 3 },
       { id: 4, station: 'conveyor-1', text: 'WO-000007 Rotor out of balance – Conveyor drive', state: 'open', level: 1 },
@@ -120,6 +120,9 @@ describe('demo: completing a corrective order keeps the failure in the KPIs; not
     const taken = afterWo({ action: 'assign', payload: { ...order, status: 'assigned', history: [{ action: 'assign', by: 'Maria' }] } }, ctx);
     assert.deepStrictEqual(taken![2], [{ action: 'ack', payload: { id: 3, by: 'Maria' } }]);
     assert.strictEqual(taken![4].payload.texts.de, 'WO-000001: zugewiesen (Maria)');
+    // a planner assigning it to Maria answers nothing in her name
+    const assigned = afterWo({ action: 'assign', payload: { ...order, status: 'assigned', history: [{ action: 'assign', by: 'Lead' }] } }, ctx);
+    assert.strictEqual(assigned![2], null);
     const done = afterWo({ action: 'complete', payload: { ...order, status: 'done', history: [{ action: 'complete', by: 'Maria' }] } }, ctx);
     assert.strictEqual(done![4].payload.texts.de, 'WO-000001: erledigt, abzuschließen (Maria)');
     assert.doesNotMatch(JSON.stringify(done![4].payload.texts), /in-progress|\bdone\b(?!,)/);
