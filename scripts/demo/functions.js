@@ -89,7 +89,8 @@ exports.lineState = function () {
       for (const id of order) {
         const s = S.assets[id];
         const t = tiles[id];
-        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: s.state, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
+        // the zone, the state and their sentences from one view (the tile), so a stop never shows the zone of the frame before
+        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: t ? t.state : s.state, isoZone: t ? t.isoZone : s.isoZone, velocityRms: s.velocityRms, repairing: S.wos.some((w) => w.asset === id && w.status === 'in-progress'), isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
       }
       out[1] = { topic: 'detail', payload: { assets: detail, order, tz: TZ, updatedAt: new Date().toISOString() } };
       S.heavyDirty = false;
@@ -171,6 +172,8 @@ exports.lineState = function () {
       // the velocity rel-health judged the zone on (health.isoVelocity)
       s.velocityRms = stopped || typeof h.isoVelocity !== 'number' ? null : round(h.isoVelocity, 2);
       s.isoZone = s.velocityRms === null ? null : h.isoZone || null;
+      // the zone limits of its class (rel-health's health.isoLimits): the velocity chart draws them
+      if (h.isoLimits && typeof h.isoLimits.ab === 'number') s.isoLimits = { ab: h.isoLimits.ab, bc: h.isoLimits.bc, cd: h.isoLimits.cd };
       const temp = p.readings.find((r) => r && r.channel === 'motor-temp');
       if (temp && num(temp) !== null) s.temp = round(temp.value, 1);
       s.trend.push([p.ts, s.health, null, null, null, s.velocityRms]);
