@@ -16,6 +16,7 @@ export class CmmsStatus {
   closed = false;
   private readonly shown = throttledStatus(systemClock, CMMS_STATUS_MS);
   private readonly unwatch: () => void;
+  private stopped = false;
 
   /**
    * `normal` paints the node's own status (it may query; check `closed` before painting). Pending
@@ -43,6 +44,8 @@ export class CmmsStatus {
 
   /** Stop following the pending count and drop a trailing paint (painting now still works). */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.unwatch();
     this.shown.close();
   }
