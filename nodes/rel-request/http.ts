@@ -2,9 +2,12 @@
  * The floor routes of rel-request on Node-RED's HTTP node app (httpNodeRoot), installed once per
  * runtime: they answer for the rel-request node deployed last (none deployed: passed on). The
  * user is the dashboard session's (rel-users), read from the cookie through the auth service.
+ * Also what the pages need of the flows: the line's order of the rel-asset nodes and the
+ * dashboard's path for the link back.
  */
 import { isTokenShape, readCookie } from '../core/auth';
-import { handleFloor, type FloorDeps, type FloorReq, type FloorRes, type FloorUser } from '../core/floor';
+import { handleFloor, type FloorDeps, type FloorReq, type FloorRes, type FloorUser, type LabelAsset } from '../core/floor';
+import { deployedAssets } from '../shared/assets';
 import { activeRealm, loginsRequired } from '../shared/dashboard-auth';
 import type { RedApi } from '../shared/red';
 
@@ -51,4 +54,29 @@ export function serveFloor(RED: RedApi, deps: FloorDeps): () => void {
     const i = live.indexOf(deps);
     if (i >= 0) live.splice(i, 1);
   };
+}
+
+/** The deployed rel-asset nodes by line, each line in the nodes' order in the flows (as the line overview orders its tiles). */
+export function deployedInLineOrder(RED: RedApi): LabelAsset[] {
+  const place = new Map<string, number>();
+  RED.nodes.eachNode?.((n) => {
+    const a = n.type === 'rel-asset' ? (n as unknown as { assetId?: unknown }).assetId : undefined;
+    if (typeof a === 'string' && !place.has(a.trim())) place.set(a.trim(), place.size);
+  });
+  return deployedAssets()
+    .map((s) => ({ id: s.assetId, name: s.name || s.assetId, line: s.line, at: place.get(s.assetId) ?? place.size }))
+    .sort((a, b) => (a.line || '').localeCompare(b.line || '') || a.at - b.at)
+    .map(({ id, name, line }) => ({ id, name, line }));
+}
+
+/** The path of the deployed Dashboard 2.0 (its ui-base), under httpNodeRoot; undefined without one. */
+export function dashboardPath(RED: RedApi): string | undefined {
+  let p: string | undefined;
+  RED.nodes.eachNode?.((n) => {
+    const v = n.type === 'ui-base' ? (n as unknown as { path?: unknown }).path : undefined;
+    if (p === undefined && typeof v === 'string' && /^\/?[\w\-/]{1,100}$/.test(v)) p = v;
+  });
+  if (p === undefined) return undefined;
+  const root = typeof RED.settings.httpNodeRoot === 'string' ? RED.settings.httpNodeRoot : '/';
+  return `${root.replace(/\/+$/, '')}/${p.replace(/^\/+/, '')}`;
 }

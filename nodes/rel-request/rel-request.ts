@@ -12,13 +12,13 @@ import { checklistFrom, photoDir, PhotoRepo, REQUEST_STATUSES, RequestRepo, type
 import { InputError } from '../core/errors';
 import { num, oneOf, optNum, optStr, own, str, object } from '../core/validate';
 import { actor, authorize } from '../shared/actor';
-import { deployedAssets, findAsset } from '../shared/assets';
+import { findAsset } from '../shared/assets';
 import { acquireCmmsStore, actionOf, eventTime } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
 import { status } from '../shared/status';
-import { loginsOn, serveFloor, sessionUser } from './http';
+import { dashboardPath, deployedInLineOrder, loginsOn, serveFloor, sessionUser } from './http';
 
 interface RequestDef extends NodeDef {
   store?: string;
@@ -67,10 +67,13 @@ export = function (RED: RedApi) {
         return s ? { id: a, name: s.name || a, line: s.line } : repo.registerAsset(a);
       },
       assets: async () => {
-        const out = new Map(deployedAssets().map((s) => [s.assetId, { id: s.assetId, name: s.name || s.assetId, line: s.line }]));
+        // The line's order: the rel-asset nodes as placed in the flows, then the register's machines.
+        const out = new Map(deployedInLineOrder(RED).map((a) => [a.id, a]));
         for (const r of await repo.registerAssets()) if (!out.has(r.id)) out.set(r.id, r);
-        return [...out.values()].sort((a, b) => (a.line || '').localeCompare(b.line || '') || a.id.localeCompare(b.id));
+        return [...out.values()];
       },
+      dashboard: () => dashboardPath(RED),
+      tz: process.env.TZ || 'UTC',
       emit: event,
     });
     void showStatus();

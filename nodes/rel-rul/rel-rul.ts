@@ -95,10 +95,11 @@ export = function (RED: RedApi) {
         const { channel, ts, state: stateText } = r;
         const out = await tracker.add(asset, channel, ts, r.y, r.degrading, stateText, r.base);
         msg.payload = { ...p, asset, rul: out.rul };
+        // beside an estimate: why its interval is open (no upper bound)
+        if (out.reason) (msg.payload as Record<string, unknown>).reason = out.reason;
         if (out.rul) {
           status.ok(node, `RUL ${formatRul({ ...out.rul, failureTs: 0 })}`);
         } else {
-          (msg.payload as Record<string, unknown>).reason = out.reason;
           status.idle(node, out.reason!.startsWith('asset is') ? `no RUL: ${stateText}` : out.reason!.startsWith('too little') ? out.reason!.replace('too little data: ', 'data ') : 'no trend');
         }
         send(emit(msg, dash ? dashboardMsgs(asset, channel, ts, out.rul) : null));

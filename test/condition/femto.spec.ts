@@ -143,11 +143,18 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
       const first = alarms.length ? idxOf(alarms[0].payload.ts) : -1;
       const firstWarn = warns.length ? idxOf(warns[0].payload.ts) : -1;
       const lead = (i: number) => (i < 0 ? 0 : ((last - i) * dt) / 1000);
-      /** rel-rul's estimates from snapshot `from` on: coverage of the true remaining time, median width (min) and median width / true remaining time. */
+      /**
+       * rel-rul's outputs from snapshot `from` on, per point: closed intervals (rn, of which
+       * rcovered hold the true remaining time), open ones (high Infinity: no significant trend,
+       * the earliest crossing only; never a hit, ropenLow of them with the earliest crossing no
+       * later than the truth) and none (rnulls); median width (min) and width / truth of the closed ones.
+       */
       const rulScore = (list: any[], from: number) => {
         let n = 0;
         let covered = 0;
         let nulls = 0;
+        let open = 0;
+        let openLow = 0;
         const widthMin: number[] = [];
         const relWidth: number[] = [];
         for (const m of list) {
@@ -159,17 +166,24 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
             continue;
           }
           const truth = (tEnd - ts) / 3.6e6;
+          if (!Number.isFinite(r.high)) {
+            open++;
+            if (r.low <= truth) openLow++;
+            continue;
+          }
           n++;
           if (r.low <= truth && truth <= r.high) covered++;
           widthMin.push((r.high - r.low) * 60);
           if (truth > 0) relWidth.push((r.high - r.low) / truth);
         }
-        return { rn: n, rcovered: covered, rnulls: nulls, rcov: n ? covered / n : NaN, rwidth: widthMin.length ? median(widthMin) : NaN, rrel: relWidth.length ? median(relWidth) : NaN, relWidth };
+        const points = n + open + nulls;
+        return { rn: n, rcovered: covered, rnulls: nulls, ropen: open, ropenLow: openLow, rpoints: points, rcov: n ? covered / n : NaN, rpcov: points ? covered / points : NaN, rwidth: widthMin.length ? median(widthMin) : NaN, rrel: relWidth.length ? median(relWidth) : NaN, relWidth };
       };
       // rel-rul after the first alarm: coverage of the true remaining time and interval width
       let n = 0;
       let cov = 0;
       let nulls = 0;
+      let open = 0;
       const width: number[] = [];
       const err: number[] = [];
       for (const m of ruls.slice(r0)) {
@@ -178,6 +192,10 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         const r = m.payload.rul;
         if (!r) {
           nulls++;
+          continue;
+        }
+        if (!Number.isFinite(r.high)) {
+          open++;
           continue;
         }
         const truth = (tEnd - ts) / 3.6e6;
@@ -213,6 +231,8 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         lead: lead(first),
         n,
         nulls,
+        open,
+        held: cov,
         cov: n ? cov / n : 0,
         medWidth: width.length ? median(width) : NaN,
         medErr: err.length ? median(err) : NaN,
@@ -220,22 +240,25 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
         lv,
         lvl168: lvl168.index,
       };
-      const line = `      ${row.id}: ${row.snapshots} snapshots (${row.fed} fed); onset #${row.onset}; technician alarm #${row.techAlarm} (lead ${row.techLead} s); rel-health first warning #${row.firstWarn}, first alarm #${row.first} (lead ${row.lead} s), alarms before onset ${row.early}, warnings before onset ${row.earlyWarn}; rel-rul after the alarm: ${row.n} estimates, ${row.nulls} null, coverage ${(100 * row.cov).toFixed(0)} % (level 90 %), median width ${row.medWidth.toFixed(1)} min, median |error| ${row.medErr.toFixed(1)} min`;
+      const line = `      ${row.id}: ${row.snapshots} snapshots (${row.fed} fed); onset #${row.onset}; technician alarm #${row.techAlarm} (lead ${row.techLead} s); rel-health first warning #${row.firstWarn}, first alarm #${row.first} (lead ${row.lead} s), alarms before onset ${row.early}, warnings before onset ${row.earlyWarn}; rel-rul after the alarm: ${row.n} closed intervals, ${row.open} open, ${row.nulls} null, coverage ${(100 * row.cov).toFixed(0)} % of the closed (level 90 %), per point ${(100 * row.held / Math.max(1, row.n + row.open + row.nulls)).toFixed(0)} %, median width ${row.medWidth.toFixed(1)} min, median |error| ${row.medErr.toFixed(1)} min`;
       console.log(line);
       console.log(`        level rule on RMS, offline (mean ${lim.mean.toFixed(3)} g, sd ${lim.sd.toFixed(4)} g over 100 snapshots): 1 false episode per 8 h -> limit ${lvl8.limit.toFixed(3)} g (alpha ${lim.alpha.toExponential(2)}), fires #${lvl8.index} (lead ${lead(lvl8.index)} s); per 168 h -> ${lvl168.limit.toFixed(3)} g, fires #${lvl168.index} (lead ${lead(lvl168.index)} s)`);
-      console.log(`        rel-health rule "level" (node, 1 per 8 h): warning limit ${lv.limits?.warnLimit} g, alarm limit ${lv.limits?.alarmLimit} g; first warning #${lv.firstWarn}, first alarm #${lv.first} (lead ${lead(lv.first)} s), alarms before onset ${lv.early}, warnings before onset ${lv.earlyWarn}; technician #${tech.alarm} (lead ${lead(tech.alarm)} s); rel-rul after the alarm: ${lv.rn} estimates, ${lv.rnulls} null, coverage ${(100 * lv.rcov).toFixed(0)} % (${lv.rcovered}/${lv.rn}), median width ${lv.rwidth.toFixed(1)} min, median width / true remaining ${lv.rrel.toFixed(2)}`);
+      console.log(`        rel-health rule "level" (node, 1 per 8 h): warning limit ${lv.limits?.warnLimit} g, alarm limit ${lv.limits?.alarmLimit} g; first warning #${lv.firstWarn}, first alarm #${lv.first} (lead ${lead(lv.first)} s), alarms before onset ${lv.early}, warnings before onset ${lv.earlyWarn}; technician #${tech.alarm} (lead ${lead(tech.alarm)} s); rel-rul after the alarm, per point: ${lv.rpoints} points, ${lv.rn} closed intervals, ${lv.ropen} open (earliest crossing no later than the truth on ${lv.ropenLow}), ${lv.rnulls} none; held ${lv.rcovered}: ${(100 * lv.rpcov).toFixed(0)} % of the points, ${(100 * lv.rcov).toFixed(0)} % of the closed intervals; median width ${lv.rwidth.toFixed(1)} min, median width / true remaining ${lv.rrel.toFixed(2)}`);
       if (alarms.length) console.log(`        first alarm evidence: ${alarms[0].payload.evidence}`);
       rows.push(row);
     }
     console.log(`      largest resident memory seen: ${(maxRss / 2 ** 20).toFixed(0)} MB`);
     // rel-health rule "level" -> rel-rul level indicator, pooled over the bearings
-    const pooledN = rows.reduce((a, r) => a + r.lv.rn, 0);
-    const pooledCov = rows.reduce((a, r) => a + r.lv.rcovered, 0) / Math.max(1, pooledN);
+    const sum = (k: 'rn' | 'rcovered' | 'rnulls' | 'ropen' | 'ropenLow' | 'rpoints') => rows.reduce((a, r) => a + r.lv[k], 0);
+    const pooledN = sum('rn');
+    const pooledCov = sum('rcovered') / Math.max(1, pooledN);
     const pooledRel = median(rows.flatMap((r) => r.lv.relWidth));
-    // counted per point after the alarm, a point without an interval (rel-rul's null: too little data, no significant trend) is a miss
-    const pooledPoints = rows.reduce((a, r) => a + r.lv.rn + r.lv.rnulls, 0);
-    const pooledPointCov = rows.reduce((a, r) => a + r.lv.rcovered, 0) / Math.max(1, pooledPoints);
-    console.log(`      rule "level" -> rel-rul level: pooled ${pooledN} estimates after the first alarm, coverage ${(100 * pooledCov).toFixed(0)} % (level 90 %), median width / true remaining ${pooledRel.toFixed(2)}; per point (${pooledPoints}, none = miss) ${(100 * pooledPointCov).toFixed(0)} %`);
+    // per point after the alarm: an open interval (no upper bound) and no interval are misses
+    const pooledPoints = sum('rpoints');
+    const pooledPointCov = sum('rcovered') / Math.max(1, pooledPoints);
+    console.log(
+      `      rule "level" -> rel-rul level, pooled after the first alarm: per point ${(100 * pooledPointCov).toFixed(0)} % (${sum('rcovered')} of ${pooledPoints}; ${sum('ropen')} open, ${sum('rnulls')} none, both misses), ${(100 * pooledCov).toFixed(0)} % of the ${pooledN} closed intervals (level 90 %), median width / true remaining ${pooledRel.toFixed(2)}`,
+    );
     // What the defaults reach, asserted with a margin that catches regressions. Targets: no alarm
     // before the onset, first alarm no later than the technician. Reached on Bearing2_2 (no early
     // alarm) and Bearing3_1 (no early alarm; a warning, not an alarm, one snapshot after the
@@ -262,14 +285,17 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     for (const r of rows) assert.ok(r.lv.early === 0 && r.lv.first >= r.onset, `${r.id}: rule "level" alarm #${r.lv.first} before the onset #${r.onset}`);
     for (const r of rows) assert.ok(r.lv.first >= 0 && r.lv.first <= r.techAlarm, `${r.id}: rule "level" alarm #${r.lv.first} after the technician #${r.techAlarm}`);
     // rel-rul on the level after that alarm (failure at 6.3 x the learned mean, 4.0-10, level 0.9,
-    // the excess model): 81 % pooled (Bearing2_2 78 % at 1.1 x the remaining time, Bearing1_2 and
-    // 3_2 100 %), none on Bearing3_1 (20 points, no significant trend)
-    assert.ok(pooledN >= 400 && pooledCov >= 0.8, `pooled: ${pooledN} estimates, coverage ${pooledCov}`);
-    // per point 58 % (376 of 649): 147 points of Bearing2_2 get "no significant trend" while its level stalls
-    assert.ok(pooledPoints >= 600 && pooledPointCov >= 0.5, `per point: ${pooledPoints} points, coverage ${pooledPointCov}`);
-    assert.ok(b22.lv.rn >= 350 && b22.lv.rcov >= 0.75 && b22.lv.rrel <= 1.5, `Bearing2_2 level RUL: ${b22.lv.rn}, ${b22.lv.rcov}, ${b22.lv.rrel}`);
+    // the excess model), per point (an open interval or none is a miss): 58 % pooled (376 of 649)
+    // at 1.18 x the remaining time; 81 % of the 465 closed intervals. Bearing2_2: 57 % (321 of
+    // 559), 147 open while its level stalls at 1.8 x after a hump (the earliest crossing later
+    // than the true end on 91 of them: the end comes by a jump); Bearing3_1: none on its 20 points
+    // (it ends at 2.2 x, below the failure range); Bearing1_2 and 3_2: every closed interval holds.
+    assert.ok(pooledN >= 400 && pooledCov >= 0.75, `pooled: ${pooledN} closed intervals, coverage ${pooledCov}`);
+    assert.ok(pooledPoints >= 640 && pooledPointCov >= 0.52 && pooledRel <= 1.5, `per point: ${pooledPoints} points, coverage ${pooledPointCov}, width / truth ${pooledRel}`);
+    assert.ok(b22.lv.rpoints >= 550 && b22.lv.rpcov >= 0.5 && b22.lv.rcov >= 0.72 && b22.lv.rrel <= 1.5, `Bearing2_2 level RUL: ${b22.lv.rcovered} of ${b22.lv.rpoints} points, ${b22.lv.rcov} of closed, width / truth ${b22.lv.rrel}`);
+    assert.ok(b22.lv.ropen >= 100 && b22.lv.rnulls <= 5, `Bearing2_2: ${b22.lv.ropen} open, ${b22.lv.rnulls} none`);
     assert.ok(b12.lv.rn >= 20 && b12.lv.rcov >= 0.9 && b32.lv.rn >= 15 && b32.lv.rcov >= 0.9, `level RUL: Bearing1_2 ${b12.lv.rcov} of ${b12.lv.rn}, Bearing3_2 ${b32.lv.rcov} of ${b32.lv.rn}`);
-    assert.strictEqual(b31.lv.rn, 0, 'Bearing3_1: no level RUL estimate');
+    assert.strictEqual(b31.lv.rn + b31.lv.ropen, 0, 'Bearing3_1: no level RUL estimate');
     // rel-rul after the first alarm (node defaults: failure at health 10, range 5-15, level 0.9)
     assert.ok(b22.n >= 300 && b22.cov >= 0.9 && b22.medWidth <= 200, `Bearing2_2 RUL: ${b22.n} estimates, coverage ${b22.cov}, width ${b22.medWidth} min`);
     assert.ok(b12.n >= 50 && b12.cov >= 0.2, `Bearing1_2 RUL: ${b12.n} estimates, coverage ${b12.cov}`);

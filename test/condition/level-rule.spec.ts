@@ -150,7 +150,7 @@ describe('condition: rel-health level rule and rel-rul level indicator', () => {
     assert.ok((await count('SELECT COUNT(*) AS n FROM condition_history WHERE asset = ?')) <= 5 * buckets, 'history: one row per bucket and metric');
     // the since-onset window (no windowHours) is capped at MAX_KEPT points in memory and in the store
     const pts = Array.from({ length: MAX_KEPT }, (_, i) => ({ ts: T0 + i * DT, y: 2 }));
-    const d = decideRul(pts, lvl, 'level', T0 + MAX_KEPT * DT, 2, true, 'alarm', 1);
+    const d = decideRul(pts, lvl, { scope: 'level', ts: T0 + MAX_KEPT * DT, y: 2, degrading: true, stateText: 'alarm', base: 1 });
     assert.strictEqual(d.points.length, MAX_KEPT);
     assert.deepStrictEqual(d.writes.cutBefore, [T0 + DT]);
   });

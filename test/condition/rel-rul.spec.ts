@@ -127,6 +127,25 @@ describe('rel-rul', function () {
     assert.match(last.reason, /^plateau: no significant trend/);
   });
 
+  it('a stalled trend: the earliest crossing, no upper bound (high Infinity), and the reason beside it', async () => {
+    await loadFlow(flow(path.join(dir, 'o.db')));
+    const out: any[] = [];
+    const texts: string[] = [];
+    getNode('out').on('input', (m: any) => out.push(m));
+    getNode('r1').on('call:status', (call: any) => texts.push(String(call.firstArg?.text)));
+    // Health falls 2 points per hour for 10 h (90 to 70), then stays at 70 +- 0.8 for 30 h.
+    for (let i = 0; i <= 40; i++) await receiveAndComplete('r1', healthMsg(i, (i <= 10 ? 90 - 2 * i : 70) + ((i * 7) % 5) * 0.4 - 0.8));
+    const p = out[out.length - 1].payload;
+    assert.ok(p.rul, p.reason);
+    assert.strictEqual(p.rul.high, Infinity);
+    assert.ok(p.rul.low > 0 && p.rul.low <= p.rul.hours && Number.isFinite(p.rul.hours), JSON.stringify(p.rul));
+    assert.match(p.reason, /^no significant trend towards the threshold \(below 10\).*: the earliest crossing only, no upper bound$/);
+    assert.match(texts[texts.length - 1], /^RUL .*-∞\)$/);
+    // while the decline was steady: closed intervals and no reason
+    const steady = out[10].payload;
+    assert.ok(steady.rul && Number.isFinite(steady.rul.high) && steady.reason === undefined, JSON.stringify(steady));
+  });
+
   it('survives fuzzing and still works', async () => {
     const file = path.join(dir, 'z.db');
     const report = await fuzzNode({

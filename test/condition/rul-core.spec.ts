@@ -4,8 +4,8 @@
  * history (similarity-rul.ts, used by the C-MAPSS bench).
  */
 import assert from 'assert';
-import { estimateRul } from '../../nodes/core/condition/rul';
-import { RulTracker, DEFAULT_RUL, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
+import { estimateRul, formatRul } from '../../nodes/core/condition/rul';
+import { RulTracker, DEFAULT_RUL, decideRul, defaultThresholdRange } from '../../nodes/core/condition/rul-tracker';
 import { buildLibrary, healthIndicator, learnHealthIndicator, similarityRul, smooth, solveLinear } from '../../nodes/core/condition/similarity-rul';
 import { openStore } from '../../nodes/core/store';
 import fs from 'fs';
@@ -54,6 +54,42 @@ describe('condition core: RUL threshold range, plateau, similarity', () => {
     // A steady decline passes the check.
     const steady = pts.slice(0, 31);
     assert.ok(estimateRul(steady, { threshold: 10, direction: 'below', plateauHours: 10 }).rul);
+  });
+
+  it('openEnded: a trend towards the threshold that is not significant gives the earliest crossing and no upper bound', () => {
+    const rnd = prng(7);
+    // Health falls 2 points per hour for 10 h (90 to 70), then stays at 70 +- 1 for 30 h: the median
+    // slope still points down, its interval (widened for the autocorrelated residuals) does not.
+    const pts = Array.from({ length: 41 }, (_, i) => ({ ts: i * HR, y: (i <= 10 ? 90 - 2 * i : 70) + rnd() * 2 }));
+    const opts = { threshold: 10, direction: 'below' as const, level: 0.9, models: ['linear' as const] };
+    const closed = estimateRul(pts, opts);
+    assert.strictEqual(closed.rul, null);
+    assert.match(closed.reason!, /^no significant trend towards the threshold \(below 10\) in 41 points/);
+    const open = estimateRul(pts, { ...opts, openEnded: true });
+    assert.ok(open.rul, open.reason);
+    assert.strictEqual(open.rul.high, Infinity, 'no upper bound');
+    assert.ok(open.rul.low > 0 && open.rul.low <= open.rul.hours && Number.isFinite(open.rul.hours), JSON.stringify(open.rul));
+    // the earliest crossing: 60 points to go at no more than the fastest plausible slope (about 2/h)
+    assert.ok(open.rul.low > 20 && open.rul.low < 100, `low ${open.rul.low}`);
+    assert.match(open.reason!, /^no significant trend .*: the earliest crossing only, no upper bound$/);
+    assert.match(formatRul(open.rul), /-∞\)$/);
+    // a median slope away from the threshold (health recovering): still null
+    const up = Array.from({ length: 41 }, (_, i) => ({ ts: i * HR, y: 40 + 0.5 * i + rnd() * 2 }));
+    assert.strictEqual(estimateRul(up, { ...opts, openEnded: true }).rul, null);
+    // a significant trend: a closed interval and no reason, openEnded or not
+    const steady = Array.from({ length: 41 }, (_, i) => ({ ts: i * HR, y: 90 - i + rnd() * 0.2 }));
+    const s = estimateRul(steady, { ...opts, openEnded: true });
+    assert.ok(s.rul && Number.isFinite(s.rul.high) && s.reason === undefined);
+    assert.deepStrictEqual(s, estimateRul(steady, opts));
+    // the tracker opens the interval only while the asset is degrading (rel-health warning or
+    // alarm): without a state (a feature, a value) a stalled trend stays null
+    const cfg = { ...DEFAULT_RUL, openEnded: true };
+    const at = (degrading: boolean | undefined) => decideRul(pts.slice(0, -1), cfg, { scope: 'health', ts: pts[40].ts, y: pts[40].y, degrading, stateText: degrading ? 'alarm' : undefined }).out;
+    const inAlarm = at(true);
+    assert.ok(inAlarm.rul && inAlarm.rul.high === Infinity && /no upper bound$/.test(inAlarm.reason!), JSON.stringify(inAlarm));
+    const noState = at(undefined);
+    assert.strictEqual(noState.rul, null);
+    assert.match(noState.reason!, /^no significant trend/);
   });
 
   it('the tracker checks the range and reports it; health defaults to 50-150 %', async () => {

@@ -10,13 +10,18 @@
  *    parts are prefilled, completing is refused naming the step until it is ticked, then done,
  *    the health feedback shows and Close closes it;
  * 4. no horizontal overflow on the request and technician pages.
+ * Then a second Node-RED without logins (the demo's case), German pages in an English browser:
+ * a form without a machine offers the machines in the line's order; empty fields are refused in
+ * German by the form itself; the request list asks for a name, refuses a decision without it in
+ * German, and with a typed name approves the request into a work order recorded under that name;
+ * the pages link to each other and back to the dashboard.
  */
 import assert from 'assert';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { admin, OUT, ROOT, start, waitFor, type RunningRed, launchChromium } from './nodered';
+import { admin, OUT, ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
 import { tinyPng } from '../floor/png';
 
 const PHONE = { width: 390, height: 844 };
@@ -137,6 +142,9 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     assert.strictEqual(await page.textContent('#asset-name'), 'Press 1');
     assert.match((await page.textContent('#who')) ?? '', /Olga Operator/);
     assert.strictEqual(await page.getAttribute('#photo', 'capture'), 'environment');
+    // The links on top: the request list (any logged-in user), not the labels (planner, admin).
+    assert.strictEqual(await page.locator('[data-nav="requests"]').count(), 1);
+    assert.strictEqual(await page.locator('[data-nav="labels"]').count(), 0, 'no labels link for an operator');
     await page.fill('#text', 'Oil under the gearbox <b>{{ 7*7 }}</b>');
     await page.setInputFiles('#photo', { name: 'leak.png', mimeType: 'image/png', buffer: tinyPng() });
     await page.click('#send');
@@ -152,14 +160,18 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     const ctx = await phone();
     const page = await loggedIn(ctx, '/floor/labels', 'pete');
     assert.strictEqual(await page.locator('.label svg').count(), 1, 'one label with a QR code for the one asset');
-    assert.match((await page.textContent('.label')) ?? '', /Press 1\s*press-01/);
+    assert.match((await page.textContent('.label')) ?? '', /Press 1\s*ID press-01/);
     await page.goto(`${red.url}/floor/requests`);
     await page.locator('[data-approve="1"]').waitFor({ timeout: 10_000 });
     assert.match((await page.textContent('#req-1')) ?? '', /Oil under the gearbox <b>\{\{ 7\*7 \}\}<\/b>/, 'user text shown as text');
     await noOverflow(page, 'request list');
+    // Logged in: the user decides, no name field.
+    assert.strictEqual(await page.locator('#by').count(), 0, 'no typed name when logged in');
+    assert.match((await page.textContent('#who')) ?? '', /Pete Planner/);
+    assert.match((await page.textContent('#req-1')) ?? '', /WR-000001 · Press 1/);
     await page.click('[data-approve="1"]');
     await waitFor('approved', async () => (await page.getAttribute('#req-1', 'data-status')) === 'approved', 10_000);
-    assert.match((await page.textContent('#req-1')) ?? '', /Approved: WO-000001/);
+    assert.match((await page.textContent('#req-1')) ?? '', /Approved by pete, \d{1,2} [A-Z][a-z]{2}, \d\d:\d\d: WO-000001/);
     const order = await cmd(red, 'wo', 'get', { id: 1 });
     assert.deepStrictEqual([order.asset, order.source, order.title], ['press-01', 'manual', 'Oil under the gearbox <b>{{ 7*7 }}</b>']);
     assert.match(order.history[0].by, /pete/);
@@ -178,6 +190,12 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     assert.strictEqual(bad.status, 401, 'a made-up session');
     // The file is beside the SQLite file, under its generated name.
     assert.ok(fs.existsSync(path.join(red.userDir, 'floor-test-photos', photoName)));
+    // A typed name is ignored with logins on: the session's user requests and decides.
+    const post = (u: string, data: object) => page.request.post(`${red.url}${u}`, { data, headers: { origin: red.url } });
+    const r2 = await (await post('/floor/requests', { asset: 'press-01', text: 'Guard loose', by: 'mallory' })).json();
+    assert.strictEqual(r2.requestedBy, 'pete');
+    const rj = await (await post(`/floor/requests/${r2.id}/reject`, { reason: 'fixed already', by: 'mallory' })).json();
+    assert.deepStrictEqual([rj.status, rj.decidedBy], ['rejected', 'pete']);
     await ctx.close();
   });
 
@@ -229,5 +247,145 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     await planner.click(`[data-act="close-${number}"]`);
     await waitFor('the order closed', async () => (await cmd(red, 'wo', 'get', { id })).status === 'closed', 15_000);
     await ctx2.close();
+  });
+});
+
+/** The flow without logins: three machines (flow order differs from id order), rel-request, rel-work-order, a dashboard base, POST /test/cmd. */
+function offFlow(): object[] {
+  const T = 'rq-off';
+  return placed(T, [
+    { id: T, type: 'tab', label: 'requests without logins' },
+    { id: 'st', type: 'rel-store', name: 'test store', file: 'floor-off.db' },
+    ...[
+      ['conveyor-1', 'Conveyor drive'],
+      ['pump-1', 'Pump'],
+      ['compressor-1', 'Compressor'],
+    ].map(([assetId, name]) => ({ id: `a-${assetId}`, type: 'rel-asset', assetId, name, line: 'Line 1', criticality: 3, machineClass: 'iso10816-3:group2:rigid', rpm: 1480, bearing: '6205-2RS' })),
+    { id: 'rq', type: 'rel-request', z: T, name: '', store: 'st', baseUrl: '', wires: [['res'], []] },
+    { id: 'wo', type: 'rel-work-order', z: T, name: '', store: 'st', asset: '', minSeverity: 'warning', criticality: 3, wires: [['res'], []] },
+    { id: 'cmd-in', type: 'http in', z: T, name: '', url: '/test/cmd', method: 'post', upload: false, swaggerDoc: '', wires: [['cmd-route']] },
+    { id: 'cmd-route', type: 'function', z: T, name: 'route', func: "const b = msg.payload; msg.action = b.action; msg.payload = b.payload; return [b.to === 'wo' ? msg : null, b.to === 'rq' ? msg : null];", outputs: 2, wires: [['wo'], ['rq']] },
+    { id: 'res', type: 'function', z: T, name: 'answer', func: 'if (!msg.res) return null; msg.statusCode = 200; return msg;', outputs: 1, wires: [['http-res']] },
+    { id: 'http-res', type: 'http response', z: T, name: '', statusCode: '', headers: {}, wires: [] },
+    { id: 'catch', type: 'catch', z: T, name: '', scope: ['wo', 'rq'], uncaught: false, wires: [['on-error']] },
+    { id: 'on-error', type: 'function', z: T, name: 'error -> answer', func: 'if (!msg.res) return null; msg.statusCode = 400; msg.payload = { error: msg.error.message }; return msg;', outputs: 1, wires: [['http-res']] },
+    { id: 'ub', type: 'ui-base', name: 'Floor', path: '/dashboard', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: false, notificationDisplayTime: 1, showDisconnectNotification: false, allowInstall: false },
+  ]);
+}
+
+describe('work requests with logins off (real Node-RED without rel-users, chromium at 390 px, German pages in an English browser)', function () {
+  this.timeout(240_000);
+  let red: RunningRed;
+  let browser: Browser;
+  const shots = path.join(ROOT, 'test-output', 'ui');
+
+  before(async function () {
+    red = await startRed({ flow: offFlow() });
+    fs.mkdirSync(shots, { recursive: true });
+    browser = await launchChromium();
+  });
+  after(async function () {
+    if (browser) await browser.close();
+    if (red) await red.stop();
+  });
+
+  it('a request sent from the QR form is approved on the request list with a typed name and becomes a work order; refusals in German; the pages link to each other', async () => {
+    const ctx = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    const body = async () => (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    const stored = async () => (await (await fetch(`${red.url}/floor/requests?format=json`)).json()) as any[];
+
+    // The form without a machine: the machines to pick, in the line's (flow's) order, by name.
+    await page.goto(`${red.url}/floor/request?lang=de`);
+    await page.locator('#pick').waitFor({ timeout: 20_000 });
+    assert.deepStrictEqual(await page.locator('[data-pick]').evaluateAll((els) => els.map((e) => e.getAttribute('data-pick'))), ['conveyor-1', 'pump-1', 'compressor-1']);
+    assert.match(await body(), /Um welche Maschine geht es\?\s*Conveyor drive Line 1 Pump Line 1 Compressor Line 1/);
+    assert.doesNotMatch(await body(), /Unbekannte|Unknown/);
+    assert.strictEqual(await page.getAttribute('[data-nav="dashboard"]', 'href'), '/dashboard', 'a link back to the dashboard');
+    assert.strictEqual((await page.request.get(`${red.url}/dashboard`)).status(), 200, 'the dashboard is there');
+    await noOverflow(page, 'machine picker');
+    await page.screenshot({ path: path.join(shots, 'request-pick-de-390.png'), fullPage: true });
+    // An unknown machine: said so, and the list to pick from.
+    await page.goto(`${red.url}/floor/request?asset=${encodeURIComponent('<x>')}&lang=de`);
+    assert.match(await page.locator('#unknown').innerText(), /^Unbekannte Maschine: <x>\. Wählen Sie die Maschine aus der Liste\.$/);
+    assert.strictEqual(await page.locator('[data-pick]').count(), 3);
+    await page.click('[data-pick="pump-1"]');
+    await page.waitForURL(/asset=pump-1/);
+    assert.strictEqual(await page.textContent('#asset-name'), 'Pump');
+    assert.strictEqual(await page.locator('#photo').count(), 0, 'no photo field without logins');
+    assert.doesNotMatch(await body(), /Foto|Photo|Anmeld|log ?in/i, 'no hint about logins that do not exist');
+
+    // Sent empty: the form's own message in German, nothing stored.
+    await page.click('#send');
+    assert.strictEqual(await page.evaluate(() => (globalThis as any).document.getElementById('by').validationMessage), 'Bitte Ihren Namen eingeben.');
+    await page.fill('#by', 'Olga');
+    await page.click('#send');
+    assert.strictEqual(await page.evaluate(() => (globalThis as any).document.getElementById('text').validationMessage), 'Bitte beschreiben Sie, was los ist.');
+    assert.strictEqual((await stored()).length, 0, 'nothing sent');
+    await page.fill('#text', 'Pumpe <b>tropft</b> seit der Frühschicht');
+    await page.click('#send');
+    await waitFor('the request sent', async () => /Meldung WR-000001 gesendet/.test((await page.textContent('#result')) ?? ''), 20_000);
+    await noOverflow(page, 'request form');
+
+    // The request list, reached from the form.
+    await page.click('[data-nav="requests"]');
+    await page.locator('[data-approve="1"]').waitFor({ timeout: 20_000 });
+    const card = () => page.locator('#req-1').innerText();
+    assert.match(await card(), /^WR-000001 · Pump\n/, 'the machine by name');
+    assert.match(await card(), /Pumpe <b>tropft<\/b> seit der Frühschicht/, 'user text shown as text');
+    assert.match(await card(), /Olga, \d{1,2}\. [A-Z][a-zä]{2}\.?, \d\d:\d\d/, 'the time as 7. Dez., 09:01');
+    assert.doesNotMatch(await card(), /pump-1|T\d\d:|\d{4}-\d\d-\d\d/);
+    assert.match(await body(), /Zeiten in UTC/);
+    assert.strictEqual(await page.locator('[data-nav="form"]').count(), 1);
+    assert.strictEqual(await page.locator('[data-nav="labels"]').count(), 1);
+    // Approve without a name: refused in German, on the page and by the server; still new.
+    await page.fill('#by', '');
+    await page.click('[data-approve="1"]');
+    const refusal = 'Geben Sie oben Ihren Namen ein, bevor Sie freigeben oder ablehnen.';
+    assert.strictEqual(await page.locator('[data-msg="1"]').innerText(), refusal);
+    const direct = await page.request.post(`${red.url}/floor/requests/1/approve?lang=de`, { data: { by: '  ' }, headers: { origin: red.url } });
+    assert.strictEqual(direct.status(), 400);
+    const dj = await direct.json();
+    assert.deepStrictEqual([dj.message, /^by: expected your name/.test(dj.error)], [refusal, true]);
+    assert.strictEqual((await stored())[0].status, 'new');
+    await noOverflow(page, 'request list');
+    await page.screenshot({ path: path.join(shots, 'requests-de-390-name.png'), fullPage: true });
+    // With a typed name: approved into a work order under that name.
+    await page.fill('#by', 'Pete Planer');
+    await page.click('[data-approve="1"]');
+    await waitFor('approved', async () => (await page.getAttribute('#req-1', 'data-status').catch(() => null)) === 'approved', 15_000);
+    assert.match(await card(), /Freigegeben von Pete Planer, \d{1,2}\. [A-Z][a-zä]{2}\.?, \d\d:\d\d: WO-000001/);
+    assert.doesNotMatch(await body(), /expected|undefined|Fehler/);
+    const order = await cmd(red, 'wo', 'get', { id: 1 });
+    assert.deepStrictEqual([order.number, order.asset, order.source, order.status, order.title, order.history[0].by], ['WO-000001', 'pump-1', 'manual', 'open', 'Pumpe <b>tropft</b> seit der Frühschicht', 'Pete Planer']);
+    assert.strictEqual(await page.inputValue('#by'), 'Pete Planer', 'the name kept on the screen');
+
+    // Reject: a reason needed (in German), then recorded with the name.
+    assert.strictEqual((await fetch(`${red.url}/floor/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ asset: 'conveyor-1', by: 'Olga', text: 'Quietscht' }) })).status, 201);
+    await page.reload();
+    await page.locator('[data-reject="2"]').waitFor({ timeout: 10_000 });
+    await page.click('[data-reject="2"]');
+    assert.strictEqual(await page.locator('[data-msg="2"]').innerText(), 'Geben Sie einen Grund an, bevor Sie ablehnen.');
+    await page.fill('[data-reason="2"]', 'Läuft sich ein');
+    await page.click('[data-reject="2"]');
+    await waitFor('rejected', async () => (await page.getAttribute('#req-2', 'data-status').catch(() => null)) === 'rejected', 15_000);
+    assert.match(await page.locator('#req-2').innerText(), /Abgelehnt von Pete Planer, .*: Läuft sich ein/);
+    // Deciding twice: refused in words.
+    const again = await (await page.request.post(`${red.url}/floor/requests/1/reject?lang=de`, { data: { by: 'Ida', reason: 'x' }, headers: { origin: red.url } })).json();
+    assert.strictEqual(again.message, 'WR-000001 wurde bereits von Pete Planer freigegeben.');
+    // In English the same refusal is English.
+    const en = await (await page.request.post(`${red.url}/floor/requests/2/approve?lang=en`, { data: {}, headers: { origin: red.url } })).json();
+    assert.strictEqual(en.message, 'Enter your name above before you approve or reject.');
+
+    // The labels in the line's order, by name, linked back.
+    await page.click('[data-nav="labels"]');
+    await page.locator('.label').first().waitFor({ timeout: 10_000 });
+    assert.deepStrictEqual((await page.locator('.label b').allInnerTexts()).map((x) => x.trim()), ['Conveyor drive', 'Pump', 'Compressor']);
+    assert.strictEqual(await page.locator('[data-nav="requests"]').count(), 1);
+    await noOverflow(page, 'labels');
+    // The technician page's German words for complete and close (floor/text, which it loads).
+    const de = (await (await fetch(`${red.url}/floor/text?lang=de`)).json()) as Record<string, string>;
+    assert.deepStrictEqual([de.complete, de.close, de.done], ['Erledigen', 'Abschließen', 'Erledigt, abzuschließen']);
+    await ctx.close();
   });
 });

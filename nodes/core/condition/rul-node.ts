@@ -60,6 +60,9 @@ export function rulConfig(c: RulForm): RulConfig {
     maxPoints: DEFAULT_RUL.maxPoints,
     // the level: Gebraeel's exponential model on the defect's power above the healthy level (rul.ts)
     models: indicator === 'level' ? ['excess'] : undefined,
+    // while rel-health reports warning or alarm, no significant trend but one towards the threshold:
+    // the earliest crossing, no upper bound (high Infinity)
+    openEnded: true,
     historyMs: cfgNum(c.historyMinutes, 10, 'historyMinutes', { min: 1, max: 24 * 60, integer: true }) * 60_000,
   };
 }

@@ -37,6 +37,13 @@ export interface RulConfig {
   /** Models fitted (default linear and exponential; rel-rul's level indicator: excess, Gebraeel's model on the defect's power above the healthy level). */
   models?: readonly RulModel[];
   /**
+   * true: while rel-health reports warning or alarm, a trend that is not significant but points to
+   * the threshold gives an open interval (high Infinity, with a reason) instead of null
+   * (estimateRul). Without that state (feature and value indicators) a stalled trend stays null:
+   * a healthy machine's noise is no degradation to bound.
+   */
+  openEnded?: boolean;
+  /**
    * Whose points these are (rel-rul passes its node id): trackers with different keys on one store
    * keep separate points, so a windowed tracker cannot delete the points another one (say, on the
    * same health with another threshold) still needs. Default: the indicator alone.
@@ -82,6 +89,7 @@ export const MAX_KEPT = 20_000;
 
 export interface RulOutput {
   rul: (Omit<Rul, 'failureTs'> & { failureAt: string; indicator: string; threshold: number; thresholdRange: [number, number]; direction: Direction }) | null;
+  /** Why there is no estimate, or why its interval is open (high Infinity). */
   reason?: string;
 }
 
@@ -97,21 +105,27 @@ export interface RulWrites {
   history: { metric: string; value: number }[];
 }
 
+/** One indicator reading as decideRul takes it. */
+export interface RulReading {
+  /** The indicator (feature:rms, health, ...), reported in rul.indicator. */
+  scope: string;
+  ts: number;
+  /** The value; null: nothing to add (e.g. learning). */
+  y: number | null;
+  /** false when rel-health reports normal or learning (the since-onset window starts afresh); undefined: no state. */
+  degrading: boolean | undefined;
+  /** rel-health's state, for the reasons. */
+  stateText?: string;
+  /** The level indicator: the learned mean the threshold and its range multiply. */
+  base?: number;
+}
+
 /**
  * Decide one indicator value (pure): `pts` are the stream's points as stored (not changed); the
  * result has the points to keep, the writes and the output. Throws InputError when time goes back.
  */
-export function decideRul(
-  pts: readonly Point[],
-  cfg: RulConfig,
-  scope: string,
-  ts: number,
-  y: number | null,
-  degrading: boolean | undefined,
-  stateText?: string,
-  /** The level indicator: the learned mean the threshold and its range multiply. */
-  base?: number,
-): { points: Point[]; writes: RulWrites; out: RulOutput } {
+export function decideRul(pts: readonly Point[], cfg: RulConfig, reading: RulReading): { points: Point[]; writes: RulWrites; out: RulOutput } {
+  const { scope, ts, y, degrading, stateText, base } = reading;
   const last = pts.length ? pts[pts.length - 1].ts : undefined;
   if (last !== undefined && ts < last) throw new InputError('msg.payload.ts', `a time not before this stream's last point (${new Date(last).toISOString()})`, ts, 'time went backwards');
   const w: RulWrites = { clearAll: false, cutBefore: [], history: [] };
@@ -143,7 +157,7 @@ export function decideRul(
   if (!(k > 0)) return { points: next, writes: w, out: { rul: null, reason: 'no learned level (msg.payload.health.level.mean) to scale the failure level' } };
   const threshold = cfg.threshold * k;
   const range: [number, number] | undefined = cfg.thresholdRange ? [cfg.thresholdRange[0] * k, cfg.thresholdRange[1] * k] : undefined;
-  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined });
+  const r = estimateRul(next, { threshold, direction: cfg.direction, level: cfg.level, thresholdRange: range, plateauHours: cfg.plateauHours, minPoints: cfg.minPoints, maxPoints: cfg.maxPoints, models: cfg.models, offset: cfg.indicator === 'level' ? k : undefined, openEnded: cfg.openEnded === true && degrading === true });
   if (!r.rul) return { points: next, writes: w, out: { rul: null, reason: r.reason } };
   const { failureTs, ...rest } = r.rul;
   w.history.push({ metric: 'rul', value: rest.hours }, { metric: 'rul_low', value: rest.low });
@@ -152,6 +166,7 @@ export function decideRul(
     points: next,
     writes: w,
     out: {
+      ...(r.reason ? { reason: r.reason } : {}),
       rul: {
         ...rest,
         hours: round3(rest.hours),
@@ -222,7 +237,7 @@ export class RulTracker {
   add(asset: string, channel: string, ts: number, y: number | null, degrading: boolean | undefined, stateText?: string, base?: number): Promise<RulOutput> {
     return this.serial(async () => {
       const d = await this.store.tx(async (q) => {
-        const r = decideRul(await this.points(q, asset, channel), this.cfg, this.scope, ts, y, degrading, stateText, base);
+        const r = decideRul(await this.points(q, asset, channel), this.cfg, { scope: this.scope, ts, y, degrading, stateText, base });
         const w = r.writes;
         if (w.clearAll) await clearRulPoints(q, this.pointScope, asset, channel);
         if (w.point) await addRulPoint(q, this.pointScope, asset, channel, w.point.ts, w.point.y);

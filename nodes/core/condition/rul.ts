@@ -11,6 +11,10 @@
  * The one with the smaller median absolute residual (in the indicator's own unit) is used. The
  * trend must be significant: Sen's slope interval at the stated level, widened for autocorrelated
  * residuals, must lie entirely on the side of the threshold; otherwise `rul` is null with a reason.
+ * With `openEnded`, a trend whose median slope points to the threshold but whose slowest plausible
+ * slope does not gives an open interval instead: the point estimate and the earliest crossing
+ * (fastest slope) as usual, `high` Infinity (the data bound no latest crossing), and a reason that
+ * says so. A latest crossing would need an assumption the data do not support; none is invented.
  * The interval combines the slope interval with the residual quantile at the same level: the
  * earliest crossing is the fastest slope from the level shifted towards the threshold by that
  * quantile, the latest the slowest slope from the level shifted away. When the other model fits
@@ -53,6 +57,11 @@ export interface RulOptions {
   models?: readonly RulModel[];
   /** The healthy level under the excess model (indicator unit, >= 0; direction "above" only). */
   offset?: number;
+  /**
+   * true: a trend whose median slope points to the threshold but is not significant gives an open
+   * interval (low and hours as usual, high Infinity, with a reason) instead of null (default false).
+   */
+  openEnded?: boolean;
 }
 
 export type RulModel = 'linear' | 'exponential' | 'excess';
@@ -76,7 +85,8 @@ export interface Rul {
   points: number;
 }
 
-export type RulResult = { rul: Rul; reason?: undefined } | { rul: null; reason: string };
+/** `reason` beside an estimate: why its interval is open (high Infinity). */
+export type RulResult = { rul: Rul; reason?: string } | { rul: null; reason: string };
 
 interface Fit {
   model: RulModel;
@@ -90,33 +100,58 @@ interface Fit {
   th: number;
   /** Offset of another threshold from th in the transformed scale. */
   thu: (t: number) => number;
+  /** d(indicator) / d(transformed value) at the fitted latest point (for the rate). */
+  dInv: number;
+}
+
+/** A model's scale: g maps the indicator to where its trend is a line, inv maps back, dInv is inv's derivative. */
+interface Scale {
+  g: (v: number) => number;
+  inv: (x: number) => number;
+  dInv: (x: number) => number;
+  /** Thresholds the scale can hold (log needs > 0; the excess model a level above the healthy one). */
+  valid: (t: number) => boolean;
+}
+
+/** The models' scales; phi is the excess model's healthy level. */
+const SCALES: Record<RulModel, (phi: number) => Scale> = {
+  linear: () => ({ g: (v) => v, inv: (x) => x, dInv: () => 1, valid: () => true }),
+  exponential: () => ({ g: Math.log, inv: Math.exp, dInv: Math.exp, valid: (t) => t > 0 }),
+  excess: (phi) => {
+    const floor2 = (EXCESS_FLOOR * phi) ** 2;
+    const inv = (x: number) => Math.sqrt(phi * phi + Math.exp(x));
+    return { g: (v) => Math.log(Math.max(v * v - phi * phi, floor2)), inv, dInv: (x) => Math.exp(x) / (2 * inv(x)), valid: (t) => t > phi };
+  },
+};
+
+/** Why a model cannot be fitted to these values, or undefined. */
+function refusal(model: RulModel, y: readonly number[], o: { threshold: number; direction: Direction; offset?: number }): string | undefined {
+  const phi = o.offset ?? NaN;
+  if (model === 'excess' && !(phi > 0 && o.direction === 'above' && o.threshold > phi)) return 'excess fit needs a healthy level below the threshold (rising indicator)';
+  if (model === 'exponential' && (!(o.threshold > 0) || y.some((v) => !(v > 0)))) return 'exponential fit needs positive values and threshold';
+  return undefined;
 }
 
 function fitModel(model: RulModel, xh: number[], y: number[], o: Required<Pick<RulOptions, 'threshold' | 'direction' | 'level'>> & { offset?: number }): Fit | string {
+  const no = refusal(model, y, o);
+  if (no) return no;
   const sgn = o.direction === 'above' ? 1 : -1;
-  const phi = o.offset ?? NaN;
-  if (model === 'excess' && !(phi > 0 && o.direction === 'above' && o.threshold > phi)) return 'excess fit needs a healthy level below the threshold (rising indicator)';
-  const floor = EXCESS_FLOOR * phi;
-  const g = model === 'linear' ? (v: number) => v : model === 'excess' ? (v: number) => Math.log(Math.max(v * v - phi * phi, floor * floor)) : Math.log;
-  if (model === 'exponential' && (!(o.threshold > 0) || y.some((v) => !(v > 0)))) return 'exponential fit needs positive values and threshold';
+  const sc = SCALES[model](o.offset ?? NaN);
   // u rises towards the threshold thu in both directions.
-  const u = y.map((v) => sgn * g(v));
-  const thu = sgn * g(o.threshold);
+  const u = y.map((v) => sgn * sc.g(v));
+  const thu = sgn * sc.g(o.threshold);
   const ts = theilSen(xh, u, o.level);
   const res = u.map((v, i) => v - (ts.intercept + ts.slope * xh[i]));
   const rho = Math.min(0.95, Math.max(0, lag1(res)));
   [ts.slopeLow, ts.slopeHigh] = senBounds(ts.slopes, ts.n, o.level, Math.sqrt((1 + rho) / (1 - rho)));
-  const absRes = res.map(Math.abs);
-  const q = quantile(absRes, o.level);
-  // Error in the indicator's own unit, so linear and exponential compare fairly.
-  const inv = model === 'linear' ? (w: number) => sgn * w : model === 'excess' ? (w: number) => Math.sqrt(phi * phi + Math.exp(w)) : (w: number) => Math.exp(sgn * w);
-  const errs = y.map((v, i) => Math.abs(v - inv(ts.intercept + ts.slope * xh[i])));
-  const err = median(errs);
+  const q = quantile(res.map(Math.abs), o.level);
+  // Error in the indicator's own unit, so the models compare fairly.
+  const err = median(y.map((v, i) => Math.abs(v - sc.inv(sgn * (ts.intercept + ts.slope * xh[i])))));
   const my = median(y);
   const spread = median(y.map((v) => Math.abs(v - my)));
   const fit = spread > 0 ? Math.max(0, Math.min(1, 1 - (err / spread) ** 2)) : 0;
-  const thu2 = (t: number) => ((model === 'exponential' && !(t > 0)) || (model === 'excess' && !(t > phi)) ? Infinity : sgn * g(t) - thu);
-  return { model, a: ts.intercept, b: ts.slope, bLo: ts.slopeLow, bHi: ts.slopeHigh, q, err, fit, th: thu, thu: thu2 };
+  const thu2 = (t: number) => (sc.valid(t) ? sgn * sc.g(t) - thu : Infinity);
+  return { model, a: ts.intercept, b: ts.slope, bLo: ts.slopeLow, bHi: ts.slopeHigh, q, err, fit, th: thu, thu: thu2, dInv: sc.dInv(sgn * ts.intercept) };
 }
 
 /**
@@ -150,7 +185,7 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   if (!fits.length) return { rul: null, reason: why.join('; ') };
   fits.sort((a, b) => a.err - b.err);
   const f = fits[0];
-  const rate = ratePerDay(f, opts.direction, opts.offset);
+  const rate = ratePerDay(f, opts.direction);
   const [ra, rb] = opts.thresholdRange ?? [opts.threshold, opts.threshold];
   // Threshold range in the fit's transformed scale: the first end is met first, the second last.
   const thEnds = (g: Fit) => {
@@ -161,9 +196,10 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   if (f.a >= thEnds(f)[1]) {
     return { rul: { hours: 0, low: 0, high: 0, level, failureTs: t1, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
   }
-  if (!(f.bLo > 0)) {
-    return { rul: null, reason: `no significant trend towards the threshold (${opts.direction} ${opts.threshold}) in ${pts.length} points over ${span.toFixed(1)} h` };
-  }
+  // Not significant: null, or with openEnded and a median slope towards the threshold, an open interval.
+  const open = !(f.bLo > 0);
+  const noTrend = `no significant trend towards the threshold (${opts.direction} ${opts.threshold}) in ${pts.length} points over ${span.toFixed(1)} h`;
+  if (open && !(opts.openEnded && f.b > 0 && f.bHi > 0)) return { rul: null, reason: noTrend };
   const plateauH = opts.plateauHours ?? 0;
   if (plateauH > 0) {
     const k = xh.findIndex((x) => x >= -plateauH);
@@ -178,7 +214,7 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
   const hours = Math.max(0, (f.th - f.a) / f.b);
   const [e0, l0] = thEnds(f);
   let low = Math.max(0, (e0 - f.a - f.q) / f.bHi);
-  let high = (l0 - f.a + f.q) / f.bLo;
+  let high = open ? Infinity : (l0 - f.a + f.q) / f.bLo;
   // Model uncertainty: a second model that fits almost as well (median error within
   // MODEL_SPREAD x the best) and also trends towards the threshold widens the interval to
   // include its own interval.
@@ -188,16 +224,13 @@ export function estimateRul(points: readonly { ts: number; y: number }[], opts: 
     low = Math.min(low, Math.max(0, (e - g.a - g.q) / g.bHi));
     high = Math.max(high, (l - g.a + g.q) / g.bLo);
   }
-  return { rul: { hours, low: Math.min(low, hours), high: Math.max(high, hours), level, failureTs: t1 + hours * 3.6e6, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length } };
+  const rul = { hours, low: Math.min(low, hours), high: Math.max(high, hours), level, failureTs: t1 + hours * 3.6e6, model: f.model, fit: f.fit, ratePerDay: rate, points: pts.length };
+  return open ? { rul, reason: `${noTrend}: the earliest crossing only, no upper bound` } : { rul };
 }
 
-function ratePerDay(f: Fit, dir: Direction, offset = 0): number {
-  const sgn = dir === 'above' ? 1 : -1;
-  if (f.model === 'linear') return sgn * f.b * 24;
-  // d/dt sqrt(offset^2 + exp(a + bt)) at t = 0
-  if (f.model === 'excess') return (f.b * Math.exp(f.a) * 24) / (2 * Math.sqrt(offset * offset + Math.exp(f.a)));
-  // d/dt exp(sgn*(a+bt)) at t=0
-  return sgn * f.b * Math.exp(sgn * f.a) * 24;
+/** d/dt inv(sgn (a + b t)) at t = 0, per day. */
+function ratePerDay(f: Fit, dir: Direction): number {
+  return (dir === 'above' ? 1 : -1) * f.b * f.dInv * 24;
 }
 
 /** "9.5 d (6-14)" or "14 h (8-20)". */

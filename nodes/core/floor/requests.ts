@@ -42,6 +42,17 @@ interface RequestRow {
   order_id: number | null;
 }
 
+/** A request someone decided already (the message names who): the pages word it in their language. */
+export class AlreadyDecidedError extends StateError {
+  constructor(
+    readonly number: string,
+    readonly status: RequestStatus,
+    readonly by: string | null,
+  ) {
+    super(`work request ${number} is already ${status}${by ? ` (by ${by})` : ''}`);
+  }
+}
+
 /** A request's number as people read it: WR-000012. */
 export function requestNumber(id: number): string {
   return `WR-${String(id).padStart(6, '0')}`;
@@ -135,7 +146,10 @@ export class RequestRepo {
     const r = await q.one<RequestRow>('SELECT * FROM floor_requests WHERE id = ?', [d.id]);
     if (!r) throw new StateError(`work request ${requestNumber(d.id)} not found`);
     const moved = await q.run('UPDATE floor_requests SET status = ?, decided_by = ?, decided_at = ?, reason = ?, updated_at = ? WHERE id = ? AND status = ?', [status, d.by, d.ts, reason, d.ts, d.id, 'new']);
-    if (!moved.changes) throw new StateError(`work request ${requestNumber(d.id)} is already ${r.status}${r.decided_by ? ` (by ${r.decided_by})` : ''}`);
+    if (!moved.changes) {
+      const now = await q.one<RequestRow>('SELECT status, decided_by FROM floor_requests WHERE id = ?', [d.id]);
+      throw new AlreadyDecidedError(requestNumber(d.id), (now ?? r).status, (now ?? r).decided_by);
+    }
     return r;
   }
 

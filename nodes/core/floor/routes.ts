@@ -2,7 +2,8 @@
  * The floor's HTTP routes (under httpNodeRoot), on plain Node request/response objects so they
  * are tested without Node-RED:
  *
- *   GET  floor/request?asset=ID      request form (the QR link)             any user (logins off: anyone, typed name)
+ *   GET  floor/request?asset=ID      request form (the QR link); without    any user (logins off: anyone, typed name)
+ *                                    a known machine the machines to pick
  *   POST floor/requests              {asset, text, photos?, by?} -> request  wo.request
  *   GET  floor/requests              planner list (HTML; ?format=json)      logged in; buttons for wo.create
  *   POST floor/requests/:id/approve  {priority?, title?} -> {request, order} wo.create
@@ -16,17 +17,20 @@
  *
  * With logins on (a rel-users node), the user is the session's (cookie) and the typed `by` is
  * ignored; with logins off the routes are open like the dashboards, except photos, which need a
- * login. POSTs from another site (Origin / Referer) are refused; JSON bodies are capped at 64 KB.
+ * login, and a decision or request carries the typed name (refused without one). POSTs from
+ * another site (Origin / Referer) are refused; JSON bodies are capped at 64 KB. A refusal answers
+ * `{error, message}`: `error` the technical text, `message` the same in the page's words and
+ * language (?lang=, else Accept-Language), which the pages show.
  */
 import { permitted, type Role } from '../auth/roles';
 import { crossSite } from '../auth/pages';
 import { InputError, StateError } from '../errors';
 import type { AssetFacts, WorkOrderRepo } from '../cmms/work-orders';
 import { num, optNum, optStr, own, str } from '../validate';
-import { FLOOR_TEXT, floorLang } from '../text/floor-requests';
-import { FLOOR_SCRIPT, PAGE_CSP, labelSheet, requestForm, requestList, type LabelAsset } from './pages';
+import { FLOOR_TEXT, fill, floorLang, type FloorLang } from '../text/floor-requests';
+import { FLOOR_SCRIPT, PAGE_CSP, labelSheet, requestForm, requestList, type FloorNav, type LabelAsset } from './pages';
 import { MAX_PHOTO_BYTES, PhotoError, readCapped } from './photos';
-import { REQUEST_STATUSES, type RequestRepo } from './requests';
+import { AlreadyDecidedError, REQUEST_STATUSES, type RequestRepo } from './requests';
 
 export interface FloorUser {
   username: string;
@@ -59,12 +63,16 @@ export interface FloorDeps {
   now(): number;
   /** httpNodeRoot with a trailing slash. */
   root: string;
-  /** Every asset for labels (deployed rel-assets and the register). */
+  /** Every asset for labels and the machine picker (deployed rel-assets and the register), in the line's order. */
   assets(): Promise<LabelAsset[]>;
   asset(id: string): Promise<LabelAsset | undefined>;
   facts(id: string): AssetFacts | undefined;
   /** The request link's origin for labels (`https://box:1880`); else from the request's Host. */
   baseUrl?: string;
+  /** The deployed dashboard's path (`/dashboard`) for the link back, or undefined (none deployed). */
+  dashboard?(): string | undefined;
+  /** The plant's time zone for the times on the pages (IANA name; default UTC). */
+  tz?: string;
   /** A request was created or decided (the node sends it on). */
   emit(event: 'new' | 'approved' | 'rejected' | 'step' | 'photo', payload: unknown, user?: FloorUser): void;
 }
@@ -91,9 +99,25 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The refusal in the page's words and language. */
+    readonly text?: string,
   ) {
     super(message);
   }
+}
+
+/** What a refusal says to the person on the page (their language, no property paths). */
+function worded(e: unknown, lang: FloorLang, route: 'send' | 'decide' | 'other'): string {
+  const t = FLOOR_TEXT[lang];
+  if (e instanceof HttpError && e.text) return e.text;
+  if (e instanceof AlreadyDecidedError) return fill(e.status === 'rejected' ? t.alreadyRejected : t.alreadyApproved, { number: e.number, by: e.by ?? '?' });
+  if (e instanceof InputError) {
+    const what = e.path.replace(/^msg\.payload\./, '');
+    if (what === 'by') return route === 'decide' ? t.needName : t.nameMissing;
+    if (what === 'reason') return t.needReason;
+    if (what === 'text') return t.textMissing;
+  }
+  return fill(t.error, { text: e instanceof Error ? e.message : String(e) });
 }
 
 async function readJson(req: FloorReq): Promise<Record<string, unknown>> {
@@ -134,13 +158,23 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
     await d.ready();
     const on = d.loginsOn();
     const user = on ? await d.user(req) : undefined;
+    const t = FLOOR_TEXT[lang];
     const need = (permission: string | null): FloorUser | undefined => {
       if (!on) return undefined;
-      if (!user) throw new HttpError(401, 'not logged in');
-      if (permission && !permitted(user.role, permission)) throw new HttpError(403, `${user.username} (${user.role}) may not do this (${permission})`);
+      if (!user) throw new HttpError(401, 'not logged in', t.notLoggedIn);
+      if (permission && !permitted(user.role, permission)) throw new HttpError(403, `${user.username} (${user.role}) may not do this (${permission})`, fill(t.notAllowed, { user: user.name || user.username }));
       return user;
     };
-    const actor = (body: Record<string, unknown>): string => user?.username ?? str(own(body, 'by'), 'by', { maxLength: 200 }).trim();
+    const can = (permission: string | null): boolean => !on || (!!user && (permission === null || permitted(user.role, permission)));
+    // The links on top of a page: the dashboard and the other floor pages this user may open.
+    const nav = (here: 'form' | 'requests' | 'labels'): FloorNav => ({ dashboard: d.dashboard?.(), form: here !== 'form' && can('wo.request'), requests: here !== 'requests' && can(null), labels: here !== 'labels' && can('wo.create') });
+    // With logins on the session's user acts (a typed name is ignored); with logins off the typed name, which must not be empty.
+    const actor = (body: Record<string, unknown>): string => {
+      if (user) return user.username;
+      const v = own(body, 'by');
+      if (typeof v !== 'string' || !v.trim()) throw new InputError('by', 'your name (1 to 200 characters)', v);
+      return str(v.trim(), 'by', { maxLength: 200 });
+    };
     const loginPage = () => {
       res.statusCode = 302;
       res.setHeader('Location', `${d.root}dashboard-login?next=${encodeURIComponent(url.pathname + url.search)}`);
@@ -154,7 +188,7 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
       need('wo.request');
       const id = (url.searchParams.get('asset') ?? '').slice(0, 200);
       const a = id ? await d.asset(id) : undefined;
-      html(res, requestForm({ asset: id, assetName: a?.name, known: !!a, user, photosAllowed: on, lang, root: d.root }));
+      html(res, requestForm({ asset: id, assetName: a?.name, known: !!a, user, photosAllowed: on, lang, root: d.root, machines: a ? undefined : await d.assets(), nav: nav('form') }));
       return true;
     }
     if (rel === 'floor/requests') {
@@ -176,7 +210,10 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
       const status = st && (REQUEST_STATUSES as readonly string[]).includes(st) ? (st as 'new') : undefined;
       const list = await d.repo.list({ status, limit: 100 });
       if (url.searchParams.get('format') === 'json') json(res, 200, list);
-      else html(res, requestList(list, lang, d.root, !on || (!!user && permitted(user.role, 'wo.create'))));
+      else {
+        const names = new Map((await d.assets()).map((a) => [a.id, a.name]));
+        html(res, requestList(list, lang, d.root, can('wo.create'), { names, tz: d.tz, askName: !on, user, nav: nav('requests'), now: d.now() }));
+      }
       return true;
     }
     if (method === 'POST' && (m = /^floor\/requests\/(\d{1,15})\/(approve|reject)$/.exec(rel))) {
@@ -204,7 +241,7 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
       need('wo.create');
       const base = d.baseUrl || `${header(req, 'x-forwarded-proto') === 'https' ? 'https' : 'http'}://${header(req, 'host') ?? 'localhost'}`;
       const assets = await d.assets();
-      html(res, labelSheet(assets, (id) => `${base.replace(/\/$/, '')}${d.root}floor/request?asset=${encodeURIComponent(id)}`, lang, d.root));
+      html(res, labelSheet(assets, (id) => `${base.replace(/\/$/, '')}${d.root}floor/request?asset=${encodeURIComponent(id)}`, lang, d.root, nav('labels')));
       return true;
     }
     if (method === 'POST' && rel === 'floor/photos') {
@@ -252,7 +289,8 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
   } catch (e) {
     if (res.headersSent) return true;
     const code = e instanceof HttpError || e instanceof PhotoError ? e.status : e instanceof InputError ? 400 : e instanceof StateError ? 409 : 500;
-    json(res, code, { error: e instanceof Error ? e.message : String(e) });
+    const route = /^floor\/requests\/\d+\/(approve|reject)$/.test(rel) ? 'decide' : rel === 'floor/requests' ? 'send' : 'other';
+    json(res, code, { error: e instanceof Error ? e.message : String(e), message: worded(e, lang, route) });
     return true;
   }
 }
