@@ -201,6 +201,10 @@ describe('text: floor screens (times, stale data, RUL on a tile, page dictionary
     assert.deepStrictEqual(rulShort({ hours: 336, low: 168, high: 5000 }, 'de', { health: 13, state: 'alarm' }), { value: 'Prognose nach weiteren Messungen', band: '', figure: false });
     assert.deepStrictEqual(rulShort({ hours: 336, low: 168, high: 5000 }, 'en', { health: 80, state: 'normal' }), { value: '14\u00a0days', band: 'at least 7.0\u00a0days', figure: true });
     assert.strictEqual(rulShort({ hours: 2000 }, 'en', { state: 'warning' }).value, 'estimate after more readings');
+    // rel-rul's open interval (high null in JSON: "not before low") beside an alarm: no figure; on a normal machine "at least"
+    assert.deepStrictEqual(rulShort({ hours: 130, low: 50, high: null }, 'en', { health: 20, state: 'alarm' }), { value: 'estimate after more readings', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 130, low: 50, high: null }, 'de', { health: 90, state: 'normal' }), { value: '5,4\u00a0Tage', band: 'mindestens 2,1\u00a0Tage', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 30 }, 'en', { state: 'alarm' }), { value: '30\u00a0h', band: '', figure: true });
     assert.strictEqual(rulShort(null, 'en', { reason: 'asset normal' }).value, 'no wear trend');
     // at the failure level on a machine in alarm: words, not "0.0 h"
     assert.deepStrictEqual(rulShort({ hours: 0.01, low: 0, high: 0.02 }, 'en', { health: 8 }), { value: 'due now', band: 'failure level reached', figure: false });

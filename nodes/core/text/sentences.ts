@@ -308,10 +308,10 @@ export function rulReasonShort(reason: string | null | undefined, lang: Lang = '
  * of 0 h next to a healthy machine (health >= 70: after a repair the old trend still crosses the
  * limit) -> "estimate after more readings"; 1,000 h or more -> "no wear trend" (one wording with a
  * normal machine rel-rul fits no trend to). A machine in warning or alarm (`ctx.state`) whose
- * forecast is open past 1,000 h (the trend since the fault does not bound it yet), or that has
- * no trend -> "estimate after more readings" rather than a figure that contradicts the
+ * forecast is open (no upper end from rel-rul, or one past 1,000 h: the trend since the fault
+ * does not bound it yet), or that has no trend -> "estimate after more readings" rather than a figure that contradicts the
  * alarm. Otherwise the value and its interval in the unit of the larger end ("10 days", "4.2 to
- * 30 days"); an interval open past 1,000 h reads "at least 2.1 days".
+ * 30 days"); an open interval reads "at least 2.1 days".
  */
 export function rulShort(rul: { hours: number; low?: number | null; high?: number | null } | null | undefined, lang: Lang = 'en', ctx: { health?: number | null; reason?: string | null; state?: string | null } = {}): RulShort {
   const de = lang === 'de';
@@ -328,13 +328,14 @@ export function rulShort(rul: { hours: number; low?: number | null; high?: numbe
   if (rul.hours >= RUL_CAP_H) return troubled ? wait : { value: RUL_CALM[lang], band: '', figure: false };
   const lo = typeof rul.low === 'number' && Number.isFinite(rul.low) && rul.low >= 0 && rul.low <= rul.hours ? rul.low : undefined;
   const hi = typeof rul.high === 'number' && Number.isFinite(rul.high) && rul.high >= rul.hours ? rul.high : undefined;
-  // an interval open past RUL_CAP_H: the trend does not bound the failure yet
-  const open = hi !== undefined && hi >= RUL_CAP_H;
+  // an interval open past RUL_CAP_H, or open at the top (rel-rul's `high: null` / Infinity: the
+  // trend stalls, "not before `low`"): the trend does not bound the failure yet
+  const open = lo !== undefined && (rul.high === null || rul.high === Infinity || (hi !== undefined && hi >= RUL_CAP_H));
   if (troubled && open) return wait;
-  if (lo === undefined || hi === undefined || hi - lo < 0.05) return { value: durationIn(rul.hours, durationUnit(rul.hours), lang), band: '', figure: true };
   if (open) {
     const unit = durationUnit(rul.hours);
     return { value: durationIn(rul.hours, unit, lang), band: `${de ? 'mindestens' : 'at least'} ${durationIn(lo, unit, lang)}`, figure: true };
   }
+  if (lo === undefined || hi === undefined || hi - lo < 0.05) return { value: durationIn(rul.hours, durationUnit(rul.hours), lang), band: '', figure: true };
   return { value: durationIn(rul.hours, durationUnit(hi), lang), band: durationRange(lo, hi, lang), figure: true };
 }
