@@ -28,6 +28,8 @@ exports.lineState = function () {
   const own = (o, k) => (o && Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
   // The demo data's names ({en, de}) of a part, PM task or Kanban item; null for any other key (a typed title "constructor" too).
   const demoNames = (table, key) => (Object.prototype.hasOwnProperty.call(table, key) ? table[key] : null);
+  // The work request an order was made from: rel-request writes "WR-000001 from Olga: text" as its description.
+  const requestOf = (d) => { const m = /^(WR-\d+) from ([^:]{1,64}):/.exec(String(d || '')); return m ? { number: m[1], by: m[2] } : null; };
   function asset(id) {
     if (!S.assets[id]) {
       const a = S.list.find((x) => x.id === id) || { id, name: id };
@@ -74,7 +76,7 @@ exports.lineState = function () {
       const assets = S.list.map((a) => {
         const s = S.assets[a.id] || { id: a.id, name: a.name, health: null, state: 'nodata', learned: 0, isoZone: null, velocityRms: null, rul: null, rulReason: null, diagnosis: null, temp: null, current: null };
         const open = S.wos.filter((w) => w.asset === a.id && ['open', 'assigned', 'in-progress', 'on-hold'].includes(w.status));
-        return { id: a.id, name: a.name, line: a.line, health: s.health, state: tiles[a.id] ? tiles[a.id].state : s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, operating: s.operating || null, oee: S.oee[a.id] || null, takt: S.takt[a.id] || null };
+        return { id: a.id, name: a.name, line: a.line, health: s.health, state: tiles[a.id] ? tiles[a.id].state : s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, operating: s.operating || null, oee: S.oee[a.id] || null, takt: S.takt[a.id] || null, reading: s.ts ? { ts: s.ts, health: s.health, state: s.state } : null };
       });
       const kpi = S.list.filter((a) => S.kpi[a.id]).map((a) => Object.assign({ id: a.id, name: a.name }, S.kpi[a.id]));
       out[0] = { topic: 'line', payload: { assets, view: S.view || null, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, kpi, buffer: Object.values(S.buffer), tz: TZ, lineNow: lineNow || null, updatedAt: new Date().toISOString() } };
@@ -87,7 +89,8 @@ exports.lineState = function () {
       for (const id of order) {
         const s = S.assets[id];
         const t = tiles[id];
-        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: s.state, operating: s.operating || null, isoZone: s.isoZone, velocityRms: s.velocityRms, isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
+        // the zone, the state and their sentences from one view (the tile), so a stop never shows the zone of the frame before
+        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: t ? t.state : s.state, operating: s.operating || null, isoZone: t ? t.isoZone : s.isoZone, velocityRms: s.velocityRms, repairing: S.wos.some((w) => w.asset === id && w.status === 'in-progress'), isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
       }
       out[1] = { topic: 'detail', payload: { assets: detail, order, tz: TZ, updatedAt: new Date().toISOString() } };
       S.heavyDirty = false;
@@ -112,9 +115,9 @@ exports.lineState = function () {
       flow.set('simTs', simTs);
     }
     if (p.kpi && typeof p.kpi === 'object' && !Array.isArray(p.kpi) && p.kpi.scope === 'asset' && typeof p.kpi.asset === 'string') {
-      // rel-kpi for one asset (window: the last 30 days of work orders).
+      // rel-kpi for one asset (window: the last 30 days of work orders); shares to 6 decimals, so one short repair in 30 days does not round to 100 %.
       const k = p.kpi;
-      S.kpi[k.asset] = { failures: k.failures, mtbfH: round(k.mtbfH, 1), mttrH: round(k.mttrH, 2), availability: round(k.availability, 4), unplannedShare: round(k.unplannedShare, 4), operatingH: round(k.operatingH, 1), from: k.from, to: k.to };
+      S.kpi[k.asset] = { failures: k.failures, mtbfH: round(k.mtbfH, 1), mttrH: round(k.mttrH, 2), availability: round(k.availability, 6), unplannedShare: round(k.unplannedShare, 6), operatingH: round(k.operatingH, 1), from: k.from, to: k.to };
       S.dirty = true;
     } else if (p.buffer && typeof p.buffer === 'object') {
       // rel-buffer advice (one item, or every item after a health or OEE event).
@@ -171,6 +174,8 @@ exports.lineState = function () {
       // the velocity rel-health judged the zone on (health.isoVelocity)
       s.velocityRms = stopped || typeof h.isoVelocity !== 'number' ? null : round(h.isoVelocity, 2);
       s.isoZone = s.velocityRms === null || s.operating === 'stopped' ? null : h.isoZone || null;
+      // the zone limits of its class (rel-health's health.isoLimits): the velocity chart draws them
+      if (h.isoLimits && typeof h.isoLimits.ab === 'number') s.isoLimits = { ab: h.isoLimits.ab, bc: h.isoLimits.bc, cd: h.isoLimits.cd };
       const temp = p.readings.find((r) => r && r.channel === 'motor-temp');
       if (temp && num(temp) !== null) s.temp = round(temp.value, 1);
       s.trend.push([p.ts, s.health, null, null, null, s.velocityRms]);
@@ -225,7 +230,7 @@ exports.lineState = function () {
     if (msg.topic === 'wo-open' || msg.topic === 'wo-done') {
       // Two lists: every open order, and the newest 50 done ones waiting to be closed. The views get both, merged by id; on a transition between the
       // two answers the later update of an order wins.
-      const wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), names: demoNames(DEMO_TEXT.tasks, String(w.title || '')), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt }));
+      const wos = p.map((w) => ({ id: w.id, number: w.number, asset: w.asset, mode: w.mode, title: String(w.title || ''), names: demoNames(DEMO_TEXT.tasks, String(w.title || '')), priority: w.priority, status: w.status, assignee: w.assignee || null, source: w.source, detections: w.detections, evidence: w.evidence ? String(w.evidence) : '', createdAt: w.createdAt, updatedAt: w.updatedAt, request: requestOf(w.description) }));
       if (msg.topic === 'wo-open') S.wosOpen = wos;
       else S.wosDone = wos;
       const byId = new Map();
@@ -260,58 +265,72 @@ exports.uiCommands = function () {
   const from = {};
   if (msg._client !== undefined) from._client = msg._client;
   if (msg.socketid !== undefined) from.socketid = msg.socketid;
-  function notice(level, text) {
-    return [null, null, Object.assign({ topic: 'notice', payload: { level, text, ref: String(p.ref || ''), at: new Date().toISOString() } }, from)];
+  // A notice in both languages (texts: the pages show the one of their screen; text: English, for
+  // any other reader); code names what it is about (a page clears the 'name' notice once a name is typed).
+  function notice(level, en, de, code) {
+    return [null, null, Object.assign({ topic: 'notice', payload: { level, text: en, texts: { en, de: de || en }, code: code || '', ref: String(p.ref || ''), at: new Date().toISOString() } }, from)];
   }
   function text(v) {
     return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
   }
   function optNumber(v, name, min, max) {
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return { value: undefined };
-    const n = typeof v === 'number' ? v : Number(String(v).trim());
-    if (!Number.isFinite(n) || n < min || n > max) return { error: `${name}: enter a number from ${min} to ${max} (got "${String(v).slice(0, 40)}")` };
+    const n = typeof v === 'number' ? v : Number(String(v).trim().replace(',', '.'));
+    if (!Number.isFinite(n) || n < min || n > max) return { error: [`${name.en}: enter a number from ${min} to ${max} (got "${String(v).slice(0, 40)}")`, `${name.de}: eine Zahl von ${min} bis ${max} eingeben (nicht „${String(v).slice(0, 40)}“)`] };
     return { value: n };
   }
   const action = msg.action;
   const by = text(p.by);
-  if (['assign', 'start', 'hold', 'complete', 'close', 'ack', 'resolve'].includes(action) && !by) return notice('error', 'Your name: enter who you are before you act on a work order or an Andon call.');
-  if (by.length > 64) return notice('error', 'Your name: at most 64 characters.');
+  const S = flow.get('lineState') || {};
+  if (['assign', 'start', 'hold', 'complete', 'close', 'ack', 'resolve'].includes(action) && !by) return notice('error', 'Your name: type who you are in the name field above before you act on a work order or an Andon call.', 'Ihr Name: bitte oben eintragen, wer Sie sind, bevor Sie einen Auftrag oder einen Andon-Ruf bearbeiten.', 'name');
+  if (by.length > 64) return notice('error', 'Your name: at most 64 characters.', 'Ihr Name: höchstens 64 Zeichen.', 'name');
   if (action === 'ack' || action === 'resolve') {
     const id = Number(p.id);
-    if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick an Andon call first.');
-    return [null, Object.assign({ action, payload: { id, by, note: text(p.note) || undefined } }, from), notice('ok', `Andon call ${id}: ${action === 'ack' ? 'acknowledged' : 'resolved'} by ${by}`)[2]];
+    if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick an Andon call first.', 'Bitte zuerst einen Andon-Ruf wählen.');
+    // the call named by its machine (its number is shown nowhere)
+    const call = (S.andon || []).find((c) => c.id === id);
+    const a = call ? (S.list || []).find((x) => x.id === call.station) : null;
+    const at = call ? ' ' + (a ? a.name : call.station) : '';
+    const en = `Andon call${at ? ' at' + at : ''} ${action === 'ack' ? 'acknowledged' : 'resolved'} (${by})`;
+    const de = `Andon-Ruf${at ? ' an' + at : ''} ${action === 'ack' ? 'quittiert' : 'erledigt'} (${by})`;
+    return [null, Object.assign({ action, payload: { id, by, note: text(p.note) || undefined } }, from), notice('ok', en, de)[2]];
   }
   const id = Number(p.id);
-  if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick a work order first.');
+  if (!Number.isInteger(id) || id < 1) return notice('error', 'Pick a work order first.', 'Bitte zuerst einen Auftrag wählen.');
   const out = Object.assign({ action, payload: { id, by } }, from);
   const note = text(p.note);
   if (note) out.payload.note = note.slice(0, 2000);
   if (action === 'assign') {
     const assignee = text(p.assignee);
-    if (!assignee) return notice('error', 'Assign: enter the technician\'s name.');
-    if (assignee.length > 64) return notice('error', 'Assign: at most 64 characters for a name.');
+    if (!assignee) return notice('error', 'Assign: enter the technician\'s name.', 'Zuweisen: den Namen des Technikers eintragen.');
+    if (assignee.length > 64) return notice('error', 'Assign: at most 64 characters for a name.', 'Zuweisen: höchstens 64 Zeichen für einen Namen.');
     out.payload.assignee = assignee;
   } else if (action === 'complete') {
-    const r = optNumber(p.repairMin, 'Repair time (min)', 0, 100000);
-    if (r.error) return notice('error', r.error);
+    const r = optNumber(p.repairMin, { en: 'Repair time (min)', de: 'Reparaturzeit (min)' }, 0, 100000);
+    if (r.error) return notice('error', r.error[0], r.error[1]);
     if (r.value !== undefined) out.payload.repairMin = r.value;
-    const d = optNumber(p.downtimeMin, 'Downtime (min)', 0, 100000);
-    if (d.error) return notice('error', d.error);
+    const d = optNumber(p.downtimeMin, { en: 'Downtime (min)', de: 'Stillstand (min)' }, 0, 100000);
+    if (d.error) return notice('error', d.error[0], d.error[1]);
+    // A corrective order (not PM) counts as a failure for MTBF and availability: its downtime is
+    // asked for (0 if the machine did not stop), never taken as 0 from an empty field.
+    const wo = (S.wos || []).find((w) => w.id === id);
+    if (wo && wo.source !== 'pm' && d.value === undefined) return notice('error', `${wo.number}: enter the downtime in minutes (0 if the machine did not stop): a corrective order counts as a failure for MTBF and availability.`, `${wo.number}: bitte den Stillstand in Minuten eintragen (0, wenn die Maschine nicht stand): ein Instandsetzungsauftrag zählt als Ausfall für MTBF und Verfügbarkeit.`, 'downtime');
     if (d.value !== undefined) out.payload.downtimeMin = d.value;
+    if (typeof p.failure === 'boolean') out.payload.failure = p.failure;
     const partsText = text(p.parts);
     if (partsText) {
       const parts = [];
       for (const item of partsText.split(/[;,]/).map((x) => x.trim()).filter(Boolean)) {
         const m = /^([A-Za-z0-9][\w.-]{0,63})\s*(?:[:x*]\s*(\S+))?$/.exec(item);
-        if (!m) return notice('error', `Parts used: write PART:QTY, e.g. SKF-6205-2RS:1 (could not read "${item.slice(0, 40)}")`);
+        if (!m) return notice('error', `Parts used: write PART:QTY, e.g. SKF-6205-2RS:1 (could not read "${item.slice(0, 40)}")`, `Verbrauchte Teile: TEIL:MENGE schreiben, z. B. SKF-6205-2RS:1 („${item.slice(0, 40)}“ ist nicht lesbar)`);
         const q = m[2] === undefined ? 1 : Number(m[2]);
-        if (!Number.isInteger(q) || q < 1 || q > 10000) return notice('error', `Parts used: the quantity of ${m[1]} must be a whole number from 1 (got "${m[2]}")`);
+        if (!Number.isInteger(q) || q < 1 || q > 10000) return notice('error', `Parts used: the quantity of ${m[1]} must be a whole number from 1 (got "${m[2]}")`, `Verbrauchte Teile: die Menge von ${m[1]} muss eine ganze Zahl ab 1 sein (nicht „${m[2]}“)`);
         parts.push({ part: m[1], qty: q });
       }
       out.payload.parts = parts;
     }
   } else if (!['start', 'hold', 'close'].includes(action)) {
-    return notice('error', `Unknown command "${String(action).slice(0, 20)}"`);
+    return notice('error', `Unknown command "${String(action).slice(0, 20)}"`, `Unbekannter Befehl „${String(action).slice(0, 20)}“`);
   }
   return [out, null, null];
 };
@@ -332,7 +351,21 @@ exports.afterWorkOrder = function () {
   // OEE state, since real time lies days behind the simulated clock rel-oee has seen.
   const ts = simTs[wo.asset];
   const by = (wo.history && wo.history.length && wo.history[wo.history.length - 1].by) || '';
-  const out = [null, null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: `${wo.number}: ${wo.status}${by ? ' (' + by + ')' : ''}`, at: new Date().toISOString() } }];
+  // the notice in both languages, the status in words (the pages show the one of their screen)
+  const STATUS = { en: { open: 'open', assigned: 'assigned', 'in-progress': 'in progress', 'on-hold': 'on hold', done: 'done, to close', closed: 'closed', cancelled: 'cancelled' }, de: { open: 'offen', assigned: 'zugewiesen', 'in-progress': 'in Arbeit', 'on-hold': 'angehalten', done: 'erledigt, abzuschließen', closed: 'abgeschlossen', cancelled: 'storniert' } };
+  const texts = {};
+  for (const l of ['en', 'de']) texts[l] = `${wo.number}: ${STATUS[l][wo.status] || wo.status}${by ? ' (' + by + ')' : ''}`;
+  const out = [null, null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: texts.en, texts, at: new Date().toISOString() } }];
+  // Taking the order (assigning it to oneself) or starting it answers its Andon call, acknowledged
+  // by that person: it stops escalating once someone works on it (a planner assigning it to
+  // someone else answers nothing). The order's calls: at its machine, naming the order or no order.
+  const taken = a === 'assign' && wo.status === 'assigned' && by && String(wo.assignee || '').toLowerCase() === by.toLowerCase();
+  if (by && (taken || (a === 'start' && wo.status === 'in-progress'))) {
+    const state = flow.get('lineState');
+    const mine = (c) => c.station === wo.asset && c.state === 'open' && (String(c.text).includes(wo.number) || !/\bWO-\d+/.test(String(c.text)));
+    const calls = state && Array.isArray(state.andon) ? state.andon.filter(mine) : [];
+    if (calls.length) out[2] = calls.map((c) => ({ action: 'ack', payload: { id: c.id, by } }));
+  }
   if (ts && a === 'start') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
   if (ts && a === 'hold') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
   if (a === 'complete') {

@@ -108,6 +108,8 @@ describe('machine health core (scalar tags)', () => {
     const vels = first.filter((x: any) => x.quantity === 'velocity').map((x: any) => x.value as number);
     assert.ok(vels.length >= 1 && r.health.isoVelocity! > 4.5, `isoVelocity ${r.health.isoVelocity}`);
     assert.strictEqual(r.health.isoVelocity, Math.round(Math.max(...vels) * 1e4) / 1e4);
+    // beside them the zone limits of the machine's class (for "zone D (from 4.5 mm/s)")
+    assert.deepStrictEqual(r.health.isoLimits, { ab: 1.4, bc: 2.8, cd: 4.5 });
     let alarmAt = -1;
     for (let i = 1; i < 30 && alarmAt < 0; i++) {
       t += S;

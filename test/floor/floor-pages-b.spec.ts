@@ -5,7 +5,7 @@
  * the simulators accelerated until the conveyor's bearing fault has opened its work order. Checked
  * in English and German at 1920x1080 and 390x844:
  * - maintenance: the KPI row of the machine with an open corrective order says so (open since, the
- *   order, counts as a failure if completed with downtime) and the panel says what a failure is; PM tasks and spare
+ *   order, counts as a failure once completed) and the panel says what a failure is; PM tasks and spare
  *   parts in the page's language; reorder points whole parts; "Your name" and "Assign to" say
  *   which name goes where; the condition order's title in the page's language;
  * - Kanban: whole units with their unit, the demand per day a rate with one decimal, the safety
@@ -99,10 +99,10 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
         await page.locator('[data-part]').first().waitFor({ timeout: 30_000 });
         const de = lang === 'de';
         const open = await text(page, `${row} [data-open-failure]`);
-        assert.match(open, de ? /^Instandsetzungsauftrag offen seit .+ · WO-\d{6} .+ · zählt als Ausfall, wenn mit Stillstand erledigt$/ : /^corrective order open since .+ · WO-\d{6} .+ · counts as a failure if completed with downtime$/, open);
+        assert.match(open, de ? /^Instandsetzungsauftrag offen seit .+ · WO-\d{6} .+ · zählt als Ausfall, sobald erledigt$/ : /^corrective order open since .+ · WO-\d{6} .+ · counts as a failure once completed$/, open);
         assert.doesNotMatch(open, de ? /Ausfall offen/ : /failure open/, 'an open order is not called a failure');
         assert.match(await text(page, `${row} [data-col="open-failures"]`), de ? /^\+ \d+ offen, noch nicht gezählt$/ : /^\+ \d+ open, not yet counted$/);
-        assert.match(await text(page, '[data-kpi-counts]'), de ? /Ausfall zählt hier, sobald sein Instandsetzungsauftrag mit Stillstand erledigt ist: eine Maschine mit offenem Instandsetzungsauftrag/ : /failure counts here once its corrective work order is completed with downtime: a machine with an open corrective order/);
+        assert.match(await text(page, '[data-kpi-counts]'), de ? /Ausfall zählt hier, sobald sein Instandsetzungsauftrag erledigt ist: eine Maschine mit offenem Instandsetzungsauftrag/ : /failure counts here once its corrective work order is completed: a machine with an open corrective order/);
         // PM tasks and spare parts in the page's language
         const pm = await page.locator('[data-table="pm"] [data-col="task"]').allTextContents();
         const parts = await page.locator('[data-table="spares"] [data-col="name"]').allTextContents();

@@ -60,9 +60,9 @@ function flow(): object[] {
     { id: 'http-res', type: 'http response', z: T, name: '', statusCode: '', headers: {}, wires: [] },
     { id: 'catch', type: 'catch', z: T, name: '', scope: ['wo', 'pm', 'sp', 'rq'], uncaught: false, wires: [['on-error']] },
     { id: 'on-error', type: 'function', z: T, name: 'error -> answer or notice', func: "if (msg.res) { msg.statusCode = 400; msg.payload = { error: msg.error.message }; return [msg, null]; } return [null, { topic: 'notice', payload: { level: 'error', text: msg.error.message }, _client: msg._client }];", outputs: 2, wires: [['http-res'], ['tpl-tech']] },
-    // The tech page's line state: the work orders every second (list), one asset in normal state.
+    // The tech page's line state: the work orders every second (list), one asset in normal state (a new reading each second).
     { id: 'tick', type: 'inject', z: T, name: '', props: [{ p: 'payload' }, { p: 'action', v: 'list', vt: 'str' }], repeat: '1', once: true, onceDelay: '1', topic: '', payload: '{"limit":100,"history":false}', payloadType: 'json', wires: [['wo']] },
-    { id: 'to-line', type: 'function', z: T, name: 'line state', func: "if (msg.res) { msg.statusCode = 200; return [null, msg]; } if (msg.action !== 'list') return null; return [{ topic: 'line', payload: { assets: [{ id: 'press-01', name: 'Press 1', health: 94, state: 'normal' }], wos: msg.payload, andon: [] } }, null];", outputs: 2, wires: [['tpl-tech'], ['http-res']] },
+    { id: 'to-line', type: 'function', z: T, name: 'line state', func: "if (msg.res) { msg.statusCode = 200; return [null, msg]; } if (msg.action !== 'list') return null; return [{ topic: 'line', payload: { assets: [{ id: 'press-01', name: 'Press 1', health: 94, state: 'normal', reading: { ts: Date.now(), health: 94, state: 'normal' } }], wos: msg.payload, andon: [] } }, null];", outputs: 2, wires: [['tpl-tech'], ['http-res']] },
     { id: 'ui-cmd', type: 'function', z: T, name: 'tech commands', func: "const p = msg.payload || {}; const out = { action: msg.action, payload: { id: p.id, by: p.by }, _client: msg._client }; if (p.assignee) out.payload.assignee = p.assignee; if (msg.action === 'complete') { if (p.repairMin !== '' && p.repairMin !== undefined) out.payload.repairMin = Number(p.repairMin); out.payload.parts = String(p.parts || '').split(/[;,]/).map((s) => s.trim()).filter(Boolean).map((s) => { const m = s.split(':'); return { part: m[0].trim(), qty: Number(m[1] || 1) }; }); } return out;", outputs: 1, wires: [['wo']] },
     { id: 'ub', type: 'ui-base', name: 'Floor', path: '/dashboard', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control', 'ui-template'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default', showReconnectNotification: false, notificationDisplayTime: 1, showDisconnectNotification: false, allowInstall: false },
     { id: 'th', type: 'ui-theme', name: 'plain', colors: { surface: '#263238', primary: '#0d74ce', bgPage: '#eceff1', groupBg: '#ffffff', groupOutline: '#cfd8dc' }, sizes: { density: 'default', pagePadding: '10px', groupGap: '10px', groupBorderRadius: '6px', widgetGap: '10px' } },
@@ -215,12 +215,14 @@ describe('work requests from the floor (real Node-RED, logins, chromium at 390 p
     const ctx = await phone();
     const page = await loggedIn(ctx, '/dashboard/tech', 'tom');
     const card = page.locator(`[data-two="${number}"]`);
-    await card.locator('[data-field="parts"]').waitFor({ timeout: 30_000 });
+    await card.locator('[data-field="downtimeMin"]').waitFor({ timeout: 30_000 });
     assert.strictEqual(await page.locator('[data-field="by"]').count(), 0, 'no typed name when logged in');
-    await waitFor('the reserved parts prefilled', async () => (await card.locator('[data-field="parts"]').inputValue()) === 'BELT-XPZ:2', 20_000);
+    await waitFor('the reserved parts prefilled: one row per part with its quantity', async () => (await card.locator('[data-part-row="BELT-XPZ"] [data-field="qty"]').inputValue().catch(() => '')) === '2', 20_000);
+    assert.strictEqual(await card.locator('[data-part-row]').count(), 1);
     await card.locator('[data-step="1"]').waitFor({ timeout: 10_000 });
     assert.match((await card.locator('[data-step="1"]').textContent()) ?? '', /Check belt tension \(required\)/);
     await card.locator('[data-field="repairMin"]').fill('25');
+    await card.locator('[data-field="downtimeMin"]').fill('0');
     await page.click(`[data-act="complete-${number}"]`);
     await waitFor('the refusal naming the step', async () => /cannot be completed: required checklist step 1\. "Check belt tension" not ticked/.test((await page.textContent('[data-notice]').catch(() => '')) ?? ''), 15_000);
     assert.strictEqual((await cmd(red, 'wo', 'get', { id })).status, 'in-progress');

@@ -73,6 +73,11 @@ describe('views: the line view model', () => {
     figs.take({ asset: 'press-1', ts: 5000, readings, health: { ...health('warning', 60, 'C'), isoVelocity: 4.71 } }, T0 + 4000);
     t = tile(T0 + 4000);
     assert.deepStrictEqual([t.isoZone, t.text.en.velocity], ['C', '4.71\u00a0mm/s']);
+    // with rel-health's isoLimits (the class's limits) the zone sentence bounds the zone
+    figs.take({ asset: 'press-1', ts: 6000, readings, health: { ...health('normal', 93, 'B'), isoVelocity: 1.53, isoLimits: { ab: 1.4, bc: 2.8, cd: 4.5 } } }, T0 + 5000);
+    t = tile(T0 + 5000);
+    assert.strictEqual(t.text.en.zone, '1.53\u00a0mm/s is in zone B (1.4 to 2.8 mm/s): fine for long-term operation');
+    assert.strictEqual(t.text.de.zone, '1,53\u00a0mm/s liegt in Zone B (1,4 bis 2,8 mm/s): für den Dauerbetrieb in Ordnung');
   });
 
   it('a rel-asset wins over a register row of the same id', () => {

@@ -177,6 +177,8 @@ export interface MachineHealth {
   isoZone?: IsoZone;
   /** The velocity RMS (mm/s) the zone was judged on: the machine's largest velocity reading. */
   isoVelocity?: number;
+  /** The zone limits (mm/s RMS at A/B, B/C, C/D) of the machine's class, beside the zone. */
+  isoLimits?: { ab: number; bc: number; cd: number };
   /** What capped health: `iso`, `limit:<channel>`, or `baseline`. */
   driver?: string;
   mode?: string;
@@ -360,7 +362,7 @@ export class MachineScorer {
     const limit = this.limitsOf(analog);
     const binKey = this.binOf();
     const bin = (st.bins[binKey] ??= { status: 'learning', frames: [], stride: 1, seen: 0, runMs: 0, model: null });
-    const base = { asset: st.asset, ts, mode: this.cfg.mode ? binKey : undefined, isoZone: iso?.zone, isoVelocity: iso ? round(iso.value, 4) : undefined };
+    const base = { asset: st.asset, ts, mode: this.cfg.mode ? binKey : undefined, isoZone: iso?.zone, isoVelocity: iso ? round(iso.value, 4) : undefined, isoLimits: iso && this.cfg.machineClass ? { ...ISO_LIMITS[this.cfg.machineClass] } : undefined };
     if (!run.running) {
       return { skipped, health: { ...base, score: null, anomaly: null, state: 'stopped', operating: 'stopped', learned: round(this.learnedFraction(bin), 3), contributors: this.contributors(bin.model, analog, null), since: st.clock.since } };
     }

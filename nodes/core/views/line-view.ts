@@ -226,6 +226,9 @@ export class LineFigures {
           // together in this frame; without a velocity reading there is no zone
           f.velocityRms = tagVelocity(payload, health);
           f.isoZone = typeof z === 'string' && f.velocityRms !== null ? z : null;
+          // the class's limits beside it (rel-health's health.isoLimits), for "zone B (1.4 to 2.8 mm/s)"
+          const lim = get(health, 'isoLimits');
+          if (isObj(lim) && [lim.ab, lim.bc, lim.cd].every((v) => typeof v === 'number' && Number.isFinite(v))) f.isoLimits = { ab: lim.ab as number, bc: lim.bc as number, cd: lim.cd as number };
         } else if (typeof z === 'string') f.isoZone = z;
         // A stopped machine has no operating vibration: no zone and no velocity until it runs again.
         if (f.state === 'stopped') {
