@@ -13,7 +13,7 @@ import { ISO_LIMITS } from '../../nodes/core/signal/iso10816';
 import { DEFAULT_MACHINE, SimMachine } from '../../nodes/core/signal/simulator';
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import {
-  localTime, rulShort, staleText,
+  localTime, rulShort, staleText, durationIn, durationRange, durationUnit,
   duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, withUnit, workOrderTitle,
   MAX_TITLE, type TitleInput, andonCallName, andonHealthText, configLanguage, escalationText, faultPhrase, lineReasonText, modeWords,
 } from '../../nodes/core/text';
@@ -147,9 +147,10 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
   });
 
   it('says the remaining life, or why there is none', () => {
-    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }), 'About 3.1\u00a0days left (36\u00a0h to 5.2\u00a0days)');
-    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }, 'de'), 'Noch etwa 3,1\u00a0Tage (36\u00a0h bis 5,2\u00a0Tage)');
-    assert.strictEqual(rulSentence({ hours: 24 * 42, low: 24 * 10, high: null }), 'About 6 weeks left (at least 10\u00a0days)');
+    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }), 'About 3.1\u00a0days left (1.5 to 5.2\u00a0days)');
+    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }, 'de'), 'Noch etwa 3,1\u00a0Tage (1,5 bis 5,2\u00a0Tage)');
+    assert.strictEqual(rulSentence({ hours: 24 * 42, low: 24 * 10, high: null }), 'About 42\u00a0days left (at least 10\u00a0days)');
+    assert.strictEqual(rulSentence({ hours: 14, low: 9.1, high: 25 }), 'About 14\u00a0h left (9.1 to 25\u00a0h)');
     assert.strictEqual(rulSentence(null, 'en', 'too little data'), 'No remaining life estimate: not enough readings yet for a forecast');
     assert.strictEqual(rulSentence(null, 'de', 'plateau'), 'Keine Restlebensdauer: der Verschleiß ist zum Stillstand gekommen');
   });
@@ -192,15 +193,37 @@ describe('text: floor screens (times, stale data, RUL on a tile, page dictionary
   });
 
   it('shows a RUL on a tile without absurd figures', () => {
-    assert.deepStrictEqual(rulShort({ hours: 0, low: 0, high: 0 }, 'en', { health: 100 }), { value: 'not enough trend yet', band: '', figure: false });
-    assert.deepStrictEqual(rulShort({ hours: 14156, low: 3968, high: 3968241 }), { value: 'more than 1,000\u00a0h', band: '', figure: true });
-    assert.deepStrictEqual(rulShort({ hours: 35.2, low: 20, high: 459 }, 'de'), { value: '35\u00a0h', band: '20\u00a0h bis etwa 3 Wochen', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 0, low: 0, high: 0 }, 'en', { health: 100 }), { value: 'estimate after more readings', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 14156, low: 3968, high: 3968241 }), { value: 'no wear trend', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 35.2, low: 20, high: 459 }, 'de'), { value: '1,5\u00a0Tage', band: '0,8 bis 19\u00a0Tage', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 14, low: 9.1, high: 25 }), { value: '14\u00a0h', band: '9.1 to 25\u00a0h', figure: true });
+    // in alarm, a forecast the trend does not bound yet (up to past 1,000 h): no figure that contradicts the alarm
+    assert.deepStrictEqual(rulShort({ hours: 336, low: 168, high: 5000 }, 'de', { health: 13, state: 'alarm' }), { value: 'Prognose nach weiteren Messungen', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 336, low: 168, high: 5000 }, 'en', { health: 80, state: 'normal' }), { value: '14\u00a0days', band: 'at least 7.0\u00a0days', figure: true });
+    assert.strictEqual(rulShort({ hours: 2000 }, 'en', { state: 'warning' }).value, 'estimate after more readings');
+    // rel-rul's open interval (high null in JSON: "not before low") beside an alarm: no figure; on a normal machine "at least"
+    assert.deepStrictEqual(rulShort({ hours: 130, low: 50, high: null }, 'en', { health: 20, state: 'alarm' }), { value: 'estimate after more readings', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 130, low: 50, high: null }, 'de', { health: 90, state: 'normal' }), { value: '5,4\u00a0Tage', band: 'mindestens 2,1\u00a0Tage', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 30 }, 'en', { state: 'alarm' }), { value: '30\u00a0h', band: '', figure: true });
     assert.strictEqual(rulShort(null, 'en', { reason: 'asset normal' }).value, 'no wear trend');
     // at the failure level on a machine in alarm: words, not "0.0 h"
     assert.deepStrictEqual(rulShort({ hours: 0.01, low: 0, high: 0.02 }, 'en', { health: 8 }), { value: 'due now', band: 'failure level reached', figure: false });
     assert.strictEqual(rulShort({ hours: 0 }, 'de', { health: 8 }).value, 'jetzt fällig');
     assert.strictEqual(rulShort(null, 'de', { reason: 'asset normal' }).value, 'kein Verschleiß\u00adtrend', 'a soft hyphen where a narrow tile may break the word');
-    assert.strictEqual(rulShort(null, 'de', { reason: 'too little data: 3 of 10 points' }).value, 'noch zu wenig Trend');
+    assert.strictEqual(rulShort(null, 'de', { reason: 'too little data: 3 of 10 points' }).value, 'Prognose nach weiteren Messungen');
+  });
+
+  it('writes a range of durations in one unit, that of the larger end', () => {
+    assert.strictEqual(durationRange(4.2 * 24, 42 * 24), '4.2 to 42\u00a0days');
+    assert.strictEqual(durationRange(4.2 * 24, 42 * 24, 'de'), '4,2 bis 42\u00a0Tage');
+    assert.strictEqual(durationRange(9.1, 25), '9.1 to 25\u00a0h');
+    assert.strictEqual(durationRange(20, 125), '0.8 to 5.2\u00a0days');
+    assert.strictEqual(durationRange(0.25, 0.75, 'de'), '15 bis 45\u00a0min');
+    assert.strictEqual(durationRange(30, 9), '9.0 to 30\u00a0h', 'the ends in order');
+    assert.strictEqual(durationRange(NaN, 3), '-');
+    assert.strictEqual(durationIn(0.1, 'min'), '6\u00a0min');
+    assert.strictEqual(durationIn(50, 'h', 'de'), '50\u00a0h');
+    assert.deepStrictEqual([0.5, 47, 48, 5000].map(durationUnit), ['min', 'h', 'd', 'd']);
   });
 
   it('the page dictionary has every key in English and in German, none empty', () => {
