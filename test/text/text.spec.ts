@@ -14,7 +14,7 @@ import { DEFAULT_MACHINE, SimMachine } from '../../nodes/core/signal/simulator';
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import {
   localTime, rulShort, staleText, durationIn, durationRange, durationUnit,
-  duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, withUnit, workOrderTitle,
+  duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, timesWords, withUnit, workOrderTitle,
   MAX_TITLE, type TitleInput, andonCallName, andonHealthText, configLanguage, escalationText, faultPhrase, lineReasonText, modeWords,
 } from '../../nodes/core/text';
 
@@ -40,6 +40,7 @@ describe('text: numbers with sensible digits', () => {
     assert.strictEqual(hz(107.36), '107\u00a0Hz');
     assert.strictEqual(hz(29.95, 'de'), '30,0\u00a0Hz');
     assert.deepStrictEqual([times(66.2), times(4.25), times(5000), times(5000, 'de')], ['66x', '4.3x', 'over 1000x', 'über 1000x']);
+    assert.deepStrictEqual([timesWords(66.2), timesWords(4.25), timesWords(4.25, 'de'), timesWords(5000), timesWords(5000, 'de')], ['66 times', '4.3 times', '4,3-fach', 'more than 1,000 times', 'über 1.000-fach']);
   });
 
   it('says durations as a person would', () => {
@@ -63,15 +64,15 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
     // the measured peak and the frequency the chart marks (expected from the bearing's geometry), both named
     assert.strictEqual(
       faultSentence(f, { channel: 'DE-accel' }),
-      'Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 108\u00a0Hz for the outer ring), stands 66x above the noise; vibration 4.49\u00a0mm/s, zone C',
+      'Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 108\u00a0Hz for the outer ring), stands 66 times above the noise; vibration 4.49\u00a0mm/s, zone C',
     );
     assert.strictEqual(
       faultSentence(f, { channel: 'DE-accel', lang: 'de' }),
-      'Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz (erwartet 108\u00a0Hz für den Außenring), steht 66x über dem Rauschen; Schwinggeschwindigkeit 4,49\u00a0mm/s, Zone C',
+      'Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz (erwartet 108\u00a0Hz für den Außenring), steht 66-fach über dem Rauschen; Schwinggeschwindigkeit 4,49\u00a0mm/s, Zone C',
     );
     // without the expected frequency in the evidence: the measured one only
-    assert.strictEqual(faultSentence({ mode: 'bearing-inner-race', evidence: 'Envelope spectrum peak at 162.3 Hz, 12x the local noise floor' }), 'Inner ring of the bearing damaged: the defect frequency 162\u00a0Hz stands 12x above the noise');
-    assert.strictEqual(faultSentence({ mode: 'imbalance', evidence: '1X at 29.9 Hz is 6.1 mm/s peak, 83 % of the velocity energy, 40x the local floor; 2X is 12 % of 1X; ISO zone D.' }), 'Rotor out of balance: the line at 29.9\u00a0Hz stands 40x above the noise');
+    assert.strictEqual(faultSentence({ mode: 'bearing-inner-race', evidence: 'Envelope spectrum peak at 162.3 Hz, 12x the local noise floor' }), 'Inner ring of the bearing damaged: the defect frequency 162\u00a0Hz stands 12 times above the noise');
+    assert.strictEqual(faultSentence({ mode: 'imbalance', evidence: '1X at 29.9 Hz is 6.1 mm/s peak, 83 % of the velocity energy, 40x the local floor; 2X is 12 % of 1X; ISO zone D.' }), 'Rotor out of balance: the line at 29.9\u00a0Hz stands 40 times above the noise');
     assert.strictEqual(faultName('bearing-cage', 'de'), 'Käfig des Lagers beschädigt');
     assert.strictEqual(faultName('looseness', 'de'), 'Mechanische Lose (Befestigung, Schrauben oder Lagersitz)');
     assert.strictEqual(faultName('something-new'), 'Finding: something-new');
@@ -172,7 +173,7 @@ describe('text: end to end on a simulated outer-race fault', () => {
     assert.ok(fig.prominence !== undefined && fig.prominence >= 4);
     const s = faultSentence(f, { channel: w.channel });
     assert.ok(fig.expectedHz !== undefined && Math.abs(fig.expectedHz - bpfo) / bpfo < 0.01, `the expected frequency ${fig.expectedHz} is BPFO ${bpfo}`);
-    assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency, measured \d+(\.\d)?\u00a0Hz \(expected \d+(\.\d)?\u00a0Hz for the outer ring\), stands (\d+(\.\d)?x|over 1000x) above the noise/);
+    assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency, measured \d+(\.\d)?\u00a0Hz \(expected \d+(\.\d)?\u00a0Hz for the outer ring\), stands (\d+(\.\d)? times|more than 1,000 times) above the noise/);
     assert.match(faultSentence(f, { channel: w.channel, lang: 'de' }), /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen \d+(,\d)?\u00a0Hz \(erwartet \d+(,\d)?\u00a0Hz für den Außenring\), steht/);
   });
 });

@@ -254,7 +254,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
 
   it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
-    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency, measured \d+\s?Hz \(expected \d+\s?Hz for the outer ring\), stands (\d+(\.\d)?x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz, gemessen \d+\s?Hz \(erwartet \d+\s?Hz für den Außenring\), steht (\d+(,\d)?x|über 1000x) über dem Rauschen/]] as const) {
+    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency, measured \d+\s?Hz \(expected \d+\s?Hz for the outer ring\), stands (\d+(\.\d)? times|more than 1,000 times) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz, gemessen \d+\s?Hz \(erwartet \d+\s?Hz für den Außenring\), steht (\d+(,\d)?-fach|über 1\.000-fach) über dem Rauschen/]] as const) {
       await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
       await page.locator('[data-pick="conveyor-1"]').click();
       const sentence = await waitFor(`the ${lang} fault sentence`, async () => {
@@ -264,7 +264,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
       assert.match(sentence, re);
       const details = page.locator('[data-fault="bearing-outer-race"] details');
       assert.strictEqual(await details.evaluate((d: any) => d.open), false, 'the detail is closed');
-      assert.match((await details.textContent()) ?? '', /bearing-outer-race.*(BPFO|Envelope)/s, 'the raw evidence is behind Details');
+      assert.match((await details.textContent()) ?? '', /(BPFO|Envelope)/, 'the raw evidence is behind Details');
     }
     await page.goto(`${red.url}/dashboard/line?lang=en`);
     const tiles = (await page.evaluate(`[...document.querySelectorAll('[data-asset]')].map((t) => ({ h: t.querySelector('.rel-health-num').textContent.trim(), rul: t.querySelector('.rel-rul').textContent.trim(), band: t.querySelector('.rel-rul + small').textContent.trim() }))`)) as { h: string; rul: string; band: string }[];

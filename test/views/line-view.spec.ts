@@ -105,8 +105,8 @@ describe('views: the line view model', () => {
     assert.strictEqual(m1.text.en.rulBand, '0.8 to 19\u00a0days');
     assert.strictEqual(m1.text.de.rulBand, '0,8 bis 19\u00a0Tage');
     assert.strictEqual(m1.text.en.fault, 'Outer ring of the bearing damaged');
-    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 107\u00a0Hz for the outer ring), stands 66x above the noise']);
-    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz \(erwartet 107\u00a0Hz für den Außenring\), steht 66x über dem Rauschen/);
+    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 107\u00a0Hz for the outer ring), stands 66 times above the noise']);
+    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz \(erwartet 107\u00a0Hz für den Außenring\), steht 66-fach über dem Rauschen/);
     assert.strictEqual(m2.state, 'normal');
     assert.strictEqual(m2.text.en.stale, '');
     assert.strictEqual(m2.text.en.rul, 'estimate after more readings');

@@ -79,6 +79,17 @@ export function times(x: number, lang: Lang = 'en'): string {
 }
 
 /**
+ * How many times above, in words for people: "66 times", "4.2 times", "more than 1,000 times" /
+ * "66-fach", "4,2-fach", "über 1.000-fach". `times()` keeps the short "66x" of the stored evidence.
+ */
+export function timesWords(x: number, lang: Lang = 'en'): string {
+  const de = lang === 'de';
+  if (x > 1000) return de ? 'über 1.000-fach' : 'more than 1,000 times';
+  const n = num(x, lang, { decimals: x >= 10 ? 0 : 1 });
+  return de ? `${n}-fach` : `${n} times`;
+}
+
+/**
  * A duration in hours as a person says it: "45 min", "5.5 h", "3 days" / "45 min", "5,5 h",
  * "3 Tage", "about 6 weeks" / "etwa 6 Wochen".
  */

@@ -5,9 +5,9 @@
  * health, rel-vibration's zone, rel-rul's rul); no Node-RED import.
  *
  *   faultSentence({ mode: 'bearing-outer-race', severity: 'alarm', evidence }, { channel: 'DE-accel' })
- *   -> "Outer ring of the drive-end bearing damaged: the defect frequency 107 Hz stands 66x above the noise"
+ *   -> "Outer ring of the drive-end bearing damaged: the defect frequency 107 Hz stands 66 times above the noise"
  */
-import { durationIn, durationRange, durationUnit, hz, num, times, withUnit, type Lang } from './format';
+import { durationIn, durationRange, durationUnit, hz, num, timesWords, withUnit, type Lang } from './format';
 
 /** Above this many hours a forecast is shown as "more than 1,000 h" (no interval). */
 export const RUL_CAP_H = 1000;
@@ -117,20 +117,20 @@ const FOR_PART: Record<Lang, Record<string, string>> = {
 
 /**
  * The evidence as a short clause: "the defect frequency, measured 107 Hz (expected 108 Hz for
- * the outer ring), stands 66x above the noise" (the measured peak and the frequency the bearing's
+ * the outer ring), stands 66 times above the noise" (the measured peak and the frequency the bearing's
  * geometry predicts, which the envelope chart marks); without the expected one "the defect
- * frequency 107 Hz stands 66x above the noise".
+ * frequency 107 Hz stands 66 times above the noise".
  */
 export function evidenceClause(mode: FaultMode | string, fig: EvidenceFigures, lang: Lang = 'en'): string {
   const bearing = mode.startsWith('bearing-');
   const parts: string[] = [];
   const forPart = bearing && fig.expectedHz !== undefined ? FOR_PART[lang][mode] : undefined;
   if (fig.hz !== undefined && fig.prominence !== undefined && forPart && fig.expectedHz !== undefined) {
-    if (lang === 'de') parts.push(`die Schadensfrequenz, gemessen ${hz(fig.hz, lang)} (erwartet ${hz(fig.expectedHz, lang)} ${forPart}), steht ${times(fig.prominence, lang)} über dem Rauschen`);
-    else parts.push(`the defect frequency, measured ${hz(fig.hz, lang)} (expected ${hz(fig.expectedHz, lang)} ${forPart}), stands ${times(fig.prominence, lang)} above the noise`);
+    if (lang === 'de') parts.push(`die Schadensfrequenz, gemessen ${hz(fig.hz, lang)} (erwartet ${hz(fig.expectedHz, lang)} ${forPart}), steht ${timesWords(fig.prominence, lang)} über dem Rauschen`);
+    else parts.push(`the defect frequency, measured ${hz(fig.hz, lang)} (expected ${hz(fig.expectedHz, lang)} ${forPart}), stands ${timesWords(fig.prominence, lang)} above the noise`);
   } else if (fig.hz !== undefined && fig.prominence !== undefined) {
-    if (lang === 'de') parts.push(`${bearing ? 'die Schadensfrequenz' : 'die Linie bei'} ${hz(fig.hz, lang)} steht ${times(fig.prominence, lang)} über dem Rauschen`);
-    else parts.push(`${bearing ? 'the defect frequency' : 'the line at'} ${hz(fig.hz, lang)} stands ${times(fig.prominence, lang)} above the noise`);
+    if (lang === 'de') parts.push(`${bearing ? 'die Schadensfrequenz' : 'die Linie bei'} ${hz(fig.hz, lang)} steht ${timesWords(fig.prominence, lang)} über dem Rauschen`);
+    else parts.push(`${bearing ? 'the defect frequency' : 'the line at'} ${hz(fig.hz, lang)} stands ${timesWords(fig.prominence, lang)} above the noise`);
   } else if (fig.hz !== undefined) parts.push(lang === 'de' ? `Linie bei ${hz(fig.hz, lang)}` : `line at ${hz(fig.hz, lang)}`);
   if (fig.velocity !== undefined && fig.zone) {
     parts.push(lang === 'de' ? `Schwinggeschwindigkeit ${withUnit(fig.velocity, 'mm/s', lang)}, Zone ${fig.zone}` : `vibration ${withUnit(fig.velocity, 'mm/s', lang)}, zone ${fig.zone}`);
