@@ -8,39 +8,10 @@
  */
 import { defineNode } from '../shared/node';
 import { resolveDbPath, pgSettings, gatedStore, closeOutbox, DEFAULT_LOCAL_FILE, type StoreConfigNode, type PgCredentials } from '../shared/store';
-import { openConnections, openStore, openPostgres, migrateCoreAsync, type Store } from '../core/store';
-import { Housekeeper } from '../core/store/housekeeper';
-import { migrateStoreConfig, storageSettings, type PlantStorage, type StorageSettings } from '../core/store/housekeeping-config';
-import path from 'path';
-import { getClock } from '../shared/clock';
-import type { NodeDef, RedApi, RedNode } from '../shared/red';
-
-/**
- * Housekeeping of a store: retention, backups and the disk warning from the node's form over
- * settings.js `reliabilityStorage` (which wins: housekeeping-config.ts, docs/deployment.md).
- * Returns the housekeeper's close.
- */
-function startHousekeeping(RED: RedApi, node: RedNode & { housekeeper?: Housekeeper }, s: StorageSettings, file: string, shared?: Store): () => Promise<void> {
-  if (!s.housekeeping) return async () => undefined;
-  const hk = new Housekeeper({
-    // The local file is opened for a pass and released after it; a PostgreSQL store is the node's own.
-    stores: () => {
-      const h = openStore(file);
-      return { stores: shared ? [shared, h.db] : [h.db], release: () => h.release() };
-    },
-    retention: s.retention,
-    dir: path.dirname(file),
-    disk: s.disk,
-    backup: s.backup && { file, dir: resolveDbPath(RED, s.backup.dir), everyHours: s.backup.everyHours, keep: s.backup.keep },
-    clock: getClock(RED),
-    report: (kind, level, text) => (level === 'error' ? node.error(`${kind}: ${text}`) : level === 'warn' ? node.warn(`${kind}: ${text}`) : node.log(`${kind}: ${text}`)),
-  });
-  node.housekeeper = hk;
-  hk.start();
-  return () => hk.close();
-}
-
-const plantStorage = (RED: RedApi) => ((RED.settings as Record<string, unknown>).reliabilityStorage ?? {}) as PlantStorage;
+import { plantStorage, startHousekeeping, storeInfo } from '../shared/store-info';
+import { openPostgres } from '../core/store';
+import { migrateStoreConfig, storageSettings, type StorageSettings } from '../core/store/housekeeping-config';
+import type { NodeDef, RedApi } from '../shared/red';
 
 interface StoreDef extends NodeDef {
   backend?: string;
@@ -119,50 +90,7 @@ export = function (RED: RedApi) {
 
   // Editor info: backend, where the data is, server version and schema versions of a deployed store.
   RED.httpAdmin.get('/rel-store/:id/info', RED.auth.needsPermission('rel-store.read'), async (req: any, res: any) => {
-    const id = String(req.params.id);
-    const cfg = RED.nodes.getNode(id) as StoreConfigNode | null;
-    // what an empty storage field of the form means on this Node-RED (settings.js, else built in)
-    let storage: unknown;
-    try {
-      const plant = plantStorage(RED);
-      const d = storageSettings({}, plant);
-      storage = { lock: plant.lock === true, housekeeping: d.housekeeping, retention: d.retention, backup: d.backup ?? null, diskWarnPercent: d.diskWarnPercent ?? null };
-    } catch (e) {
-      storage = { error: e instanceof Error ? e.message : String(e) };
-    }
-    const json = res.json.bind(res);
-    res.json = (body: Record<string, unknown>) => json({ ...body, storage });
-    const backend = cfg?.backend ?? (req.query.backend === 'postgres' ? 'postgres' : 'sqlite');
-    if (cfg && typeof cfg.file !== 'string') return res.json({ backend, file: null, deployed: true, versions: {}, error: cfg.problem ?? 'not started' });
-    if (backend === 'postgres') {
-      if (!cfg?.pg) return res.json({ backend, deployed: false, versions: {} });
-      const db = cfg.pg.db;
-      const base = { backend, location: db.location, localFile: cfg.file, deployed: true, users: cfg.users?.() ?? 0, queued: cfg.queued?.() ?? 0 };
-      try {
-        await migrateCoreAsync(db);
-        return res.json({ ...base, server: await db.serverVersion(), versions: await db.versions() });
-      } catch (e) {
-        return res.json({ ...base, versions: {}, error: e instanceof Error ? e.message : String(e) });
-      }
-    }
-    let file: string;
-    try {
-      file = cfg?.file ?? resolveDbPath(RED, typeof req.query.file === 'string' ? req.query.file : '');
-    } catch (e) {
-      return res.json({ backend, file: null, deployed: false, versions: {}, error: e instanceof Error ? e.message : String(e) });
-    }
-    if (!cfg) return res.json({ backend, file, deployed: false, versions: {} });
-    try {
-      const h = openStore(cfg.file);
-      try {
-        await migrateCoreAsync(h.db);
-        const users = openConnections().find((c) => c.file === h.db.location)?.users ?? 1;
-        res.json({ backend, file, deployed: true, server: await h.db.serverVersion(), versions: await h.db.versions(), users: users - 1 });
-      } finally {
-        h.release();
-      }
-    } catch (e) {
-      res.status(500).json({ backend, file, deployed: true, error: e instanceof Error ? e.message : String(e) });
-    }
+    const r = await storeInfo(RED, String(req.params.id), req.query ?? {});
+    res.status(r.code).json(r.body);
   });
 };

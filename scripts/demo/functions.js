@@ -76,7 +76,7 @@ exports.lineState = function () {
       const assets = S.list.map((a) => {
         const s = S.assets[a.id] || { id: a.id, name: a.name, health: null, state: 'nodata', learned: 0, isoZone: null, velocityRms: null, rul: null, rulReason: null, diagnosis: null, temp: null, current: null };
         const open = S.wos.filter((w) => w.asset === a.id && ['open', 'assigned', 'in-progress', 'on-hold'].includes(w.status));
-        return { id: a.id, name: a.name, line: a.line, health: s.health, state: tiles[a.id] ? tiles[a.id].state : s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, oee: S.oee[a.id] || null, takt: S.takt[a.id] || null, reading: s.ts ? { ts: s.ts, health: s.health, state: s.state } : null };
+        return { id: a.id, name: a.name, line: a.line, health: s.health, state: tiles[a.id] ? tiles[a.id].state : s.state, learned: s.learned, isoZone: s.isoZone, velocityRms: s.velocityRms, rulH: s.rul ? s.rul.hours : null, rulLow: s.rul ? s.rul.low : null, rulHigh: s.rul ? s.rul.high : null, rulReason: s.rulReason, primary: s.diagnosis ? s.diagnosis.primary : null, openWos: open.length, temp: s.temp, current: s.current, operating: s.operating || null, oee: S.oee[a.id] || null, takt: S.takt[a.id] || null, reading: s.ts ? { ts: s.ts, health: s.health, state: s.state } : null };
       });
       const kpi = S.list.filter((a) => S.kpi[a.id]).map((a) => Object.assign({ id: a.id, name: a.name }, S.kpi[a.id]));
       out[0] = { topic: 'line', payload: { assets, view: S.view || null, wos: S.wos, andon: S.andon, kanban: Object.values(S.kanban), pulls: S.pulls.slice(-20), spares: S.spares, pm: S.pm, kpi, buffer: Object.values(S.buffer), tz: TZ, lineNow: lineNow || null, updatedAt: new Date().toISOString() } };
@@ -90,7 +90,7 @@ exports.lineState = function () {
         const s = S.assets[id];
         const t = tiles[id];
         // the zone, the state and their sentences from one view (the tile), so a stop never shows the zone of the frame before
-        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: t ? t.state : s.state, isoZone: t ? t.isoZone : s.isoZone, velocityRms: s.velocityRms, repairing: S.wos.some((w) => w.asset === id && w.status === 'in-progress'), isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
+        detail[id] = { id: s.id, name: s.name, kind: s.kind || 'vibration', health: s.health, state: t ? t.state : s.state, operating: s.operating || null, isoZone: t ? t.isoZone : s.isoZone, velocityRms: s.velocityRms, repairing: S.wos.some((w) => w.asset === id && w.status === 'in-progress'), isoLimits: s.isoLimits, rul: s.rul, rulReason: s.rulReason, diagnosis: s.diagnosis, trend: decimate(s.trend, MAX_POINTS), spectrum: s.spectrum, envelope: s.envelope, defects: s.defects, ts: s.ts, text: t ? t.text : null, textFaults: t && t.detail ? t.detail.faults : null };
       }
       out[1] = { topic: 'detail', payload: { assets: detail, order, tz: TZ, updatedAt: new Date().toISOString() } };
       S.heavyDirty = false;
@@ -123,7 +123,7 @@ exports.lineState = function () {
       // rel-buffer advice (one item, or every item after a health or OEE event).
       for (const b of Array.isArray(p.buffer) ? p.buffer : [p.buffer]) {
         if (!b || typeof b.item !== 'string') continue;
-        S.buffer[b.item] = { item: b.item, names: demoNames(DEMO_TEXT.items, b.item), wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6) };
+        S.buffer[b.item] = { item: b.item, names: demoNames(DEMO_TEXT.items, b.item), wipDays: round(b.wipDays, 2), wipUnits: round(b.wipUnits, 1), safetyStock: round(b.safetyStock, 1), reorderPoint: round(b.reorderPoint, 1), demandPerDay: round(b.demandPerDay, 1), leadTimeDays: round(b.leadTimeDays, 3), days: b.days, deliveries: b.deliveries, reasons: (b.reasons || []).map(String).slice(0, 6), why: Array.isArray(b.why) ? b.why.slice(0, 12) : [] };
       }
       S.dirty = true;
     } else if (p.features && typeof id === 'string' && !p.kanban) {
@@ -166,12 +166,14 @@ exports.lineState = function () {
       const stopped = h.state === 'stopped';
       s.kind = 'tags';
       s.ts = p.ts;
+      // running, stopped, or starting (after a stop, before its first score): the tile says which
+      s.operating = typeof h.operating === 'string' ? h.operating : null;
       s.health = h.score === null || h.score === undefined ? null : round(h.score, 1);
       s.state = h.state;
       s.learned = round(h.learned, 2);
       // the velocity rel-health judged the zone on (health.isoVelocity)
       s.velocityRms = stopped || typeof h.isoVelocity !== 'number' ? null : round(h.isoVelocity, 2);
-      s.isoZone = s.velocityRms === null ? null : h.isoZone || null;
+      s.isoZone = s.velocityRms === null || s.operating === 'stopped' ? null : h.isoZone || null;
       // the zone limits of its class (rel-health's health.isoLimits): the velocity chart draws them
       if (h.isoLimits && typeof h.isoLimits.ab === 'number') s.isoLimits = { ab: h.isoLimits.ab, bc: h.isoLimits.bc, cd: h.isoLimits.cd };
       const temp = p.readings.find((r) => r && r.channel === 'motor-temp');
@@ -210,7 +212,7 @@ exports.lineState = function () {
       S.dirty = true;
     } else if (p.kanban && typeof p.kanban === 'object') {
       const k = p.kanban;
-      S.kanban[k.item] = { item: k.item, names: demoNames(DEMO_TEXT.items, k.item), cards: k.cards, inQueue: k.inQueue, inTransit: k.inTransit, alpha: round(k.alpha, 2), reason: k.reason ? String(k.reason) : '' };
+      S.kanban[k.item] = { item: k.item, names: demoNames(DEMO_TEXT.items, k.item), cards: k.cards, inQueue: k.inQueue, inTransit: k.inTransit, alpha: round(k.alpha, 2), reason: k.reason ? String(k.reason) : '', why: Array.isArray(k.why) ? k.why.slice(0, 12) : [], containerQty: typeof k.containerQty === 'number' ? k.containerQty : null, demandPerDay: round(k.demandPerDay, 1) };
       // Open pull signals: the item's last `inTransit` containers ordered.
       let open = typeof k.inTransit === 'number' ? k.inTransit : Infinity;
       const keep = [];

@@ -89,7 +89,7 @@ describe('the Widgets page in the page\'s language (nav.vue\'s methods in Node)'
     const row = { status: 'in-progress', priority: 2, kind: 'machine', state: 'acked', station: 'conveyor-1', assetName: 'Conveyor drive', item: 'caps-38mm', names: { en: 'Caps 38 mm', de: 'Verschlusskappen 38 mm' } };
     assert.deepStrictEqual(['status', 'priority', 'kind', 'andonState'].map((k) => de.cellText(k, (row as any)[k === 'andonState' ? 'state' : k], row)), ['In Arbeit', '2 – in dieser Schicht', 'Maschinenstörung', 'quittiert']);
     assert.deepStrictEqual(['status', 'priority', 'kind', 'andonState'].map((k) => en.cellText(k, (row as any)[k === 'andonState' ? 'state' : k], row)), ['In progress', '2 – within the shift', 'Machine fault', 'acknowledged']);
-    assert.deepStrictEqual([de.cellText('level', 0, row), de.cellText('level', 2, row), en.cellText('level', 2, row)], ['Stufe 0 (nicht eskaliert)', 'Stufe 2 (eskaliert)', 'level 2 (escalated)']);
+    assert.deepStrictEqual([de.cellText('level', 0, row), de.cellText('level', 2, row), en.cellText('level', 2, row)], ['nicht eskaliert', 'auf Stufe 2 eskaliert', 'escalated to level 2']);
     // a code the dictionary does not know shows as sent
     assert.strictEqual(de.cellText('status', 'waiting-parts', row), 'waiting-parts');
     assert.strictEqual(de.cellText('machine', 'conveyor-1', row), 'Conveyor drive');

@@ -13,8 +13,8 @@ import { ISO_LIMITS } from '../../nodes/core/signal/iso10816';
 import { DEFAULT_MACHINE, SimMachine } from '../../nodes/core/signal/simulator';
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 import {
-  localTime, rulShort, staleText,
-  duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, withUnit, workOrderTitle,
+  localTime, rulShort, staleText, durationIn, durationRange, durationUnit,
+  duration, evidenceFigures, faultName, faultSentence, healthSentence, healthState, hz, isoZoneText, langOf, locationOf, num, roundSig, rulSentence, severityText, times, timesWords, withUnit, workOrderTitle,
   MAX_TITLE, type TitleInput, andonCallName, andonHealthText, configLanguage, escalationText, faultPhrase, lineReasonText, modeWords,
 } from '../../nodes/core/text';
 
@@ -40,6 +40,7 @@ describe('text: numbers with sensible digits', () => {
     assert.strictEqual(hz(107.36), '107\u00a0Hz');
     assert.strictEqual(hz(29.95, 'de'), '30,0\u00a0Hz');
     assert.deepStrictEqual([times(66.2), times(4.25), times(5000), times(5000, 'de')], ['66x', '4.3x', 'over 1000x', 'über 1000x']);
+    assert.deepStrictEqual([timesWords(66.2), timesWords(4.25), timesWords(4.25, 'de'), timesWords(5000), timesWords(5000, 'de')], ['66 times', '4.3 times', '4,3-fach', 'more than 1,000 times', 'über 1.000-fach']);
   });
 
   it('says durations as a person would', () => {
@@ -63,15 +64,15 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
     // the measured peak and the frequency the chart marks (expected from the bearing's geometry), both named
     assert.strictEqual(
       faultSentence(f, { channel: 'DE-accel' }),
-      'Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 108\u00a0Hz for the outer ring), stands 66x above the noise; vibration 4.49\u00a0mm/s, zone C',
+      'Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 108\u00a0Hz for the outer ring), stands 66 times above the noise; vibration 4.49\u00a0mm/s, zone C',
     );
     assert.strictEqual(
       faultSentence(f, { channel: 'DE-accel', lang: 'de' }),
-      'Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz (erwartet 108\u00a0Hz für den Außenring), steht 66x über dem Rauschen; Schwinggeschwindigkeit 4,49\u00a0mm/s, Zone C',
+      'Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz (erwartet 108\u00a0Hz für den Außenring), steht 66-fach über dem Rauschen; Schwinggeschwindigkeit 4,49\u00a0mm/s, Zone C',
     );
     // without the expected frequency in the evidence: the measured one only
-    assert.strictEqual(faultSentence({ mode: 'bearing-inner-race', evidence: 'Envelope spectrum peak at 162.3 Hz, 12x the local noise floor' }), 'Inner ring of the bearing damaged: the defect frequency 162\u00a0Hz stands 12x above the noise');
-    assert.strictEqual(faultSentence({ mode: 'imbalance', evidence: '1X at 29.9 Hz is 6.1 mm/s peak, 83 % of the velocity energy, 40x the local floor; 2X is 12 % of 1X; ISO zone D.' }), 'Rotor out of balance: the line at 29.9\u00a0Hz stands 40x above the noise');
+    assert.strictEqual(faultSentence({ mode: 'bearing-inner-race', evidence: 'Envelope spectrum peak at 162.3 Hz, 12x the local noise floor' }), 'Inner ring of the bearing damaged: the defect frequency 162\u00a0Hz stands 12 times above the noise');
+    assert.strictEqual(faultSentence({ mode: 'imbalance', evidence: '1X at 29.9 Hz is 6.1 mm/s peak, 83 % of the velocity energy, 40x the local floor; 2X is 12 % of 1X; ISO zone D.' }), 'Rotor out of balance: the line at 29.9\u00a0Hz stands 40 times above the noise');
     assert.strictEqual(faultName('bearing-cage', 'de'), 'Käfig des Lagers beschädigt');
     assert.strictEqual(faultName('looseness', 'de'), 'Mechanische Lose (Befestigung, Schrauben oder Lagersitz)');
     assert.strictEqual(faultName('something-new'), 'Finding: something-new');
@@ -147,9 +148,10 @@ describe('text: fault modes, severities, health, ISO zones, RUL', () => {
   });
 
   it('says the remaining life, or why there is none', () => {
-    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }), 'About 3.1\u00a0days left (36\u00a0h to 5.2\u00a0days)');
-    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }, 'de'), 'Noch etwa 3,1\u00a0Tage (36\u00a0h bis 5,2\u00a0Tage)');
-    assert.strictEqual(rulSentence({ hours: 24 * 42, low: 24 * 10, high: null }), 'About 6 weeks left (at least 10\u00a0days)');
+    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }), 'About 3.1\u00a0days left (1.5 to 5.2\u00a0days)');
+    assert.strictEqual(rulSentence({ hours: 74.4, low: 36, high: 125 }, 'de'), 'Noch etwa 3,1\u00a0Tage (1,5 bis 5,2\u00a0Tage)');
+    assert.strictEqual(rulSentence({ hours: 24 * 42, low: 24 * 10, high: null }), 'About 42\u00a0days left (at least 10\u00a0days)');
+    assert.strictEqual(rulSentence({ hours: 14, low: 9.1, high: 25 }), 'About 14\u00a0h left (9.1 to 25\u00a0h)');
     assert.strictEqual(rulSentence(null, 'en', 'too little data'), 'No remaining life estimate: not enough readings yet for a forecast');
     assert.strictEqual(rulSentence(null, 'de', 'plateau'), 'Keine Restlebensdauer: der Verschleiß ist zum Stillstand gekommen');
   });
@@ -171,7 +173,7 @@ describe('text: end to end on a simulated outer-race fault', () => {
     assert.ok(fig.prominence !== undefined && fig.prominence >= 4);
     const s = faultSentence(f, { channel: w.channel });
     assert.ok(fig.expectedHz !== undefined && Math.abs(fig.expectedHz - bpfo) / bpfo < 0.01, `the expected frequency ${fig.expectedHz} is BPFO ${bpfo}`);
-    assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency, measured \d+(\.\d)?\u00a0Hz \(expected \d+(\.\d)?\u00a0Hz for the outer ring\), stands (\d+(\.\d)?x|over 1000x) above the noise/);
+    assert.match(s, /^Outer ring of the drive-end bearing damaged: the defect frequency, measured \d+(\.\d)?\u00a0Hz \(expected \d+(\.\d)?\u00a0Hz for the outer ring\), stands (\d+(\.\d)? times|more than 1,000 times) above the noise/);
     assert.match(faultSentence(f, { channel: w.channel, lang: 'de' }), /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen \d+(,\d)?\u00a0Hz \(erwartet \d+(,\d)?\u00a0Hz für den Außenring\), steht/);
   });
 });
@@ -192,15 +194,37 @@ describe('text: floor screens (times, stale data, RUL on a tile, page dictionary
   });
 
   it('shows a RUL on a tile without absurd figures', () => {
-    assert.deepStrictEqual(rulShort({ hours: 0, low: 0, high: 0 }, 'en', { health: 100 }), { value: 'not enough trend yet', band: '', figure: false });
-    assert.deepStrictEqual(rulShort({ hours: 14156, low: 3968, high: 3968241 }), { value: 'more than 1,000\u00a0h', band: '', figure: true });
-    assert.deepStrictEqual(rulShort({ hours: 35.2, low: 20, high: 459 }, 'de'), { value: '35\u00a0h', band: '20\u00a0h bis etwa 3 Wochen', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 0, low: 0, high: 0 }, 'en', { health: 100 }), { value: 'estimate after more readings', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 14156, low: 3968, high: 3968241 }), { value: 'no wear trend', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 35.2, low: 20, high: 459 }, 'de'), { value: '1,5\u00a0Tage', band: '0,8 bis 19\u00a0Tage', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 14, low: 9.1, high: 25 }), { value: '14\u00a0h', band: '9.1 to 25\u00a0h', figure: true });
+    // in alarm, a forecast the trend does not bound yet (up to past 1,000 h): no figure that contradicts the alarm
+    assert.deepStrictEqual(rulShort({ hours: 336, low: 168, high: 5000 }, 'de', { health: 13, state: 'alarm' }), { value: 'Prognose nach weiteren Messungen', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 336, low: 168, high: 5000 }, 'en', { health: 80, state: 'normal' }), { value: '14\u00a0days', band: 'at least 7.0\u00a0days', figure: true });
+    assert.strictEqual(rulShort({ hours: 2000 }, 'en', { state: 'warning' }).value, 'estimate after more readings');
+    // rel-rul's open interval (high null in JSON: "not before low") beside an alarm: no figure; on a normal machine "at least"
+    assert.deepStrictEqual(rulShort({ hours: 130, low: 50, high: null }, 'en', { health: 20, state: 'alarm' }), { value: 'estimate after more readings', band: '', figure: false });
+    assert.deepStrictEqual(rulShort({ hours: 130, low: 50, high: null }, 'de', { health: 90, state: 'normal' }), { value: '5,4\u00a0Tage', band: 'mindestens 2,1\u00a0Tage', figure: true });
+    assert.deepStrictEqual(rulShort({ hours: 30 }, 'en', { state: 'alarm' }), { value: '30\u00a0h', band: '', figure: true });
     assert.strictEqual(rulShort(null, 'en', { reason: 'asset normal' }).value, 'no wear trend');
     // at the failure level on a machine in alarm: words, not "0.0 h"
     assert.deepStrictEqual(rulShort({ hours: 0.01, low: 0, high: 0.02 }, 'en', { health: 8 }), { value: 'due now', band: 'failure level reached', figure: false });
     assert.strictEqual(rulShort({ hours: 0 }, 'de', { health: 8 }).value, 'jetzt fällig');
     assert.strictEqual(rulShort(null, 'de', { reason: 'asset normal' }).value, 'kein Verschleiß\u00adtrend', 'a soft hyphen where a narrow tile may break the word');
-    assert.strictEqual(rulShort(null, 'de', { reason: 'too little data: 3 of 10 points' }).value, 'noch zu wenig Trend');
+    assert.strictEqual(rulShort(null, 'de', { reason: 'too little data: 3 of 10 points' }).value, 'Prognose nach weiteren Messungen');
+  });
+
+  it('writes a range of durations in one unit, that of the larger end', () => {
+    assert.strictEqual(durationRange(4.2 * 24, 42 * 24), '4.2 to 42\u00a0days');
+    assert.strictEqual(durationRange(4.2 * 24, 42 * 24, 'de'), '4,2 bis 42\u00a0Tage');
+    assert.strictEqual(durationRange(9.1, 25), '9.1 to 25\u00a0h');
+    assert.strictEqual(durationRange(20, 125), '0.8 to 5.2\u00a0days');
+    assert.strictEqual(durationRange(0.25, 0.75, 'de'), '15 bis 45\u00a0min');
+    assert.strictEqual(durationRange(30, 9), '9.0 to 30\u00a0h', 'the ends in order');
+    assert.strictEqual(durationRange(NaN, 3), '-');
+    assert.strictEqual(durationIn(0.1, 'min'), '6\u00a0min');
+    assert.strictEqual(durationIn(50, 'h', 'de'), '50\u00a0h');
+    assert.deepStrictEqual([0.5, 47, 48, 5000].map(durationUnit), ['min', 'h', 'd', 'd']);
   });
 
   it('the page dictionary has every key in English and in German, none empty', () => {

@@ -385,7 +385,8 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     const complete = state.days.slice(0, -1).map((d) => d[1]);
     assert.ok(complete.length >= 2, `${complete.length} completed days in the store`);
     const perDay = units / wipDays;
-    assert.ok(perDay >= Math.min(...complete) * 0.5 && perDay <= Math.max(...complete) * 1.01, `demand ${perDay}/day within the stored daily totals ${complete}`);
+    // (the days shown with one decimal: up to 0.05 of at least 3 days off, under 2 %)
+    assert.ok(perDay >= Math.min(...complete) * 0.5 && perDay <= Math.max(...complete) * 1.03, `demand ${perDay}/day within the stored daily totals ${complete}`);
     assert.match((await page.locator(`${b} .rel-buf-reasons`).textContent()) ?? '', /WIP|floor|Rule of 85|days/i);
     await shot(page, 'kanban-1920-buffer');
     await page.close();
@@ -573,7 +574,7 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
         assert.strictEqual(same.length, 1, `call ${r.station} ${r.kind} raised ${r.raisedAt}: ${same.length} open in the store (${JSON.stringify(open)})`);
         const c = same[0];
         assert.deepStrictEqual([r.station, r.kind, r.state], [machine.get(c.station) ?? c.station, KIND[c.kind], ANDON_STATE[c.state]], `call ${c.id}`);
-        const level = Number((/^level (\d+) \((not )?escalated\)$/.exec(r.level) ?? [])[1]);
+        const level = r.level === 'not escalated' ? 0 : Number((/^escalated to level (\d+)$/.exec(r.level) ?? [])[1]);
         assert.ok(level <= c.level + 1 && level >= c.level - 1, `call ${c.id} level "${r.level}" vs ${c.level}`);
       }
     } finally {
@@ -601,7 +602,8 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     await waitFor('the same WIP days in the stock table and on the Kanban page', async () => {
       const r = (await tableRows(page, 'w-buffer-table')).find((x) => x.item === 'Caps 38 mm');
       const main = Number(await textOf(kb, '[data-buffer="caps-38mm"] .rel-buf-wip'));
-      return r && Number(r.wipDays) >= 3 && Number(r.wipDays) === main;
+      // the page shows the days with one decimal
+      return r && Number(r.wipDays) >= 3 && Math.round(Number(r.wipDays) * 10) / 10 === main;
     }, 30_000);
     await kb.close();
     await line.close();

@@ -254,7 +254,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
 
   it('the conveyor\'s fault reads as a sentence in both languages, the technical detail behind Details; no absurd RUL on a tile', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
-    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency, measured \d+\s?Hz \(expected \d+\s?Hz for the outer ring\), stands (\d+(\.\d)?x|over 1000x) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz, gemessen \d+\s?Hz \(erwartet \d+\s?Hz für den Außenring\), steht (\d+(,\d)?x|über 1000x) über dem Rauschen/]] as const) {
+    for (const [lang, re] of [['en', /^Outer ring of the (drive-end )?bearing damaged: the defect frequency, measured \d+\s?Hz \(expected \d+\s?Hz for the outer ring\), stands (\d+(\.\d)? times|more than 1,000 times) above the noise/], ['de', /^Außenring des (antriebsseitigen )?Lagers beschädigt: die Schadensfrequenz, gemessen \d+\s?Hz \(erwartet \d+\s?Hz für den Außenring\), steht (\d+(,\d)?-fach|über 1\.000-fach) über dem Rauschen/]] as const) {
       await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
       await page.locator('[data-pick="conveyor-1"]').click();
       const sentence = await waitFor(`the ${lang} fault sentence`, async () => {
@@ -264,7 +264,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
       assert.match(sentence, re);
       const details = page.locator('[data-fault="bearing-outer-race"] details');
       assert.strictEqual(await details.evaluate((d: any) => d.open), false, 'the detail is closed');
-      assert.match((await details.textContent()) ?? '', /bearing-outer-race.*(BPFO|Envelope)/s, 'the raw evidence is behind Details');
+      assert.match((await details.textContent()) ?? '', /(BPFO|Envelope)/, 'the raw evidence is behind Details');
     }
     await page.goto(`${red.url}/dashboard/line?lang=en`);
     const tiles = (await page.evaluate(`[...document.querySelectorAll('[data-asset]')].map((t) => ({ h: t.querySelector('.rel-health-num').textContent.trim(), rul: t.querySelector('.rel-rul').textContent.trim(), band: t.querySelector('.rel-rul + small').textContent.trim() }))`)) as { h: string; rul: string; band: string }[];
@@ -315,7 +315,7 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     for (const sel of ['.rel-small', '.rel-lang', '.rel-group-head', '.rel-demo-clock']) assert.ok((await px(sel)) >= 16, `${sel} ${await px(sel)} px`);
     // the Andon call's level in words, in both languages
     await page.locator('[data-call] .rel-call-level').first().waitFor({ timeout: 120_000 });
-    assert.match((await page.locator('[data-call] .rel-call-level').first().innerText()).trim(), /^level \d \((not )?escalated\)$/);
+    assert.match((await page.locator('[data-call] .rel-call-level').first().innerText()).trim(), /^(not escalated|escalated to level \d)$/);
     assert.ok((await px('.rel-call-meta')) >= 18);
     // one basis for the OEE title: the same over 8 s, and one colour per shown figure
     const oeeTitle = async () => (await page.locator('.rel-gauges').locator('xpath=..').locator('.rel-panel-title').innerText()).trim();
@@ -323,18 +323,18 @@ describe('ui: the floor pages in English and German, on a TV and a phone', funct
     const titles = new Set<string>();
     const colours = new Map<string, Set<string>>();
     for (let i = 0; i < 8; i++) {
-      titles.add((await oeeTitle()).replace(/\s+/g, ' ').replace(/\(lowest machine: [^,]+, /, '('));
+      titles.add((await oeeTitle()).replace(/\s+/g, ' ').replace(/: [^(]+\(/, ' ('));
       for (const g of (await page.evaluate(`[...document.querySelectorAll('[data-gauge]')].map((g) => [g.querySelector('text').textContent.trim(), (g.querySelectorAll('path')[1] || { getAttribute: () => '' }).getAttribute('stroke')])`)) as [string, string][]) {
         if (!colours.has(g[0])) colours.set(g[0], new Set());
         colours.get(g[0])!.add(g[1]);
       }
       await page.waitForTimeout(1000);
     }
-    assert.deepStrictEqual([...titles], ['Line OEE (last 24 h)'], `OEE basis: ${[...titles].join(' | ')}`);
+    assert.deepStrictEqual([...titles], ['OEE of the lowest machine (last 24 h)'], `OEE basis: ${[...titles].join(' | ')}`);
     for (const [fig, c] of colours) assert.strictEqual(c.size, 1, `${fig} drawn in ${[...c].join(', ')}`);
     await page.goto(`${red.url}/dashboard/line?lang=de`);
     await page.locator('[data-call] .rel-call-level').first().waitFor({ timeout: 60_000 });
-    await waitFor('the German Andon level', async () => /^Stufe \d \((nicht )?eskaliert\)$/.test((await page.locator('[data-call] .rel-call-level').first().innerText()).trim()), 20_000);
+    await waitFor('the German Andon level', async () => /^(nicht eskaliert|auf Stufe \d eskaliert)$/.test((await page.locator('[data-call] .rel-call-level').first().innerText()).trim()), 20_000);
     // the menu: legible too
     await page.locator('.v-app-bar-nav-icon').click();
     await page.locator('[data-el="nav-drawer"] .v-list-item-title').first().waitFor({ timeout: 10_000 });

@@ -100,16 +100,17 @@ describe('views: the line view model', () => {
     assert.strictEqual(m1.health, 62);
     assert.strictEqual(m1.text.en.velocity, '4.49\u00a0mm/s');
     assert.strictEqual(m1.text.de.velocity, '4,49\u00a0mm/s');
-    assert.strictEqual(m1.text.en.rul, '35\u00a0h');
-    assert.strictEqual(m1.text.en.rulBand, '20\u00a0h to about 3 weeks');
-    assert.strictEqual(m1.text.de.rulBand, '20\u00a0h bis etwa 3 Wochen');
+    // the value and its interval in one unit, that of the larger end
+    assert.strictEqual(m1.text.en.rul, '1.5\u00a0days');
+    assert.strictEqual(m1.text.en.rulBand, '0.8 to 19\u00a0days');
+    assert.strictEqual(m1.text.de.rulBand, '0,8 bis 19\u00a0Tage');
     assert.strictEqual(m1.text.en.fault, 'Outer ring of the bearing damaged');
-    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 107\u00a0Hz for the outer ring), stands 66x above the noise']);
-    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz \(erwartet 107\u00a0Hz für den Außenring\), steht 66x über dem Rauschen/);
+    assert.deepStrictEqual(m1.text.en.faults, ['Outer ring of the drive-end bearing damaged: the defect frequency, measured 107\u00a0Hz (expected 107\u00a0Hz for the outer ring), stands 66 times above the noise']);
+    assert.match(m1.text.de.faults[0], /^Außenring des antriebsseitigen Lagers beschädigt: die Schadensfrequenz, gemessen 107\u00a0Hz \(erwartet 107\u00a0Hz für den Außenring\), steht 66-fach über dem Rauschen/);
     assert.strictEqual(m2.state, 'normal');
     assert.strictEqual(m2.text.en.stale, '');
-    assert.strictEqual(m2.text.en.rul, 'not enough trend yet');
-    assert.strictEqual(m2.text.de.rul, 'noch zu wenig Trend');
+    assert.strictEqual(m2.text.en.rul, 'estimate after more readings');
+    assert.strictEqual(m2.text.de.rul, 'Prognose nach weiteren Messungen');
     assert.match(m2.text.en.zone, /^4\.49\u00a0mm\/s is in zone C \(2\.8 to 4\.5 mm\/s\)/);
     // a configurable limit
     assert.strictEqual(buildLineView(register(2, 1), figs, T0 + 69_000, { staleMs: 10_000 }).groups[0].tiles[1].state, 'normal');
@@ -123,13 +124,33 @@ describe('views: the line view model', () => {
     figs.take(frame('C', 40, 'alarm', { rul: { hours: 0, low: 0, high: 0 } }), T0);
     figs.take(frame('D', 80, 'normal', { rul: { hours: 200, low: 50, high: 3_968_241 } }), T0);
     const t = buildLineView(['A', 'B', 'C', 'D'].map((id) => ({ id, name: id, line: 'L' })), figs, T0).groups[0].tiles;
-    assert.deepStrictEqual([t[0].text.en.rul, t[0].text.en.rulBand], ['not enough trend yet', '']);
-    assert.deepStrictEqual([t[1].text.en.rul, t[1].text.en.rulBand], ['more than 1,000\u00a0h', '']);
-    assert.deepStrictEqual([t[1].text.de.rul, t[1].text.de.rulBand], ['mehr als 1.000\u00a0h', '']);
+    assert.deepStrictEqual([t[0].text.en.rul, t[0].text.en.rulBand], ['estimate after more readings', '']);
+    // one wording for a healthy machine without a wear trend, whether rel-rul fits none or one past 1,000 h
+    assert.deepStrictEqual([t[1].text.en.rul, t[1].text.en.rulBand], ['no wear trend', '']);
+    assert.deepStrictEqual([t[1].text.de.rul, t[1].text.de.rulBand], ['kein Verschleiß\u00adtrend', '']);
     // a machine in alarm at the failure level: words, not "0.0 h"
     assert.deepStrictEqual([t[2].text.en.rul, t[2].text.en.rulBand], ['due now', 'failure level reached']);
     assert.deepStrictEqual([t[2].text.de.rul, t[2].text.de.rulBand], ['jetzt fällig', 'Ausfallgrenze erreicht']);
-    assert.deepStrictEqual([t[3].text.en.rul, t[3].text.en.rulBand], ['8.3\u00a0days', '2.1\u00a0days to more than 1,000\u00a0h']);
+    assert.deepStrictEqual([t[3].text.en.rul, t[3].text.en.rulBand], ['8.3\u00a0days', 'at least 2.1\u00a0days']);
+  });
+
+  it('RUL: a machine in alarm with a forecast open past 1,000 h says it waits for readings, never "about 2 weeks"', () => {
+    const figs = new LineFigures();
+    figs.take(frame('A', 13, 'alarm', { rul: { hours: 336, low: 168, high: 5000 } }), T0);
+    figs.take(frame('B', 10, 'alarm', { rul: { hours: 240, low: 101, high: 1010 } }), T0);
+    figs.take(frame('C', 30, 'warning', { rul: { hours: 240, low: 101, high: 1000 } }), T0);
+    figs.take(frame('D', 20, 'alarm', { rul: { hours: 40, low: 9.1, high: 99 } }), T0);
+    figs.take(frame('E', 20, 'alarm', { rul: null, reason: 'no significant trend' }), T0);
+    const t = buildLineView(['A', 'B', 'C', 'D', 'E'].map((id) => ({ id, name: id, line: 'L' })), figs, T0).groups[0].tiles;
+    for (const x of t.slice(0, 3)) {
+      assert.deepStrictEqual([x.text.en.rul, x.text.en.rulBand], ['estimate after more readings', ''], x.id);
+      assert.deepStrictEqual([x.text.de.rul, x.text.de.rulBand], ['Prognose nach weiteren Messungen', ''], x.id);
+    }
+    // a bounded forecast stays, every figure in one unit
+    assert.deepStrictEqual([t[3].text.en.rul, t[3].text.en.rulBand], ['1.7\u00a0days', '0.4 to 4.1\u00a0days']);
+    assert.deepStrictEqual([t[3].text.de.rul, t[3].text.de.rulBand], ['1,7\u00a0Tage', '0,4 bis 4,1\u00a0Tage']);
+    // no "no wear trend" beside an alarm
+    assert.strictEqual(t[4].text.en.rul, 'estimate after more readings');
   });
 
   it('counts open work orders from lists and transitions, and words their findings', () => {

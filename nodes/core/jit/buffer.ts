@@ -59,14 +59,48 @@ export interface WipInput {
   healthDaysMax: number;
 }
 
-export function wipAdvice(i: WipInput): { wipDays: number; reasons: string[]; parts: { baseDays: number; supplierDays: number; healthDays: number } } {
+/**
+ * The reasons of a buffer advice as fields a page words in its own language, with raw figures
+ * (a page rounds them as it shows the advice and names the assets); the English `reasons` stay
+ * beside them. `held.short`: the critical assets still short of the Rule of 85 streak.
+ */
+export type BufferWhy =
+  | { code: 'stock'; safetyStock: number; reorderPoint: number; z: number; demandPerDay: number; leadTimeDays: number; sdDemand: number; sdLeadTime: number }
+  | { code: 'demandLearning'; days: number; needed: number }
+  | { code: 'leadLearning'; deliveries: number; needed: number }
+  | { code: 'ruleMet'; targetDays: number }
+  | { code: 'held'; floorDays: number; noReport: boolean; short: { asset: string; days: number; requiredDays: number; oeePct: number }[] }
+  | { code: 'target'; targetDays: number }
+  | { code: 'supplierVaries'; variationPct: number; sdDays: number; thresholdPct: number; addDays: number }
+  | { code: 'supplierStable'; variationPct: number }
+  | { code: 'supplierUnknown'; deliveries: number; needed: number }
+  | { code: 'assetLow'; asset: string; score: number; threshold: number; addDays: number }
+  | { code: 'assetsHealthy' };
+
+/** The assets a Rule of 85 reason (rel-oee's rule85) names as short of their streak: "conveyor-1 1/30 days at OEE >= 85%". */
+export function gateShort(reason: string): { asset: string; days: number; requiredDays: number; oeePct: number }[] {
+  const out: { asset: string; days: number; requiredDays: number; oeePct: number }[] = [];
+  const re = /([^\s,:][^\s,]*) (\d+)\/(\d+) days at OEE >= (\d+(?:\.\d+)?)%/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(reason.slice(0, 2000))) !== null && out.length < 100) out.push({ asset: m[1]!, days: Number(m[2]), requiredDays: Number(m[3]), oeePct: Number(m[4]) });
+  return out;
+}
+
+export function wipAdvice(i: WipInput): { wipDays: number; reasons: string[]; why: BufferWhy[]; parts: { baseDays: number; supplierDays: number; healthDays: number } } {
   const reasons: string[] = [];
+  const why: BufferWhy[] = [];
   let base = i.targetDays;
-  if (i.gate?.mayCutWip) reasons.push(`Rule of 85 met: ${i.gate.reason}; lean target ${i.targetDays} days`);
-  else if (base < i.floorDays) {
+  if (i.gate?.mayCutWip) {
+    reasons.push(`Rule of 85 met: ${i.gate.reason}; lean target ${i.targetDays} days`);
+    why.push({ code: 'ruleMet', targetDays: i.targetDays });
+  } else if (base < i.floorDays) {
     base = i.floorDays;
     reasons.push(`held at ${i.floorDays} days (Rule of 85): ${i.gate ? i.gate.reason : 'no OEE report from rel-oee yet'}`);
-  } else reasons.push(`target ${i.targetDays} days`);
+    why.push({ code: 'held', floorDays: i.floorDays, noReport: !i.gate, short: i.gate ? gateShort(i.gate.reason) : [] });
+  } else {
+    reasons.push(`target ${i.targetDays} days`);
+    why.push({ code: 'target', targetDays: i.targetDays });
+  }
   let supplierDays = 0;
   if (i.leadTimes.length >= 3) {
     const m = mean(i.leadTimes);
@@ -75,18 +109,29 @@ export function wipAdvice(i: WipInput): { wipDays: number; reasons: string[]; pa
     if (cv > i.cvThreshold) {
       supplierDays = i.z * sd;
       reasons.push(`supplier lead time varies ${round(cv * 100, 0)}% (sd ${round(sd, 2)} days, above ${round(i.cvThreshold * 100, 0)}%): +${round(supplierDays, 2)} days`);
-    } else reasons.push(`supplier lead time stable (variation ${round(cv * 100, 0)}%)`);
-  } else reasons.push(`supplier lead-time variation not known yet (${i.leadTimes.length} of 3 deliveries)`);
+      why.push({ code: 'supplierVaries', variationPct: round(cv * 100, 1), sdDays: round(sd, 3), thresholdPct: round(i.cvThreshold * 100, 1), addDays: round(supplierDays, 3) });
+    } else {
+      reasons.push(`supplier lead time stable (variation ${round(cv * 100, 0)}%)`);
+      why.push({ code: 'supplierStable', variationPct: round(cv * 100, 1) });
+    }
+  } else {
+    reasons.push(`supplier lead-time variation not known yet (${i.leadTimes.length} of 3 deliveries)`);
+    why.push({ code: 'supplierUnknown', deliveries: i.leadTimes.length, needed: 3 });
+  }
   let healthDays = 0;
   const low = Object.keys(i.unhealthy).sort();
   for (const a of low) {
     const score = i.unhealthy[a]!;
     const add = (i.healthDaysMax * Math.max(0, i.healthThreshold - score)) / i.healthThreshold;
     reasons.push(`${a} health ${round(score, 0)} below ${i.healthThreshold}: +${round(add, 2)} days`);
+    why.push({ code: 'assetLow', asset: a, score, threshold: i.healthThreshold, addDays: round(add, 3) });
     healthDays = Math.max(healthDays, add);
   }
-  if (!low.length) reasons.push('critical-path assets healthy');
-  return { wipDays: round(base + supplierDays + healthDays, 2), reasons, parts: { baseDays: base, supplierDays: round(supplierDays, 3), healthDays: round(healthDays, 3) } };
+  if (!low.length) {
+    reasons.push('critical-path assets healthy');
+    why.push({ code: 'assetsHealthy' });
+  }
+  return { wipDays: round(base + supplierDays + healthDays, 2), reasons, why, parts: { baseDays: base, supplierDays: round(supplierDays, 3), healthDays: round(healthDays, 3) } };
 }
 
 /** What rel-buffer keeps per item: demand per local day and observed lead times. */
@@ -180,23 +225,31 @@ export function adviseBuffer(s: BufferItem, shared: BufferShared, p: BufferParam
   const { z } = p;
   const daily = dailyDemand(s.days, p.cal, asOf, p.windowDays);
   const reasons: string[] = [];
+  const why: BufferWhy[] = [];
   let D: number | null = null;
   let sdD: number | null = null;
   if (daily.length >= 2) {
     D = mean(daily);
     sdD = sampleSd(daily);
-  } else reasons.push(`demand: ${daily.length} of 2 completed days observed`);
+  } else {
+    reasons.push(`demand: ${daily.length} of 2 completed days observed`);
+    why.push({ code: 'demandLearning', days: daily.length, needed: 2 });
+  }
   let L: number | null = null;
   let sdL: number | null = null;
   if (s.leadTimes.length >= 2) {
     L = mean(s.leadTimes);
     sdL = sampleSd(s.leadTimes);
-  } else reasons.push(`lead time: ${s.leadTimes.length} of 2 deliveries observed`);
+  } else {
+    reasons.push(`lead time: ${s.leadTimes.length} of 2 deliveries observed`);
+    why.push({ code: 'leadLearning', deliveries: s.leadTimes.length, needed: 2 });
+  }
   let ss: number | null = null;
   let rop: number | null = null;
   if (D !== null && L !== null) {
     ss = safetyStock(z, D, sdD!, L, sdL!);
     rop = reorderPoint(D, L, ss);
+    why.unshift({ code: 'stock', safetyStock: round(ss, 3), reorderPoint: round(rop, 3), z, demandPerDay: round(D, 4), leadTimeDays: round(L, 4), sdDemand: round(sdD!, 4), sdLeadTime: round(sdL!, 4) });
     reasons.unshift(`safety stock ${round(ss, 1)} = ${z} x sqrt(${round(L, 2)} d x ${round(sdD!, 2)}² + ${round(D, 2)}² x ${round(sdL!, 2)}² d²); reorder at ${round(rop, 1)} = ${round(D, 2)}/day x ${round(L, 2)} d + safety stock`);
   }
   const w = wipAdvice({ targetDays: p.targetDays, floorDays: p.floorDays, gate: shared.gate, leadTimes: s.leadTimes, cvThreshold: p.cvThreshold, z, unhealthy: shared.unhealthy, healthThreshold: p.healthThreshold, healthDaysMax: p.healthDaysMax });
@@ -207,6 +260,8 @@ export function adviseBuffer(s: BufferItem, shared: BufferShared, p: BufferParam
     wipDays: w.wipDays,
     wipUnits: D === null ? null : round(w.wipDays * D, 1),
     reasons: [...reasons, ...w.reasons],
+    /** The reasons as fields (BufferWhy), in the order of `reasons`, for a page to word in its language. */
+    why: [...why, ...w.why],
     demandPerDay: D === null ? null : round(D, 4),
     sdDemand: sdD === null ? null : round(sdD, 4),
     leadTimeDays: L === null ? null : round(L, 4),

@@ -375,6 +375,31 @@ export function reconfigure(prev: KanbanState, p: KanbanParams, ts: number): Kan
   return { state: s, pulls: firePulls(s, p, Math.max(ts, s.lastTs)), alphaChange };
 }
 
+/**
+ * Why the loop has its safety factor, as fields a page words in its own language (the English
+ * `reason` stays beside it): the margin in force and its base; each critical asset below its health
+ * limit (raw score; a page rounds it and names the asset); an unstable supplier; or both calm; and
+ * whether the configured demand is still in force while it is being learned.
+ */
+export type KanbanWhy =
+  | { code: 'margin'; alpha: number; baseAlpha: number }
+  | { code: 'assetLow'; asset: string; score: number; threshold: number; addAlpha: number }
+  | { code: 'supplierVaries'; variationPct: number | null; thresholdPct: number; addAlpha: number }
+  | { code: 'steady'; variationPct: number | null }
+  | { code: 'demandLearning'; configuredPerDay: number };
+
+export function kanbanWhy(s: KanbanState, p: KanbanParams): KanbanWhy[] {
+  const out: KanbanWhy[] = [{ code: 'margin', alpha: s.alpha, baseAlpha: p.baseAlpha }];
+  const low = Object.keys(s.unhealthy).sort();
+  for (const a of low) out.push({ code: 'assetLow', asset: a, score: s.unhealthy[a]!, threshold: p.healthThreshold, addAlpha: p.healthAlpha });
+  const cv = leadTimeCv(s);
+  const pct = cv === undefined ? null : round(cv * 100, 1);
+  if (s.supplierUnstable) out.push({ code: 'supplierVaries', variationPct: pct, thresholdPct: round(p.cvThreshold * 100, 1), addAlpha: p.supplierAlpha });
+  if (!low.length && !s.supplierUnstable) out.push({ code: 'steady', variationPct: pct });
+  if (effectiveDL(s, p).demandNote) out.push({ code: 'demandLearning', configuredPerDay: p.demandPerDay });
+  return out;
+}
+
 export function kanbanStatus(s: KanbanState, p: KanbanParams) {
   const dl = effectiveDL(s, p);
   return {
@@ -386,6 +411,10 @@ export function kanbanStatus(s: KanbanState, p: KanbanParams) {
     retiring: s.retire,
     alpha: s.alpha,
     reason: s.reason,
+    /** The reason as fields (kanbanWhy), for a page to word in its language. */
+    why: kanbanWhy(s, p),
+    /** C: units per container (one card). */
+    containerQty: p.containerQty,
     demandPerDay: round(dl.demandPerDay, 3),
     leadTimeDays: round(dl.leadTimeDays, 3),
     learned: { demand: dl.learnedDemand, leadTime: dl.learnedLead },

@@ -79,6 +79,17 @@ export function times(x: number, lang: Lang = 'en'): string {
 }
 
 /**
+ * How many times above, in words for people: "66 times", "4.2 times", "more than 1,000 times" /
+ * "66-fach", "4,2-fach", "über 1.000-fach". `times()` keeps the short "66x" of the stored evidence.
+ */
+export function timesWords(x: number, lang: Lang = 'en'): string {
+  const de = lang === 'de';
+  if (x > 1000) return de ? 'über 1.000-fach' : 'more than 1,000 times';
+  const n = num(x, lang, { decimals: x >= 10 ? 0 : 1 });
+  return de ? `${n}-fach` : `${n} times`;
+}
+
+/**
  * A duration in hours as a person says it: "45 min", "5.5 h", "3 days" / "45 min", "5,5 h",
  * "3 Tage", "about 6 weeks" / "etwa 6 Wochen".
  */
@@ -93,6 +104,38 @@ export function duration(hours: number, lang: Lang = 'en'): string {
   if (days < 120) return de ? `etwa ${weeks} Wochen` : `about ${weeks} weeks`;
   const months = Math.round(days / 30.4);
   return de ? `etwa ${months} Monate` : `about ${months} months`;
+}
+
+/** The unit a duration range is written in: minutes below 1 h, hours below 48 h, else days. */
+export type DurationUnit = 'min' | 'h' | 'd';
+
+/** The unit for a duration of `hours` (the larger end of a range decides for the whole range). */
+export function durationUnit(hours: number): DurationUnit {
+  return hours < 1 ? 'min' : hours < 48 ? 'h' : 'd';
+}
+
+/** `hours` as a figure in `unit` without the unit: whole minutes; hours and days with one decimal below 10. */
+function durationFigure(hours: number, unit: DurationUnit, lang: Lang): string {
+  const v = unit === 'min' ? Math.max(0, hours * 60) : unit === 'h' ? hours : hours / 24;
+  return num(v, lang, { decimals: unit === 'min' || v >= 10 ? 0 : 1 });
+}
+
+/** `hours` in a given unit with the unit: "4.2 days", "20 h", "45 min" / "4,2 Tage". */
+export function durationIn(hours: number, unit: DurationUnit, lang: Lang = 'en'): string {
+  if (!Number.isFinite(hours)) return '-';
+  return `${durationFigure(hours, unit, lang)}\u00a0${unit === 'd' ? (lang === 'de' ? 'Tage' : 'days') : unit}`;
+}
+
+/**
+ * A range of durations in ONE unit (the one the larger end needs): "4.2 to 42 days",
+ * "9.1 to 25 h", "20 to 45 min" / "4,2 bis 42 Tage". Never "7.0 days to 1,000 h".
+ */
+export function durationRange(lowHours: number, highHours: number, lang: Lang = 'en'): string {
+  if (!Number.isFinite(lowHours) || !Number.isFinite(highHours)) return '-';
+  const lo = Math.min(lowHours, highHours);
+  const hi = Math.max(lowHours, highHours);
+  const unit = durationUnit(hi);
+  return `${durationFigure(lo, unit, lang)} ${lang === 'de' ? 'bis' : 'to'} ${durationIn(hi, unit, lang)}`;
 }
 
 /**

@@ -5,9 +5,9 @@
  * health, rel-vibration's zone, rel-rul's rul); no Node-RED import.
  *
  *   faultSentence({ mode: 'bearing-outer-race', severity: 'alarm', evidence }, { channel: 'DE-accel' })
- *   -> "Outer ring of the drive-end bearing damaged: the defect frequency 107 Hz stands 66x above the noise"
+ *   -> "Outer ring of the drive-end bearing damaged: the defect frequency 107 Hz stands 66 times above the noise"
  */
-import { duration, hz, num, times, withUnit, type Lang } from './format';
+import { durationIn, durationRange, durationUnit, hz, num, timesWords, withUnit, type Lang } from './format';
 
 /** Above this many hours a forecast is shown as "more than 1,000 h" (no interval). */
 export const RUL_CAP_H = 1000;
@@ -117,20 +117,20 @@ const FOR_PART: Record<Lang, Record<string, string>> = {
 
 /**
  * The evidence as a short clause: "the defect frequency, measured 107 Hz (expected 108 Hz for
- * the outer ring), stands 66x above the noise" (the measured peak and the frequency the bearing's
+ * the outer ring), stands 66 times above the noise" (the measured peak and the frequency the bearing's
  * geometry predicts, which the envelope chart marks); without the expected one "the defect
- * frequency 107 Hz stands 66x above the noise".
+ * frequency 107 Hz stands 66 times above the noise".
  */
 export function evidenceClause(mode: FaultMode | string, fig: EvidenceFigures, lang: Lang = 'en'): string {
   const bearing = mode.startsWith('bearing-');
   const parts: string[] = [];
   const forPart = bearing && fig.expectedHz !== undefined ? FOR_PART[lang][mode] : undefined;
   if (fig.hz !== undefined && fig.prominence !== undefined && forPart && fig.expectedHz !== undefined) {
-    if (lang === 'de') parts.push(`die Schadensfrequenz, gemessen ${hz(fig.hz, lang)} (erwartet ${hz(fig.expectedHz, lang)} ${forPart}), steht ${times(fig.prominence, lang)} über dem Rauschen`);
-    else parts.push(`the defect frequency, measured ${hz(fig.hz, lang)} (expected ${hz(fig.expectedHz, lang)} ${forPart}), stands ${times(fig.prominence, lang)} above the noise`);
+    if (lang === 'de') parts.push(`die Schadensfrequenz, gemessen ${hz(fig.hz, lang)} (erwartet ${hz(fig.expectedHz, lang)} ${forPart}), steht ${timesWords(fig.prominence, lang)} über dem Rauschen`);
+    else parts.push(`the defect frequency, measured ${hz(fig.hz, lang)} (expected ${hz(fig.expectedHz, lang)} ${forPart}), stands ${timesWords(fig.prominence, lang)} above the noise`);
   } else if (fig.hz !== undefined && fig.prominence !== undefined) {
-    if (lang === 'de') parts.push(`${bearing ? 'die Schadensfrequenz' : 'die Linie bei'} ${hz(fig.hz, lang)} steht ${times(fig.prominence, lang)} über dem Rauschen`);
-    else parts.push(`${bearing ? 'the defect frequency' : 'the line at'} ${hz(fig.hz, lang)} stands ${times(fig.prominence, lang)} above the noise`);
+    if (lang === 'de') parts.push(`${bearing ? 'die Schadensfrequenz' : 'die Linie bei'} ${hz(fig.hz, lang)} steht ${timesWords(fig.prominence, lang)} über dem Rauschen`);
+    else parts.push(`${bearing ? 'the defect frequency' : 'the line at'} ${hz(fig.hz, lang)} stands ${timesWords(fig.prominence, lang)} above the noise`);
   } else if (fig.hz !== undefined) parts.push(lang === 'de' ? `Linie bei ${hz(fig.hz, lang)}` : `line at ${hz(fig.hz, lang)}`);
   if (fig.velocity !== undefined && fig.zone) {
     parts.push(lang === 'de' ? `Schwinggeschwindigkeit ${withUnit(fig.velocity, 'mm/s', lang)}, Zone ${fig.zone}` : `vibration ${withUnit(fig.velocity, 'mm/s', lang)}, zone ${fig.zone}`);
@@ -235,11 +235,13 @@ export function rulSentence(rul: { hours: number; low?: number; high?: number | 
     const r = reason ? RUL_REASON[lang][reason] ?? reason : undefined;
     return lang === 'de' ? `Keine Restlebensdauer${r ? `: ${r}` : ''}` : `No remaining life estimate${r ? `: ${r}` : ''}`;
   }
-  const main = duration(rul.hours, lang);
-  const lo = typeof rul.low === 'number' && Number.isFinite(rul.low) ? duration(rul.low, lang) : undefined;
-  const hi = typeof rul.high === 'number' && Number.isFinite(rul.high) ? duration(rul.high, lang) : undefined;
-  const range = lo && hi ? (lang === 'de' ? ` (${lo} bis ${hi})` : ` (${lo} to ${hi})`) : lo ? (lang === 'de' ? ` (mindestens ${lo})` : ` (at least ${lo})`) : '';
-  return lang === 'de' ? `Noch ${main.startsWith('etwa') ? main : `etwa ${main}`}${range}` : `About ${main.replace(/^about /, '')} left${range}`;
+  // the value and its interval in one unit (that of the larger end)
+  const lowH = typeof rul.low === 'number' && Number.isFinite(rul.low) ? rul.low : undefined;
+  const highH = typeof rul.high === 'number' && Number.isFinite(rul.high) ? rul.high : undefined;
+  const unit = durationUnit(Math.max(rul.hours, highH ?? 0));
+  const main = durationIn(rul.hours, unit, lang);
+  const range = lowH !== undefined && highH !== undefined ? ` (${durationRange(lowH, highH, lang)})` : lowH !== undefined ? (lang === 'de' ? ` (mindestens ${durationIn(lowH, unit, lang)})` : ` (at least ${durationIn(lowH, unit, lang)})`) : '';
+  return lang === 'de' ? `Noch etwa ${main}${range}` : `About ${main} left${range}`;
 }
 
 /** What a work-order title is made of: the finding's mode, the asset (id and, when known, name), where the sensor sits. */
@@ -281,42 +283,59 @@ export function workOrderTitle(a: TitleInput | string, b?: Lang | { mode: FaultM
 
 /** The RUL as a tile shows it: a value and an interval, or a short reason, never an absurd figure. */
 export interface RulShort {
-  /** "35 h", "3.1 days", "more than 1,000 h", "not enough trend yet", "no wear trend". */
+  /** "35 h", "3.1 days", "no wear trend", "estimate after more readings". */
   value: string;
-  /** "20 h to 5.2 days", "" when there is none to show. */
+  /** "20 to 45 h", "at least 2.1 days" (the value's unit), "" when there is none to show. */
   band: string;
   /** true when value is a figure (not a reason). */
   figure: boolean;
 }
 
+const RUL_WAIT: Record<Lang, string> = { en: 'estimate after more readings', de: 'Prognose nach weiteren Messungen' };
+const RUL_CALM: Record<Lang, string> = { en: 'no wear trend', de: 'kein Verschleiß\u00adtrend' };
+
 /** rel-rul's reason (which may carry detail after a colon) as a short phrase. */
 export function rulReasonShort(reason: string | null | undefined, lang: Lang = 'en'): string {
   const r = typeof reason === 'string' ? reason.toLowerCase() : '';
-  const de = lang === 'de';
-  if (r.startsWith('asset normal') || r.startsWith('no significant trend') || r.startsWith('plateau')) return de ? 'kein Verschleiß\u00adtrend' : 'no wear trend';
-  if (r.startsWith('machine stopped')) return de ? 'Maschine steht' : 'machine stopped';
-  return de ? 'noch zu wenig Trend' : 'not enough trend yet';
+  if (r.startsWith('asset normal') || r.startsWith('no significant trend') || r.startsWith('plateau')) return RUL_CALM[lang];
+  if (r.startsWith('machine stopped')) return lang === 'de' ? 'Maschine steht' : 'machine stopped';
+  return RUL_WAIT[lang];
 }
 
 /**
- * The remaining useful life for a tile. Rules: no estimate -> the reason ("not enough trend yet");
- * an estimate of 0 h next to a healthy machine (health >= 70: after a repair the old trend still
- * crosses the limit) -> "not enough trend yet"; 1,000 h or more -> "more than 1,000 h" with no
- * interval; an interval end above 1,000 h reads "more than 1,000 h".
+ * The remaining useful life for a tile (and the asset page), every figure of it in one unit.
+ * Rules: no estimate -> the reason ("no wear trend", "estimate after more readings"); an estimate
+ * of 0 h next to a healthy machine (health >= 70: after a repair the old trend still crosses the
+ * limit) -> "estimate after more readings"; 1,000 h or more -> "no wear trend" (one wording with a
+ * normal machine rel-rul fits no trend to). A machine in warning or alarm (`ctx.state`) whose
+ * forecast is open (no upper end from rel-rul, or one past 1,000 h: the trend since the fault
+ * does not bound it yet), or that has no trend -> "estimate after more readings" rather than a figure that contradicts the
+ * alarm. Otherwise the value and its interval in the unit of the larger end ("10 days", "4.2 to
+ * 30 days"); an open interval reads "at least 2.1 days".
  */
-export function rulShort(rul: { hours: number; low?: number | null; high?: number | null } | null | undefined, lang: Lang = 'en', ctx: { health?: number | null; reason?: string | null } = {}): RulShort {
+export function rulShort(rul: { hours: number; low?: number | null; high?: number | null } | null | undefined, lang: Lang = 'en', ctx: { health?: number | null; reason?: string | null; state?: string | null } = {}): RulShort {
   const de = lang === 'de';
-  if (!rul || typeof rul.hours !== 'number' || !Number.isFinite(rul.hours) || rul.hours < 0) return { value: rulReasonShort(ctx.reason, lang), band: '', figure: false };
+  const troubled = ctx.state === 'warning' || ctx.state === 'alarm';
+  const wait: RulShort = { value: RUL_WAIT[lang], band: '', figure: false };
+  if (!rul || typeof rul.hours !== 'number' || !Number.isFinite(rul.hours) || rul.hours < 0) {
+    const r = rulReasonShort(ctx.reason, lang);
+    return troubled && r === RUL_CALM[lang] ? wait : { value: r, band: '', figure: false };
+  }
   const healthy = typeof ctx.health === 'number' && ctx.health >= 70;
-  if (rul.hours < 0.5 && healthy) return { value: de ? 'noch zu wenig Trend' : 'not enough trend yet', band: '', figure: false };
+  if (rul.hours < 0.5 && healthy) return wait;
   // At the failure level ("0.0 h"): the machine may still run, but the forecast says its time is up.
   if (rul.hours < 0.05) return { value: de ? 'jetzt fällig' : 'due now', band: de ? 'Ausfallgrenze erreicht' : 'failure level reached', figure: false };
-  const more = de ? `mehr als ${num(RUL_CAP_H, lang, { decimals: 0 })}\u00a0h` : `more than ${num(RUL_CAP_H, lang, { decimals: 0 })}\u00a0h`;
-  if (rul.hours >= RUL_CAP_H) return { value: more, band: '', figure: true };
-  const value = rul.hours < 48 ? `${num(rul.hours, lang, { decimals: rul.hours < 10 ? 1 : 0 })}\u00a0h` : duration(rul.hours, lang);
+  if (rul.hours >= RUL_CAP_H) return troubled ? wait : { value: RUL_CALM[lang], band: '', figure: false };
   const lo = typeof rul.low === 'number' && Number.isFinite(rul.low) && rul.low >= 0 && rul.low <= rul.hours ? rul.low : undefined;
   const hi = typeof rul.high === 'number' && Number.isFinite(rul.high) && rul.high >= rul.hours ? rul.high : undefined;
-  if (lo === undefined || hi === undefined || hi - lo < 0.05) return { value, band: '', figure: true };
-  const end = (h: number) => (h >= RUL_CAP_H ? more : h < 48 ? `${num(h, lang, { decimals: h < 10 ? 1 : 0 })}\u00a0h` : duration(h, lang));
-  return { value, band: `${end(lo)} ${de ? 'bis' : 'to'} ${end(hi)}`, figure: true };
+  // an interval open past RUL_CAP_H, or open at the top (rel-rul's `high: null` / Infinity: the
+  // trend stalls, "not before `low`"): the trend does not bound the failure yet
+  const open = lo !== undefined && (rul.high === null || rul.high === Infinity || (hi !== undefined && hi >= RUL_CAP_H));
+  if (troubled && open) return wait;
+  if (open) {
+    const unit = durationUnit(rul.hours);
+    return { value: durationIn(rul.hours, unit, lang), band: `${de ? 'mindestens' : 'at least'} ${durationIn(lo, unit, lang)}`, figure: true };
+  }
+  if (lo === undefined || hi === undefined || hi - lo < 0.05) return { value: durationIn(rul.hours, durationUnit(rul.hours), lang), band: '', figure: true };
+  return { value: durationIn(rul.hours, durationUnit(hi), lang), band: durationRange(lo, hi, lang), figure: true };
 }

@@ -326,7 +326,7 @@ export class LineFigures {
 
 function tileText(f: Figures | undefined, state: string, lang: Lang, now: number): TileText {
   if (!f) return { velocity: '-', rul: '', rulBand: '', fault: '', faults: [], health: '', zone: '', oee: '-', stale: '' };
-  const rul = f.seenAt === null ? { value: '', band: '' } : rulShort(f.rul, lang, { health: f.health, reason: f.rulReason });
+  const rul = f.seenAt === null ? { value: '', band: '' } : rulShort(f.rul, lang, { health: f.health, reason: f.rulReason, state: f.state });
   const faults = f.faults.filter((x) => x.mode && x.mode !== 'normal');
   const main = f.primary && f.primary !== 'normal' ? f.primary : null;
   return {
