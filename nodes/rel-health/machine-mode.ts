@@ -75,8 +75,9 @@ export function machineMode(RED: RedApi, node: RedNode, config: MachineForm & { 
         else if (h.state === 'warning') status.warn(node, `warning: health ${Math.round(h.score ?? 0)}${h.isoZone ? ` zone ${h.isoZone}` : ''}`);
         else status.ok(node, `health ${Math.round(h.score ?? 100)}${h.isoZone ? ` zone ${h.isoZone}` : ''}`);
         let d: NodeMessage[] | null = null;
-        if (dash && h.score !== null) {
-          const [m] = numberMessages([{ label: 'health', value: h.score, digits: 0 }], { asset, ts: h.ts });
+        // No score (stopped, starting, learning): nothing for the chart, which rejects a null payload.
+        const [m] = dash ? numberMessages([{ label: 'health', value: h.score, digits: 0 }], { asset, ts: h.ts }) : [];
+        if (m) {
           m.channel = MACHINE_CHANNEL;
           m.state = h.state;
           d = [m];

@@ -91,6 +91,32 @@ describe('rel-health machine mode (scalar tags, real runtime)', function () {
     assert.strictEqual(JSON.parse(row.state).alarm.state, 'alarm');
   });
 
+  it('dashboard output: a score per running poll, nothing while stopped, and no error', async () => {
+    const file = path.join(dir, 'd.db');
+    const f = flow(file, { dashboard: true });
+    (f[2] as any).wires = [['out'], ['changes'], ['dash']];
+    await loadFlow([...f, { id: 'dash', type: 'helper' }]);
+    const dash = collect('dash');
+    const sim = new ScalarMachine('pump-7');
+    let t = T0;
+    const errs: string[] = [];
+    const poll = async (o: Parameters<ScalarMachine['poll']>[1]) => {
+      const e = await send('h1', { payload: sim.poll(t, o) });
+      if (e) errs.push(e.message);
+      t += S;
+    };
+    for (let i = 0; i < 1000; i++) await poll({ running: true });
+    const learned = dash.length;
+    for (let i = 0; i < 120; i++) await poll({ running: false, temp: 50 });
+    const stopped = dash.length - learned;
+    for (let i = 0; i < 900; i++) await poll({ running: true });
+    assert.deepStrictEqual(errs, [], 'no reading refused');
+    assert.ok(learned > 0, 'scores while running');
+    assert.strictEqual(stopped, 0, 'no score while stopped');
+    assert.ok(dash.length > learned, 'scores again once running');
+    assert.ok(dash.every((m) => Number.isFinite(m.payload) && m.channel === 'machine'), 'every payload a number');
+  });
+
   it('wired to rel-rul and rel-work-order: stopped polls are no error downstream, the zone D alarm opens a work order naming the channels', async () => {
     const file = path.join(dir, 'w.db');
     await loadFlow([
