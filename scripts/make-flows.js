@@ -94,6 +94,11 @@ function dashboard2(add, c, T2) {
     feeds[p.feed].push(`tpl-${p.key}`);
     if (p.notices) feeds['notices-in'].push(`tpl-${p.key}`);
   });
+  // The floor pages (nodes/core/floor, served by rel-request at httpNodeRoot "/") in the menu after
+  // the Widgets page (order 6): the drawer opens a ui-link's path as a plain link; nav.vue names them
+  // from page.floor/requests and page.floor/labels in the screen's language.
+  add({ id: 'link-requests', type: 'ui-link', name: 'Work requests', ui: BASE, path: '/floor/requests', icon: 'clipboard-text', order: 7, visible: 'true', disabled: 'false' });
+  add({ id: 'link-labels', type: 'ui-link', name: 'QR labels', ui: BASE, path: '/floor/labels', icon: 'qrcode', order: 8, visible: 'true', disabled: 'false' });
   // The header title, the navigation entries and the tab title in the screen's language (the page
   // names of the ui-page nodes are English): one ui-template of scope "ui", on every page.
   add({ id: 'tpl-nav', type: 'ui-template', z: T2, group: '', page: '', ui: BASE, name: 'page titles (en, de)', order: 0, width: '0', height: '0', head: '', format: vue('nav'), storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'widget:ui', className: '', x: 520, y: 500, wires: [[]] });

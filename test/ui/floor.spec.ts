@@ -22,8 +22,8 @@ const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, heig
 const PAGES = ['line', 'asset', 'maintenance', 'kanban', 'tech'] as const;
 /** The dashboard's pages as the header and the navigation name them, in order. */
 const NAV: Record<'en' | 'de', string[]> = {
-  en: ['Line overview', 'Asset detail', 'Maintenance', 'Kanban', 'Technician', 'Widgets'],
-  de: ['Linienübersicht', 'Anlagendetail', 'Instandhaltung', 'Kanban-Tafel', 'Techniker', 'Standard-Widgets'],
+  en: ['Line overview', 'Asset detail', 'Maintenance', 'Kanban', 'Technician', 'Widgets', 'Work requests', 'QR labels'],
+  de: ['Linienübersicht', 'Anlagendetail', 'Instandhaltung', 'Kanban-Tafel', 'Techniker', 'Standard-Widgets', 'Arbeitsanforderungen', 'QR-Etiketten'],
 };
 const LINES = 8;
 const MACHINES = 120;
