@@ -129,7 +129,7 @@ function stockWidgets(flow, add, c, T1) {
   // Titles in words (the page-titles template shows them in the page's language: widgets.* keys of
   // nodes/core/text/dashboard.json); which node feeds a widget is said in the comment below.
   group('wg-health', 'Machine health', 1);
-  group('wg-oee', 'Filler motor OEE', 2);
+  group('wg-oee', 'OEE of the filler motor (the line\'s constraint)', 2);
   group('wg-wo', 'Open work orders', 3, '12');
   group('wg-andon', 'Andon calls', 4);
   group('wg-kpi', 'Reliability KPIs', 5);
@@ -174,10 +174,10 @@ function stockWidgets(flow, add, c, T1) {
   // Tables: each message is the whole table (action replace).
   dashboardPort('wo', ['w-wo-times']);
   localTimes('w-wo-times', ['createdAt', 'updatedAt'], 300, Y + 400, 'w-wo-table', 'asset');
-  table('w-wo-table', 'wg-wo', 'Work orders', 1, 520, Y + 400, [['number', 'Order'], ['title', 'What and where'], ['priority', 'Priority'], ['status', 'Status'], ['assignee', 'Assigned to'], ['createdAt', 'Opened'], ['updatedAt', 'Last change']]);
+  table('w-wo-table', 'wg-wo', 'Work orders', 1, 520, Y + 400, [['number', 'Order'], ['title', 'What and where'], ['priority', 'Priority'], ['status', 'Status'], ['assignee', 'Assigned to'], ['createdAt', 'Opened (plant time)'], ['updatedAt', 'Last change (plant time)']]);
   dashboardPort('andon', ['w-andon-times']);
   localTimes('w-andon-times', ['raisedAt', 'ackedAt'], 300, Y + 450, 'w-andon-table', 'station');
-  table('w-andon-table', 'wg-andon', 'Open Andon calls', 1, 520, Y + 450, [['station', 'Machine'], ['kind', 'Call'], ['text', 'Text'], ['level', 'Escalation level'], ['state', 'State'], ['raisedAt', 'Raised'], ['ackedBy', 'Acknowledged by']]);
+  table('w-andon-table', 'wg-andon', 'Open Andon calls', 1, 520, Y + 450, [['station', 'Machine'], ['kind', 'Call'], ['text', 'Text'], ['level', 'Escalation level'], ['state', 'State'], ['raisedAt', 'Raised (real clock)'], ['ackedBy', 'Acknowledged by']]);
   // rel-kpi: numbers for the per-asset reports, a table (topic kpi) for the report of all assets.
   dashboardPort('kpi', ['w-kpi-all']);
   sw('w-kpi-all', 'table of all (topic kpi)', 'topic', ['kpi'], 420, Y + 500, [['w-kpi-names']]);
@@ -250,7 +250,7 @@ const PARTS = [
   { part: 'BOLT-KIT-M12', name: 'Foundation bolt kit M12, grade 8.8', nameDe: 'Satz Fundamentschrauben M12, Festigkeitsklasse 8.8', unitCost: 12, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.02, demandSd: 0.03, qty: 4 },
 ];
 const PLANS = [
-  { asset: 'pump-1', task: 'Lubricate pump bearings', taskDe: 'Pumpenlager schmieren', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 28, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }] },
+  { asset: 'pump-1', task: 'Lubricate pump bearings', taskDe: 'Pumpenlager schmieren', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 27, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }], checklist: '*Lock out and tag out; Grease drive-end and non-drive-end bearings; Wipe off old grease; *Run the pump and check for noise' },
   { asset: 'compressor-1', task: 'Replace intake filter', taskDe: 'Ansaugfilter wechseln', trigger: 'calendar', unit: 'weeks', every: 12, doneDaysAgo: 80, durationMin: 30 },
   { asset: 'conveyor-1', task: 'Check belt tension', taskDe: 'Riemenspannung prüfen', trigger: 'calendar', unit: 'weeks', every: 2, doneDaysAgo: 10, durationMin: 15 },
   { asset: 'filler-1', task: 'Inspect filler motor coupling', taskDe: 'Kupplung des Füllermotors prüfen', trigger: 'calendar', unit: 'days', every: 60, doneDaysAgo: 45, durationMin: 25 },
@@ -303,7 +303,9 @@ function scalarMachine(add, c, T1, STORE) {
   const a = SCALAR;
   add({ id: `asset-${a.assetId}`, type: 'rel-asset', name: a.name, assetId: a.assetId, line: LINE_NAME, criticality: a.criticality, machineClass: a.machineClass, rpm: 1480, bearing: '6205-2RS', balls: '', ballDiameter: '', pitchDiameter: '', contactAngle: 0, store: STORE });
   // one poll every 6 simulated minutes (0.25 s at the demo's time scale)
-  add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: '', shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 240, y: 460, wires: [[`health-${a.assetId}`], [], []] });
+  add({ id: `sim-${a.assetId}`, type: 'rel-simulator', z: T1, name: `${a.name} (scalar tags)`, kind: 'scalar', asset: `asset-${a.assetId}`, assetId: a.assetId, seed: 55, interval: 0.25, timeScale: TIME_SCALE, velocityMmS: 1.6, rangeMmS: 25, runHours: 4, stopMinutes: 60, partsPerMin: 6, shiftAtHours: '', shiftVelocity: 3.2, shiftCurrent: 1, store: STORE, startEvent: true, x: 240, y: 460, wires: [[`health-${a.assetId}`], [], [`events-${a.assetId}`, 'pm-clock']] });
+  // its run bit and part counter: state and counts to OEE, one cycle per poll to takt (scripts/demo/functions.js pressEvents)
+  add({ id: `events-${a.assetId}`, type: 'function', z: T1, name: 'press: OEE and takt events', func: withAssets(F.pressEvents), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee state, count', 'rel-takt cycle'], x: 480, y: 700, wires: [['oee'], ['takt']] });
   add({ id: `wear-${a.assetId}`, type: 'inject', z: T1, name: 'press: bearing wear (velocity x3.2)', props: [{ p: 'action', v: 'set', vt: 'str' }, { p: 'payload', v: '{"velocityFactor":3.2}', vt: 'json' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 150, y: 500, wires: [[`sim-${a.assetId}`]] });
   add({ id: `repair-${a.assetId}`, type: 'inject', z: T1, name: 'press: repaired (reset)', props: [{ p: 'action', v: 'reset', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 130, y: 540, wires: [[`sim-${a.assetId}`]] });
   add({ id: `health-${a.assetId}`, type: 'rel-health', z: T1, name: 'machine health (scalar tags)', mode: 'machine', asset: `asset-${a.assetId}`, store: STORE, learnMode: 'hours', learnFrames: 400, learnHours: 12, warnBelow: 85, alarmBelow: 70, hysteresis: 5, dwellFrames: 3, dwellMinutes: 0, historyMinutes: 10, warnEveryHours: 8, alarmEveryHours: 168, startupMinutes: 5, runChannel: '', runAbove: '', modeChannel: '', modeEdges: '', limits: '', dashboard: false, x: 480, y: 460, wires: [[`scored-${a.assetId}`], ['wo']] });
@@ -367,7 +369,7 @@ function demoLine(variant = 'd2') {
   ASSETS.forEach((a, i) => {
     const id = `sim-${a.assetId}`;
     sims.push(id);
-    add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, countStepMin: 15, store: STORE, startEvent: true, x: 200, y: 180 + i * 60, wires: [['vib'], ['line-state'], ['by-action']] });
+    add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, countStepMin: 15, store: STORE, startEvent: true, x: 200, y: 180 + i * 60, wires: [['vib'], ['line-state'], ['by-action', 'pm-clock']] });
   });
   c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (state running on the first emission after a start, then cycle and count). Each simulator keeps its simulated clock and its machine in the demo store, so a redeploy or a restart resumes where it stopped: event times never go back and the degrading conveyor stays degraded.');
 
@@ -392,6 +394,11 @@ function demoLine(variant = 'd2') {
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
   add({ id: 'kpi', type: 'rel-kpi', z: T1, name: 'MTBF, MTTR, availability', store: STORE, windowDays: 30, hoursPerDay: 24, downtimeLimit: 3, mttrReduction: 30, baselineMttrH: '', x: 1700, y: 560, wires: [['line-state']] });
   add({ id: 'pm', type: 'rel-pm', z: T1, name: 'preventive maintenance', store: STORE, catchup: 'one', tickInterval: 60, tz: 'UTC', plans: '', x: 1720, y: 500, wires: [['line-state'], ['report-triggers']] });
+  // The PM plans on plant time: rel-pm's own tick follows the real clock, so the simulators' events
+  // (state, count, cycle; payload.ts on the plant clock) drive it, at most one tick per 5 s (2 plant
+  // hours): the pump's lubrication (due 2 plant days after the deploy) opens within about 2 minutes.
+  add({ id: 'pm-clock', type: 'delay', z: T1, name: 'one per 5 s', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '1', nbRateUnits: '5', rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1, x: 1480, y: 520, wires: [['pm-tick']] });
+  add({ id: 'pm-tick', type: 'change', z: T1, name: 'PM tick at plant time', rules: [{ t: 'set', p: 'action', pt: 'msg', to: 'tick', tot: 'str' }, { t: 'set', p: 'payload', pt: 'msg', to: '{"ts": payload.ts}', tot: 'jsonata' }, { t: 'delete', p: 'topic', pt: 'msg' }], x: 1600, y: 540, wires: [['pm']] });
   // Work requests from the floor (docs/requests.md): QR labels at /floor/labels, the request form
   // a QR code opens, the planner's list at /floor/requests; the technician page reads checklists,
   // photos and reserved parts through the same node.

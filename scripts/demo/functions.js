@@ -505,3 +505,28 @@ exports.fillerKanban = function () {
   }
   return [kanban.length ? kanban : null, buffer.length ? buffer : null];
 };
+
+/**
+ * The capper press's production events (a PLC-tag machine: its part counter gives counts, no
+ * cycle events): state and count to rel-oee (with the press's ideal cycle), and a cycle with the
+ * mean cycle time of each poll (parts made since the previous count while running) to rel-takt.
+ * Keeps the press's simulated clock in `simTs` so the report triggers ask for its OEE and takt.
+ */
+exports.pressEvents = function () {
+  const IDEAL_S = 9.5; // 6 parts a minute at full speed is 10 s; ideal a little faster, as the filler's
+  const p = msg.payload;
+  if (!p || typeof p !== 'object' || typeof p.ts !== 'number' || typeof p.asset !== 'string') return null;
+  const simTs = flow.get('simTs') || {};
+  simTs[p.asset] = Math.max(simTs[p.asset] || 0, p.ts);
+  flow.set('simTs', simTs);
+  if (msg.action === 'state') {
+    context.set('lastTs', p.state === 'running' ? p.ts : null);
+    return [msg, null];
+  }
+  if (msg.action !== 'count' || !(p.total > 0)) return null;
+  const last = context.get('lastTs');
+  context.set('lastTs', p.ts);
+  msg.payload = { ...p, idealCycleS: IDEAL_S };
+  const cycle = typeof last === 'number' && p.ts > last ? { topic: `${p.asset}/cycle`, action: 'cycle', payload: { asset: p.asset, ts: p.ts, cycleTimeS: Math.round(((p.ts - last) / 1000 / p.total) * 100) / 100 } } : null;
+  return [msg, cycle];
+};

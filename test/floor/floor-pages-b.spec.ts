@@ -189,6 +189,9 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
         return t.some((x) => /Lager|bearing/.test(x)) ? t : null;
       }, 60_000);
       const cond = titles.find((x) => /Lager|bearing/.test(x))!;
+      // the Andon call's age says it is on the real clock (the machines run on plant time)
+      const ago = await waitFor('the Andon call\'s age', async () => (await page.locator('[data-raised-ago]').allInnerTexts())[0] ?? null, 60_000);
+      assert.match(ago.trim(), lang === 'de' ? /^vor \d+ (s|min) ausgelöst \(echte Uhr\)$/ : /^raised \d+ (s|min) ago \(real clock\)$/);
       assert.match(cond, lang === 'de' ? /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/ : /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/);
       await noOverflow(page, `tech ${lang} 390`);
     }
@@ -198,8 +201,8 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
   it('Widgets: every word in the page\'s language (titles, codes, order titles, Andon texts, legends, figures), times to the minute, no overflow', async function () {
     const page = await browser.newPage({ viewport: SIZES['1920'] });
     const expect = {
-      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened', 'Last change'], status: ['Open', 'Assigned', 'In progress', 'On hold'], kind: 'Machine fault', level: /^(not escalated|escalated to level \d)$/, andonState: ['waiting', 'acknowledged'], title: /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/, priority: /^[1-4] – (at once|within the shift|within the week|when planned)$/, series: ['Availability', 'Performance', 'Quality', 'OEE'], fig: /^\d+\.\d\d$/ },
-      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet', 'Letzte Änderung'], status: ['Offen', 'Zugewiesen', 'In Arbeit', 'Angehalten'], kind: 'Maschinenstörung', level: /^(nicht eskaliert|auf Stufe \d eskaliert)$/, andonState: ['wartet', 'quittiert'], title: /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/, priority: /^[1-4] – (sofort|in dieser Schicht|in dieser Woche|nach Planung)$/, series: ['Verfügbarkeit', 'Leistung', 'Qualität', 'OEE'], fig: /^\d+,\d\d$/ },
+      en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened (plant time)', 'Last change (plant time)'], status: ['Open', 'Assigned', 'In progress', 'On hold'], kind: 'Machine fault', level: /^(not escalated|escalated to level \d)$/, andonState: ['waiting', 'acknowledged'], title: /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/, priority: /^[1-4] – (at once|within the shift|within the week|when planned)$/, series: ['Availability', 'Performance', 'Quality', 'OEE'], fig: /^\d+\.\d\d$/ },
+      de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet (Anlagenzeit)', 'Letzte Änderung (Anlagenzeit)'], status: ['Offen', 'Zugewiesen', 'In Arbeit', 'Angehalten'], kind: 'Maschinenstörung', level: /^(nicht eskaliert|auf Stufe \d eskaliert)$/, andonState: ['wartet', 'quittiert'], title: /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/, priority: /^[1-4] – (sofort|in dieser Schicht|in dieser Woche|nach Planung)$/, series: ['Verfügbarkeit', 'Leistung', 'Qualität', 'OEE'], fig: /^\d+,\d\d$/ },
     };
     /** The cells of a stock table by column title (the desktop layout: one row per record). */
     const rows = async (id: string): Promise<Record<string, string>[]> => (await page.evaluate(`(() => {
@@ -247,6 +250,8 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
         const [machine, kind, state] = lang === 'de' ? ['Maschine', 'Ruf', 'Status'] : ['Machine', 'Call', 'State'];
         assert.deepStrictEqual([call[machine], call[kind]], ['Conveyor drive', x.kind], JSON.stringify(call));
         assert.ok(x.andonState.includes(call[state]), JSON.stringify(call));
+        // the call's time is on the real clock, the order's on plant time: each column says which
+        assert.match(call[lang === 'de' ? 'Ausgelöst (echte Uhr)' : 'Raised (real clock)'] ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d$/, JSON.stringify(call));
         assert.match(call[lang === 'de' ? 'Eskalationsstufe' : 'Escalation level'], x.level);
         assert.match(call.Text.replace(/^WO-\d{6} /, ''), x.title);
         // the buffer advice: the item by its name, figures in the page's number format

@@ -59,7 +59,7 @@ describe('floor: line overview and Kanban in English and German, on a TV and a p
     // the OEE panel: one machine's figures, said so
     await waitFor('the OEE of the lowest machine', async () => (await page.locator('[data-oee-machine]').count()) > 0, 60_000);
     const title = (await page.locator('[data-oee-title]').innerText()).replace(/\s+/g, ' ').trim();
-    assert.match(title, /^OEE der schwächsten Maschine: (Conveyor drive|Pump|Filler motor|Compressor) \(/);
+    assert.match(title, /^OEE der schwächsten Maschine: (Conveyor drive|Pump|Filler motor|Capper press|Compressor) \(/);
     assert.deepStrictEqual(await text(page, '[data-gauge-target]'), ['grün ab 85 %', 'grün ab 90 %', 'grün ab 95 %', 'grün ab 99,9 %']);
     assert.match((await page.locator('[data-gauge-note]').innerText()).trim(), /^Grenzen: die Weltklasse-Richtwerte/);
     // each gauge's colour follows its own stated limit (green at or above it, else amber or red)
