@@ -1,5 +1,6 @@
 import assert from 'assert';
-import { DEFAULT_MACHINE, MachineScorer, type MachineConfig, type MachineHealth } from '../../nodes/core/condition/machine';
+import { DEFAULT_MACHINE, fitMachine, MachineScorer, type BinState, type MachineConfig, type MachineHealth } from '../../nodes/core/condition/machine';
+import { Rng } from '../../nodes/core/signal/random';
 import { DEFAULT_SCALAR_SIM, ScalarSimMachine } from '../../nodes/core/signal/scalar-sim';
 
 // Slow polls against the runs: 4 h runs, 1 h stops, lambda 0.1 (the EWMA restarts at every start
@@ -87,5 +88,16 @@ describe('machine health with slow polls (30 min, 60 min, 6 h apart)', () => {
     const back = MachineScorer.restore(CFG, snap);
     assert.deepStrictEqual(back.snapshot().bins.all.model!.scored, []);
     scoreAt(back, s, t, 30, 100);
+  });
+
+  it('an EWMA that never varied while learning (no invertible covariance): fitted without throwing, nothing scored, said why', () => {
+    const r = new Rng(9);
+    const frames = Array.from({ length: 400 }, (_, i) => ({ ts: T0 + i * 1000, v: { a: 10 + r.gauss(), b: 5 + r.gauss() }, e: { a: 10, b: 5 }, age: i + 1 }));
+    const bin: BinState = { status: 'learning', frames, stride: 1, seen: 400, runMs: 400_000, model: null };
+    const m = fitMachine(bin, CFG, 10);
+    assert.deepStrictEqual(m.scored, []);
+    assert.deepStrictEqual(m.inv, []);
+    assert.ok(m.channels.every((c) => !c.scored && /no covariance/.test(c.reason ?? '')), JSON.stringify(m.channels));
+    assert.ok(m.notes.some((n) => /only the ISO zone and absolute limits apply/.test(n)));
   });
 });

@@ -589,8 +589,7 @@ export function fitMachine(bin: BinState, cfg: MachineConfig, k: number): Machin
   // against the runs (e.g. 30 min polls and 4 h runs with lambda 0.1) no row qualifies: there is
   // no covariance to test against, so no channel is scored (rather than a T2 from an empty
   // inverse, which is NaN) and health comes from the ISO zone and absolute limits only.
-  if (p > 0 && rows.length <= 2) {
-    const why = `the EWMA never settled while learning (${rows.length} of ${frames.length} learning polls came more than ${warm} polls after a start): runs are too short for the poll interval; raise lambda or poll faster`;
+  const unscore = (why: string): void => {
     for (const i of scored) {
       channels[i].scored = false;
       channels[i].reason = why;
@@ -599,18 +598,29 @@ export function fitMachine(bin: BinState, cfg: MachineConfig, k: number): Machin
     center.length = 0;
     p = 0;
     notes.push(why);
-  }
-  if (scored.length > 0) {
+  };
+  if (p > 0 && rows.length <= 2) unscore(`the EWMA never settled while learning (${rows.length} of ${frames.length} learning polls came more than ${warm} polls after a start): runs are too short for the poll interval; raise lambda or poll faster`);
+  if (p > 0) {
     const centred = rows.map((r) => r.map((x, a) => x - center[a]));
     const sc = shrinkageCov(centred, p);
-    shrink = sc.intensity;
-    inv = Array.from(invertSpd(sc.cov, p));
-    warnLimit = t2Limit(alphaWarn, p, neff);
-    alarmLimit = t2Limit(alphaAlarm, p, neff);
-    typical = chi2QuantileUpper(0.5, p);
-    if (!Number.isFinite(warnLimit)) notes.push(`too few effective samples (${round(neff, 1)}) for ${p} channels: learn longer`);
-  } else if (!notes.length) notes.push('no channel could be learned: only the ISO zone and absolute limits apply');
-  else notes.push('only the ISO zone and absolute limits apply');
+    let iv: number[] = [];
+    try {
+      iv = Array.from(invertSpd(sc.cov, p));
+    } catch {
+      iv = [];
+    }
+    // a covariance that cannot be inverted (the EWMA rows all alike) gives no statistic either
+    if (iv.length !== p * p || !iv.every(Number.isFinite)) unscore('the EWMA did not vary while learning: no covariance to test against');
+    else {
+      shrink = sc.intensity;
+      inv = iv;
+      warnLimit = t2Limit(alphaWarn, p, neff);
+      alarmLimit = t2Limit(alphaAlarm, p, neff);
+      typical = chi2QuantileUpper(0.5, p);
+      if (!Number.isFinite(warnLimit)) notes.push(`too few effective samples (${round(neff, 1)}) for ${p} channels: learn longer`);
+    }
+  }
+  if (p === 0) notes.push(notes.length ? 'only the ISO zone and absolute limits apply' : 'no channel could be learned: only the ISO zone and absolute limits apply');
   return {
     channels,
     scored,
