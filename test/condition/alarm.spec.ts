@@ -161,6 +161,20 @@ describe('alarm states: dwell per level', () => {
     assert.deepStrictEqual(runsOf({ ...both, runs: undefined }), both.runs, 'the pending fields carry the runs back');
   });
 
+  it('runs an earlier version carried along untouched (rollback, then upgrade) give way to its pending fields', () => {
+    // this version stored two warning readings in a row
+    const stored = changes([W, W]).state;
+    assert.deepStrictEqual(stored.runs, { warning: { count: 2, since: 0 } });
+    // an earlier version then saw normal readings: it reset the pending fields, copied runs as they were
+    const stale: AlarmState = { ...stored, pendingDir: 0, pendingLevel: 'normal', pendingCount: 0, pendingSince: 5000 };
+    assert.deepStrictEqual(runsOf(stale), {}, 'the stale runs are not trusted');
+    // one warning reading is one, not three: no change yet
+    assert.strictEqual(stepAlarm(stale, W, 6000, DEFAULT_ALARM).change, undefined);
+    assert.deepStrictEqual(changes([W, W, W], DEFAULT_ALARM, stale).changes, ['2:warning']);
+    // runs that agree with the pending fields are kept as stored
+    assert.deepStrictEqual(runsOf(stored), stored.runs);
+  });
+
   it('an earlier version\'s state in the SQLite file: a stream row and a machine row load and go on', async function () {
     this.timeout(60_000);
     const h = openStore(path.join(tmpDir(), 'alarm-old.db'));

@@ -290,9 +290,9 @@ describe('condition: FEMTO / PRONOSTIA bearings run to failure (raw waveforms)',
     // 559), 147 open while its level stalls at 1.8 x after a hump (the earliest crossing later
     // than the true end on 91 of them: the end comes by a jump); Bearing3_1: none on its 20 points
     // (it ends at 2.2 x, below the failure range); Bearing1_2 and 3_2: every closed interval holds.
-    assert.ok(pooledN >= 400 && pooledCov >= 0.75, `pooled: ${pooledN} closed intervals, coverage ${pooledCov}`);
+    assert.ok(pooledN >= 400 && pooledCov >= 0.8, `pooled: ${pooledN} closed intervals, coverage ${pooledCov}`);
     assert.ok(pooledPoints >= 640 && pooledPointCov >= 0.52 && pooledRel <= 1.5, `per point: ${pooledPoints} points, coverage ${pooledPointCov}, width / truth ${pooledRel}`);
-    assert.ok(b22.lv.rpoints >= 550 && b22.lv.rpcov >= 0.5 && b22.lv.rcov >= 0.72 && b22.lv.rrel <= 1.5, `Bearing2_2 level RUL: ${b22.lv.rcovered} of ${b22.lv.rpoints} points, ${b22.lv.rcov} of closed, width / truth ${b22.lv.rrel}`);
+    assert.ok(b22.lv.rpoints >= 550 && b22.lv.rpcov >= 0.5 && b22.lv.rcov >= 0.75 && b22.lv.rrel <= 1.5, `Bearing2_2 level RUL: ${b22.lv.rcovered} of ${b22.lv.rpoints} points, ${b22.lv.rcov} of closed, width / truth ${b22.lv.rrel}`);
     assert.ok(b22.lv.ropen >= 100 && b22.lv.rnulls <= 5, `Bearing2_2: ${b22.lv.ropen} open, ${b22.lv.rnulls} none`);
     assert.ok(b12.lv.rn >= 20 && b12.lv.rcov >= 0.9 && b32.lv.rn >= 15 && b32.lv.rcov >= 0.9, `level RUL: Bearing1_2 ${b12.lv.rcov} of ${b12.lv.rn}, Bearing3_2 ${b32.lv.rcov} of ${b32.lv.rn}`);
     assert.strictEqual(b31.lv.rn + b31.lv.ropen, 0, 'Bearing3_1: no level RUL estimate');

@@ -92,7 +92,21 @@ export interface AlarmStep {
  * current state up to it (in the pending direction) gets that run; levels beyond it start at 0.
  */
 export function runsOf(s: AlarmState): Partial<Record<AlarmLevel, AlarmRun>> {
-  if (s.runs) return s.runs;
+  if (s.runs && pendingAgrees(s, s.runs)) return s.runs;
+  return runsFromPending(s);
+}
+
+/**
+ * Whether stored runs still match the stored pending fields. An earlier version that ran on a
+ * state written by this one copied `runs` along untouched while it moved the pending fields (and
+ * maybe the state): such runs are stale, and the pending fields are the truth.
+ */
+function pendingAgrees(s: AlarmState, runs: Partial<Record<AlarmLevel, AlarmRun>>): boolean {
+  const p = withPending({ ...s, runs }, s.pendingSince);
+  return p.pendingDir === s.pendingDir && p.pendingCount === s.pendingCount && p.pendingSince === s.pendingSince;
+}
+
+function runsFromPending(s: AlarmState): Partial<Record<AlarmLevel, AlarmRun>> {
   const runs: Partial<Record<AlarmLevel, AlarmRun>> = {};
   const dir = Math.sign(s.pendingDir);
   if (dir === 0 || s.pendingCount <= 0 || !(s.pendingLevel in RANK)) return runs;

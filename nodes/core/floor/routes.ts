@@ -110,7 +110,11 @@ class HttpError extends Error {
 function worded(e: unknown, lang: FloorLang, route: 'send' | 'decide' | 'other'): string {
   const t = FLOOR_TEXT[lang];
   if (e instanceof HttpError && e.text) return e.text;
-  if (e instanceof AlreadyDecidedError) return fill(e.status === 'rejected' ? t.alreadyRejected : t.alreadyApproved, { number: e.number, by: e.by ?? '?' });
+  if (e instanceof AlreadyDecidedError) {
+    const rejected = e.status === 'rejected';
+    if (!e.by) return fill(rejected ? t.alreadyRejectedAnon : t.alreadyApprovedAnon, { number: e.number });
+    return fill(rejected ? t.alreadyRejected : t.alreadyApproved, { number: e.number, by: e.by });
+  }
   if (e instanceof InputError) {
     const what = e.path.replace(/^msg\.payload\./, '');
     if (what === 'by') return route === 'decide' ? t.needName : t.nameMissing;

@@ -228,7 +228,8 @@ export class LineFigures {
           f.isoZone = typeof z === 'string' && f.velocityRms !== null ? z : null;
           // the class's limits beside it (rel-health's health.isoLimits), for "zone B (1.4 to 2.8 mm/s)"
           const lim = get(health, 'isoLimits');
-          if (isObj(lim) && [lim.ab, lim.bc, lim.cd].every((v) => typeof v === 'number' && Number.isFinite(v))) f.isoLimits = { ab: lim.ab as number, bc: lim.bc as number, cd: lim.cd as number };
+          const [ab, bc, cd] = [get(lim, 'ab'), get(lim, 'bc'), get(lim, 'cd')];
+          if ([ab, bc, cd].every((v) => typeof v === 'number' && Number.isFinite(v))) f.isoLimits = { ab: ab as number, bc: bc as number, cd: cd as number };
         } else if (typeof z === 'string') f.isoZone = z;
         // A stopped machine has no operating vibration: no zone and no velocity until it runs again.
         if (f.state === 'stopped') {
