@@ -529,7 +529,8 @@ exports.fillerKanban = function () {
   context.set('caps', carry - containers * 250);
   if (containers > 0) kanban.push({ action: 'consume', fillerSeq: ++seq, payload: { item: ITEM, containers, ts: p.ts } });
   context.set('seq', seq);
-  // The loop also hears health changes from the analysis chain: keep its events in time order.
+  // The loop also hears health changes from the analysis chain (stamped with kanbanTs, the loop's
+  // clock, once it has one): keep its events in time order.
   for (const m of kanban) {
     m.payload.ts = Math.max(m.payload.ts, flow.get('kanbanTs') || 0);
     flow.set('kanbanTs', m.payload.ts);
