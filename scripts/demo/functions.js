@@ -369,7 +369,10 @@ exports.afterWorkOrder = function () {
     const state = flow.get('lineState');
     const mine = (c) => c.station === wo.asset && c.state === 'open' && (String(c.text).includes(wo.number) || !/\bWO-\d+/.test(String(c.text)));
     const calls = state && Array.isArray(state.andon) ? state.andon.filter(mine) : [];
-    if (calls.length) out[2] = calls.map((c) => ({ action: 'ack', payload: { id: c.id, by } }));
+    // the person's session goes along (rel-work-order passes the message on), so rel-andon checks
+    // their role for andon.ack when logins are on
+    const who = msg._client !== undefined ? { _client: msg._client } : {};
+    if (calls.length) out[2] = calls.map((c) => Object.assign({ action: 'ack', payload: { id: c.id, by } }, who));
   }
   // The state change goes through "rel-oee on one clock" (oeeClock), which stamps it with the
   // machine's latest event time: the technician acts in real time, the machine's counts arrive on
