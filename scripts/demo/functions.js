@@ -369,18 +369,52 @@ exports.afterWorkOrder = function () {
     const state = flow.get('lineState');
     const mine = (c) => c.station === wo.asset && c.state === 'open' && (String(c.text).includes(wo.number) || !/\bWO-\d+/.test(String(c.text)));
     const calls = state && Array.isArray(state.andon) ? state.andon.filter(mine) : [];
-    if (calls.length) out[2] = calls.map((c) => ({ action: 'ack', payload: { id: c.id, by } }));
+    // the person's session goes along (rel-work-order passes the message on), so rel-andon checks
+    // their role for andon.ack when logins are on
+    const who = msg._client !== undefined ? { _client: msg._client } : {};
+    if (calls.length) out[2] = calls.map((c) => Object.assign({ action: 'ack', payload: { id: c.id, by } }, who));
   }
-  if (ts && a === 'start') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
-  if (ts && a === 'hold') out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
+  // The state change goes through "rel-oee on one clock" (oeeClock), which stamps it with the
+  // machine's latest event time: the technician acts in real time, the machine's counts arrive on
+  // its plant clock, later than the simulated time the line state has already seen.
+  const stamp = 'machine';
+  if (ts && a === 'start') out[0] = { action: 'state', stamp, payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
+  if (ts && a === 'hold') out[0] = { action: 'state', stamp, payload: { asset: wo.asset, state: 'running', ts } };
   if (a === 'complete') {
-    if (ts) out[0] = { action: 'state', payload: { asset: wo.asset, state: 'running', ts } };
+    if (ts) out[0] = { action: 'state', stamp, payload: { asset: wo.asset, state: 'running', ts } };
     if (wo.source === 'condition') out[1] = { action: 'reset', topic: wo.asset, payload: { asset: wo.asset } };
     const state = flow.get('lineState');
     const calls = state && Array.isArray(state.andon) ? state.andon.filter((c) => c.station === wo.asset && c.state !== 'resolved') : [];
     if (calls.length) out[2] = calls.map((c) => ({ action: 'resolve', payload: { id: c.id, by: by || 'cmms', note: `${wo.number} completed` } }));
   }
   return out;
+};
+
+/**
+ * rel-oee on one clock: every message to rel-oee passes here, in the order it is sent on. rel-oee
+ * takes an asset's events in time order (a state or count earlier than its last event is refused),
+ * as a PLC and an MES on one plant clock send them. The machine's own events (the simulator's
+ * state and count, on its plant clock) go on unchanged and set the asset's latest event time; a
+ * state change a person makes (msg.stamp 'machine', from a work-order transition) is stamped with
+ * that time, never ahead of counts still on their way; a report (msg.stamp 'latest') is made as of
+ * at least that time. Before the machine's first event (just deployed) the message keeps its time.
+ */
+exports.oeeClock = function () {
+  const p = msg.payload;
+  if (!p || typeof p !== 'object' || Array.isArray(p) || typeof p.asset !== 'string' || typeof p.ts !== 'number') return msg;
+  const last = flow.get('oeeTs') || {};
+  const known = typeof last[p.asset] === 'number' ? last[p.asset] : null;
+  const stamp = msg.stamp;
+  delete msg.stamp;
+  if (stamp === 'machine') {
+    if (known !== null) p.ts = Math.min(p.ts, known);
+  } else if (stamp === 'latest') {
+    if (known !== null) p.ts = Math.max(p.ts, known);
+  } else if (msg.action === 'state' || msg.action === 'count') {
+    last[p.asset] = Math.max(known || 0, p.ts);
+    flow.set('oeeTs', last);
+  }
+  return msg;
 };
 
 /**
@@ -396,7 +430,7 @@ exports.reportTriggers = function () {
   for (const id of running) {
     const ts = simTs[id];
     if (!ts) continue;
-    oee.push({ action: 'report', payload: { asset: id, ts } });
+    oee.push({ action: 'report', stamp: 'latest', payload: { asset: id, ts } });
     takt.push({ action: 'report', payload: { asset: id, ts } });
   }
   // rel-kpi works on the work orders (real time); one report per running asset, so each has a row.
@@ -498,7 +532,8 @@ exports.fillerKanban = function () {
   context.set('caps', carry - containers * 250);
   if (containers > 0) kanban.push({ action: 'consume', fillerSeq: ++seq, payload: { item: ITEM, containers, ts: p.ts } });
   context.set('seq', seq);
-  // The loop also hears health changes from the analysis chain: keep its events in time order.
+  // The loop also hears health changes from the analysis chain (stamped with kanbanTs, the loop's
+  // clock, once it has one): keep its events in time order.
   for (const m of kanban) {
     m.payload.ts = Math.max(m.payload.ts, flow.get('kanbanTs') || 0);
     flow.set('kanbanTs', m.payload.ts);

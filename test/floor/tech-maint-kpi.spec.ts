@@ -120,6 +120,10 @@ describe('demo: completing a corrective order keeps the failure in the KPIs; not
     const taken = afterWo({ action: 'assign', payload: { ...order, status: 'assigned', history: [{ action: 'assign', by: 'Maria' }] } }, ctx);
     assert.deepStrictEqual(taken![2], [{ action: 'ack', payload: { id: 3, by: 'Maria' } }]);
     assert.strictEqual(taken![4].payload.texts.de, 'WO-000001: zugewiesen (Maria)');
+    // with logins on, the person's session goes along, so rel-andon checks their role
+    const client = { user: { username: 'maria', role: 'technician' } };
+    const viaPage = afterWo({ action: 'start', payload: order, _client: client }, ctx);
+    assert.deepStrictEqual(viaPage![2], [{ action: 'ack', payload: { id: 3, by: 'Maria' }, _client: client }]);
     // a planner assigning it to Maria answers nothing in her name
     const assigned = afterWo({ action: 'assign', payload: { ...order, status: 'assigned', history: [{ action: 'assign', by: 'Lead' }] } }, ctx);
     assert.strictEqual(assigned![2], null);

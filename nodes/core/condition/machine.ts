@@ -274,6 +274,8 @@ function limitHealth(v: number, l: ChannelLimit): number {
 
 /** Health from T2: piecewise linear in the distance sqrt(T2) through (typical, 100), (warn, 85), (alarm, 70), then exponential, no floor. */
 export function t2Health(t2: number, m: Pick<MachineModel, 'typical' | 'warnLimit' | 'alarmLimit'>): number {
+  // NaN (never expected) reads as off the scale rather than healthy
+  if (!(t2 < Infinity)) return 0;
   const d = Math.sqrt(Math.max(0, t2));
   const d0 = Math.sqrt(m.typical);
   const dw = Math.max(d0 + 1e-9, Math.sqrt(m.warnLimit));
@@ -304,6 +306,16 @@ export class MachineScorer {
       if (!m) continue;
       if (typeof m.warnLimit !== 'number') m.warnLimit = Infinity;
       if (typeof m.alarmLimit !== 'number') m.alarmLimit = Infinity;
+      // a model saved without a covariance for its scored channels (learned from runs too short
+      // for the poll interval by an earlier version) scores nothing rather than NaN
+      if (m.scored.length > 0 && m.inv.length !== m.scored.length ** 2) {
+        for (const i of m.scored) {
+          m.channels[i].scored = false;
+          m.channels[i].reason = 'the EWMA never settled while learning: runs are too short for the poll interval';
+        }
+        m.scored = [];
+        m.center = [];
+      }
     }
     return new MachineScorer(cfg, state);
   }
@@ -384,7 +396,7 @@ export class MachineScorer {
         bin.status = 'ready';
         bin.frames = [];
       }
-    } else if (bin.model) stat = this.statistic(bin.model);
+    } else if (bin.model && bin.model.scored.length > 0) stat = this.statistic(bin.model);
     // health: the statistic, capped by the ISO zone and the absolute limits
     let health = stat ? stat.health : 100;
     let driver = stat ? 'baseline' : undefined;
@@ -543,7 +555,7 @@ export function fitMachine(bin: BinState, cfg: MachineConfig, k: number): Machin
     channels.push(c);
   }
   const scored = channels.map((c, i) => (c.scored ? i : -1)).filter((i) => i >= 0);
-  const p = scored.length;
+  let p = scored.length;
   const warm = Math.ceil(1 / cfg.lambda);
   const rows: Float64Array[] = [];
   for (const f of frames) {
@@ -572,16 +584,43 @@ export function fitMachine(bin: BinState, cfg: MachineConfig, k: number): Machin
   let warnLimit = Infinity;
   let alarmLimit = Infinity;
   let typical = 0;
-  if (p > 0 && rows.length > 2) {
+  // The EWMA restarts at every start and its first ceil(1 / lambda) polls are a transient, so
+  // a row needs a run longer than that many polls after the start-up. When polls are slow
+  // against the runs (e.g. 30 min polls and 4 h runs with lambda 0.1) no row qualifies: there is
+  // no covariance to test against, so no channel is scored (rather than a T2 from an empty
+  // inverse, which is NaN) and health comes from the ISO zone and absolute limits only.
+  const unscore = (why: string): void => {
+    for (const i of scored) {
+      channels[i].scored = false;
+      channels[i].reason = why;
+    }
+    scored.length = 0;
+    center.length = 0;
+    p = 0;
+    notes.push(why);
+  };
+  if (p > 0 && rows.length <= 2) unscore(`the EWMA never settled while learning (${rows.length} of ${frames.length} learning polls came more than ${warm} polls after a start): runs are too short for the poll interval; raise lambda or poll faster`);
+  if (p > 0) {
     const centred = rows.map((r) => r.map((x, a) => x - center[a]));
     const sc = shrinkageCov(centred, p);
-    shrink = sc.intensity;
-    inv = Array.from(invertSpd(sc.cov, p));
-    warnLimit = t2Limit(alphaWarn, p, neff);
-    alarmLimit = t2Limit(alphaAlarm, p, neff);
-    typical = chi2QuantileUpper(0.5, p);
-    if (!Number.isFinite(warnLimit)) notes.push(`too few effective samples (${round(neff, 1)}) for ${p} channels: learn longer`);
-  } else notes.push('no channel could be learned: only the ISO zone and absolute limits apply');
+    let iv: number[] = [];
+    try {
+      iv = Array.from(invertSpd(sc.cov, p));
+    } catch {
+      iv = [];
+    }
+    // a covariance that cannot be inverted (the EWMA rows all alike) gives no statistic either
+    if (iv.length !== p * p || !iv.every(Number.isFinite)) unscore('the EWMA did not vary while learning: no covariance to test against');
+    else {
+      shrink = sc.intensity;
+      inv = iv;
+      warnLimit = t2Limit(alphaWarn, p, neff);
+      alarmLimit = t2Limit(alphaAlarm, p, neff);
+      typical = chi2QuantileUpper(0.5, p);
+      if (!Number.isFinite(warnLimit)) notes.push(`too few effective samples (${round(neff, 1)}) for ${p} channels: learn longer`);
+    }
+  }
+  if (p === 0) notes.push(notes.length ? 'only the ISO zone and absolute limits apply' : 'no channel could be learned: only the ISO zone and absolute limits apply');
   return {
     channels,
     scored,

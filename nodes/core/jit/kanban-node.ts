@@ -3,6 +3,7 @@
  * the loop's parameters, the pull messages of a step, the answer's loop status, the dashboard rows
  * and the status text.
  */
+import { configFlag } from '../node-config';
 import { cfgNum, listConfig } from './events';
 import { kanbanStatus, validateParams, KANBAN_DEFAULTS, type KanbanParams, type KanbanResult, type KanbanState } from './kanban';
 
@@ -30,7 +31,7 @@ export function kanbanParams(c: KanbanForm, item: string): KanbanParams {
     containerQty: cfgNum(c.containerQty, 'containerQty', NaN, { gt: 0 }),
     demandPerDay: cfgNum(c.demand, 'demand', NaN, { gt: 0 }),
     leadTimeDays: cfgNum(c.leadTime, 'leadTime', NaN, { gt: 0 }),
-    learn: c.learn === true || c.learn === 'true',
+    learn: configFlag(c.learn),
     baseAlpha: cfgNum(c.alpha, 'alpha', KANBAN_DEFAULTS.baseAlpha, { min: 0, max: 10 }),
     healthAlpha: cfgNum(c.healthAlpha, 'healthAlpha', KANBAN_DEFAULTS.healthAlpha, { min: 0, max: 10 }),
     supplierAlpha: cfgNum(c.supplierAlpha, 'supplierAlpha', KANBAN_DEFAULTS.supplierAlpha, { min: 0, max: 10 }),

@@ -5,6 +5,7 @@
  */
 import { num, optNum, own } from '../validate';
 import { nextShiftStart, shiftAt, type Calendar, type ShiftSlot } from './calendar';
+import type { TimerClock } from './andon-control';
 import { cfgNum, iso, listConfig } from './events';
 import { oeeFigures, type OeeAssetState, type ShiftRecord } from './oee';
 
@@ -40,11 +41,7 @@ export function oeeSettings(c: OeeForm): OeeSettings {
 }
 
 /** The timer half of a clock (the node's: the wall clock, or a test's fake one). */
-export interface ShiftTimers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type ShiftTimers = TimerClock;
 
 /**
  * At each shift end, `ended(shift, end)` (to close the shift of every asset last heard of during
