@@ -81,11 +81,11 @@ describe('ui: npm start prepares the Node-RED user directory', function () {
       assert.strictEqual(s.store, of('rel-store')[0].id, `${s.id} resumes from the store`);
       assert.strictEqual(s.startEvent, true);
       const type = (id: string) => demo.find((n: any) => n.id === id)?.type;
-      assert.deepStrictEqual(s.wires.map((w: string[]) => w.map(type)), [['rel-vibration'], ['function', 'rel-view'], ['switch']], `${s.id}: waveforms to rel-vibration, readings to the line state (and the floor view), production events to a switch`);
+      assert.deepStrictEqual(s.wires.map((w: string[]) => w.map(type)), [['rel-vibration'], ['function', 'rel-view'], ['switch', 'delay']], `${s.id}: waveforms to rel-vibration, readings to the line state (and the floor view), production events to a switch and (at most one per 5 s) to rel-pm as its plant-time tick`);
       assert.ok(!fnIds.has(s.wires[0][0]) && !fnIds.has(s.wires[2][0]));
     }
     assert.ok(!of('function').some((n: any) => /continue the clock/.test(n.name)), 'no clock work-around');
-    assert.ok(of('function').length <= 6, `${of('function').length} function nodes`);
+    assert.ok(of('function').length <= 7, `${of('function').length} function nodes (the capper press's OEE and takt events among them)`);
     for (const t of ['rel-kpi', 'rel-buffer']) assert.strictEqual(of(t).length, 1, t);
     // Every persisting node uses the one store.
     for (const n of demo) if ('store' in n && n.type !== 'rel-asset') assert.strictEqual(n.store, of('rel-store')[0].id, `${n.type} ${n.id}`);
