@@ -129,7 +129,7 @@ function stockWidgets(flow, add, c, T1) {
   // Titles in words (the page-titles template shows them in the page's language: widgets.* keys of
   // nodes/core/text/dashboard.json); which node feeds a widget is said in the comment below.
   group('wg-health', 'Machine health', 1);
-  group('wg-oee', 'OEE of the filler motor (the line\'s constraint)', 2);
+  group('wg-oee', 'OEE: Filler motor (the line\'s constraint)', 2);
   group('wg-wo', 'Open work orders', 3, '12');
   group('wg-andon', 'Andon calls', 4);
   group('wg-kpi', 'Reliability KPIs', 5);
@@ -189,14 +189,14 @@ function stockWidgets(flow, add, c, T1) {
   table('w-buffer-table', 'wg-buffer', 'Buffer advice', 1, 420, Y + 550, [['item', 'Item'], ['wipDays', 'WIP buffer (days)'], ['wipUnits', 'WIP buffer (units)'], ['safetyStock', 'Safety stock (units)'], ['reorderPoint', 'Reorder point (units)'], ['demandPerDay', 'Demand per day'], ['leadTimeDays', 'Lead time (days)']]);
   // rel-vibration (Dashboard output: envelope): each frame's envelope spectrum as one curve of
   // {x: Hz, y} points (action replace) -> a switch on the asset -> a stock ui-chart, linear x axis.
-  group('wg-env', 'Conveyor envelope spectrum', 7, '12');
+  group('wg-env', 'Envelope spectrum: Conveyor drive', 7, '12');
   const vib = byId('vib');
   vib.dashboard = 'envelope';
   vib.outputs = vib.wires.length + 1;
   vib.wires.push(['w-env-conveyor']);
   sw('w-env-conveyor', 'conveyor', 'asset', ['conveyor-1'], 420, Y + 600, [['w-env-name']]);
   seriesName('w-env-name', 520, Y + 640, 'w-env-chart');
-  add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Conveyor envelope spectrum', label: 'Conveyor envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: 1, removeOlderUnit: '3600', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
+  add({ ...byId('w-health-chart'), id: 'w-env-chart', group: 'wg-env', name: 'Envelope spectrum: Conveyor drive', label: 'Envelope spectrum (g, Hz)', order: 1, xAxisLabel: 'Hz', xAxisProperty: 'x', xAxisPropertyType: 'property', xAxisType: 'linear', yAxisLabel: 'g', yAxisProperty: 'y', yAxisPropertyType: 'property', ymin: '', ymax: '', action: 'replace', removeOlder: 1, removeOlderUnit: '3600', removeOlderPoints: '', pointRadius: 0, x: 640, y: Y + 600, width: 12, height: 6 });
 }
 
 /**
