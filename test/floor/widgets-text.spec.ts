@@ -83,6 +83,24 @@ describe('the Widgets page in the page\'s language (nav.vue\'s methods in Node)'
     assert.strictEqual(de.orderTitle(null, 'imbalance', 'conveyor-1', 'Conveyor drive'), null);
   });
 
+  it('a PM order\'s title on the floor cards: the demo task\'s name in the page\'s language before the view\'s stored title; others as the view writes them', () => {
+    const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'demo-line.json'), 'utf8')) as any[];
+    const ls = flow.find((n) => n.type === 'function' && n.name === 'line state');
+    const tasks = JSON.parse(/const DEMO_TEXT = (\{.*\});\n/.exec(ls.func)![1]).tasks as Record<string, { en: string; de: string }>;
+    const pm = { id: 2, title: 'Lubricate pump bearings', names: tasks['Lubricate pump bearings'] };
+    const corrective = { id: 1, title: 'Outer ring of the drive-end bearing damaged – Conveyor drive', names: null };
+    // rel-view keeps a title it did not write (a PM task's) as stored, in both languages
+    const view = { titles: { '2': { en: pm.title, de: pm.title }, '1': { en: corrective.title, de: 'Außenring des antriebsseitigen Lagers beschädigt – Conveyor drive' } } };
+    const de = words('de');
+    de.line = { view };
+    assert.strictEqual(de.woTitle(pm), 'Pumpenlager schmieren');
+    assert.strictEqual(de.woTitle(corrective), 'Außenring des antriebsseitigen Lagers beschädigt – Conveyor drive');
+    assert.strictEqual(de.woTitle({ id: 9, title: 'typed by a planner', names: null }), 'typed by a planner');
+    const en = words('en');
+    en.line = { view };
+    assert.strictEqual(en.woTitle(pm), 'Lubricate pump bearings');
+  });
+
   it('table cells: codes in words, machine names, names per language, figures in the page\'s number format', () => {
     const en = words('en');
     const de = words('de');

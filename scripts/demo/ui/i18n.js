@@ -42,5 +42,5 @@
     },
     /** A count (parts, units): whole, rounded up, since a fraction cannot be ordered or held (10454.2 -> 10,455); '-' without one. */
     whole (x) { return typeof x === 'number' && isFinite(x) ? this.n(Math.ceil(x - 1e-9), 0) : '-' },
-    /** A work order's title in the screen's language: rel-view's (view.titles: written again from the order's mode and machine when rel-work-order wrote it), a demo PM task's name, else as stored. */
-    woTitle (w) { const v = this.line && this.line.view && this.line.view.titles ? this.line.view.titles[String(w.id)] : null; return (v && v[this.lang]) || (w.names && w.names[this.lang]) || w.title },
+    /** A work order's title in the screen's language: a demo PM task's name (names {en, de} from the line state), else rel-view's (view.titles: written again from the order's mode and machine when rel-work-order wrote it), else as stored. */
+    woTitle (w) { const v = this.line && this.line.view && this.line.view.titles ? this.line.view.titles[String(w.id)] : null; return (w.names && w.names[this.lang]) || (v && v[this.lang]) || w.title },
