@@ -13,13 +13,11 @@
  * - no horizontal overflow.
  */
 import assert from 'assert';
-import fs from 'fs';
 import path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
+import type { Page } from 'playwright-core';
+import { SHOTS, demoLineInBrowser, waitFor } from '../ui/nodered';
 import { noOverflow } from '../helpers/overflow';
 
-const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
 const LANGS = ['en', 'de'] as const;
 
@@ -63,32 +61,19 @@ function checkTicks(g: Geometry, unit: RegExp, what: string) {
 
 describe('asset page: zone limits, remaining-life axis, envelope labels and ticks, in English and German, on a TV and a phone', function () {
   this.timeout(600_000);
-  let red: RunningRed;
-  let browser: Browser;
 
-  before(async function () {
-    const flow = start.readFlow('demo-line.json');
-    // the waveform machines accelerated (the conveyor's fault within minutes); the capper press at
-    // the demo's pace, so its planned stops (6 simulated minutes between polls) are seen
-    for (const n of flow) if (n.type === 'rel-simulator' && n.kind !== 'scalar') Object.assign(n, { timeScale: 3600, interval: 1 });
-    red = await startRed({ flow });
-    browser = await launchChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
-  });
-
-  after(async function () {
-    if (browser) await browser.close();
-    if (red) await red.stop();
-  });
+  // the waveform machines accelerated (the conveyor's fault within minutes); the capper press at
+  // the demo's pace, so its planned stops (6 simulated minutes between polls) are seen
+  const demo = demoLineInBrowser((n) => n.kind !== 'scalar');
 
   it('capper press: the zone limits of its class with mm/s on the velocity chart, the zone bounded in words, no zone while it stands', async function () {
-    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    const page = await demo.browser.newPage({ viewport: SIZES['1920'] });
     const seen = new Set<string>();
     for (const lang of LANGS) {
       const de = lang === 'de';
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(viewport);
-        await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
+        await page.goto(`${demo.red.url}/dashboard/asset?lang=${lang}`);
         await page.locator('[data-pick="press-1"]').click({ timeout: 120_000 });
         await page.locator('[data-detail="press-1"]').waitFor({ timeout: 30_000 });
         // iso 10816-3 group 2 rigid: 1.4, 2.8, 4.5 mm/s
@@ -127,8 +112,8 @@ describe('asset page: zone limits, remaining-life axis, envelope labels and tick
   });
 
   it('conveyor: remaining life in h with a round top and its model behind Details; envelope labels above the plot at their lines, apart; ticks with Hz', async function () {
-    const page = await browser.newPage({ viewport: SIZES['1920'] });
-    await page.goto(`${red.url}/dashboard/asset?lang=en`);
+    const page = await demo.browser.newPage({ viewport: SIZES['1920'] });
+    await page.goto(`${demo.red.url}/dashboard/asset?lang=en`);
     await page.locator('[data-pick="conveyor-1"]').click({ timeout: 120_000 });
     // the bearing fault gives a forecast (with its model) and the four defect lines
     await waitFor('the conveyor\'s forecast', async () => (await page.locator('[data-more="rul"]').count()) > 0, 300_000, 1000);
@@ -136,7 +121,7 @@ describe('asset page: zone limits, remaining-life axis, envelope labels and tick
       const de = lang === 'de';
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(viewport);
-        await page.goto(`${red.url}/dashboard/asset?lang=${lang}`);
+        await page.goto(`${demo.red.url}/dashboard/asset?lang=${lang}`);
         await page.locator('[data-pick="conveyor-1"]').click({ timeout: 60_000 });
         await page.locator('[data-chart="envelope"] text[data-defect]').first().waitFor({ timeout: 60_000 });
         const what = `${lang} ${size}`;

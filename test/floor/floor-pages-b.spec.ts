@@ -22,11 +22,10 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
+import { SHOTS, demoLineInBrowser, stockChartJs, waitFor, launchChromium } from '../ui/nodered';
 import { labelSheet } from '../../nodes/core/floor';
 import { noOverflow } from '../helpers/overflow';
 
-const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
 const LANGS = ['en', 'de'] as const;
 
@@ -71,32 +70,18 @@ describe('floor pages: the label sheet on a phone and on paper', function () {
 
 describe('floor pages: maintenance, Kanban, technician and Widgets as a maintenance manager reads them', function () {
   this.timeout(420_000);
-  let red: RunningRed;
-  let browser: Browser;
-
-  before(async function () {
-    const flow = start.readFlow('demo-line.json');
-    for (const n of flow) if (n.type === 'rel-simulator') Object.assign(n, { timeScale: 3600, interval: 1 });
-    red = await startRed({ flow });
-    browser = await launchChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
-  });
-
-  after(async function () {
-    if (browser) await browser.close();
-    if (red) await red.stop();
-  });
+  const demo = demoLineInBrowser();
 
   it('maintenance: the open corrective order in the KPI row, demo data and titles in the page\'s language, whole parts, which name goes where', async function () {
-    const page = await browser.newPage({ viewport: SIZES['1920'] });
-    await page.goto(`${red.url}/dashboard/maintenance?lang=en`);
+    const page = await demo.browser.newPage({ viewport: SIZES['1920'] });
+    await page.goto(`${demo.red.url}/dashboard/maintenance?lang=en`);
     // the conveyor's bearing fault opens its work order; its KPI row has figures
     const row = '[data-kpi="conveyor-1"]';
     await waitFor('the conveyor\'s open corrective order in its KPI row', async () => (await page.locator(`${row} [data-open-failure]`).count()) > 0, 240_000);
     for (const lang of LANGS) {
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(viewport);
-        await page.goto(`${red.url}/dashboard/maintenance?lang=${lang}`);
+        await page.goto(`${demo.red.url}/dashboard/maintenance?lang=${lang}`);
         await page.locator(`${row} [data-open-failure]`).first().waitFor({ timeout: 30_000 });
         await page.locator('[data-part]').first().waitFor({ timeout: 30_000 });
         const de = lang === 'de';
@@ -139,11 +124,11 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
   });
 
   it('Kanban: whole units with their unit, demand per day with one decimal, the safety margin in words, a legend for every card colour', async function () {
-    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    const page = await demo.browser.newPage({ viewport: SIZES['1920'] });
     for (const lang of LANGS) {
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(viewport);
-        await page.goto(`${red.url}/dashboard/kanban?lang=${lang}`);
+        await page.goto(`${demo.red.url}/dashboard/kanban?lang=${lang}`);
         const de = lang === 'de';
         const b = '[data-buffer="caps-38mm"]';
         await waitFor('the buffer advice', async () => /\d/.test(await text(page, `${b} .rel-buf-units`)), 120_000);
@@ -181,9 +166,9 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
   });
 
   it('technician: the work order\'s title in the page\'s language', async function () {
-    const page = await browser.newPage({ viewport: SIZES['390'] });
+    const page = await demo.browser.newPage({ viewport: SIZES['390'] });
     for (const lang of LANGS) {
-      await page.goto(`${red.url}/dashboard/tech?lang=${lang}`);
+      await page.goto(`${demo.red.url}/dashboard/tech?lang=${lang}`);
       const titles = await waitFor('an order on the technician page', async () => {
         const t = await page.locator('[data-wo-title]').allTextContents();
         return t.some((x) => /Lager|bearing/.test(x)) ? t : null;
@@ -199,7 +184,7 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
   });
 
   it('Widgets: every word in the page\'s language (titles, codes, order titles, Andon texts, legends, figures), times to the minute, no overflow', async function () {
-    const page = await browser.newPage({ viewport: SIZES['1920'] });
+    const page = await demo.browser.newPage({ viewport: SIZES['1920'] });
     const expect = {
       en: { groups: ['Machine health', 'Open work orders', 'Andon calls', 'Reliability KPIs', 'Buffer advice'], cols: ['Order', 'What and where', 'Opened (plant time)', 'Last change (plant time)'], status: ['Open', 'Assigned', 'In progress', 'On hold'], kind: 'Machine fault', level: /^(not escalated|escalated to level \d)$/, andonState: ['waiting', 'acknowledged'], title: /^Outer ring of the (drive-end )?bearing damaged – Conveyor drive/, priority: /^[1-4] – (at once|within the shift|within the week|when planned)$/, series: ['Availability', 'Performance', 'Quality', 'OEE'], fig: /^\d+\.\d\d$/ },
       de: { groups: ['Maschinenzustand', 'Offene Aufträge', 'Andon-Rufe', 'Zuverlässigkeitskennzahlen', 'Pufferempfehlung'], cols: ['Auftrag', 'Was und wo', 'Eröffnet (Anlagenzeit)', 'Letzte Änderung (Anlagenzeit)'], status: ['Offen', 'Zugewiesen', 'In Arbeit', 'Angehalten'], kind: 'Maschinenstörung', level: /^(nicht eskaliert|auf Stufe \d eskaliert)$/, andonState: ['wartet', 'quittiert'], title: /^Außenring des (antriebsseitigen )?Lagers beschädigt – Conveyor drive/, priority: /^[1-4] – (sofort|in dieser Schicht|in dieser Woche|nach Planung)$/, series: ['Verfügbarkeit', 'Leistung', 'Qualität', 'OEE'], fig: /^\d+,\d\d$/ },
@@ -213,17 +198,9 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
     })()`)) as Record<string, string>[];
     /** The OEE chart's legend and tooltip as ECharts draws them (on a canvas): its formatters applied to the series. */
     const oeeLegend = async (): Promise<{ legend: string[]; tip: string }> => (await page.evaluate(`(() => {
-      const app = document.querySelector('#app').__vue_app__;
-      const seen = new Set();
-      let found = null;
-      (function walk(v, d) {
-        if (!v || d > 300 || found) return;
-        const c = v.component;
-        if (c && !seen.has(c)) { seen.add(c); if (c.type.name === 'DBUIChart' && c.props.id === 'w-oee-chart') { found = c; return; } walk(c.subTree, d + 1); }
-        for (const k of ['children', 'dynamicChildren']) if (Array.isArray(v[k])) for (const ch of v[k]) if (ch && typeof ch === 'object') walk(ch, d + 1);
-      })(app._container._vnode, 0);
-      if (!found || !found.proxy.chart) return { legend: [], tip: '' };
-      const o = found.proxy.chart.getOption();
+      const chart = ${stockChartJs('w-oee-chart')};
+      if (!chart) return { legend: [], tip: '' };
+      const o = chart.getOption();
       const f = o.legend[0].formatter;
       const legend = o.series.map((s) => (typeof f === 'function' ? f(s.name) : s.name));
       const tf = o.tooltip[0].formatter;
@@ -234,7 +211,7 @@ describe('floor pages: maintenance, Kanban, technician and Widgets as a maintena
       const x = expect[lang];
       for (const [size, viewport] of Object.entries(SIZES)) {
         await page.setViewportSize(SIZES['1920']);
-        await page.goto(`${red.url}/dashboard/widgets?lang=${lang}`);
+        await page.goto(`${demo.red.url}/dashboard/widgets?lang=${lang}`);
         // the tables in their desktop layout first (one row per record), then the size under test
         const wo = await waitFor(`the ${lang} work-order table with the conveyor's order`, async () => {
           const r = await rows('w-wo-table');

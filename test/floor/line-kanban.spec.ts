@@ -8,13 +8,11 @@
  * names, due times in plant time. No page scrolls sideways.
  */
 import assert from 'assert';
-import fs from 'fs';
 import path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
+import type { Page } from 'playwright-core';
+import { SHOTS, demoLineInBrowser, waitFor } from '../ui/nodered';
 import { overflow } from '../helpers/overflow';
 
-const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const SIZES = { '1920': { width: 1920, height: 1080 }, '390': { width: 390, height: 844 } } as const;
 const LANGS = ['en', 'de'] as const;
 
@@ -27,23 +25,12 @@ const text = (page: Page, sel: string) => page.locator(sel).allInnerTexts().then
 
 describe('floor: line overview and Kanban in English and German, on a TV and a phone', function () {
   this.timeout(600_000);
-  let red: RunningRed;
-  let browser: Browser;
 
-  before(async function () {
-    red = await startRed({ flow: start.readFlow('demo-line.json') });
-    browser = await launchChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
-  });
-
-  after(async function () {
-    if (browser) await browser.close();
-    if (red) await red.stop();
-  });
+  const demo = demoLineInBrowser(null);
 
   it('line overview: the lowest machine\'s OEE said so, gauge limits, Andon in words and the page\'s language, RUL in one unit, planned stop, tiles filling the TV', async function () {
-    const page = await browser.newPage({ viewport: SIZES['1920'], timezoneId: 'Europe/Berlin' });
-    await page.goto(`${red.url}/dashboard/line?lang=de`);
+    const page = await demo.browser.newPage({ viewport: SIZES['1920'], timezoneId: 'Europe/Berlin' });
+    await page.goto(`${demo.red.url}/dashboard/line?lang=de`);
     // the conveyor's bearing fault opens WO-000001 and its Andon call (about 2 min)
     const call = page.locator('[data-call]').first();
     await waitFor('an Andon call of the work order', async () => /\(WO-\d{6}\)$/.test(((await call.locator('[data-call-text]').innerText().catch(() => '')) || '').trim()), 300_000, 1000);
@@ -72,7 +59,7 @@ describe('floor: line overview and Kanban in English and German, on a TV and a p
     });
     // remaining life: one unit per range, never "more than 1,000 h" beside a figure in days
     for (const lang of LANGS) {
-      await page.goto(`${red.url}/dashboard/line?lang=${lang}`);
+      await page.goto(`${demo.red.url}/dashboard/line?lang=${lang}`);
       await page.locator('[data-asset="conveyor-1"]').waitFor({ timeout: 30_000 });
       const bands = await text(page, '.rel-tile-grid small:not(:first-child)');
       for (const b of bands) assert.ok(!(/(days|Tage)/.test(b) && /\d\sh\b/.test(b)), `one unit: ${b}`);
@@ -84,14 +71,14 @@ describe('floor: line overview and Kanban in English and German, on a TV and a p
       assert.ok(calm.every((r) => r === (lang === 'de' ? 'kein Verschleiß\u00adtrend' : 'no wear trend') || r === (lang === 'de' ? 'kein Verschleißtrend' : 'no wear trend')), calm.join(' | '));
     }
     // the capper press's planned stop (one plant hour every four: about 2.5 s of every 12.5 s here)
-    await page.goto(`${red.url}/dashboard/line?lang=de`);
+    await page.goto(`${demo.red.url}/dashboard/line?lang=de`);
     const press = page.locator('[data-asset="press-1"]');
     await waitFor('the capper press stopped', async () => (await press.getAttribute('data-shown-state')) === 'stopped', 60_000, 100);
     const pressText = (await press.innerText()).replace(/\s+/g, ' ');
     assert.match(pressText, /STILLSTAND \(GEPLANT\)/i);
     assert.match(pressText, /kein Zustandswert im Stillstand/);
     assert.strictEqual((await press.locator('.rel-iso').innerText()).trim(), '-', 'no ISO zone while stopped');
-    await page.goto(`${red.url}/dashboard/line?lang=en`);
+    await page.goto(`${demo.red.url}/dashboard/line?lang=en`);
     await waitFor('the capper press stopped (en)', async () => (await page.locator('[data-asset="press-1"]').getAttribute('data-shown-state')) === 'stopped', 60_000, 100);
     assert.match((await page.locator('[data-asset="press-1"] [data-tile-state]').innerText()).trim(), /^stopped \(planned\)$/i);
     // never "normal" with no score: a tile without a score says stopped or starting
@@ -111,8 +98,8 @@ describe('floor: line overview and Kanban in English and German, on a TV and a p
     await page.close();
     // the phone: no TV sizing, nothing sideways, in both languages
     for (const lang of LANGS) {
-      const phone = await browser.newPage({ viewport: SIZES['390'], timezoneId: 'Europe/Berlin' });
-      await phone.goto(`${red.url}/dashboard/line?lang=${lang}`);
+      const phone = await demo.browser.newPage({ viewport: SIZES['390'], timezoneId: 'Europe/Berlin' });
+      await phone.goto(`${demo.red.url}/dashboard/line?lang=${lang}`);
       await phone.locator('[data-asset="press-1"]').waitFor({ timeout: 30_000 });
       await phone.locator('[data-call-text]').first().waitFor({ timeout: 30_000 });
       assert.strictEqual(await phone.locator('.rel-line.tv').count(), 0);
@@ -126,8 +113,8 @@ describe('floor: line overview and Kanban in English and German, on a TV and a p
   it('Kanban: what a loop holds beside the advice, reasons in the page\'s language with names and rounding, due in plant time', async function () {
     for (const [size, vp] of Object.entries(SIZES)) {
       for (const lang of LANGS) {
-        const page = await browser.newPage({ viewport: vp, timezoneId: 'Europe/Berlin' });
-        await page.goto(`${red.url}/dashboard/kanban?lang=${lang}`);
+        const page = await demo.browser.newPage({ viewport: vp, timezoneId: 'Europe/Berlin' });
+        await page.goto(`${demo.red.url}/dashboard/kanban?lang=${lang}`);
         const de = lang === 'de';
         await waitFor('the loop and the buffer advice with its relation', async () => (await page.locator('[data-buffer-vs-loop]').count()) > 0 && (await page.locator('[data-loop-holds]').count()) > 0, 240_000, 1000);
         const holds = (await page.locator('[data-loop-holds]').first().innerText()).trim();

@@ -14,13 +14,11 @@
  *   "Zu bestellen", percentages with one decimal, priority chips of 14 px or more.
  */
 import assert from 'assert';
-import fs from 'fs';
 import path from 'path';
-import type { Browser, Page } from 'playwright-core';
-import { ROOT, start, startRed, waitFor, type RunningRed, launchChromium } from '../ui/nodered';
+import type { Page } from 'playwright-core';
+import { SHOTS, demoLineInBrowser, waitFor } from '../ui/nodered';
 import { noOverflow } from '../helpers/overflow';
 
-const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 const TV = { width: 1920, height: 1080 };
 const txt = async (page: Page, sel: string): Promise<string> => ((await page.locator(sel).first().textContent({ timeout: 2000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
@@ -28,24 +26,12 @@ const px = async (page: Page, sel: string, fn: 'min' | 'max' = 'min'): Promise<n
 
 describe('floor: a repair on the technician\'s phone and the maintenance page (German)', function () {
   this.timeout(420_000);
-  let red: RunningRed;
-  let browser: Browser;
 
-  before(async function () {
-    const flow = start.readFlow('demo-line.json');
-    for (const n of flow) if (n.type === 'rel-simulator') Object.assign(n, { timeScale: 3600, interval: 1 });
-    red = await startRed({ flow });
-    browser = await launchChromium();
-    fs.mkdirSync(SHOTS, { recursive: true });
-  });
-  after(async () => {
-    if (browser) await browser.close();
-    if (red) await red.stop();
-  });
+  const demo = demoLineInBrowser();
 
   it('takes, starts and completes the conveyor\'s order: German notices, the call acknowledged, downtime asked for, state and health of one reading after the repair', async function () {
-    const phone = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
-    await phone.goto(`${red.url}/dashboard/tech?lang=de`);
+    const phone = await demo.browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+    await phone.goto(`${demo.red.url}/dashboard/tech?lang=de`);
     // no name: the page says what to do
     await waitFor('the hint to type a name', async () => /^Tragen Sie oben Ihren Namen ein, um Ihre Aufträge zu sehen$/.test(await txt(phone, '[data-type-name]')), 30_000);
     assert.doesNotMatch(await phone.locator('#app').innerText(), /Name\?/);
@@ -119,8 +105,8 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
     await phone.close();
 
     // the maintenance page: the failure counted; words and sizes a manager reads
-    const page = await browser.newPage({ viewport: TV });
-    await page.goto(`${red.url}/dashboard/maintenance?lang=de`);
+    const page = await demo.browser.newPage({ viewport: TV });
+    await page.goto(`${demo.red.url}/dashboard/maintenance?lang=de`);
     const row = '[data-kpi="conveyor-1"]';
     await waitFor('the conveyor\'s failure counted', async () => (await txt(page, `${row} [data-col="failures"]`)) === '1', 30_000);
     const ai = await txt(page, `${row} [data-col="availability"]`);
@@ -137,11 +123,11 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
     assert.match(await txt(page, `[data-wo="${wo}"] [data-source]`), /^Zustandsüberwachung · in \d+ Messungen? seit der Eröffnung erkannt · Maria$/);
     assert.doesNotMatch(await mcard.innerText(), /bearing-outer-race|Erkennungen/);
     // an order approved from Olga's request says so, in place of "manual · 0 detections"
-    const sent = await fetch(`${red.url}/floor/requests`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ asset: 'pump-1', by: 'Olga', text: 'Pumpe brummt lauter als sonst' }) });
+    const sent = await fetch(`${demo.red.url}/floor/requests`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ asset: 'pump-1', by: 'Olga', text: 'Pumpe brummt lauter als sonst' }) });
     const sentText = await sent.text();
     assert.strictEqual(sent.status, 201, sentText);
     const req = JSON.parse(sentText) as { id: number; number: string };
-    const ok = await fetch(`${red.url}/floor/requests/${req.id}/approve`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ by: 'Lead' }) });
+    const ok = await fetch(`${demo.red.url}/floor/requests/${req.id}/approve`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ by: 'Lead' }) });
     const okText = await ok.text();
     assert.strictEqual(ok.status, 200, okText);
     const made = (JSON.parse(okText) as { order: { number: string } }).order.number;
@@ -152,8 +138,8 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
   });
 
   it('in English: Complete and Close, the statuses in words', async function () {
-    const phone = await browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
-    await phone.goto(`${red.url}/dashboard/tech?lang=en`);
+    const phone = await demo.browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+    await phone.goto(`${demo.red.url}/dashboard/tech?lang=en`);
     await phone.locator('[data-field="by"]').fill('Maria');
     const close = phone.locator('[data-act^="close-"]').first();
     await close.waitFor({ timeout: 30_000 });

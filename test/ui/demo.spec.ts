@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { woNumber } from '../../nodes/core/cmms/work-orders';
 import { parseOrderTitle } from '../../nodes/core/text/order-title';
 import DICT from '../../nodes/core/text/dashboard.json';
-import { ROOT, admin, problems, start, startRed, waitFor, type RunningRed, launchChromium } from './nodered';
+import { ROOT, admin, problems, start, startRed, stockChartJs, waitFor, type RunningRed, launchChromium } from './nodered';
 
 
 const SHOTS = path.join(ROOT, 'test-output', 'ui');
@@ -88,20 +88,7 @@ async function gaugeValue(page: Page, widgetId: string): Promise<number> {
 /** The series of a stock ui-chart (ECharts, drawn on a canvas): read from its Vue component. */
 async function chartSeries(page: Page, widgetId: string): Promise<{ name: string; points: number }[]> {
   return (await page.evaluate(`(() => {
-    const app = document.querySelector('#app').__vue_app__;
-    const seen = new Set();
-    let found = null;
-    (function walk(v, d) {
-      if (!v || d > 300 || found) return;
-      const c = v.component;
-      if (c && !seen.has(c)) {
-        seen.add(c);
-        if (c.type.name === 'DBUIChart' && c.props.id === '${widgetId}') { found = c; return; }
-        walk(c.subTree, d + 1);
-      }
-      for (const k of ['children', 'dynamicChildren']) if (Array.isArray(v[k])) for (const ch of v[k]) if (ch && typeof ch === 'object') walk(ch, d + 1);
-    })(app._container._vnode, 0);
-    const chart = found && found.proxy.chart;
+    const chart = ${stockChartJs(widgetId)};
     if (!chart) return [];
     return (chart.getOption().series || []).map((x) => ({ name: String(x.name), points: (x.data || []).length }));
   })()`)) as { name: string; points: number }[];

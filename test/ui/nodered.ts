@@ -126,3 +126,47 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeout
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value ${JSON.stringify(last)}${lastErr ? `, last error ${String(lastErr)}` : ''})`);
 }
+
+/** Where the browser specs put their screenshots (test-output/screenshots). */
+export const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+
+/**
+ * Mocha hooks of a browser spec on the demo line: Node-RED with flows/demo-line.json (the
+ * simulators `fast` picks run at one plant hour per second, a frame a second), Debian's chromium
+ * and the screenshot folder; both closed after the spec. Read `red` and `browser` inside tests.
+ */
+export function demoLineInBrowser(fast: ((sim: { kind?: string }) => boolean) | null = () => true): { red: RunningRed; browser: import('playwright-core').Browser } {
+  const ctx = {} as { red: RunningRed; browser: import('playwright-core').Browser };
+  before(async function () {
+    const flow = start.readFlow('demo-line.json') as { type: string; kind?: string }[];
+    if (fast) for (const n of flow) if (n.type === 'rel-simulator' && fast(n)) Object.assign(n, { timeScale: 3600, interval: 1 });
+    ctx.red = await startRed({ flow });
+    ctx.browser = await launchChromium();
+    fs.mkdirSync(SHOTS, { recursive: true });
+  });
+  after(async function () {
+    if (ctx.browser) await ctx.browser.close();
+    if (ctx.red) await ctx.red.stop();
+  });
+  return ctx;
+}
+
+/**
+ * Browser-side JavaScript (a string for page.evaluate) that finds the ECharts instance of a stock
+ * Dashboard 2.0 ui-chart (drawn on a canvas) by walking the Vue tree to its DBUIChart component:
+ * an expression that is the chart, or null.
+ */
+export function stockChartJs(widgetId: string): string {
+  return `(() => {
+    const app = document.querySelector('#app').__vue_app__;
+    const seen = new Set();
+    let found = null;
+    (function walk(v, d) {
+      if (!v || d > 300 || found) return;
+      const c = v.component;
+      if (c && !seen.has(c)) { seen.add(c); if (c.type.name === 'DBUIChart' && c.props.id === ${JSON.stringify(widgetId)}) { found = c; return; } walk(c.subTree, d + 1); }
+      for (const k of ['children', 'dynamicChildren']) if (Array.isArray(v[k])) for (const ch of v[k]) if (ch && typeof ch === 'object') walk(ch, d + 1);
+    })(app._container._vnode, 0);
+    return (found && found.proxy.chart) || null;
+  })()`;
+}
