@@ -120,6 +120,7 @@ function stockWidgets(flow, add, c, T1) {
   function dashboardPort(id, to) {
     const n = byId(id);
     n.dashboard = true;
+    if (n.type === 'rel-oee') n.dashboardFigures = 'rolling'; // as the line overview: the last 24 h, steady across shift changes
     n.outputs = n.wires.length + 1;
     n.wires.push(to);
   }
@@ -129,7 +130,7 @@ function stockWidgets(flow, add, c, T1) {
   // Titles in words (the page-titles template shows them in the page's language: widgets.* keys of
   // nodes/core/text/dashboard.json); which node feeds a widget is said in the comment below.
   group('wg-health', 'Machine health', 1);
-  group('wg-oee', 'OEE: Filler motor (the line\'s constraint)', 2);
+  group('wg-oee', 'OEE: Filler motor (the line\'s constraint), last 24 h', 2);
   group('wg-wo', 'Open work orders', 3, '12');
   group('wg-andon', 'Andon calls', 4);
   group('wg-kpi', 'Reliability KPIs', 5);

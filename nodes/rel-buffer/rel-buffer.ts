@@ -95,10 +95,7 @@ export = function (RED: RedApi) {
       const payload = msg.payload;
       let r: { shared: BufferShared; note: string };
       if (action === 'health') r = bufferHealth(shared, p, healthEvent(payload));
-      else {
-        const gate = oeeGate(payload);
-        r = bufferGate(shared, gate.mayCutWip, gate.reason, ts);
-      }
+      else r = bufferGate(shared, oeeGate(payload), ts);
       await items.write(js.store, SHARED, r.shared, ts);
       shared = r.shared;
       const list = [...items.values()].map((s) => advise(s, ts));

@@ -33,6 +33,8 @@ interface OeeDef extends NodeDef {
   bufferDays?: number | string;
   /** One more output (the last) for stock dashboard widgets. */
   dashboard?: boolean | string;
+  /** The figures the dashboard output sends: `shift` (default) or `rolling`. */
+  dashboardFigures?: string;
 }
 
 const ACTIONS = ['state', 'count', 'report'] as const;
@@ -41,7 +43,7 @@ export = function (RED: RedApi) {
   defineNode<OeeDef>(RED, 'rel-oee', (node, config) => {
     const clock = getClock(RED);
     const cal = calendarFromConfig(config);
-    const { idealDefault, rollingHours, requiredDays, threshold, bufferDays, critical } = oeeSettings(config);
+    const { idealDefault, rollingHours, requiredDays, threshold, bufferDays, critical, dashboardFigures } = oeeSettings(config);
     const fixedAsset = configName(config.asset);
     const dashboard = configFlag(config.dashboard);
     const js = acquireJitStore(RED, config.store, 'rel-oee');
@@ -64,13 +66,13 @@ export = function (RED: RedApi) {
       }),
     );
 
-    /** A report of the shift (or the one named): the figures, and one gauge message each on the dashboard output. */
+    /** A report of the shift (or the one named): the figures, and one gauge message each on the dashboard output (the shift's or the rolling window's). */
     async function report(msg: NodeMessage, send: SendFn, asset: string, ts: number): Promise<void> {
       const payload = msg.payload;
       const shiftId = optStr(own(payload, 'shift'), 'msg.payload.shift', { maxLength: 64 });
       const rep = await tracker.report(asset, ts, shiftId || undefined);
       msg.payload = { ...payloadFields(payload), oee: rep };
-      if (dashboard) send([msg, numberMessages(oeeGauges(rep), { asset, ts })]);
+      if (dashboard) send([msg, numberMessages(oeeGauges(dashboardFigures === 'rolling' ? rep.rolling : rep), { asset, ts })]);
       else send(msg);
       if (rep.oee !== null) status.info(node, oeeLine(rep));
     }

@@ -9,7 +9,7 @@
  * in nodes/core/cmms/pm-msg.ts.
  */
 import { PmRepo, type Catchup } from '../core/cmms/pm';
-import { importText, PM_ACTIONS, planRows, pmAction } from '../core/cmms/pm-msg';
+import { PM_ACTIONS, planRows, pmAction } from '../core/cmms/pm-msg';
 import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
 import { isObject, own } from '../core/validate';
 import { deployedAssets, findAsset } from '../shared/assets';
@@ -30,7 +30,6 @@ interface PmDef extends NodeDef {
   /** One more output, the last: `list` results as ui-table rows. */
   dashboard?: boolean | string;
 }
-
 
 export = function (RED: RedApi) {
   defineNode<PmDef, PmNode>(RED, 'rel-pm', (node, config) => {
@@ -117,28 +116,13 @@ export = function (RED: RedApi) {
         serial(async () => {
           const p0 = msg.payload;
           const fallback = isObject(p0) && (own(p0, 'health') !== undefined || own(p0, 'features') !== undefined) ? 'condition' : undefined;
-          const action = actionOf(msg, PM_ACTIONS, fallback);
-          if (action === 'import') {
-            const { csv, path } = importText(p0);
-            msg.payload = await pm.importCsv(csv, known, clock.now(), catchup, path);
-            send([msg, null]);
-            await showStatus();
-            return;
-          }
-          if (action === 'export') {
-            msg.payload = await pm.exportCsv(tz);
-            send([msg, null]);
-            return;
-          }
-          const r = await pmAction(pm, ctx, action, p0, { now: () => clock.now(), eventTime: (p) => eventTime(p, 'ts', () => clock.now()), known, catchup, tz });
+          const r = await pmAction(pm, ctx, actionOf(msg, PM_ACTIONS, fallback), p0, { now: () => clock.now(), eventTime: (p) => eventTime(p, 'ts', () => clock.now()), known, catchup, tz });
           if (r.pm) msg.pm = r.pm;
           else msg.payload = r.payload;
           const table = dash && r.plans ? tableMessage(planRows(r.plans), 'pm plans') : null;
-          const opened = r.opened;
-          const lateNote = r.lateNote;
-          const announced = opened.length ? announce(opened) : null;
+          const announced = r.opened.length ? announce(r.opened) : null;
           send((table ? [msg, announced, table] : [msg, announced]) as never);
-          if (lateNote) status.warn(node, lateNote);
+          if (r.lateNote) status.warn(node, r.lateNote);
           else await showStatus();
         }).catch((e) => {
           throw offlineError(e, `${OFFLINE}; nothing was changed`);

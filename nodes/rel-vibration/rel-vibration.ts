@@ -21,12 +21,12 @@
  * spectrum as one ui-chart curve.
  */
 import { MAX_FFT_SIZE } from '../core/signal/fft';
-import type { ChartArray, VibrationFeatures } from '../core/signal/vibration';
-import { redecimate, waveformFrame, RPM_MAX, SpeedTable, speedReading, vibrationConfig, vibrationSettings, VibrationStreams, withFeatures, type VibrationNodeForm } from '../core/signal/vibration-stream';
+import type { VibrationFeatures } from '../core/signal/vibration';
+import { frameStatus, redecimate, speedStatus, waveformFrame, RPM_MAX, SpeedTable, speedReading, vibrationConfig, vibrationSettings, VibrationStreams, withFeatures, type VibrationNodeForm } from '../core/signal/vibration-stream';
 import { num, object, own, time } from '../core/validate';
 import { resolveAsset, type AssetSpec } from '../shared/assets';
 import { getClock } from '../shared/clock';
-import { curveMessage, numberMessages } from '../shared/dashboard';
+import { chartCurve, numberMessages } from '../shared/dashboard';
 import { defineNode, evalTyped } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
 import { status, throttledStatus } from '../shared/status';
@@ -43,9 +43,6 @@ const STATUS_MS = 500;
 const CURVE_POINTS = 400;
 /** Chart points asked of the core when the dashboard needs the whole spectrum (step 1 at any N). */
 const FULL = MAX_FFT_SIZE;
-
-/** Short number for a status dot. */
-const short = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
 
 export = function (RED: RedApi) {
   defineNode<VibrationDef>(RED, 'rel-vibration', (node, config) => {
@@ -82,12 +79,12 @@ export = function (RED: RedApi) {
         const ts = own(p, 'ts');
         dash = numberMessages([{ label: 'velocity RMS', value: features.velocityRms, unit: 'mm/s', digits: 2 }], { asset: asset.assetId, ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined });
       } else if (dashboard === 'spectrum' && features.spectrum) {
-        dash = curve(features.spectrum, `${asset.assetId} spectrum`, asset.assetId, p);
+        dash = chartCurve(features.spectrum, `${asset.assetId} spectrum`, asset.assetId, own(p, 'ts'), CURVE_POINTS);
         features.spectrum = spectrumPoints > 0 ? redecimate(features.spectrum, spectrumPoints) : undefined;
         if (!features.spectrum) delete features.spectrum;
       } else if (dashboard === 'envelope') {
         if (features.envelope) {
-          dash = curve(features.envelope, `${asset.assetId} envelope`, asset.assetId, p);
+          dash = chartCurve(features.envelope, `${asset.assetId} envelope`, asset.assetId, own(p, 'ts'), CURVE_POINTS);
           features.envelope = envelopePoints > 0 ? redecimate(features.envelope, envelopePoints) : undefined;
           if (!features.envelope) delete features.envelope;
         }
@@ -95,22 +92,11 @@ export = function (RED: RedApi) {
       msg.payload = withFeatures(p, features);
       send(dashboard ? [msg, dash] : msg);
       lastFrameAt = clock.now();
-      const v = features.velocityRms;
-      const zone = features.isoZone;
-      if (!features.rpm) {
-        const w = rpm === 0 ? 'stopped' : 'no rpm';
-        show(`${zone}${w}`, () => status.warn(node, `${short(v)} mm/s · zone ${zone} · ${w}`));
-      } else if (why) show(`${zone}${why}`, () => status.warn(node, `${short(v)} mm/s · ${zone} · ${why}`));
-      else {
-        // the state that matters after mm/s and zone: averaging progress, else the speed-channel rpm
-        const n = features.averaged;
-        const r = features.rpm;
-        const kind = averages > 1 ? 'avg' : source === 'speed-channel' ? 'rpm' : '';
-        show(zone + kind, () => {
-          const tail = kind === 'avg' ? ` · avg ${n}/${averages}` : kind === 'rpm' ? ` · ${Math.round(r)} rpm` : '';
-          (zone === 'C' || zone === 'D' ? status.warn : status.ok)(node, `${short(v)} mm/s · zone ${zone}${tail}`);
-        });
-      }
+      const st = frameStatus(features, rpm, why, averages, source);
+      show(st.kind, () => {
+        const d = st.dot();
+        status[d.level](node, d.text);
+      });
     };
 
     return {
@@ -128,9 +114,9 @@ export = function (RED: RedApi) {
           const asset = assetOf(msg);
           const s = speedReading(p, clock.now());
           speeds.update(asset.assetId, s);
-          const text = s.rpm === null ? `${asset.assetId} speed bad` : `speed ${short(s.rpm)} rpm${s.quality === 'good' ? '' : ` (${s.quality})`}`;
+          const st = speedStatus(asset.assetId, s);
           // shown until frames come (then the frame status carries the rpm it used), and when bad
-          if (s.quality === 'bad' || clock.now() - lastFrameAt > maxAgeMs) show(`speed${s.quality}`, () => (s.quality === 'bad' ? status.warn(node, text) : status.info(node, text)));
+          if (s.quality === 'bad' || clock.now() - lastFrameAt > maxAgeMs) show(st.kind, () => status[st.level](node, st.text));
           return;
         }
         const { x, fs, rpmIn, unit, ch } = waveformFrame(p, msg.topic, base.frameMode, mode === 'speed');
@@ -157,13 +143,3 @@ export = function (RED: RedApi) {
     };
   });
 };
-
-/** A dashboard curve (ui-chart) from a full-resolution chart array; asset and ts beside it. */
-function curve(a: ChartArray, topic: string, asset: string, p: Record<string, unknown>): NodeMessage {
-  const m = curveMessage(a.amplitudes, a.df, topic, CURVE_POINTS);
-  m.asset = asset;
-  m.unit = a.unit;
-  const ts = own(p, 'ts');
-  if (typeof ts === 'number' && Number.isFinite(ts)) m.ts = ts;
-  return m;
-}

@@ -13,6 +13,7 @@
  * ui-chart throws on a null payload, and a gauge keeps its last value while the reason for the
  * gap is on the node's main output.
  */
+import type { ChartArray } from '../core/signal/vibration';
 import type { NodeMessage } from './red';
 
 export interface WidgetValue {
@@ -112,4 +113,13 @@ export function curveMessage(y: ArrayLike<number>, dx: number, topic: string, ma
     if (best < n) pts.push({ x: round(x0 + best * dx, 4), y: Number(y[best].toPrecision(digits)) });
   }
   return { topic, payload: pts, action: 'replace' };
+}
+
+/** A ui-chart curve of a full-resolution chart array (a spectrum), `maxPoints` at most, with its unit, the asset and a finite `ts` beside it. */
+export function chartCurve(a: ChartArray, topic: string, asset: string, ts: unknown, maxPoints: number): NodeMessage {
+  const m = curveMessage(a.amplitudes, a.df, topic, maxPoints);
+  m.asset = asset;
+  m.unit = a.unit;
+  if (typeof ts === 'number' && Number.isFinite(ts)) m.ts = ts;
+  return m;
 }

@@ -310,6 +310,13 @@ describe('cmms nodes', function () {
       getNode('pm').receive({ action: 'import', payload: 'asset;task;trigger;interval;unit\npump-1;Belt;calendar;0;days\n' });
       const rep = (await out).payload;
       assert.deepStrictEqual(rep.rejected.map((r: any) => r.reason), ['interval: expected a number > 0, got 0']);
+      // export from msg: the same CSV as the editor's endpoint, nothing on the order output
+      const o2: any[] = [];
+      getNode('out2').on('input', (x: any) => o2.push(x));
+      const ex = nextMessage('out1');
+      getNode('pm').receive({ action: 'export' });
+      assert.strictEqual((await ex).payload, (await helper.request().get('/rel-pm/pm/export').expect(200)).text);
+      assert.strictEqual(o2.length, 0);
       const m = nextMessages('out2', 1);
       getNode('pm').receive({ action: 'meter', payload: { asset: 'pump-1', unit: 'hours', value: 1510 } });
       assert.strictEqual((await m)[0].payload.source, 'pm');

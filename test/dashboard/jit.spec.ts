@@ -145,6 +145,30 @@ describe('dashboard output: JIT nodes', function () {
       await assertUnchangedWithout(dir, flowFor, ports, at(15), script, c);
     });
 
+    it('Dashboard shows the rolling window: the four figures are the report\'s rolling ones, not the shift\'s', async () => {
+      const flow = flowFor(path.join(dir, 'rolling.db'), true);
+      (flow[1] as any).dashboardFigures = 'rolling';
+      const c = await run(flow, ports, at(9, 0, 1), async () => {
+        await script();
+        // the next day's early shift: running from 06:00, no part yet at 08:00
+        await send('oee', 'state', { asset: 'press-1', state: 'running', ts: at(6, 0, 1) });
+        await send('oee', 'report', { asset: 'press-1', ts: at(8, 0, 1) });
+      });
+      const reports = c.out!.filter((m) => m.action === 'report');
+      assert.strictEqual(reports.length, 3);
+      const last = reports[2].payload.oee;
+      // the shift so far: A 100 %, P 0, no Q; the window (yesterday's early shift and today's): its own figures
+      assert.deepStrictEqual([last.availability, last.performance, last.quality], [1, 0, null]);
+      assert.ok(last.rolling.shifts === 2 && last.rolling.total === 640, JSON.stringify(last.rolling));
+      const want = (o: any) => [o.availability, o.performance, o.quality, o.oee].map(pct1).filter((v) => v !== null);
+      // yesterday's shift alone is the window of the first report: its figures (hand computation in test/jit)
+      assert.deepStrictEqual(c.dash!.slice(0, 4).map((m) => m.payload), [86.9, 87.7, 96.9, 73.8]);
+      const tail = c.dash!.slice(-4);
+      assert.deepStrictEqual(tail.map((m) => m.topic), ['Availability', 'Performance', 'Quality', 'OEE']);
+      assert.deepStrictEqual(tail.map((m) => m.payload), want(last.rolling));
+      assert.ok(tail[1].payload > 0 && tail[1].payload < 100, `performance over the window ${tail[1].payload}, not the shift's 0`);
+    });
+
     it('survives the fuzz harness with the dashboard on and still reports to it', async () => {
       helper.settings({ reliabilityClock: new FakeClock(at(15)) });
       await fuzzNode({

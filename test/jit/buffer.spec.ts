@@ -98,6 +98,28 @@ describe('rel-buffer', function () {
     assert.ok(a.reasons.some((r: string) => /Rule of 85 met/.test(r)));
   });
 
+  it('a report from a real rel-oee: the advice held at the floor names the critical asset short of its streak, from rule85\'s fields; kept across a restart', async () => {
+    const file = path.join(dir, 'short.db');
+    const oee = { id: 'oee', type: 'rel-oee', store: 'store1', shifts: 'early=06:00-14:00', utcOffset: '0', idealCycleS: 30, criticalAssets: 'press-1', rule85Days: 20, rule85Oee: 0.8, wires: [['buf']] };
+    await loadFlow([...flow(file), oee]);
+    let out = collect();
+    await feed([4, 4.2, 3.8]);
+    for (const [action, payload] of [
+      ['state', { asset: 'press-1', state: 'running', ts: at(6, 0, 5) }],
+      ['count', { asset: 'press-1', good: 100, total: 100, ts: at(7, 0, 5) }],
+      ['report', { asset: 'press-1', ts: at(8, 0, 5) }],
+    ] as const) assert.strictEqual(await receiveAndComplete('oee', { action, payload } as any), undefined);
+    await sleep(50);
+    const held = (b: any) => (Array.isArray(b) ? b[0] : b).why.find((w: any) => w.code === 'held');
+    const short = [{ asset: 'press-1', days: 0, requiredDays: 20, oeePct: 80 }];
+    assert.deepStrictEqual(held(out[out.length - 1].payload.buffer), { code: 'held', floorDays: 3, noReport: false, short });
+    await unloadFlow();
+    await loadFlow([...flow(file), oee]);
+    out = collect();
+    await send('advise', { item: 'gear' });
+    assert.deepStrictEqual(held(out[0].payload.buffer).short, short);
+  });
+
   it('bad input: zero and negative demand, events out of order, a bad gate: clear errors, advice unharmed', async () => {
     await loadFlow(flow(path.join(dir, 'bad.db')));
     const out = collect();

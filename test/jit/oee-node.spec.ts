@@ -9,7 +9,11 @@ const DAY0 = Date.UTC(2026, 0, 5); // a Monday, UTC
 
 describe('rel-oee form, shift ends, events, status (core)', () => {
   it('the form: defaults, and a bad value names its setting', () => {
-    assert.deepStrictEqual(oeeSettings({ idealCycleS: '30' }), { idealDefault: 30, rollingHours: 24, requiredDays: 30, threshold: 0.85, bufferDays: 3, critical: [] });
+    assert.deepStrictEqual(oeeSettings({ idealCycleS: '30' }), { idealDefault: 30, rollingHours: 24, requiredDays: 30, threshold: 0.85, bufferDays: 3, critical: [], dashboardFigures: 'shift' });
+    // the dashboard's figures: the shift unless the rolling window is chosen (a saved flow from before the choice has none)
+    assert.strictEqual(oeeSettings({ idealCycleS: 30, dashboardFigures: '' }).dashboardFigures, 'shift');
+    assert.strictEqual(oeeSettings({ idealCycleS: 30, dashboardFigures: 'rolling' }).dashboardFigures, 'rolling');
+    assert.throws(() => oeeSettings({ idealCycleS: 30, dashboardFigures: 'week' }), /dashboardFigures: expected one of shift, rolling, got the string "week"/);
     assert.throws(() => oeeSettings({}), /idealCycleS: expected a number \(required setting\)/);
     assert.throws(() => oeeSettings({ idealCycleS: 30, rule85Oee: 1.5 }), /rule85Oee: expected/);
     assert.throws(() => oeeSettings({ idealCycleS: 30, rule85Days: 2.5 }), /rule85Days: expected/);

@@ -4,7 +4,8 @@
  */
 import assert from 'assert';
 import { applyHealth, kanbanStatus, kanbanWhy, newLoop, KANBAN_DEFAULTS, type KanbanParams } from '../../nodes/core/jit/kanban';
-import { adviseBuffer, gateShort, newBufferItem, wipAdvice, type BufferParams } from '../../nodes/core/jit/buffer';
+import { adviseBuffer, newBufferItem, wipAdvice, type BufferParams } from '../../nodes/core/jit/buffer';
+import { oeeGate } from '../../nodes/core/jit/buffer-node';
 import { parseCalendar } from '../../nodes/core/jit/calendar';
 import { rule85 } from '../../nodes/core/jit/oee';
 import { at } from './shift-script';
@@ -27,11 +28,16 @@ describe('jit: reason fields beside the English reasons', () => {
 
   it('WIP advice: held at the floor with the assets short of the Rule of 85 streak, supplier and health with their added days', () => {
     const gate = rule85({ 'conveyor-1': { streakDays: 1, lastDay: null, lastOee: 0.7 }, 'filler-1': { streakDays: 15, lastDay: null, lastOee: 0.9 } }, 30, 0.85, 3);
-    assert.deepStrictEqual(gateShort(gate.reason), [{ asset: 'conveyor-1', days: 1, requiredDays: 30, oeePct: 85 }, { asset: 'filler-1', days: 15, requiredDays: 30, oeePct: 85 }]);
+    // the gate of a rel-oee report (JSON, as on a wire) takes the assets short of the streak from rule85's fields, not from its English reason
+    const g = oeeGate(JSON.parse(JSON.stringify({ oee: { rule85: gate } })));
+    const short = [{ asset: 'conveyor-1', days: 1, requiredDays: 30, oeePct: 85 }, { asset: 'filler-1', days: 15, requiredDays: 30, oeePct: 85 }];
+    assert.deepStrictEqual(g, { mayCutWip: false, reason: gate.reason, short });
+    // a report without the fields (hand-made, or an earlier rel-oee): none named, the reason kept
+    assert.deepStrictEqual(oeeGate({ oee: { rule85: { mayCutWip: false, reason: gate.reason } } }).short, []);
     const base = { targetDays: 1, floorDays: 3, leadTimes: [3, 5, 4], cvThreshold: 0.2, z: 1.65, unhealthy: { 'press-1': 40 }, healthThreshold: 70, healthDaysMax: 2 };
-    const a = wipAdvice({ ...base, gate: { mayCutWip: false, reason: gate.reason } });
+    const a = wipAdvice({ ...base, gate: g });
     assert.strictEqual(a.why.length, a.reasons.length, 'one field set per English reason');
-    assert.deepStrictEqual(a.why[0], { code: 'held', floorDays: 3, noReport: false, short: gateShort(gate.reason) });
+    assert.deepStrictEqual(a.why[0], { code: 'held', floorDays: 3, noReport: false, short });
     assert.deepStrictEqual(a.why[1], { code: 'supplierVaries', variationPct: 25, sdDays: 1, thresholdPct: 20, addDays: 1.65 });
     assert.strictEqual(a.why[2]!.code, 'assetLow');
     assert.deepStrictEqual(a.why[2], { code: 'assetLow', asset: 'press-1', score: 40, threshold: 70, addDays: 0.857 });

@@ -3,7 +3,7 @@
  * analysis with averaging, and the frame check.
  */
 import assert from 'assert';
-import { SpeedTable, speedReading, VibrationStreams, vibrationConfig, vibrationSettings, waveformFrame } from '../../nodes/core/signal/vibration-stream';
+import { SpeedTable, frameStatus, speedReading, speedStatus, VibrationStreams, vibrationConfig, vibrationSettings, waveformFrame } from '../../nodes/core/signal/vibration-stream';
 import { analyzeVibration } from '../../nodes/core/signal/vibration';
 
 const FS = 12800;
@@ -60,5 +60,26 @@ describe('rel-vibration stream state (core)', () => {
     assert.strictEqual(vibrationSettings({ rpmSource: 'typed', rpmValue: '1480', rpmValueType: 'num' }).typed.constant, 1480);
     assert.throws(() => vibrationSettings({ rpmSource: 'typed', rpmValue: '', rpmValueType: 'flow' }), /rpm: a flow property name is required/);
     assert.throws(() => vibrationSettings({ averages: 65 }), /averages/);
+  });
+
+  it('the status dot: zone and mm/s, stopped or no rpm, a fallback\'s reason, averaging or the speed channel; the kind changes with the zone', () => {
+    const f = { velocityRms: 4.26, isoZone: 'C' as const, rpm: 1480, averaged: 3 };
+    const dot = (x: ReturnType<typeof frameStatus>) => ({ kind: x.kind, ...x.dot() });
+    assert.deepStrictEqual(dot(frameStatus(f, 1480, null, 1, 'reading')), { kind: 'C', level: 'warn', text: '4.3 mm/s · zone C' });
+    assert.deepStrictEqual(dot(frameStatus({ ...f, isoZone: 'A', velocityRms: 12.4 }, 1480, null, 1, 'reading')), { kind: 'A', level: 'ok', text: '12 mm/s · zone A' });
+    assert.deepStrictEqual(dot(frameStatus({ ...f, isoZone: 'B' }, 1480, null, 4, 'reading')), { kind: 'Bavg', level: 'ok', text: '4.3 mm/s · zone B · avg 3/4' });
+    assert.deepStrictEqual(dot(frameStatus({ ...f, isoZone: 'B', rpm: 1479.6 }, 1480, null, 1, 'speed-channel')), { kind: 'Brpm', level: 'ok', text: '4.3 mm/s · zone B · 1480 rpm' });
+    assert.deepStrictEqual(dot(frameStatus({ ...f, rpm: null }, 0, null, 1, null)), { kind: 'Cstopped', level: 'warn', text: '4.3 mm/s · zone C · stopped' });
+    assert.deepStrictEqual(dot(frameStatus({ ...f, rpm: null }, undefined, null, 1, null)), { kind: 'Cno rpm', level: 'warn', text: '4.3 mm/s · zone C · no rpm' });
+    assert.deepStrictEqual(dot(frameStatus(f, 1480, 'speed 12 s old', 1, 'asset')), { kind: 'Cspeed 12 s old', level: 'warn', text: '4.3 mm/s · C · speed 12 s old' });
+    // the text is of the frame analysed, even when the features are changed after it (downstream nodes share the object)
+    const g = { ...f };
+    const later = frameStatus(g, 1480, null, 4, 'reading');
+    g.averaged = 4;
+    g.velocityRms = 9;
+    assert.strictEqual(later.dot().text, '4.3 mm/s · zone C · avg 3/4');
+    assert.deepStrictEqual(speedStatus('pump-1', { rpm: 1480.4, quality: 'good', ts: 0 } as any), { kind: 'speedgood', level: 'info', text: 'speed 1480 rpm' });
+    assert.deepStrictEqual(speedStatus('pump-1', { rpm: 8.25, quality: 'uncertain', ts: 0 } as any), { kind: 'speeduncertain', level: 'info', text: 'speed 8.3 rpm (uncertain)' });
+    assert.deepStrictEqual(speedStatus('pump-1', { rpm: null, quality: 'bad', ts: 0 } as any), { kind: 'speedbad', level: 'warn', text: 'pump-1 speed bad' });
   });
 });

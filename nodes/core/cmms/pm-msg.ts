@@ -120,10 +120,16 @@ export interface PmActionResult {
 export async function pmAction(
   pm: PmRepo,
   ctx: TickContext,
-  action: Exclude<PmAction, 'import' | 'export'>,
+  action: PmAction,
   p0: unknown,
   o: { now: () => number; eventTime: (p: unknown) => number; known: (id: string) => Promise<boolean>; catchup: Catchup; tz: string },
 ): Promise<PmActionResult> {
+  // CSV in (the text, or {csv}) with a per-row report; CSV out
+  if (action === 'import') {
+    const { csv, path } = importText(p0);
+    return { payload: await pm.importCsv(csv, o.known, o.now(), o.catchup, path), opened: [] };
+  }
+  if (action === 'export') return { payload: await pm.exportCsv(o.tz), opened: [] };
   const p = (action === 'tick' || action === 'list') && (p0 === undefined || p0 === null || p0 === '' || typeof p0 === 'number') ? {} : object(p0, 'msg.payload');
   const ts = o.eventTime(p);
   switch (action) {

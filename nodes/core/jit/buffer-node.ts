@@ -7,7 +7,7 @@ import { InputError } from '../errors';
 import { isObject, own } from '../validate';
 import { parseCalendar } from './calendar';
 import { cfgNum, eventAction, listConfig } from './events';
-import type { BufferAdvice, BufferItem, BufferParams, BufferShared } from './buffer';
+import type { BufferAdvice, BufferItem, BufferParams, BufferShared, Gate, GateShort } from './buffer';
 
 export const BUFFER_ACTIONS = ['demand', 'delivery', 'health', 'oee', 'advise'] as const;
 export type BufferAction = (typeof BUFFER_ACTIONS)[number];
@@ -51,11 +51,32 @@ export function bufferAction(msg: unknown): BufferAction {
 }
 
 /** The Rule of 85 result of a rel-oee report: whether WIP may be cut and why (at most 1000 characters). */
-export function oeeGate(payload: unknown): { mayCutWip: boolean; reason: string } {
+export function oeeGate(payload: unknown): Gate {
   const r85 = own(own(payload, 'oee'), 'rule85');
   if (!isObject(r85) || typeof own(r85, 'mayCutWip') !== 'boolean') throw new InputError('msg.payload.oee.rule85', 'the Rule of 85 result of a rel-oee report ({mayCutWip, reason})', r85);
   const reason = typeof own(r85, 'reason') === 'string' ? String(own(r85, 'reason')).slice(0, 1000) : '';
-  return { mayCutWip: own(r85, 'mayCutWip') === true, reason };
+  return { mayCutWip: own(r85, 'mayCutWip') === true, reason, short: gateShort(r85) };
+}
+
+const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The critical assets short of their streak, from rel-oee's rule85 fields (`assets` with
+ * `streakDays`, `requiredDays`, `threshold`), sorted by name, at most 100; none when the report
+ * does not carry them (an earlier rel-oee, a hand-made message): the reason text still says it.
+ */
+function gateShort(r85: unknown): GateShort[] {
+  const assets = own(r85, 'assets');
+  const requiredDays = own(r85, 'requiredDays');
+  const threshold = own(r85, 'threshold');
+  if (!isObject(assets) || !fin(requiredDays) || !fin(threshold)) return [];
+  const out: GateShort[] = [];
+  for (const asset of Object.keys(assets).sort().slice(0, 1000)) {
+    const days = own(own(assets, asset), 'streakDays');
+    if (fin(days) && days < requiredDays) out.push({ asset: asset.slice(0, 200), days, requiredDays, oeePct: Math.round(threshold * 100) });
+    if (out.length >= 100) break;
+  }
+  return out;
 }
 
 /**

@@ -41,9 +41,19 @@ export function dailyDemand(days: readonly [number, number][], cal: Calendar, as
   return out;
 }
 
+/** A critical asset short of its Rule of 85 streak: `days` of `requiredDays` at OEE >= `oeePct` %. */
+export interface GateShort {
+  asset: string;
+  days: number;
+  requiredDays: number;
+  oeePct: number;
+}
+
 export interface Gate {
   mayCutWip: boolean;
   reason: string;
+  /** The critical assets short of their streak, from rel-oee's rule85 fields (absent on a gate stored by an earlier version). */
+  short?: GateShort[];
 }
 
 export interface WipInput {
@@ -69,22 +79,13 @@ export type BufferWhy =
   | { code: 'demandLearning'; days: number; needed: number }
   | { code: 'leadLearning'; deliveries: number; needed: number }
   | { code: 'ruleMet'; targetDays: number }
-  | { code: 'held'; floorDays: number; noReport: boolean; short: { asset: string; days: number; requiredDays: number; oeePct: number }[] }
+  | { code: 'held'; floorDays: number; noReport: boolean; short: GateShort[] }
   | { code: 'target'; targetDays: number }
   | { code: 'supplierVaries'; variationPct: number; sdDays: number; thresholdPct: number; addDays: number }
   | { code: 'supplierStable'; variationPct: number }
   | { code: 'supplierUnknown'; deliveries: number; needed: number }
   | { code: 'assetLow'; asset: string; score: number; threshold: number; addDays: number }
   | { code: 'assetsHealthy' };
-
-/** The assets a Rule of 85 reason (rel-oee's rule85) names as short of their streak: "conveyor-1 1/30 days at OEE >= 85%". */
-export function gateShort(reason: string): { asset: string; days: number; requiredDays: number; oeePct: number }[] {
-  const out: { asset: string; days: number; requiredDays: number; oeePct: number }[] = [];
-  const re = /([^\s,:][^\s,]*) (\d+)\/(\d+) days at OEE >= (\d+(?:\.\d+)?)%/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(reason.slice(0, 2000))) !== null && out.length < 100) out.push({ asset: m[1]!, days: Number(m[2]), requiredDays: Number(m[3]), oeePct: Number(m[4]) });
-  return out;
-}
 
 export function wipAdvice(i: WipInput): { wipDays: number; reasons: string[]; why: BufferWhy[]; parts: { baseDays: number; supplierDays: number; healthDays: number } } {
   const reasons: string[] = [];
@@ -96,7 +97,7 @@ export function wipAdvice(i: WipInput): { wipDays: number; reasons: string[]; wh
   } else if (base < i.floorDays) {
     base = i.floorDays;
     reasons.push(`held at ${i.floorDays} days (Rule of 85): ${i.gate ? i.gate.reason : 'no OEE report from rel-oee yet'}`);
-    why.push({ code: 'held', floorDays: i.floorDays, noReport: !i.gate, short: i.gate ? gateShort(i.gate.reason) : [] });
+    why.push({ code: 'held', floorDays: i.floorDays, noReport: !i.gate, short: i.gate?.short ?? [] });
   } else {
     reasons.push(`target ${i.targetDays} days`);
     why.push({ code: 'target', targetDays: i.targetDays });
@@ -215,8 +216,9 @@ export function bufferHealth(prev: BufferShared, p: BufferParams, ev: { asset: s
 }
 
 /** The Rule of 85 result of a rel-oee report opens or closes the gate below the WIP floor. */
-export function bufferGate(prev: BufferShared, mayCutWip: boolean, reason: string, ts: number): { shared: BufferShared; note: string } {
-  const gate = { mayCutWip, reason, at: new Date(ts).toISOString() };
+export function bufferGate(prev: BufferShared, g: Gate, ts: number): { shared: BufferShared; note: string } {
+  const { mayCutWip } = g;
+  const gate = { mayCutWip, reason: g.reason, short: g.short ?? [], at: new Date(ts).toISOString() };
   return { shared: { unhealthy: { ...prev.unhealthy }, gate }, note: mayCutWip ? 'Rule of 85 met: WIP may go below the floor' : 'Rule of 85 not met: WIP held at the floor' };
 }
 

@@ -3,7 +3,7 @@
  * that closes each shift at its end, a count event checked, the answer to a state or count event,
  * the status text and the gauge values of a report.
  */
-import { num, optNum, own } from '../validate';
+import { num, oneOf, optNum, own } from '../validate';
 import { nextShiftStart, shiftAt, type Calendar, type ShiftSlot } from './calendar';
 import type { TimerClock } from './andon-control';
 import { cfgNum, iso, listConfig } from './events';
@@ -16,7 +16,11 @@ export interface OeeForm {
   rule85Oee?: unknown;
   bufferDays?: unknown;
   criticalAssets?: unknown;
+  dashboardFigures?: unknown;
 }
+
+/** What the dashboard output's four figures are of: the reported shift, or the rolling window. */
+export const DASHBOARD_FIGURES = ['shift', 'rolling'] as const;
 
 export interface OeeSettings {
   /** Ideal cycle time when an event gives none (NaN: none set; a count then needs one). */
@@ -26,6 +30,7 @@ export interface OeeSettings {
   threshold: number;
   bufferDays: number;
   critical: string[];
+  dashboardFigures: (typeof DASHBOARD_FIGURES)[number];
 }
 
 /** The form; a bad value is an error naming its setting. */
@@ -37,6 +42,8 @@ export function oeeSettings(c: OeeForm): OeeSettings {
     threshold: cfgNum(c.rule85Oee, 'rule85Oee', 0.85, { gt: 0, max: 1 }),
     bufferDays: cfgNum(c.bufferDays, 'bufferDays', 3, { min: 0, max: 365 }),
     critical: listConfig(c.criticalAssets),
+    // saved flows from before the choice have none: the shift, as then
+    dashboardFigures: c.dashboardFigures === undefined || c.dashboardFigures === '' ? 'shift' : oneOf(c.dashboardFigures, 'dashboardFigures', DASHBOARD_FIGURES),
   };
 }
 

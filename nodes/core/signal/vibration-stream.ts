@@ -309,3 +309,45 @@ export function redecimate(a: ChartArray, points: number): ChartArray {
   if (a.band) r.band = a.band;
   return r;
 }
+
+/** Short number for a status dot: "4.2", "12". */
+const statusNum = (v: number) => (v >= 10 ? v.toFixed(0) : v.toFixed(1));
+
+/**
+ * The status dot of an analysed frame: a `kind` (shown at once when it changes: the zone, the rpm
+ * state, averaging or the speed channel) and the dot itself, made only when shown. Without an rpm
+ * the frame says "stopped" (rpm 0 asked) or "no rpm"; a fallback's reason (`why`: a stale speed
+ * channel, a missing typed rpm) warns; else the zone, with the averaging progress or the speed
+ * channel's rpm after it.
+ */
+export function frameStatus(
+  f: Pick<VibrationFeatures, 'velocityRms' | 'isoZone' | 'rpm' | 'averaged'>,
+  rpmAsked: number | undefined,
+  why: string | null,
+  averages: number,
+  source: string | null,
+): { kind: string; dot: () => { level: 'ok' | 'warn'; text: string } } {
+  const v = statusNum(f.velocityRms);
+  const zone = f.isoZone;
+  if (!f.rpm) {
+    const w = rpmAsked === 0 ? 'stopped' : 'no rpm';
+    return { kind: `${zone}${w}`, dot: () => ({ level: 'warn', text: `${v} mm/s · zone ${zone} · ${w}` }) };
+  }
+  if (why) return { kind: `${zone}${why}`, dot: () => ({ level: 'warn', text: `${v} mm/s · ${zone} · ${why}` }) };
+  const kind = averages > 1 ? 'avg' : source === 'speed-channel' ? 'rpm' : '';
+  const r = f.rpm;
+  const n = f.averaged;
+  return {
+    kind: zone + kind,
+    dot: () => {
+      const tail = kind === 'avg' ? ` · avg ${n}/${averages}` : kind === 'rpm' ? ` · ${Math.round(r)} rpm` : '';
+      return { level: zone === 'C' || zone === 'D' ? 'warn' : 'ok', text: `${v} mm/s · zone ${zone}${tail}` };
+    },
+  };
+}
+
+/** The status of a speed reading: "speed 1480 rpm", "(uncertain)" after it, or "<asset> speed bad". */
+export function speedStatus(assetId: string, s: Speed): { kind: string; level: 'info' | 'warn'; text: string } {
+  const text = s.rpm === null ? `${assetId} speed bad` : `speed ${statusNum(s.rpm)} rpm${s.quality === 'good' ? '' : ` (${s.quality})`}`;
+  return { kind: `speed${s.quality}`, level: s.quality === 'bad' ? 'warn' : 'info', text };
+}
