@@ -153,9 +153,12 @@ function stockWidgets(flow, add, c, T1) {
   const whole = (id, name, x, y, to) => add({ id, type: 'change', z: T1, name, rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '$round(payload)', tot: 'jsonata' }], action: '', property: '', from: '', to: '', reg: false, x, y, wires: [[to]] });
   const sw = (id, name, property, values, x, y, wires) => add({ id, type: 'switch', z: T1, name, property, propertyType: 'msg', rules: values.map((v) => ({ t: 'eq', v, vt: 'str' })), checkall: 'false', repair: false, outputs: values.length, x, y, wires });
 
-  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all.
-  const HEALTH = ASSETS;
+  // rel-health: the score per asset (topic = asset id) -> one gauge per asset, and one chart of all;
+  // the capper press's rel-health (machine mode, PLC tags) too: nothing while it is stopped or
+  // learning (no score), so its gauge keeps the last one.
+  const HEALTH = [...ASSETS, SCALAR];
   dashboardPort('health', ['w-health-whole', 'w-health-names']);
+  dashboardPort(`health-${SCALAR.assetId}`, ['w-health-whole', 'w-health-names']);
   whole('w-health-whole', 'whole health', 300, Y, 'w-health-split');
   sw('w-health-split', 'per asset', 'asset', HEALTH.map((a) => a.assetId), 420, Y, HEALTH.map((a) => [`w-health-${a.assetId}`]));
   HEALTH.forEach((a, i) => gauge(`w-health-${a.assetId}`, 'wg-health', a.name, '/ 100', i + 1, 640, Y - 40 + i * 40));
@@ -251,7 +254,7 @@ const PARTS = [
   { part: 'BOLT-KIT-M12', name: 'Foundation bolt kit M12, grade 8.8', nameDe: 'Satz Fundamentschrauben M12, Festigkeitsklasse 8.8', unitCost: 12, leadMeanDays: 3, leadSdDays: 1, demandPerDay: 0.02, demandSd: 0.03, qty: 4 },
 ];
 const PLANS = [
-  { asset: 'pump-1', task: 'Lubricate pump bearings', taskDe: 'Pumpenlager schmieren', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 27, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }], checklist: '*Lock out and tag out; Grease drive-end and non-drive-end bearings; Wipe off old grease; *Run the pump and check for noise' },
+  { asset: 'pump-1', task: 'Lubricate pump bearings', taskDe: 'Pumpenlager schmieren', trigger: 'calendar', unit: 'days', every: 30, doneDaysAgo: 27, durationMin: 20, parts: [{ part: 'GREASE-EP2', qty: 1 }], checklist: '*Lock out and tag out; Grease drive-end and non-drive-end bearings; Wipe off old grease; *Run the pump and check for noise', checklistDe: '*Freischalten und gegen Wiedereinschalten sichern; Lager auf Antriebs- und Nichtantriebsseite schmieren; Altes Fett abwischen; *Pumpe laufen lassen und auf Geräusche prüfen' },
   { asset: 'compressor-1', task: 'Replace intake filter', taskDe: 'Ansaugfilter wechseln', trigger: 'calendar', unit: 'weeks', every: 12, doneDaysAgo: 80, durationMin: 30 },
   { asset: 'conveyor-1', task: 'Check belt tension', taskDe: 'Riemenspannung prüfen', trigger: 'calendar', unit: 'weeks', every: 2, doneDaysAgo: 10, durationMin: 15 },
   { asset: 'filler-1', task: 'Inspect filler motor coupling', taskDe: 'Kupplung des Füllermotors prüfen', trigger: 'calendar', unit: 'days', every: 60, doneDaysAgo: 45, durationMin: 25 },
@@ -262,7 +265,7 @@ function setupJsonata() {
     cmds.push(JSON.stringify({ action: 'define', payload: def }));
     cmds.push(JSON.stringify({ action: 'adjust', payload: { part: def.part, count: qty, note: 'demo stock count', by: 'demo' } }));
   }
-  for (const { doneDaysAgo, taskDe, ...plan } of PLANS) {
+  for (const { doneDaysAgo, taskDe, checklistDe, ...plan } of PLANS) {
     const json = JSON.stringify({ action: 'plan', payload: { ...plan, lastDone: '@@' } });
     cmds.push(json.replace('"@@"', `$fromMillis($millis() - ${doneDaysAgo} * 86400000, '[Y0001]-[M01]-[D01]')`));
   }
@@ -274,9 +277,18 @@ const SETUP_JSONATA = setupJsonata();
  * one): spare parts by part number, PM tasks by their stored text, Kanban items by id. The line
  * state hands them to the pages with each row (`names: {en, de}`).
  */
+/** The German text of each step by its English text (the steps of a checklist: `;`-separated, `*` marks a required one). */
+function stepNames(en, de) {
+  const split = (t) => t.split(';').map((x) => x.trim().replace(/^\*\s*/, ''));
+  const a = split(en);
+  const b = split(de || '');
+  if (a.length !== b.length) throw new Error(`checklist "${en}": ${a.length} steps, its German text ${b.length}`);
+  return Object.fromEntries(a.map((x, i) => [x, b[i]]));
+}
 const DEMO_TEXT = {
   parts: Object.fromEntries(PARTS.map((p) => [p.part, { en: p.name, de: p.nameDe }])),
-  tasks: Object.fromEntries(PLANS.map((p) => [p.task, { en: p.task, de: p.taskDe }])),
+  // a task's checklist steps too, by their stored (English) text: step i of checklist and checklistDe
+  tasks: Object.fromEntries(PLANS.map((p) => [p.task, { en: p.task, de: p.taskDe, ...(p.checklist ? { steps: stepNames(p.checklist, p.checklistDe) } : {}) }])),
   items: { 'caps-38mm': { en: 'Caps 38 mm', de: 'Verschlusskappen 38 mm' } },
 };
 

@@ -99,6 +99,14 @@ describe('the Widgets page in the page\'s language (nav.vue\'s methods in Node)'
     const en = words('en');
     en.line = { view };
     assert.strictEqual(en.woTitle(pm), 'Lubricate pump bearings');
+    // its checklist steps (stored in English, as the plan was typed): German on a German page, by their text
+    const steps = ['Lock out and tag out', 'Grease drive-end and non-drive-end bearings', 'Wipe off old grease', 'Run the pump and check for noise'];
+    assert.deepStrictEqual(steps.map((text) => de.stepText(pm, { text })), ['Freischalten und gegen Wiedereinschalten sichern', 'Lager auf Antriebs- und Nichtantriebsseite schmieren', 'Altes Fett abwischen', 'Pumpe laufen lassen und auf Geräusche prüfen']);
+    assert.deepStrictEqual(steps.map((text) => en.stepText(pm, { text })), steps);
+    // a step typed later, an order without the demo's names, a key of Object's prototype: as typed
+    assert.strictEqual(de.stepText(pm, { text: 'Check the seal' }), 'Check the seal');
+    assert.strictEqual(de.stepText(corrective, { text: 'Wipe off old grease' }), 'Wipe off old grease');
+    assert.strictEqual(de.stepText(pm, { text: 'constructor' }), 'constructor');
   });
 
   it('table cells: codes in words, machine names, names per language, figures in the page\'s number format', () => {

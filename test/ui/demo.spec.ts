@@ -459,9 +459,10 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     await page.goto(`${red.url}/dashboard/widgets`);
     const line = await browser.newPage({ viewport: DESKTOP });
     await line.goto(`${red.url}/dashboard/line`);
-    const ids = ['conveyor-1', 'pump-1', 'compressor-1', 'filler-1'];
+    // the four waveform machines and the capper press (rel-health in machine mode, PLC tags)
+    const ids = ['conveyor-1', 'pump-1', 'compressor-1', 'filler-1', 'press-1'];
     // Health gauges: a number per asset; for the healthy assets, the health the line overview shows (same rel-health score).
-    await waitFor('four health gauges with a number', async () => {
+    await waitFor('five health gauges with a number', async () => {
       for (const id of ids) if (!((await gaugeValue(page, `w-health-${id}`)) > 0)) return false;
       return true;
     }, 60_000);
@@ -473,12 +474,12 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
       assert.ok(v >= 0 && v <= 100, `${id} health gauge ${v}`);
     }
     // The health chart: one series per asset, named by the machine (a change node sets msg.topic), each with points.
-    const names = ['Conveyor drive', 'Pump', 'Compressor', 'Filler motor'];
-    const hs = await waitFor('four health series', async () => {
+    const names = ['Conveyor drive', 'Pump', 'Compressor', 'Filler motor', 'Capper press'];
+    const hs = await waitFor('five health series', async () => {
       const x = await chartSeries(page, 'w-health-chart');
       return names.every((name) => x.some((s) => s.name === name && s.points >= 2)) ? x : null;
     }, 30_000);
-    assert.strictEqual(hs.length, 4, JSON.stringify(hs));
+    assert.strictEqual(hs.length, 5, JSON.stringify(hs));
     // OEE: four gauges, OEE = A x P x Q of the same report (1 decimal each), and the chart has the four series.
     const oee = await waitFor('the filler OEE gauges of one report', async () => {
       const [a, p, q, o] = await Promise.all(['availability', 'performance', 'quality', 'oee'].map((f) => gaugeValue(page, `w-oee-${f}`)));

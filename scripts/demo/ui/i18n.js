@@ -44,3 +44,5 @@
     whole (x) { return typeof x === 'number' && isFinite(x) ? this.n(Math.ceil(x - 1e-9), 0) : '-' },
     /** A work order's title in the screen's language: a demo PM task's name (names {en, de} from the line state), else rel-view's (view.titles: written again from the order's mode and machine when rel-work-order wrote it), else as stored. */
     woTitle (w) { const v = this.line && this.line.view && this.line.view.titles ? this.line.view.titles[String(w.id)] : null; return (w.names && w.names[this.lang]) || (v && v[this.lang]) || w.title },
+    /** A checklist step in the screen's language: the German text of the demo task's steps (w.names.steps, by the stored English text), else as typed. */
+    stepText (w, s) { const t = w.names && w.names.steps && Object.prototype.hasOwnProperty.call(w.names.steps, s.text) ? w.names.steps[s.text] : null; return (this.lang === 'de' && typeof t === 'string' && t) || s.text },
