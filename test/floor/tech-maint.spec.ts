@@ -31,6 +31,9 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
 
   it('takes, starts and completes the conveyor\'s order: German notices, the call acknowledged, downtime asked for, state and health of one reading after the repair', async function () {
     const phone = await demo.browser.newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+    // every frame the page sends to Node-RED (Dashboard 2.0's socket.io websocket), to count the completions sent
+    const frames: string[] = [];
+    phone.on('websocket', (ws) => ws.on('framesent', (f) => frames.push(typeof f.payload === 'string' ? f.payload : f.payload.toString())));
     await phone.goto(`${demo.red.url}/dashboard/tech?lang=de`);
     // no name: the page says what to do
     await waitFor('the hint to type a name', async () => /^Tragen Sie oben Ihren Namen ein, um Ihre Aufträge zu sehen$/.test(await txt(phone, '[data-type-name]')), 30_000);
@@ -78,12 +81,18 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
     // every field empty: the page asks for the downtime and sends nothing
     await phone.click(`[data-act="complete-${wo}"]`);
     assert.match(await txt(phone, `[data-two="${wo}"] [data-downtime-missing]`), /^Bitte den Stillstand in Minuten eintragen \(0, wenn die Maschine nicht stand\)/);
-    await phone.waitForTimeout(2000);
     assert.strictEqual(await card.getAttribute('data-wo-status'), 'in-progress');
+    const completions = () => frames.filter((f) => f.includes('"complete"') && f.includes(wo)).length;
     // downtime 0, the failure box left ticked: done; then the machine's state from a reading after the repair
     assert.strictEqual(await card.locator('[data-field="failure"]').isChecked(), true);
     await card.locator('[data-field="downtimeMin"]').fill('0');
+    // 45 min of repair typed (without it the worked time between Start and Complete counts, a few
+    // plant minutes or none when both fall on one simulated tick): MTTR 0.75 h, availability below 100 %
+    await card.locator('[data-field="repairMin"]').fill('45');
     await phone.click(`[data-act="complete-${wo}"]`);
+    // the refused click sent nothing: the one completion sent is this one (frames are sent in click order)
+    await waitFor('the completion sent', async () => completions() > 0, 10_000);
+    assert.strictEqual(completions(), 1, frames.filter((f) => f.includes('"complete"')).join('\n'));
     const seen: string[] = [];
     const fb = phone.locator('[data-health-feedback][data-asset="conveyor-1"]');
     await waitFor('the state and health after the repair', async () => {
