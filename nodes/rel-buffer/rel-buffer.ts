@@ -9,7 +9,7 @@ import { num, own } from '../core/validate';
 import { configFlag, configName, payloadFields } from '../core/node-config';
 import { StateBook } from '../core/jit/state';
 import { eventTs, healthEvent } from '../core/jit/events';
-import { adviseBuffer, bufferGate, bufferHealth, checkBufferOrder, newBufferItem, recordDelivery, recordDemand, type BufferAdvice, type BufferItem, type BufferShared } from '../core/jit/buffer';
+import { adviseBuffer, bufferGate, bufferHealth, checkBufferOrder, loadBufferShared, newBufferItem, recordDelivery, recordDemand, type BufferAdvice, type BufferItem, type BufferShared } from '../core/jit/buffer';
 import { bufferAction, bufferParams, bufferRows, bufferStatus, oeeGate } from '../core/jit/buffer-node';
 import { defineNode } from '../shared/node';
 import { status } from '../shared/status';
@@ -49,7 +49,7 @@ export = function (RED: RedApi) {
     let shared: BufferShared = { unhealthy: {} };
     const work = new NodeWork(node, async () => {
       await js.ready();
-      shared = (await items.read<BufferShared>(SHARED)) ?? { unhealthy: {} };
+      shared = loadBufferShared(await items.read<BufferShared>(SHARED));
       const n = await items.load(MAX_ITEMS + 1, [SHARED]);
       status.idle(node, n ? `${n} items` : 'learning');
     });

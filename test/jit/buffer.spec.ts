@@ -100,8 +100,12 @@ describe('rel-buffer', function () {
 
   it('a report from a real rel-oee: the advice held at the floor names the critical asset short of its streak, from rule85\'s fields; kept across a restart', async () => {
     const file = path.join(dir, 'short.db');
-    const oee = { id: 'oee', type: 'rel-oee', store: 'store1', shifts: 'early=06:00-14:00', utcOffset: '0', idealCycleS: 30, criticalAssets: 'press-1', rule85Days: 20, rule85Oee: 0.8, wires: [['buf']] };
-    await loadFlow([...flow(file), oee]);
+    // rel-oee's reports (not its answers to state and count) into rel-buffer, as the demo wires them
+    const oee = [
+      { id: 'oee', type: 'rel-oee', store: 'store1', shifts: 'early=06:00-14:00', utcOffset: '0', idealCycleS: 30, criticalAssets: 'press-1', rule85Days: 20, rule85Oee: 0.8, wires: [['reports']] },
+      { id: 'reports', type: 'switch', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'report', vt: 'str' }], checkall: 'false', outputs: 1, wires: [['buf']] },
+    ];
+    await loadFlow([...flow(file), ...oee], [require('@node-red/nodes/core/function/10-switch.js')]);
     let out = collect();
     await feed([4, 4.2, 3.8]);
     for (const [action, payload] of [
@@ -109,12 +113,14 @@ describe('rel-buffer', function () {
       ['count', { asset: 'press-1', good: 100, total: 100, ts: at(7, 0, 5) }],
       ['report', { asset: 'press-1', ts: at(8, 0, 5) }],
     ] as const) assert.strictEqual(await receiveAndComplete('oee', { action, payload } as any), undefined);
-    await sleep(50);
     const held = (b: any) => (Array.isArray(b) ? b[0] : b).why.find((w: any) => w.code === 'held');
     const short = [{ asset: 'press-1', days: 0, requiredDays: 20, oeePct: 80 }];
+    // the buffer's answer to the report (it stores the gate first): waited for, not timed
+    const t0 = Date.now();
+    while (!out.some((m) => held(m.payload.buffer)?.noReport === false) && Date.now() - t0 < 10_000) await sleep(20);
     assert.deepStrictEqual(held(out[out.length - 1].payload.buffer), { code: 'held', floorDays: 3, noReport: false, short });
     await unloadFlow();
-    await loadFlow([...flow(file), oee]);
+    await loadFlow([...flow(file), ...oee], [require('@node-red/nodes/core/function/10-switch.js')]);
     out = collect();
     await send('advise', { item: 'gear' });
     assert.deepStrictEqual(held(out[0].payload.buffer).short, short);

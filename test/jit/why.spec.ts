@@ -4,7 +4,7 @@
  */
 import assert from 'assert';
 import { applyHealth, kanbanStatus, kanbanWhy, newLoop, KANBAN_DEFAULTS, type KanbanParams } from '../../nodes/core/jit/kanban';
-import { adviseBuffer, newBufferItem, wipAdvice, type BufferParams } from '../../nodes/core/jit/buffer';
+import { adviseBuffer, loadBufferShared, newBufferItem, wipAdvice, type BufferParams } from '../../nodes/core/jit/buffer';
 import { oeeGate } from '../../nodes/core/jit/buffer-node';
 import { parseCalendar } from '../../nodes/core/jit/calendar';
 import { rule85 } from '../../nodes/core/jit/oee';
@@ -34,6 +34,22 @@ describe('jit: reason fields beside the English reasons', () => {
     assert.deepStrictEqual(g, { mayCutWip: false, reason: gate.reason, short });
     // a report without the fields (hand-made, or an earlier rel-oee): none named, the reason kept
     assert.deepStrictEqual(oeeGate({ oee: { rule85: { mayCutWip: false, reason: gate.reason } } }).short, []);
+    // a gate stored by an earlier version ({mayCutWip, reason, at}): the assets from its reason, once, on load
+    const old = { unhealthy: {}, gate: { mayCutWip: false, reason: gate.reason, at: '2026-12-01T06:00:00.000Z' } };
+    assert.deepStrictEqual(loadBufferShared(old).gate, { ...old.gate, short });
+    const stored = { unhealthy: { 'press-1': 40 }, gate: { ...g, at: old.gate.at } };
+    assert.strictEqual(loadBufferShared(stored), stored, 'a gate with its fields is kept as stored');
+    assert.deepStrictEqual(loadBufferShared(undefined), { unhealthy: {} });
+    // the fields checked and capped: a streak not a whole number of days is left out, a required
+    // length outside 1-365 or a threshold outside (0, 1] names none, at most 30 assets
+    const r85 = (assets: object, requiredDays: unknown = 30, threshold: unknown = 0.85) => oeeGate({ oee: { rule85: { mayCutWip: false, reason: 'r', assets, requiredDays, threshold } } }).short;
+    assert.deepStrictEqual(r85({ a: { streakDays: 2.5 }, b: { streakDays: -1 }, c: { streakDays: 3 } }), [{ asset: 'c', days: 3, requiredDays: 30, oeePct: 85 }]);
+    assert.deepStrictEqual(r85({ c: { streakDays: 3 } }, 400), []);
+    assert.deepStrictEqual(r85({ c: { streakDays: 3 } }, 30, 85), []);
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`m-${String(i).padStart(3, '0')}`, { streakDays: 1 }]));
+    const capped = r85(many)!;
+    assert.strictEqual(capped.length, 30);
+    assert.strictEqual(capped[0]!.asset, 'm-000');
     const base = { targetDays: 1, floorDays: 3, leadTimes: [3, 5, 4], cvThreshold: 0.2, z: 1.65, unhealthy: { 'press-1': 40 }, healthThreshold: 70, healthDaysMax: 2 };
     const a = wipAdvice({ ...base, gate: g });
     assert.strictEqual(a.why.length, a.reasons.length, 'one field set per English reason');

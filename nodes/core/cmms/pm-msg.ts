@@ -116,7 +116,7 @@ export interface PmActionResult {
   lateNote?: string;
 }
 
-/** Run one action other than import / export on the repository. */
+/** Run one action on the repository: import (CSV text or {csv}, a report per row), export (CSV), or one of the plan actions. */
 export async function pmAction(
   pm: PmRepo,
   ctx: TickContext,

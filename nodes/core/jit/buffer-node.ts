@@ -7,7 +7,7 @@ import { InputError } from '../errors';
 import { isObject, own } from '../validate';
 import { parseCalendar } from './calendar';
 import { cfgNum, eventAction, listConfig } from './events';
-import type { BufferAdvice, BufferItem, BufferParams, BufferShared, Gate, GateShort } from './buffer';
+import { GATE_SHORT_MAX, type BufferAdvice, type BufferItem, type BufferParams, type BufferShared, type Gate, type GateShort } from './buffer';
 
 export const BUFFER_ACTIONS = ['demand', 'delivery', 'health', 'oee', 'advise'] as const;
 export type BufferAction = (typeof BUFFER_ACTIONS)[number];
@@ -58,23 +58,25 @@ export function oeeGate(payload: unknown): Gate {
   return { mayCutWip: own(r85, 'mayCutWip') === true, reason, short: gateShort(r85) };
 }
 
-const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const int = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
 /**
  * The critical assets short of their streak, from rel-oee's rule85 fields (`assets` with
- * `streakDays`, `requiredDays`, `threshold`), sorted by name, at most 100; none when the report
- * does not carry them (an earlier rel-oee, a hand-made message): the reason text still says it.
+ * `streakDays`, `requiredDays` 1-365, `threshold` in (0, 1]), sorted by name, at most
+ * GATE_SHORT_MAX (names cut at 100 characters); none when the report does not carry them (an
+ * earlier rel-oee, a hand-made message): the reason text still says it.
  */
 function gateShort(r85: unknown): GateShort[] {
   const assets = own(r85, 'assets');
   const requiredDays = own(r85, 'requiredDays');
   const threshold = own(r85, 'threshold');
-  if (!isObject(assets) || !fin(requiredDays) || !fin(threshold)) return [];
+  if (!isObject(assets) || !int(requiredDays, 1, 365) || typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) return [];
+  const names = Object.keys(assets);
   const out: GateShort[] = [];
-  for (const asset of Object.keys(assets).sort().slice(0, 1000)) {
+  for (const asset of (names.length > 1000 ? names.slice(0, 1000) : names).sort()) {
     const days = own(own(assets, asset), 'streakDays');
-    if (fin(days) && days < requiredDays) out.push({ asset: asset.slice(0, 200), days, requiredDays, oeePct: Math.round(threshold * 100) });
-    if (out.length >= 100) break;
+    if (int(days, 0, 100_000) && days < requiredDays) out.push({ asset: asset.slice(0, 100), days, requiredDays, oeePct: Math.round(threshold * 100) });
+    if (out.length >= GATE_SHORT_MAX) break;
   }
   return out;
 }

@@ -215,6 +215,29 @@ export function bufferHealth(prev: BufferShared, p: BufferParams, ev: { asset: s
   return { shared: next, note };
 }
 
+/**
+ * The shared state as stored. A gate stored by an earlier version has no `short`: its assets are
+ * read once from the reason that version stored ("conveyor-1 1/30 days at OEE >= 85%"), so an
+ * upgraded box names them until rel-oee's next report replaces the gate.
+ */
+export function loadBufferShared(stored: BufferShared | undefined): BufferShared {
+  if (!stored) return { unhealthy: {} };
+  const g = stored.gate;
+  if (!g || Array.isArray(g.short)) return stored;
+  return { ...stored, gate: { ...g, short: shortFromReason(typeof g.reason === 'string' ? g.reason : '') } };
+}
+
+function shortFromReason(reason: string): GateShort[] {
+  const out: GateShort[] = [];
+  const re = /([^\s,:][^\s,]*) (\d+)\/(\d+) days at OEE >= (\d+(?:\.\d+)?)%/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(reason.slice(0, 2000))) !== null && out.length < GATE_SHORT_MAX) out.push({ asset: m[1]!, days: Number(m[2]), requiredDays: Number(m[3]), oeePct: Number(m[4]) });
+  return out;
+}
+
+/** The most assets a gate names as short of their streak (each item's advice repeats them). */
+export const GATE_SHORT_MAX = 30;
+
 /** The Rule of 85 result of a rel-oee report opens or closes the gate below the WIP floor. */
 export function bufferGate(prev: BufferShared, g: Gate, ts: number): { shared: BufferShared; note: string } {
   const { mayCutWip } = g;
