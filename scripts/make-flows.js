@@ -279,7 +279,8 @@ const SETUP_JSONATA = setupJsonata();
  */
 /** The German text of each step by its English text (the steps of a checklist: `;`-separated, `*` marks a required one). */
 function stepNames(en, de) {
-  const split = (t) => t.split(';').map((x) => x.trim().replace(/^\*\s*/, ''));
+  // as rel-pm's parseChecklist splits a checklist: on ; | or a new line, empty steps left out
+  const split = (t) => t.split(/[;|\n\r]+/).map((x) => x.trim().replace(/^\*\s*/, '')).filter(Boolean);
   const a = split(en);
   const b = split(de || '');
   if (a.length !== b.length) throw new Error(`checklist "${en}": ${a.length} steps, its German text ${b.length}`);

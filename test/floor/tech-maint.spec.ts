@@ -81,6 +81,7 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
     // every field empty: the page asks for the downtime and sends nothing
     await phone.click(`[data-act="complete-${wo}"]`);
     assert.match(await txt(phone, `[data-two="${wo}"] [data-downtime-missing]`), /^Bitte den Stillstand in Minuten eintragen \(0, wenn die Maschine nicht stand\)/);
+    // the page did not mark it done itself (what reached Node-RED is counted below)
     assert.strictEqual(await card.getAttribute('data-wo-status'), 'in-progress');
     const completions = () => frames.filter((f) => f.includes('"complete"') && f.includes(wo)).length;
     // downtime 0, the failure box left ticked: done; then the machine's state from a reading after the repair

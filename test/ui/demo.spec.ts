@@ -100,7 +100,10 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
   let browser: Browser;
   let floor: Page;
 
+  let startedAt = 0;
+
   before(async function () {
+    startedAt = Date.now();
     red = await startRed({ flow: acceleratedDemo() });
     browser = await launchChromium();
     floor = await browser.newPage({ viewport: DESKTOP });
@@ -486,10 +489,13 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
       // whole % on the gauges (as on the line overview): A x P x Q of the rounded figures within 2 points
       return [a, p, q, o].every((x) => x >= 0 && Number.isInteger(x)) && a + p + q > 0 && Math.abs((a * p * q) / 10000 - o) <= 2 ? { a, p, q, o } : null;
     }, 30_000);
-    // The demo's rel-oee sends the rolling window's figures (Dashboard shows: the rolling window), at
-    // least 24 h of run time here: whole parts cannot lift performance above 100 % as they can in
-    // a shift's first minutes (one part more in 5 min at a 28.5 s ideal cycle is 10 %), and the
-    // simulators report parts on a 15-minute counter grid, so a shift change does not inflate it.
+    // The demo's rel-oee sends the rolling window's figures (Dashboard shows: the rolling window):
+    // the whole "day" shifts of the last 24 h, yesterday's complete one among them once two
+    // simulated days have passed (48 s at 3600 x, checked here), so at least 24 h of run time:
+    // whole parts cannot lift performance above 100 % as they can in a shift's first minutes (one
+    // part more in 5 min at a 28.5 s ideal cycle is 10 %), and the simulators report parts on a
+    // 15-minute counter grid, so a shift change does not inflate it.
+    assert.ok(Date.now() - startedAt >= 48_000, `${Date.now() - startedAt} ms since the start: fewer than two simulated days`);
     assert.ok(oee.q <= 100 && oee.a <= 100 && oee.p <= 100.5, JSON.stringify(oee));
     // The conveyor's envelope spectrum from rel-vibration (Dashboard output: envelope): one curve, decimated on the server.
     const env = await waitFor('the envelope curve', async () => {

@@ -333,6 +333,7 @@ export function frameStatus(
     const w = rpmAsked === 0 ? 'stopped' : 'no rpm';
     return { kind: `${zone}${w}`, dot: () => ({ level: 'warn', text: `${v} mm/s · zone ${zone} · ${w}` }) };
   }
+  // without "zone" here: the dot's text is cut at 32 characters, and the reason must show
   if (why) return { kind: `${zone}${why}`, dot: () => ({ level: 'warn', text: `${v} mm/s · ${zone} · ${why}` }) };
   const kind = averages > 1 ? 'avg' : source === 'speed-channel' ? 'rpm' : '';
   const r = f.rpm;
