@@ -120,6 +120,23 @@ describe('ui: the editor (forms, validation, migrations, examples, German)', fun
     assert.deepStrictEqual(h, [true, false, true, false, false]);
   });
 
+  it('rel-oee: "Dashboard shows" (the reported shift or the rolling window) is asked only while the dashboard output is ticked', async function () {
+    await page.evaluate(`RED.editor.edit(RED.nodes.node('oee'))`);
+    await page.waitForFunction(`$('#node-input-store').is('select') && $('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
+    const form = (): Promise<any> => page.evaluate(`({ label: $('label[for=node-input-dashboardFigures]').text().trim(), value: $('#node-input-dashboardFigures').val(), options: $('#node-input-dashboardFigures option').map(function () { return $(this).text(); }).get(), shown: $('#node-input-dashboardFigures').is(':visible') })`);
+    try {
+      // the demo's OEE node: dashboard output on, the rolling window
+      assert.deepStrictEqual(await form(), { label: 'Dashboard shows', value: 'rolling', options: ['the reported shift', 'the rolling window'], shown: true });
+      await page.evaluate(`$('#node-input-dashboard').prop('checked', false).trigger('change')`);
+      assert.strictEqual((await form()).shown, false);
+      await page.evaluate(`$('#node-input-dashboard').prop('checked', true).trigger('change')`);
+      assert.strictEqual((await form()).shown, true);
+    } finally {
+      await page.click('#node-dialog-cancel');
+      await page.waitForFunction(`!$('#node-dialog-cancel').is(':visible')`, undefined, { timeout: 20_000 });
+    }
+  });
+
   it('expands the shared rows in the forms and writes version on save', async function () {
     await page.evaluate(`RED.editor.edit(RED.nodes.node('kanban'))`);
     // the tray is ready once the config-node selector replaced the store input (oneditprepare ran)
