@@ -78,7 +78,10 @@ describe('machine health with slow polls (30 min, 60 min, 6 h apart)', () => {
     const model = sc.snapshot().bins.all.model!;
     assert.ok(model.scored.length > 0 && model.inv.length === model.scored.length ** 2, JSON.stringify(model.notes));
     const ok = scoreAt(sc, s, t, 5, 300);
-    assert.ok(ok.healths.some((h) => h.driver === 'baseline' && h.anomaly !== null));
+    // the statistic scores every running poll (anomaly = T2 / warning limit); on this healthy
+    // machine the ISO zone (A, health below 100) usually drives the health, not the baseline
+    const running = ok.healths.filter((h) => h.operating === 'running');
+    assert.ok(running.length > 100 && running.every((h) => typeof h.anomaly === 'number' && Number.isFinite(h.anomaly)), 'an anomaly on every running poll');
   });
 
   it('a saved model with scored channels and no covariance (learned by an earlier version) restores to finite scores', () => {

@@ -146,6 +146,12 @@ export interface MachineState {
   settledAt: number;
   ewma: Record<string, number>;
   ewmaAge: number;
+  /**
+   * After a start seen in the data: the temperature channels still warming up (below their
+   * baseline since the start; see `warmingUp`). Absent in states saved by earlier versions and
+   * on a machine first seen running: none warming.
+   */
+  warming?: Record<string, true>;
   bins: Record<string, BinState>;
   alarm: AlarmState;
   lastTs: number | null;
@@ -368,6 +374,9 @@ export class MachineScorer {
       st.settledAt = ts + this.cfg.startupMs;
       st.ewma = {};
       st.ewmaAge = 0;
+      // a machine that stood has cooled: its temperatures warm up over the run (see warmingUp)
+      st.warming = {};
+      for (const [ch, h] of fresh) if (h.quantity === 'temperature') st.warming[ch] = true;
     }
     const analog = [...fresh].filter(([, h]) => !NON_ANALOG.has(h.quantity ?? ''));
     const iso = this.isoOf(analog);
@@ -473,10 +482,13 @@ export class MachineScorer {
   private statistic(m: MachineModel): { t2: number; health: number; shares: Map<string, number> } {
     const p = m.scored.length;
     const d = new Float64Array(p);
+    const scale = ewmaScale(this.cfg.lambda, this.state.ewmaAge);
+    const warming = this.state.warming;
     for (let a = 0; a < p; a++) {
       const c = m.channels[m.scored[a]];
       const e = this.state.ewma[c.channel];
-      d[a] = e === undefined ? 0 : (e - c.mean) / c.sd - m.center[a];
+      d[a] = e === undefined ? 0 : ((e - c.mean) / c.sd - m.center[a]) * scale;
+      if (warming?.[c.channel]) d[a] = warmingUp(warming, c.channel, d[a]);
     }
     let t2 = 0;
     const contrib = new Float64Array(p);
@@ -640,4 +652,32 @@ export function fitMachine(bin: BinState, cfg: MachineConfig, k: number): Machin
     to: frames[frames.length - 1]?.ts ?? 0,
     notes,
   };
+}
+
+/**
+ * The factor that brings an EWMA of age `age` (polls since it restarted at a start, initialised to
+ * the first reading) to the spread of a settled one: for independent readings its variance is
+ * f(i) = (1 - lambda)^(2(i - 1)) + f * (1 - (1 - lambda)^(2(i - 1))), with f = lambda / (2 - lambda)
+ * settled (Lowry et al. 1992's exact MEWMA covariance), so the deviation is scaled by
+ * sqrt(f / f(i)): a raw reading just after a start is not read as a 19-fold (lambda 0.1) excursion
+ * against the covariance learned from settled EWMA rows. 1 once settled, and for age 0 (none yet).
+ */
+export function ewmaScale(lambda: number, age: number): number {
+  if (!(age > 1)) return age === 1 ? Math.sqrt(lambda / (2 - lambda)) : 1;
+  const settled = lambda / (2 - lambda);
+  const w = (1 - lambda) ** (2 * (age - 1));
+  return Math.sqrt(settled / (w + settled * (1 - w)));
+}
+
+/**
+ * A temperature channel after a start: a machine that stood has cooled, and its temperatures
+ * climb back to their running level over tens of minutes, longer than the start-up time. Being
+ * colder than the baseline then is no fault (wear and overload heat a machine), so the channel's
+ * deviation counts only upwards until its EWMA has reached the baseline once in this run; from
+ * then on it counts both ways, as every other channel. Returns the deviation that counts.
+ */
+export function warmingUp(warming: Record<string, true>, channel: string, d: number): number {
+  if (d < 0) return 0;
+  delete warming[channel];
+  return d;
 }
