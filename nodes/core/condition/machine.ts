@@ -488,7 +488,7 @@ export class MachineScorer {
       const c = m.channels[m.scored[a]];
       const e = this.state.ewma[c.channel];
       d[a] = e === undefined ? 0 : ((e - c.mean) / c.sd - m.center[a]) * scale;
-      if (warming?.[c.channel]) d[a] = warmingUp(warming, c.channel, d[a]);
+      if (warming && Object.prototype.hasOwnProperty.call(warming, c.channel)) d[a] = warmingUp(warming, c.channel, d[a]);
     }
     let t2 = 0;
     const contrib = new Float64Array(p);
