@@ -66,7 +66,7 @@ describe('machine health across stops and starts (4 h runs, 1 h stops)', () => {
   });
 
   for (const stepS of [1, 60]) {
-    it(`healthy, ${stepS} s polls: no warning and no alarm over 48 h of runs and stops (it alarmed within 30 polls of every start before)`, () => {
+    it(`healthy, ${stepS} s polls: no warning and no alarm over 48 h of runs and stops (before, it alarmed after 8 or 9 of 10 starts)`, () => {
       const { sc, s, t } = learned(stepS);
       const r = run(sc, s, t, stepS, 48);
       assert.ok(r.starts >= 9, `${r.starts} starts`);
