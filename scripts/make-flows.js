@@ -120,7 +120,6 @@ function stockWidgets(flow, add, c, T1) {
   function dashboardPort(id, to) {
     const n = byId(id);
     n.dashboard = true;
-    if (n.type === 'rel-oee') n.dashboardFigures = 'rolling'; // as the line overview: the last 24 h, steady across shift changes
     n.outputs = n.wires.length + 1;
     n.wires.push(to);
   }
@@ -424,7 +423,8 @@ function demoLine(variant = 'd2') {
   add({ id: 'by-action', type: 'switch', z: T1, name: 'by action', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'state', vt: 'str' }, { t: 'eq', v: 'count', vt: 'str' }, { t: 'eq', v: 'cycle', vt: 'str' }], checkall: 'false', repair: false, outputs: 3, x: 480, y: 620, wires: [['oee-clock'], ['oee-clock', 'filler-kanban'], ['takt']] });
   add({ id: 'oee-clock', type: 'function', z: T1, name: 'rel-oee on one clock', func: withAssets(F.oeeClock), outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee'], x: 620, y: 540, wires: [['oee']] });
   add({ id: 'filler-kanban', type: 'function', z: T1, name: 'filler: caps Kanban and supplier', func: withAssets(F.fillerKanban), outputs: 2, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-kanban consume / deliver / status', 'rel-buffer demand / delivery'], x: 500, y: 700, wires: [['kanban'], ['buffer']] });
-  add({ id: 'oee', type: 'rel-oee', z: T1, name: 'OEE', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, idealCycleS: 28.5, rollingHours: 24, criticalAssets: 'conveyor-1, filler-1', rule85Days: 30, rule85Oee: 0.85, bufferDays: 3, x: 740, y: 580, wires: [['line-state', 'oee-reports']] });
+  add({ id: 'oee', type: 'rel-oee', z: T1, name: 'OEE', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, idealCycleS: 28.5, rollingHours: 24, criticalAssets: 'conveyor-1, filler-1', rule85Days: 30, rule85Oee: 0.85, bufferDays: 3, dashboardFigures: 'rolling', x: 740, y: 580, wires: [['line-state', 'oee-reports']] });
+  // Dashboard shows the rolling window (as the line overview: the last 24 h, steady across shift changes); the Widgets page wires its dashboard output
   add({ id: 'oee-reports', type: 'switch', z: T1, name: 'reports only', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'report', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 900, y: 720, wires: [['buffer']] });
   add({ id: 'buffer', type: 'rel-buffer', z: T1, name: 'caps buffer advice', store: STORE, item: 'caps-38mm', serviceZ: 1.65, windowDays: 30, targetDays: 1, floorDays: 3, cvThreshold: 0.2, criticalAssets: 'conveyor-1, filler-1', healthThreshold: 70, healthDaysMax: 2, utcOffset: '', x: 740, y: 760, wires: [['line-state']] });
   add({ id: 'takt', type: 'rel-takt', z: T1, name: 'takt', store: STORE, asset: '', shifts: '', breaks: '', utcOffset: 0, demand: 2600, window: 50, creepAlert: 0.95, minCycles: 5, x: 740, y: 640, wires: [['line-state'], []] });
