@@ -365,7 +365,7 @@ function demoLine(variant = 'd2') {
     '3. rel-diagnose names bearing-outer-race with its evidence and rel-work-order opens a work order;',
     '4. the work order reserves a bearing (rel-spares) and raises an Andon call that escalates every 30 s until someone acknowledges it (phone page);',
     '5. cycle time creeps towards takt and OEE performance and quality drop;',
-    '6. assign, start and complete the work order (maintenance or phone page): the simulated machine is repaired (reset) and learns again.',
+    '6. assign, start and complete the work order (maintenance or phone page): the machine stands while the repair is in progress (OEE availability falls, no parts), then it is repaired (reset), runs again and learns again.',
     '',
     'All state lives in reliability.db in the Node-RED user directory.',
   ].join('\n'));
@@ -384,7 +384,7 @@ function demoLine(variant = 'd2') {
     sims.push(id);
     add({ id, type: 'rel-simulator', z: T1, name: `${a.name} (${a.fault === 'none' ? 'healthy' : a.fault})`, asset: assetNode[a.assetId], assetId: a.assetId, rpm: a.rpm, bearing: a.bearing, fault: a.fault, seed: a.seed, fs: 12000, frameSize: 16384, interval: INTERVAL_S, timeScale: TIME_SCALE, onsetHours: 24, failureHours: 96, growth: 4, noise: 0.02, resonanceHz: 3000, cycleTimeS: 30, countStepMin: 15, store: STORE, startEvent: true, x: 200, y: 180 + i * 60, wires: [['vib'], ['line-state'], ['by-action', 'pm-clock']] });
   });
-  c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (state running on the first emission after a start, then cycle and count). Each simulator keeps its simulated clock and its machine in the demo store, so a redeploy or a restart resumes where it stopped: event times never go back and the degrading conveyor stays degraded.');
+  c('c-sim', 200, 125, 'Simulated machines (replace by rel-ingest)', 'Output 1: acceleration frames. Output 2: motor temperature and current. Output 3: production events (state running on the first emission after a start, then cycle and count; stopped and running around a repair). Each simulator keeps its simulated clock and its machine in the demo store, so a redeploy or a restart resumes where it stopped: event times never go back and the degrading conveyor stays degraded.');
 
   // Analysis chain
   add({ id: 'vib', type: 'rel-vibration', z: T1, name: 'vibration features', asset: '', window: 'hann', frameMode: 'trim', bandLow: 10, bandHigh: 1000, envelopeBand: 'auto', envLow: 2000, envHigh: 5000, spectrumPoints: 600, envelopePoints: 2048, rpmSource: 'reading', speedMaxAge: 10, rpmValue: 'rpm', rpmValueType: 'msg', averages: 1, dashboard: '', x: 690, y: 180, wires: [['drop-wave']] });
@@ -402,8 +402,8 @@ function demoLine(variant = 'd2') {
   // A new order reserves the part of its failure mode and raises a machine Andon call at the asset,
   // both written with the order (output 3 straight to rel-andon: acknowledged once it holds the call).
   add({ id: 'wo', type: 'rel-work-order', z: T1, name: 'work orders', store: STORE, asset: '', minSeverity: 'warning', criticality: 3, parts: WO_PARTS, andonKind: 'machine', language: 'en', outputs: 3, x: 1100, y: 380, wires: [['after-wo', 'line-state'], [], ['andon']] });
-  add({ id: 'after-wo', type: 'function', z: T1, name: 'after a transition', func: withAssets(F.afterWorkOrder), outputs: 5, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['rel-oee state', 'simulator reset', 'andon resolve', 'refresh lists', 'notice'], x: 1340, y: 360, wires: [['oee-clock'], ['route-sim'], ['andon'], ['report-triggers'], ['to-notices']] });
-  add({ id: 'route-sim', type: 'switch', z: T1, name: 'to the asset\'s simulator', property: 'payload.asset', propertyType: 'msg', rules: ASSETS.map((a) => ({ t: 'eq', v: a.assetId, vt: 'str' })), checkall: 'false', repair: false, outputs: ASSETS.length, x: 1660, y: 340, wires: sims.map((s) => [s]) });
+  add({ id: 'after-wo', type: 'function', z: T1, name: 'after a transition', func: withAssets(F.afterWorkOrder), outputs: 4, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], outputLabels: ['simulator: stopped for a repair, running again, repaired', 'andon ack, resolve', 'refresh lists', 'notice'], x: 1340, y: 360, wires: [['route-sim'], ['andon'], ['report-triggers'], ['to-notices']] });
+  add({ id: 'route-sim', type: 'switch', z: T1, name: 'to the asset\'s simulator', property: 'payload.asset', propertyType: 'msg', rules: [...ASSETS, SCALAR].map((a) => ({ t: 'eq', v: a.assetId, vt: 'str' })), checkall: 'false', repair: false, outputs: ASSETS.length + 1, x: 1660, y: 340, wires: [...sims, `sim-${SCALAR.assetId}`].map((s) => [s]) });
   add({ id: 'spares', type: 'rel-spares', z: T1, name: 'spare parts', store: STORE, demandWindowDays: 90, checkInterval: 60, x: 1700, y: 440, wires: [['line-state'], []] });
   add({ id: 'kpi', type: 'rel-kpi', z: T1, name: 'MTBF, MTTR, availability', store: STORE, windowDays: 30, hoursPerDay: 24, downtimeLimit: 3, mttrReduction: 30, baselineMttrH: '', x: 1700, y: 560, wires: [['line-state']] });
   add({ id: 'pm', type: 'rel-pm', z: T1, name: 'preventive maintenance', store: STORE, catchup: 'one', tickInterval: 60, tz: 'UTC', plans: '', x: 1720, y: 500, wires: [['line-state'], ['report-triggers']] });
@@ -417,7 +417,7 @@ function demoLine(variant = 'd2') {
   // photos and reserved parts through the same node.
   add({ id: 'requests', type: 'rel-request', z: T1, name: 'work requests', store: STORE, baseUrl: '', x: 1720, y: 580, wires: [[], ['report-triggers']] });
   c('c-requests', 1720, 620, 'Work requests: /floor/labels (QR labels), /floor/request?asset=ID, /floor/requests (approve / reject)', 'rel-request serves the floor routes. With a rel-users node deployed, the request form records the logged-in operator, approving needs a planner and photos are served to logged-in users only.', T1);
-  c('c-cmms', 1100, 320, 'Maintenance: work orders, spare parts, PM', 'rel-work-order opens one order per asset and failure mode from the diagnosis (later frames count as detections). A new order reserves the spare part and raises an Andon call. Starting the repair stops the asset (OEE); completing it repairs the simulated machine.');
+  c('c-cmms', 1100, 320, 'Maintenance: work orders, spare parts, PM', 'rel-work-order opens one order per asset and failure mode from the diagnosis (later frames count as detections). A new order reserves the spare part and raises an Andon call. Starting the repair holds the simulated machine stopped (no parts; its state events tell rel-oee, with the order number as the reason); completing it runs the machine again and, for a condition order, repairs it.');
 
   // JIT
   add({ id: 'by-action', type: 'switch', z: T1, name: 'by action', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'state', vt: 'str' }, { t: 'eq', v: 'count', vt: 'str' }, { t: 'eq', v: 'cycle', vt: 'str' }], checkall: 'false', repair: false, outputs: 3, x: 480, y: 620, wires: [['oee-clock'], ['oee-clock', 'filler-kanban'], ['takt']] });

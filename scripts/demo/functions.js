@@ -341,51 +341,51 @@ exports.uiCommands = function () {
 };
 
 /**
- * Reactions to work-order transitions (output 1 of rel-work-order): starting a repair stops the
- * asset (OEE availability), completing it repairs the simulated machine, resolves its Andon calls
- * and runs the asset again. Every transition refreshes the dashboards' list.
- * Outputs: 1 rel-oee (state), 2 simulator control (reset), 3 rel-andon (resolve), 4 refresh trigger,
- * 5 notice to the dashboards.
+ * Reactions to work-order transitions (output 1 of rel-work-order): starting a repair holds the
+ * asset's simulated machine stopped (no parts: rel-oee reads the repair as lost availability from
+ * the machine's own state events, with the order's number as the reason); putting it on hold,
+ * completing or cancelling lets it run again; completing a condition order also repairs the
+ * machine (reset). Completing resolves the machine's Andon calls; every transition refreshes the
+ * dashboards' list. Outputs: 1 simulator control (hold, release, reset), 2 rel-andon (ack,
+ * resolve), 3 refresh trigger, 4 notice to the dashboards.
  */
 exports.afterWorkOrder = function () {
   const a = msg.action;
   const wo = msg.payload;
   if (!wo || typeof wo !== 'object' || Array.isArray(wo) || !['assign', 'start', 'hold', 'complete', 'close', 'cancel', 'create'].includes(a)) return null;
-  const simTs = flow.get('simTs') || {};
-  // The machine's simulated time; none yet (just deployed, its first frame still to come): no
-  // OEE state, since real time lies days behind the simulated clock rel-oee has seen.
-  const ts = simTs[wo.asset];
   const by = (wo.history && wo.history.length && wo.history[wo.history.length - 1].by) || '';
   // the notice in both languages, the status in words (the pages show the one of their screen)
   const STATUS = { en: { open: 'open', assigned: 'assigned', 'in-progress': 'in progress', 'on-hold': 'on hold', done: 'done, to close', closed: 'closed', cancelled: 'cancelled' }, de: { open: 'offen', assigned: 'zugewiesen', 'in-progress': 'in Arbeit', 'on-hold': 'angehalten', done: 'erledigt, abzuschließen', closed: 'abgeschlossen', cancelled: 'storniert' } };
   const texts = {};
   for (const l of ['en', 'de']) texts[l] = `${wo.number}: ${STATUS[l][wo.status] || wo.status}${by ? ' (' + by + ')' : ''}`;
-  const out = [null, null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: texts.en, texts, at: new Date().toISOString() } }];
+  const out = [null, null, { topic: 'refresh' }, { topic: 'notice', payload: { level: 'ok', text: texts.en, texts, at: new Date().toISOString() } }];
   // Taking the order (assigning it to oneself) or starting it answers its Andon call, acknowledged
   // by that person: it stops escalating once someone works on it (a planner assigning it to
   // someone else answers nothing). The order's calls: at its machine, naming the order or no order.
+  const line = flow.get('lineState');
   const taken = a === 'assign' && wo.status === 'assigned' && by && String(wo.assignee || '').toLowerCase() === by.toLowerCase();
   if (by && (taken || (a === 'start' && wo.status === 'in-progress'))) {
-    const state = flow.get('lineState');
     const mine = (c) => c.station === wo.asset && c.state === 'open' && (String(c.text).includes(wo.number) || !/\bWO-\d+/.test(String(c.text)));
-    const calls = state && Array.isArray(state.andon) ? state.andon.filter(mine) : [];
+    const calls = line && Array.isArray(line.andon) ? line.andon.filter(mine) : [];
     // the person's session goes along (rel-work-order passes the message on), so rel-andon checks
     // their role for andon.ack when logins are on
     const who = msg._client !== undefined ? { _client: msg._client } : {};
-    if (calls.length) out[2] = calls.map((c) => Object.assign({ action: 'ack', payload: { id: c.id, by } }, who));
+    if (calls.length) out[1] = calls.map((c) => Object.assign({ action: 'ack', payload: { id: c.id, by } }, who));
   }
-  // The state change goes through "rel-oee on one clock" (oeeClock), which stamps it with the
-  // machine's latest event time: the technician acts in real time, the machine's counts arrive on
-  // its plant clock, later than the simulated time the line state has already seen.
-  const stamp = 'machine';
-  if (ts && a === 'start') out[0] = { action: 'state', stamp, payload: { asset: wo.asset, state: 'stopped', reason: 'repair ' + wo.number, ts } };
-  if (ts && a === 'hold') out[0] = { action: 'state', stamp, payload: { asset: wo.asset, state: 'running', ts } };
+  // The machine stops for the repair and runs again after it: the simulator holds it (as a PLC
+  // reports a machine that is switched off), and its own state events tell rel-oee, on its clock.
+  // It runs again when no other order of the machine is still in progress.
+  const sim = (payload) => ({ action: 'set', topic: wo.asset, payload: Object.assign({ asset: wo.asset }, payload) });
+  const otherRepair = line && Array.isArray(line.wos) && line.wos.some((w) => w.asset === wo.asset && w.id !== wo.id && w.status === 'in-progress');
+  const release = otherRepair ? [] : [sim({ running: true })];
+  if (a === 'start') out[0] = sim({ running: false, reason: 'repair ' + wo.number });
+  if ((a === 'hold' || a === 'cancel') && release.length) out[0] = release;
   if (a === 'complete') {
-    if (ts) out[0] = { action: 'state', stamp, payload: { asset: wo.asset, state: 'running', ts } };
-    if (wo.source === 'condition') out[1] = { action: 'reset', topic: wo.asset, payload: { asset: wo.asset } };
-    const state = flow.get('lineState');
-    const calls = state && Array.isArray(state.andon) ? state.andon.filter((c) => c.station === wo.asset && c.state !== 'resolved') : [];
-    if (calls.length) out[2] = calls.map((c) => ({ action: 'resolve', payload: { id: c.id, by: by || 'cmms', note: `${wo.number} completed` } }));
+    out[0] = release;
+    if (wo.source === 'condition') out[0] = out[0].concat([{ action: 'reset', topic: wo.asset, payload: { asset: wo.asset } }]);
+    if (!out[0].length) out[0] = null;
+    const calls = line && Array.isArray(line.andon) ? line.andon.filter((c) => c.station === wo.asset && c.state !== 'resolved') : [];
+    if (calls.length) out[1] = calls.map((c) => ({ action: 'resolve', payload: { id: c.id, by: by || 'cmms', note: `${wo.number} completed` } }));
   }
   return out;
 };
@@ -393,11 +393,10 @@ exports.afterWorkOrder = function () {
 /**
  * rel-oee on one clock: every message to rel-oee passes here, in the order it is sent on. rel-oee
  * takes an asset's events in time order (a state or count earlier than its last event is refused),
- * as a PLC and an MES on one plant clock send them. The machine's own events (the simulator's
- * state and count, on its plant clock) go on unchanged and set the asset's latest event time; a
- * state change a person makes (msg.stamp 'machine', from a work-order transition) is stamped with
- * that time, never ahead of counts still on their way; a report (msg.stamp 'latest') is made as of
- * at least that time. Before the machine's first event (just deployed) the message keeps its time.
+ * as a PLC on its plant clock sends them. The machine's own events (the simulator's state and
+ * count, also the stop and restart around a repair, on its plant clock) go on unchanged and set the
+ * asset's latest event time; a report (msg.stamp 'latest') is made as of at least that time. Before
+ * the machine's first event (just deployed) the report keeps its time.
  */
 exports.oeeClock = function () {
   const p = msg.payload;
@@ -406,9 +405,7 @@ exports.oeeClock = function () {
   const known = typeof last[p.asset] === 'number' ? last[p.asset] : null;
   const stamp = msg.stamp;
   delete msg.stamp;
-  if (stamp === 'machine') {
-    if (known !== null) p.ts = Math.min(p.ts, known);
-  } else if (stamp === 'latest') {
+  if (stamp === 'latest') {
     if (known !== null) p.ts = Math.max(p.ts, known);
   } else if (msg.action === 'state' || msg.action === 'count') {
     last[p.asset] = Math.max(known || 0, p.ts);

@@ -115,20 +115,20 @@ describe('demo: completing a corrective order keeps the failure in the KPIs; not
     const ctx = { lineState: { andon }, simTs: {} };
     const order = { id: 1, number: 'WO-000001', asset: 'conveyor-1', source: 'condition', status: 'in-progress', assignee: 'Maria', history: [{ action: 'start', by: 'Maria' }] };
     const out = afterWo({ action: 'start', payload: order }, ctx);
-    assert.deepStrictEqual(out![2], [{ action: 'ack', payload: { id: 3, by: 'Maria' } }]);
-    assert.deepStrictEqual(out![4].payload.texts, { en: 'WO-000001: in progress (Maria)', de: 'WO-000001: in Arbeit (Maria)' });
+    assert.deepStrictEqual(out![1], [{ action: 'ack', payload: { id: 3, by: 'Maria' } }]);
+    assert.deepStrictEqual(out![3].payload.texts, { en: 'WO-000001: in progress (Maria)', de: 'WO-000001: in Arbeit (Maria)' });
     const taken = afterWo({ action: 'assign', payload: { ...order, status: 'assigned', history: [{ action: 'assign', by: 'Maria' }] } }, ctx);
-    assert.deepStrictEqual(taken![2], [{ action: 'ack', payload: { id: 3, by: 'Maria' } }]);
-    assert.strictEqual(taken![4].payload.texts.de, 'WO-000001: zugewiesen (Maria)');
+    assert.deepStrictEqual(taken![1], [{ action: 'ack', payload: { id: 3, by: 'Maria' } }]);
+    assert.strictEqual(taken![3].payload.texts.de, 'WO-000001: zugewiesen (Maria)');
     // with logins on, the person's session goes along, so rel-andon checks their role
     const client = { user: { username: 'maria', role: 'technician' } };
     const viaPage = afterWo({ action: 'start', payload: order, _client: client }, ctx);
-    assert.deepStrictEqual(viaPage![2], [{ action: 'ack', payload: { id: 3, by: 'Maria' }, _client: client }]);
+    assert.deepStrictEqual(viaPage![1], [{ action: 'ack', payload: { id: 3, by: 'Maria' }, _client: client }]);
     // a planner assigning it to Maria answers nothing in her name
     const assigned = afterWo({ action: 'assign', payload: { ...order, status: 'assigned', history: [{ action: 'assign', by: 'Lead' }] } }, ctx);
-    assert.strictEqual(assigned![2], null);
+    assert.strictEqual(assigned![1], null);
     const done = afterWo({ action: 'complete', payload: { ...order, status: 'done', history: [{ action: 'complete', by: 'Maria' }] } }, ctx);
-    assert.strictEqual(done![4].payload.texts.de, 'WO-000001: erledigt, abzuschließen (Maria)');
-    assert.doesNotMatch(JSON.stringify(done![4].payload.texts), /in-progress|\bdone\b(?!,)/);
+    assert.strictEqual(done![3].payload.texts.de, 'WO-000001: erledigt, abzuschließen (Maria)');
+    assert.doesNotMatch(JSON.stringify(done![3].payload.texts), /in-progress|\bdone\b(?!,)/);
   });
 });

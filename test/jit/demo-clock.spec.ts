@@ -1,20 +1,16 @@
 /**
  * The demo line's events to rel-oee and rel-kanban on one clock, with the functions as shipped in
  * flows/demo-line.json (run with a fake flow context):
- * - a technician's state change after a work-order transition is stamped with the machine's latest
- *   event time, never ahead of counts of the machine still on their way (the simulator's counts
- *   of one emission are stamped on a 15-minute grid before the frame's time the line state saw);
- * - the whole stream rel-oee gets (simulator state and counts, the technician's stop and restart,
- *   reports) is in time order per asset, and replayed into the OEE core every count is applied:
- *   none refused, none lost;
+ * - a work order's start holds the machine's simulator stopped and its completion lets it run
+ *   again, so rel-oee hears the repair from the machine's own state events, on its clock (the
+ *   simulator with rel-oee in a runtime: test/simulator/sim-stop.spec.ts);
+ * - reports are made as of the machine's latest event;
  * - a health change of another machine reaches the caps Kanban at the loop's clock (the filler's),
  *   not at that machine's clock.
  */
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { applyCount, applyState, newAssetState, newShiftRecord, type ShiftRecord } from '../../nodes/core/jit/oee';
-import { parseCalendar, shiftAt, type ShiftSlot } from '../../nodes/core/jit/calendar';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const FLOW = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'demo-line.json'), 'utf8')) as any[];
@@ -42,72 +38,50 @@ describe('demo: rel-oee and rel-kanban events on one clock', () => {
   it('every message to rel-oee passes "rel-oee on one clock"', () => {
     const into = FLOW.filter((n) => (n.wires || []).some((w: string[]) => w.includes('oee'))).map((n) => n.id);
     assert.deepStrictEqual(into, ['oee-clock']);
-    assert.deepStrictEqual(wiresOf('after-wo')[0], ['oee-clock']);
     assert.deepStrictEqual(wiresOf('report-triggers')[0], ['oee-clock']);
     assert.deepStrictEqual(wiresOf('by-action').slice(0, 2), [['oee-clock'], ['oee-clock', 'filler-kanban']]);
   });
 
-  it('a repair started and completed while counts lag: in time order, every count applied once', () => {
-    const ctx: Ctx = {};
+  it('a repair holds the machine\'s simulator stopped and lets it run again: rel-oee hears it from the machine, on its clock', () => {
     const a = 'conveyor-1';
-    const toOee: any[] = [];
-    const pass = (m: any) => {
-      const out = clock(m, ctx);
-      if (out) toOee.push(JSON.parse(JSON.stringify(out)));
-    };
-    const count = (ts: number) => ({ action: 'count', payload: { asset: a, ts, good: 30, total: 30, simulation: {} } });
     const order = { id: 1, number: 'WO-000001', asset: a, source: 'condition', status: 'in-progress', assignee: 'Maria', history: [{ action: 'start', by: 'Maria' }] };
-    pass({ action: 'state', payload: { asset: a, state: 'running', ts: T0, simulation: {} } });
-    // emission 1 (frame at T0+60 min): its counts arrive on time
-    for (let k = 1; k <= 4; k++) pass(count(T0 + k * 15 * MIN - (k < 4 ? 1 : 0)));
-    // emission 2: the line state has its frame time (T0+120 min), its counts are still on the way
-    // when the technician starts the repair
-    const ctxWo: Ctx = { simTs: { [a]: T0 + 120 * MIN }, lineState: { andon: [] } };
-    const started = after({ action: 'start', payload: order }, ctxWo);
-    assert.strictEqual(started[0].payload.ts, T0 + 120 * MIN, 'afterWorkOrder knows the frame time');
-    pass(started[0]);
-    for (let k = 5; k <= 8; k++) pass(count(T0 + k * 15 * MIN - (k < 8 ? 1 : 0)));
-    // a report asked at a time before the last count is made as of the last count
-    pass({ action: 'report', stamp: 'latest', payload: { asset: a, ts: T0 + 100 * MIN } });
-    // emission 3, then the repair completed (line state at T0+180 min) before those counts arrive
-    ctxWo.simTs = { [a]: T0 + 180 * MIN };
-    const done = after({ action: 'complete', payload: { ...order, status: 'done', history: [{ action: 'complete', by: 'Maria' }] } }, ctxWo);
-    pass(done[0]);
-    for (let k = 9; k <= 12; k++) pass(count(T0 + k * 15 * MIN - (k < 12 ? 1 : 0)));
-
-    const ts = toOee.map((m) => m.payload.ts);
-    for (let i = 1; i < ts.length; i++) assert.ok(ts[i] >= ts[i - 1], `event ${i} (${toOee[i].action}) at ${ts[i]} not before ${ts[i - 1]}`);
-    assert.ok(toOee.every((m) => m.stamp === undefined), 'the stamp marks do not reach rel-oee');
-    const stop = toOee.find((m) => m.action === 'state' && m.payload.state === 'stopped');
-    assert.strictEqual(stop.payload.ts, T0 + 60 * MIN, 'the stop at the machine\'s latest event, not the frame time ahead of it');
-    assert.strictEqual(stop.payload.reason, 'repair WO-000001');
-    const restart = toOee.filter((m) => m.action === 'state' && m.payload.state === 'running').pop();
-    assert.strictEqual(restart.payload.ts, T0 + 120 * MIN, 'the restart at the latest count, so the repair keeps its 60 minutes');
-    assert.strictEqual(toOee.find((m) => m.action === 'report').payload.ts, T0 + 120 * MIN);
-
-    // replayed into the OEE core (the checks rel-oee makes): nothing refused, all 360 parts counted
-    const cal = parseCalendar('', '', 0, 'calendar');
-    const recs = new Map<string, ShiftRecord>();
-    const get = (slot: ShiftSlot) => recs.get(slot.id) ?? (recs.set(slot.id, newShiftRecord(a, slot)), recs.get(slot.id)!);
-    let st = newAssetState(a, T0);
-    for (const m of toOee) {
-      const p = m.payload;
-      if (m.action === 'state') st = applyState(st, cal, p.ts, p.state, p.reason, get).state;
-      else if (m.action === 'count') st = applyCount(st, cal, p.ts, p.good, p.total, 28.5, get, shiftAt(cal, p.ts)).state;
-    }
-    const total = [...recs.values()].reduce((s, r) => s + r.total, 0);
-    const stopped = [...recs.values()].reduce((s, r) => s + r.stoppedMs, 0);
-    assert.strictEqual(total, 360);
-    assert.strictEqual(stopped, 60 * MIN);
+    const ctx: Ctx = { lineState: { andon: [], wos: [order] } };
+    const started = after({ action: 'start', payload: order }, ctx);
+    assert.deepStrictEqual(started[0], { action: 'set', topic: a, payload: { asset: a, running: false, reason: 'repair WO-000001' } });
+    // the switch after it takes each machine's control to its own simulator, the press's too
+    const route = FLOW.find((x) => x.id === 'route-sim');
+    const to = Object.fromEntries(route.rules.map((r: any, i: number) => [r.v, route.wires[i]]));
+    for (const id of ['conveyor-1', 'pump-1', 'compressor-1', 'filler-1', 'press-1']) assert.deepStrictEqual(to[id], [`sim-${id}`], id);
+    assert.deepStrictEqual(wiresOf('after-wo')[0], ['route-sim']);
+    // completed: running again, and repaired (a condition order)
+    const done = after({ action: 'complete', payload: { ...order, status: 'done', history: [{ action: 'complete', by: 'Maria' }] } }, ctx);
+    assert.deepStrictEqual(done[0], [
+      { action: 'set', topic: a, payload: { asset: a, running: true } },
+      { action: 'reset', topic: a, payload: { asset: a } },
+    ]);
+    // put on hold or cancelled: running again; a PM order completed: running, not reset
+    assert.deepStrictEqual(after({ action: 'hold', payload: { ...order, status: 'on-hold' } }, ctx)[0], [{ action: 'set', topic: a, payload: { asset: a, running: true } }]);
+    assert.deepStrictEqual(after({ action: 'cancel', payload: { ...order, status: 'cancelled' } }, ctx)[0], [{ action: 'set', topic: a, payload: { asset: a, running: true } }]);
+    assert.deepStrictEqual(after({ action: 'complete', payload: { ...order, source: 'pm', status: 'done' } }, ctx)[0], [{ action: 'set', topic: a, payload: { asset: a, running: true } }]);
+    // another order of the machine still in progress: it keeps standing (a condition order is still repaired)
+    const other = { ...order, id: 2, number: 'WO-000002', source: 'pm' };
+    const busy: Ctx = { lineState: { andon: [], wos: [order, other] } };
+    assert.deepStrictEqual(after({ action: 'complete', payload: { ...order, status: 'done' } }, busy)[0], [{ action: 'reset', topic: a, payload: { asset: a } }]);
+    assert.strictEqual(after({ action: 'complete', payload: { ...other, status: 'done' } }, busy)[0], null);
+    // assigning or creating touches no machine
+    assert.strictEqual(after({ action: 'assign', payload: { ...order, status: 'assigned' } }, ctx)[0], null);
   });
 
-  it('before the machine\'s first event the technician\'s change keeps its time; other assets keep their own clocks', () => {
+  it('a report is made as of the machine\'s latest event; before its first event it keeps its time; other assets keep their own clocks', () => {
     const ctx: Ctx = {};
-    const out = clock({ action: 'state', stamp: 'machine', payload: { asset: 'pump-1', state: 'stopped', ts: T0 + 5 * MIN } }, ctx);
-    assert.strictEqual(out.payload.ts, T0 + 5 * MIN);
+    const early = clock({ action: 'report', stamp: 'latest', payload: { asset: 'pump-1', ts: T0 + 5 * MIN } }, ctx);
+    assert.strictEqual(early.payload.ts, T0 + 5 * MIN);
+    assert.strictEqual(early.stamp, undefined, 'the stamp mark does not reach rel-oee');
+    clock({ action: 'state', payload: { asset: 'pump-1', state: 'stopped', reason: 'repair WO-000003', ts: T0 + 60 * MIN } }, ctx);
     clock({ action: 'count', payload: { asset: 'filler-1', ts: T0 + 90 * MIN, good: 1, total: 1 } }, ctx);
-    const pump = clock({ action: 'state', stamp: 'machine', payload: { asset: 'pump-1', state: 'running', ts: T0 + 30 * MIN } }, ctx);
-    assert.strictEqual(pump.payload.ts, T0 + 30 * MIN, 'the filler\'s clock is not the pump\'s');
+    assert.strictEqual(clock({ action: 'report', stamp: 'latest', payload: { asset: 'pump-1', ts: T0 + 30 * MIN } }, ctx).payload.ts, T0 + 60 * MIN);
+    assert.strictEqual(clock({ action: 'report', stamp: 'latest', payload: { asset: 'pump-1', ts: T0 + 70 * MIN } }, ctx).payload.ts, T0 + 70 * MIN);
+    assert.strictEqual(clock({ action: 'report', stamp: 'latest', payload: { asset: 'filler-1', ts: T0 + 30 * MIN } }, ctx).payload.ts, T0 + 90 * MIN, 'the pump\'s clock is not the filler\'s');
   });
 
   it('a health change reaches the caps Kanban at the loop\'s clock, not at another machine\'s', () => {

@@ -118,7 +118,7 @@ describe('rel-simulator node', function () {
     await loadFlow([TAB, assetNode({ z: 'tab1' }), simNode({ fault: 'bearing-outer-race' }), ...sinks]);
     const got = nextMessage('out1');
     const e0 = await receiveAndComplete('sim', { action: 'set', payload: { set: 1 } });
-    assert.match(String(e0), /msg\.payload: expected an object with fault, severity or hours/);
+    assert.match(String(e0), /msg\.payload: expected an object with fault, severity, hours or running/);
     assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { severity: 0.3 } }), undefined);
     assert.strictEqual(await receiveAndComplete('sim', { payload: 'tick', keep: 'me', action: 'frame' }), undefined);
     const m = await got;

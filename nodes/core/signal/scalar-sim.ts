@@ -6,6 +6,7 @@
  * (`set`). Stateful (temperatures, counter); times are simulated ms. See docs/simulator.md.
  */
 import { Rng, hashSeed } from './random';
+import { nextStop, readStop, type SimStop } from './sim-stop';
 
 const HOUR_MS = 3_600_000;
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
@@ -93,6 +94,8 @@ export interface ScalarSnapshot {
   partCarry: number;
   /** Shifts set at run time, in hours since the start. */
   extra: ScalarShift[];
+  /** Held stopped by hand (absent in snapshots of earlier versions: on its schedule). */
+  stop?: SimStop | null;
 }
 
 export function scalarSimProblems(o: ScalarSimOptions): string[] {
@@ -124,6 +127,7 @@ export class ScalarSimMachine {
   private lastTs: number;
   private startTs: number;
   private extra: ScalarShift[] = [];
+  private stop: SimStop | null = null;
 
   constructor(opts: ScalarSimOptions, startTs: number) {
     const p = scalarSimProblems(opts);
@@ -142,6 +146,7 @@ export class ScalarSimMachine {
 
   running(ts: number): boolean {
     const o = this.opts;
+    if (this.stop && ts >= this.stop.since) return false;
     if (!(o.runHours > 0) || !(o.stopMinutes > 0)) return true;
     const period = o.runHours * HOUR_MS + o.stopMinutes * 60_000;
     const into = (ts - this.startTs) % period;
@@ -185,6 +190,16 @@ export class ScalarSimMachine {
     this.extra = this.extra.map((s) => ({ ...s, atHours: Math.max(0, s.atHours - moved / HOUR_MS) }));
   }
 
+  /** Held stopped by hand since when and why, or null (on its schedule). */
+  get stopped(): SimStop | null {
+    return this.stop;
+  }
+
+  /** Hold the machine stopped from ts (`running` false; see sim-stop.ts), or put it back on its run and stop schedule. */
+  hold(ts: number, running: boolean, reason?: string): void {
+    this.stop = nextStop(this.stop, ts, running, reason);
+  }
+
   /** A repaired machine: hour 0 at ts, the shifts set at run time gone (the configured ones come again at their hours). */
   reset(ts: number): void {
     this.startTs = ts;
@@ -192,7 +207,7 @@ export class ScalarSimMachine {
   }
 
   snapshot(): ScalarSnapshot {
-    return { startTs: this.startTs, lastTs: this.lastTs, temp: this.temp, bearingTemp: this.bearingTemp, parts: this.parts, partCarry: this.partCarry, extra: this.extra.map((s) => ({ ...s })) };
+    return { startTs: this.startTs, lastTs: this.lastTs, temp: this.temp, bearingTemp: this.bearingTemp, parts: this.parts, partCarry: this.partCarry, extra: this.extra.map((s) => ({ ...s })), stop: this.stop ? { ...this.stop } : null };
   }
 
   /** Resume from a snapshot; returns the problems found (nothing is changed then). */
@@ -204,7 +219,10 @@ export class ScalarSimMachine {
     const extra = Array.isArray(o.extra) ? (o.extra as ScalarShift[]) : null;
     if (!extra || extra.length > 32) p.push('snapshot.extra: expected at most 32 shifts');
     else p.push(...scalarSimProblems({ ...this.opts, shifts: extra }).map((x) => `snapshot.${x}`));
-    if (p.length) return p;
+    const stop = readStop(o.stop);
+    if ('problem' in stop) p.push(stop.problem);
+    if (p.length || 'problem' in stop) return p;
+    this.stop = stop.stop;
     this.startTs = o.startTs as number;
     this.lastTs = o.lastTs as number;
     this.temp = o.temp as number;

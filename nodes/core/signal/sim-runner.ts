@@ -8,6 +8,7 @@ import { InputError } from '../errors';
 import { num, object, oneOf, own } from '../validate';
 import { SCALAR_CHANNELS, ScalarSimMachine, type ScalarReading, type ScalarSnapshot, type ScalarTruth } from './scalar-sim';
 import type { SimSetup } from './sim-config';
+import { STOP_REASON_MAX, type SimStop } from './sim-stop';
 import { FAULTS, SimClock, SimMachine, type MachineSnapshot, type Truth } from './simulator';
 
 /** What a simulator with a store keeps (node_state, scope `simulator`, key = node id). */
@@ -40,9 +41,16 @@ export interface SimStatus {
 
 type Msg = Record<string, unknown>;
 /** The three outputs of one emission (null: nothing on that output). */
-export type SimOutputs = [Msg, Msg[] | null, Msg[] | null];
+export type SimOutputs = [Msg | null, Msg[] | null, Msg[] | null];
 
-function waveformStatus(t: Truth): SimStatus {
+/** "stopped: repair WO-12" (the reason cut to fit a status dot), or "stopped". */
+function stoppedText(stop: SimStop): string {
+  const r = stop.reason ?? '';
+  return r ? `stopped: ${r.length > 24 ? `${r.slice(0, 23)}…` : r}` : 'stopped';
+}
+
+function waveformStatus(t: Truth, stop: SimStop | null): SimStatus {
+  if (stop) return { level: 'ok', text: `${stoppedText(stop)} · ${t.hours.toFixed(1)} h` };
   const pct = `${Math.round(t.severity * 100)}%`;
   const level = t.fault !== 'none' && !t.held && t.severity >= 1 ? 'error' : t.severity >= 0.5 ? 'warn' : 'ok';
   if (t.fault === 'none') return { level, text: `healthy · ${t.hours.toFixed(1)} h` };
@@ -50,9 +58,9 @@ function waveformStatus(t: Truth): SimStatus {
   return { level, text: `${t.fault} ${pct} · ${(t.hoursToFailure ?? 0).toFixed(1)} h` };
 }
 
-function scalarStatus(t: ScalarTruth): SimStatus {
+function scalarStatus(t: ScalarTruth, stop: SimStop | null): SimStatus {
   const v = `${t.velocityTrue.toFixed(2)} mm/s`;
-  if (!t.running) return { level: 'ok', text: `stopped · ${t.hours.toFixed(1)} h` };
+  if (!t.running) return { level: 'ok', text: `${stop ? stoppedText(stop) : 'stopped'} · ${t.hours.toFixed(1)} h` };
   return { level: t.velocityFactor >= 2 ? 'warn' : 'ok', text: `running ${v}${t.velocityFactor !== 1 ? ` (x${t.velocityFactor})` : ''} · ${t.hours.toFixed(1)} h` };
 }
 
@@ -64,6 +72,8 @@ export class SimRunner {
   /** The run bit of the previous scalar poll (state events on change), and its part counter. */
   private wasRunning?: boolean;
   private lastParts?: number;
+  /** The waveform machine's last announced state: false after `stopped` was sent while held. */
+  private waveRunning?: boolean;
   private lastSave = -Infinity;
   private saving: Promise<void> = Promise.resolve();
   /** Set when the saved state was used: 'machine' (clock and machine) or 'clock'. */
@@ -115,7 +125,7 @@ export class SimRunner {
   /** The status at real time now (the machine's truth). */
   status(now: number): SimStatus {
     const ts = this.clock!.sim(now);
-    return this.scalar ? scalarStatus(this.scalar.truth(ts)) : waveformStatus(this.wave!.truth(ts));
+    return this.scalar ? scalarStatus(this.scalar.truth(ts), this.scalar.stopped) : waveformStatus(this.wave!.truth(ts), this.wave!.stopped);
   }
 
   /** Save the state as of real time `now`. */
@@ -147,6 +157,8 @@ export class SimRunner {
     const a = this.assetId;
     delete msg.action;
     if (this.scalar) return this.emitScalar(this.scalar.poll(ts), msg);
+    const stop = this.wave!.stopped;
+    if (stop) return this.emitHeld(ts, stop);
     const e = this.wave!.emit(ts);
     msg.topic = `${a}/${e.waveform.channel}`;
     msg.payload = e.waveform;
@@ -154,9 +166,23 @@ export class SimRunner {
     const out3: Msg[] = e.events.map((ev) => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload }));
     // Running since the start of the span this emission's counts cover, so it reaches rel-oee
     // before them (counts on a grid are stamped inside that span, before the frame's time).
-    if (this.first && this.setup.startEvent) out3.unshift({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: 'running', ts: e.from, simulation: e.truth } });
+    // Also after a stop held by hand, when it runs again.
+    if ((this.first && this.setup.startEvent) || this.waveRunning === false) out3.unshift({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: 'running', ts: e.from, simulation: e.truth } });
     this.first = false;
+    this.waveRunning = true;
     return [msg, out2, out3.length ? out3 : null];
+  }
+
+  /** The waveform machine held stopped: no frame, no readings, no parts; `stopped` once, with the reason. */
+  private emitHeld(ts: number, stop: SimStop): SimOutputs {
+    const a = this.assetId;
+    const from = this.wave!.idle(ts);
+    const announce = this.waveRunning !== false;
+    this.first = false;
+    this.waveRunning = false;
+    if (!announce) return [null, null, null];
+    const payload = { asset: a, state: 'stopped', ts: Math.min(ts, Math.max(from, stop.since)), ...(stop.reason ? { reason: stop.reason } : {}), simulation: this.wave!.truth(ts) };
+    return [null, null, [{ topic: `${a}/state`, action: 'state', payload }]];
   }
 
   /**
@@ -173,7 +199,8 @@ export class SimRunner {
     const out3: Msg[] = [];
     const running = r0.simulation.running;
     if ((this.first && this.setup.startEvent) || (this.wasRunning !== undefined && running !== this.wasRunning)) {
-      out3.push({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: running ? 'running' : 'stopped', ts: r0.ts, simulation: r0.simulation } });
+      const reason = !running ? this.scalar!.stopped?.reason : undefined;
+      out3.push({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: running ? 'running' : 'stopped', ts: r0.ts, ...(reason ? { reason } : {}), simulation: r0.simulation } });
     }
     const parts = readings.find((r) => r.channel === SCALAR_CHANNELS.parts)!.value;
     const made = this.lastParts === undefined ? 0 : parts - this.lastParts;
@@ -195,19 +222,21 @@ export class SimRunner {
     const p = object(payload, 'msg.payload');
     const h = own(p, 'hours');
     const hours = h === undefined ? undefined : num(h, 'msg.payload.hours', { min: 0, max: 1e6 });
+    const hold = readHold(p);
     if (this.scalar) {
       const v = own(p, 'velocityFactor');
       const c = own(p, 'currentFactor');
-      if (v === undefined && c === undefined && h === undefined) throw new InputError('msg.payload', 'an object with velocityFactor, currentFactor or hours', p);
+      if (v === undefined && c === undefined && h === undefined && !hold) throw new InputError('msg.payload', 'an object with velocityFactor, currentFactor, hours or running', p);
       const vf = v === undefined ? undefined : num(v, 'msg.payload.velocityFactor', { gt: 0, max: 100 });
       const cf = c === undefined ? undefined : num(c, 'msg.payload.currentFactor', { gt: 0, max: 100 });
       if (hours !== undefined) this.scalar.setHours(ts, hours);
       if (vf !== undefined || cf !== undefined) this.scalar.set(ts, { velocityFactor: vf, currentFactor: cf });
+      if (hold) this.scalar.hold(ts, hold.running, hold.reason);
       return;
     }
     const f = own(p, 'fault');
     const s = own(p, 'severity');
-    if (f === undefined && s === undefined && h === undefined) throw new InputError('msg.payload', 'an object with fault, severity or hours', p);
+    if (f === undefined && s === undefined && h === undefined && !hold) throw new InputError('msg.payload', 'an object with fault, severity, hours or running', p);
     const fault = f === undefined ? undefined : oneOf(f, 'msg.payload.fault', FAULTS);
     const severity = s === undefined ? undefined : s === null ? null : num(s, 'msg.payload.severity', { min: 0, max: 1 });
     if (fault && fault !== 'none' && !this.setup.machine!.bearing && fault.startsWith('bearing-')) {
@@ -215,5 +244,20 @@ export class SimRunner {
     }
     this.wave!.set({ fault, severity });
     if (hours !== undefined) this.wave!.setHours(ts, hours);
+    if (hold) this.wave!.hold(ts, hold.running, hold.reason);
   }
+}
+
+/** `running` (true or false) and its optional `reason` from a set payload, or undefined when not given. */
+function readHold(p: Record<string, unknown>): { running: boolean; reason?: string } | undefined {
+  const r = own(p, 'running');
+  const why = own(p, 'reason');
+  if (r === undefined) {
+    if (why !== undefined) throw new InputError('msg.payload.reason', 'a reason only with running: false', why);
+    return undefined;
+  }
+  if (typeof r !== 'boolean') throw new InputError('msg.payload.running', 'true (run) or false (held stopped)', r);
+  if (why !== undefined && (typeof why !== 'string' || why.length > STOP_REASON_MAX)) throw new InputError('msg.payload.reason', `text of at most ${STOP_REASON_MAX} characters`, why);
+  const reason = typeof why === 'string' ? why.trim() : '';
+  return { running: r, ...(reason ? { reason } : {}) };
 }

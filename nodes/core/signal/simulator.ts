@@ -11,6 +11,7 @@
  */
 import { BEARINGS, bearingFrequencies, type BearingGeometry } from './bearing';
 import { Rng, hashSeed } from './random';
+import { nextStop, readStop, type SimStop } from './sim-stop';
 
 export const FAULTS = ['none', 'imbalance', 'misalignment', 'looseness', 'bearing-outer-race', 'bearing-inner-race', 'bearing-ball'] as const;
 export type SimFault = (typeof FAULTS)[number];
@@ -370,6 +371,8 @@ export interface MachineSnapshot {
   lastTs: number;
   cycleCarry: number;
   scrapCarry: number;
+  /** Held stopped by hand (absent in snapshots of earlier versions: running). */
+  stop?: SimStop | null;
 }
 
 export interface Emission {
@@ -409,6 +412,7 @@ export class SimMachine {
   private lastTs: number;
   private cycleCarry = 0;
   private scrapCarry = 0;
+  private stop: SimStop | null = null;
 
   constructor(opts: MachineOptions, startTs: number) {
     const p = machineProblems(opts);
@@ -452,6 +456,28 @@ export class SimMachine {
     this.startTs = ts - Math.max(0, hours) * HOUR_MS;
   }
 
+  /** Held stopped by hand since when and why, or null (running). */
+  get stopped(): SimStop | null {
+    return this.stop;
+  }
+
+  /**
+   * Hold the machine stopped from ts (`running` false: no parts, no frames; see sim-stop.ts) or
+   * let it run again from ts: the time it stood makes no parts. Degradation goes on by calendar
+   * time (a repair that fixes the machine is a `reset`).
+   */
+  hold(ts: number, running: boolean, reason?: string): void {
+    if (running && this.stop) this.lastTs = Math.max(this.lastTs, ts);
+    this.stop = nextStop(this.stop, ts, running, reason);
+  }
+
+  /** An emission while held stopped: time passes, nothing is made. Returns the span's start. */
+  idle(ts: number): number {
+    const from = Math.min(this.lastTs, ts);
+    this.lastTs = Math.max(this.lastTs, ts);
+    return from;
+  }
+
   /** The ground truth at simulated time ts (defects at nominal speed unless given). */
   truth(ts: number, defects?: DefectFrequencies): Truth {
     const hours = (ts - this.startTs) / HOUR_MS;
@@ -481,7 +507,7 @@ export class SimMachine {
 
   /** What the machine needs to resume after a restart (plain JSON; see restore). */
   snapshot(): MachineSnapshot {
-    return { startTs: this.startTs, fault: this.fault, held: this.held, lastTs: this.lastTs, cycleCarry: this.cycleCarry, scrapCarry: this.scrapCarry };
+    return { startTs: this.startTs, fault: this.fault, held: this.held, lastTs: this.lastTs, cycleCarry: this.cycleCarry, scrapCarry: this.scrapCarry, stop: this.stop ? { ...this.stop } : null };
   }
 
   /**
@@ -499,7 +525,10 @@ export class SimMachine {
     if (typeof fault !== 'string' || !FAULTS.includes(fault)) p.push('snapshot.fault: expected a known fault');
     else if (BEARING_FAULTS.includes(fault) && !this.opts.bearing) p.push(`snapshot.fault: ${fault} needs a bearing geometry`);
     if (o.held !== null && !(fin('held') && (o.held as number) >= 0 && (o.held as number) <= 1)) p.push('snapshot.held: expected null or 0-1');
-    if (p.length) return p;
+    const stop = readStop(o.stop);
+    if ('problem' in stop) p.push(stop.problem);
+    if (p.length || 'problem' in stop) return p;
+    this.stop = stop.stop;
     this.startTs = o.startTs as number;
     this.lastTs = o.lastTs as number;
     this.fault = fault;
