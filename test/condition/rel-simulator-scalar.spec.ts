@@ -118,7 +118,9 @@ describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-or
     const bad = await receiveAndComplete('s1', { action: 'set', payload: { velocityFactor: -1 } });
     assert.match(String(bad?.message), /msg\.payload\.velocityFactor/);
     const none = await receiveAndComplete('s1', { action: 'set', payload: { fault: 'imbalance' } });
-    assert.match(String(none?.message), /msg\.payload: expected an object with velocityFactor, currentFactor, hours or running/);
+    assert.match(String(none?.message), /msg\.payload\.fault: expected no fault on a scalar machine \(set takes velocityFactor, currentFactor, hours, running\), got the string "imbalance"/);
+    const empty = await receiveAndComplete('s1', { action: 'set', payload: {} });
+    assert.match(String(empty?.message), /msg\.payload: expected an object with velocityFactor, currentFactor, hours or running/);
     const partsBefore = polls[polls.length - 1].payload[1].value;
     const tsBefore = polls[polls.length - 1].payload[0].ts;
     // redeploy: the shift set at run time, the part counter and the clock carry over

@@ -8,6 +8,8 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
+import { DEFAULT_SCALAR_SIM, ScalarSimMachine } from '../../nodes/core/signal/scalar-sim';
+import { DEFAULT_MACHINE, SimMachine } from '../../nodes/core/signal/simulator';
 import { FakeClock } from '../helpers/fake-clock';
 import { assetNode, storeNode, TAB } from '../helpers/fixtures';
 import { getNode, helper, loadFlow, nextMessages, receiveAndComplete, recordStatus, tmpDir, unloadFlow } from '../helpers/red';
@@ -47,10 +49,10 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     TAB,
     assetNode({ z: 'tab1' }),
     storeNode(path.join(dir, 'oee.db')),
-    { id: 'sim', type: 'rel-simulator', z: 'tab1', asset: 'asset1', fault: 'none', seed: 3, fs: 12000, frameSize: 1024, interval: 0, timeScale: 3600, countStepMin: 15, startEvent: true, wires: [['frames'], [], ['events', 'to-oee']] },
+    { id: 'sim', type: 'rel-simulator', z: 'tab1', asset: 'asset1', fault: 'none', seed: 3, fs: 12000, frameSize: 1024, interval: 0, timeScale: 3600, countStepMin: 15, startEvent: true, wires: [['frames'], ['proc'], ['events', 'to-oee']] },
     { id: 'to-oee', type: 'switch', z: 'tab1', property: 'action', propertyType: 'msg', rules: [{ t: 'eq', v: 'state', vt: 'str' }, { t: 'eq', v: 'count', vt: 'str' }], checkall: 'false', outputs: 2, wires: [['oee'], ['oee']] },
     { id: 'oee', type: 'rel-oee', z: 'tab1', store: 'store1', shifts: 'night=22:00-06:00, early=06:00-14:00, late=14:00-22:00', utcOffset: '0', idealCycleS: 30, wires: [['report']] },
-    ...['frames', 'events', 'report'].map((id) => ({ id, type: 'helper', z: 'tab1' })),
+    ...['frames', 'proc', 'events', 'report'].map((id) => ({ id, type: 'helper', z: 'tab1' })),
   ];
 
   async function emit(n: number): Promise<void> {
@@ -67,33 +69,86 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     return (await got)[0].payload.oee;
   }
 
-  it('waveform machine: no frames and no parts while held; stopped (with the reason) and running announced once; rel-oee reads A 4/6, P at most 100 %', async () => {
+  it('waveform machine, held between two emissions: parts counted up to the hold, none while held, no frames, standing readings; stopped (with the reason) and running announced once; rel-oee reads A 4/6, P at most 100 %', async () => {
     await loadFlow(oeeFlow(), [require('@node-red/nodes/core/function/10-switch.js')]);
     const frames = collect('frames');
+    const proc = collect('proc');
     const events = collect('events');
     await emit(8); // 06:00-08:00 running
+    clock.advance(STEP / 2); // 08:07:30
     assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: false, reason: 'repair WO-7' } }), undefined);
+    clock.advance(STEP / 2);
     const framesBefore = frames.length;
-    await emit(8); // 08:00-10:00 held
+    const procBefore = proc.length;
+    assert.strictEqual(await receiveAndComplete('sim', {}), undefined); // 08:15
+    await emit(7); // to 10:00 held
     assert.strictEqual(frames.length, framesBefore, 'no frames while held stopped');
+    // the process readings go on: the motor standing, cooling, no current
+    const held = proc.slice(procBefore).map((m) => m.payload);
+    const temps = held.filter((r) => r.quantity === 'temperature').map((r) => r.value);
+    assert.strictEqual(temps.length, 8);
+    assert.ok(held.filter((r) => r.quantity === 'current').every((r) => r.value < 0.2 && r.rpm === 0), 'no current while standing');
+    assert.ok(temps[0] > temps[7] + 10 && temps[7] < 30, `cooling: ${temps.join(', ')}`);
+    clock.advance(STEP / 2); // 10:07:30
     assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: true } }), undefined);
-    await emit(8); // 10:00-12:00 running again
+    clock.advance(STEP / 2);
+    assert.strictEqual(await receiveAndComplete('sim', {}), undefined); // 10:15
+    await emit(7); // to 12:00 running again
     assert.strictEqual(frames.length, framesBefore + 8);
 
     const h = (ts: number) => (ts - T0) / HOUR;
     const states = events.filter((m) => m.action === 'state').map((m) => `${m.payload.state}@${h(m.payload.ts)}${m.payload.reason ? ` (${m.payload.reason})` : ''}`);
-    assert.deepStrictEqual(states, ['running@0', 'stopped@2 (repair WO-7)', 'running@4']);
+    assert.deepStrictEqual(states, ['running@0', 'stopped@2.125 (repair WO-7)', 'running@4.125']);
     const counts = events.filter((m) => m.action === 'count');
-    assert.deepStrictEqual(counts.filter((m) => h(m.payload.ts) > 2 && h(m.payload.ts) <= 4), [], 'no parts while held');
+    assert.deepStrictEqual(counts.filter((m) => h(m.payload.ts) > 2.125 && h(m.payload.ts) <= 4.125), [], 'no parts while held');
     const total = counts.reduce((s, m) => s + m.payload.total, 0);
-    assert.ok(total >= 478 && total <= 480, `4 running hours at 30 s a part: ${total}`);
+    assert.ok(total >= 479 && total <= 480, `4 running hours (06:00-08:07:30, 10:07:30-12:00) at 30 s a part: ${total}`);
+    // what rel-oee gets (cycles go to rel-takt) is in time order
+    const toOee = events.filter((m) => m.action !== 'cycle');
+    for (let i = 1; i < toOee.length; i++) assert.ok(toOee[i].payload.ts >= toOee[i - 1].payload.ts, `event ${i} (${toOee[i].action}) in time order`);
 
     const oee = await report(T0 + 6 * HOUR);
-    console.log(`      held 2 of 6 h: A ${oee.availability}, P ${oee.performance}, Q ${oee.quality}, OEE ${oee.oee}`);
+    console.log(`      held 2 of 6 h: A ${oee.availability}, P ${oee.performance}, Q ${oee.quality}, OEE ${oee.oee}; ${total} parts`);
     assert.ok(Math.abs(oee.availability - 4 / 6) < 1e-3, `availability ${oee.availability}`);
     assert.ok(oee.performance > 0.99 && oee.performance <= 1, `performance ${oee.performance}`);
+
+    // held and released between two emissions: both announced, the parts on either side counted
+    clock.advance(STEP / 3); // 12:05
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: false, reason: 'lockout' } }), undefined);
+    clock.advance(STEP / 3); // 12:10
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: true } }), undefined);
+    const n = events.length;
+    clock.advance(STEP / 3);
+    assert.strictEqual(await receiveAndComplete('sim', {}), undefined); // 12:15
+    await settle();
+    const last = events.slice(n).map((m) => `${m.action === 'state' ? m.payload.state : m.action}@${Math.round((m.payload.ts - T0) / 60_000)}${m.action === 'count' ? `:${m.payload.total}` : ''}`);
+    assert.deepStrictEqual(last, ['cycle@365', 'count@365:10', 'stopped@365', 'running@370', 'cycle@375', 'count@375:10']);
     const errors = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.level === 20);
     assert.deepStrictEqual(errors.map((e: any) => e.msg), []);
+  });
+
+  it('waveform machine with a store: the hold survives a redeploy and a reset, and is announced again after the redeploy', async () => {
+    const flow = () => oeeFlow().map((n: any) => (n.id === 'sim' ? { ...n, store: 'store1' } : n));
+    await loadFlow(flow(), [require('@node-red/nodes/core/function/10-switch.js')]);
+    await emit(4);
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: false, reason: 'repair WO-9' } }), undefined);
+    await emit(2);
+    await unloadFlow();
+    await loadFlow(flow(), [require('@node-red/nodes/core/function/10-switch.js')]);
+    const frames = collect('frames');
+    const events = collect('events');
+    await emit(2);
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'reset' }), undefined);
+    await emit(2);
+    assert.strictEqual(frames.length, 0, 'still held after a redeploy and a reset');
+    assert.deepStrictEqual(events.map((m) => [m.action, m.payload.state, m.payload.reason]), [['state', 'stopped', 'repair WO-9']]);
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: true } }), undefined);
+    await emit(1);
+    assert.strictEqual(frames.length, 1);
+    assert.strictEqual(frames[0].payload.simulation.hours < 1, true, 'the reset took: hour 0 again');
+    assert.deepStrictEqual(events.slice(1).map((m) => m.action), ['state', 'cycle', 'count']);
+    const errors = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.level === 20);
+    assert.deepStrictEqual(errors.map((e: any) => e.msg), [], 'rel-oee took every event');
   });
 
   it('the same stop sent to rel-oee alone while the machine goes on counting reads a performance of 150 % (why the simulator holds)', async () => {
@@ -160,5 +215,69 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     assert.match(await bad({ running: false, reason: 'x'.repeat(201) }), /msg\.payload\.reason: expected text of at most 200 characters/);
     await poll();
     assert.strictEqual(tag('run'), 1, 'a refused command changes nothing');
+  });
+
+  it('scalar machine on its run and stop schedule: parts counted up to a hold between polls; a hold starting in a planned stop announced with its reason; released, back on the schedule', async () => {
+    // 1 real second = 1 simulated minute; a poll a minute; runs 60 min, stops 15 min
+    await loadFlow([
+      TAB,
+      assetNode({ id: 'a3', assetId: 'press-3', z: 'tab1' }),
+      { id: 'sim', type: 'rel-simulator', z: 'tab1', kind: 'scalar', asset: 'a3', seed: 5, interval: 0, timeScale: 60, runHours: 1, stopMinutes: 15, partsPerMin: 6, startEvent: true, wires: [['polls'], [], ['events']] },
+      ...['polls', 'events'].map((id) => ({ id, type: 'helper', z: 'tab1' })),
+    ]);
+    const polls = collect('polls');
+    const events = collect('events');
+    const pollTo = async (min: number) => {
+      while (clock.now() < T0 + min * 1000) {
+        clock.advance(1000 - ((clock.now() - T0) % 1000)); // on the whole minute
+        assert.strictEqual(await receiveAndComplete('sim', {}), undefined);
+        await settle();
+      }
+    };
+    const set = async (atMin: number, payload: object) => {
+      clock.t = T0 + atMin * 1000;
+      assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload }), undefined);
+    };
+    const tag = (ch: string) => polls[polls.length - 1].payload.find((r: any) => r.channel === ch).value;
+    await pollTo(30);
+    assert.strictEqual(tag('parts'), 180);
+    await set(30.5, { running: false, reason: 'repair WO-3' });
+    await pollTo(40);
+    assert.deepStrictEqual([tag('run'), tag('parts')], [0, 183], 'the half minute before the hold made 3 parts');
+    await set(40.5, { running: true });
+    await pollTo(59);
+    assert.deepStrictEqual([tag('run'), tag('parts')], [1, 186 + 18 * 6]);
+    await pollTo(63);
+    assert.strictEqual(tag('run'), 0, 'the planned stop from minute 60');
+    await set(63.5, { running: false, reason: 'lockout LO-1' });
+    await pollTo(80);
+    assert.deepStrictEqual([tag('run'), tag('parts')], [0, 294], 'held past the end of the planned stop (minute 75)');
+    await set(80.5, { running: true });
+    await pollTo(82);
+    assert.deepStrictEqual([tag('run'), tag('parts')], [1, 294 + 3 + 6]);
+    const states = events.filter((m) => m.action === 'state').map((m) => `${m.payload.state}@${(m.payload.ts - T0) / 60_000}${m.payload.reason ? ` (${m.payload.reason})` : ''}`);
+    assert.deepStrictEqual(states, ['running@1', 'stopped@31 (repair WO-3)', 'running@41', 'stopped@60', 'stopped@64 (lockout LO-1)', 'running@81']);
+    const first = polls[0].payload.find((r: any) => r.channel === 'parts').value;
+    assert.strictEqual(events.filter((m) => m.action === 'count').reduce((n, m) => n + m.payload.good, 0), tag('parts') - first, 'the counts add up to the counter (from its first poll)');
+  });
+
+  it('snapshots saved before holds existed (no stop, no partsTs) restore as running', () => {
+    const w = new SimMachine({ ...DEFAULT_MACHINE, assetId: 'pump-1' }, T0);
+    const ws: Partial<ReturnType<SimMachine['snapshot']>> = w.snapshot();
+    delete ws.stop;
+    const w2 = new SimMachine({ ...DEFAULT_MACHINE, assetId: 'pump-1' }, T0);
+    assert.deepStrictEqual(w2.restore(ws), []);
+    assert.strictEqual(w2.stopped, null);
+    assert.deepStrictEqual(w2.restore({ ...ws, stop: { since: 'x' } }), ['snapshot.stop: expected null or { since, reason, until }']);
+    const sc = new ScalarSimMachine({ ...DEFAULT_SCALAR_SIM, assetId: 'press-1', runHours: 0 }, T0);
+    sc.poll(T0 + 60_000);
+    const ss: Partial<ReturnType<ScalarSimMachine['snapshot']>> = sc.snapshot();
+    delete ss.stop;
+    delete ss.partsTs;
+    const sc2 = new ScalarSimMachine({ ...DEFAULT_SCALAR_SIM, assetId: 'press-1', runHours: 0 }, T0);
+    assert.deepStrictEqual(sc2.restore(ss), []);
+    assert.strictEqual(sc2.stopped, null);
+    const parts = sc2.poll(T0 + 120_000).find((r) => r.channel === 'parts')!.value;
+    assert.strictEqual(parts, 2 * DEFAULT_SCALAR_SIM.partsPerMin, 'parts counted on from lastTs');
   });
 });

@@ -6,7 +6,7 @@
  * (`set`). Stateful (temperatures, counter); times are simulated ms. See docs/simulator.md.
  */
 import { Rng, hashSeed } from './random';
-import { nextStop, readStop, type SimStop } from './sim-stop';
+import { heldAt, nextStop, readStop, type SimStop } from './sim-stop';
 
 const HOUR_MS = 3_600_000;
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
@@ -96,6 +96,8 @@ export interface ScalarSnapshot {
   extra: ScalarShift[];
   /** Held stopped by hand (absent in snapshots of earlier versions: on its schedule). */
   stop?: SimStop | null;
+  /** Parts are counted up to this time (absent in snapshots of earlier versions: lastTs). */
+  partsTs?: number;
 }
 
 export function scalarSimProblems(o: ScalarSimOptions): string[] {
@@ -128,6 +130,8 @@ export class ScalarSimMachine {
   private startTs: number;
   private extra: ScalarShift[] = [];
   private stop: SimStop | null = null;
+  /** Parts are counted up to here (a hold or a release settles them at its own time). */
+  private partsTs: number;
 
   constructor(opts: ScalarSimOptions, startTs: number) {
     const p = scalarSimProblems(opts);
@@ -138,6 +142,7 @@ export class ScalarSimMachine {
     this.bearingTemp = opts.ambientC + opts.bearingRiseC;
     this.startTs = startTs;
     this.lastTs = startTs;
+    this.partsTs = startTs;
   }
 
   get start(): number {
@@ -146,7 +151,7 @@ export class ScalarSimMachine {
 
   running(ts: number): boolean {
     const o = this.opts;
-    if (this.stop && ts >= this.stop.since) return false;
+    if (heldAt(this.stop, ts)) return false;
     if (!(o.runHours > 0) || !(o.stopMinutes > 0)) return true;
     const period = o.runHours * HOUR_MS + o.stopMinutes * 60_000;
     const into = (ts - this.startTs) % period;
@@ -195,9 +200,24 @@ export class ScalarSimMachine {
     return this.stop;
   }
 
-  /** Hold the machine stopped from ts (`running` false; see sim-stop.ts), or put it back on its run and stop schedule. */
+  /**
+   * Hold the machine stopped from ts (`running` false; see sim-stop.ts), or put it back on its run
+   * and stop schedule. The parts made up to ts are counted first, as the machine ran until then.
+   */
   hold(ts: number, running: boolean, reason?: string): void {
+    this.countParts(Math.max(ts, this.partsTs), this.running(ts));
     this.stop = nextStop(this.stop, ts, running, reason);
+  }
+
+  /** Count the parts made from partsTs to ts, when running. */
+  private countParts(ts: number, run: boolean): void {
+    if (run) {
+      this.partCarry += (this.opts.partsPerMin * Math.max(0, ts - this.partsTs)) / 60_000;
+      const whole = Math.floor(this.partCarry);
+      this.parts += whole;
+      this.partCarry -= whole;
+    }
+    this.partsTs = Math.max(this.partsTs, ts);
   }
 
   /** A repaired machine: hour 0 at ts, the shifts set at run time gone (the configured ones come again at their hours). */
@@ -207,7 +227,7 @@ export class ScalarSimMachine {
   }
 
   snapshot(): ScalarSnapshot {
-    return { startTs: this.startTs, lastTs: this.lastTs, temp: this.temp, bearingTemp: this.bearingTemp, parts: this.parts, partCarry: this.partCarry, extra: this.extra.map((s) => ({ ...s })), stop: this.stop ? { ...this.stop } : null };
+    return { startTs: this.startTs, lastTs: this.lastTs, temp: this.temp, bearingTemp: this.bearingTemp, parts: this.parts, partCarry: this.partCarry, extra: this.extra.map((s) => ({ ...s })), stop: this.stop ? { ...this.stop } : null, partsTs: this.partsTs };
   }
 
   /** Resume from a snapshot; returns the problems found (nothing is changed then). */
@@ -221,8 +241,10 @@ export class ScalarSimMachine {
     else p.push(...scalarSimProblems({ ...this.opts, shifts: extra }).map((x) => `snapshot.${x}`));
     const stop = readStop(o.stop);
     if ('problem' in stop) p.push(stop.problem);
+    if (o.partsTs !== undefined && !(typeof o.partsTs === 'number' && Number.isFinite(o.partsTs))) p.push('snapshot.partsTs: expected a number');
     if (p.length || 'problem' in stop) return p;
     this.stop = stop.stop;
+    this.partsTs = typeof o.partsTs === 'number' ? o.partsTs : (o.lastTs as number);
     this.startTs = o.startTs as number;
     this.lastTs = o.lastTs as number;
     this.temp = o.temp as number;
@@ -253,12 +275,9 @@ export class ScalarSimMachine {
     const lsb = 20 / 2 ** o.adcBits;
     const vRead = Math.max(0, ((Math.round(mA / lsb) * lsb - 4) / 16) * o.rangeMmS);
     const current = run ? o.currentA * sim.currentFactor * (1 + 0.015 * g()) : 0.1 * Math.abs(g());
-    if (run) {
-      this.partCarry += (o.partsPerMin * dt) / 60_000;
-      const whole = Math.floor(this.partCarry);
-      this.parts += whole;
-      this.partCarry -= whole;
-    }
+    this.countParts(ts, run);
+    // a release seen by this poll is done with
+    if (this.stop?.until !== undefined && ts >= this.stop.until) this.stop = null;
     const truth: ScalarTruth = { ...sim, velocityTrue: round(vTrue, 4) };
     const base = { asset: o.assetId, ts, quality: 'good' as const, source: 'simulator' as const, simulation: truth };
     return [

@@ -43,6 +43,13 @@ type Msg = Record<string, unknown>;
 /** The three outputs of one emission (null: nothing on that output). */
 export type SimOutputs = [Msg | null, Msg[] | null, Msg[] | null];
 
+const eventMsg = (a: string) => (ev: { action: string; payload: unknown }): Msg => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload });
+
+/** A `state` event on output 3 (with the reason of a hold). */
+function stateMsg(a: string, state: 'running' | 'stopped', ts: number, simulation: unknown, reason?: string): Msg {
+  return { topic: `${a}/state`, action: 'state', payload: { asset: a, state, ts, ...(reason ? { reason } : {}), simulation } };
+}
+
 /** "stopped: repair WO-12" (the reason cut to fit a status dot), or "stopped". */
 function stoppedText(stop: SimStop): string {
   const r = stop.reason ?? '';
@@ -74,6 +81,8 @@ export class SimRunner {
   private lastParts?: number;
   /** The waveform machine's last announced state: false after `stopped` was sent while held. */
   private waveRunning?: boolean;
+  /** The scalar machine's hold last announced (its start). */
+  private heldSince?: number;
   private lastSave = -Infinity;
   private saving: Promise<void> = Promise.resolve();
   /** Set when the saved state was used: 'machine' (clock and machine) or 'clock'. */
@@ -157,32 +166,28 @@ export class SimRunner {
     const a = this.assetId;
     delete msg.action;
     if (this.scalar) return this.emitScalar(this.scalar.poll(ts), msg);
-    const stop = this.wave!.stopped;
-    if (stop) return this.emitHeld(ts, stop);
+    // a hold settles first: the parts made before it, `stopped` once (with the reason), and,
+    // released, `running` at the release before this emission's own counts
+    const hold = this.wave!.settleHold(ts);
+    const out3: Msg[] = hold.events.map(eventMsg(a));
+    if (hold.stop && this.waveRunning !== false) out3.push(stateMsg(a, 'stopped', hold.stop.since, this.wave!.truth(hold.stop.since), hold.stop.reason));
+    if (hold.held) {
+      this.first = false;
+      this.waveRunning = false;
+      return [null, this.wave!.standing(ts, hold.stop!).map((p) => ({ topic: `${a}/${p.channel}`, payload: p })), out3.length ? out3 : null];
+    }
     const e = this.wave!.emit(ts);
     msg.topic = `${a}/${e.waveform.channel}`;
     msg.payload = e.waveform;
     const out2 = e.process.map((p) => ({ topic: `${a}/${p.channel}`, payload: p }));
-    const out3: Msg[] = e.events.map((ev) => ({ topic: `${a}/${ev.action}`, action: ev.action, payload: ev.payload }));
     // Running since the start of the span this emission's counts cover, so it reaches rel-oee
-    // before them (counts on a grid are stamped inside that span, before the frame's time).
-    // Also after a stop held by hand, when it runs again.
-    if ((this.first && this.setup.startEvent) || this.waveRunning === false) out3.unshift({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: 'running', ts: e.from, simulation: e.truth } });
+    // before them (counts on a grid are stamped inside that span, before the frame's time); also
+    // when it runs again after a hold (the span starts at the release).
+    if ((this.first && this.setup.startEvent) || hold.stop || this.waveRunning === false) out3.push(stateMsg(a, 'running', e.from, e.truth));
+    out3.push(...e.events.map(eventMsg(a)));
     this.first = false;
     this.waveRunning = true;
     return [msg, out2, out3.length ? out3 : null];
-  }
-
-  /** The waveform machine held stopped: no frame, no readings, no parts; `stopped` once, with the reason. */
-  private emitHeld(ts: number, stop: SimStop): SimOutputs {
-    const a = this.assetId;
-    const from = this.wave!.idle(ts);
-    const announce = this.waveRunning !== false;
-    this.first = false;
-    this.waveRunning = false;
-    if (!announce) return [null, null, null];
-    const payload = { asset: a, state: 'stopped', ts: Math.min(ts, Math.max(from, stop.since)), ...(stop.reason ? { reason: stop.reason } : {}), simulation: this.wave!.truth(ts) };
-    return [null, null, [{ topic: `${a}/state`, action: 'state', payload }]];
   }
 
   /**
@@ -198,10 +203,13 @@ export class SimRunner {
     const out2 = readings.map((r) => ({ topic: `${a}/${r.channel}`, payload: r }));
     const out3: Msg[] = [];
     const running = r0.simulation.running;
-    if ((this.first && this.setup.startEvent) || (this.wasRunning !== undefined && running !== this.wasRunning)) {
-      const reason = !running ? this.scalar!.stopped?.reason : undefined;
-      out3.push({ topic: `${a}/state`, action: 'state', payload: { asset: a, state: running ? 'running' : 'stopped', ts: r0.ts, ...(reason ? { reason } : {}), simulation: r0.simulation } });
+    // a hold announced once, also when it starts in a planned stop (its reason replaces none)
+    const stop = running ? null : this.scalar!.stopped;
+    const newHold = stop !== null && stop.since !== this.heldSince;
+    if ((this.first && this.setup.startEvent) || (this.wasRunning !== undefined && running !== this.wasRunning) || newHold) {
+      out3.push(stateMsg(a, running ? 'running' : 'stopped', r0.ts, r0.simulation, stop?.reason));
     }
+    this.heldSince = stop?.since;
     const parts = readings.find((r) => r.channel === SCALAR_CHANNELS.parts)!.value;
     const made = this.lastParts === undefined ? 0 : parts - this.lastParts;
     if (made > 0) out3.push({ topic: `${a}/count`, action: 'count', payload: { asset: a, ts: r0.ts, good: made, total: made, simulation: r0.simulation } });
@@ -223,6 +231,10 @@ export class SimRunner {
     const h = own(p, 'hours');
     const hours = h === undefined ? undefined : num(h, 'msg.payload.hours', { min: 0, max: 1e6 });
     const hold = readHold(p);
+    // a setting of the other kind of machine is refused, not ignored
+    for (const k of this.scalar ? ['fault', 'severity'] : ['velocityFactor', 'currentFactor']) {
+      if (own(p, k) !== undefined) throw new InputError(`msg.payload.${k}`, `no ${k} on a ${this.scalar ? 'scalar machine (set takes velocityFactor, currentFactor, hours, running)' : 'waveform machine (set takes fault, severity, hours, running)'}`, own(p, k));
+    }
     if (this.scalar) {
       const v = own(p, 'velocityFactor');
       const c = own(p, 'currentFactor');
@@ -257,6 +269,7 @@ function readHold(p: Record<string, unknown>): { running: boolean; reason?: stri
     return undefined;
   }
   if (typeof r !== 'boolean') throw new InputError('msg.payload.running', 'true (run) or false (held stopped)', r);
+  if (r && why !== undefined) throw new InputError('msg.payload.reason', 'a reason only with running: false', why);
   if (why !== undefined && (typeof why !== 'string' || why.length > STOP_REASON_MAX)) throw new InputError('msg.payload.reason', `text of at most ${STOP_REASON_MAX} characters`, why);
   const reason = typeof why === 'string' ? why.trim() : '';
   return { running: r, ...(reason ? { reason } : {}) };

@@ -11,7 +11,7 @@
  */
 import { BEARINGS, bearingFrequencies, type BearingGeometry } from './bearing';
 import { Rng, hashSeed } from './random';
-import { nextStop, readStop, type SimStop } from './sim-stop';
+import { heldAt, nextStop, readStop, type SimStop } from './sim-stop';
 
 export const FAULTS = ['none', 'imbalance', 'misalignment', 'looseness', 'bearing-outer-race', 'bearing-inner-race', 'bearing-ball'] as const;
 export type SimFault = (typeof FAULTS)[number];
@@ -400,6 +400,9 @@ export function machineProblems(o: MachineOptions): string[] {
 
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
 
+/** Where a standing machine's motor cools to (degC). */
+const STANDING_C = 25;
+
 /**
  * The stateful machine: degradation since its start, held severity and fault overrides,
  * production counters. All times are simulated ms; the caller maps its clock to simulated time.
@@ -456,26 +459,53 @@ export class SimMachine {
     this.startTs = ts - Math.max(0, hours) * HOUR_MS;
   }
 
-  /** Held stopped by hand since when and why, or null (running). */
+  /** Held stopped by hand since when and why (with `until` once released, until that is emitted), or null (running). */
   get stopped(): SimStop | null {
     return this.stop;
   }
 
   /**
    * Hold the machine stopped from ts (`running` false: no parts, no frames; see sim-stop.ts) or
-   * let it run again from ts: the time it stood makes no parts. Degradation goes on by calendar
-   * time (a repair that fixes the machine is a `reset`).
+   * let it run again from ts. Degradation goes on by calendar time (a repair that fixes the
+   * machine is a `reset`, which leaves a hold as it is).
    */
   hold(ts: number, running: boolean, reason?: string): void {
-    if (running && this.stop) this.lastTs = Math.max(this.lastTs, ts);
     this.stop = nextStop(this.stop, ts, running, reason);
   }
 
-  /** An emission while held stopped: time passes, nothing is made. Returns the span's start. */
-  idle(ts: number): number {
-    const from = Math.min(this.lastTs, ts);
-    this.lastTs = Math.max(this.lastTs, ts);
-    return from;
+  /**
+   * Settle a hold at emission time ts: the parts made before it started (once), then, while it
+   * holds, time passes with nothing made; once released, the machine runs again from the release
+   * (the hold is cleared). `held`: still held at ts.
+   */
+  settleHold(ts: number): { events: ProductionEvent[]; stop: SimStop | null; held: boolean } {
+    const stop = this.stop;
+    if (!stop) return { events: [], stop: null, held: false };
+    const events = this.lastTs < stop.since ? this.produce(stop.since, this.truth(stop.since), new Rng(hashSeed(this.opts.seed, stop.since, 5))) : [];
+    if (heldAt(stop, ts)) {
+      this.lastTs = Math.max(this.lastTs, ts);
+      return { events, stop, held: true };
+    }
+    this.lastTs = Math.max(this.lastTs, stop.until ?? ts);
+    this.stop = null;
+    return { events, stop, held: false };
+  }
+
+  /**
+   * The process readings of the machine standing at ts (held since stop.since): the motor cooling
+   * from its running temperature towards 25 degC (time constant 20 min), current near 0.
+   */
+  standing(ts: number, stop: SimStop): Reading[] {
+    const o = this.opts;
+    const truth = this.truth(ts);
+    const rng = new Rng(hashSeed(o.seed, ts, 5));
+    const running = o.baseTempC + 30 * this.truth(stop.since).severity;
+    const temp = STANDING_C + (running - STANDING_C) * Math.exp(-Math.max(0, ts - stop.since) / (20 * 60_000)) + 0.2 * rng.gauss();
+    const base = { asset: o.assetId, ts, rpm: 0, quality: 'good' as const, source: 'simulator' as const, simulation: truth };
+    return [
+      { ...base, channel: CHANNELS.temp, quantity: 'temperature', unit: 'degC', value: round(temp, 2) },
+      { ...base, channel: CHANNELS.current, quantity: 'current', unit: 'A', value: round(0.05 * Math.abs(rng.gauss()), 3) },
+    ];
   }
 
   /** The ground truth at simulated time ts (defects at nominal speed unless given). */
@@ -559,9 +589,18 @@ export class SimMachine {
       { ...base, channel: CHANNELS.current, quantity: 'current', unit: 'A', value: round(current, 3) },
     ];
 
+    const from = Math.min(this.lastTs, ts);
+    const events = this.produce(ts, truth, rng);
+    return { from, waveform, process, events, truth };
+  }
+
+  /** The cycles and counts made from the last emission to ts (lastTs moves to ts). */
+  private produce(ts: number, truth: Truth, rng: Rng): ProductionEvent[] {
+    const o = this.opts;
+    const s = truth.severity;
+    const asset = o.assetId;
     const events: ProductionEvent[] = [];
     const meanCycle = o.cycleTimeS * (1 + 0.25 * s);
-    const from = Math.min(this.lastTs, ts);
     const elapsedS = Math.max(0, (ts - this.lastTs) / 1000);
     this.lastTs = Math.max(this.lastTs, ts);
     const exact = this.cycleCarry + elapsedS / meanCycle;
@@ -576,7 +615,7 @@ export class SimMachine {
       const pieces = o.countStepS > 0 ? countPieces(ts - elapsedS * 1000, ts, cycles, scrap, o.countStepS * 1000) : [{ ts, good: cycles - scrap, total: cycles }];
       for (const c of pieces) events.push({ action: 'count', payload: { asset, ts: c.ts, good: c.good, total: c.total, simulation: truth } });
     }
-    return { from, waveform, process, events, truth };
+    return events;
   }
 }
 
