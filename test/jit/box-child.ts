@@ -37,12 +37,16 @@ async function main(): Promise<void> {
   getNode('an-out').on('input', (m: any) => calls.push(m.payload));
   process.stdout.write('ready\n');
   for (const until = Date.now() + 30_000; !fs.existsSync(start!) && Date.now() < until; ) await sleep(5);
+  // Each input may wait for the other box's write lock (the store's busy timeout is 5 s): wait
+  // longer than that, so a lock the store gives up on fails as the store's own error, not as a
+  // missing done on a loaded machine.
+  const WAIT_MS = 20_000;
   for (let i = 0; i < Number(n); i++) {
-    const err = await receiveAndComplete('kb', { action: 'consume', payload: { ts: at(7) + i * 60_000 } });
+    const err = await receiveAndComplete('kb', { action: 'consume', payload: { ts: at(7) + i * 60_000 } }, WAIT_MS);
     if (err) throw err;
     await sleep(1);
   }
-  const err = await receiveAndComplete('an', { action: 'raise', payload: { station: 'st-1', kind: 'material', text: String(box ?? process.env.RELIABILITY_BOX_ID) } });
+  const err = await receiveAndComplete('an', { action: 'raise', payload: { station: 'st-1', kind: 'material', text: String(box ?? process.env.RELIABILITY_BOX_ID) } }, WAIT_MS);
   if (err) throw err;
   await sleep(20);
   await unloadFlow();
