@@ -514,30 +514,34 @@ describe('ui: the demo line in a real browser (Dashboard 2.0 and node-red-dashbo
     // the machines' names as rel-work-order writes them into titles and the tables show them (the rel-asset nodes)
     const machine = new Map<string, string>(start.readFlow('demo-line.json').filter((n: any) => n.type === 'rel-asset').map((n: any) => [n.assetId, n.name]));
     const db = () => new Database(path.join(red.userDir, 'reliability.db'), { readonly: true, fileMustExist: true });
-    // a row of an order the demo detected (after the conveyor's repair the next one comes when it degrades again)
-    const woRows = await waitFor('the work-order table with an order the demo detected', async () => {
+    // a row of an order the demo detected (after the conveyor's repair the next one comes when it
+    // degrades again), the table as the store has it: the table is the demo's last list, refreshed
+    // every few seconds, while an order's priority rises as its fault grows
+    const { rows: woRows, all } = await waitFor('the work-order table with an order the demo detected, agreeing with the store', async () => {
       const r = await tableRows(page, 'w-wo-table');
       if (!r.length) return null;
       const d0 = db();
       try {
-        const cond = d0.prepare("SELECT id, dedup_key FROM cmms_work_orders WHERE source = 'condition'").all() as any[];
-        const numbers = new Set(cond.filter((x) => !String(x.dedup_key ?? '').startsWith('ui-test')).map((x) => woNumber(x.id)));
-        return r.some((x) => numbers.has(x.number)) ? r : null;
+        const stored = d0.prepare('SELECT id, asset, mode, title, source, dedup_key, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
+        const numbers = new Set(stored.filter((x) => x.source === 'condition' && !String(x.dedup_key ?? '').startsWith('ui-test')).map((x) => woNumber(x.id)));
+        if (!r.some((x) => numbers.has(x.number))) return null;
+        for (const row of r) {
+          const w = stored.find((x) => woNumber(x.id) === row.number);
+          assert.ok(w, `${row.number} is in the store`);
+          // the page's language (here English): the title as stored (rel-work-order wrote it in English with
+          // the machine's name, or a person typed it), the priority and the status in words
+          assert.deepStrictEqual([row.title, row.priority, row.status], [w.title, PRIORITY[w.priority], STATUS[w.status]], row.number);
+        }
+        return { rows: r, all: stored };
       } finally {
         d0.close();
       }
     }, 150_000);
     let d = db();
     try {
-      const all = d.prepare('SELECT id, asset, mode, title, source, dedup_key, status, priority FROM cmms_work_orders ORDER BY id').all() as any[];
-      // the machines' names as rel-work-order writes them into titles (the rel-asset nodes)
       let detected = 0;
       for (const r of woRows) {
-        const w = all.find((x) => woNumber(x.id) === r.number);
-        assert.ok(w, `${r.number} is in the store`);
-        // the page's language (here English): the title as stored (rel-work-order wrote it in English with
-        // the machine's name, or a person typed it), the priority and the status in words
-        assert.deepStrictEqual([r.title, r.priority, r.status], [w.title, PRIORITY[w.priority], STATUS[w.status]], r.number);
+        const w = all.find((x) => woNumber(x.id) === r.number)!;
         // the asset and the fault mode: the title of an order the demo detected names this order's finding and machine
         // (not the rows this spec wrote into the store itself: dedup key ui-test-*, hostile or typed titles)
         if (w.source === 'condition' && !String(w.dedup_key ?? '').startsWith('ui-test')) {
