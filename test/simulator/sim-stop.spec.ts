@@ -127,26 +127,38 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     assert.deepStrictEqual(errors.map((e: any) => e.msg), []);
   });
 
-  it('waveform machine with a store: the hold survives a redeploy and a reset, and is announced again after the redeploy', async () => {
+  it('waveform machine with a store: the hold survives a redeploy and a reset; its stop is not sent again; a reset while held keeps the parts made before the hold; the status follows a release at once', async () => {
     const flow = () => oeeFlow().map((n: any) => (n.id === 'sim' ? { ...n, store: 'store1' } : n));
     await loadFlow(flow(), [require('@node-red/nodes/core/function/10-switch.js')]);
-    await emit(4);
+    let events = collect('events');
+    await emit(4); // 06:00-07:00
+    clock.advance(STEP / 2); // 07:07:30
     assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: false, reason: 'repair WO-9' } }), undefined);
-    await emit(2);
+    assert.strictEqual(await receiveAndComplete('sim', { action: 'reset' }), undefined); // repaired while held
+    clock.advance(STEP / 2);
+    assert.strictEqual(await receiveAndComplete('sim', {}), undefined); // 07:15
+    await emit(1);
+    await settle();
+    const before = events.filter((m) => m.action === 'count').reduce((n, m) => n + m.payload.total, 0);
+    assert.strictEqual(before, 135, 'the parts of 06:00-07:07:30 at 30 s a part, also with a reset while held');
+    assert.deepStrictEqual(events.filter((m) => m.action === 'state').map((m) => `${m.payload.state}@${(m.payload.ts - T0) / 60_000}`), ['running@0', 'stopped@67.5']);
     await unloadFlow();
     await loadFlow(flow(), [require('@node-red/nodes/core/function/10-switch.js')]);
     const frames = collect('frames');
-    const events = collect('events');
+    events = collect('events');
+    const shown = recordStatus('sim');
     await emit(2);
     assert.strictEqual(await receiveAndComplete('sim', { action: 'reset' }), undefined);
     await emit(2);
     assert.strictEqual(frames.length, 0, 'still held after a redeploy and a reset');
-    assert.deepStrictEqual(events.map((m) => [m.action, m.payload.state, m.payload.reason]), [['state', 'stopped', 'repair WO-9']]);
+    assert.strictEqual(events.length, 0, 'rel-oee has the stop already: not sent again');
+    assert.match(shown[shown.length - 1].text, /^stopped: repair WO-9 · /);
     assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: true } }), undefined);
+    assert.doesNotMatch(shown[shown.length - 1].text, /stopped/, 'released: the status says so before the next emission');
     await emit(1);
     assert.strictEqual(frames.length, 1);
     assert.strictEqual(frames[0].payload.simulation.hours < 1, true, 'the reset took: hour 0 again');
-    assert.deepStrictEqual(events.slice(1).map((m) => m.action), ['state', 'cycle', 'count']);
+    assert.deepStrictEqual(events.map((m) => m.action), ['state', 'cycle', 'count']);
     const errors = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.level === 20);
     assert.deepStrictEqual(errors.map((e: any) => e.msg), [], 'rel-oee took every event');
   });
@@ -255,8 +267,16 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     await set(80.5, { running: true });
     await pollTo(82);
     assert.deepStrictEqual([tag('run'), tag('parts')], [1, 294 + 3 + 6]);
+    // held, released and held again between two polls: one hold, no parts between (as on a waveform machine)
+    await set(82.2, { running: false });
+    await set(82.4, { running: true });
+    await set(82.6, { running: false, reason: 'again' });
+    await pollTo(84);
+    assert.deepStrictEqual([tag('run'), tag('parts')], [0, 303 + 1], 'the parts of 82-82.2 only');
+    await set(84.5, { running: true });
+    await pollTo(85);
     const states = events.filter((m) => m.action === 'state').map((m) => `${m.payload.state}@${(m.payload.ts - T0) / 60_000}${m.payload.reason ? ` (${m.payload.reason})` : ''}`);
-    assert.deepStrictEqual(states, ['running@1', 'stopped@31 (repair WO-3)', 'running@41', 'stopped@60', 'stopped@64 (lockout LO-1)', 'running@81']);
+    assert.deepStrictEqual(states, ['running@1', 'stopped@31 (repair WO-3)', 'running@41', 'stopped@60', 'stopped@64 (lockout LO-1)', 'running@81', 'stopped@83 (again)', 'running@85']);
     const first = polls[0].payload.find((r: any) => r.channel === 'parts').value;
     assert.strictEqual(events.filter((m) => m.action === 'count').reduce((n, m) => n + m.payload.good, 0), tag('parts') - first, 'the counts add up to the counter (from its first poll)');
   });
@@ -269,6 +289,7 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     assert.deepStrictEqual(w2.restore(ws), []);
     assert.strictEqual(w2.stopped, null);
     assert.deepStrictEqual(w2.restore({ ...ws, stop: { since: 'x' } }), ['snapshot.stop: expected null or { since, reason, until }']);
+    assert.deepStrictEqual(w2.restore({ ...ws, stop: { since: T0, until: Infinity } }), ['snapshot.stop.until: expected a time not before since']);
     const sc = new ScalarSimMachine({ ...DEFAULT_SCALAR_SIM, assetId: 'press-1', runHours: 0 }, T0);
     sc.poll(T0 + 60_000);
     const ss: Partial<ReturnType<ScalarSimMachine['snapshot']>> = sc.snapshot();

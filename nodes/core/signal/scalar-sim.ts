@@ -6,7 +6,7 @@
  * (`set`). Stateful (temperatures, counter); times are simulated ms. See docs/simulator.md.
  */
 import { Rng, hashSeed } from './random';
-import { heldAt, nextStop, readStop, type SimStop } from './sim-stop';
+import { heldAt, nextStop, readStop, releasePending, type SimStop } from './sim-stop';
 
 const HOUR_MS = 3_600_000;
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
@@ -205,7 +205,9 @@ export class ScalarSimMachine {
    * and stop schedule. The parts made up to ts are counted first, as the machine ran until then.
    */
   hold(ts: number, running: boolean, reason?: string): void {
-    this.countParts(Math.max(ts, this.partsTs), this.running(ts));
+    // a hold again before a release was polled merges with the one before (no parts between), as on a waveform machine
+    const merges = !running && releasePending(this.stop);
+    this.countParts(Math.max(ts, this.partsTs), !merges && this.running(ts));
     this.stop = nextStop(this.stop, ts, running, reason);
   }
 
@@ -244,7 +246,8 @@ export class ScalarSimMachine {
     if (o.partsTs !== undefined && !(typeof o.partsTs === 'number' && Number.isFinite(o.partsTs))) p.push('snapshot.partsTs: expected a number');
     if (p.length || 'problem' in stop) return p;
     this.stop = stop.stop;
-    this.partsTs = typeof o.partsTs === 'number' ? o.partsTs : (o.lastTs as number);
+    // never before lastTs: after a crash the runner resumes past the gap, which makes no parts
+    this.partsTs = Math.max(typeof o.partsTs === 'number' ? o.partsTs : -Infinity, o.lastTs as number);
     this.startTs = o.startTs as number;
     this.lastTs = o.lastTs as number;
     this.temp = o.temp as number;

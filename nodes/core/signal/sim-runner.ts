@@ -57,7 +57,7 @@ function stoppedText(stop: SimStop): string {
 }
 
 function waveformStatus(t: Truth, stop: SimStop | null): SimStatus {
-  if (stop) return { level: 'ok', text: `${stoppedText(stop)} · ${t.hours.toFixed(1)} h` };
+  if (stop && stop.until === undefined) return { level: 'ok', text: `${stoppedText(stop)} · ${t.hours.toFixed(1)} h` };
   const pct = `${Math.round(t.severity * 100)}%`;
   const level = t.fault !== 'none' && !t.held && t.severity >= 1 ? 'error' : t.severity >= 0.5 ? 'warn' : 'ok';
   if (t.fault === 'none') return { level, text: `healthy · ${t.hours.toFixed(1)} h` };
@@ -79,8 +79,6 @@ export class SimRunner {
   /** The run bit of the previous scalar poll (state events on change), and its part counter. */
   private wasRunning?: boolean;
   private lastParts?: number;
-  /** The waveform machine's last announced state: false after `stopped` was sent while held. */
-  private waveRunning?: boolean;
   /** The scalar machine's hold last announced (its start). */
   private heldSince?: number;
   private lastSave = -Infinity;
@@ -170,10 +168,12 @@ export class SimRunner {
     // released, `running` at the release before this emission's own counts
     const hold = this.wave!.settleHold(ts);
     const out3: Msg[] = hold.events.map(eventMsg(a));
-    if (hold.stop && this.waveRunning !== false) out3.push(stateMsg(a, 'stopped', hold.stop.since, this.wave!.truth(hold.stop.since), hold.stop.reason));
+    if (hold.stop && !hold.stop.sent) {
+      out3.push(stateMsg(a, 'stopped', hold.stop.since, this.wave!.truth(ts), hold.stop.reason));
+      this.wave!.markSent();
+    }
     if (hold.held) {
       this.first = false;
-      this.waveRunning = false;
       return [null, this.wave!.standing(ts, hold.stop!).map((p) => ({ topic: `${a}/${p.channel}`, payload: p })), out3.length ? out3 : null];
     }
     const e = this.wave!.emit(ts);
@@ -183,10 +183,9 @@ export class SimRunner {
     // Running since the start of the span this emission's counts cover, so it reaches rel-oee
     // before them (counts on a grid are stamped inside that span, before the frame's time); also
     // when it runs again after a hold (the span starts at the release).
-    if ((this.first && this.setup.startEvent) || hold.stop || this.waveRunning === false) out3.push(stateMsg(a, 'running', e.from, e.truth));
+    if ((this.first && this.setup.startEvent) || hold.stop) out3.push(stateMsg(a, 'running', e.from, e.truth));
     out3.push(...e.events.map(eventMsg(a)));
     this.first = false;
-    this.waveRunning = true;
     return [msg, out2, out3.length ? out3 : null];
   }
 

@@ -437,7 +437,8 @@ export class SimMachine {
   /** Restart the degradation at `ts` (a repaired machine): hour 0, configured fault, counters zeroed. */
   reset(ts: number): void {
     this.startTs = ts;
-    this.lastTs = ts;
+    // while held, the hold settles the production span (the parts before it are still counted)
+    if (!this.stop) this.lastTs = ts;
     this.fault = this.opts.fault;
     this.held = null;
     this.cycleCarry = 0;
@@ -471,6 +472,11 @@ export class SimMachine {
    */
   hold(ts: number, running: boolean, reason?: string): void {
     this.stop = nextStop(this.stop, ts, running, reason);
+  }
+
+  /** The hold's `stopped` event has gone out (saved with it: not sent again after a restart). */
+  markSent(): void {
+    if (this.stop) this.stop = { ...this.stop, sent: true };
   }
 
   /**
