@@ -95,15 +95,19 @@ describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-or
     assert.match(wo[wo.length - 1].evidence, /ISO 10816 zone D.*velocity [\d.]+ mm\/s/);
   });
 
-  it('set: a velocity shift now; reset: repaired; the store resumes the machine after a redeploy', async () => {
+  it('set: a velocity shift now; reset: repaired; the store resumes the machine after a redeploy, its counts with no part lost', async () => {
     const flow = () => [
       storeNode(path.join(dir, 'r.db')),
       assetNode({ id: 'a3', assetId: 'press-3' }),
-      sim({ shiftAtHours: '', runHours: 0, wires: [['polls'], [], []] }),
+      sim({ shiftAtHours: '', runHours: 0, wires: [['polls'], [], ['events']] }),
       { id: 'polls', type: 'helper' },
+      { id: 'events', type: 'helper' },
     ];
     await loadFlow(flow());
     let polls = collect('polls');
+    const counted: number[] = [];
+    const countEvents = () => getNode('events').on('input', (m: any) => m.action === 'count' && counted.push(m.payload.total));
+    countEvents();
     const vel = () => polls[polls.length - 1].payload.find((r: any) => r.channel === 'velocity').simulation;
     const poll = async () => {
       clock.advance(POLL);
@@ -112,6 +116,7 @@ describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-or
     };
     await poll();
     assert.strictEqual(vel().velocityFactor, 1);
+    const firstPoll = polls[0].payload[1].value; // the first poll sets the baseline: no count
     assert.strictEqual(await receiveAndComplete('s1', { action: 'set', payload: { velocityFactor: 2.2 } }), undefined);
     await poll();
     assert.strictEqual(vel().velocityFactor, 2.2);
@@ -125,10 +130,19 @@ describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-or
     const tsBefore = polls[polls.length - 1].payload[0].ts;
     // redeploy: the shift set at run time, the part counter and the clock carry over
     await unloadFlow();
+    const firstParts = 0; // the counter of a new machine
+    clock.advance(5 * POLL); // the flow stood for 50 s: that time does not count (the clock resumes)
     await loadFlow(flow());
     polls = collect('polls');
+    countEvents();
     await poll();
     assert.strictEqual(vel().velocityFactor, 2.2, 'the shift survives a redeploy');
+    // every part the counter shows since the start went out as a count, the poll after the redeploy too
+    const sum = counted.reduce((n, x) => n + x, 0);
+    const counter = polls[0].payload[1].value;
+    console.log(`      counter ${partsBefore} before the redeploy, ${counter} at the first poll after it; counts sent ${sum}`);
+    assert.ok(counter > partsBefore, 'parts made in the poll after the redeploy');
+    assert.strictEqual(sum, counter - firstParts - firstPoll, 'the counts add up to the counter');
     assert.ok(polls[0].payload[1].value >= partsBefore && polls[0].payload[0].ts > tsBefore);
     assert.strictEqual(await receiveAndComplete('s1', { action: 'reset' }), undefined);
     await poll();

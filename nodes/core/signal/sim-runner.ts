@@ -22,6 +22,8 @@ export interface SavedSimulator {
   /** The configured machine: when it changes in the editor the machine starts afresh (the clock still resumes). */
   config: string;
   machine: MachineSnapshot | ScalarSnapshot;
+  /** A scalar machine: its part counter at the last poll sent (absent before this existed), so the first poll after a restart counts the parts since then. */
+  counted?: number;
 }
 
 /** Real ms between two saves while running (and on every close, reset and set). */
@@ -123,7 +125,12 @@ export class SimRunner {
       const snap = { ...saved.machine, lastTs: Math.max(Number(lastTs), saved.clean ? -Infinity : simStart) };
       const p = this.scalar ? this.scalar.restore(snap) : this.wave!.restore(snap);
       if (p.length) this.restoreProblems = p;
-      else this.resumed = 'machine';
+      else {
+        this.resumed = 'machine';
+        // the counter resumes: the first poll counts the parts made since the last one sent
+        const c = saved.counted;
+        if (this.scalar && typeof c === 'number' && Number.isInteger(c) && c >= 0 && c <= (snap as ScalarSnapshot).parts) this.lastParts = c;
+      }
     }
     if (saved && !this.resumed) this.resumed = 'clock';
     this.clock = sc;
@@ -139,7 +146,7 @@ export class SimRunner {
   save(clean: boolean, now: number): Promise<void> {
     if (!this.port || !this.clock) return Promise.resolve();
     const snap = this.scalar ? this.scalar.snapshot() : this.wave!.snapshot();
-    const value: SavedSimulator = { v: 1, simTs: Math.max(this.clock.sim(now), snap.lastTs), clean, assetId: this.assetId, config: this.setup.configKey, machine: snap };
+    const value: SavedSimulator = { v: 1, simTs: Math.max(this.clock.sim(now), snap.lastTs), clean, assetId: this.assetId, config: this.setup.configKey, machine: snap, ...(this.lastParts !== undefined ? { counted: this.lastParts } : {}) };
     this.lastSave = now;
     const write = this.saving.then(() => this.port!.save(value, now));
     this.saving = write.catch(() => {
