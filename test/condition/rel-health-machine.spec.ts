@@ -2,7 +2,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { openStore } from '../../nodes/core/store';
-import { DATA, getNode, receiveAndComplete as complete, loadFlow, tmpDir, unloadFlow } from '../helpers/red';
+import { collectInputs as collect, DATA, getNode, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { ScalarMachine } from './scalar-machine';
@@ -15,12 +15,6 @@ async function send(id: string, msg: any): Promise<Error | undefined> {
   const err = await complete(id, msg);
   for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
   return err;
-}
-
-function collect(id: string): any[] {
-  const list: any[] = [];
-  getNode(id).on('input', (m: any) => list.push(m));
-  return list;
 }
 
 describe('rel-health machine mode (scalar tags, real runtime)', function () {

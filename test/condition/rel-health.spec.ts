@@ -2,7 +2,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { openStore } from '../../nodes/core/store';
-import { getNode, helper, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
+import { collectInputs as collect, getNode, helper, loadFlow, receiveAndComplete as complete, tmpDir, unloadFlow } from '../helpers/red';
 
 /** Send, wait for done, then let the runtime deliver the outputs to the helper nodes. */
 async function receiveAndComplete(id: string, msg: any): Promise<Error | undefined> {
@@ -24,12 +24,6 @@ function flow(file: string, extra: object = {}) {
     { id: 'out', type: 'helper' },
     { id: 'changes', type: 'helper' },
   ];
-}
-
-function collect(id: string): any[] {
-  const list: any[] = [];
-  getNode(id).on('input', (m: any) => list.push(m));
-  return list;
 }
 
 /** Healthy vibration features with a little deterministic noise. */

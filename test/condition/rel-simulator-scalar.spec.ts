@@ -11,20 +11,10 @@ import path from 'path';
 import { migrateSimulatorConfig, simulatorSetup, type SimulatorForm } from '../../nodes/core/signal/sim-config';
 import { FakeClock } from '../helpers/fake-clock';
 import { assetNode, storeNode } from '../helpers/fixtures';
-import { getNode, helper, loadFlow, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
+import { collectInputs as collect, getNode, helper, loadFlow, receiveAndComplete, settle, tmpDir, unloadFlow } from '../helpers/red';
 
 const T0 = Date.UTC(2026, 0, 5, 6, 0, 0);
 const POLL = 10_000;
-
-function collect(id: string): any[] {
-  const list: any[] = [];
-  getNode(id).on('input', (m: any) => list.push(m));
-  return list;
-}
-
-async function settle(): Promise<void> {
-  for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
-}
 
 describe('rel-simulator scalar machine -> rel-health machine mode -> rel-work-order (real runtime)', function () {
   this.timeout(300_000);

@@ -115,3 +115,15 @@ export function recordStatus(id: string): any[] {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every message a deployed node receives from now on, in order (the list fills as they come). */
+export function collectInputs(id: string): any[] {
+  const list: any[] = [];
+  getNode(id).on('input', (m: any) => list.push(m));
+  return list;
+}
+
+/** Let the messages already sent on their way arrive (a few turns of the event loop, no timer). */
+export async function settle(): Promise<void> {
+  for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
+}

@@ -12,22 +12,12 @@ import { DEFAULT_SCALAR_SIM, ScalarSimMachine } from '../../nodes/core/signal/sc
 import { DEFAULT_MACHINE, SimMachine } from '../../nodes/core/signal/simulator';
 import { FakeClock } from '../helpers/fake-clock';
 import { assetNode, storeNode, TAB } from '../helpers/fixtures';
-import { getNode, helper, loadFlow, nextMessages, receiveAndComplete, recordStatus, tmpDir, unloadFlow } from '../helpers/red';
+import { collectInputs as collect, getNode, helper, loadFlow, nextMessages, receiveAndComplete, recordStatus, settle, tmpDir, unloadFlow } from '../helpers/red';
 
 const HOUR = 3_600_000;
 // 06:00, the start of the early shift; at 3600x a quarter of a real second is 15 simulated minutes
 const T0 = Date.UTC(2026, 0, 5, 6);
 const STEP = 250;
-
-function collect(id: string): any[] {
-  const list: any[] = [];
-  getNode(id).on('input', (m: any) => list.push(m));
-  return list;
-}
-
-async function settle(): Promise<void> {
-  for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
-}
 
 describe('rel-simulator held stopped by hand (set running: false / true)', function () {
   this.timeout(60_000);
