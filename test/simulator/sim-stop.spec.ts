@@ -164,12 +164,12 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     assert.ok(Math.abs(oee.availability - 4 / 6) < 1e-3 && oee.performance > 1.45, `A ${oee.availability}, P ${oee.performance}`);
   });
 
-  it('scalar machine: run bit 0 and no parts while held, the reason on its state event and status; the hold survives a redeploy; bad input named', async () => {
-    const flow = () => [
+  it('scalar machine: run bit 0 and no parts while held, the reason on its state event and status; the hold survives redeploys and is not announced twice; bad input named', async () => {
+    const flow = (startEvent = true) => [
       TAB,
       storeNode(path.join(dir, 's.db')),
       assetNode({ id: 'a3', assetId: 'press-3', z: 'tab1' }),
-      { id: 'sim', type: 'rel-simulator', z: 'tab1', kind: 'scalar', asset: 'a3', seed: 5, interval: 0, timeScale: 1, runHours: 0, stopMinutes: 0, store: 'store1', startEvent: true, wires: [['polls'], [], ['events']] },
+      { id: 'sim', type: 'rel-simulator', z: 'tab1', kind: 'scalar', asset: 'a3', seed: 5, interval: 0, timeScale: 1, runHours: 0, stopMinutes: 0, store: 'store1', startEvent, wires: [['polls'], [], ['events']] },
       ...['polls', 'events'].map((id) => ({ id, type: 'helper', z: 'tab1' })),
     ];
     await loadFlow(flow());
@@ -197,14 +197,23 @@ describe('rel-simulator held stopped by hand (set running: false / true)', funct
     assert.deepStrictEqual([stop.payload.state, stop.payload.reason], ['stopped', 'lockout LO-3']);
     assert.match(shown[shown.length - 1].text, /^stopped: lockout LO-3 · /);
 
-    // redeploy: still held (the store keeps it), and announced stopped again on the first poll
+    // redeploy without the start event: still held (the store keeps it), and not announced again
     await unloadFlow();
-    await loadFlow(flow());
+    await loadFlow(flow(false));
     polls = collect('polls');
     events = collect('events');
     await poll(3);
     assert.strictEqual(tag('run'), 0, 'the hold survives a redeploy');
     assert.strictEqual(tag('parts'), parts);
+    assert.deepStrictEqual(events, [], 'rel-oee has the stop already: not sent again');
+    // redeploy with it: the first poll states the run bit (stopped, with the hold's reason)
+    await unloadFlow();
+    await loadFlow(flow());
+    polls = collect('polls');
+    events = collect('events');
+    await poll(3);
+    assert.strictEqual(tag('run'), 0, 'the hold survives a second redeploy');
+    assert.deepStrictEqual(events.map((m) => [m.payload.state, m.payload.reason]), [['stopped', 'lockout LO-3']]);
     assert.strictEqual(await receiveAndComplete('sim', { action: 'set', payload: { running: true } }), undefined);
     await poll(6);
     assert.strictEqual(tag('run'), 1);

@@ -200,6 +200,11 @@ export class ScalarSimMachine {
     return this.stop;
   }
 
+  /** The hold's `stopped` event has gone out (kept in the snapshot: not sent again after a restart). */
+  markSent(): void {
+    if (this.stop) this.stop = { ...this.stop, sent: true };
+  }
+
   /**
    * Hold the machine stopped from ts (`running` false; see sim-stop.ts), or put it back on its run
    * and stop schedule. The parts made up to ts are counted first, as the machine ran until then.

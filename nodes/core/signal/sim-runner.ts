@@ -81,8 +81,6 @@ export class SimRunner {
   /** The run bit of the previous scalar poll (state events on change), and its part counter. */
   private wasRunning?: boolean;
   private lastParts?: number;
-  /** The scalar machine's hold last announced (its start). */
-  private heldSince?: number;
   private lastSave = -Infinity;
   private saving: Promise<void> = Promise.resolve();
   /** Set when the saved state was used: 'machine' (clock and machine) or 'clock'. */
@@ -209,13 +207,14 @@ export class SimRunner {
     const out2 = readings.map((r) => ({ topic: `${a}/${r.channel}`, payload: r }));
     const out3: Msg[] = [];
     const running = r0.simulation.running;
-    // a hold announced once, also when it starts in a planned stop (its reason replaces none)
+    // a hold announced once (its saved `sent` flag), also when it starts in a planned stop (its
+    // reason replaces none), and not again after a restart
     const stop = running ? null : this.scalar!.stopped;
-    const newHold = stop !== null && stop.since !== this.heldSince;
+    const newHold = stop !== null && !stop.sent;
     if ((this.first && this.setup.startEvent) || (this.wasRunning !== undefined && running !== this.wasRunning) || newHold) {
       out3.push(stateMsg(a, running ? 'running' : 'stopped', r0.ts, r0.simulation, stop?.reason));
     }
-    this.heldSince = stop?.since;
+    if (newHold) this.scalar!.markSent();
     const parts = readings.find((r) => r.channel === SCALAR_CHANNELS.parts)!.value;
     const made = this.lastParts === undefined ? 0 : parts - this.lastParts;
     if (made > 0) out3.push({ topic: `${a}/count`, action: 'count', payload: { asset: a, ts: r0.ts, good: made, total: made, simulation: r0.simulation } });
