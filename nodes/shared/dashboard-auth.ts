@@ -390,8 +390,29 @@ function dashboardPaths(): string[] {
   return state.dashPaths ?? [];
 }
 
-function onDashboard(p: string): boolean {
-  return dashboardPaths().some((d) => p === d || p.startsWith(d.endsWith('/') ? d : d + '/'));
+/**
+ * A request path as Express routes it, for comparing: Express matches routes whatever the case
+ * (`/DASHBOARD/_setup` reaches the dashboard's `/dashboard/_setup`), so the comparison ignores
+ * case; percent-escapes are decoded and repeated slashes collapsed, so that no spelling of a
+ * dashboard path gets past the guard (one that Express would not route there only asks for a
+ * login it did not need).
+ */
+export function routeKey(p: string): string {
+  let d = p;
+  try {
+    d = decodeURIComponent(p);
+  } catch {
+    // a malformed escape: compared as it came
+  }
+  return d.replace(/\/{2,}/g, '/').toLowerCase();
+}
+
+function onDashboard(path: string): boolean {
+  const p = routeKey(path);
+  return dashboardPaths().some((dash) => {
+    const d = routeKey(dash);
+    return p === d || p.startsWith(d.endsWith('/') ? d : d + '/');
+  });
 }
 
 function secure(req: Req): boolean {

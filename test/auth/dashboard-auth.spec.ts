@@ -139,6 +139,18 @@ describe('dashboard logins (real Node-RED, Dashboard 2.0, chromium)', function (
     }
   });
 
+  it('no spelling of a dashboard path gets past the login: other case, escapes, doubled slashes', async () => {
+    // Express routes whatever the case: with a session, the dashboard answers these spellings
+    const token = await loginToken(red, 'tom', 'spanner-42');
+    const spellings = ['/DASHBOARD/_setup', `/Dashboard/_debug/datastore/${BUTTON}`, '/dashboard//_setup', '/%64ashboard/_setup', `/dashboard/%5Fdebug/datastore/${BUTTON}`];
+    const withSession = await fetch(`${red.url}/DASHBOARD/_debug/datastore/${BUTTON}`, { headers: { cookie: `rel_session=${token}` } });
+    assert.strictEqual(withSession.status, 200, 'the dashboard routes an upper-case path');
+    for (const p of spellings) {
+      const r = await fetch(`${red.url}${p}`);
+      assert.strictEqual(r.status, 401, `${p} without a session: HTTP ${r.status}`);
+    }
+  });
+
   it('a technician logs in, presses the button: the msg carries the user and the role check passes', async () => {
     const ctx = await browser.newContext();
     try {
