@@ -624,6 +624,9 @@ forEachBackend('cmms core', (be) => {
       // A cell with a line break: papaparse's escapeFormulae: true (/^[=+\-@\t\r].*$/) let it through.
       await pm.upsert({ asset: 'pump-1', task: '=HYPERLINK("http://evil")\nsecond line', trigger: 'calendar', every: 3, unit: 'days' }, T0);
       await pm.upsert({ asset: 'pump-1', task: '\tTab\nsecond line', trigger: 'calendar', every: 4, unit: 'days' }, T0);
+      // a task that starts with an apostrophe keeps it (a spreadsheet would hide one)
+      await pm.upsert({ asset: 'pump-1', task: "'=quoted", trigger: 'calendar', every: 5, unit: 'days' }, T0);
+      await pm.upsert({ asset: 'pump-1', task: "'s-Hertogenbosch line", trigger: 'calendar', every: 6, unit: 'days' }, T0);
       const csv = await pm.exportCsv();
       const rows = Papa.parse<Record<string, string>>(csv, { header: true }).data.filter((r) => r.asset);
       for (const r of rows) for (const v of Object.values(r)) assert.ok(!/^[=+\-@\t\r]/.test(v), `cell ${JSON.stringify(v)} could run as a formula`);
@@ -638,12 +641,13 @@ forEachBackend('cmms core', (be) => {
       assert.deepStrictEqual(again.rejected, []);
       const after = (await pm.list()).map((p) => [p.task, p.parts]);
       assert.strictEqual(after.length, before.length, 'no plan doubled');
-      for (const t of ['=HYPERLINK("http://evil")', '+1+cmd|calc', '-2', '=HYPERLINK("http://evil")\nsecond line']) assert.ok(after.some(([task]) => task === t), `task ${JSON.stringify(t)} kept as it was`);
+      assert.ok(rows.some((r) => r.task === "''=quoted") && rows.some((r) => r.task === "''s-Hertogenbosch line"), 'a leading apostrophe escaped');
+      for (const t of ['=HYPERLINK("http://evil")', '+1+cmd|calc', '-2', '=HYPERLINK("http://evil")\nsecond line', "'=quoted", "'s-Hertogenbosch line"]) assert.ok(after.some(([task]) => task === t), `task ${JSON.stringify(t)} kept as it was`);
       assert.ok(after.some(([, parts]) => JSON.stringify(parts) === JSON.stringify([{ part: '@SUM(A1)', qty: 1 }])), 'part name kept');
       // into an empty database
       await emptyCmms(store);
       const rep = await new PmRepo(store).importCsv(csv, () => true, T0);
-      assert.strictEqual(rep.imported.length, 7, JSON.stringify(rep.rejected));
+      assert.strictEqual(rep.imported.length, 9, JSON.stringify(rep.rejected));
     });
 
     it('reads spreadsheet numbers and dates strictly: no hex, no bare epoch numbers', async () => {

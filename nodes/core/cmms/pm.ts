@@ -192,10 +192,13 @@ export function parseParts(text: string): { part: string; qty: number }[] {
 
 /**
  * The export puts an apostrophe before a cell that a spreadsheet would run as a formula
- * (= + - @ tab CR first); the import takes it off again, so export -> import is a no-op.
+ * (= + - @ tab CR first), and before one that starts with an apostrophe itself (a spreadsheet
+ * hides a leading apostrophe); the import takes it off again, so export -> import is a no-op.
  */
+export const FORMULA_START = /^[=+\-@\t\r']/;
+
 export function unescapeFormula(v: string): string {
-  return /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v;
+  return /^'[=+\-@\t\r']/.test(v) ? v.slice(1) : v;
 }
 
 function numberCell(v: string, name: string, o: { gt?: number; min?: number }): number {
@@ -669,6 +672,6 @@ export class PmRepo {
       occurrences: p.occurrences,
     }));
     const cols = CSV_COLUMNS.filter((c) => withSteps || c !== 'checklist');
-    return Papa.unparse({ fields: [...cols, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: /^[=+\-@\t\r]/, newline: '\r\n' });
+    return Papa.unparse({ fields: [...cols, 'next due', 'occurrences'], data: rows.map((r) => Object.values(r)) }, { escapeFormulae: FORMULA_START, newline: '\r\n' });
   }
 }
