@@ -6,6 +6,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
+import zlib from 'zlib';
 import { openStore, migrateCoreAsync, type StoreHandle } from '../../nodes/core/store';
 import { migrateCmms } from '../../nodes/core/cmms';
 import { RegisterRepo, RegisterIndex, joinIndex, findRegistered, escapeCell, unescapeCell, parseChannels, formatChannels, MAX_FILE_BYTES, type ImportReport } from '../../nodes/core/register';
@@ -14,6 +15,35 @@ import { expandMachines, machineReadings, readOrigin } from '../../nodes/core/in
 import { plantRows, toCsv, toXlsx, PUMP_TYPE, HEADER } from './plant';
 
 const NOW = Date.UTC(2026, 0, 5);
+
+/** A zip of one deflated entry whose directory declares `declared` bytes unpacked (CRC left 0). */
+function zipOf(name: string, packed: Buffer, declared: number): Buffer {
+  const n = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(packed.length, 18);
+  local.writeUInt32LE(declared, 22);
+  local.writeUInt16LE(n.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(packed.length, 20);
+  central.writeUInt32LE(declared, 24);
+  central.writeUInt16LE(n.length, 28);
+  central.writeUInt32LE(0, 42);
+  const cdOffset = 30 + n.length + packed.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(46 + n.length, 12);
+  end.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, n, packed, central, n, end]);
+}
 
 function errs(r: ImportReport): string[] {
   return r.errors.map((e) => `${e.row} ${e.field}: ${e.error}`);
@@ -169,6 +199,21 @@ describe('register core', function () {
     assert.ok(e.some((x) => /^5 site: merged cells C5:E5/.test(x)), e.join('\n'));
     assert.strictEqual(r.applied, false);
     assert.strictEqual(await count(), 0);
+  });
+
+  it('XLSX: a workbook that unpacks to more than 64 MB is refused before it is unpacked, whatever sizes its directory declares', async () => {
+    // one deflated entry of 80 MB of spaces (about 80 KB packed), its directory saying 100 bytes
+    const packed = zlib.deflateRawSync(Buffer.alloc(80 * 1024 * 1024, 0x20), { level: 9 });
+    const bomb = zipOf('xl/worksheets/sheet1.xml', packed, 100);
+    assert.ok(bomb.length < 200_000, `${bomb.length} bytes: within the 10 MB upload cap`);
+    const rss = process.memoryUsage().rss;
+    const r = await repo.importFile(bomb, { now: NOW });
+    assert.deepStrictEqual(errs(r), ['0 : not a readable XLSX workbook: it unpacks to more than 64 MB']);
+    assert.ok(process.memoryUsage().rss - rss < 150 * 1024 * 1024, 'at most the budget held while counting');
+    assert.strictEqual(r.applied, false);
+    // a real workbook is well within it
+    const good = await repo.importFile(await toXlsx(plantRows({ machines: 6, plcs: 2 })), { dryRun: true, now: NOW });
+    assert.deepStrictEqual(errs(good), []);
   });
 
   it('machine types are checked; remove is refused while the asset has open work orders', async () => {

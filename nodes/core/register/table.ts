@@ -10,6 +10,7 @@ import Papa from 'papaparse';
 import { InputError } from '../errors';
 import type { Cell } from './check';
 import { COLUMNS, MAX_FILE_BYTES, MAX_ROWS, REQUIRED_COLUMNS, type Column, type ImportError } from './types';
+import { zipProblem } from './zip-limit';
 
 export interface RegisterTable {
   /** Column of each cell index (undefined for an unknown column, reported in errors). */
@@ -119,11 +120,15 @@ function colNumber(letters: string): number {
 
 async function readXlsx(buf: Buffer): Promise<RegisterTable> {
   const errors: ImportError[] = [];
+  const unreadable = (why: string): RegisterTable => ({ columns: [], rows: [], errors: [{ row: 0, field: '', error: `not a readable XLSX workbook: ${why}` }], decimalComma: false, format: 'xlsx' });
+  // the unpacked size is checked before the workbook is unpacked into memory
+  const zip = zipProblem(buf);
+  if (zip) return unreadable(zip);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);
   } catch (e) {
-    return { columns: [], rows: [], errors: [{ row: 0, field: '', error: `not a readable XLSX workbook: ${e instanceof Error ? e.message : String(e)}` }], decimalComma: false, format: 'xlsx' };
+    return unreadable(e instanceof Error ? e.message : String(e));
   }
   const ws = wb.worksheets[0];
   const empty = (error: string): RegisterTable => ({ columns: [], rows: [], errors: [{ row: 1, field: '', error }], decimalComma: false, format: 'xlsx' });
