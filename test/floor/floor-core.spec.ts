@@ -165,4 +165,32 @@ forEachBackend('floor core', (be) => {
     assert.deepStrictEqual((await repo.list({ status: 'new' })).length, 0);
     await assert.rejects(repo.create({ asset: 'press-01', text: '   ', by: 'olga', ts: T0 }), /msg\.payload\.text/);
   });
+
+  it('photos waiting for a request: 10 per user at a time; never sent, they are removed after a day (row and file), sent ones kept', async () => {
+    const photos = new PhotoRepo(dir);
+    const repo = new RequestRepo(store, photos);
+    const png = tinyPng();
+    const TB = T0 + 30 * 24 * 3600_000;
+    await photos.purgeUnsent(store, TB); // what earlier cases left waiting
+    const up = (by: string, ts: number) => store.tx((q) => photos.save(q, png, by, ts));
+    const waiting = [];
+    for (let i = 0; i < 10; i++) waiting.push(await up('una', TB));
+    await assert.rejects(up('una', TB + 60_000), (e: unknown) => e instanceof PhotoError && e.status === 409 && /at most 10 photos waiting to be sent with a request/.test(e.message));
+    await up('ulf', TB + 60_000); // another user is not held up
+    // one goes with a request; the other nine are never sent
+    const r = await repo.create({ asset: 'press-01', text: 'Guard cracked', by: 'una', ts: TB + 120_000, photos: [waiting[0].name] });
+    const day = TB + 24 * 3600_000;
+    assert.strictEqual(await photos.purgeUnsent(store, day - 1), 0, 'none removed before a day has passed');
+    const tenth = await up('una', day - 1); // the sent one no longer counts: 9 waiting, room for one
+    await assert.rejects(up('una', day - 1), (e: unknown) => e instanceof PhotoError && e.status === 409);
+    assert.strictEqual(await photos.purgeUnsent(store, day), 9);
+    for (const p of waiting.slice(1)) {
+      assert.strictEqual(fs.existsSync(path.join(dir, p.name)), false, `${p.name} removed`);
+      assert.strictEqual(await photos.info(store, p.name), undefined);
+    }
+    assert.ok(await photos.info(store, tenth.name), 'a photo of the last day stays');
+    assert.deepStrictEqual((await repo.get(r.id)).photos.map((x) => x.name), [waiting[0].name], 'the sent photo kept');
+    assert.ok(fs.existsSync(path.join(dir, waiting[0].name)));
+    assert.ok((await up('una', day)).name, 'una can upload again (1 waiting)');
+  });
 });

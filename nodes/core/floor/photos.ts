@@ -11,8 +11,10 @@ import type { Query } from '../store/types';
 
 /** Largest photo accepted (a phone camera JPEG is 2-4 MB). */
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
-/** Most photos on one request or order. */
+/** Most photos on one request or order, and waiting per user to be sent with a request. */
 export const MAX_PHOTOS = 10;
+/** How long a photo uploaded for a request that was never sent is kept (then removed). */
+export const UNSENT_PHOTO_MS = 24 * 3600_000;
 
 export type PhotoType = 'image/jpeg' | 'image/png' | 'image/webp';
 const EXT: Record<PhotoType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
@@ -118,6 +120,7 @@ export class PhotoRepo {
     if (!type) throw new PhotoError(415, 'photo: expected a JPEG, PNG or WebP image (checked by its first bytes)');
     if (link.order !== undefined) await this.checkCount(q, 'order_id', link.order);
     if (link.request !== undefined) await this.checkCount(q, 'request_id', link.request);
+    if (link.order === undefined && link.request === undefined) await this.checkUnsent(q, by, ts);
     const name = `${crypto.randomBytes(16).toString('hex')}.${EXT[type]}`;
     await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o750 });
     const file = path.join(this.dir, name);
@@ -134,6 +137,28 @@ export class PhotoRepo {
   private async checkCount(q: Query, col: 'order_id' | 'request_id', id: number): Promise<void> {
     const c = Number((await q.one<{ n: number }>(`SELECT COUNT(*) AS n FROM floor_photos WHERE ${col} = ?`, [id]))?.n ?? 0);
     if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos per ${col === 'order_id' ? 'work order' : 'request'}`);
+  }
+
+  /** A user's photos not yet sent with a request (of the last UNSENT_PHOTO_MS) are capped like a request's. */
+  private async checkUnsent(q: Query, by: string, ts: number): Promise<void> {
+    const c = Number((await q.one<{ n: number }>('SELECT COUNT(*) AS n FROM floor_photos WHERE uploaded_by = ? AND request_id IS NULL AND order_id IS NULL AND created_at > ?', [by, ts - UNSENT_PHOTO_MS]))?.n ?? 0);
+    if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos waiting to be sent with a request: send the request first (photos not sent within 24 h are removed)`);
+  }
+
+  /**
+   * Remove photos never sent with a request within UNSENT_PHOTO_MS: the row (each in its own
+   * statement, so one attached meanwhile stays), then the file. At most 100 a call; returns how many.
+   */
+  async purgeUnsent(q: Query, ts: number): Promise<number> {
+    const stale = await q.all<{ name: string }>('SELECT name FROM floor_photos WHERE request_id IS NULL AND order_id IS NULL AND created_at <= ? ORDER BY id LIMIT 100', [ts - UNSENT_PHOTO_MS]);
+    let n = 0;
+    for (const { name } of stale) {
+      const r = await q.run('DELETE FROM floor_photos WHERE name = ? AND request_id IS NULL AND order_id IS NULL', [name]);
+      if (!r.changes) continue;
+      n++;
+      if (PHOTO_NAME.test(name)) await fs.promises.rm(path.join(this.dir, name), { force: true });
+    }
+    return n;
   }
 
   async info(q: Query, name: string): Promise<PhotoInfo | undefined> {

@@ -254,6 +254,8 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
       const order = orderText === null ? undefined : num(Number(orderText), 'order', { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
       const u = need(order === undefined ? 'wo.request' : 'wo.start')!;
       const body = await readCapped(req as never, MAX_PHOTO_BYTES);
+      // photos uploaded for a request never sent go after a day (before the cap is counted)
+      await d.repo.photos.purgeUnsent(d.repo.store, d.now());
       const info = await d.repo.store.tx(async (q) => {
         if (order !== undefined) {
           const w = await q.one<{ status: string }>('SELECT status FROM cmms_work_orders WHERE id = ?', [order]);
