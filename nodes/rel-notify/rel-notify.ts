@@ -34,6 +34,11 @@ interface NotifyDef extends NodeDef {
 export = function (RED: RedApi) {
   defineNode<NotifyDef>(RED, 'rel-notify', (node, config) => {
     const clock = getClock(RED);
+    // the team channel's URL is a secret (whoever has it can post): a credential, not exported with
+    // the flow; a URL an earlier version saved in the flow still works until the form is saved again
+    const secret = (node as unknown as { credentials?: { webhook?: string } }).credentials?.webhook;
+    const legacy = typeof config.webhookUrl === 'string' ? config.webhookUrl.trim() : '';
+    if (!secret && legacy) node.warn('the webhook URL is saved in the flow file, readable by anyone with the flow: open this node and deploy to keep it as a credential');
     const n = new Notifier({
       roster: config.roster,
       shifts: config.shifts,
@@ -47,7 +52,7 @@ export = function (RED: RedApi) {
       minInterval: config.minInterval,
       lang: config.lang,
       dashboardUrl: config.dashboardUrl,
-      webhookUrl: config.webhookUrl,
+      webhookUrl: secret || legacy,
       from: config.from,
     });
     const defaultLine = typeof config.line === 'string' && config.line.trim() !== '' ? config.line.trim() : undefined;
@@ -68,14 +73,16 @@ export = function (RED: RedApi) {
         const e = out.event!;
         const notify = { kind: e.kind, subject: e.subject, line: out.line ?? null, ts: e.ts, recipients: out.recipients.map((r) => ({ name: r.name, role: r.role, email: r.email ?? null })) };
         const base = (): NodeMessage => ({ _msgid: msg._msgid, notify });
+        // what goes to every dashboard browser names the people, not their addresses
+        const shown = { ...notify, recipients: notify.recipients.map((r) => ({ name: r.name, role: r.role })) };
         send([
           out.email ? { ...base(), ...out.email } : null,
           out.webhooks.map((w) => ({ ...base(), ...w })),
-          out.dashboard ? { ...base(), ...out.dashboard } : null,
+          out.dashboard ? { _msgid: msg._msgid, notify: shown, ...out.dashboard } : null,
         ]);
         sent++;
         show();
       },
     };
-  });
+  }, { credentials: { webhook: { type: 'password' } } });
 };

@@ -111,7 +111,7 @@ describe('rel-notify (runtime)', function () {
         { id: 'andon', type: 'rel-andon', store: 'store1', levels: '2, 5, 10', stations: 'st-1', wires: [[], ['notify'], []] },
         {
           id: 'notify', type: 'rel-notify', roster: rosterCsv(hookBase), shifts: SHIFTS, timeZone: 'UTC', line: 'L1', minInterval: 10, lang: 'en',
-          dashboardUrl: 'http://edge-1:1880/dashboard', webhookUrl: `${hookBase}/team`, from: 'maintenance@plant.example',
+          dashboardUrl: 'http://edge-1:1880/dashboard', from: 'maintenance@plant.example',
           wires: [['mail', 'h-mail'], ['http'], ['h-dash']],
         },
         { id: 'mail', type: 'e-mail', server: '127.0.0.1', port: String(smtpPort), secure: false, tls: false, authtype: 'BASIC', name: '' },
@@ -121,7 +121,8 @@ describe('rel-notify (runtime)', function () {
         { id: 'h-dash', type: 'helper' },
       ],
       [...EMAIL_NODES, ...HTTP_NODES],
-      { mail: { userid: 'notify', password: 'secret' } },
+      // the team channel's URL is a credential of rel-notify
+      { mail: { userid: 'notify', password: 'secret' }, notify: { webhook: `${hookBase}/team` } },
     );
     const seen = recordStatus('notify');
 
@@ -132,6 +133,8 @@ describe('rel-notify (runtime)', function () {
     clock.advance(2 * 60_000 + 1000);
     const d1 = await dash;
     assert.match(d1.topic, /^\[ANDON level 1\] st-1 \(line L1\): machine call unacknowledged for 2 min$/);
+    assert.deepStrictEqual(d1.notify.recipients, [{ name: 'Anna Schmidt', role: 'technician' }], 'the dashboard output names people, without their e-mail addresses');
+    assert.ok(!JSON.stringify(d1).includes('@plant.example'), 'no address reaches a browser');
     await waitFor('the Andon mail', () => mails.length === 1);
     const m1 = mails[0]!;
     assert.deepStrictEqual(m1.rcpt, ['anna@plant.example'], 'level 1: the technician of the early shift on L1');
@@ -188,6 +191,28 @@ describe('rel-notify (runtime)', function () {
     // 4. A bad roster sent at runtime names the row and field and keeps the old one.
     const bad = await receiveAndComplete('notify', { action: 'roster', payload: 'name,role,email,lines\nZed,technician,zed@,L1' });
     assert.match(String(bad?.message), /roster: 1 problem: row 2 email: expected an e-mail address/);
+    await unloadFlow();
+  });
+
+  it('a webhook URL saved in the flow by an earlier version still posts, with a warning to keep it as a credential', async function () {
+    helper.settings({ reliabilityClock: new FakeClock(T0) });
+    const hookBase = `http://127.0.0.1:${webPort}`;
+    await loadFlow(
+      [
+        { id: 'notify', type: 'rel-notify', roster: 'name,role,email,lines,shifts\nAnna,technician,anna@plant.example,*,*', shifts: '', timeZone: 'UTC', minInterval: 0, webhookUrl: `${hookBase}/legacy`, wires: [[], ['http'], []] },
+        { id: 'http', type: 'http request', method: 'use', ret: 'txt', url: '', paytoqs: 'ignore', wires: [['h-http']] },
+        { id: 'h-http', type: 'helper' },
+      ],
+      HTTP_NODES,
+    );
+    const warned = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.level === 30 && e.id === 'notify').map((e: any) => e.msg);
+    assert.deepStrictEqual(warned, ['the webhook URL is saved in the flow file, readable by anyone with the flow: open this node and deploy to keep it as a credential']);
+    const before = posts.length;
+    const res = nextMessage('h-http');
+    getNode('notify').receive({ action: 'escalate', payload: { station: 'st-9', kind: 'quality', level: 1 } });
+    assert.strictEqual((await res).statusCode, 200);
+    await waitFor('the legacy post', () => posts.length === before + 1);
+    assert.strictEqual(posts[before]!.path, '/legacy');
     await unloadFlow();
   });
 
