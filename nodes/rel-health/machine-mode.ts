@@ -18,6 +18,7 @@ import type { NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
 import type { Store } from '../core/store/types';
 import { shortError, status } from '../shared/status';
 import { numberMessages } from '../shared/dashboard';
+import { authorize } from '../shared/actor';
 
 const ACTIONS = ['score', 'relearn', 'shelve', 'unshelve', 'history', 'status'] as const;
 
@@ -55,6 +56,7 @@ export function machineMode(RED: RedApi, node: RedNode, config: MachineForm & { 
     input: async (msg: NodeMessage, send: SendFn) => {
       const rawAction = own(msg, 'action');
       const action = rawAction === undefined ? 'score' : oneOf(rawAction, 'msg.action', ACTIONS);
+      const user = authorize(msg, 'rel-health', action);
       const spec = assetOf(RED, config.asset, msg);
       const asset = spec.assetId;
       const now = clock.now();
@@ -98,13 +100,13 @@ export function machineMode(RED: RedApi, node: RedNode, config: MachineForm & { 
       }
       const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
       if (action === 'relearn') {
-        await mon.relearn(asset, optText(p, 'by', 100), optText(p, 'reason'), ts);
+        await mon.relearn(asset, user?.username ?? optText(p, 'by', 100), optText(p, 'reason'), ts);
         msg.payload = { asset, relearn: [MACHINE_CHANNEL] };
         status.busy(node, `relearning ${asset}`);
         send(emit(msg, null));
         return;
       }
-      const by = str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
+      const by = user?.username ?? str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
       if (action === 'shelve') {
         const reason = str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 });
         const until = time(own(p, 'until'), 'msg.payload.until');

@@ -19,6 +19,7 @@ import { acquireStore } from '../shared/store';
 import { numberMessages } from '../shared/dashboard';
 import { machineMode } from './machine-mode';
 import { guardWrites } from '../shared/store-writes';
+import { authorize } from '../shared/actor';
 
 interface HealthDef extends NodeDef, HealthForm {
   asset?: string;
@@ -78,6 +79,7 @@ export = function (RED: RedApi) {
       input: async (msg, send) => {
         const rawAction = own(msg, 'action');
         const action = rawAction === undefined ? 'score' : oneOf(rawAction, 'msg.action', ACTIONS);
+        const user = authorize(msg, 'rel-health', action);
         const p = object(msg.payload, 'msg.payload');
         const asset = resolveAsset(RED, config.asset, msg).assetId;
         const now = clock.now();
@@ -109,13 +111,14 @@ export = function (RED: RedApi) {
         const channel = optChannel(p);
         const ts = optTime(own(p, 'ts'), 'msg.payload.ts', now);
         if (action === 'relearn') {
-          const channels = await mon.relearn(asset, channel, optText(p, 'by', 100), optText(p, 'reason'), ts);
+          const channels = await mon.relearn(asset, channel, user?.username ?? optText(p, 'by', 100), optText(p, 'reason'), ts);
           msg.payload = { asset, relearn: channels };
           status.busy(node, `relearning ${asset}`);
           send(emit(msg, null));
           return;
         }
-        const by = str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
+        // the logged-in user, else the typed name (flow messages)
+        const by = user?.username ?? str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
         if (action === 'shelve') {
           const reason = str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 });
           const until = time(own(p, 'until'), 'msg.payload.until');

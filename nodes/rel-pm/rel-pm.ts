@@ -13,6 +13,7 @@ import { PM_ACTIONS, planRows, pmAction } from '../core/cmms/pm-msg';
 import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
 import { isObject, own } from '../core/validate';
 import { deployedAssets, findAsset } from '../shared/assets';
+import { authorize } from '../shared/actor';
 import { acquireCmmsStore, eventTime, actionOf, inFlight, offlineError, unavailable } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
@@ -116,7 +117,9 @@ export = function (RED: RedApi) {
         serial(async () => {
           const p0 = msg.payload;
           const fallback = isObject(p0) && (own(p0, 'health') !== undefined || own(p0, 'features') !== undefined) ? 'condition' : undefined;
-          const r = await pmAction(pm, ctx, actionOf(msg, PM_ACTIONS, fallback), p0, { now: () => clock.now(), eventTime: (p) => eventTime(p, 'ts', () => clock.now()), known, catchup, tz });
+          const action = actionOf(msg, PM_ACTIONS, fallback);
+          authorize(msg, 'rel-pm', action);
+          const r = await pmAction(pm, ctx, action, p0, { now: () => clock.now(), eventTime: (p) => eventTime(p, 'ts', () => clock.now()), known, catchup, tz });
           if (r.pm) msg.pm = r.pm;
           else msg.payload = r.payload;
           const table = dash && r.plans ? tableMessage(planRows(r.plans), 'pm plans') : null;

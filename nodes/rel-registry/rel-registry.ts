@@ -8,6 +8,7 @@
 import { InputError, StateError } from '../core/errors';
 import { machineChannels, MAX_FILE_BYTES, type ImportReport, type ListFilter } from '../core/register';
 import { isObject, optStr, own, str } from '../core/validate';
+import { authorize, authorizePermission } from '../shared/actor';
 import { actionOf } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
@@ -61,6 +62,9 @@ export = function (RED: RedApi) {
         await reg.ready;
         const action = actionOf(msg, ACTIONS);
         const p = msg.payload;
+        authorize(msg, 'rel-registry', action);
+        // types with a payload defines machine types (without one it lists them)
+        if (action === 'types' && !(p === undefined || p === null || p === '')) authorizePermission(msg, 'register.edit');
         switch (action) {
           case 'import': {
             const file = Buffer.isBuffer(p) || typeof p === 'string' ? p : own(p, 'file');

@@ -21,7 +21,7 @@ interface RoleDef extends NodeDef {
   requireUser?: boolean;
 }
 
-const TARGETS = ['rel-work-order', 'rel-spares', 'rel-andon', 'rel-pm', 'rel-registry'] as const;
+const TARGETS = ['rel-work-order', 'rel-request', 'rel-spares', 'rel-andon', 'rel-pm', 'rel-registry', 'rel-health', 'rel-rul'] as const;
 
 export = function (RED: RedApi) {
   defineNode<RoleDef>(RED, 'rel-role', (node, config) => {

@@ -13,6 +13,7 @@ import { object, oneOf, own } from '../core/validate';
 import { resolveAsset } from '../shared/assets';
 import { getClock } from '../shared/clock';
 import { guardWrites } from '../shared/store-writes';
+import { authorize } from '../shared/actor';
 import { defineNode } from '../shared/node';
 import { numberMessages } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
@@ -68,6 +69,7 @@ export = function (RED: RedApi) {
         const rawAction = own(msg, 'action');
         // rel-health's state-change msgs carry action "detect": treat them as readings too.
         const action = rawAction === undefined || rawAction === 'detect' ? 'estimate' : oneOf(rawAction, 'msg.action', ACTIONS);
+        authorize(msg, 'rel-rul', action);
         const p = object(msg.payload, 'msg.payload');
         const asset = resolveAsset(RED, config.asset, msg).assetId;
         const now = clock.now();

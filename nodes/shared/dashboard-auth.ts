@@ -19,7 +19,7 @@
  * Logins are on while a `rel-users` config node is deployed (the realm below); without one the
  * dashboards stay open, and the caps and the `_client` clean-up still apply.
  */
-import { AuthService, crossSite as fromOtherSite, DEFAULT_INBOUND, isTokenShape, loggedInPage as loggedIn, loginForm as form, packetProblem, readCookie, safeNext as nextOr, sessionCookie, tokenHash, type AuthUser } from '../core/auth';
+import { AuthService, crossSite as fromOtherSite, DEFAULT_INBOUND, isTokenShape, loggedInPage as loggedIn, loginForm as form, packetProblem, readCookie, resetClient, safeNext as nextOr, sessionCookie, tokenHash, type AuthUser } from '../core/auth';
 import type { NodeDef, RedApi } from './red';
 
 export const LOGIN_PATH = '/dashboard-login';
@@ -200,7 +200,7 @@ function socketWho(s: IoSocket): string {
   return `${u ? `user ${u.username}` : 'a socket'} from ${s.handshake.address ?? '?'}`;
 }
 
-/** The packet middleware: caps, then the session's expiry and a periodic re-check. */
+/** The packet middleware: caps, then the session's expiry and a periodic re-check, then `_client` of events the hooks do not see. */
 function packetGuard(socket: IoSocket) {
   return (packet: unknown[], next: (err?: Error) => void) => {
     const problem = packetProblem(packet, DEFAULT_INBOUND);
@@ -221,6 +221,8 @@ function packetGuard(socket: IoSocket) {
         void recheck(socket, a);
       }
     }
+    // ui-event and widgets' own events: the browser's _client out, the logged-in user in
+    resetClient(packet, loginsRequired() ? userOf(socket) : undefined);
     next();
   };
 }
@@ -340,8 +342,12 @@ export function dashboardHooks() {
       return msg;
     },
     onAddConnectionCredentials(conn: IoSocket, msg: Record<string, unknown>) {
-      const user = userOf(conn);
-      if (user && msg && typeof msg === 'object') msg._client = { ...((msg._client as object) ?? {}), user };
+      // the dashboard adds socketId and socketIp after this hook
+      if (msg && typeof msg === 'object') {
+        const user = userOf(conn);
+        if (user) msg._client = { user };
+        else delete msg._client;
+      }
       return msg;
     },
     onIsValidConnection(conn: IoSocket, msg: { _client?: { socketId?: unknown; user?: { username?: unknown } } }) {

@@ -59,6 +59,22 @@ describe('rel-role node', function () {
     assert.match(String(noAction?.message), /^msg\.action: expected the rel-work-order action to check, got nothing/);
   });
 
+  it('checks the actions of rel-request, rel-health and rel-rul too', async () => {
+    for (const [target, yes, no, refusal] of [
+      ['rel-request', user('olga', 'operator'), 'request', /may approve \(wo\.create: planner, admin\)/],
+      ['rel-health', user('tom', 'technician'), 'shelve', /may relearn \(condition\.relearn: technician, admin\)/],
+      ['rel-rul', user('tom', 'technician'), 'reset', /may reset \(condition\.relearn: technician, admin\)/],
+    ] as const) {
+      await loadFlow(flow({ target }));
+      const got = nextMessage('out');
+      assert.strictEqual(await receiveAndComplete('role', { ...yes, action: no, payload: {} }), undefined, `${target} ${no}`);
+      assert.strictEqual((await got).action, no);
+      const refusedAction = target === 'rel-request' ? 'approve' : target === 'rel-health' ? 'relearn' : 'reset';
+      assert.match(String((await receiveAndComplete('role', { ...user('pat', target === 'rel-request' ? 'operator' : 'planner'), action: refusedAction, payload: {} }))?.message), refusal);
+      await unloadFlow();
+    }
+  });
+
   it('one permission; without "require a user", flow messages pass', async () => {
     await loadFlow(flow({ target: '', permission: 'spares.receive', requireUser: false }));
     const got = nextMessage('out');

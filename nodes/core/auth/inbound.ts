@@ -64,3 +64,24 @@ export function packetProblem(packet: readonly unknown[], limits: InboundLimits 
   }
   return inboundProblem(packet.slice(1), limits);
 }
+
+/**
+ * Set `_client` on the messages of a decoded packet that is not one of the dashboard's own events
+ * (`ui-event`, widgets' own socket events): what the browser put there is removed, and the
+ * logged-in user, if any, put in its place. The dashboard adds the user to those messages only
+ * through its client-data option (off on some bases), so a browser's `_client.user` would
+ * otherwise reach the flow. Every object argument, and the objects in array arguments (several
+ * outputs), nested arrays included; the caps above bound the nesting. The dashboard's own events
+ * are left alone: their hooks do the same.
+ */
+export function resetClient(packet: unknown[], user?: object): void {
+  if ((DASHBOARD_EVENTS as readonly unknown[]).includes(packet[0])) return;
+  const fix = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return;
+    if (Array.isArray(v)) return v.forEach(fix);
+    const m = v as Record<string, unknown>;
+    delete m._client;
+    if (user) m._client = { user: { ...user } };
+  };
+  for (let i = 1; i < packet.length; i++) fix(packet[i]);
+}

@@ -7,7 +7,18 @@ export const ROLES = ['operator', 'technician', 'planner', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const OPERATOR = ['andon.raise', 'wo.request'] as const;
-const TECHNICIAN = [...OPERATOR, 'andon.ack', 'andon.resolve', 'wo.start', 'wo.hold', 'wo.complete', 'spares.issue'] as const;
+const TECHNICIAN = [
+  ...OPERATOR,
+  'andon.ack',
+  'andon.resolve',
+  'wo.start',
+  'wo.hold',
+  'wo.complete',
+  'spares.issue',
+  'condition.reading',
+  'condition.shelve',
+  'condition.relearn',
+] as const;
 const PLANNER = [
   ...OPERATOR,
   'andon.ack',
@@ -21,6 +32,7 @@ const PLANNER = [
   'spares.define',
   'spares.reserve',
   'spares.adjust',
+  'condition.shelve',
 ] as const;
 const ADMIN_ONLY = ['users.manage', 'register.edit'] as const;
 
@@ -80,7 +92,10 @@ const ACTION_PERMISSIONS: Record<string, Record<string, string | null>> = {
   },
   'rel-andon': { raise: 'andon.raise', ack: 'andon.ack', resolve: 'andon.resolve', health: 'andon.raise', board: null, stats: null, tick: null },
   'rel-pm': { plan: 'pm.plan', import: 'pm.plan', remove: 'pm.plan', meter: 'wo.start', condition: 'wo.detect', export: null, list: null, tick: null },
-  'rel-registry': { import: 'register.edit', remove: 'register.edit', export: null, list: null, get: null },
+  // types: listing is reading; defining types (a payload) needs register.edit, checked by the node.
+  'rel-registry': { import: 'register.edit', remove: 'register.edit', types: null, export: null, list: null, get: null },
+  'rel-health': { score: 'condition.reading', relearn: 'condition.relearn', shelve: 'condition.shelve', unshelve: 'condition.shelve', history: null, status: null },
+  'rel-rul': { estimate: 'condition.reading', reset: 'condition.relearn', history: null },
   'rel-request': { request: 'wo.request', approve: 'wo.create', reject: 'wo.cancel', tick: 'wo.complete', checklist: 'wo.assign', list: null, get: null, order: null },
 };
 
