@@ -8,8 +8,8 @@
  * `dashboard`): a `list` as ui-table rows with when each plan is due next. The messages' logic is
  * in nodes/core/cmms/pm-msg.ts.
  */
-import { PmRepo, type Catchup } from '../core/cmms/pm';
-import { PM_ACTIONS, planRows, pmAction } from '../core/cmms/pm-msg';
+import { PmRepo } from '../core/cmms/pm';
+import { PM_ACTIONS, planRows, pmAction, pmSettings } from '../core/cmms/pm-msg';
 import { WorkOrderRepo, type WorkOrder } from '../core/cmms/work-orders';
 import { isObject, own } from '../core/validate';
 import { deployedAssets, findAsset } from '../shared/assets';
@@ -19,7 +19,7 @@ import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
-import { status } from '../shared/status';
+import { shortError, status } from '../shared/status';
 import { pmAdminRoutes, type PmNode } from './admin';
 
 interface PmDef extends NodeDef {
@@ -36,11 +36,10 @@ export = function (RED: RedApi) {
   defineNode<PmDef, PmNode>(RED, 'rel-pm', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
+    const { catchup, tz, tickMs } = pmSettings(config);
     const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-pm');
     const pm = new PmRepo(db);
     const wo = new WorkOrderRepo(db);
-    const catchup: Catchup = config.catchup === 'one' ? 'one' : 'each';
-    const tz = typeof config.tz === 'string' && config.tz.trim() ? config.tz.trim() : 'UTC';
     // Assets a plan may name: deployed rel-assets and the store's asset register.
     const known = async (id: string) => !!findAsset(id) || (await pm.inRegister(id));
     const ctx = {
@@ -103,14 +102,16 @@ export = function (RED: RedApi) {
         await showStatus();
       }).catch((e) => {
         if (closed) return;
-        if (!unavailable(e)) return node.error(e instanceof Error ? e.message : String(e));
+        if (!unavailable(e)) {
+          status.error(node, `PM check failed: ${shortError(e)}`); // until a check succeeds
+          return node.error(e instanceof Error ? e.message : String(e));
+        }
         status.offline(node, 0);
         if (!away) node.warn(String((offlineError(e, OFFLINE) as Error).message)); // once per outage
         away = true;
       });
     tickAt(clock.now());
-    const sec = Number(config.tickInterval);
-    const timer = clock.setInterval(() => tickAt(clock.now()), (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000);
+    const timer = clock.setInterval(() => tickAt(clock.now()), tickMs);
 
     return {
       input: (msg, send) =>

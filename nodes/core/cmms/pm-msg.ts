@@ -15,6 +15,34 @@ const MAX_VALUES = 200;
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
+/** rel-pm's form: how missed occurrences are caught up, the plans' time zone, seconds between checks. */
+export interface PmSettings {
+  catchup: Catchup;
+  tz: string;
+  tickMs: number;
+}
+
+const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * The form's settings, checked at deploy: an empty field takes its default (each, UTC, 60 s); a
+ * wrong one is an error naming it (a misspelt time zone would fail every check of every cron plan).
+ */
+export function pmSettings(c: { catchup?: unknown; tz?: unknown; tickInterval?: unknown }): PmSettings {
+  const catchup = blank(c.catchup) ? 'each' : (oneOf(c.catchup, 'catchup', CATCHUP) as Catchup);
+  let tz = 'UTC';
+  if (!blank(c.tz)) {
+    tz = typeof c.tz === 'string' ? c.tz.trim() : '';
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    } catch {
+      throw new InputError('tz', 'an IANA time zone such as Europe/Berlin, or UTC', c.tz);
+    }
+  }
+  const sec = blank(c.tickInterval) ? 60 : num(typeof c.tickInterval === 'string' ? Number(c.tickInterval) : c.tickInterval, 'tickInterval', { min: 1, max: 86400 });
+  return { catchup, tz, tickMs: sec * 1000 };
+}
+
 /**
  * When a plan is due next, as table text: the ISO time (calendar), the meter still to run
  * ("in 120 hours", meter) or the limit (condition: "when health below 60").
