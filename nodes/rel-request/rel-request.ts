@@ -7,6 +7,7 @@
  * parts of a work order), tick, checklist (give an open order its steps). Output 1 the result,
  * output 2 events (request/new, request/approved with the work order, request/rejected, ...).
  */
+import { OrderSteps } from '../core/cmms/order-steps';
 import { WorkOrderRepo } from '../core/cmms/work-orders';
 import { checklistFrom, photoDir, PhotoRepo, REQUEST_STATUSES, RequestRepo, type FloorUser } from '../core/floor';
 import { InputError } from '../core/errors';
@@ -36,6 +37,7 @@ export = function (RED: RedApi) {
     const dir = photoDir(db.location, db.backend, RED.settings.userDir || process.cwd());
     const repo = new RequestRepo(db, new PhotoRepo(dir));
     const wo = new WorkOrderRepo(db);
+    const steps = new OrderSteps(repo);
     let closed = false;
     // Messages, floor routes and status reads in flight: close waits for them before it releases the store.
     const work = inFlight();
@@ -142,13 +144,12 @@ export = function (RED: RedApi) {
           const done = own(p, 'done');
           if (done !== undefined && typeof done !== 'boolean') throw new InputError('msg.payload.done', 'true or false', done);
           const who = by();
-          msg.payload = { order, checklist: await db.tx((q) => repo.checklists.tick(q, order, step - 1, who, ts, done !== false)) };
+          msg.payload = { order, checklist: await steps.tick(order, step - 1, who, ts, done !== false) };
           break;
         }
         case 'checklist': {
           const order = id(own(p, 'order'), 'msg.payload.order');
-          const steps = checklistFrom(own(p, 'checklist'), 'msg.payload.checklist');
-          msg.payload = { order, checklist: await db.tx((q) => repo.checklists.setOrderSteps(q, order, steps)) };
+          msg.payload = { order, checklist: await steps.set(order, checklistFrom(own(p, 'checklist'), 'msg.payload.checklist')) };
           break;
         }
       }

@@ -81,7 +81,7 @@ export = function (RED: RedApi) {
       else if (action === 'get') result = await repo.get(r.part, ts);
       else {
         const ev: MoveEvent = { ...stockMove(action as MoveAction, p, r, ts), window };
-        const w = await writes.write(msg, CMMS_EVENTS.move, ev, (fn) => db.tx(fn), (q) => applyMove(repo, ev, q), moveWrite(repo, ev));
+        const w = await writes.write(msg, CMMS_EVENTS.move, ev, repo, (q) => applyMove(repo, ev, q), moveWrite(repo, ev));
         if (!w.applied) {
           send([notApplied(msg, w), null] as never);
           return shown.soon();
