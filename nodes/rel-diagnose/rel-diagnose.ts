@@ -5,7 +5,8 @@
  * nodes/core/signal/diagnose.ts.
  */
 import { diagnose, readFeatures, type Diagnosis } from '../core/signal/diagnose';
-import { num, object, own } from '../core/validate';
+import { configNum } from '../core/node-config';
+import { object, own } from '../core/validate';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
@@ -44,7 +45,8 @@ function dashboardMsg(asset: unknown, d: Diagnosis): NodeMessage {
 export = function (RED: RedApi) {
   defineNode<DiagnoseDef>(RED, 'rel-diagnose', (node, config) => {
     const dash = config.dashboard === true || config.dashboard === 'true';
-    const detect = num(config.detect === '' || config.detect === undefined ? 4 : config.detect, 'detection threshold', { min: 2, max: 100 });
+    // The form's Detection field (empty: 4).
+    const detect = configNum(config.detect, 'detect', 4, { min: 2, max: 100, expected: 'a number from 2 to 100 (Detection: times a defect line stands above the spectrum floor)' });
     return {
       input: (msg, send) => {
         const p = object(msg.payload, 'msg.payload');

@@ -7,6 +7,7 @@
  */
 import { computeKpi, computeKpiAll, type Kpi, type KpiOptions } from '../core/cmms/kpi';
 import { InputError } from '../core/errors';
+import { configNum } from '../core/node-config';
 import { object, optNum, optStr, own } from '../core/validate';
 import { acquireCmmsStore, eventTime, inFlight, offlineError } from '../shared/cmms';
 import { getClock } from '../shared/clock';
@@ -66,25 +67,20 @@ function tableOf(all: { assets: Kpi[]; lines: Kpi[] }): NodeMessage {
   return tableMessage([...all.assets.map(row), ...all.lines.map(row)], 'kpi', 2);
 }
 
-function cfgNum(v: unknown, dflt: number, min: number, max: number): number {
-  const n = typeof v === 'string' && v.trim() === '' ? NaN : Number(v);
-  return Number.isFinite(n) && n >= min && n <= max ? n : dflt;
-}
-
 export = function (RED: RedApi) {
   defineNode<KpiDef>(RED, 'rel-kpi', (node, config) => {
     const clock = getClock(RED);
     const dash = config.dashboard === true || config.dashboard === 'true';
+    // Empty fields are unset (the default); a value out of range is an error naming the field.
+    const windowDays = configNum(config.windowDays, 'windowDays', 30, { min: 1 / 24, max: 3650, expected: 'a number of days from 0.0417 (one hour) to 3650' });
+    const defaults = {
+      hoursPerDay: configNum(config.hoursPerDay, 'hoursPerDay', 24, { min: 0.1, max: 24 }),
+      downtimeLimit: configNum(config.downtimeLimit, 'downtimeLimit', 3, { min: 0, max: 100 }) / 100,
+      mttrReduction: configNum(config.mttrReduction, 'mttrReduction', 30, { min: 0, max: 100 }) / 100,
+      baselineMttrH: configNum(config.baselineMttrH, 'baselineMttrH', undefined, { min: 0, max: 1e6 }),
+    };
     const { handle: h, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-kpi');
     const work = inFlight();
-    const windowDays = cfgNum(config.windowDays, 30, 1 / 24, 3650);
-    const baseline = cfgNum(config.baselineMttrH, NaN, 0, 1e6);
-    const defaults = {
-      hoursPerDay: cfgNum(config.hoursPerDay, 24, 0.1, 24),
-      downtimeLimit: cfgNum(config.downtimeLimit, 3, 0, 100) / 100,
-      mttrReduction: cfgNum(config.mttrReduction, 30, 0, 100) / 100,
-      baselineMttrH: Number.isFinite(baseline) ? baseline : undefined,
-    };
     status.idle(node, 'ready');
     return {
       input: (msg, send) =>

@@ -11,7 +11,10 @@ import { deployedAssets } from '../shared/assets';
 import { activeRealm, loginsRequired } from '../shared/dashboard-auth';
 import type { RedApi } from '../shared/red';
 
-const live: FloorDeps[] = [];
+/** Runs one route's work: the node tracks it so its close waits for it (inFlight().run). */
+export type RunRoute = <T>(fn: () => Promise<T>) => Promise<T>;
+
+const live: { deps: FloorDeps; run: RunRoute }[] = [];
 let installed: RedApi | undefined;
 
 /** The session's user of a request, or undefined (no cookie, ended session, logins off). */
@@ -27,16 +30,20 @@ export async function sessionUser(req: FloorReq): Promise<FloorUser | undefined>
 
 export const loginsOn = loginsRequired;
 
-/** Serve the floor routes with `deps` until the returned function is called (the node's close). */
-export function serveFloor(RED: RedApi, deps: FloorDeps): () => void {
-  live.push(deps);
+/**
+ * Serve the floor routes with `deps` until the returned function is called (the node's close);
+ * each request's work runs through `run`, so the node's close can wait for it.
+ */
+export function serveFloor(RED: RedApi, deps: FloorDeps, run: RunRoute = (fn) => fn()): () => void {
+  const entry = { deps, run };
+  live.push(entry);
   if (installed !== RED && RED.settings.httpNodeRoot !== false) {
     installed = RED;
     const app = (RED as unknown as { httpNode?: { use(fn: (req: FloorReq, res: FloorRes, next: () => void) => void): void } }).httpNode;
     app?.use((req, res, next) => {
       const d = live[live.length - 1];
       if (!d || !/^\/floor\//.test(new URL(req.url ?? '/', 'http://x').pathname)) return next();
-      handleFloor(d, req, res).then(
+      d.run(() => handleFloor(d.deps, req, res)).then(
         (handled) => {
           if (!handled) next();
         },
@@ -51,7 +58,7 @@ export function serveFloor(RED: RedApi, deps: FloorDeps): () => void {
     });
   }
   return () => {
-    const i = live.indexOf(deps);
+    const i = live.indexOf(entry);
     if (i >= 0) live.splice(i, 1);
   };
 }

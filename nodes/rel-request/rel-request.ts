@@ -7,16 +7,17 @@
  * parts of a work order), tick, checklist (give an open order its steps). Output 1 the result,
  * output 2 events (request/new, request/approved with the work order, request/rejected, ...).
  */
+import { OrderSteps } from '../core/cmms/order-steps';
 import { WorkOrderRepo } from '../core/cmms/work-orders';
 import { checklistFrom, photoDir, PhotoRepo, REQUEST_STATUSES, RequestRepo, type FloorUser } from '../core/floor';
 import { InputError } from '../core/errors';
 import { num, oneOf, optNum, optStr, own, str, object } from '../core/validate';
 import { actor, authorize } from '../shared/actor';
 import { findAsset } from '../shared/assets';
-import { acquireCmmsStore, actionOf, eventTime } from '../shared/cmms';
+import { acquireCmmsStore, actionOf, eventTime, inFlight } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
-import type { NodeDef, NodeMessage, RedApi } from '../shared/red';
+import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
 import { status } from '../shared/status';
 import { dashboardPath, deployedInLineOrder, loginsOn, serveFloor, sessionUser } from './http';
 
@@ -36,16 +37,21 @@ export = function (RED: RedApi) {
     const dir = photoDir(db.location, db.backend, RED.settings.userDir || process.cwd());
     const repo = new RequestRepo(db, new PhotoRepo(dir));
     const wo = new WorkOrderRepo(db);
+    const steps = new OrderSteps(repo);
     let closed = false;
+    // Messages, floor routes and status reads in flight: close waits for them before it releases the store.
+    const work = inFlight();
     const facts = (a: string) => {
       const s = findAsset(a);
       return s ? { asset: a, line: s.line, criticality: s.criticality } : undefined;
     };
     const showStatus = () =>
-      ready()
-        .then(() => repo.list({ status: 'new', limit: 1000 }))
-        .then((l) => !closed && status.ok(node, `${l.length} new request${l.length === 1 ? '' : 's'}`))
-        .catch((e) => !closed && status.error(node, e instanceof Error ? e.message : String(e)));
+      work.run(() =>
+        ready()
+          .then(() => repo.list({ status: 'new', limit: 1000 }))
+          .then((l) => !closed && status.ok(node, `${l.length} new request${l.length === 1 ? '' : 's'}`))
+          .catch((e) => !closed && status.error(node, e instanceof Error ? e.message : String(e))),
+      );
     const event = (ev: string, payload: unknown, user?: FloorUser) => {
       const msg: NodeMessage = { topic: `request/${ev}`, event: ev, payload };
       if (user) msg._client = { user };
@@ -75,76 +81,79 @@ export = function (RED: RedApi) {
       dashboard: () => dashboardPath(RED),
       tz: process.env.TZ || 'UTC',
       emit: event,
-    });
+    }, work.run);
     void showStatus();
 
     return {
-      input: async (msg, send) => {
-        await ready();
-        const action = actionOf(msg, ACTIONS);
-        authorize(msg, 'rel-request', action);
-        const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
-        const ts = eventTime(p, 'ts', () => clock.now());
-        const by = () => str(actor(msg, own(p, 'by')), 'msg.payload.by', { maxLength: 200 });
-        switch (action) {
-          case 'request': {
-            const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
-            const photos = own(p, 'photos') ?? [];
-            if (!Array.isArray(photos) || photos.length > 10 || photos.some((x) => typeof x !== 'string')) throw new InputError('msg.payload.photos', 'an array of at most 10 photo names', photos);
-            msg.payload = await repo.create({ asset, text: str(own(p, 'text'), 'msg.payload.text', { maxLength: 2000 }), by: by(), ts, photos: photos as string[] });
-            event('new', msg.payload);
-            break;
-          }
-          case 'approve': {
-            const rid = id(own(p, 'id'), 'msg.payload.id');
-            const r0 = await repo.get(rid);
-            const cl = own(p, 'checklist');
-            msg.payload = await repo.approve({ id: rid, by: by(), ts, facts: facts(r0.asset), priority: optNum(own(p, 'priority'), 'msg.payload.priority', { min: 1, max: 4, integer: true }), title: optStr(own(p, 'title'), 'msg.payload.title', { maxLength: 200 }), checklist: cl === undefined ? undefined : checklistFrom(cl, 'msg.payload.checklist') }, wo);
-            event('approved', msg.payload);
-            break;
-          }
-          case 'reject':
-            msg.payload = await repo.reject({ id: id(own(p, 'id'), 'msg.payload.id'), by: by(), ts, reason: str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 }) });
-            event('rejected', msg.payload);
-            break;
-          case 'list': {
-            const st = own(p, 'status');
-            msg.payload = await repo.list({ status: st === undefined ? undefined : oneOf(st, 'msg.payload.status', REQUEST_STATUSES), asset: optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), limit: optNum(own(p, 'limit'), 'msg.payload.limit', { min: 1, max: 1000, integer: true }) });
-            break;
-          }
-          case 'get':
-            msg.payload = await repo.get(id(own(p, 'id'), 'msg.payload.id'));
-            break;
-          case 'order':
-            msg.payload = await repo.orderDetail(id(own(p, 'order'), 'msg.payload.order'));
-            break;
-          case 'tick': {
-            const order = id(own(p, 'order'), 'msg.payload.order');
-            const step = num(own(p, 'step'), 'msg.payload.step', { min: 1, max: 50, integer: true });
-            const done = own(p, 'done');
-            if (done !== undefined && typeof done !== 'boolean') throw new InputError('msg.payload.done', 'true or false', done);
-            const who = by();
-            msg.payload = { order, checklist: await db.tx((q) => repo.checklists.tick(q, order, step - 1, who, ts, done !== false)) };
-            break;
-          }
-          case 'checklist': {
-            const order = id(own(p, 'order'), 'msg.payload.order');
-            const steps = checklistFrom(own(p, 'checklist'), 'msg.payload.checklist');
-            msg.payload = { order, checklist: await db.tx((q) => repo.checklists.setOrderSteps(q, order, steps)) };
-            break;
-          }
-        }
-        send([msg, null]);
-      },
+      input: (msg, send) => work.run(() => handle(msg, send)),
       close: async () => {
-        closed = true;
         stop();
         try {
+          // What came before the close (messages, floor routes) finishes on the open store.
+          await work.idle();
           await settled;
         } finally {
+          closed = true;
           h.release();
         }
       },
     };
+
+    async function handle(msg: NodeMessage, send: SendFn): Promise<void> {
+      await ready();
+      const action = actionOf(msg, ACTIONS);
+      authorize(msg, 'rel-request', action);
+      const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
+      const ts = eventTime(p, 'ts', () => clock.now());
+      const by = () => str(actor(msg, own(p, 'by')), 'msg.payload.by', { maxLength: 200 });
+      switch (action) {
+        case 'request': {
+          const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
+          const photos = own(p, 'photos') ?? [];
+          if (!Array.isArray(photos) || photos.length > 10 || photos.some((x) => typeof x !== 'string')) throw new InputError('msg.payload.photos', 'an array of at most 10 photo names', photos);
+          msg.payload = await repo.create({ asset, text: str(own(p, 'text'), 'msg.payload.text', { maxLength: 2000 }), by: by(), ts, photos: photos as string[] });
+          event('new', msg.payload);
+          break;
+        }
+        case 'approve': {
+          const rid = id(own(p, 'id'), 'msg.payload.id');
+          const r0 = await repo.get(rid);
+          const cl = own(p, 'checklist');
+          msg.payload = await repo.approve({ id: rid, by: by(), ts, facts: facts(r0.asset), priority: optNum(own(p, 'priority'), 'msg.payload.priority', { min: 1, max: 4, integer: true }), title: optStr(own(p, 'title'), 'msg.payload.title', { maxLength: 200 }), checklist: cl === undefined ? undefined : checklistFrom(cl, 'msg.payload.checklist') }, wo);
+          event('approved', msg.payload);
+          break;
+        }
+        case 'reject':
+          msg.payload = await repo.reject({ id: id(own(p, 'id'), 'msg.payload.id'), by: by(), ts, reason: str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 }) });
+          event('rejected', msg.payload);
+          break;
+        case 'list': {
+          const st = own(p, 'status');
+          msg.payload = await repo.list({ status: st === undefined ? undefined : oneOf(st, 'msg.payload.status', REQUEST_STATUSES), asset: optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), limit: optNum(own(p, 'limit'), 'msg.payload.limit', { min: 1, max: 1000, integer: true }) });
+          break;
+        }
+        case 'get':
+          msg.payload = await repo.get(id(own(p, 'id'), 'msg.payload.id'));
+          break;
+        case 'order':
+          msg.payload = await repo.orderDetail(id(own(p, 'order'), 'msg.payload.order'));
+          break;
+        case 'tick': {
+          const order = id(own(p, 'order'), 'msg.payload.order');
+          const step = num(own(p, 'step'), 'msg.payload.step', { min: 1, max: 50, integer: true });
+          const done = own(p, 'done');
+          if (done !== undefined && typeof done !== 'boolean') throw new InputError('msg.payload.done', 'true or false', done);
+          const who = by();
+          msg.payload = { order, checklist: await steps.tick(order, step - 1, who, ts, done !== false) };
+          break;
+        }
+        case 'checklist': {
+          const order = id(own(p, 'order'), 'msg.payload.order');
+          msg.payload = { order, checklist: await steps.set(order, checklistFrom(own(p, 'checklist'), 'msg.payload.checklist')) };
+          break;
+        }
+      }
+      send([msg, null]);
+    }
   });
 };

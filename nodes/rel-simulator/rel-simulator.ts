@@ -9,7 +9,7 @@
  */
 import { InputError } from '../core/errors';
 import { BEARINGS } from '../core/signal/bearing';
-import { DEFAULT_MACHINE } from '../core/signal/simulator';
+import { DEFAULT_MACHINE, isoOrNull } from '../core/signal/simulator';
 import { formNum, migrateSimulatorConfig, simulatorSetup, type SimAssetFacts, type SimulatorForm } from '../core/signal/sim-config';
 import { SIM_ACTIONS, SimRunner, type SavedSimulator, type SimStatus } from '../core/signal/sim-runner';
 import { CORE_MIGRATIONS } from '../core/store';
@@ -17,7 +17,7 @@ import { getState, putState } from '../core/state';
 import { own } from '../core/validate';
 import { findAsset, type AssetConfigNode } from '../shared/assets';
 import { getClock } from '../shared/clock';
-import { defineNode } from '../shared/node';
+import { defineNode, guard } from '../shared/node';
 import type { NodeDef, NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
 import { shortError, status } from '../shared/status';
 import { acquireStore, type AcquiredStore } from '../shared/store';
@@ -66,11 +66,13 @@ export = function (RED: RedApi) {
     const run = new SimRunner(setup, asset.assetId, deployed, port);
     // With a store the saved state is read first; emissions and inputs before it wait for it.
     run.ready.then(
-      () => {
-        if (run.restoreProblems.length) node.warn(`rel-simulator: could not resume the machine (${run.restoreProblems.join('; ')}): starting it afresh`);
-        show(run.status(deployed));
-        if (run.resumed) node.log(`resumed at simulated ${new Date(run.sim(deployed)).toISOString()} (${run.resumed === 'machine' ? 'clock and machine' : 'clock only: the machine settings changed'})`);
-      },
+      () =>
+        guard(node, () => {
+          if (run.restoreProblems.length) node.warn(`rel-simulator: could not resume the machine (${run.restoreProblems.join('; ')}): starting it afresh`);
+          show(run.status(deployed));
+          const at = run.sim(deployed);
+          if (run.resumed) node.log(`resumed at simulated ${isoOrNull(at) ?? `${at} ms`} (${run.resumed === 'machine' ? 'clock and machine' : 'clock only: the machine settings changed'})`);
+        }),
       (e) => {
         status.error(node, shortError(e));
         node.error(e instanceof Error ? e.message : String(e));

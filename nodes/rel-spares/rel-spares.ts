@@ -16,7 +16,7 @@ import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
 import { tableMessage } from '../shared/dashboard';
 import type { NodeDef, NodeMessage, RedApi, SendFn } from '../shared/red';
-import { status } from '../shared/status';
+import { shortError, status } from '../shared/status';
 
 interface SparesDef extends NodeDef {
   store?: string;
@@ -34,8 +34,11 @@ export = function (RED: RedApi) {
     const { windowDays: window, checkMs, dashboard: dash } = sparesSettings(config);
     const { handle: h, db, ready, settled, writes } = acquireCmmsStore(RED, config.store, 'rel-spares');
     const repo = new SparesRepo(db, window);
+    // A periodic check that failed (not the plant database away): red until a check succeeds.
+    let checkFailed: string | undefined;
     // Parts and parts to order; while the plant database is away: "plant database offline · 12 queued".
     const shown: CmmsStatus = new CmmsStatus(node, writes, async () => {
+      if (checkFailed !== undefined) return void status.error(node, `check failed: ${checkFailed}`);
       await ready();
       const parts = await repo.list(clock.now());
       if (shown.closed) return;
@@ -53,8 +56,16 @@ export = function (RED: RedApi) {
       },
       // While the plant database is away the status says so; the next check catches up.
       failed: (e) => {
-        if (unavailable(e)) shown.paint();
-        else if (!shown.closed) node.error(e instanceof Error ? e.message : String(e));
+        if (!unavailable(e) && !shown.closed) {
+          checkFailed = shortError(e);
+          node.error(`stock check failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        shown.paint();
+      },
+      ok: () => {
+        if (checkFailed === undefined) return;
+        checkFailed = undefined;
+        shown.paint();
       },
     });
     const timer = clock.setInterval(() => void watch.check(clock.now()), checkMs);
@@ -81,7 +92,7 @@ export = function (RED: RedApi) {
       else if (action === 'get') result = await repo.get(r.part, ts);
       else {
         const ev: MoveEvent = { ...stockMove(action as MoveAction, p, r, ts), window };
-        const w = await writes.write(msg, CMMS_EVENTS.move, ev, (fn) => db.tx(fn), (q) => applyMove(repo, ev, q), moveWrite(repo, ev));
+        const w = await writes.write(msg, CMMS_EVENTS.move, ev, repo, (q) => applyMove(repo, ev, q), moveWrite(repo, ev));
         if (!w.applied) {
           send([notApplied(msg, w), null] as never);
           return shown.soon();

@@ -10,7 +10,6 @@
  * the order's transaction and delivered at least once (nodes/core/cmms/follow-ups.ts).
  */
 import { actor, authorize } from '../shared/actor';
-import { TxBatcher } from '../core/cmms/batch';
 import { WorkOrderRepo, type DetectResult } from '../core/cmms/work-orders';
 import { ANDON_SOURCES, FollowUps, PartsPlan } from '../core/cmms/follow-ups';
 import { WO_ACTIONS, createInput, findings, listFilter, titleFindings, transitionInput, woId, type WoAction } from '../core/cmms/work-order-input';
@@ -58,8 +57,6 @@ export = function (RED: RedApi) {
     const repo = new WorkOrderRepo(db, { followUps: new FollowUps(db, { origin, parts, andon: andonKind ? { kind: andonKind, sources: ANDON_SOURCES } : null, delivered }) });
     // Events this node queued while the plant database was away replay through this repository (its follow-ups).
     const unreplay = replayWith(origin, repo);
-    // Each commit publishes the history the repository cached in that transaction.
-    const batch = new TxBatcher(db, { afterCommit: (q) => repo.committed(q) });
     const emit = (main: NodeMessage, dashboard: NodeMessage | null = null) => outputs(count, dash ? { 0: main, [count - 1]: dashboard } : { 0: main });
     const followUps = followUpGlue(RED, node, { db, ready, origin, outputs: fuOutputs, count });
     // The status: open orders (one COUNT), at most once per CMMS_STATUS_MS after messages; while
@@ -100,17 +97,17 @@ export = function (RED: RedApi) {
 
         if (action === 'get') {
           const id = woId(own(payload, 'id'), 'msg.payload.id');
-          msg.payload = await batch.run((q) => repo.get(id, true, q));
+          msg.payload = await repo.inTx((q) => repo.get(id, true, q));
           send(emit(msg));
         } else if (action === 'list') {
           const filter = listFilter(payload);
-          const list = await batch.run((q) => repo.list(filter, q));
+          const list = await repo.inTx((q) => repo.list(filter, q));
           msg.payload = list;
           send(emit(msg, dash ? tableMessage(workOrderRows(list), 'work orders') : null));
           shown.soon();
         } else if (action === 'create') {
           const ev = { ...createInput(payload, facts(), by(), ts), origin };
-          const w = await writes.write(msg, CMMS_EVENTS.create, ev, (fn) => batch.run(fn), (q) => applyCreate(repo, ev, q));
+          const w = await writes.write(msg, CMMS_EVENTS.create, ev, repo, (q) => applyCreate(repo, ev, q));
           answer(msg, send, w, () => true);
         } else if (action === 'detect') {
           const f = facts();
@@ -118,12 +115,12 @@ export = function (RED: RedApi) {
           const found = titleFindings(payload, findings(payload, cfg.minSeverity), { asset: f.asset, assetName: findAsset(f.asset)?.name, lang });
           if (!found.length) return void shown.soon();
           const ev = { facts: f, found, ts, origin };
-          const w = await writes.write(msg, CMMS_EVENTS.detect, ev, (fn, solo) => batch.run(fn, solo), (q) => applyDetect(repo, ev, q), detectWrite(repo, ev));
+          const w = await writes.write(msg, CMMS_EVENTS.detect, ev, repo, (q) => applyDetect(repo, ev, q), detectWrite(repo, ev));
           answer(msg, send, w, (results) => results.some((r) => r.created || r.escalated), (results) => putDetected(msg, results));
         } else {
           const input = transitionInput(action, payload, by(), ts);
           // Completing is refused while a required checklist step is not ticked (same transaction; applyTransition).
-          const w = await writes.write(msg, CMMS_EVENTS.transition, { ...input, origin }, (fn) => batch.run(fn), (q) => applyTransition(repo, input, q));
+          const w = await writes.write(msg, CMMS_EVENTS.transition, { ...input, origin }, repo, (q) => applyTransition(repo, input, q));
           answer(msg, send, w, () => false);
         }
       },
@@ -131,7 +128,7 @@ export = function (RED: RedApi) {
         shown.close();
         unreplay();
         try {
-          await batch.drain();
+          await repo.drain();
           await settled;
           await followUps.close();
         } finally {

@@ -202,6 +202,11 @@ function eventIdOf(msg: NodeMessage): string | undefined {
  * (StoreUnavailableError), or events already wait (their order is kept), it is queued in the box's
  * local file and acknowledged as queued.
  */
+/** A repository that opens its own transactions (WorkOrderRepo, SparesRepo). */
+export interface TxRepo {
+  inTx<R>(fn: (q: Query) => Promise<R>, solo?: () => Promise<R>): Promise<R>;
+}
+
 export class CmmsWrites {
   constructor(
     private readonly outbox: StoreOutbox | undefined,
@@ -225,14 +230,15 @@ export class CmmsWrites {
   }
 
   /**
-   * Apply one event: `online(q)` in a transaction from `tx` (the node's batcher or the store),
-   * or queue `event` (JSON) for the outbox handler of `kind`, which makes the same change.
+   * Apply one event: `online(q)` in a transaction the repository `repo` opens (inTx: the work
+   * orders' group commit, a new transaction for spares), or queue `event` (JSON) for the outbox
+   * handler of `kind`, which makes the same change.
    */
   async write<T>(
     msg: NodeMessage,
     kind: string,
     event: unknown,
-    tx: <R>(fn: (q: Query) => Promise<R>, solo?: () => Promise<R>) => Promise<R>,
+    repo: TxRepo,
     online: (q: Query) => Promise<T>,
     keyed?: KeyedWrite<T>,
   ): Promise<Written<T>> {
@@ -240,7 +246,7 @@ export class CmmsWrites {
     if (!o) {
       eventIdOf(msg); // checked on every backend; a SQLite store never queues, so it needs no key
       await this.ready();
-      return { applied: true, value: await tx(online) };
+      return { applied: true, value: await repo.inTx(online) };
     }
     const key = this.keyOf(msg, kind, o);
     await o.ready;
@@ -254,11 +260,11 @@ export class CmmsWrites {
       await this.ready();
       await ob.ready();
       const r = keyed
-        ? await tx(
+        ? await repo.inTx(
             (q) => keyed.run(q, key),
             keyed.solo ? () => keyed.solo!(key) : undefined,
           )
-        : await tx(async (q) => ((await ob.record(q, key)) ? { value: await online(q) } : undefined));
+        : await repo.inTx(async (q) => ((await ob.record(q, key)) ? { value: await online(q) } : undefined));
       if (r) return { applied: true, value: r.value };
       return { applied: false, queued: false, duplicate: true, key, pending: ob.pending() };
     } catch (e) {

@@ -9,7 +9,7 @@ import fs from 'fs';
 import path from 'path';
 import Database from 'better-sqlite3';
 import { openConnections, openStore } from '../../nodes/core/store';
-import { WorkOrderRepo } from '../../nodes/core/cmms';
+import { SparesRepo, WorkOrderRepo } from '../../nodes/core/cmms';
 import { getNode, recordStatus, helper, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
@@ -445,6 +445,34 @@ describe('cmms nodes', function () {
       clock.advance(24 * 3600e3);
       await sleep(10);
       assert.strictEqual(signals.length, 1, 'once per crossing: later checks send nothing more');
+    });
+    it('a periodic check that fails turns the status red with the reason; the next check that succeeds paints the parts again', async () => {
+      const clock = new FakeClock(T0);
+      helper.settings({ reliabilityClock: clock });
+      await loadFlow([storeNode(file), { id: 'sp', type: 'rel-spares', store: 'store1', checkInterval: 3600, wires: [['out1'], ['out2']] }, { id: 'out1', type: 'helper' }, { id: 'out2', type: 'helper' }]);
+      await settled('sp');
+      await sleep(600); // past the status throttle
+      const statuses = recordStatus('sp');
+      const recheck = SparesRepo.prototype.recheck;
+      SparesRepo.prototype.recheck = async function () {
+        throw new Error('disk I/O error');
+      };
+      try {
+        clock.advance(3600e3);
+        await sleep(50);
+      } finally {
+        SparesRepo.prototype.recheck = recheck;
+      }
+      assert.deepStrictEqual(statuses.at(-1), { fill: 'red', shape: 'dot', text: 'check failed: disk I/O error' });
+      const errors = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'sp' && e.level === 20).map((e: any) => e.msg);
+      assert.deepStrictEqual(errors, ['stock check failed: disk I/O error']);
+      // A message meanwhile does not hide it.
+      await settled('sp');
+      await sleep(600);
+      assert.strictEqual(statuses.at(-1).fill, 'red', 'still red until a check succeeds');
+      clock.advance(3600e3);
+      await sleep(50);
+      assert.deepStrictEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: '0 parts' });
     });
     it('survives the bad-input harness', async () => {
       await fuzzNode({

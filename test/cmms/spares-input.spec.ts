@@ -11,11 +11,14 @@ import { tmpDir } from '../helpers/red';
 const T0 = Date.UTC(2026, 0, 5);
 
 describe('rel-spares form, messages and periodic check (core)', () => {
-  it('settings: demand window 1-3650 days (default 90), check every >= 1 s (default 60 s), dashboard flag', () => {
+  it('settings: demand window 1-3650 days (default 90), check every 1-86400 s (default 60 s), dashboard flag; empty is unset, a bad value an error naming the field', () => {
     assert.deepStrictEqual(sparesSettings({}), { windowDays: 90, checkMs: 60_000, dashboard: false });
+    assert.deepStrictEqual(sparesSettings({ demandWindowDays: '', checkInterval: ' ', dashboard: '' }), { windowDays: 90, checkMs: 60_000, dashboard: false }, 'a saved flow with empty fields');
     assert.deepStrictEqual(sparesSettings({ demandWindowDays: '30.4', checkInterval: '5', dashboard: 'true' }), { windowDays: 30, checkMs: 5000, dashboard: true });
-    assert.deepStrictEqual(sparesSettings({ demandWindowDays: 0, checkInterval: 0.5 }), { windowDays: 90, checkMs: 60_000, dashboard: false });
-    assert.strictEqual(sparesSettings({ demandWindowDays: 4000 }).windowDays, 90);
+    assert.throws(() => sparesSettings({ demandWindowDays: 0 }), /^InputError: demandWindowDays: expected a number >= 1 and <= 3650, got the number 0$/);
+    assert.throws(() => sparesSettings({ demandWindowDays: 4000 }), /^InputError: demandWindowDays: expected a number >= 1 and <= 3650/);
+    assert.throws(() => sparesSettings({ demandWindowDays: 'ninety' }), /^InputError: demandWindowDays: expected a number/);
+    assert.throws(() => sparesSettings({ checkInterval: 0.5 }), /^InputError: checkInterval: expected a number >= 1 and <= 86400, got the number 0\.5$/);
   });
 
   it('a part request, a definition and the moves: each bad field named', () => {

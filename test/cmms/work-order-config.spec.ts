@@ -11,9 +11,11 @@ describe('rel-work-order form and outputs (core)', () => {
     assert.deepStrictEqual(s, { minSeverity: 'alarm', defaultCriticality: 5, andonKind: 'machine', dashboard: true, followUpOutputs: { notify: 1, andon: 2 }, outputs: 4 });
     assert.strictEqual(workOrderSettings({ dashboard: true }).outputs, 3);
   });
-  it('an unknown severity or criticality is the default; an unknown Andon kind is an error naming andonKind', () => {
-    for (const c of [0, 6, 2.5, 'x', '']) assert.strictEqual(workOrderSettings({ criticality: c }).defaultCriticality, 3, String(c));
-    assert.strictEqual(workOrderSettings({ minSeverity: 'panic' }).minSeverity, 'warning');
+  it('empty severity or criticality is the default; an unknown one, or an unknown Andon kind, is an error naming the field', () => {
+    for (const c of ['', ' ', null, undefined]) assert.strictEqual(workOrderSettings({ criticality: c, minSeverity: c }).defaultCriticality, 3, String(c));
+    assert.strictEqual(workOrderSettings({ minSeverity: '' }).minSeverity, 'warning');
+    for (const c of [0, 6, 2.5, 'x']) assert.throws(() => workOrderSettings({ criticality: c }), /^InputError: criticality: expected a (whole )?number >= 1 and <= 5/, String(c));
+    assert.throws(() => workOrderSettings({ minSeverity: 'panic' }), /^InputError: minSeverity: expected one of watch, warning, alarm, got the string "panic"$/);
     assert.strictEqual(workOrderSettings({ minSeverity: 'watch' }).minSeverity, 'watch');
     assert.throws(() => workOrderSettings({ andonKind: 'fire' }), /andonKind: expected one of/);
   });

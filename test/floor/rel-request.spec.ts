@@ -6,9 +6,11 @@
  */
 import assert from 'assert';
 import path from 'path';
+import { RequestRepo } from '../../nodes/core/floor';
+import { openStore } from '../../nodes/core/store';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { getNode, loadFlow, nextMessage, nextMessages, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 
 function flow(file: string): object[] {
   return [
@@ -60,6 +62,43 @@ describe('rel-request node (real runtime, SQLite file)', function () {
     // A dashboard user's role is checked: an operator may not approve.
     assert.match(String(await receiveAndComplete('rq', { action: 'approve', payload: { id: 3 }, _client: { user: { username: 'olga', role: 'operator' } } })), /msg\._client\.user: expected a user whose role may approve \(wo\.create/);
     assert.ok(getNode('rq'));
+  });
+
+  it('a close (redeploy) while an approve is mid-way waits for it: the approval is stored, done without an error, the store released after', async () => {
+    const file = path.join(tmpDir('rel-rq-'), 'plant.db');
+    await loadFlow(flow(file));
+    assert.strictEqual(await receiveAndComplete('rq', { action: 'request', payload: { asset: 'press-01', text: 'Oil under the gearbox', by: 'olga' } }), undefined);
+    // A slow approve: it waits at its start until the test lets it go on.
+    const approve = RequestRepo.prototype.approve;
+    let go!: () => void;
+    let started!: () => void;
+    const gate = new Promise<void>((r) => (go = r));
+    const begun = new Promise<void>((r) => (started = r));
+    RequestRepo.prototype.approve = async function (this: RequestRepo, ...args: Parameters<RequestRepo['approve']>) {
+      started();
+      await gate;
+      return approve.apply(this, args);
+    };
+    try {
+      const done = receiveAndComplete('rq', { action: 'approve', payload: { id: 1, by: 'pete' } });
+      await begun;
+      let closed = false;
+      const unloading = unloadFlow().then(() => (closed = true));
+      await sleep(100);
+      assert.strictEqual(closed, false, 'the close waits for the approve');
+      go();
+      await unloading;
+      assert.strictEqual(await done, undefined, 'the approve finished on the open store');
+    } finally {
+      RequestRepo.prototype.approve = approve;
+    }
+    const h = openStore(file);
+    try {
+      const row = await h.db.one<{ status: string; order_id: number | null }>('SELECT status, order_id FROM floor_requests WHERE id = 1');
+      assert.deepStrictEqual([row?.status, typeof row?.order_id], ['approved', 'number']);
+    } finally {
+      h.release();
+    }
   });
 
   it('bad input: clear errors, done once, the node still works after', async () => {

@@ -4,7 +4,7 @@ import fs from 'fs';
 import path from 'path';
 import { assetNode, TAB } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
-import { getNode, recordStatus, loadFlow, nextMessage, receiveAndComplete, ROOT, unloadFlow } from '../helpers/red';
+import { getNode, helper, recordStatus, loadFlow, nextMessage, receiveAndComplete, ROOT, unloadFlow } from '../helpers/red';
 import { manifest, readF32 } from './data';
 
 const helperNode = (id: string) => ({ id, type: 'helper', z: 'tab1' });
@@ -115,6 +115,20 @@ describe('signal: rel-vibration and rel-diagnose nodes', function () {
     });
 
   const sanityFrame = () => frame(rec('ir007_0hp_12k').channels.DE.file);
+  it('rel-diagnose: a Detection threshold out of range is an error at deploy naming detect and its label; empty is the default 4', async () => {
+    await loadFlow([TAB, { id: 'diag', type: 'rel-diagnose', z: 'tab1', detect: 1, wires: [['out2']] }, { id: 'out2', type: 'helper', z: 'tab1' }]);
+    const errors = () =>
+      helper
+        .log()
+        .args.map((a: any[]) => a[0])
+        .filter((e: any) => e && e.id === 'diag' && e.level === 20)
+        .map((e: any) => String(e.msg));
+    assert.deepStrictEqual(errors(), ['detect: expected a number from 2 to 100 (Detection: times a defect line stands above the spectrum floor), got the number 1']);
+    await unloadFlow();
+    await loadFlow([TAB, { id: 'diag', type: 'rel-diagnose', z: 'tab1', detect: '', wires: [['out2']] }, { id: 'out2', type: 'helper', z: 'tab1' }]);
+    assert.deepStrictEqual(errors(), []);
+  });
+
   it('rel-vibration survives the fuzz harness and still works', async () => {
     const report = await fuzzNode({
       flow: flow(),

@@ -448,6 +448,36 @@ describe('rel-simulator node', function () {
       assert.strictEqual((await ev)[0].action, 'state');
     });
 
+    it('at the largest time scale, a redeploy after 10 days (simulated time past year 275760) resumes without an unhandled rejection; time stops at the end of the Date range', async () => {
+      const rejected: unknown[] = [];
+      const onRejection = (e: unknown) => rejected.push(e);
+      process.on('unhandledRejection', onRejection);
+      try {
+        const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
+        const o = { interval: 0, timeScale: 10_000_000 };
+        helper.settings({ reliabilityClock: clock });
+        await loadFlow(flow(o));
+        clock.advance(11 * 24 * HOUR); // 11 real days x 1e7: past 8.64e15 ms
+        await unloadFlow();
+        helper.settings({ reliabilityClock: clock });
+        await loadFlow(flow(o));
+        await sleep(50);
+        assert.deepStrictEqual(rejected, [], 'no unhandled rejection');
+        const logged = helper.log().args.map((a: any[]) => a[0]).filter((e: any) => e && e.id === 'sim');
+        assert.deepStrictEqual(logged.filter((e: any) => e.level === 20).map((e: any) => e.msg), [], 'no error');
+        assert.ok(logged.some((e: any) => String(e.msg).startsWith('resumed at simulated +275760-09-13T00:00:00.000Z')), 'the resume is logged');
+        const w = nextMessage('out1');
+        assert.strictEqual(await receiveAndComplete('sim', {}), undefined);
+        const p = (await w).payload;
+        assert.strictEqual(p.ts, 8.64e15, 'simulated time stops at the end of the Date range');
+        assert.strictEqual(new Date(p.ts).toISOString(), '+275760-09-13T00:00:00.000Z');
+        await sleep(20);
+        assert.deepStrictEqual(rejected, [], 'no unhandled rejection');
+      } finally {
+        process.removeListener('unhandledRejection', onRejection);
+      }
+    });
+
     it('without a store it starts again at the deploy time, at hour 0 (as documented)', async () => {
       const clock = new StepClock(Date.UTC(2025, 2, 3, 8));
       helper.settings({ reliabilityClock: clock });

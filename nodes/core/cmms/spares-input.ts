@@ -4,7 +4,7 @@
  * Every bad field throws an InputError naming it.
  */
 import { InputError } from '../errors';
-import { configFlag } from '../node-config';
+import { configFlag, configNum } from '../node-config';
 import { num, optNum, optStr, own, str } from '../validate';
 import type { MoveInput, PartDef, PartStock } from './spares';
 
@@ -12,19 +12,18 @@ export const SPARES_ACTIONS = ['define', 'receive', 'issue', 'reserve', 'release
 export type SparesAction = (typeof SPARES_ACTIONS)[number];
 
 export interface SparesSettings {
-  /** Days of issues the demand is estimated from (1-3650, default 90). */
+  /** Days of issues the demand is estimated from (1-3650, default 90; out of range: an error naming demandWindowDays). */
   windowDays: number;
-  /** Interval of the periodic re-check of every part (at least 1 s, default 60 s). */
+  /** Interval of the periodic re-check of every part (1 to 86400 s, default 60 s; else an error naming checkInterval). */
   checkMs: number;
   dashboard: boolean;
 }
 
 export function sparesSettings(c: { demandWindowDays?: unknown; checkInterval?: unknown; dashboard?: unknown }): SparesSettings {
-  const win = Number(c.demandWindowDays);
-  const sec = Number(c.checkInterval);
+  // Empty fields are unset (the default); a value out of range is an error naming the field.
   return {
-    windowDays: Number.isFinite(win) && win >= 1 && win <= 3650 ? Math.round(win) : 90,
-    checkMs: (Number.isFinite(sec) && sec >= 1 ? sec : 60) * 1000,
+    windowDays: Math.round(configNum(c.demandWindowDays, 'demandWindowDays', 90, { min: 1, max: 3650 })),
+    checkMs: configNum(c.checkInterval, 'checkInterval', 60, { min: 1, max: 86400 }) * 1000,
     dashboard: configFlag(c.dashboard),
   };
 }

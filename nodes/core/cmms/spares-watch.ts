@@ -15,6 +15,8 @@ export interface SparesWatchHooks {
   signals: (s: PullSignal[]) => Promise<void> | void;
   /** A check failed (the plant database away, or another error); the next check catches up. */
   failed: (e: unknown) => void;
+  /** A check ran to its end (after a failure: the node shows its normal status again). */
+  ok?: () => void;
 }
 
 export class SparesWatch {
@@ -43,6 +45,7 @@ export class SparesWatch {
       await this.repo.recheck(now);
       const sig = await this.repo.drainSignals(now);
       if (sig.length && !h.closed()) await h.signals(sig);
+      if (!h.closed()) h.ok?.();
     } catch (e) {
       h.failed(e);
     }

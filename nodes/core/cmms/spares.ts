@@ -172,6 +172,11 @@ export class SparesRepo {
     readonly demandWindowDays = 90,
   ) {}
 
+  /** Run fn in a new transaction (a stock move given to CmmsWrites.write). */
+  inTx<R>(fn: (q: Query) => Promise<R>): Promise<R> {
+    return this.store.tx(fn);
+  }
+
   private within<T>(q: Query | undefined, fn: (q: Query) => Promise<T>): Promise<T> {
     return q ? fn(q) : this.store.tx(fn);
   }

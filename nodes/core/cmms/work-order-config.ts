@@ -5,7 +5,7 @@
  * implies.
  */
 import { ANDON_KINDS, type AndonKind } from '../jit/andon';
-import { configFlag } from '../node-config';
+import { configChoice, configFlag, configNum } from '../node-config';
 import { isObject, oneOf, own } from '../validate';
 import { SEVERITIES, type Severity, type WorkOrder } from './work-orders';
 
@@ -17,9 +17,9 @@ export interface WorkOrderForm {
 }
 
 export interface WorkOrderSettings {
-  /** Findings below this severity open no order (default warning; an unknown value is the default). */
+  /** Findings below this severity open no order (default warning; an unknown value is an error naming `minSeverity`). */
   minSeverity: Severity;
-  /** Criticality of an asset nobody describes (1-5, default 3). */
+  /** Criticality of an asset nobody describes (1-5, default 3; else an error naming `criticality`). */
   defaultCriticality: number;
   /** Andon raises for new orders, of this kind (an unknown kind is an error naming `andonKind`). */
   andonKind?: AndonKind;
@@ -32,12 +32,13 @@ export interface WorkOrderSettings {
 
 export function workOrderSettings(c: WorkOrderForm): WorkOrderSettings {
   const andonKind = c.andonKind ? oneOf(c.andonKind, 'andonKind', ANDON_KINDS) : undefined;
-  const minSeverity = (SEVERITIES as readonly string[]).includes(String(c.minSeverity)) ? (c.minSeverity as Severity) : 'warning';
-  const crit = Number(c.criticality);
+  // Empty fields are unset (the default); any other value must be valid, else an error naming the field.
+  const minSeverity = configChoice<Severity>(c.minSeverity, 'minSeverity', SEVERITIES, 'warning');
+  const defaultCriticality = configNum(c.criticality, 'criticality', 3, { min: 1, max: 5, integer: true });
   const dashboard = configFlag(c.dashboard);
   return {
     minSeverity,
-    defaultCriticality: Number.isInteger(crit) && crit >= 1 && crit <= 5 ? crit : 3,
+    defaultCriticality,
     andonKind,
     dashboard,
     followUpOutputs: { notify: 1, ...(andonKind ? { andon: 2 } : {}) },

@@ -15,6 +15,7 @@
 import { StateError } from '../errors';
 import type { Dialect, Query, SqlValue, Store } from '../store/types';
 import { RECORD_KEY_SQL } from '../store/outbox';
+import { TxBatcher } from './batch';
 import { SparesRepo } from './spares';
 import { woNumber } from './schema';
 
@@ -555,6 +556,7 @@ export class WorkOrderRepo {
    */
   private readonly rowCache = new Map<string, { rev: number; row: WoRow }>();
   private readonly stagedRows = new WeakMap<Query, Map<string, { rev: number; row: WoRow }>>();
+  private batcher?: TxBatcher;
   constructor(readonly store: Store, opts: { followUps?: WorkOrderFollowUps } = {}) {
     this.spares = new SparesRepo(store);
     this.followUps = opts.followUps;
@@ -570,6 +572,21 @@ export class WorkOrderRepo {
     });
     if (handle) this.committed(handle);
     return out;
+  }
+
+  /**
+   * Run fn in a transaction of this repository's group commit: writes that arrive together share
+   * one (TxBatcher; `solo`, the one-statement form, runs when a write is alone), and each commit
+   * publishes what it staged for the cache. Opened on first use.
+   */
+  inTx<R>(fn: (q: Query) => Promise<R>, solo?: () => Promise<R>): Promise<R> {
+    this.batcher ??= new TxBatcher(this.store, { afterCommit: (q) => this.committed(q) });
+    return this.batcher.run(fn, solo);
+  }
+
+  /** Resolves when every write given to inTx so far has finished (a node's close). */
+  drain(): Promise<void> {
+    return this.batcher ? this.batcher.drain() : Promise.resolve();
   }
 
   /** The transaction of `q` has committed: what it staged for the history cache becomes visible. */

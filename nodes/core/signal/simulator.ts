@@ -531,7 +531,7 @@ export class SimMachine {
       fault: this.fault,
       severity,
       health: 100 * (1 - severity),
-      failureAt: new Date(failureTs).toISOString(),
+      failureAt: isoOrNull(failureTs),
       failureTs,
       hoursToFailure: Math.max(0, (failureTs - ts) / HOUR_MS),
       hours,
@@ -668,6 +668,18 @@ export function countPieces(from: number, to: number, total: number, scrap: numb
  * same scale. A new clock starts at the real time `now`, or at `simStart` when it resumes
  * a saved one.
  */
+/**
+ * The latest simulated time (ms): the end of JavaScript's Date range (year 275760). At the
+ * largest time scale (1e7) the simulated clock gets there after about 10 real days; it then
+ * stays there instead of running into times no Date can hold.
+ */
+export const SIM_TIME_MAX = 8.64e15;
+
+/** An ISO time, or null for a time outside the Date range (never throws). */
+export function isoOrNull(ts: number): string | null {
+  return Number.isFinite(ts) && Math.abs(ts) <= SIM_TIME_MAX ? new Date(ts).toISOString() : null;
+}
+
 export class SimClock {
   private realStart: number;
   private simStart: number;
@@ -680,12 +692,13 @@ export class SimClock {
     if (!Number.isFinite(timeScale) || timeScale <= 0 || timeScale > 1e7) throw new Error('simulator: time scale: expected a factor > 0 and <= 10000000');
     if (!Number.isFinite(simStart)) throw new Error('simulator: simulated start: expected a time in ms');
     this.realStart = now;
-    this.simStart = simStart;
-    this.last = Math.round(simStart);
+    this.simStart = Math.min(simStart, SIM_TIME_MAX);
+    this.last = Math.round(this.simStart);
   }
 
+  /** Simulated time at real time now: never back, never past SIM_TIME_MAX. */
   sim(now: number): number {
-    const t = Math.round(this.simStart + (now - this.realStart) * this.timeScale);
+    const t = Math.min(SIM_TIME_MAX, Math.round(this.simStart + (now - this.realStart) * this.timeScale));
     if (t < this.last) {
       // the real clock was stepped back: go on from the latest time returned, at the same scale
       this.simStart = this.last;
