@@ -38,8 +38,8 @@ describe('rel-pm form at deploy, failed checks on the status', function () {
 
   for (const [field, value, expected] of [
     ['tz', 'Europe/Berln', /^tz: expected an IANA time zone such as Europe\/Berlin, or UTC, got the string "Europe\/Berln"/],
-    ['tickInterval', '100000', /^tickInterval: expected a number <= 86400, got 100000/],
-    ['tickInterval', 'soon', /^tickInterval: expected a number/],
+    ['tickInterval', '100000', /^tickInterval: expected seconds between checks, from 1 to 86400, got the string "100000"/],
+    ['tickInterval', 'soon', /^tickInterval: expected seconds between checks, from 1 to 86400, got the string "soon"/],
     ['catchup', 'all', /^catchup: expected one of each, one, got the string "all"/],
   ] as const) {
     it(`${field} ${JSON.stringify(value)} is refused at deploy, naming the field`, async () => {

@@ -4,6 +4,7 @@
  * repository (`pmAction`): what to answer, which work orders it opened, what to report.
  */
 import { InputError } from '../errors';
+import { configChoice, configNum, configUnset } from '../node-config';
 import { checklistFrom } from '../floor/checklist';
 import { MAX_TEXT, num, object, oneOf, optNum, optStr, own, str, time } from '../validate';
 import { CATCHUP, checkCron, TRIGGERS, weekdayToCron, type Catchup, type Plan, type PlanInput, type PmRepo, type TickContext } from './pm';
@@ -22,16 +23,14 @@ export interface PmSettings {
   tickMs: number;
 }
 
-const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
 /**
  * The form's settings, checked at deploy: an empty field takes its default (each, UTC, 60 s); a
  * wrong one is an error naming it (a misspelt time zone would fail every check of every cron plan).
  */
 export function pmSettings(c: { catchup?: unknown; tz?: unknown; tickInterval?: unknown }): PmSettings {
-  const catchup = blank(c.catchup) ? 'each' : (oneOf(c.catchup, 'catchup', CATCHUP) as Catchup);
+  const catchup = configChoice(c.catchup, 'catchup', CATCHUP, 'each');
   let tz = 'UTC';
-  if (!blank(c.tz)) {
+  if (!configUnset(c.tz)) {
     tz = typeof c.tz === 'string' ? c.tz.trim() : '';
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -39,7 +38,7 @@ export function pmSettings(c: { catchup?: unknown; tz?: unknown; tickInterval?: 
       throw new InputError('tz', 'an IANA time zone such as Europe/Berlin, or UTC', c.tz);
     }
   }
-  const sec = blank(c.tickInterval) ? 60 : num(typeof c.tickInterval === 'string' ? Number(c.tickInterval) : c.tickInterval, 'tickInterval', { min: 1, max: 86400 });
+  const sec = configNum(c.tickInterval, 'tickInterval', 60, { min: 1, max: 86400, expected: 'seconds between checks, from 1 to 86400' });
   return { catchup, tz, tickMs: sec * 1000 };
 }
 
@@ -168,7 +167,7 @@ export async function pmAction(
     case 'plan': {
       const input = planFromPayload(p, ts);
       if (!(await o.known(input.asset))) throw new InputError('msg.payload.asset', 'a deployed rel-asset or one in the store asset register', input.asset);
-      return { payload: (await pm.upsert(input, ts, o.catchup)).plan, opened: [] };
+      return { payload: (await pm.upsert(input, ts, o.catchup, undefined, o.tz)).plan, opened: [] };
     }
     case 'list': {
       const plans = await pm.list(optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), o.tz);

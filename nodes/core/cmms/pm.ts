@@ -394,7 +394,8 @@ export class PmRepo {
   }
 
   /** Create a plan or update the one with the same (asset, task); its progress is kept. */
-  async upsert(p: PlanInput, ts: number, defaultCatchup: Catchup = 'each', q?: Query): Promise<{ plan: Plan; created: boolean }> {
+  /** Add a plan or update the one of the same (asset, task); the answer's next due in `tz`. */
+  async upsert(p: PlanInput, ts: number, defaultCatchup: Catchup = 'each', q?: Query, tz = 'UTC'): Promise<{ plan: Plan; created: boolean }> {
     const run = async (t: Query) => {
       const isCond = p.trigger === 'condition';
       const feature = isCond ? p.unit : null;
@@ -418,7 +419,7 @@ export class PmRepo {
       );
       if (id !== undefined) {
         if (p.checklist !== undefined) await this.checklists.setPlanSteps(t, Number(id), p.checklist);
-        return { plan: await this.withSteps(t, this.toPlan((await this.row(t, Number(id)))!)), created: true };
+        return { plan: await this.withSteps(t, this.toPlan((await this.row(t, Number(id)))!, tz)), created: true };
       }
       const old = await t.one<{ id: number; duration_min: number }>('SELECT id, duration_min FROM cmms_pm_plans WHERE asset = ? AND task = ?', [p.asset, p.task]);
       if (!old) throw new StateError(`PM plan ${p.asset} / ${p.task} not found`);
@@ -427,7 +428,7 @@ export class PmRepo {
         [p.trigger, every, unit, cron, feature, limit, direction, p.durationMin ?? old.duration_min, parts, catchup, ts, old.id],
       );
       if (p.checklist !== undefined) await this.checklists.setPlanSteps(t, Number(old.id), p.checklist);
-      return { plan: await this.withSteps(t, this.toPlan((await this.row(t, Number(old.id)))!)), created: false };
+      return { plan: await this.withSteps(t, this.toPlan((await this.row(t, Number(old.id)))!, tz)), created: false };
     };
     return q ? run(q) : this.store.tx(run);
   }
