@@ -6,13 +6,14 @@
  * Registered machines are found by every node that resolves an asset, through the register index.
  */
 import { InputError, StateError } from '../core/errors';
-import { machineChannels, MAX_FILE_BYTES, type ImportReport, type ListFilter } from '../core/register';
-import { isObject, optStr, own, str } from '../core/validate';
+import { machineChannels, MAX_FILE_BYTES, type ImportReport } from '../core/register';
+import { assetOf, filterOf, msgFlag as flag } from '../core/register/msg';
+import { own } from '../core/validate';
 import { authorize, authorizePermission } from '../shared/actor';
-import { actionOf } from '../shared/cmms';
+import { actionOf, inFlight } from '../shared/cmms';
 import { getClock } from '../shared/clock';
 import { defineNode } from '../shared/node';
-import type { NodeDef, NodeMessage, RedApi, RedNode } from '../shared/red';
+import type { NodeDef, RedApi, RedNode } from '../shared/red';
 import { acquireRegister } from '../shared/register';
 import { status } from '../shared/status';
 
@@ -26,18 +27,6 @@ interface RegistryNode extends RedNode {
 }
 
 const ACTIONS = ['import', 'export', 'list', 'get', 'remove', 'types'] as const;
-
-function flag(msg: NodeMessage, key: string): boolean {
-  const v = own(msg, key);
-  if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw new InputError(`msg.${key}`, 'true or false', v);
-  return v;
-}
-
-/** The asset id of a get/remove: msg.payload as a string, or msg.payload.asset. */
-function assetOf(p: unknown): string {
-  return typeof p === 'string' ? str(p, 'msg.payload', { maxLength: 64 }) : str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 64 });
-}
 
 export = function (RED: RedApi) {
   defineNode<RegistryDef, RegistryNode>(RED, 'rel-registry', (node, config) => {
@@ -55,81 +44,82 @@ export = function (RED: RedApi) {
       if (r.applied) await reg.refresh();
       return r;
     };
-    node.importFile = (file, dryRun, partial) => importFile(file, dryRun, partial, 'file');
+    // messages and editor uploads under way finish before close releases the store
+    const work = inFlight();
+    node.importFile = (file, dryRun, partial) => work.run(() => importFile(file, dryRun, partial, 'file'));
 
     return {
-      input: async (msg, send) => {
-        await reg.ready;
-        const action = actionOf(msg, ACTIONS);
-        const p = msg.payload;
-        authorize(msg, 'rel-registry', action);
-        // types with a payload defines machine types (without one it lists them)
-        if (action === 'types' && !(p === undefined || p === null || p === '')) authorizePermission(msg, 'register.edit');
-        switch (action) {
-          case 'import': {
-            const file = Buffer.isBuffer(p) || typeof p === 'string' ? p : own(p, 'file');
-            const r = await importFile(file as string | Buffer, flag(msg, 'dryRun'), flag(msg, 'partial'), Buffer.isBuffer(p) || typeof p === 'string' ? 'msg.payload' : 'msg.payload.file');
-            msg.payload = r;
-            send(msg);
-            if (r.errors.length) status.warn(node, `${reg.index.size} assets, ${r.errors.length} errors`);
-            else show();
-            return;
-          }
-          case 'export': {
-            const format = own(msg, 'format') ?? 'csv';
-            if (format !== 'csv' && format !== 'xlsx') throw new InputError('msg.format', 'csv or xlsx', format);
-            msg.payload = await reg.repo.exportFile(format, filterOf(p));
-            msg.filename = `asset-register.${format}`;
-            break;
-          }
-          case 'list':
-            msg.payload = await reg.repo.list(filterOf(p));
-            break;
-          case 'get': {
-            const id = assetOf(p);
-            const a = await reg.repo.get(id);
-            if (!a) throw new StateError(`msg.payload.asset: asset ${id} is not in the register`);
-            const type = a.machineType ? reg.index.type(a.machineType) : undefined;
-            msg.payload = { ...a, assetId: a.asset, allChannels: machineChannels(a, type) };
-            break;
-          }
-          case 'remove': {
-            const removed = await reg.repo.remove(assetOf(p));
-            await reg.refresh();
-            msg.payload = { removed: removed.asset, asset: removed };
-            break;
-          }
-          case 'types': {
-            if (p === undefined || p === null || p === '') {
+      input: (msg, send) =>
+        work.run(async () => {
+          await reg.ready;
+          const action = actionOf(msg, ACTIONS);
+          const p = msg.payload;
+          authorize(msg, 'rel-registry', action);
+          // types with a payload defines machine types (without one it lists them)
+          if (action === 'types' && !(p === undefined || p === null || p === '')) authorizePermission(msg, 'register.edit');
+          switch (action) {
+            case 'import': {
+              const file = Buffer.isBuffer(p) || typeof p === 'string' ? p : own(p, 'file');
+              const r = await importFile(file as string | Buffer, flag(msg, 'dryRun'), flag(msg, 'partial'), Buffer.isBuffer(p) || typeof p === 'string' ? 'msg.payload' : 'msg.payload.file');
+              msg.payload = r;
+              send(msg);
+              if (r.errors.length) status.warn(node, `${reg.index.size} assets, ${r.errors.length} errors`);
+              else show();
+              return;
+            }
+            case 'export': {
+              const format = own(msg, 'format') ?? 'csv';
+              if (format !== 'csv' && format !== 'xlsx') throw new InputError('msg.format', 'csv or xlsx', format);
+              msg.payload = await reg.repo.exportFile(format, filterOf(p));
+              msg.filename = `asset-register.${format}`;
+              break;
+            }
+            case 'list':
+              msg.payload = await reg.repo.list(filterOf(p));
+              break;
+            case 'get': {
+              const id = assetOf(p);
+              const a = await reg.repo.get(id);
+              if (!a) throw new StateError(`msg.payload.asset: asset ${id} is not in the register`);
+              const type = a.machineType ? reg.index.type(a.machineType) : undefined;
+              msg.payload = { ...a, assetId: a.asset, allChannels: machineChannels(a, type) };
+              break;
+            }
+            case 'remove': {
+              const removed = await reg.repo.remove(assetOf(p));
+              await reg.refresh();
+              msg.payload = { removed: removed.asset, asset: removed };
+              break;
+            }
+            case 'types': {
+              if (p === undefined || p === null || p === '') {
+                msg.payload = await reg.repo.types();
+                break;
+              }
+              const r = await reg.repo.defineTypes(p, clock.now());
+              if (r.errors.length) {
+                const [first, ...more] = r.errors;
+                const at = first.indexOf(': ');
+                throw new InputError(first.slice(0, at), `${first.slice(at + 2)}${more.length ? ` (and ${more.length} more: ${more.slice(0, 3).join('; ')})` : ''}`, p);
+              }
+              await reg.refresh();
               msg.payload = await reg.repo.types();
               break;
             }
-            const r = await reg.repo.defineTypes(p, clock.now());
-            if (r.errors.length) {
-              const [first, ...more] = r.errors;
-              const at = first.indexOf(': ');
-              throw new InputError(first.slice(0, at), `${first.slice(at + 2)}${more.length ? ` (and ${more.length} more: ${more.slice(0, 3).join('; ')})` : ''}`, p);
-            }
-            await reg.refresh();
-            msg.payload = await reg.repo.types();
-            break;
           }
-        }
-        send(msg);
-        show();
-      },
-      close: () => {
+          send(msg);
+          show();
+        }),
+      close: async () => {
         delete node.importFile;
-        reg.release();
+        try {
+          await work.idle();
+        } finally {
+          reg.release();
+        }
       },
     };
   });
-
-  function filterOf(p: unknown): ListFilter {
-    if (p === undefined || p === null || p === '') return {};
-    if (!isObject(p)) throw new InputError('msg.payload', 'a filter {site?, area?, line?} or nothing', p);
-    return { site: optStr(own(p, 'site'), 'msg.payload.site', { maxLength: 100 }), area: optStr(own(p, 'area'), 'msg.payload.area', { maxLength: 100 }), line: optStr(own(p, 'line'), 'msg.payload.line', { maxLength: 100 }) };
-  }
 
   // Editor upload: {name, data (base64), dryRun, partial}; the JSON body is capped by the
   // runtime's apiMaxLength, the file by the register's own cap (checked before parsing).

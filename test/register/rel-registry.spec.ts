@@ -10,7 +10,9 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, recordStatus, tmpDir, unloadFlow, OUT } from '../helpers/red';
+import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, recordStatus, sleep, tmpDir, unloadFlow, OUT } from '../helpers/red';
+import { RegisterRepo } from '../../nodes/core/register';
+import { openStore } from '../../nodes/core/store';
 import { storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { collect, waitFor } from '../ingest/collect';
@@ -244,6 +246,41 @@ describe('rel-registry: a plant register in a real runtime', function () {
       },
     });
     assert.ok(rep.errors > 0, JSON.stringify(rep));
+  });
+
+  it('a close (redeploy) while an import is mid-way waits for it: the machines are stored, done without an error, the store released after', async () => {
+    await loadFlow([storeNode(file), { id: 'reg', type: 'rel-registry', store: 'store1', wires: [['regOut']] }, { id: 'regOut', type: 'helper' }]);
+    await send('reg', { action: 'types', payload: PUMP_TYPE });
+    // a slow import: it waits at its start until the test lets it go on
+    const importFile = RegisterRepo.prototype.importFile;
+    let go!: () => void;
+    let started!: () => void;
+    const gate = new Promise<void>((r) => (go = r));
+    const begun = new Promise<void>((r) => (started = r));
+    RegisterRepo.prototype.importFile = async function (this: RegisterRepo, ...args: Parameters<RegisterRepo['importFile']>) {
+      started();
+      await gate;
+      return importFile.apply(this, args);
+    };
+    try {
+      const done = receiveAndComplete('reg', { action: 'import', payload: toCsv(plantRows({ machines: 5, plcs: 1 })) }, 10000);
+      await begun;
+      let closed = false;
+      const unloading = unloadFlow().then(() => (closed = true));
+      await sleep(100);
+      assert.strictEqual(closed, false, 'the close waits for the import');
+      go();
+      await unloading;
+      assert.strictEqual(await done, undefined, 'the import finished on the open store');
+    } finally {
+      RegisterRepo.prototype.importFile = importFile;
+    }
+    const h = openStore(file);
+    try {
+      assert.strictEqual((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM register_assets'))?.n, 5);
+    } finally {
+      h.release();
+    }
   });
 
   it('survives the bad-input harness and still imports afterwards', async () => {
