@@ -38,6 +38,8 @@ export = function (RED: RedApi) {
       if (!installedRuntime()) {
         throw new Error('rel-users: the dashboard login plugin (rel-dashboard-auth) is not loaded, so logins would not be enforced; install the package so Node-RED loads its plugins');
       }
+      // dashboard logins do not protect the editor, which can add users and read every credential
+      if (!RED.settings.adminAuth) node.warn('the editor has no login (adminAuth is not set in settings.js): anyone who can reach it can change the flows and the users; see the security guide');
       const h = acquireStore(RED, config.store, 'rel-users');
       const creds = node.credentials ?? {};
       const sessionMs = sessionHours * 3600_000;

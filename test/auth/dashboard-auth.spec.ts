@@ -57,6 +57,10 @@ describe('dashboard logins (real Node-RED, Dashboard 2.0, chromium)', function (
     return page;
   }
 
+  it('warns at deploy that the editor has no login of its own (no adminAuth in settings.js)', () => {
+    assert.match(red.log(), /\[warn\] \[rel-users:floor users\] the editor has no login \(adminAuth is not set in settings\.js\)/);
+  });
+
   it('lists users through the admin API without password hashes', async () => {
     const users = (await admin(red, 'GET', '/rel-users/users')) as { username: string; role: string; disabled: boolean }[];
     assert.deepStrictEqual(users.map((u) => [u.username, u.role, u.disabled]), [['admin', 'admin', false], ['olga', 'operator', false], ['tom', 'technician', false]]);
