@@ -93,7 +93,8 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
   RED: RedApi,
   type: string,
   init: NodeInit<C, N>,
-  opts?: { credentials?: Record<string, { type: string }>; migrate?: (config: C) => C },
+  /** `migrate` gets a config saved at an older version (`from`: the version it was saved with, 0 before versions). */
+  opts?: { credentials?: Record<string, { type: string }>; migrate?: (config: C, from: number) => C },
 ): void {
   function NodeCtor(this: N, saved: C) {
     RED.nodes.createNode(this, saved);
@@ -106,7 +107,7 @@ export function defineNode<C extends NodeDef, N extends RedNode = RedNode>(
     try {
       const m = migrateConfig(type, saved);
       config = m.config;
-      if (m.from < Number(config.version) && opts?.migrate) config = opts.migrate(config);
+      if (m.from < Number(config.version) && opts?.migrate) config = opts.migrate(config, m.from);
       handlers = init(node, config, RED);
     } catch (err) {
       for (const release of cleanups.reverse()) {

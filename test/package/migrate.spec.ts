@@ -134,7 +134,7 @@ describe('migrations: defineNode upgrades a saved config before init (real runti
     await unloadFlow();
   });
 
-  it('runs the shared migrations, then the node\'s migrate hook, for a config without version only', async () => {
+  it('runs the shared migrations, then the node\'s migrate hook with the saved version, for an older config only', async () => {
     const seen: Record<string, NodeDef> = {};
     const hooked: string[] = [];
     const testNode = (RED: RedApi) =>
@@ -145,13 +145,15 @@ describe('migrations: defineNode upgrades a saved config before init (real runti
           seen[config.id] = config;
           return {};
         },
-        { migrate: (c) => (hooked.push(c.id), { ...c, upgradedBy: 'hook' }) },
+        { migrate: (c, from) => (hooked.push(`${c.id} from ${from}`), { ...c, upgradedBy: 'hook' }) },
       );
     await new Promise<void>((resolve) => helper.load([testNode], [
       { id: 'old', type: 'rel-vibration', dashboard: true },
+      { id: 'v2', type: 'rel-vibration', version: 2, dashboard: 'spectrum' },
       { id: 'cur', type: 'rel-vibration', version: CONFIG_VERSION, dashboard: 'spectrum', averages: 8 },
     ], () => resolve()));
-    assert.deepStrictEqual(hooked, ['old']);
+    // the hook is told the version each was saved with, so it can branch on it
+    assert.deepStrictEqual(hooked, ['old from 0', 'v2 from 2']);
     assert.strictEqual(seen.old.version, CONFIG_VERSION);
     assert.strictEqual(seen.old.dashboard, 'velocity');
     assert.strictEqual(seen.old.averages, 1);
