@@ -9,7 +9,7 @@ import { status } from '../shared/status';
 import { authorize, authorizePermission, msgUser, USER_PATH } from '../shared/actor';
 import { InputError } from '../core/errors';
 import { own } from '../core/validate';
-import { PERMISSIONS } from '../core/auth/roles';
+import { actionFor, PERMISSIONS } from '../core/auth/roles';
 import type { NodeDef, RedApi } from '../shared/red';
 
 interface RoleDef extends NodeDef {
@@ -41,8 +41,9 @@ export = function (RED: RedApi) {
         }
         try {
           if (target) {
-            const a = own(msg, 'action') ?? own(msg, 'topic');
-            if (typeof a !== 'string' || a === '' || a.length > 100) throw new InputError('msg.action', `the ${target} action to check`, a);
+            // the action the target node would run for this message (its default when it has one)
+            const a = actionFor(target, msg);
+            if (typeof a !== 'string' || a === '' || a.length > 100) throw new InputError('msg.action', `the ${target} action to check`, own(msg, 'action') ?? own(msg, 'topic'));
             authorize(msg, target, a);
           } else authorizePermission(msg, permission);
         } catch (e) {

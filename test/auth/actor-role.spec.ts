@@ -75,6 +75,25 @@ describe('rel-role node', function () {
     }
   });
 
+  it('reads the action as the target node does: a reading without msg.action (any topic) is rel-health\'s score and rel-rul\'s estimate, a rel-health result is rel-pm\'s condition', async () => {
+    const reading = { ...user('tom', 'technician'), topic: 'pump-1/rms', payload: { asset: 'pump-1', value: 3.1 } };
+    for (const target of ['rel-health', 'rel-rul'] as const) {
+      await loadFlow(flow({ target }));
+      const got = nextMessage('out');
+      assert.strictEqual(await receiveAndComplete('role', reading), undefined, `${target}: a technician's hand reading`);
+      assert.strictEqual((await got).topic, 'pump-1/rms');
+      if (target === 'rel-rul') assert.strictEqual(await receiveAndComplete('role', { ...reading, action: 'detect' }), undefined, 'rel-health\'s detect messages are readings for rel-rul');
+      assert.match(String((await receiveAndComplete('role', { ...reading, ...user('olga', 'operator') }))?.message), /may (score|estimate) \(condition\.reading: technician, admin\)/);
+      await unloadFlow();
+    }
+    // what rel-health sends on: the reading with its health, and the technician still on it
+    await loadFlow(flow({ target: 'rel-pm' }));
+    const got = nextMessage('out');
+    assert.strictEqual(await receiveAndComplete('role', { ...reading, payload: { asset: 'pump-1', value: 3.1, health: { score: 55 } } }), undefined);
+    assert.strictEqual((await got).payload.health.score, 55);
+    assert.match(String((await receiveAndComplete('role', { ...user('tom', 'technician'), payload: { asset: 'pump-1' } }))?.message), /^msg\.action: expected the rel-pm action to check, got nothing/);
+  });
+
   it('one permission; without "require a user", flow messages pass', async () => {
     await loadFlow(flow({ target: '', permission: 'spares.receive', requireUser: false }));
     const got = nextMessage('out');

@@ -91,13 +91,36 @@ const ACTION_PERMISSIONS: Record<string, Record<string, string | null>> = {
     list: null,
   },
   'rel-andon': { raise: 'andon.raise', ack: 'andon.ack', resolve: 'andon.resolve', health: 'andon.raise', board: null, stats: null, tick: null },
-  'rel-pm': { plan: 'pm.plan', import: 'pm.plan', remove: 'pm.plan', meter: 'wo.start', condition: 'wo.detect', export: null, list: null, tick: null },
+  // condition: a reading or a rel-health result for condition plans (a technician's hand reading goes on from rel-health with its user)
+  'rel-pm': { plan: 'pm.plan', import: 'pm.plan', remove: 'pm.plan', meter: 'wo.start', condition: 'condition.reading', export: null, list: null, tick: null },
   // types: listing is reading; defining types (a payload) needs register.edit, checked by the node.
   'rel-registry': { import: 'register.edit', remove: 'register.edit', types: null, export: null, list: null, get: null },
   'rel-health': { score: 'condition.reading', relearn: 'condition.relearn', shelve: 'condition.shelve', unshelve: 'condition.shelve', history: null, status: null },
   'rel-rul': { estimate: 'condition.reading', reset: 'condition.relearn', history: null },
   'rel-request': { request: 'wo.request', approve: 'wo.create', reject: 'wo.cancel', tick: 'wo.complete', checklist: 'wo.assign', list: null, get: null, order: null },
 };
+
+const own = (o: unknown, k: string): unknown => (o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : undefined);
+
+/**
+ * The action a node runs for a message, as the node itself reads it, for a check put in front of
+ * the node (rel-role): msg.action; else msg.topic when it names one of the node's actions; else
+ * the node's default: a reading for rel-health (`score`) and rel-rul (`estimate`, also for
+ * rel-health's `detect` messages), and `condition` for rel-pm when the payload carries health or
+ * features. undefined when the node would refuse the message for want of an action.
+ */
+export function actionFor(nodeType: string, msg: unknown): string | undefined {
+  const a = own(msg, 'action');
+  if (nodeType === 'rel-health') return a === undefined ? 'score' : typeof a === 'string' ? a : undefined;
+  if (nodeType === 'rel-rul') return a === undefined || a === 'detect' ? 'estimate' : typeof a === 'string' ? a : undefined;
+  if (a !== undefined) return typeof a === 'string' ? a : undefined;
+  const t = own(msg, 'topic');
+  const table = Object.prototype.hasOwnProperty.call(ACTION_PERMISSIONS, nodeType) ? ACTION_PERMISSIONS[nodeType] : {};
+  if (typeof t === 'string' && Object.prototype.hasOwnProperty.call(table, t)) return t;
+  const p = own(msg, 'payload');
+  if (nodeType === 'rel-pm' && (own(p, 'health') !== undefined || own(p, 'features') !== undefined)) return 'condition';
+  return undefined;
+}
 
 export function permissionFor(nodeType: string, action: string): string | null {
   const table = Object.prototype.hasOwnProperty.call(ACTION_PERMISSIONS, nodeType) ? ACTION_PERMISSIONS[nodeType] : undefined;
