@@ -16,33 +16,45 @@ import { plantRows, toCsv, toXlsx, PUMP_TYPE, HEADER } from './plant';
 
 const NOW = Date.UTC(2026, 0, 5);
 
-/** A zip of one deflated entry whose directory declares `declared` bytes unpacked (CRC left 0). */
-function zipOf(name: string, packed: Buffer, declared: number): Buffer {
-  const n = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(packed.length, 18);
-  local.writeUInt32LE(declared, 22);
-  local.writeUInt16LE(n.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(packed.length, 20);
-  central.writeUInt32LE(declared, 24);
-  central.writeUInt16LE(n.length, 28);
-  central.writeUInt32LE(0, 42);
-  const cdOffset = 30 + n.length + packed.length;
+/**
+ * A zip of deflated entries whose directory declares `declared` bytes unpacked for each (CRC left
+ * 0); `count` overrides the entry count of the end record, `prefix` goes before the archive with
+ * the offsets left as if it were not there.
+ */
+function zipOf(entries: { name: string; packed: Buffer; declared: number }[], o: { count?: number; prefix?: Buffer } = {}): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const n = Buffer.from(e.name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(e.packed.length, 18);
+    local.writeUInt32LE(e.declared, 22);
+    local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(e.packed.length, 20);
+    central.writeUInt32LE(e.declared, 24);
+    central.writeUInt16LE(n.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, n, e.packed);
+    centrals.push(central, n);
+    offset += 30 + n.length + e.packed.length;
+  }
+  const dir = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(46 + n.length, 12);
-  end.writeUInt32LE(cdOffset, 16);
-  return Buffer.concat([local, n, packed, central, n, end]);
+  end.writeUInt16LE(o.count ?? entries.length, 8);
+  end.writeUInt16LE(o.count ?? entries.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([o.prefix ?? Buffer.alloc(0), ...locals, dir, end]);
 }
 
 function errs(r: ImportReport): string[] {
@@ -204,13 +216,21 @@ describe('register core', function () {
   it('XLSX: a workbook that unpacks to more than 64 MB is refused before it is unpacked, whatever sizes its directory declares', async () => {
     // one deflated entry of 80 MB of spaces (about 80 KB packed), its directory saying 100 bytes
     const packed = zlib.deflateRawSync(Buffer.alloc(80 * 1024 * 1024, 0x20), { level: 9 });
-    const bomb = zipOf('xl/worksheets/sheet1.xml', packed, 100);
+    const bomb = zipOf([{ name: 'xl/worksheets/sheet1.xml', packed, declared: 100 }]);
     assert.ok(bomb.length < 200_000, `${bomb.length} bytes: within the 10 MB upload cap`);
     const rss = process.memoryUsage().rss;
     const r = await repo.importFile(bomb, { now: NOW });
     assert.deepStrictEqual(errs(r), ['0 : not a readable XLSX workbook: it unpacks to more than 64 MB']);
     assert.ok(process.memoryUsage().rss - rss < 150 * 1024 * 1024, 'at most the budget held while counting');
     assert.strictEqual(r.applied, false);
+    // the same entry behind a small one, the end record counting only the small one (JSZip reads
+    // the directory on and would unpack both), or the archive behind 20 bytes (JSZip shifts every
+    // offset by them): refused, not counted as what a reader would not unpack
+    const small = { name: 'a.txt', packed: zlib.deflateRawSync(Buffer.from('hello')), declared: 5 };
+    const hidden = await repo.importFile(zipOf([small, { name: 'b.xml', packed, declared: 100 }], { count: 1 }), { now: NOW });
+    assert.deepStrictEqual(errs(hidden), ['0 : not a readable XLSX workbook: more files in the zip directory than its end record counts (1)']);
+    const shifted = await repo.importFile(Buffer.concat([Buffer.from('PK\x03\x04'), zipOf([small, { name: 'b.xml', packed, declared: 100 }], { prefix: Buffer.alloc(16) })]), { now: NOW });
+    assert.deepStrictEqual(errs(shifted), ['0 : not a readable XLSX workbook: a zip directory that does not end at its end record']);
     // a real workbook is well within it
     const good = await repo.importFile(await toXlsx(plantRows({ machines: 6, plcs: 2 })), { dryRun: true, now: NOW });
     assert.deepStrictEqual(errs(good), []);

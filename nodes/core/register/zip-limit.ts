@@ -2,7 +2,10 @@
  * How much a zip file (an XLSX workbook is one) unpacks to, counted before a reader unpacks it
  * into memory: a 10 MB upload can hold gigabytes of zeros (a "zip bomb"). Each entry is inflated
  * with Node's zlib under the remaining budget, so a size the directory declares falsely does not
- * get past it, and no more than the budget is ever held.
+ * get past it, and no more than the budget is ever held. The directory is read as JSZip (exceljs's
+ * reader) reads it, entry after entry while the headers follow, and a file whose entry count or
+ * directory position disagrees with its end record is refused: such a file could show this check
+ * other entries than the reader unpacks.
  */
 import zlib from 'zlib';
 
@@ -26,12 +29,17 @@ export function zipProblem(buf: Buffer, limit = MAX_UNPACKED_BYTES): string | nu
   }
   if (end < 0) return 'no zip directory found (the file is cut short or not a workbook)';
   const entries = buf.readUInt16LE(end + 10);
+  const dirSize = buf.readUInt32LE(end + 12);
   let p = buf.readUInt32LE(end + 16);
   if (entries === 0xffff || p === 0xffffffff) return 'a ZIP64 archive: far larger than a register workbook';
   if (entries > MAX_ZIP_ENTRIES) return `${entries} files in the archive, at most ${MAX_ZIP_ENTRIES}`;
+  // the directory ends where the end record starts (no bytes before the archive or between)
+  if (p + dirSize !== end) return 'a zip directory that does not end at its end record';
   let total = 0;
-  for (let n = 0; n < entries; n++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL) return 'a damaged zip directory';
+  let n = 0;
+  for (; p + 4 <= end && buf.readUInt32LE(p) === CENTRAL; n++) {
+    if (n >= entries) return `more files in the zip directory than its end record counts (${entries})`;
+    if (p + 46 > end) return 'a damaged zip directory';
     const method = buf.readUInt16LE(p + 10);
     const packed = buf.readUInt32LE(p + 20);
     const local = buf.readUInt32LE(p + 42);
@@ -53,5 +61,6 @@ export function zipProblem(buf: Buffer, limit = MAX_UNPACKED_BYTES): string | nu
     total += size;
     if (total > limit) return `it unpacks to more than ${limit / 1048576} MB`;
   }
+  if (n !== entries || p !== end) return `the zip directory holds ${n} files where its end record counts ${entries}`;
   return null;
 }
