@@ -52,11 +52,12 @@ export = function (RED: RedApi) {
       },
     };
     let closed = false;
+    let failed = false; // the last check failed: the red dot stays until one succeeds
     const announce = (opened: WorkOrder[]) => opened.map((w) => ({ topic: 'work-order/new', event: 'new', payload: w }) as NodeMessage);
     const showStatus = async () => {
       const plans = await pm.countActive();
       const open = await wo.countOpenPm();
-      if (!closed) status.ok(node, `${plans} plans, ${open} PM open`);
+      if (!closed && !failed) status.ok(node, `${plans} plans, ${open} PM open`);
     };
     // Ticks, imports and messages run one after the other, in the order they came (a tick's
     // catch-up is done before the next message sees the plans); close waits for them.
@@ -97,13 +98,14 @@ export = function (RED: RedApi) {
         if (closed) return;
         const opened = await pm.tick(now, ctx);
         if (away && !closed) node.log('plant database back: PM plans checked');
-        away = false;
+        away = failed = false;
         if (opened.length && !closed) node.send([null, announce(opened)] as never);
         await showStatus();
       }).catch((e) => {
         if (closed) return;
         if (!unavailable(e)) {
-          status.error(node, `PM check failed: ${shortError(e)}`); // until a check succeeds
+          failed = true;
+          status.error(node, `PM check failed: ${shortError(e)}`);
           return node.error(e instanceof Error ? e.message : String(e));
         }
         status.offline(node, 0);
