@@ -9,9 +9,9 @@
  */
 import { OrderSteps } from '../core/cmms/order-steps';
 import { WorkOrderRepo } from '../core/cmms/work-orders';
-import { checklistFrom, photoDir, PhotoRepo, REQUEST_STATUSES, RequestRepo, type FloorUser } from '../core/floor';
-import { InputError } from '../core/errors';
-import { num, oneOf, optNum, optStr, own, str, object } from '../core/validate';
+import { photoDir, PhotoRepo, RequestRepo, type FloorUser } from '../core/floor';
+import { REQUEST_ACTIONS as ACTIONS, requestAction } from '../core/floor/request-msg';
+import { own, str, object } from '../core/validate';
 import { actor, authorize } from '../shared/actor';
 import { findAsset } from '../shared/assets';
 import { acquireCmmsStore, actionOf, eventTime, inFlight } from '../shared/cmms';
@@ -26,9 +26,6 @@ interface RequestDef extends NodeDef {
   /** Origin put in the QR codes (https://box.plant:1880); empty: the one the label sheet was opened on. */
   baseUrl?: string;
 }
-
-const ACTIONS = ['request', 'approve', 'reject', 'list', 'get', 'order', 'tick', 'checklist'] as const;
-const id = (v: unknown, path: string) => num(v, path, { min: 1, integer: true, max: Number.MAX_SAFE_INTEGER });
 
 export = function (RED: RedApi) {
   defineNode<RequestDef>(RED, 'rel-request', (node, config) => {
@@ -106,53 +103,9 @@ export = function (RED: RedApi) {
       const p = action === 'list' && (msg.payload === undefined || msg.payload === null || msg.payload === '') ? {} : object(msg.payload, 'msg.payload');
       const ts = eventTime(p, 'ts', () => clock.now());
       const by = () => str(actor(msg, own(p, 'by')), 'msg.payload.by', { maxLength: 200 });
-      switch (action) {
-        case 'request': {
-          const asset = str(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 });
-          const photos = own(p, 'photos') ?? [];
-          if (!Array.isArray(photos) || photos.length > 10 || photos.some((x) => typeof x !== 'string')) throw new InputError('msg.payload.photos', 'an array of at most 10 photo names', photos);
-          msg.payload = await repo.create({ asset, text: str(own(p, 'text'), 'msg.payload.text', { maxLength: 2000 }), by: by(), ts, photos: photos as string[] });
-          event('new', msg.payload);
-          break;
-        }
-        case 'approve': {
-          const rid = id(own(p, 'id'), 'msg.payload.id');
-          const r0 = await repo.get(rid);
-          const cl = own(p, 'checklist');
-          msg.payload = await repo.approve({ id: rid, by: by(), ts, facts: facts(r0.asset), priority: optNum(own(p, 'priority'), 'msg.payload.priority', { min: 1, max: 4, integer: true }), title: optStr(own(p, 'title'), 'msg.payload.title', { maxLength: 200 }), checklist: cl === undefined ? undefined : checklistFrom(cl, 'msg.payload.checklist') }, wo);
-          event('approved', msg.payload);
-          break;
-        }
-        case 'reject':
-          msg.payload = await repo.reject({ id: id(own(p, 'id'), 'msg.payload.id'), by: by(), ts, reason: str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 }) });
-          event('rejected', msg.payload);
-          break;
-        case 'list': {
-          const st = own(p, 'status');
-          msg.payload = await repo.list({ status: st === undefined ? undefined : oneOf(st, 'msg.payload.status', REQUEST_STATUSES), asset: optStr(own(p, 'asset'), 'msg.payload.asset', { maxLength: 200 }), limit: optNum(own(p, 'limit'), 'msg.payload.limit', { min: 1, max: 1000, integer: true }) });
-          break;
-        }
-        case 'get':
-          msg.payload = await repo.get(id(own(p, 'id'), 'msg.payload.id'));
-          break;
-        case 'order':
-          msg.payload = await repo.orderDetail(id(own(p, 'order'), 'msg.payload.order'));
-          break;
-        case 'tick': {
-          const order = id(own(p, 'order'), 'msg.payload.order');
-          const step = num(own(p, 'step'), 'msg.payload.step', { min: 1, max: 50, integer: true });
-          const done = own(p, 'done');
-          if (done !== undefined && typeof done !== 'boolean') throw new InputError('msg.payload.done', 'true or false', done);
-          const who = by();
-          msg.payload = { order, checklist: await steps.tick(order, step - 1, who, ts, done !== false) };
-          break;
-        }
-        case 'checklist': {
-          const order = id(own(p, 'order'), 'msg.payload.order');
-          msg.payload = { order, checklist: await steps.set(order, checklistFrom(own(p, 'checklist'), 'msg.payload.checklist')) };
-          break;
-        }
-      }
+      const r = await requestAction(action, p, { repo, wo, steps, facts, by, ts });
+      msg.payload = r.payload;
+      if (r.event) event(r.event, msg.payload);
       send([msg, null]);
     }
   });
