@@ -14,7 +14,9 @@ import type { RedApi } from '../shared/red';
 /** Runs one route's work: the node tracks it so its close waits for it (inFlight().run). */
 export type RunRoute = <T>(fn: () => Promise<T>) => Promise<T>;
 
-const live: { deps: FloorDeps; run: RunRoute }[] = [];
+/** A request still receiving its body can be cut off at close (a slow upload does not hold up a redeploy). */
+type LiveReq = FloorReq & { complete?: boolean; destroy?: (e?: Error) => void };
+const live: { deps: FloorDeps; run: RunRoute; active: Set<LiveReq> }[] = [];
 let installed: RedApi | undefined;
 
 /** The session's user of a request, or undefined (no cookie, ended session, logins off). */
@@ -32,10 +34,12 @@ export const loginsOn = loginsRequired;
 
 /**
  * Serve the floor routes with `deps` until the returned function is called (the node's close);
- * each request's work runs through `run`, so the node's close can wait for it.
+ * each request's work runs through `run`, so the node's close can wait for it. The stop cuts off
+ * the requests still receiving their body (an upload from a phone on a slow network): they end
+ * at once with an error, and the client tries again; the others finish.
  */
 export function serveFloor(RED: RedApi, deps: FloorDeps, run: RunRoute = (fn) => fn()): () => void {
-  const entry = { deps, run };
+  const entry = { deps, run, active: new Set<LiveReq>() };
   live.push(entry);
   if (installed !== RED && RED.settings.httpNodeRoot !== false) {
     installed = RED;
@@ -43,7 +47,9 @@ export function serveFloor(RED: RedApi, deps: FloorDeps, run: RunRoute = (fn) =>
     app?.use((req, res, next) => {
       const d = live[live.length - 1];
       if (!d || !/^\/floor\//.test(new URL(req.url ?? '/', 'http://x').pathname)) return next();
-      d.run(() => handleFloor(d.deps, req, res)).then(
+      const r = req as LiveReq;
+      d.active.add(r);
+      d.run(() => handleFloor(d.deps, req, res).finally(() => d.active.delete(r))).then(
         (handled) => {
           if (!handled) next();
         },
@@ -60,6 +66,7 @@ export function serveFloor(RED: RedApi, deps: FloorDeps, run: RunRoute = (fn) =>
   return () => {
     const i = live.indexOf(entry);
     if (i >= 0) live.splice(i, 1);
+    for (const r of entry.active) if (r.complete === false) r.destroy?.(new Error('the floor routes closed (redeploy) while the request was being received'));
   };
 }
 
