@@ -183,6 +183,8 @@ forEachBackend('floor core', (be) => {
     assert.strictEqual(await photos.purgeUnsent(store, day - 1), 0, 'none removed before a day has passed');
     const tenth = await up('una', day - 1); // the sent one no longer counts: 9 waiting, room for one
     await assert.rejects(up('una', day - 1), (e: unknown) => e instanceof PhotoError && e.status === 409);
+    // another box on the same store (its own folder) leaves these alone: their files are here
+    assert.strictEqual(await new PhotoRepo(path.join(dir, '..', 'other-box-photos')).purgeUnsent(store, day), 0);
     assert.strictEqual(await photos.purgeUnsent(store, day), 9);
     for (const p of waiting.slice(1)) {
       assert.strictEqual(fs.existsSync(path.join(dir, p.name)), false, `${p.name} removed`);

@@ -146,17 +146,22 @@ export class PhotoRepo {
   }
 
   /**
-   * Remove photos never sent with a request within UNSENT_PHOTO_MS: the row (each in its own
-   * statement, so one attached meanwhile stays), then the file. At most 100 a call; returns how many.
+   * Remove photos never sent with a request within UNSENT_PHOTO_MS whose file is in this box's
+   * folder (on a PostgreSQL store several boxes share the rows, each keeping its own files, and
+   * each purges its own): the row (each in its own statement, so one attached meanwhile stays),
+   * then the file. At most 100 a call; returns how many.
    */
   async purgeUnsent(q: Query, ts: number): Promise<number> {
-    const stale = await q.all<{ name: string }>('SELECT name FROM floor_photos WHERE request_id IS NULL AND order_id IS NULL AND created_at <= ? ORDER BY id LIMIT 100', [ts - UNSENT_PHOTO_MS]);
+    const stale = await q.all<{ name: string }>('SELECT name FROM floor_photos WHERE request_id IS NULL AND order_id IS NULL AND created_at <= ? ORDER BY id', [ts - UNSENT_PHOTO_MS]);
     let n = 0;
     for (const { name } of stale) {
+      if (n >= 100) break;
+      const file = path.join(this.dir, name);
+      if (!PHOTO_NAME.test(name) || !fs.existsSync(file)) continue;
       const r = await q.run('DELETE FROM floor_photos WHERE name = ? AND request_id IS NULL AND order_id IS NULL', [name]);
       if (!r.changes) continue;
       n++;
-      if (PHOTO_NAME.test(name)) await fs.promises.rm(path.join(this.dir, name), { force: true });
+      await fs.promises.rm(file, { force: true });
     }
     return n;
   }
