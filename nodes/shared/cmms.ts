@@ -195,6 +195,11 @@ function eventIdOf(msg: NodeMessage): string | undefined {
   return str(id, 'msg.eventId', { maxLength: MAX_EVENT_ID });
 }
 
+/** A repository that opens its own transactions (WorkOrderRepo, SparesRepo). */
+export interface TxRepo {
+  inTx<R>(fn: (q: Query) => Promise<R>, solo?: () => Promise<R>): Promise<R>;
+}
+
 /**
  * The writes of one node: on SQLite straight to the store; on PostgreSQL through the rel-store's
  * offline outbox. While the server answers and nothing waits, a write runs in the node's own
@@ -202,10 +207,6 @@ function eventIdOf(msg: NodeMessage): string | undefined {
  * (StoreUnavailableError), or events already wait (their order is kept), it is queued in the box's
  * local file and acknowledged as queued.
  */
-/** A repository that opens its own transactions (WorkOrderRepo, SparesRepo). */
-export interface TxRepo {
-  inTx<R>(fn: (q: Query) => Promise<R>, solo?: () => Promise<R>): Promise<R>;
-}
 
 export class CmmsWrites {
   constructor(

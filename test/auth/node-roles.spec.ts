@@ -94,9 +94,17 @@ describe('role check in the nodes that change state (real runtime)', function ()
         await ok('h1', { payload: mode === 'machine' ? sim.poll(t, { running: true }) : { asset: 'pump-1', ts: t, features: { rms: 0.1 * (1 + Math.sin(i) * 0.02), crest: 4 * (1 - Math.sin(i) * 0.02) } } }, 'out');
       }
       const shelve = { action: 'shelve', payload: { asset: 'pump-1', by: 'mallory', reason: 'sensor swap', until: Date.now() + HOUR } };
+      const streams = async () => JSON.stringify((await ok('h1', { action: 'status', payload: { asset: 'pump-1' } }, 'out')).payload.streams);
+      const before = await streams();
       assert.strictEqual(await refused('h1', { ...as('olga', 'operator'), ...shelve }), 'msg._client.user: expected a user whose role may shelve (condition.shelve: technician, planner, admin), got the string "olga (operator)" (refused)');
       assert.match(await refused('h1', { ...as('pat', 'planner'), action: 'relearn', payload: { asset: 'pump-1', reason: 'repair' } }), /may relearn \(condition\.relearn: technician, admin\)/);
       assert.match(await refused('h1', { ...as('olga', 'operator'), payload: { asset: 'pump-1', features: { rms: 1 } } }), /may score \(condition\.reading: technician, admin\)/);
+      assert.strictEqual(await streams(), before, 'a refused message changes nothing');
+      if (mode === 'channel') {
+        // the streams show a scored reading (the machine's state is kept apart), so the check above can fail
+        await ok('h1', { ...as('tom', 'technician'), payload: { asset: 'pump-1', ts: t0 + 12_000, features: { rms: 0.1, crest: 4 } } }, 'out');
+        assert.notStrictEqual(await streams(), before, 'a technician\'s reading is scored');
+      }
       const shelved = (await ok('h1', { ...as('tom', 'technician'), ...shelve }, 'out')).payload;
       assert.strictEqual(shelved.by, 'tom', 'the logged-in user, not the typed name');
       assert.strictEqual((await ok('h1', { ...as('pat', 'planner'), action: 'unshelve', payload: { asset: 'pump-1', by: 'mallory' } }, 'out')).payload.by, 'pat');
@@ -111,6 +119,7 @@ describe('role check in the nodes that change state (real runtime)', function ()
     const reset = { action: 'reset', payload: { asset: 'pump-1' } };
     assert.strictEqual(await refused('r1', { ...as('olga', 'operator'), ...reset }), 'msg._client.user: expected a user whose role may reset (condition.relearn: technician, admin), got the string "olga (operator)" (refused)');
     assert.match(await refused('r1', { ...as('pat', 'planner'), ...reset }), /may reset/);
+    assert.match(await refused('r1', { ...as('olga', 'operator'), payload: { asset: 'pump-1', ts: Date.now(), health: { score: 50, state: 'warning' } } }), /may estimate \(condition\.reading: technician, admin\)/);
     assert.strictEqual((await ok('r1', { ...as('tom', 'technician'), ...reset }, 'out')).payload.reason, 'reset');
     assert.strictEqual((await ok('r1', reset, 'out')).payload.reason, 'reset');
     await ok('r1', { ...as('olga', 'operator'), action: 'history', payload: { asset: 'pump-1' } }, 'out');
