@@ -105,7 +105,7 @@ describe('ui: rel-health editor defaults (RelEditor, lambda and persistence)', f
     ]);
   });
 
-  it('shows the form and palette label in German with the editor language set to German', async function () {
+  it('shows the form, palette label and the nodes\' port labels in German with the editor language set to German', async function () {
     const de = await openEditor(browser, red.url, 'de');
     try {
       assert.strictEqual(await de.evaluate(`RED.nodes.getType('rel-health').paletteLabel.call(RED.nodes.getType('rel-health'))`), 'Zustand');
@@ -113,6 +113,13 @@ describe('ui: rel-health editor defaults (RelEditor, lambda and persistence)', f
       const labels = await de.evaluate(`({ mode: $('label[for=node-input-mode]').text().trim(), lambda: $('label[for=node-input-lambda]').text().trim(), persistence: $('label[for=node-input-persistence]').text().trim(), store: $('label[for=node-input-store]').text().trim() })`);
       assert.deepStrictEqual(labels, { mode: 'Bewerten', lambda: 'EWMA-Gewicht', persistence: 'Haltedauer', store: 'Datenbank' });
       await close(de, 'cancel');
+      // the port labels of the other nodes (shown when hovering a port) are German too
+      const ports = await de.evaluate(`(() => {
+        const l = (type, i, n) => { const t = RED.nodes.getType(type); return t.outputLabels.call(Object.assign({ _: t._ }, n || {}), i); };
+        const n = RED.nodes.getType('rel-notify');
+        return [l('rel-andon', 1), l('rel-kanban', 1), l('rel-work-order', 2, { andonKind: 'machine' }), l('rel-simulator', 0, { kind: 'scalar' }), l('rel-vibration', 1, { dashboard: 'spectrum' }), l('rel-view', 0), n.inputLabels.call({ _: n._ }, 0)];
+      })()`);
+      assert.deepStrictEqual(ports, ['Eskalationen', 'Zugsignal', 'Andon-Ruf für neue Arbeitsaufträge', 'Abfrage: Array der Messwerte', 'für Dashboard-Widgets (Diagramm: spectrum)', 'die Werksansicht: Kacheln nach Standort, Bereich und Linie', 'rel-health Ausgang 2, rel-andon Ausgang 2, rel-work-order Ausgang 2']);
     } finally {
       await de.close();
     }
