@@ -9,6 +9,7 @@ import path from 'path';
 import { RequestRepo } from '../../nodes/core/floor';
 import { openStore } from '../../nodes/core/store';
 import { assetNode, storeNode } from '../helpers/fixtures';
+import { closeWhileHeld } from '../helpers/close-gate';
 import { fuzzNode } from '../helpers/fuzz';
 import { getNode, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
 
@@ -68,30 +69,8 @@ describe('rel-request node (real runtime, SQLite file)', function () {
     const file = path.join(tmpDir('rel-rq-'), 'plant.db');
     await loadFlow(flow(file));
     assert.strictEqual(await receiveAndComplete('rq', { action: 'request', payload: { asset: 'press-01', text: 'Oil under the gearbox', by: 'olga' } }), undefined);
-    // A slow approve: it waits at its start until the test lets it go on.
-    const approve = RequestRepo.prototype.approve;
-    let go!: () => void;
-    let started!: () => void;
-    const gate = new Promise<void>((r) => (go = r));
-    const begun = new Promise<void>((r) => (started = r));
-    RequestRepo.prototype.approve = async function (this: RequestRepo, ...args: Parameters<RequestRepo['approve']>) {
-      started();
-      await gate;
-      return approve.apply(this, args);
-    };
-    try {
-      const done = receiveAndComplete('rq', { action: 'approve', payload: { id: 1, by: 'pete' } });
-      await begun;
-      let closed = false;
-      const unloading = unloadFlow().then(() => (closed = true));
-      await sleep(100);
-      assert.strictEqual(closed, false, 'the close waits for the approve');
-      go();
-      await unloading;
-      assert.strictEqual(await done, undefined, 'the approve finished on the open store');
-    } finally {
-      RequestRepo.prototype.approve = approve;
-    }
+    const done = await closeWhileHeld(RequestRepo.prototype, 'approve', () => receiveAndComplete('rq', { action: 'approve', payload: { id: 1, by: 'pete' } }), 'approve');
+    assert.strictEqual(done, undefined, 'the approve finished on the open store');
     const h = openStore(file);
     try {
       const row = await h.db.one<{ status: string; order_id: number | null }>('SELECT status, order_id FROM floor_requests WHERE id = 1');

@@ -14,6 +14,7 @@ import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, recordStatu
 import { RegisterRepo } from '../../nodes/core/register';
 import { openStore } from '../../nodes/core/store';
 import { storeNode } from '../helpers/fixtures';
+import { closeWhileHeld } from '../helpers/close-gate';
 import { fuzzNode } from '../helpers/fuzz';
 import { collect, waitFor } from '../ingest/collect';
 import { plantRows, toCsv, toXlsx, PUMP_TYPE } from './plant';
@@ -251,30 +252,8 @@ describe('rel-registry: a plant register in a real runtime', function () {
   it('a close (redeploy) while an import is mid-way waits for it: the machines are stored, done without an error, the store released after', async () => {
     await loadFlow([storeNode(file), { id: 'reg', type: 'rel-registry', store: 'store1', wires: [['regOut']] }, { id: 'regOut', type: 'helper' }]);
     await send('reg', { action: 'types', payload: PUMP_TYPE });
-    // a slow import: it waits at its start until the test lets it go on
-    const importFile = RegisterRepo.prototype.importFile;
-    let go!: () => void;
-    let started!: () => void;
-    const gate = new Promise<void>((r) => (go = r));
-    const begun = new Promise<void>((r) => (started = r));
-    RegisterRepo.prototype.importFile = async function (this: RegisterRepo, ...args: Parameters<RegisterRepo['importFile']>) {
-      started();
-      await gate;
-      return importFile.apply(this, args);
-    };
-    try {
-      const done = receiveAndComplete('reg', { action: 'import', payload: toCsv(plantRows({ machines: 5, plcs: 1 })) }, 10000);
-      await begun;
-      let closed = false;
-      const unloading = unloadFlow().then(() => (closed = true));
-      await sleep(100);
-      assert.strictEqual(closed, false, 'the close waits for the import');
-      go();
-      await unloading;
-      assert.strictEqual(await done, undefined, 'the import finished on the open store');
-    } finally {
-      RegisterRepo.prototype.importFile = importFile;
-    }
+    const done = await closeWhileHeld(RegisterRepo.prototype, 'importFile', () => receiveAndComplete('reg', { action: 'import', payload: toCsv(plantRows({ machines: 5, plcs: 1 })) }, 10000), 'import');
+    assert.strictEqual(done, undefined, 'the import finished on the open store');
     const h = openStore(file);
     try {
       assert.strictEqual((await h.db.one<{ n: number }>('SELECT COUNT(*) AS n FROM register_assets'))?.n, 5);
