@@ -11,7 +11,7 @@ import { openStore } from '../../nodes/core/store';
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { closeWhileHeld } from '../helpers/close-gate';
 import { fuzzNode } from '../helpers/fuzz';
-import { getNode, loadFlow, nextMessage, nextMessages, receiveAndComplete, sleep, tmpDir, unloadFlow } from '../helpers/red';
+import { getNode, loadFlow, nextMessage, nextMessages, receiveAndComplete, tmpDir, unloadFlow } from '../helpers/red';
 
 function flow(file: string): object[] {
   return [

@@ -10,7 +10,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, recordStatus, sleep, tmpDir, unloadFlow, OUT } from '../helpers/red';
+import { getNode, helper, loadFlow, nextMessage, receiveAndComplete, recordStatus, tmpDir, unloadFlow, OUT } from '../helpers/red';
 import { RegisterRepo } from '../../nodes/core/register';
 import { openStore } from '../../nodes/core/store';
 import { storeNode } from '../helpers/fixtures';
