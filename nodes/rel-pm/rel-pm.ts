@@ -42,15 +42,9 @@ export = function (RED: RedApi) {
     const wo = new WorkOrderRepo(db);
     // Assets a plan may name: deployed rel-assets and the store's asset register.
     const known = async (id: string) => !!findAsset(id) || (await pm.inRegister(id));
-    const ctx = {
-      wo,
-      tz,
-      // A deployed rel-asset; else PmRepo reads the store's asset register in the transaction.
-      facts: (asset: string) => {
-        const a = findAsset(asset);
-        return a ? { asset, line: a.line, criticality: a.criticality } : undefined;
-      },
-    };
+    // facts: a deployed rel-asset; else PmRepo reads the store's asset register in the transaction
+    const facts = (asset: string, a = findAsset(asset)) => (a ? { asset, line: a.line, criticality: a.criticality } : undefined);
+    const ctx = { wo, tz, facts };
     let closed = false;
     let failed = false; // the last check failed: the red dot stays until one succeeds
     const announce = (opened: WorkOrder[]) => opened.map((w) => ({ topic: 'work-order/new', event: 'new', payload: w }) as NodeMessage);
