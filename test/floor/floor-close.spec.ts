@@ -69,6 +69,31 @@ describe('floor routes at a close', function () {
     assert.strictEqual((await repo.list({})).length, 1, 'the whole request stored, the cut one not');
   });
 
+  it('cuts off a request closed while the route still waited for the store (before its body was read): the close does not hang', async () => {
+    const repo = new RequestRepo(h.db, new PhotoRepo(path.join(dir, 'photos')));
+    const RED = { settings: { httpNodeRoot: '/' }, httpNode: { use: (fn: typeof mw) => (mw = fn) }, log: { warn: (m: string) => warns.push(m) } } as unknown as RedApi;
+    const work = inFlight();
+    // the route waits for the store until the test lets it go on
+    let lookedUp!: () => void;
+    let answer!: () => void;
+    const asked = new Promise<void>((r) => (lookedUp = r));
+    const gate = new Promise<void>((r) => (answer = r));
+    const ready = async () => {
+      lookedUp();
+      await gate;
+    };
+    const stop = serveFloor(RED, { repo, wo: new WorkOrderRepo(h.db), ready, loginsOn: () => false, user: async () => undefined, now: () => Date.now(), root: '/', assets: async () => [], asset: async (id) => ({ id, name: id }), facts: () => undefined, emit: () => undefined }, work.run);
+    const slow = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/floor/requests', headers: { 'content-type': 'application/json', 'content-length': '2000' } });
+    slow.on('error', () => undefined);
+    slow.write('{"asset":"pump-1",  ');
+    await asked;
+    stop(); // cut off before the route reads the body
+    await sleep(50);
+    answer();
+    const idle = await Promise.race([work.idle().then(() => 'idle'), sleep(3000).then(() => 'still waiting')]);
+    assert.strictEqual(idle, 'idle', 'the route ends once the store answers: the body will never come');
+  });
+
   function post(body: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const r = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/floor/requests', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {

@@ -44,12 +44,15 @@ export class PhotoError extends Error {
 
 /**
  * Read a request body up to `max` bytes: refused before reading when the declared length is over
- * it, and stopped (the rest not kept) as soon as more arrives than allowed.
+ * it, and stopped (the rest not kept) as soon as more arrives than allowed. A request closed
+ * before its body ended (cut off at a redeploy, the phone gone) is an error, also when it was
+ * closed before this started reading (no event would come then).
  */
-export function readCapped(req: NodeJS.ReadableStream & { headers?: Record<string, unknown> }, max = MAX_PHOTO_BYTES): Promise<Buffer> {
+export function readCapped(req: NodeJS.ReadableStream & { headers?: Record<string, unknown>; destroyed?: boolean; complete?: boolean }, max = MAX_PHOTO_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers?.['content-length']);
     if (Number.isFinite(declared) && declared > max) return reject(new PhotoError(413, `photo too large: ${declared} bytes, at most ${max} (${max / 1024 / 1024} MB)`));
+    if (req.destroyed && !req.complete) return reject(new Error('the request was closed before its body was read'));
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
@@ -73,6 +76,11 @@ export function readCapped(req: NodeJS.ReadableStream & { headers?: Record<strin
       if (done) return;
       done = true;
       reject(e);
+    });
+    req.on('close', () => {
+      if (done) return;
+      done = true;
+      reject(new Error('the request was closed before its body ended'));
     });
   });
 }

@@ -130,8 +130,9 @@ async function readJson(req: FloorReq): Promise<Record<string, unknown>> {
   let buf: Buffer;
   try {
     buf = await readCapped(req as never, MAX_JSON);
-  } catch {
-    throw new HttpError(413, `body: at most ${MAX_JSON} bytes of JSON`);
+  } catch (e) {
+    if (e instanceof PhotoError) throw new HttpError(413, `body: at most ${MAX_JSON} bytes of JSON`);
+    throw e; // the request closed before its body ended
   }
   try {
     const v = JSON.parse(buf.toString('utf8') || '{}');
