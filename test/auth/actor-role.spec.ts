@@ -92,6 +92,20 @@ describe('rel-role node', function () {
     assert.strictEqual(await receiveAndComplete('role', { ...reading, payload: { asset: 'pump-1', value: 3.1, health: { score: 55 } } }), undefined);
     assert.strictEqual((await got).payload.health.score, 55);
     assert.match(String((await receiveAndComplete('role', { ...user('tom', 'technician'), payload: { asset: 'pump-1' } }))?.message), /^msg\.action: expected the rel-pm action to check, got nothing/);
+    await unloadFlow();
+    // rel-work-order: what rel-health and rel-diagnose send on is a detection (a planner's may, a technician's may not)
+    await loadFlow(flow({ target: 'rel-work-order' }));
+    const detected = nextMessage('out');
+    assert.strictEqual(await receiveAndComplete('role', { ...user('pat', 'planner'), topic: 'pump-1/rms', payload: { asset: 'pump-1', health: { score: 40, state: 'alarm' } } }), undefined);
+    assert.strictEqual((await detected).payload.health.score, 40);
+    assert.match(String((await receiveAndComplete('role', { ...user('tom', 'technician'), payload: { asset: 'pump-1', diagnosis: { mode: 'outer-race' } } }))?.message), /may detect \(wo\.detect: planner, admin\)/);
+    await unloadFlow();
+    // rel-andon reads no topic: a health message is its health action whatever the topic says
+    await loadFlow(flow({ target: 'rel-andon' }));
+    const raised = nextMessage('out');
+    assert.strictEqual(await receiveAndComplete('role', { ...user('olga', 'operator'), topic: 'board', payload: { asset: 'pump-1', health: { state: 'alarm' } } }), undefined);
+    assert.strictEqual((await raised).topic, 'board');
+    assert.match(String((await receiveAndComplete('role', { ...user('olga', 'operator'), topic: 'ack', payload: { station: 'st-1' } }))?.message), /^msg\.action: expected the rel-andon action to check/);
   });
 
   it('one permission; without "require a user", flow messages pass', async () => {

@@ -104,20 +104,30 @@ const own = (o: unknown, k: string): unknown => (o !== null && typeof o === 'obj
 
 /**
  * The action a node runs for a message, as the node itself reads it, for a check put in front of
- * the node (rel-role): msg.action; else msg.topic when it names one of the node's actions; else
- * the node's default: a reading for rel-health (`score`) and rel-rul (`estimate`, also for
- * rel-health's `detect` messages), and `condition` for rel-pm when the payload carries health or
- * features. undefined when the node would refuse the message for want of an action.
+ * the node (rel-role). rel-health and rel-rul: msg.action, else a reading (`score`, `estimate`;
+ * rel-health's `detect` messages are readings for rel-rul), whatever the topic. rel-andon (as the
+ * JIT nodes): msg.action, else `health` when the payload carries a health object; never the topic.
+ * The others: msg.action; else msg.topic when it names one of the node's actions; else the node's
+ * default for what rel-health and rel-diagnose send on: `detect` for rel-work-order (a diagnosis
+ * or a health), `condition` for rel-pm (health or features). undefined when the node would
+ * refuse the message for want of an action.
  */
 export function actionFor(nodeType: string, msg: unknown): string | undefined {
   const a = own(msg, 'action');
-  if (nodeType === 'rel-health') return a === undefined ? 'score' : typeof a === 'string' ? a : undefined;
-  if (nodeType === 'rel-rul') return a === undefined || a === 'detect' ? 'estimate' : typeof a === 'string' ? a : undefined;
-  if (a !== undefined) return typeof a === 'string' ? a : undefined;
+  const p = own(msg, 'payload');
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  if (nodeType === 'rel-health') return a === undefined ? 'score' : text(a);
+  if (nodeType === 'rel-rul') return a === undefined || a === 'detect' ? 'estimate' : text(a);
+  if (nodeType === 'rel-andon') {
+    if (a !== undefined && a !== null && a !== '') return text(a);
+    const hv = own(p, 'health');
+    return hv !== null && typeof hv === 'object' && !Array.isArray(hv) ? 'health' : undefined;
+  }
+  if (a !== undefined) return text(a);
   const t = own(msg, 'topic');
   const table = Object.prototype.hasOwnProperty.call(ACTION_PERMISSIONS, nodeType) ? ACTION_PERMISSIONS[nodeType] : {};
   if (typeof t === 'string' && Object.prototype.hasOwnProperty.call(table, t)) return t;
-  const p = own(msg, 'payload');
+  if (nodeType === 'rel-work-order' && (own(p, 'diagnosis') !== undefined || own(p, 'health') !== undefined)) return 'detect';
   if (nodeType === 'rel-pm' && (own(p, 'health') !== undefined || own(p, 'features') !== undefined)) return 'condition';
   return undefined;
 }
