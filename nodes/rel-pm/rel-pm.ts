@@ -122,7 +122,7 @@ export = function (RED: RedApi) {
           const table = dash && r.plans ? tableMessage(planRows(r.plans), 'pm plans') : null;
           const announced = r.opened.length ? announce(r.opened) : null;
           send((table ? [msg, announced, table] : [msg, announced]) as never);
-          if (r.lateNote) status.warn(node, r.lateNote);
+          if (r.lateNote && !failed) status.warn(node, r.lateNote);
           else await showStatus();
         }).catch((e) => {
           throw offlineError(e, `${OFFLINE}; nothing was changed`);

@@ -32,7 +32,7 @@ export = function (RED: RedApi) {
     const clock = getClock(RED);
     const { handle: h, db, ready, settled } = acquireCmmsStore(RED, config.store, 'rel-request');
     const dir = photoDir(db.location, db.backend, RED.settings.userDir || process.cwd());
-    const repo = new RequestRepo(db, new PhotoRepo(dir));
+    const repo = new RequestRepo(db, new PhotoRepo(dir, { shared: db.backend === 'postgres' }));
     const wo = new WorkOrderRepo(db);
     const steps = new OrderSteps(repo);
     let closed = false;

@@ -183,8 +183,8 @@ forEachBackend('floor core', (be) => {
     assert.strictEqual(await photos.purgeUnsent(store, day - 1), 0, 'none removed before a day has passed');
     const tenth = await up('una', day - 1); // the sent one no longer counts: 9 waiting, room for one
     await assert.rejects(up('una', day - 1), (e: unknown) => e instanceof PhotoError && e.status === 409);
-    // another box on the same store (its own folder) leaves these alone: their files are here
-    assert.strictEqual(await new PhotoRepo(path.join(dir, '..', 'other-box-photos')).purgeUnsent(store, day), 0);
+    // another box on a shared store (its own folder) leaves these alone: their files are here
+    assert.strictEqual(await new PhotoRepo(path.join(dir, '..', 'other-box-photos'), { shared: true }).purgeUnsent(store, day), 0);
     assert.strictEqual(await photos.purgeUnsent(store, day), 9);
     for (const p of waiting.slice(1)) {
       assert.strictEqual(fs.existsSync(path.join(dir, p.name)), false, `${p.name} removed`);
@@ -193,6 +193,14 @@ forEachBackend('floor core', (be) => {
     assert.ok(await photos.info(store, tenth.name), 'a photo of the last day stays');
     assert.deepStrictEqual((await repo.get(r.id)).photos.map((x) => x.name), [waiting[0].name], 'the sent photo kept');
     assert.ok(fs.existsSync(path.join(dir, waiting[0].name)));
-    assert.ok((await up('una', day)).name, 'una can upload again (1 waiting)');
+    const last = await up('una', day);
+    assert.ok(last.name, 'una can upload again (1 waiting)');
+    // a stale row whose file is gone: a box's own store drops it, a shared store leaves it to the box that has the folder
+    fs.rmSync(path.join(dir, last.name));
+    const later = day + 25 * 3600_000;
+    assert.strictEqual(await new PhotoRepo(dir, { shared: true }).purgeUnsent(store, later), 2, 'the tenth and ulf\'s (their files are here)');
+    assert.ok(await photos.info(store, last.name), 'the row without a file stays on a shared store');
+    assert.strictEqual(await photos.purgeUnsent(store, later), 1);
+    assert.strictEqual(await photos.info(store, last.name), undefined, 'and goes on a box\'s own store');
   });
 });

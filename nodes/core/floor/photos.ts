@@ -118,7 +118,11 @@ export function photoDir(storeLocation: string, backend: 'sqlite' | 'postgres', 
 
 /** Photos on disk (`dir`) and their rows in the store. */
 export class PhotoRepo {
-  constructor(readonly dir: string) {}
+  /** `shared`: the rows are shared by several boxes, each with its own folder (a PostgreSQL store). */
+  constructor(
+    readonly dir: string,
+    private readonly o: { shared?: boolean } = {},
+  ) {}
 
   /** Check and keep one photo; the row is written through `q` (a file whose row is not written is removed again). */
   async save(q: Query, body: Buffer, by: string, ts: number, link: { request?: number; order?: number } = {}): Promise<PhotoInfo> {
@@ -154,22 +158,30 @@ export class PhotoRepo {
   }
 
   /**
-   * Remove photos never sent with a request within UNSENT_PHOTO_MS whose file is in this box's
-   * folder (on a PostgreSQL store several boxes share the rows, each keeping its own files, and
-   * each purges its own): the row (each in its own statement, so one attached meanwhile stays),
-   * then the file. At most 100 a call; returns how many.
+   * Remove photos never sent with a request within UNSENT_PHOTO_MS: the row (each in its own
+   * statement, so one attached meanwhile stays), then the file. On a shared store only those whose
+   * file is in this box's folder (each box purges its own); on a box's own store also the rows
+   * whose file is gone. At most 100 removed and 1000 rows looked at a call, in pages; returns how
+   * many were removed.
    */
   async purgeUnsent(q: Query, ts: number): Promise<number> {
-    const stale = await q.all<{ name: string }>('SELECT name FROM floor_photos WHERE request_id IS NULL AND order_id IS NULL AND created_at <= ? ORDER BY id', [ts - UNSENT_PHOTO_MS]);
     let n = 0;
-    for (const { name } of stale) {
-      if (n >= 100) break;
-      const file = path.join(this.dir, name);
-      if (!PHOTO_NAME.test(name) || !fs.existsSync(file)) continue;
-      const r = await q.run('DELETE FROM floor_photos WHERE name = ? AND request_id IS NULL AND order_id IS NULL', [name]);
-      if (!r.changes) continue;
-      n++;
-      await fs.promises.rm(file, { force: true });
+    let after = 0;
+    for (let seen = 0; n < 100 && seen < 1000; ) {
+      const page = await q.all<{ id: number; name: string }>('SELECT id, name FROM floor_photos WHERE request_id IS NULL AND order_id IS NULL AND created_at <= ? AND id > ? ORDER BY id LIMIT 200', [ts - UNSENT_PHOTO_MS, after]);
+      if (!page.length) break;
+      seen += page.length;
+      after = Number(page[page.length - 1].id);
+      for (const { name } of page) {
+        if (n >= 100) break;
+        const file = PHOTO_NAME.test(name) ? path.join(this.dir, name) : undefined;
+        const here = !!file && (await fs.promises.access(file).then(() => true, () => false));
+        if (!here && this.o.shared) continue;
+        const r = await q.run('DELETE FROM floor_photos WHERE name = ? AND request_id IS NULL AND order_id IS NULL', [name]);
+        if (!r.changes) continue;
+        n++;
+        if (here) await fs.promises.rm(file!, { force: true });
+      }
     }
     return n;
   }
