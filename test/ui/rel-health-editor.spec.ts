@@ -119,7 +119,7 @@ describe('ui: rel-health editor defaults (RelEditor, lambda and persistence)', f
         const n = RED.nodes.getType('rel-notify');
         return [l('rel-andon', 1), l('rel-kanban', 1), l('rel-work-order', 2, { andonKind: 'machine' }), l('rel-simulator', 0, { kind: 'scalar' }), l('rel-vibration', 1, { dashboard: 'spectrum' }), l('rel-view', 0), n.inputLabels.call({ _: n._ }, 0)];
       })()`);
-      assert.deepStrictEqual(ports, ['Eskalationen', 'Zugsignal', 'Andon-Ruf für neue Arbeitsaufträge', 'Abfrage: Array der Messwerte', 'für Dashboard-Widgets (Diagramm: spectrum)', 'die Werksansicht: Kacheln nach Standort, Bereich und Linie', 'rel-health Ausgang 2, rel-andon Ausgang 2, rel-work-order Ausgang 2']);
+      assert.deepStrictEqual(ports, ['Eskalationen', 'Zugsignal', 'Andon-Ruf für neue Arbeitsaufträge', 'Abfrage: Array der Messwerte', 'für Dashboard-Widgets (Diagramm: Spektrumkurve)', 'die Werksansicht: Kacheln nach Standort, Bereich und Linie', 'rel-health Ausgang 2, rel-andon Ausgang 2, rel-work-order Ausgang 2']);
     } finally {
       await de.close();
     }
