@@ -78,6 +78,7 @@ export = function (RED: RedApi) {
       dashboard: () => dashboardPath(RED),
       tz: process.env.TZ || 'UTC',
       emit: event,
+      warn: (t) => node.warn(t),
     }, work.run);
     void showStatus();
 

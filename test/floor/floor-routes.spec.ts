@@ -85,6 +85,29 @@ describe('floor routes (no Node-RED, SQLite file)', function () {
     return out;
   }
 
+  it('a server error answers a plain message and logs its details (no database host to whoever asks)', async () => {
+    on = false;
+    user = undefined;
+    const warned: string[] = [];
+    const list = repo.list;
+    repo.list = async () => {
+      throw new Error('PostgreSQL at db.plant.local:5432/reliability is unavailable: ECONNREFUSED 10.1.2.3:5432');
+    };
+    try {
+      const req = Object.assign(Readable.from([]), { method: 'GET', url: '/floor/requests?lang=de', headers: { host: 'box:1880', 'accept-language': 'de' } });
+      let status = 0;
+      let body = '';
+      const res = { statusCode: 200, headersSent: false, setHeader() {}, end(b?: string) { status = res.statusCode; body = String(b ?? ''); res.headersSent = true; } };
+      assert.strictEqual(await handleFloor({ ...deps(), warn: (t) => warned.push(t) }, req as never, res), true);
+      assert.strictEqual(status, 500);
+      assert.ok(!/db\.plant|10\.1\.2\.3|ECONNREFUSED/.test(body), body);
+      assert.match(JSON.parse(body).message, /Fehler auf dem Server \(Details im Node-RED-Log\)/);
+      assert.deepStrictEqual(warned, ['floor GET floor/requests: PostgreSQL at db.plant.local:5432/reliability is unavailable: ECONNREFUSED 10.1.2.3:5432']);
+    } finally {
+      repo.list = list;
+    }
+  });
+
   it('logins off: a decision needs a typed name, refused in the page language without it; a second decision names who decided', async () => {
     on = false;
     user = undefined;

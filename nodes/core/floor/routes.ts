@@ -75,6 +75,8 @@ export interface FloorDeps {
   tz?: string;
   /** A request was created or decided (the node sends it on). */
   emit(event: 'new' | 'approved' | 'rejected' | 'step' | 'photo', payload: unknown, user?: FloorUser): void;
+  /** Where a server error's details go (the Node-RED log); the phone gets a plain message only. */
+  warn?(text: string): void;
 }
 
 const MAX_JSON = 64 * 1024;
@@ -297,6 +299,13 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
     if (res.headersSent) return true;
     const code = e instanceof HttpError || e instanceof PhotoError ? e.status : e instanceof InputError ? 400 : e instanceof StateError ? 409 : 500;
     const route = /^floor\/requests\/\d+\/(approve|reject)$/.test(rel) ? 'decide' : rel === 'floor/requests' ? 'send' : 'other';
+    if (code === 500) {
+      // the details (a database host, a file path) go to the log, not to whoever is asking
+      d.warn?.(`floor ${method} ${rel}: ${e instanceof Error ? e.message : String(e)}`);
+      const plain = lang === 'de' ? 'Fehler auf dem Server (Details im Node-RED-Log)' : 'server error (details in the Node-RED log)';
+      json(res, 500, { error: plain, message: fill(FLOOR_TEXT[lang].error, { text: plain }) });
+      return true;
+    }
     json(res, code, { error: e instanceof Error ? e.message : String(e), message: worded(e, lang, route) });
     return true;
   }
