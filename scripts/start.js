@@ -64,9 +64,10 @@ function settingsSource(opts) {
 
 /**
  * The plant profile (`npm start -- --plant`): what a plant's IT expects before the port is opened
- * on the floor network. Refuses to start without a credential secret and an editor login; the
- * editor moves to /admin behind adminAuth; TLS when a key and certificate are given; listens on
- * HOST (default 0.0.0.0). Returns { settings, tls, problems }.
+ * on the floor network. Refuses to start without a credential secret, an editor login, and TLS
+ * (a key and certificate) unless HOST is the loopback address behind a reverse proxy that ends
+ * TLS; the editor moves to /admin behind adminAuth; listens on HOST (default 0.0.0.0); no flow is
+ * deployed (the demo's is not for a plant). Returns { settings, tls, host, problems }.
  */
 function plantProfile(env) {
   const problems = [];
@@ -87,6 +88,9 @@ function plantProfile(env) {
       tls = { key: path.resolve(env.TLS_KEY), cert: path.resolve(env.TLS_CERT) };
     }
   }
+  const host = env.HOST || '0.0.0.0';
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host);
+  if (!tls && !loopback && !(env.TLS_KEY || env.TLS_CERT)) problems.push(`TLS_KEY and TLS_CERT: without them passwords and session cookies cross the network in clear text on ${host}; or HOST=127.0.0.1 behind a reverse proxy on this box that ends TLS`);
   const settings = {
     credentialSecret: secret,
     httpAdminRoot: '/admin',
@@ -94,7 +98,7 @@ function plantProfile(env) {
     logging: { console: { level: 'info', metrics: false, audit: true } },
     editorTheme: { page: { title: 'Node-RED · reliability' }, projects: { enabled: false }, tours: false, palette: { categories: ['reliability', 'common', 'function', 'dashboard 2', 'network', 'sequence', 'parser', 'storage'] } },
   };
-  return { settings, tls, host: env.HOST || '0.0.0.0', problems };
+  return { settings, tls, host, problems };
 }
 
 /** Point <userDir>/node_modules/@jidoka/node-red-reliability at pkgDir (a symlink, like npm install <path>). */
@@ -156,7 +160,9 @@ function prepareUserDir(opts) {
   const userDir = path.resolve(opts.userDir);
   fs.mkdirSync(userDir, { recursive: true });
   const settingsFile = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settingsFile, settingsSource({ ...opts, userDir }));
+  // readable by the service's user only: it may hold the credential secret
+  fs.writeFileSync(settingsFile, settingsSource({ ...opts, userDir }), { mode: 0o600 });
+  fs.chmodSync(settingsFile, 0o600);
   linkPackage(userDir, path.resolve(opts.pkgDir || ROOT));
   const flowFile = path.join(userDir, 'flows.json');
   let deployed = false;
@@ -248,8 +254,11 @@ async function main() {
     process.exit(2);
   }
   const host = plant ? plant.host : '127.0.0.1';
-  const prep = prepareUserDir({ userDir, port, host, flow: readFlow('demo-line.json'), reset, extra: plant?.settings, tls: plant?.tls });
-  console.log(prep.deployed ? 'start: demo line deployed from flows/demo-line.json' : 'start: keeping your flows in .node-red-user/flows.json (npm start -- --reset deploys the demo line again)');
+  // a plant box starts with no flow (the demo's simulators and open pages are not for a plant):
+  // import a template from the editor (Import > Examples > @jidoka/node-red-reliability)
+  const prep = prepareUserDir({ userDir, port, host, flow: plant ? [] : readFlow('demo-line.json'), reset, extra: plant?.settings, tls: plant?.tls });
+  if (plant) console.log(prep.deployed ? 'start --plant: no flow deployed; import a template in the editor (Import > Examples)' : 'start --plant: keeping the flows in .node-red-user/flows.json');
+  else console.log(prep.deployed ? 'start: demo line deployed from flows/demo-line.json' : 'start: keeping your flows in .node-red-user/flows.json (npm start -- --reset deploys the demo line again)');
   const scheme = plant?.tls ? 'https' : 'http';
   const editor = plant ? '/admin/' : '/';
   let shown = false;
@@ -260,7 +269,7 @@ async function main() {
       shown = true;
       console.log('');
       console.log(`  Editor: ${scheme}://${host}:${port}${editor} · Dashboard: ${scheme}://${host}:${port}/dashboard`);
-      console.log(`  (Dashboard 1 pages for node-red-dashboard 3.x flows: ${scheme}://${host}:${port}/ui)`);
+      if (!plant) console.log(`  (Dashboard 1 pages for node-red-dashboard 3.x flows: ${scheme}://${host}:${port}/ui)`);
       console.log('  Stop with Ctrl+C.');
       console.log('');
     }

@@ -31,15 +31,19 @@ describe('ui: the plant profile (npm start -- --plant)', function () {
 
   it('lists what is missing instead of starting an open editor', function () {
     const p = plantProfile({});
-    assert.strictEqual(p.problems.length, 2, p.problems.join('\n'));
+    assert.strictEqual(p.problems.length, 3, p.problems.join('\n'));
     assert.match(p.problems[0], /^NODE_RED_CREDENTIAL_SECRET/);
     assert.match(p.problems[1], /NODE_RED_ADMIN_PASSWORD/);
+    assert.match(p.problems[2], /^TLS_KEY and TLS_CERT: without them passwords and session cookies cross the network in clear text on 0\.0\.0\.0/);
     assert.match(plantProfile({ NODE_RED_CREDENTIAL_SECRET: 'x'.repeat(16), NODE_RED_ADMIN_PASSWORD: 'short' }).problems.join(), /at least 10 characters/);
     assert.match(plantProfile({ NODE_RED_CREDENTIAL_SECRET: 'x'.repeat(16), NODE_RED_ADMIN_PASSWORD: 'long enough pw', TLS_KEY: '/nope.key' }).problems.join(), /give both files/);
-    const ok = plantProfile({ NODE_RED_CREDENTIAL_SECRET: 'x'.repeat(16), NODE_RED_ADMIN_PASSWORD: 'long enough pw' });
+    const open = plantProfile({ NODE_RED_CREDENTIAL_SECRET: 'x'.repeat(16), NODE_RED_ADMIN_PASSWORD: 'long enough pw' });
+    assert.deepStrictEqual(open.problems.map((x) => x.slice(0, 22)), ['TLS_KEY and TLS_CERT: '], 'no plain HTTP on the floor network');
+    assert.strictEqual(open.host, '0.0.0.0');
+    // behind a reverse proxy on the same box that ends TLS
+    const ok = plantProfile({ NODE_RED_CREDENTIAL_SECRET: 'x'.repeat(16), NODE_RED_ADMIN_PASSWORD: 'long enough pw', HOST: '127.0.0.1' });
     assert.deepStrictEqual(ok.problems, []);
     assert.match(ok.settings.adminAuth.users[0].password, /^\$2[aby]\$10\$/, 'only a bcrypt hash is written to settings.js');
-    assert.strictEqual(ok.host, '0.0.0.0');
   });
 
   it('a real Node-RED: editor behind login at /admin over TLS', async function () {
@@ -58,6 +62,7 @@ describe('ui: the plant profile (npm start -- --plant)', function () {
     start.shimPackage(pkgDir, OUT);
     const prep = (start as any).prepareUserDir({ userDir: path.join(dir, 'user'), port: 0, host: p.host, pkgDir, flow: [], reset: true, extra: p.settings, tls: p.tls });
     assert.ok(!fs.readFileSync(prep.settingsFile, 'utf8').includes('correct horse'), 'no clear-text password in settings.js');
+    assert.strictEqual(fs.statSync(prep.settingsFile).mode & 0o777, 0o600, 'settings.js (it holds the credential secret) readable by its owner only');
     const red = await start.runNodeRed({ userDir: prep.userDir, settingsFile: prep.settingsFile, timeoutMs: 90_000 });
     try {
       assert.match(red.url, /^https:\/\/127\.0\.0\.1:\d+$/);
