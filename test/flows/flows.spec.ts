@@ -104,4 +104,24 @@ describe('flows: every flow in flows/ and examples/ loads in Node-RED', function
       assert.deepStrictEqual(red_, [], 'no red status');
     });
   }
+
+  it('the CMMS template\'s HTTP API takes JSON, and refuses a form post (what another web page could send)', async function () {
+    const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'flows/cmms-only.json'), 'utf8'));
+    await admin(red, 'POST', '/flows', { flows: [] }, { 'Node-RED-Deployment-Type': 'full' });
+    for (const f of fs.readdirSync(red.userDir)) if (/\.db(-wal|-shm)?$/.test(f)) fs.rmSync(path.join(red.userDir, f), { force: true });
+    await admin(red, 'POST', '/flows', { flows: flow }, { 'Node-RED-Deployment-Type': 'full' });
+    const asset = (flow.find((n: any) => n.type === 'rel-asset') as { assetId: string }).assetId;
+    let json = await fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'create', asset, title: 'Check the coupling' }) });
+    for (let i = 0; i < 20 && json.status === 404; i++) {
+      await sleep(250); // the http in routes are added as the flow starts
+      json = await fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'create', asset, title: 'Check the coupling' }) });
+    }
+    assert.strictEqual(json.status, 200, await json.text());
+    const form = await fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=create&asset=${asset}&title=Forged` });
+    assert.strictEqual(form.status, 400);
+    assert.match(String(((await form.json()) as { error: string }).error), /send JSON \(Content-Type: application\/json\), got application\/x-www-form-urlencoded/);
+    const open = (await (await fetch(`${red.url}/cmms/wo?asset=${asset}`)).json()) as { title: string }[];
+    const titles = open.map((w) => w.title);
+    assert.ok(titles.includes('Check the coupling') && !titles.includes('Forged'), `the JSON post created its order, the form none: ${[...new Set(titles)].join(', ')}`);
+  });
 });
