@@ -94,7 +94,8 @@ function plantProfile(env) {
   const settings = {
     credentialSecret: secret,
     httpAdminRoot: '/admin',
-    adminAuth: { type: 'credentials', users: [{ username: user, password: hash, permissions: '*' }] },
+    // an editor login lasts a shift (12 h), not Node-RED's default of 7 days
+    adminAuth: { type: 'credentials', sessionExpiryTime: 43200, users: [{ username: user, password: hash, permissions: '*' }] },
     logging: { console: { level: 'info', metrics: false, audit: true } },
     editorTheme: { page: { title: 'Node-RED · reliability' }, projects: { enabled: false }, tours: false, palette: { categories: ['reliability', 'common', 'function', 'dashboard 2', 'network', 'sequence', 'parser', 'storage'] } },
   };

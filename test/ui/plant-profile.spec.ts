@@ -44,6 +44,7 @@ describe('ui: the plant profile (npm start -- --plant)', function () {
     const ok = plantProfile({ NODE_RED_CREDENTIAL_SECRET: 'x'.repeat(16), NODE_RED_ADMIN_PASSWORD: 'long enough pw', HOST: '127.0.0.1' });
     assert.deepStrictEqual(ok.problems, []);
     assert.match(ok.settings.adminAuth.users[0].password, /^\$2[aby]\$10\$/, 'only a bcrypt hash is written to settings.js');
+    assert.strictEqual(ok.settings.adminAuth.sessionExpiryTime, 43200, 'an editor login lasts a shift');
   });
 
   it('a real Node-RED: editor behind login at /admin over TLS', async function () {
