@@ -42,10 +42,7 @@ describe('floor routes at a close', function () {
   });
 
   it('cuts off a request still sending its body; one already received finishes; the close waits for nothing else', async () => {
-    const repo = new RequestRepo(h.db, new PhotoRepo(path.join(dir, 'photos')));
-    const RED = { settings: { httpNodeRoot: '/' }, httpNode: { use: (fn: typeof mw) => (mw = fn) }, log: { warn: (m: string) => warns.push(m) } } as unknown as RedApi;
-    const work = inFlight();
-    const stop = serveFloor(RED, { repo, wo: new WorkOrderRepo(h.db), ready: async () => undefined, loginsOn: () => false, user: async () => undefined, now: () => Date.now(), root: '/', assets: async () => [], asset: async (id) => ({ id, name: id }), facts: () => undefined, emit: () => undefined }, work.run);
+    const { repo, work, stop } = serve();
 
     // a request sent whole goes through
     const whole = await post(JSON.stringify({ asset: 'pump-1', text: 'Drips', by: 'olga' }));
@@ -70,9 +67,6 @@ describe('floor routes at a close', function () {
   });
 
   it('cuts off a request closed while the route still waited for the store (before its body was read): the close does not hang', async () => {
-    const repo = new RequestRepo(h.db, new PhotoRepo(path.join(dir, 'photos')));
-    const RED = { settings: { httpNodeRoot: '/' }, httpNode: { use: (fn: typeof mw) => (mw = fn) }, log: { warn: (m: string) => warns.push(m) } } as unknown as RedApi;
-    const work = inFlight();
     // the route waits for the store until the test lets it go on
     let lookedUp!: () => void;
     let answer!: () => void;
@@ -82,7 +76,7 @@ describe('floor routes at a close', function () {
       lookedUp();
       await gate;
     };
-    const stop = serveFloor(RED, { repo, wo: new WorkOrderRepo(h.db), ready, loginsOn: () => false, user: async () => undefined, now: () => Date.now(), root: '/', assets: async () => [], asset: async (id) => ({ id, name: id }), facts: () => undefined, emit: () => undefined }, work.run);
+    const { work, stop } = serve(ready);
     const slow = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/floor/requests', headers: { 'content-type': 'application/json', 'content-length': '2000' } });
     slow.on('error', () => undefined);
     slow.write('{"asset":"pump-1",  ');
@@ -93,6 +87,15 @@ describe('floor routes at a close', function () {
     const idle = await Promise.race([work.idle().then(() => 'idle'), sleep(3000).then(() => 'still waiting')]);
     assert.strictEqual(idle, 'idle', 'the route ends once the store answers: the body will never come');
   });
+
+  /** The floor routes on the test's server, as rel-request serves them; `ready` may hold a route at the store. */
+  function serve(ready: () => Promise<unknown> = async () => undefined) {
+    const repo = new RequestRepo(h.db, new PhotoRepo(path.join(dir, 'photos')));
+    const RED = { settings: { httpNodeRoot: '/' }, httpNode: { use: (fn: typeof mw) => (mw = fn) }, log: { warn: (m: string) => warns.push(m) } } as unknown as RedApi;
+    const work = inFlight();
+    const stop = serveFloor(RED, { repo, wo: new WorkOrderRepo(h.db), ready, loginsOn: () => false, user: async () => undefined, now: () => Date.now(), root: '/', assets: async () => [], asset: async (id) => ({ id, name: id }), facts: () => undefined, emit: () => undefined }, work.run);
+    return { repo, work, stop };
+  }
 
   function post(body: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
