@@ -18,7 +18,7 @@ import type { NodeMessage, RedApi, RedNode, SendFn } from '../shared/red';
 import type { Store } from '../core/store/types';
 import { shortError, status } from '../shared/status';
 import { numberMessages } from '../shared/dashboard';
-import { authorize } from '../shared/actor';
+import { actor, authorize } from '../shared/actor';
 
 const ACTIONS = ['score', 'relearn', 'shelve', 'unshelve', 'history', 'status'] as const;
 
@@ -106,7 +106,7 @@ export function machineMode(RED: RedApi, node: RedNode, config: MachineForm & { 
         send(emit(msg, null));
         return;
       }
-      const by = user?.username ?? str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
+      const by = str(actor(msg, own(p, 'by')), 'msg.payload.by', { maxLength: 100 });
       if (action === 'shelve') {
         const reason = str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 });
         const until = time(own(p, 'until'), 'msg.payload.until');

@@ -19,7 +19,7 @@ import { acquireStore } from '../shared/store';
 import { numberMessages } from '../shared/dashboard';
 import { machineMode } from './machine-mode';
 import { guardWrites } from '../shared/store-writes';
-import { authorize } from '../shared/actor';
+import { actor, authorize } from '../shared/actor';
 
 interface HealthDef extends NodeDef, HealthForm {
   asset?: string;
@@ -118,7 +118,7 @@ export = function (RED: RedApi) {
           return;
         }
         // the logged-in user, else the typed name (flow messages)
-        const by = user?.username ?? str(own(p, 'by'), 'msg.payload.by', { maxLength: 100 });
+        const by = str(actor(msg, own(p, 'by')), 'msg.payload.by', { maxLength: 100 });
         if (action === 'shelve') {
           const reason = str(own(p, 'reason'), 'msg.payload.reason', { maxLength: 500 });
           const until = time(own(p, 'until'), 'msg.payload.until');
