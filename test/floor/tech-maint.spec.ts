@@ -130,7 +130,7 @@ describe('floor: a repair on the technician\'s phone and the maintenance page (G
     // the order's card: the finding at its opening, its readings, no code
     const mcard = page.locator(`[data-wo="${wo}"]`);
     assert.match(await txt(page, `[data-wo="${wo}"] [data-finding]`), /^bei Eröffnung, \d+\. \S+ \d\d:\d\d: Außenring/);
-    assert.match(await txt(page, `[data-wo="${wo}"] [data-source]`), /^Zustandsüberwachung · in \d+ Messungen? seit der Eröffnung erkannt · Maria$/);
+    assert.match(await txt(page, `[data-wo="${wo}"] [data-source]`), /^Zustandsüberwachung · in (1 Messung|([2-9]|\d\d+) Messungen) seit der Eröffnung erkannt · Maria$/);
     assert.doesNotMatch(await mcard.innerText(), /bearing-outer-race|Erkennungen/);
     // an order approved from Olga's request says so, in place of "manual · 0 detections"
     const sent = await fetch(`${demo.red.url}/floor/requests`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ asset: 'pump-1', by: 'Olga', text: 'Pumpe brummt lauter als sonst' }) });
