@@ -224,11 +224,34 @@ class SqliteAsyncStore implements Store {
   }
 }
 
+/** How long a statement waits for another process's lock on the file before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Switch the file to WAL. SQLite answers this pragma with SQLITE_BUSY at once, without waiting the
+ * busy timeout, while another process is switching the same new file (two boxes or two Node-RED
+ * processes opening it together: about one open in six failed so, measured). So: try again every
+ * 10 ms for up to the busy timeout, the wait every other statement gets. The open is synchronous,
+ * as that wait is.
+ */
+function enableWal(db: Database.Database, wait = BUSY_TIMEOUT_MS): void {
+  const until = Date.now() + wait;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
+
 function initDb(db: Database.Database): void {
-  db.pragma('journal_mode = WAL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  enableWal(db);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     domain TEXT NOT NULL,
     version INTEGER NOT NULL,
