@@ -203,4 +203,24 @@ forEachBackend('floor core', (be) => {
     assert.strictEqual(await photos.purgeUnsent(store, later), 1);
     assert.strictEqual(await photos.info(store, last.name), undefined, 'and goes on a box\'s own store');
   });
+
+  it('the caps hold when 24 uploads come at once from six boxes: 10 waiting per user, 10 per work order', async () => {
+    const boxes = await Promise.all([...Array(6)].map((_, i) => be.another(`photo-box-${i}`)));
+    const photos = new PhotoRepo(dir);
+    const png = tinyPng();
+    const TC = T0 + 90 * DAY;
+    const order = (await wo.create({ asset: 'press-02', title: 'Guard bent', ts: TC })).id;
+    const burst = (link: { order?: number }) => Promise.allSettled([...Array(24)].map((_, i) => boxes[i % boxes.length].tx((q) => photos.save(q, png, 'vera', TC, link))));
+    for (const [what, link, sql] of [
+      ['vera\'s photos waiting', {}, 'SELECT COUNT(*) AS n FROM floor_photos WHERE uploaded_by = ? AND request_id IS NULL AND order_id IS NULL'],
+      [`order ${order}`, { order }, `SELECT COUNT(*) AS n FROM floor_photos WHERE uploaded_by = ? AND order_id = ${order}`],
+    ] as const) {
+      const r = await burst(link);
+      const refused = r.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason as unknown);
+      for (const e of refused) assert.ok(e instanceof PhotoError && e.status === 409, `${what}: ${String(e)}`);
+      const rows = (await store.one<{ n: number }>(sql, ['vera']))!.n;
+      console.log(`      ${be.dialect}, ${what}: ${r.length - refused.length} kept, ${refused.length} refused, ${rows} rows`);
+      assert.deepStrictEqual([r.length - refused.length, refused.length, rows], [10, 14, 10], what);
+    }
+  });
 });

@@ -146,13 +146,25 @@ export class PhotoRepo {
     return { name, type, size: body.length, by, at: new Date(ts).toISOString(), request: link.request ?? null, order: link.order ?? null };
   }
 
+  /**
+   * On PostgreSQL, the count and the insert of one cap (an order's, a request's, a user's photos
+   * waiting) run one transaction at a time across every box: without it, uploads at once each count
+   * the rows committed before them and all pass. Held to the end of the caller's transaction; SQLite
+   * transactions hold the whole file already.
+   */
+  private async lockCap(q: Query, cap: string): Promise<void> {
+    if (q.dialect === 'postgres') await q.one('SELECT pg_advisory_xact_lock(hashtext(?))', [`floor_photos:${cap}`]);
+  }
+
   private async checkCount(q: Query, col: 'order_id' | 'request_id', id: number): Promise<void> {
+    await this.lockCap(q, `${col}:${id}`);
     const c = Number((await q.one<{ n: number }>(`SELECT COUNT(*) AS n FROM floor_photos WHERE ${col} = ?`, [id]))?.n ?? 0);
     if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos per ${col === 'order_id' ? 'work order' : 'request'}`);
   }
 
   /** A user's photos not yet sent with a request (of the last UNSENT_PHOTO_MS) are capped like a request's. */
   private async checkUnsent(q: Query, by: string, ts: number): Promise<void> {
+    await this.lockCap(q, `unsent:${by}`);
     const c = Number((await q.one<{ n: number }>('SELECT COUNT(*) AS n FROM floor_photos WHERE uploaded_by = ? AND request_id IS NULL AND order_id IS NULL AND created_at > ?', [by, ts - UNSENT_PHOTO_MS]))?.n ?? 0);
     if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos waiting to be sent with a request: send the request first (photos not sent within 24 h are removed)`);
   }
