@@ -1,12 +1,15 @@
 /**
  * SKAB per-file figures of the machine-level scorer (docs/scalar-health.md):
  *   npm run build && node dist/bench/skab.js [data dir]
- * Prints TP/FP/FN/TN, F1, FAR and MAR per file and over all files (the published protocol), and
- * the same totals for other false-alarm budgets and EWMA weights to show how sensitive they are.
+ * The data dir holds `skab/` (this repository's test data, the default) or is the `data/` folder
+ * of a SKAB checkout (valve1, valve2, other). Prints TP/FP/FN/TN, F1, FAR and MAR per file, per
+ * experiment folder and over all files (the published protocol), and the same totals for other
+ * false-alarm budgets and EWMA weights to show how sensitive they are.
  */
+import fs from 'fs';
 import path from 'path';
 import { DEFAULT_MACHINE } from '../nodes/core/condition/machine';
-import { add, count, figures, readSkab, runFile, skabFiles, SKAB_CONFIG, SKAB_TRAIN_ROWS, type Counts } from '../test/condition/skab';
+import { add, count, figures, readSkab, runFile, skabDir, skabFiles, SKAB_CONFIG, SKAB_TRAIN_ROWS, type Counts } from '../test/condition/skab';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -14,12 +17,20 @@ function main(): void {
   const dir = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', '..', 'shared', 'data'));
   const files = skabFiles(dir);
   let tot: Counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const perFolder = new Map<string, { files: number; c: Counts }>();
   console.log('file            TP   FP   FN   TN    F1     FAR      MAR');
   for (const f of files) {
     const c = count(f, runFile(f));
     tot = add(tot, c);
+    const folder = f.name.split('/')[0];
+    const acc = perFolder.get(folder) ?? { files: 0, c: { tp: 0, fp: 0, fn: 0, tn: 0 } };
+    perFolder.set(folder, { files: acc.files + 1, c: add(acc.c, c) });
     const g = figures(c);
     console.log(`${f.name.padEnd(14)} ${String(c.tp).padStart(4)} ${String(c.fp).padStart(4)} ${String(c.fn).padStart(4)} ${String(c.tn).padStart(4)}  ${(g.f1 || 0).toFixed(3)}  ${pct(g.far).padStart(7)}  ${pct(g.mar).padStart(7)}`);
+  }
+  for (const [folder, { files: n, c }] of perFolder) {
+    const h = figures(c);
+    console.log(`${folder} (${n} files)      ${c.tp} ${c.fp} ${c.fn} ${c.tn}  F1 ${(h.f1 || 0).toFixed(3)}  FAR ${pct(h.far)}  MAR ${pct(h.mar)}`);
   }
   const g = figures(tot);
   console.log(`all ${files.length} files      ${tot.tp} ${tot.fp} ${tot.fn} ${tot.tn}  F1 ${g.f1.toFixed(3)}  FAR ${pct(g.far)}  MAR ${pct(g.mar)}`);
@@ -41,7 +52,9 @@ function main(): void {
     console.log(`${label.padEnd(30)} F1 ${h.f1.toFixed(3)}  FAR ${pct(h.far).padStart(7)}  MAR ${pct(h.mar).padStart(7)}`);
   }
   // the anomaly-free run (9,405 s of healthy running): learn the first 400 rows, count false episodes
-  const free = readSkab(path.join(dir, 'skab', 'anomaly-free', 'anomaly-free.csv'), 'anomaly-free');
+  const freeFile = path.join(skabDir(dir), 'anomaly-free', 'anomaly-free.csv');
+  if (!fs.existsSync(freeFile)) return;
+  const free = readSkab(freeFile, 'anomaly-free', false);
   const pred = runFile(free);
   let episodes = 0;
   let flagged = 0;

@@ -30,8 +30,13 @@ export interface SkabFile {
   anomaly: number[];
 }
 
+/**
+ * The experiment files below `dataDir`: its `skab/` folder (this repository's test data), or
+ * `dataDir` itself when it holds the experiment folders (the `data/` folder of a SKAB checkout:
+ * valve1, valve2, other). Every subfolder but anomaly-free, files in number order.
+ */
 export function skabFiles(dataDir: string): SkabFile[] {
-  const dir = path.join(dataDir, 'skab');
+  const dir = skabDir(dataDir);
   const out: SkabFile[] = [];
   for (const sub of fs.readdirSync(dir).sort()) {
     if (sub === 'anomaly-free') continue;
@@ -43,7 +48,14 @@ export function skabFiles(dataDir: string): SkabFile[] {
   return out;
 }
 
-export function readSkab(file: string, name: string): SkabFile {
+/** The folder holding the experiment folders: `dataDir/skab` if there is one, else `dataDir`. */
+export function skabDir(dataDir: string): string {
+  const sub = path.join(dataDir, 'skab');
+  return fs.existsSync(sub) ? sub : dataDir;
+}
+
+/** A SKAB file; `labelled` false for the anomaly-free run (no anomaly column: every row normal). */
+export function readSkab(file: string, name: string, labelled = true): SkabFile {
   const lines = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
   const hdr = lines[0].split(';');
   const idx = SKAB_CHANNELS.map((c) => {
@@ -53,12 +65,13 @@ export function readSkab(file: string, name: string): SkabFile {
   });
   const ia = hdr.indexOf('anomaly');
   const it = hdr.indexOf('datetime');
+  if ((labelled && ia < 0) || it < 0) throw new Error(`${name}: no column ${it < 0 ? 'datetime' : 'anomaly'} (header: ${lines[0]})`);
   const f: SkabFile = { name, ts: [], values: [], anomaly: [] };
   for (const l of lines.slice(1)) {
     const r = l.split(';');
     f.ts.push(Date.parse(`${r[it].replace(' ', 'T')}Z`));
     f.values.push(idx.map((i) => Number(r[i])));
-    f.anomaly.push(Number(r[ia]) >= 0.5 ? 1 : 0);
+    f.anomaly.push(ia >= 0 && Number(r[ia]) >= 0.5 ? 1 : 0);
   }
   return f;
 }
