@@ -5,6 +5,7 @@
  * "database is locked", which left the node that opened the file without an input handler.
  */
 import assert from 'assert';
+import Database from 'better-sqlite3';
 import { spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
@@ -38,7 +39,6 @@ describe('SQLite store: two processes opening one new file at once', function ()
       await new Promise((r) => setTimeout(r, 200)); // both processes are up and waiting
       fs.writeFileSync(start, '');
       answers.push(...(await Promise.all(pair)));
-      const Database = require('better-sqlite3');
       const db = new Database(file, { readonly: true });
       assert.strictEqual(db.pragma('journal_mode', { simple: true }), 'wal', `box-${i}.db`);
       db.close();
