@@ -7,7 +7,7 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import type { Query } from '../store/types';
+import type { Query, Store } from '../store/types';
 
 /** Largest photo accepted (a phone camera JPEG is 2-4 MB). */
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
@@ -124,21 +124,29 @@ export class PhotoRepo {
     private readonly o: { shared?: boolean } = {},
   ) {}
 
-  /** Check and keep one photo; the row is written through `q` (a file whose row is not written is removed again). */
-  async save(q: Query, body: Buffer, by: string, ts: number, link: { request?: number; order?: number } = {}): Promise<PhotoInfo> {
+  /**
+   * Check and keep one photo: its file is written first, outside any transaction, then its row in
+   * one transaction on `store` (after `before`, e.g. a check that the order exists, and the caps).
+   * The store may run a transaction again (PostgreSQL, on a serialisation failure or deadlock): the
+   * one file serves every attempt. When the row is not written, the file is removed.
+   */
+  async save(store: Store, body: Buffer, by: string, ts: number, link: { request?: number; order?: number } = {}, before?: (q: Query) => Promise<void>): Promise<PhotoInfo> {
     if (body.length > MAX_PHOTO_BYTES) throw new PhotoError(413, `photo too large: ${body.length} bytes, at most ${MAX_PHOTO_BYTES}`);
     if (body.length === 0) throw new PhotoError(400, 'photo: the body is empty');
     const type = sniffImage(body);
     if (!type) throw new PhotoError(415, 'photo: expected a JPEG, PNG or WebP image (checked by its first bytes)');
-    if (link.order !== undefined) await this.checkCount(q, 'order_id', link.order);
-    if (link.request !== undefined) await this.checkCount(q, 'request_id', link.request);
-    if (link.order === undefined && link.request === undefined) await this.checkUnsent(q, by, ts);
     const name = `${crypto.randomBytes(16).toString('hex')}.${EXT[type]}`;
     await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o750 });
     const file = path.join(this.dir, name);
     await fs.promises.writeFile(file, body, { flag: 'wx', mode: 0o640 });
     try {
-      await q.run('INSERT INTO floor_photos (name, type, size, uploaded_by, created_at, request_id, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [name, type, body.length, by, ts, link.request ?? null, link.order ?? null]);
+      await store.tx(async (q) => {
+        if (before) await before(q);
+        if (link.order !== undefined) await this.checkCount(q, 'order_id', link.order);
+        if (link.request !== undefined) await this.checkCount(q, 'request_id', link.request);
+        if (link.order === undefined && link.request === undefined) await this.checkUnsent(q, by, ts);
+        await q.run('INSERT INTO floor_photos (name, type, size, uploaded_by, created_at, request_id, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [name, type, body.length, by, ts, link.request ?? null, link.order ?? null]);
+      });
     } catch (e) {
       await fs.promises.rm(file, { force: true });
       throw e;
@@ -149,7 +157,7 @@ export class PhotoRepo {
   /**
    * On PostgreSQL, the count and the insert of one cap (an order's, a request's, a user's photos
    * waiting) run one transaction at a time across every box: without it, uploads at once each count
-   * the rows committed before them and all pass. Held to the end of the caller's transaction; SQLite
+   * the rows committed before them and all pass. Held to the end of the transaction; SQLite
    * transactions hold the whole file already.
    */
   private async lockCap(q: Query, cap: string): Promise<void> {

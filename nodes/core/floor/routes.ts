@@ -259,12 +259,10 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
       const body = await readCapped(req as never, MAX_PHOTO_BYTES);
       // photos uploaded for a request never sent go after a day (before the cap is counted)
       await d.repo.photos.purgeUnsent(d.repo.store, d.now());
-      const info = await d.repo.store.tx(async (q) => {
-        if (order !== undefined) {
-          const w = await q.one<{ status: string }>('SELECT status FROM cmms_work_orders WHERE id = ?', [order]);
-          if (!w) throw new StateError(`work order ${order} not found`);
-        }
-        return d.repo.photos.save(q, body, u.username, d.now(), { order });
+      const info = await d.repo.photos.save(d.repo.store, body, u.username, d.now(), { order }, async (q) => {
+        if (order === undefined) return;
+        const w = await q.one<{ status: string }>('SELECT status FROM cmms_work_orders WHERE id = ?', [order]);
+        if (!w) throw new StateError(`work order ${order} not found`);
       });
       if (order !== undefined) d.emit('photo', info, u);
       json(res, 201, info);
