@@ -125,12 +125,13 @@ export class PhotoRepo {
   ) {}
 
   /**
-   * Check and keep one photo: its file is written first, outside any transaction, then its row in
+   * Check and keep one photo, for a work order (`link.order`) or waiting to be sent with a request
+   * (attachToRequest links it then): its file is written first, outside any transaction, then its row in
    * one transaction on `store` (after `before`, e.g. a check that the order exists, and the caps).
    * The store may run a transaction again (PostgreSQL, on a serialisation failure or deadlock): the
    * one file serves every attempt. When the row is not written, the file is removed.
    */
-  async save(store: Store, body: Buffer, by: string, ts: number, link: { request?: number; order?: number } = {}, before?: (q: Query) => Promise<void>): Promise<PhotoInfo> {
+  async save(store: Store, body: Buffer, by: string, ts: number, link: { order?: number } = {}, before?: (q: Query) => Promise<void>): Promise<PhotoInfo> {
     if (body.length > MAX_PHOTO_BYTES) throw new PhotoError(413, `photo too large: ${body.length} bytes, at most ${MAX_PHOTO_BYTES}`);
     if (body.length === 0) throw new PhotoError(400, 'photo: the body is empty');
     const type = sniffImage(body);
@@ -142,20 +143,18 @@ export class PhotoRepo {
     try {
       await store.tx(async (q) => {
         if (before) await before(q);
-        if (link.order !== undefined) await this.checkCount(q, 'order_id', link.order);
-        if (link.request !== undefined) await this.checkCount(q, 'request_id', link.request);
-        if (link.order === undefined && link.request === undefined) await this.checkUnsent(q, by, ts);
-        await q.run('INSERT INTO floor_photos (name, type, size, uploaded_by, created_at, request_id, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [name, type, body.length, by, ts, link.request ?? null, link.order ?? null]);
+        await this.checkCap(q, by, ts, link.order);
+        await q.run('INSERT INTO floor_photos (name, type, size, uploaded_by, created_at, request_id, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)', [name, type, body.length, by, ts, null, link.order ?? null]);
       });
     } catch (e) {
       await fs.promises.rm(file, { force: true });
       throw e;
     }
-    return { name, type, size: body.length, by, at: new Date(ts).toISOString(), request: link.request ?? null, order: link.order ?? null };
+    return { name, type, size: body.length, by, at: new Date(ts).toISOString(), request: null, order: link.order ?? null };
   }
 
   /**
-   * On PostgreSQL, the count and the insert of one cap (an order's, a request's, a user's photos
+   * On PostgreSQL, the count and the insert of one cap (an order's photos, a user's photos
    * waiting) run one transaction at a time across every box: without it, uploads at once each count
    * the rows committed before them and all pass. Held to the end of the transaction; SQLite
    * transactions hold the whole file already.
@@ -164,17 +163,15 @@ export class PhotoRepo {
     if (q.dialect === 'postgres') await q.one('SELECT pg_advisory_xact_lock(hashtext(?))', [`floor_photos:${cap}`]);
   }
 
-  private async checkCount(q: Query, col: 'order_id' | 'request_id', id: number): Promise<void> {
-    await this.lockCap(q, `${col}:${id}`);
-    const c = Number((await q.one<{ n: number }>(`SELECT COUNT(*) AS n FROM floor_photos WHERE ${col} = ?`, [id]))?.n ?? 0);
-    if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos per ${col === 'order_id' ? 'work order' : 'request'}`);
-  }
-
-  /** A user's photos not yet sent with a request (of the last UNSENT_PHOTO_MS) are capped like a request's. */
-  private async checkUnsent(q: Query, by: string, ts: number): Promise<void> {
-    await this.lockCap(q, `unsent:${by}`);
-    const c = Number((await q.one<{ n: number }>('SELECT COUNT(*) AS n FROM floor_photos WHERE uploaded_by = ? AND request_id IS NULL AND order_id IS NULL AND created_at > ?', [by, ts - UNSENT_PHOTO_MS]))?.n ?? 0);
-    if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos waiting to be sent with a request: send the request first (photos not sent within 24 h are removed)`);
+  /** Refuse a photo when its cap is full: MAX_PHOTOS on its work order, else waiting for a request from its uploader (of the last UNSENT_PHOTO_MS). */
+  private async checkCap(q: Query, by: string, ts: number, order: number | undefined): Promise<void> {
+    const [cap, where, params, refusal] =
+      order !== undefined
+        ? [`order:${order}`, 'order_id = ?', [order], 'per work order']
+        : [`unsent:${by}`, 'uploaded_by = ? AND request_id IS NULL AND order_id IS NULL AND created_at > ?', [by, ts - UNSENT_PHOTO_MS], 'waiting to be sent with a request: send the request first (photos not sent within 24 h are removed)'];
+    await this.lockCap(q, cap);
+    const c = Number((await q.one<{ n: number }>(`SELECT COUNT(*) AS n FROM floor_photos WHERE ${where}`, params))?.n ?? 0);
+    if (c >= MAX_PHOTOS) throw new PhotoError(409, `at most ${MAX_PHOTOS} photos ${refusal}`);
   }
 
   /**

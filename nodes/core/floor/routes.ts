@@ -300,7 +300,7 @@ export async function handleFloor(d: FloorDeps, req: FloorReq, res: FloorRes): P
     if (code === 500) {
       // the details (a database host, a file path) go to the log, not to whoever is asking
       d.warn?.(`floor ${method} ${rel}: ${e instanceof Error ? e.message : String(e)}`);
-      const plain = lang === 'de' ? 'Fehler auf dem Server (Details im Node-RED-Log)' : 'server error (details in the Node-RED log)';
+      const plain = FLOOR_TEXT[lang].serverError;
       json(res, 500, { error: plain, message: fill(FLOOR_TEXT[lang].error, { text: plain }) });
       return true;
     }

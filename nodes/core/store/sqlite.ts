@@ -225,7 +225,7 @@ class SqliteAsyncStore implements Store {
 }
 
 /** How long a statement waits for another process's lock on the file before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Switch the file to WAL. SQLite answers this pragma with SQLITE_BUSY at once, without waiting the
@@ -234,8 +234,8 @@ export const BUSY_TIMEOUT_MS = 5000;
  * 10 ms for up to the busy timeout, the wait every other statement gets. The open is synchronous,
  * as that wait is.
  */
-function enableWal(db: Database.Database, wait = BUSY_TIMEOUT_MS): void {
-  const until = Date.now() + wait;
+function enableWal(db: Database.Database): void {
+  const until = Date.now() + BUSY_TIMEOUT_MS;
   for (;;) {
     try {
       db.pragma('journal_mode = WAL');
