@@ -7,11 +7,9 @@
  * scorer's (bench/skab.ts) file for file.
  */
 import path from 'path';
-import { collectInputs, loadFlow, receiveAndComplete, tmpDir, unloadFlow } from '../test/helpers/red';
-import { assetNode, storeNode } from '../test/helpers/fixtures';
-import { add, count, figures, skabFiles, skabPoll, SKAB_TRAIN_ROWS, type Counts } from '../test/condition/skab';
-
-const ZERO: Counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
+import { unloadFlow } from '../test/helpers/red';
+import { add, figures, folderTotals, skabFiles, type Counts } from '../test/condition/skab';
+import { skabThroughRelHealth } from '../test/condition/skab-red';
 
 function line(label: string, c: Counts): string {
   const g = figures(c);
@@ -21,30 +19,10 @@ function line(label: string, c: Counts): string {
 async function main(): Promise<void> {
   const dir = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', '..', 'shared', 'data'));
   const files = skabFiles(dir);
-  const db = path.join(tmpDir('rel-skab-runtime-'), 'skab.db');
-  const assets = files.map((_, i) => assetNode({ id: `a${i}`, assetId: `skab-${i}`, machineClass: 'iso10816-3:group2:rigid' }));
-  await loadFlow([storeNode(db), ...assets, { id: 'h1', type: 'rel-health', store: 'store1', mode: 'machine', learnMode: 'frames', learnFrames: SKAB_TRAIN_ROWS, wires: [['out'], []] }, { id: 'out', type: 'helper' }]);
-  const out = collectInputs('out');
-  const perFolder = new Map<string, Counts>();
-  let total = ZERO;
-  for (let k = 0; k < files.length; k++) {
-    const f = files[k];
-    const start = out.length;
-    for (let i = 0; i < f.ts.length; i++) {
-      const err = await receiveAndComplete('h1', { payload: skabPoll(f, i, `skab-${k}`) }, 20_000);
-      if (err) throw err;
-      // the output of this poll reaches the helper node after done: let it arrive before the next file
-      for (let j = 0; j < 3; j++) await new Promise((r) => setImmediate(r));
-    }
-    const pred = out.slice(start).map((m: any) => (m.payload.health.state === 'warning' || m.payload.health.state === 'alarm' ? 1 : 0));
-    const c = count(f, pred);
-    total = add(total, c);
-    const folder = f.name.split('/')[0];
-    perFolder.set(folder, add(perFolder.get(folder) ?? ZERO, c));
-  }
-  for (const [folder, c] of perFolder) console.log(line(`rel-health machine mode, ${folder}`, c));
-  console.log(line(`rel-health machine mode, all ${files.length} files`, total));
+  const counts = await skabThroughRelHealth(files);
   await unloadFlow();
+  for (const [folder, { c }] of folderTotals(files, counts)) console.log(line(`rel-health machine mode, ${folder}`, c));
+  console.log(line(`rel-health machine mode, all ${files.length} files`, counts.reduce(add, { tp: 0, fp: 0, fn: 0, tn: 0 })));
 }
 
 main().then(

@@ -9,26 +9,22 @@
 import fs from 'fs';
 import path from 'path';
 import { DEFAULT_MACHINE } from '../nodes/core/condition/machine';
-import { add, count, figures, readSkab, runFile, skabDir, skabFiles, SKAB_CONFIG, SKAB_TRAIN_ROWS, type Counts } from '../test/condition/skab';
+import { add, count, figures, folderTotals, readSkab, runFile, skabDir, skabFiles, SKAB_CONFIG, SKAB_TRAIN_ROWS, type Counts } from '../test/condition/skab';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 function main(): void {
   const dir = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', '..', 'shared', 'data'));
   const files = skabFiles(dir);
-  let tot: Counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
-  const perFolder = new Map<string, { files: number; c: Counts }>();
+  const counts = files.map((f) => count(f, runFile(f)));
+  const tot: Counts = counts.reduce(add, { tp: 0, fp: 0, fn: 0, tn: 0 });
   console.log('file            TP   FP   FN   TN    F1     FAR      MAR');
-  for (const f of files) {
-    const c = count(f, runFile(f));
-    tot = add(tot, c);
-    const folder = f.name.split('/')[0];
-    const acc = perFolder.get(folder) ?? { files: 0, c: { tp: 0, fp: 0, fn: 0, tn: 0 } };
-    perFolder.set(folder, { files: acc.files + 1, c: add(acc.c, c) });
+  files.forEach((f, k) => {
+    const c = counts[k];
     const g = figures(c);
     console.log(`${f.name.padEnd(14)} ${String(c.tp).padStart(4)} ${String(c.fp).padStart(4)} ${String(c.fn).padStart(4)} ${String(c.tn).padStart(4)}  ${(g.f1 || 0).toFixed(3)}  ${pct(g.far).padStart(7)}  ${pct(g.mar).padStart(7)}`);
-  }
-  for (const [folder, { files: n, c }] of perFolder) {
+  });
+  for (const [folder, { files: n, c }] of folderTotals(files, counts)) {
     const h = figures(c);
     console.log(`${folder} (${n} files)      ${c.tp} ${c.fp} ${c.fn} ${c.tn}  F1 ${(h.f1 || 0).toFixed(3)}  FAR ${pct(h.far)}  MAR ${pct(h.mar)}`);
   }

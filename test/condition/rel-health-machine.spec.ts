@@ -6,7 +6,8 @@ import { collectInputs as collect, DATA, getNode, loadFlow, receiveAndComplete a
 import { assetNode, storeNode } from '../helpers/fixtures';
 import { fuzzNode } from '../helpers/fuzz';
 import { ScalarMachine } from './scalar-machine';
-import { add, count, figures, skabFiles, skabPoll, type Counts } from './skab';
+import { add, figures, skabFiles } from './skab';
+import { skabThroughRelHealth } from './skab-red';
 
 const T0 = Date.UTC(2026, 0, 5, 6, 0, 0);
 const S = 1000;
@@ -192,21 +193,7 @@ describe('rel-health machine mode (scalar tags, real runtime)', function () {
   it('SKAB through rel-health in machine mode reproduces the core figures', async () => {
     const files = skabFiles(DATA);
     assert.strictEqual(files.length, 16);
-    const file = path.join(dir, 'skab.db');
-    const assets = files.map((_, i) => assetNode({ id: `a${i}`, assetId: `skab-${i}`, machineClass: 'iso10816-3:group2:rigid' }));
-    await loadFlow([storeNode(file), ...assets, { id: 'h1', type: 'rel-health', store: 'store1', mode: 'machine', learnMode: 'frames', learnFrames: 400, wires: [['out'], []] }, { id: 'out', type: 'helper' }]);
-    const out = collect('out');
-    let tot: Counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
-    for (let k = 0; k < files.length; k++) {
-      const f = files[k];
-      const start = out.length;
-      for (let i = 0; i < f.ts.length; i++) {
-        const err = await send('h1', { payload: skabPoll(f, i, `skab-${k}`) });
-        if (err) throw err;
-      }
-      const pred = out.slice(start).map((m) => (m.payload.health.state === 'warning' || m.payload.health.state === 'alarm' ? 1 : 0));
-      tot = add(tot, count(f, pred));
-    }
+    const tot = (await skabThroughRelHealth(files, dir)).reduce(add, { tp: 0, fp: 0, fn: 0, tn: 0 });
     const g = figures(tot);
     console.log(`      rel-health machine mode, SKAB valve1: F1 ${g.f1.toFixed(3)}  FAR ${(100 * g.far).toFixed(1)} %  MAR ${(100 * g.mar).toFixed(1)} %  (TP ${tot.tp}, FP ${tot.fp}, FN ${tot.fn}, TN ${tot.tn})`);
     // the same figures as the core (test/condition/skab.spec.ts): TP 4404, FP 55, FN 1905, TN 5396

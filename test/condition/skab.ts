@@ -54,6 +54,17 @@ export function skabDir(dataDir: string): string {
   return fs.existsSync(sub) ? sub : dataDir;
 }
 
+/** Counts summed per experiment folder (the part of each file's name before '/'), in first-seen order. */
+export function folderTotals(files: readonly SkabFile[], counts: readonly Counts[]): Map<string, { files: number; c: Counts }> {
+  const out = new Map<string, { files: number; c: Counts }>();
+  files.forEach((f, k) => {
+    const folder = f.name.split('/')[0];
+    const acc = out.get(folder) ?? { files: 0, c: { tp: 0, fp: 0, fn: 0, tn: 0 } };
+    out.set(folder, { files: acc.files + 1, c: add(acc.c, counts[k]) });
+  });
+  return out;
+}
+
 /** A SKAB file; `labelled` false for the anomaly-free run (no anomaly column: every row normal). */
 export function readSkab(file: string, name: string, labelled = true): SkabFile {
   const lines = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);

@@ -111,10 +111,11 @@ describe('flows: every flow in flows/ and examples/ loads in Node-RED', function
     for (const f of fs.readdirSync(red.userDir)) if (/\.db(-wal|-shm)?$/.test(f)) fs.rmSync(path.join(red.userDir, f), { force: true });
     await admin(red, 'POST', '/flows', { flows: flow }, { 'Node-RED-Deployment-Type': 'full' });
     const asset = (flow.find((n: any) => n.type === 'rel-asset') as { assetId: string }).assetId;
-    let json = await fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'create', asset, title: 'Check the coupling' }) });
+    const postJson = () => fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'create', asset, title: 'Check the coupling' }) });
+    let json = await postJson();
     for (let i = 0; i < 20 && json.status === 404; i++) {
       await sleep(250); // the http in routes are added as the flow starts
-      json = await fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'create', asset, title: 'Check the coupling' }) });
+      json = await postJson();
     }
     assert.strictEqual(json.status, 200, await json.text());
     const form = await fetch(`${red.url}/cmms/wo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=create&asset=${asset}&title=Forged` });

@@ -14,16 +14,27 @@ import { tmpDir } from '../helpers/red';
 const CHILD = path.join(__dirname, 'open-child.js');
 const PAIRS = 30;
 
-function open(file: string, start: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [CHILD, file, start], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (err += d));
-    c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`open-child exited ${code}: ${err.slice(-1000)}`))));
+/** A process that opens `file` once `start` exists: `waiting` resolves when it waits for it, `answer` with what it printed after. */
+function open(file: string, start: string): { waiting: Promise<void>; answer: Promise<string> } {
+  const c = spawn(process.execPath, [CHILD, file, start], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let waits!: () => void;
+  const waiting = new Promise<void>((r) => (waits = r));
+  c.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('waiting\n')) waits();
   });
+  c.stderr.on('data', (d) => (err += d));
+  const answer = new Promise<string>((resolve, reject) => {
+    c.on('error', reject);
+    c.on('exit', (code) => {
+      waits();
+      if (code === 0) resolve(out.replace(/^waiting\n/, '').trim());
+      else reject(new Error(`open-child exited ${code}: ${err.slice(-1000)}`));
+    });
+  });
+  return { waiting, answer };
 }
 
 describe('SQLite store: two processes opening one new file at once', function () {
@@ -36,9 +47,9 @@ describe('SQLite store: two processes opening one new file at once', function ()
       const file = path.join(dir, `box-${i}.db`);
       const start = path.join(dir, `start-${i}`);
       const pair = [open(file, start), open(file, start)];
-      await new Promise((r) => setTimeout(r, 200)); // both processes are up and waiting
+      await Promise.all(pair.map((p) => p.waiting)); // both processes are up, at the start line
       fs.writeFileSync(start, '');
-      answers.push(...(await Promise.all(pair)));
+      answers.push(...(await Promise.all(pair.map((p) => p.answer))));
       const db = new Database(file, { readonly: true });
       assert.strictEqual(db.pragma('journal_mode', { simple: true }), 'wal', `box-${i}.db`);
       db.close();
